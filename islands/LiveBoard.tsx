@@ -1,0 +1,141 @@
+/**
+ * The live board at `/`: net P&L, its parts and every source, kept current
+ * by `lib/client`'s StreamClient from the server-rendered snapshot on.
+ */
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import {
+  type ClientState,
+  StreamClient,
+  type TopicView,
+} from "@/lib/client/mod.ts";
+import { formatMoney } from "@/lib/money.ts";
+import type { PnlSourceState, PnlState } from "@/lib/aggregate/mod.ts";
+
+/** Props of {@linkcode LiveBoard}: the snapshot the page was rendered from. */
+export interface LiveBoardProps {
+  /** The topic shown. */
+  topic: string;
+  /** The epoch of the snapshot. */
+  epoch: string;
+  /** The seq of the snapshot. */
+  seq: number;
+  /** The `pnl` state. */
+  data: PnlState;
+}
+
+/** The live P&L board. */
+export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
+  const client = useSignal<ClientState>({
+    status: "connecting",
+    transport: "ws",
+    view: { epoch: props.epoch, seq: props.seq, data: props.data },
+    reconnects: 0,
+  });
+
+  useEffect(() => {
+    const stream = new StreamClient({
+      baseUrl: location.origin,
+      topic: props.topic,
+      initial: client.peek().view,
+      onChange: (state) => client.value = state,
+    });
+    stream.start();
+    return () => stream.close();
+  }, []);
+
+  const { status, transport, latencyMs } = client.value;
+  const view = client.value.view as TopicView;
+  const pnl = view.data as PnlState;
+  const money = (minor: number, signed = false) =>
+    formatMoney(minor, pnl.currency, { signed });
+  const sources = Object.entries(pnl.sources) as [string, PnlSourceState][];
+
+  return (
+    <main class="board" data-epoch={view.epoch} data-seq={String(view.seq)}>
+      <header class="board-head">
+        <h1>Pulseboard</h1>
+        <span
+          class={`badge badge-${status}`}
+          data-transport={transport}
+          data-status={status}
+          title={latencyMs === undefined
+            ? status
+            : `${status}, ${latencyMs} ms`}
+        >
+          {transport} · {status}
+          {latencyMs !== undefined && status === "live"
+            ? ` · ${latencyMs} ms`
+            : ""}
+        </span>
+      </header>
+      {pnl.stale && (
+        <p class="stale-banner" role="status">
+          Some figures are not current: {sources
+            .filter(([, s]) => s.status !== "ok")
+            .map(([id, s]) =>
+              `${id} (${s.status}, from ${s.origin})`
+            )
+            .join(", ")}
+        </p>
+      )}
+      <section class="net" aria-label="Net P&L">
+        <h2>Net P&amp;L</h2>
+        <p
+          class={`net-value ${pnl.totals.netMinor < 0 ? "neg" : "pos"}`}
+          data-testid="net"
+        >
+          {money(pnl.totals.netMinor, true)}
+        </p>
+      </section>
+      <section class="totals" aria-label="Totals">
+        <Figure
+          label="Revenue"
+          value={money(pnl.totals.revenueMinor)}
+          id="revenue"
+        />
+        <Figure
+          label="Expenses"
+          value={money(pnl.totals.expensesMinor)}
+          id="expenses"
+        />
+        <Figure
+          label="Trading P&L"
+          value={money(pnl.totals.tradingMinor, true)}
+          id="trading"
+        />
+      </section>
+      <section class="sources" aria-label="Sources">
+        <h2>Sources</h2>
+        <ul>
+          {sources.map(([id, s]) => (
+            <li key={id} class={`source source-${s.status}`} data-source={id}>
+              <span class="source-name">{id}</span>
+              <span class="source-role">{s.role}</span>
+              <span class="source-amount">
+                {typeof s.amountMinor === "number"
+                  ? money(s.amountMinor, s.role === "trading")
+                  : "—"}
+              </span>
+              <span class="source-status">
+                {s.status}
+                {s.origin !== "live" ? ` · ${s.origin}` : ""}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </main>
+  );
+}
+
+function Figure(
+  { label, value, id }: { label: string; value: string; id: string },
+): preact.JSX.Element {
+  return (
+    <div class="figure">
+      <h3>{label}</h3>
+      <p data-testid={id}>{value}</p>
+    </div>
+  );
+}

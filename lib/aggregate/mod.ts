@@ -1,0 +1,17 @@
+/**
+ * Aggregation: every source's readings into one live P&L.
+ *
+ * @module
+ */
+export {
+  buildPnlState,
+  type FigureOrigin,
+  isPnlState,
+  markStale,
+  PnlError,
+  type PnlSourceState,
+  type PnlState,
+  type SourceReport,
+  type SourceStatus,
+} from "./pnl_state.ts";
+export { PnlPoller, type PnlPollerOptions } from "./poller.ts";

@@ -1,0 +1,169 @@
+/**
+ * Polls every source on an interval and turns their readings into the
+ * `pnl` state. One failing source never blanks the others: it keeps its
+ * last good figure, marked stale, with the error in words.
+ *
+ * @module
+ */
+import type { Clock, TimerId } from "../time/clock.ts";
+import type { Source } from "../sources/source.ts";
+import {
+  buildPnlState,
+  type PnlState,
+  type SourceReport,
+} from "./pnl_state.ts";
+
+/** Options for {@linkcode PnlPoller}. */
+export interface PnlPollerOptions {
+  /** Time source for the interval and the per-tick deadline. */
+  clock: Clock;
+  /** The sources to read. */
+  sources: readonly Source[];
+  /**
+   * Milliseconds between ticks; also each tick's deadline.
+   * @default {1000}
+   */
+  intervalMs?: number;
+  /**
+   * The reporting currency.
+   * @default {"USD"}
+   */
+  currency?: string;
+  /** Receives each tick's state. */
+  onState: (state: PnlState) => void;
+  /** Receives errors that stopped a tick from producing a state. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Reads all sources in parallel each tick and reports the P&L.
+ *
+ * @example One tick
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeClock } from "@/lib/time/mod.ts";
+ * import { Simulator } from "@/lib/sources/mod.ts";
+ * import { PnlPoller } from "@/lib/aggregate/poller.ts";
+ * const clock = new FakeClock();
+ * const states: unknown[] = [];
+ * const poller = new PnlPoller({
+ *   clock,
+ *   sources: new Simulator({ clock }).sources(),
+ *   onState: (s) => states.push(s),
+ * });
+ * await poller.tick();
+ * assert.equal(states.length, 1);
+ * poller.close();
+ * ```
+ */
+export class PnlPoller {
+  #clock: Clock;
+  #sources: readonly Source[];
+  #intervalMs: number;
+  #currency: string;
+  #onState: (state: PnlState) => void;
+  #onError: (error: unknown) => void;
+  #reports = new Map<string, SourceReport>();
+  #timer?: TimerId;
+  #inFlight?: AbortController;
+  #closed = false;
+
+  /** Creates a stopped poller; call {@linkcode PnlPoller.start}. */
+  constructor(options: PnlPollerOptions) {
+    const {
+      clock,
+      sources,
+      intervalMs = 1000,
+      currency = "USD",
+      onState,
+      onError = () => {},
+    } = options;
+    if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
+      throw new RangeError(
+        `Cannot create poller: 'intervalMs' must be a positive number, received ${intervalMs}`,
+      );
+    }
+    this.#clock = clock;
+    this.#sources = sources;
+    this.#intervalMs = intervalMs;
+    this.#currency = currency;
+    this.#onState = onState;
+    this.#onError = onError;
+  }
+
+  /** Ticks now and then once per interval until closed. */
+  start(): void {
+    if (this.#closed || this.#timer !== undefined) return;
+    const loop = async () => {
+      this.#timer = undefined;
+      await this.tick();
+      if (!this.#closed) {
+        this.#timer = this.#clock.setTimeout(loop, this.#intervalMs);
+      }
+    };
+    this.#timer = this.#clock.setTimeout(loop, 0);
+  }
+
+  /** Reads every source once and reports the state. */
+  async tick(): Promise<void> {
+    if (this.#closed) return;
+    const controller = new AbortController();
+    this.#inFlight = controller;
+    const deadline = this.#clock.setTimeout(
+      () => controller.abort(new Error("tick deadline passed")),
+      this.#intervalMs,
+    );
+    try {
+      const results = await Promise.allSettled(
+        this.#sources.map((s) => s.read(controller.signal)),
+      );
+      if (this.#closed) return;
+      results.forEach((result, i) => {
+        const source = this.#sources[i] as Source;
+        const previous = this.#reports.get(source.id);
+        this.#reports.set(
+          source.id,
+          result.status === "fulfilled"
+            ? {
+              kind: source.kind,
+              reading: result.value,
+              status: "ok",
+              origin: "live",
+            }
+            : {
+              kind: source.kind,
+              reading: previous?.reading,
+              status: previous?.reading ? "stale" : "error",
+              origin: previous?.origin ?? "live",
+              error: describeError(result.reason),
+            },
+        );
+      });
+      this.#onState(
+        buildPnlState(Object.fromEntries(this.#reports), this.#currency),
+      );
+    } catch (error) {
+      this.#onError(error);
+    } finally {
+      this.#clock.clearTimeout(deadline);
+      if (this.#inFlight === controller) this.#inFlight = undefined;
+    }
+  }
+
+  /** Stops ticking and aborts a read in flight. */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#inFlight?.abort(new Error("poller closed"));
+  }
+
+  /** Disposes the poller. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,161 @@
+/**
+ * Configuration: parsed once from the environment into a frozen, fully
+ * resolved object that `main.ts` passes down.
+ *
+ * @module
+ */
+
+/** The resolved configuration. */
+export interface Config {
+  /** Listening port; `0` picks a free one. */
+  readonly port: number;
+  /** Listening address. */
+  readonly hostname: string;
+  /** Redis URL, when scale-out is wanted. */
+  readonly redisUrl?: string;
+  /** SQLite path, or `:memory:`. */
+  readonly dbPath: string;
+  /** Sources file, when not the simulator. */
+  readonly sourcesPath?: string;
+  /** How often the simulator changes something, ms. */
+  readonly simIntervalMs: number;
+  /** Coalescing window for deltas, ms. */
+  readonly batchMs: number;
+  /** Largest accepted WebSocket frame, bytes. */
+  readonly maxFrameBytes: number;
+  /** Silence after which a heartbeat is sent, ms. */
+  readonly heartbeatMs: number;
+  /** Reporting currency. */
+  readonly currency: string;
+  /** Running on Deno Deploy (no writable disk assumed). */
+  readonly deploy: boolean;
+}
+
+/** An environment variable holds a value the server cannot use. */
+export class ConfigError extends Error {
+  /** The variable at fault. */
+  readonly variable: string;
+  /** Creates the error. */
+  constructor(variable: string, message: string) {
+    super(message);
+    this.name = "ConfigError";
+    this.variable = variable;
+  }
+}
+
+/** The environment as plain strings (main.ts passes `Deno.env.toObject()`). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Resolves the configuration from environment variables (PROTOCOL.md's table).
+ *
+ * @param env The environment.
+ * @returns The frozen configuration.
+ * @throws {ConfigError} Naming the variable, the value and what is accepted.
+ *
+ * @example Defaults
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseConfig } from "@/lib/config.ts";
+ * const config = parseConfig({});
+ * assert.equal(config.port, 8000);
+ * assert.equal(config.dbPath, "./data/pulseboard.db");
+ * assert.equal(parseConfig({ DENO_DEPLOYMENT_ID: "x" }).dbPath, ":memory:");
+ * ```
+ */
+export function parseConfig(env: Env): Config {
+  const deploy = nonEmpty(env.DENO_DEPLOYMENT_ID) !== undefined;
+  const unsupported = ["PULSE_TOKENS", "PULSE_CONFIG"].filter((name) =>
+    nonEmpty(env[name]) !== undefined
+  );
+  for (const name of unsupported) {
+    // Refusing beats running open, or on simulated figures, while the
+    // operator believes otherwise.
+    throw new ConfigError(
+      name,
+      `${name} is set, but this version of Pulseboard does not support it yet ` +
+        `(${
+          name === "PULSE_TOKENS"
+            ? "authentication"
+            : "source configuration files"
+        }); unset it to run on the built-in simulator`,
+    );
+  }
+  return Object.freeze({
+    port: integer(env, "PORT", 8000, 0, 65535),
+    hostname: nonEmpty(env.PULSE_HOST) ?? "127.0.0.1",
+    redisUrl: redisUrl(env.REDIS_URL),
+    dbPath: nonEmpty(env.PULSE_DB) ??
+      (deploy ? ":memory:" : "./data/pulseboard.db"),
+    sourcesPath: nonEmpty(env.PULSE_CONFIG),
+    simIntervalMs: integer(env, "PULSE_SIM_INTERVAL_MS", 1000, 10, 3_600_000),
+    batchMs: integer(env, "PULSE_BATCH_MS", 100, 0, 60_000),
+    maxFrameBytes: integer(
+      env,
+      "PULSE_MAX_FRAME_BYTES",
+      16_384,
+      256,
+      1_048_576,
+    ),
+    heartbeatMs: integer(env, "PULSE_HEARTBEAT_MS", 15_000, 100, 300_000),
+    currency: currency(env.PULSE_CURRENCY),
+    deploy,
+  });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      name,
+      `${name} must be an integer from ${min} to ${max}, received ${
+        JSON.stringify(raw)
+      }`,
+    );
+  }
+  return value;
+}
+
+function redisUrl(value: string | undefined): string | undefined {
+  const raw = nonEmpty(value);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = new URL("invalid:");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new ConfigError(
+      "REDIS_URL",
+      "REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, received a value that is not",
+    );
+  }
+  return raw;
+}
+
+function currency(value: string | undefined): string {
+  const raw = nonEmpty(value) ?? "USD";
+  if (!/^[A-Z]{3}$/.test(raw)) {
+    throw new ConfigError(
+      "PULSE_CURRENCY",
+      `PULSE_CURRENCY must be an ISO 4217 code such as USD, received ${
+        JSON.stringify(raw)
+      }`,
+    );
+  }
+  return raw;
+}

@@ -1,0 +1,6 @@
+/**
+ * HTTP boundary helpers.
+ *
+ * @module
+ */
+export { HttpError, isClientError, toResponse } from "./errors.ts";

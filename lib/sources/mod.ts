@@ -1,0 +1,11 @@
+/**
+ * Sources: the interface every upstream adapter implements, and the kinds.
+ *
+ * @module
+ */
+export type { Reading, Source, SourceRole } from "./source.ts";
+export {
+  Simulator,
+  type SimulatorFigures,
+  type SimulatorOptions,
+} from "./simulator.ts";

@@ -1,0 +1,354 @@
+/**
+ * The stream hub: per topic, the current state, its epoch and seq, a bounded
+ * history of deltas, and the subscribers. It knows no transport.
+ *
+ * @module
+ */
+import type { Clock, TimerId } from "../time/clock.ts";
+import { isoTime } from "../time/timestamp.ts";
+import { DeltaHistory } from "./history.ts";
+import type { HubMessage } from "./hub_message.ts";
+import type { JsonObject } from "./json.ts";
+import { createMergePatch } from "./merge_patch.ts";
+import {
+  type DeltaEnvelope,
+  encodeEnvelope,
+  ProtocolError,
+  type SnapshotEnvelope,
+} from "./protocol.ts";
+
+/** Receives live messages of one subscription; must not throw. */
+export type HubSink = (message: HubMessage) => void;
+
+/** Where a subscriber wants to start. */
+export interface ResumePosition {
+  /** The last seq the subscriber holds. */
+  since?: number;
+  /** The epoch of that seq. */
+  epoch?: string;
+}
+
+/** A live subscription. */
+export interface HubSubscription {
+  /** What the subscriber must apply first: missed deltas, or one snapshot. */
+  readonly initial: readonly HubMessage[];
+  /** Whether `initial` was served from history (`false`: snapshot or nothing). */
+  readonly resumed: boolean;
+  /** Stops live delivery; idempotent. */
+  unsubscribe(): void;
+}
+
+/** Options for {@linkcode Hub}. */
+export interface HubOptions {
+  /** Time source for batching, history age and `ts`. */
+  clock: Clock;
+  /** Each topic that exists, with its starting state. */
+  topics: Record<string, JsonObject>;
+  /**
+   * The coalescing window in milliseconds: changes within it become one delta.
+   * @default {100}
+   */
+  batchMs?: number;
+  /**
+   * Most deltas kept per topic for resume.
+   * @default {1000}
+   */
+  historyCount?: number;
+  /**
+   * Oldest delta kept for resume, in milliseconds.
+   * @default {300000}
+   */
+  historyMaxAgeMs?: number;
+  /**
+   * The epoch of this hub's history (4-32 of `[A-Za-z0-9_-]`).
+   * @default {a random 12-character id}
+   */
+  epoch?: string;
+  /** Called after each delta is published (persistence, metrics). */
+  onPublish?: (topic: string, message: HubMessage, state: JsonObject) => void;
+  /** Called when a sink throws; the sink has been unsubscribed. */
+  onSinkError?: (topic: string, error: unknown) => void;
+}
+
+interface TopicState {
+  name: string;
+  state: JsonObject;
+  seq: number;
+  pending?: JsonObject;
+  pendingSeq: number;
+  timer?: TimerId;
+  history: DeltaHistory;
+  sinks: Set<HubSink>;
+  snapshot?: HubMessage<SnapshotEnvelope>;
+}
+
+/**
+ * Publishes state changes as merge-patch deltas with seq and epoch, and
+ * serves resumes from history.
+ *
+ * @example Publish and receive a delta
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeClock } from "@/lib/time/mod.ts";
+ * import { Hub } from "@/lib/stream/hub.ts";
+ * const clock = new FakeClock();
+ * const hub = new Hub({ clock, topics: { pnl: { net: 0 } }, epoch: "demo" });
+ * const seen: string[] = [];
+ * const sub = hub.subscribe("pnl", {}, (m) => seen.push(m.text));
+ * assert.equal(sub.initial[0]?.envelope.type, "snapshot");
+ * hub.publish("pnl", { net: 5 });
+ * await clock.advance(100);
+ * assert.match(seen[0] ?? "", /"patch":\{"net":5\}/);
+ * hub.close();
+ * ```
+ */
+export class Hub {
+  #clock: Clock;
+  #batchMs: number;
+  #epoch: string;
+  #topics = new Map<string, TopicState>();
+  #onPublish: HubOptions["onPublish"];
+  #onSinkError: HubOptions["onSinkError"];
+  #closed = false;
+
+  /** Creates a hub with its topics. */
+  constructor(options: HubOptions) {
+    const {
+      clock,
+      topics,
+      batchMs = 100,
+      historyCount = 1000,
+      historyMaxAgeMs = 300_000,
+      epoch = randomEpoch(),
+      onPublish,
+      onSinkError,
+    } = options;
+    if (!(batchMs >= 0) || !Number.isFinite(batchMs)) {
+      throw new RangeError(
+        `Cannot create hub: 'batchMs' must be a non-negative number, received ${batchMs}`,
+      );
+    }
+    if (!/^[A-Za-z0-9_-]{4,32}$/.test(epoch)) {
+      throw new RangeError(
+        `Cannot create hub: 'epoch' must be 4-32 characters of [A-Za-z0-9_-], received ${epoch}`,
+      );
+    }
+    this.#clock = clock;
+    this.#batchMs = batchMs;
+    this.#epoch = epoch;
+    this.#onPublish = onPublish;
+    this.#onSinkError = onSinkError;
+    for (const [name, state] of Object.entries(topics)) {
+      this.#topics.set(name, {
+        name,
+        state,
+        seq: 1,
+        pendingSeq: 1,
+        history: new DeltaHistory({
+          maxCount: historyCount,
+          maxAgeMs: historyMaxAgeMs,
+        }),
+        sinks: new Set(),
+      });
+    }
+  }
+
+  /** The epoch of every topic's history in this hub. */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  /** The names of the topics. */
+  get topics(): string[] {
+    return [...this.#topics.keys()];
+  }
+
+  /** Whether `topic` exists. */
+  has(topic: string): boolean {
+    return this.#topics.has(topic);
+  }
+
+  /** The published position of a topic. */
+  position(topic: string): { epoch: string; seq: number } {
+    return { epoch: this.#epoch, seq: this.#topic(topic).seq };
+  }
+
+  /** The published state of a topic (do not modify). */
+  state(topic: string): JsonObject {
+    return this.#topic(topic).state;
+  }
+
+  /** How many subscribers a topic has. */
+  subscriberCount(topic: string): number {
+    return this.#topic(topic).sinks.size;
+  }
+
+  /**
+   * Offers a new state for `topic`. It is published, as one delta with
+   * anything else offered within the batch window, when the window closes.
+   * A state equal to the latest one changes nothing.
+   */
+  publish(topic: string, state: JsonObject): void {
+    if (this.#closed) return;
+    const t = this.#topic(topic);
+    const latest = t.pending ?? t.state;
+    if (createMergePatch(latest, state) === undefined) return;
+    t.pending = state;
+    t.pendingSeq += 1;
+    if (t.timer === undefined) {
+      t.timer = this.#clock.setTimeout(() => {
+        t.timer = undefined;
+        this.#flushTopic(t);
+      }, this.#batchMs);
+    }
+  }
+
+  /** Publishes whatever is waiting in batch windows now (used on shutdown). */
+  flush(): void {
+    for (const t of this.#topics.values()) {
+      if (t.timer !== undefined) {
+        this.#clock.clearTimeout(t.timer);
+        t.timer = undefined;
+      }
+      this.#flushTopic(t);
+    }
+  }
+
+  /**
+   * The snapshot of a topic at its published seq; serialized once per seq.
+   *
+   * @throws {ProtocolError} `unknown_topic` when the topic does not exist.
+   */
+  snapshot(topic: string): HubMessage<SnapshotEnvelope> {
+    const t = this.#topic(topic);
+    if (!t.snapshot || t.snapshot.envelope.seq !== t.seq) {
+      const envelope: SnapshotEnvelope = {
+        type: "snapshot",
+        topic: t.name,
+        epoch: this.#epoch,
+        seq: t.seq,
+        ts: isoTime(this.#clock.now()),
+        data: t.state,
+      };
+      t.snapshot = Object.freeze({ envelope, text: encodeEnvelope(envelope) });
+    }
+    return t.snapshot;
+  }
+
+  /**
+   * What a client at `position` must apply to be current: the missed
+   * deltas when still in history and the epoch matches, nothing when it is
+   * current, else a snapshot.
+   */
+  resume(
+    topic: string,
+    position: ResumePosition,
+  ): { messages: HubMessage[]; resumed: boolean } {
+    const t = this.#topic(topic);
+    const { since, epoch } = position;
+    if (since !== undefined && epoch === this.#epoch) {
+      if (since === t.seq) return { messages: [], resumed: true };
+      if (since < t.seq) {
+        const missed = t.history.since(since, this.#clock.now());
+        if (missed) return { messages: missed, resumed: true };
+      }
+    }
+    return { messages: [this.snapshot(topic)], resumed: false };
+  }
+
+  /**
+   * Subscribes `sink` to live messages of `topic`, starting at `position`.
+   * The initial messages and the live ones join without a gap, since both
+   * happen in the same turn.
+   *
+   * @throws {ProtocolError} `unknown_topic` when the topic does not exist.
+   */
+  subscribe(
+    topic: string,
+    position: ResumePosition,
+    sink: HubSink,
+  ): HubSubscription {
+    const t = this.#topic(topic);
+    const { messages, resumed } = this.resume(topic, position);
+    t.sinks.add(sink);
+    return {
+      initial: messages,
+      resumed,
+      unsubscribe: function unsubscribe() {
+        t.sinks.delete(sink);
+      },
+    };
+  }
+
+  /** Stops batching timers and drops every subscriber. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    for (const t of this.#topics.values()) t.sinks.clear();
+  }
+
+  /** Disposes the hub. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #topic(topic: string): TopicState {
+    const t = this.#topics.get(topic);
+    if (!t) {
+      throw new ProtocolError(
+        "unknown_topic",
+        `unknown topic ${JSON.stringify(topic)}; known topics: ${
+          [...this.#topics.keys()].join(", ")
+        }`,
+      );
+    }
+    return t;
+  }
+
+  #flushTopic(t: TopicState): void {
+    const next = t.pending;
+    if (!next) return;
+    t.pending = undefined;
+    const patch = createMergePatch(t.state, next);
+    if (patch === undefined || typeof patch !== "object" || patch === null) {
+      t.pendingSeq = t.seq; // the window's changes cancelled out
+      return;
+    }
+    const now = this.#clock.now();
+    const envelope: DeltaEnvelope = {
+      type: "delta",
+      topic: t.name,
+      epoch: this.#epoch,
+      seq: t.pendingSeq,
+      base: t.seq,
+      ts: isoTime(now),
+      patch: patch as DeltaEnvelope["patch"],
+    };
+    const message: HubMessage = Object.freeze({
+      envelope,
+      text: encodeEnvelope(envelope),
+    });
+    t.state = next;
+    t.seq = t.pendingSeq;
+    t.history.append(message, now);
+    for (const sink of t.sinks) {
+      try {
+        sink(message);
+      } catch (error) {
+        t.sinks.delete(sink);
+        this.#onSinkError?.(t.name, error);
+      }
+    }
+    this.#onPublish?.(t.name, message, next);
+  }
+}
+
+const EPOCH_ALPHABET =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** A random 12-character epoch from the platform's CSPRNG. */
+function randomEpoch(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => EPOCH_ALPHABET[b % 62]).join("");
+}

@@ -1,0 +1,45 @@
+/**
+ * Streaming: the wire protocol, merge patches, and the hub.
+ *
+ * @module
+ */
+export {
+  isJsonObject,
+  jsonEqual,
+  type JsonObject,
+  type JsonValue,
+} from "./json.ts";
+export { applyMergePatch, createMergePatch } from "./merge_patch.ts";
+export {
+  type ClientMessage,
+  CLOSE_CODES,
+  type DeltaEnvelope,
+  encodeEnvelope,
+  type ErrorCode,
+  type ErrorEnvelope,
+  type HeartbeatEnvelope,
+  parseClientMessage,
+  parseEpoch,
+  parseServerEnvelope,
+  parseSince,
+  parseTopic,
+  type PingMessage,
+  type PongEnvelope,
+  ProtocolError,
+  type ServerEnvelope,
+  type SnapshotEnvelope,
+  type StateEnvelope,
+  type SubscribeMessage,
+  type UnsubscribeMessage,
+} from "./protocol.ts";
+export type { HubMessage } from "./hub_message.ts";
+export { DeltaHistory, type DeltaHistoryOptions } from "./history.ts";
+export {
+  Hub,
+  type HubOptions,
+  type HubSink,
+  type HubSubscription,
+  type ResumePosition,
+} from "./hub.ts";
+export { type WsPeer, WsSession, type WsSessionOptions } from "./ws_session.ts";
+export { type Closable, ConnectionRegistry } from "./connections.ts";

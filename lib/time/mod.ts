@@ -1,0 +1,9 @@
+/**
+ * Time: the injectable clock and timestamp formatting.
+ *
+ * @module
+ */
+export { type Clock, sleepWith, systemClock, type TimerId } from "./clock.ts";
+export { FakeClock, type FakeClockOptions } from "./fake_clock.ts";
+export { isoTime } from "./timestamp.ts";
+export { seededRandom, systemRandom } from "./random.ts";

@@ -1,0 +1,222 @@
+// deno-lint-ignore-file no-console -- a command-line entry point: the terminal is its interface
+/**
+ * The composition root: environment -> parseConfig -> build the parts ->
+ * serve. Also the only place that reads `Deno.env` and writes to the console.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  buildPnlState,
+  isPnlState,
+  markStale,
+  PnlPoller,
+  type PnlState,
+} from "@/lib/aggregate/mod.ts";
+import { SqliteStore, StoreError } from "@/lib/cache/mod.ts";
+import { type Config, ConfigError, parseConfig } from "@/lib/config.ts";
+import { createLogger, type Logger } from "@/lib/log.ts";
+import { Simulator } from "@/lib/sources/mod.ts";
+import { CLOSE_CODES, ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
+import { type Clock, systemClock } from "@/lib/time/mod.ts";
+import { createApp } from "@/routes/mod.ts";
+
+const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
+
+/** A running server and the way to stop it. */
+export interface RunningServer {
+  /** The URL it listens on. */
+  url: string;
+  /** Stops polling, tells clients to go away, saves, and closes everything. */
+  shutdown(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  finished: Promise<void>;
+}
+
+/**
+ * Builds every part from the configuration and starts serving.
+ *
+ * @param config The resolved configuration.
+ * @param log Where events go.
+ * @param clock Time source.
+ * @returns The running server.
+ * @throws {StoreError} When the database cannot be opened.
+ */
+export async function startServer(
+  config: Config,
+  log: Logger,
+  clock: Clock = systemClock,
+): Promise<RunningServer> {
+  if (config.dbPath !== ":memory:") {
+    try {
+      Deno.mkdirSync(dirname(config.dbPath), { recursive: true });
+    } catch (cause) {
+      throw new StoreError(
+        config.dbPath,
+        `Cannot create the folder for the database at ${config.dbPath}: ${
+          (cause as Error).message
+        }. Create it, or set PULSE_DB to a writable path or ":memory:"`,
+        { cause },
+      );
+    }
+  }
+  const store = SqliteStore.open(config.dbPath);
+  const stored = store.loadSnapshot("pnl");
+  const restored = stored && isPnlState(stored.state)
+    ? stored.state
+    : undefined;
+  if (restored) {
+    log.info("restored last figures", {
+      db: config.dbPath,
+      savedAt: new Date(stored!.savedAt).toISOString(),
+    });
+  }
+  const initial: PnlState = restored
+    ? markStale(restored, "L3")
+    : buildPnlState({}, config.currency);
+
+  const hub = new Hub({
+    clock,
+    topics: { pnl: initial },
+    batchMs: config.batchMs,
+    onPublish(topic, message, state) {
+      try {
+        store.saveSnapshot(topic, {
+          state,
+          seq: message.envelope.seq,
+          epoch: message.envelope.epoch,
+          savedAt: clock.now(),
+        });
+      } catch (error) {
+        // The live stream goes on; only persistence of this state failed.
+        log.error("saving snapshot failed", { topic, error });
+      }
+    },
+    onSinkError: (topic, error) =>
+      log.error("subscriber failed", { topic, error }),
+  });
+
+  const sim = new Simulator({
+    clock,
+    intervalMs: config.simIntervalMs,
+    currency: config.currency,
+    initial: restored ? figuresOf(restored) : undefined,
+  });
+  const poller = new PnlPoller({
+    clock,
+    sources: sim.sources(),
+    intervalMs: config.simIntervalMs,
+    currency: config.currency,
+    onState: (state) => hub.publish("pnl", state),
+    onError: (error) => log.error("poll failed", { error }),
+  });
+
+  const connections = new ConnectionRegistry();
+  const islandScript = await readIslandScript(log);
+  const app = createApp({
+    config,
+    hub,
+    clock,
+    log,
+    connections,
+    staticDir: STATIC_DIR,
+    islandScript,
+  });
+
+  const { promise: listening, resolve: onListening } = Promise.withResolvers<
+    string
+  >();
+  const server = Deno.serve({
+    hostname: config.hostname,
+    port: config.port,
+    onListen({ hostname, port }) {
+      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+      onListening(`http://${host}:${port}/`);
+    },
+  }, app.fetch);
+  const url = await listening;
+  poller.start();
+  log.info("listening", {
+    url,
+    db: config.dbPath,
+    epoch: hub.epoch,
+    auth:
+      "open: no PULSE_TOKENS configured, anyone who can reach this address can read it",
+  });
+  if (config.redisUrl) {
+    log.warn(
+      "REDIS_URL is set, but this version runs as a single instance and does not use Redis yet",
+    );
+  }
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    stopping ??= (async () => {
+      log.info("shutting down");
+      poller.close();
+      hub.flush(); // publishes, and so saves, the last batch window
+      connections.closeAll(CLOSE_CODES.GOING_AWAY, "server shutting down");
+      await server.shutdown();
+      hub.close();
+      store.close();
+      log.info("stopped");
+    })();
+  return { url, shutdown, finished: server.finished };
+}
+
+function figuresOf(state: PnlState) {
+  const amount = (id: string) => {
+    const value = state.sources[id]?.amountMinor;
+    return typeof value === "number" && Number.isSafeInteger(value) ? value : 0;
+  };
+  return {
+    revenueMinor: amount("sim-revenue"),
+    costsMinor: amount("sim-api-costs"),
+    tradingMinor: amount("sim-trading"),
+  };
+}
+
+async function readIslandScript(log: Logger): Promise<string | undefined> {
+  try {
+    const manifest = JSON.parse(
+      await Deno.readTextFile(`${STATIC_DIR}/_islands/manifest.json`),
+    );
+    if (typeof manifest.entry === "string") {
+      return `/static/_islands/${manifest.entry}`;
+    }
+  } catch {
+    // Reported below.
+  }
+  log.warn(
+    "island bundle not built: the page shows figures but does not update live; run `deno task build`",
+  );
+  return undefined;
+}
+
+if (import.meta.main) {
+  const log = createLogger({
+    now: () => Date.now(),
+    write: (line, level) =>
+      level === "error" ? console.error(line) : console.log(line),
+  });
+  let running: RunningServer;
+  try {
+    const config = parseConfig(Deno.env.toObject());
+    running = await startServer(config, log);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StoreError) {
+      log.error(error.message);
+      Deno.exit(1);
+    }
+    throw error;
+  }
+  const stop = () => {
+    running.shutdown().then(() => Deno.exit(0), (error) => {
+      log.error("shutdown failed", { error });
+      Deno.exit(1);
+    });
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}

@@ -1,0 +1,25 @@
+/**
+ * What `main.ts` hands to the routes: the parts they call, built once.
+ */
+import type { Config } from "@/lib/config.ts";
+import type { Logger } from "@/lib/log.ts";
+import type { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
+import type { Clock } from "@/lib/time/mod.ts";
+
+/** The parts every route may use. */
+export interface AppDeps {
+  /** The resolved configuration. */
+  config: Config;
+  /** The stream hub. */
+  hub: Hub;
+  /** Time source. */
+  clock: Clock;
+  /** Structured logger. */
+  log: Logger;
+  /** Open connections, for shutdown. */
+  connections: ConnectionRegistry;
+  /** Absolute path of the `static/` folder. */
+  staticDir: string;
+  /** The built island bundle's URL, when built. */
+  islandScript?: string;
+}

@@ -1,0 +1,35 @@
+/**
+ * `GET /`: the dashboard, rendered on the server from the hub's current
+ * `pnl` snapshot (a page without JavaScript shows real figures), then
+ * hydrated by the LiveBoard island.
+ */
+import type { Context } from "hono";
+import { renderToString } from "preact-render-to-string";
+import { IslandHost } from "@/components/IslandHost.tsx";
+import { Page } from "@/components/Page.tsx";
+import LiveBoard, { type LiveBoardProps } from "@/islands/LiveBoard.tsx";
+import type { PnlState } from "@/lib/aggregate/mod.ts";
+import type { AppDeps } from "./deps.ts";
+
+/** Builds the dashboard page handler. */
+export function indexRoute(deps: AppDeps): (c: Context) => Response {
+  return function index(c: Context): Response {
+    const { envelope } = deps.hub.snapshot("pnl");
+    const props: LiveBoardProps = {
+      topic: "pnl",
+      epoch: envelope.epoch,
+      seq: envelope.seq,
+      data: envelope.data as PnlState,
+    };
+    const html = renderToString(
+      <Page title="Pulseboard" islandScript={deps.islandScript}>
+        <IslandHost name="LiveBoard" id="0" props={props}>
+          <LiveBoard {...props} />
+        </IslandHost>
+      </Page>,
+    );
+    return c.html(`<!DOCTYPE html>${html}`, 200, {
+      "cache-control": "no-store",
+    });
+  };
+}

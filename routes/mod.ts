@@ -1,0 +1,54 @@
+/**
+ * The HTTP application: every route, and the one error boundary that turns
+ * failures into PROTOCOL.md's JSON errors.
+ */
+import { Hono } from "hono";
+import { HttpError, isClientError, toResponse } from "@/lib/http/mod.ts";
+import { snapshotRoute } from "./api/snapshot.ts";
+import { wsRoute } from "./api/ws.ts";
+import type { AppDeps } from "./deps.ts";
+import { indexRoute } from "./index.tsx";
+import { staticRoute } from "./static.ts";
+
+export type { AppDeps } from "./deps.ts";
+
+/**
+ * Builds the application over the parts `main.ts` made.
+ *
+ * @param deps The hub, clock, config and the rest.
+ * @returns A Hono app whose `fetch` serves every route.
+ */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const serveStatic = staticRoute(deps);
+
+  app.get("/", indexRoute(deps));
+  app.get("/api/snapshot", snapshotRoute(deps));
+  app.get("/api/ws", wsRoute(deps));
+  app.on(["GET", "HEAD"], "/static/*", async (c, next) => {
+    const response = await serveStatic(c);
+    if (response) return response;
+    await next();
+  });
+
+  app.notFound((c) =>
+    toResponse(
+      new HttpError(
+        404,
+        "bad_request",
+        `no route for ${c.req.method} ${c.req.path}; the endpoints are listed in docs/protocol.md`,
+      ),
+    )
+  );
+  app.onError((error, c) => {
+    if (!isClientError(error)) {
+      deps.log.error("request failed", {
+        method: c.req.method,
+        path: c.req.path,
+        error,
+      });
+    }
+    return toResponse(error);
+  });
+  return app;
+}

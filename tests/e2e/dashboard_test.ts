@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { launchBrowser } from "../_helpers/browser.ts";
+import { ROOT, startServerProcess } from "../_helpers/server_process.ts";
+
+const MONEY = /^[+-]?\$[\d,]+\.\d\d$/;
+
+Deno.test("the dashboard shows server-rendered figures without JavaScript and updates live once hydrated", async (t) => {
+  await using server = await startServerProcess({
+    env: { PULSE_SIM_INTERVAL_MS: "150", PULSE_BATCH_MS: "20" },
+  });
+  await using browser = await launchBrowser();
+
+  await t.step("figures are in the HTML before any script runs", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      const net = await page.textContent("[data-testid=net]");
+      assert.match(net ?? "", MONEY);
+      for (const id of ["revenue", "expenses", "trading"]) {
+        assert.match(
+          await page.textContent(`[data-testid=${id}]`) ?? "",
+          MONEY,
+        );
+      }
+      assert.equal(
+        await page.getAttribute("[data-status]", "data-status"),
+        "connecting",
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
+  await t.step("net P&L and seq change after hydration", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1100, height: 800 },
+    });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(server.url);
+      const firstNet = await page.textContent("[data-testid=net]");
+      const firstSeq = Number(
+        await page.getAttribute("[data-seq]", "data-seq"),
+      );
+      await page.waitForSelector("[data-status=live][data-transport=ws]", {
+        timeout: 10_000,
+      });
+      await page.waitForFunction(
+        ([net, seq]) =>
+          document.querySelector("[data-testid=net]")?.textContent !== net &&
+          Number(
+              document.querySelector("[data-seq]")?.getAttribute("data-seq"),
+            ) > Number(seq),
+        [firstNet, firstSeq] as const,
+        { timeout: 10_000 },
+      );
+      assert.match(await page.textContent("[data-testid=net]") ?? "", MONEY);
+      assert.deepEqual(errors, []);
+      await Deno.mkdir(`${ROOT}test-results`, { recursive: true });
+      await page.screenshot({ path: `${ROOT}test-results/dashboard.png` });
+    } finally {
+      await context.close();
+    }
+  });
+});
