@@ -156,7 +156,13 @@ export async function startServer(
       log.info("shutting down");
       poller.close();
       hub.flush(); // publishes, and so saves, the last batch window
-      connections.closeAll(CLOSE_CODES.GOING_AWAY, "server shutting down");
+      await connections.closeAll(
+        CLOSE_CODES.GOING_AWAY,
+        "server shutting down",
+        {
+          clock,
+        },
+      );
       await server.shutdown();
       hub.close();
       store.close();

@@ -1,14 +1,20 @@
 /**
  * The set of open client connections, so shutdown can tell each one to go
- * away instead of dropping it.
+ * away, and wait for the goodbye to reach it, instead of dropping it.
  *
  * @module
  */
+import type { Clock } from "../time/clock.ts";
 
 /** A connection that can be closed by the server. */
 export interface Closable {
   /** Closes with a code and a human reason. */
   close(code: number, reason: string): void;
+}
+
+interface Entry {
+  connection: Closable;
+  closed?: Promise<unknown>;
 }
 
 /**
@@ -17,45 +23,74 @@ export interface Closable {
  * @example Close everything on shutdown
  * ```ts
  * import assert from "node:assert/strict";
+ * import { FakeClock } from "@/lib/time/mod.ts";
  * import { ConnectionRegistry } from "@/lib/stream/connections.ts";
  * const registry = new ConnectionRegistry();
  * const codes: number[] = [];
  * registry.add("ws", { close: (code) => codes.push(code) });
- * registry.closeAll(1001, "server shutting down");
+ * await registry.closeAll(1001, "server shutting down", { clock: new FakeClock(), graceMs: 0 });
  * assert.deepEqual(codes, [1001]);
  * ```
  */
 export class ConnectionRegistry {
-  #byTransport = new Map<string, Set<Closable>>();
+  #byTransport = new Map<string, Map<Closable, Entry>>();
 
-  /** Registers a connection; returns the function that forgets it. */
-  add(transport: string, connection: Closable): () => void {
-    let set = this.#byTransport.get(transport);
-    if (!set) this.#byTransport.set(transport, set = new Set());
-    set.add(connection);
+  /**
+   * Registers a connection; returns the function that forgets it.
+   *
+   * @param transport The transport's name, such as `ws`.
+   * @param connection The connection.
+   * @param closed Settles once the peer has been told (the close handshake
+   *   finished), so shutdown can wait for it.
+   */
+  add(
+    transport: string,
+    connection: Closable,
+    closed?: Promise<unknown>,
+  ): () => void {
+    let map = this.#byTransport.get(transport);
+    if (!map) this.#byTransport.set(transport, map = new Map());
+    map.set(connection, { connection, closed });
     return function forget() {
-      set.delete(connection);
+      map.delete(connection);
     };
   }
 
   /** Open connections per transport. */
   counts(): Record<string, number> {
     return Object.fromEntries(
-      [...this.#byTransport].map(([t, set]) => [t, set.size]),
+      [...this.#byTransport].map(([t, map]) => [t, map.size]),
     );
   }
 
-  /** Closes every connection with `code` and `reason`. */
-  closeAll(code: number, reason: string): void {
-    for (const set of this.#byTransport.values()) {
-      for (const connection of [...set]) {
+  /**
+   * Closes every connection with `code` and `reason`, then waits up to
+   * `graceMs` for the closes to reach the peers.
+   */
+  async closeAll(
+    code: number,
+    reason: string,
+    options: { clock: Clock; graceMs?: number },
+  ): Promise<void> {
+    const { clock, graceMs = 2_000 } = options;
+    const pending: Promise<unknown>[] = [];
+    for (const map of this.#byTransport.values()) {
+      for (const entry of [...map.values()]) {
         try {
-          connection.close(code, reason);
+          entry.connection.close(code, reason);
         } catch {
           // Already gone; nothing left to tell it.
         }
-        set.delete(connection);
+        if (entry.closed) pending.push(entry.closed.catch(() => {}));
+        map.delete(entry.connection);
       }
     }
+    if (pending.length === 0) return;
+    const grace = new AbortController();
+    await Promise.race([
+      Promise.all(pending),
+      clock.sleep(graceMs, grace.signal).catch(() => {}),
+    ]);
+    grace.abort();
   }
 }

@@ -39,6 +39,9 @@ export function wsRoute(deps: AppDeps): (c: Context) => Response {
       idleTimeout: 60,
     });
     let forget = () => {};
+    const { promise: closed, resolve: onClosed } = Promise.withResolvers<
+      void
+    >();
     const session = new WsSession(
       {
         send: (text) => socket.send(text),
@@ -53,11 +56,14 @@ export function wsRoute(deps: AppDeps): (c: Context) => Response {
       },
     );
     socket.onopen = () => {
-      forget = deps.connections.add("ws", session);
+      forget = deps.connections.add("ws", session, closed);
       if (initial) session.subscribe(initial);
     };
     socket.onmessage = (event) => session.handleFrame(event.data);
-    socket.onclose = () => session.end();
+    socket.onclose = () => {
+      session.end();
+      onClosed();
+    };
     socket.onerror = () => session.end();
     return response;
   };

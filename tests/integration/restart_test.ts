@@ -3,6 +3,7 @@ import type { SnapshotEnvelope } from "@/lib/stream/mod.ts";
 import type { PnlState } from "@/lib/aggregate/mod.ts";
 import { SqliteStore } from "@/lib/cache/mod.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
+import { openRecordingSocket } from "../_helpers/ws_client.ts";
 
 async function snapshot(
   base: string,
@@ -96,7 +97,7 @@ Deno.test("after SIGKILL, a restart on the same PULSE_DB shows the last figures 
   }
 });
 
-Deno.test("SIGTERM shuts down cleanly: exit code 0 and the last state saved", async () => {
+Deno.test("SIGTERM shuts down cleanly: clients told 1001 going away, exit code 0, the last state saved", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pulseboard-term-" });
   try {
     const env = {
@@ -106,7 +107,14 @@ Deno.test("SIGTERM shuts down cleanly: exit code 0 and the last state saved", as
     };
     const server = await startServerProcess({ env });
     const seen = await until(() => snapshot(server.url), (s) => s.seq >= 3);
+    const ws = await openRecordingSocket(
+      server.url.replace("http:", "ws:") + "api/ws?topic=pnl",
+    );
+    await ws.waitFor((ms) => ms.length > 0);
     assert.equal(await server.stop("SIGTERM"), 0);
+    const closed = await ws.closed;
+    assert.equal(closed.code, 1001);
+    assert.equal(closed.reason, "server shutting down");
     assert.ok(server.lines.some((l) => l.includes('"msg":"stopped"')));
     using store = SqliteStore.open(env.PULSE_DB);
     const saved = store.loadSnapshot("pnl");

@@ -1,0 +1,53 @@
+/**
+ * Builds the real application in-process over a hub on a fake clock, for
+ * route tests that need no network.
+ */
+import { buildPnlState } from "@/lib/aggregate/mod.ts";
+import { parseConfig } from "@/lib/config.ts";
+import { createLogger } from "@/lib/log.ts";
+import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
+import { FakeClock } from "@/lib/time/mod.ts";
+import type { Hono } from "hono";
+import { createApp } from "@/routes/mod.ts";
+import { ROOT } from "./server_process.ts";
+
+/** An in-process app and its parts. */
+export interface TestApp extends Disposable {
+  clock: FakeClock;
+  hub: Hub;
+  app: Hono;
+  logs: string[];
+  request(path: string, init?: RequestInit): Response | Promise<Response>;
+}
+
+/** Builds the app over a fresh hub on a fake clock. */
+export function makeTestApp(): TestApp {
+  const clock = new FakeClock({
+    start: Date.parse("2026-11-28T13:00:00.000Z"),
+  });
+  const hub = new Hub({
+    clock,
+    epoch: "app-epoch",
+    topics: { pnl: buildPnlState({}, "USD") },
+  });
+  const logs: string[] = [];
+  const app = createApp({
+    config: parseConfig({}),
+    hub,
+    clock,
+    log: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),
+    connections: new ConnectionRegistry(),
+    staticDir: `${ROOT}static`,
+    islandScript: "/static/_islands/islands-test.js",
+  });
+  const request = (path: string, init?: RequestInit) =>
+    app.fetch(new Request(new URL(path, "http://pulse.test"), init));
+  return {
+    clock,
+    hub,
+    app,
+    logs,
+    request,
+    [Symbol.dispose]: () => hub.close(),
+  };
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { makeTestApp } from "../_helpers/app.ts";
+
+Deno.test("GET /api/snapshot: 304 for a matching tag, also weak or in a list; 200 once seq moves", async () => {
+  using t = makeTestApp();
+  const first = await t.request("/api/snapshot?topic=pnl");
+  const etag = first.headers.get("etag")!;
+  assert.equal(etag, '"app-epoch:1"');
+  await first.body?.cancel();
+  for (const header of [etag, `W/${etag}`, `"x:1", ${etag}`, "*"]) {
+    const res = await t.request("/api/snapshot?topic=pnl", {
+      headers: { "if-none-match": header },
+    });
+    assert.equal(res.status, 304, header);
+  }
+  t.hub.publish("pnl", { ...t.hub.state("pnl"), stale: true });
+  await t.clock.advance(100);
+  const moved = await t.request("/api/snapshot", {
+    headers: { "if-none-match": etag },
+  });
+  assert.equal(moved.status, 200);
+  assert.equal(moved.headers.get("etag"), '"app-epoch:2"');
+  await moved.body?.cancel();
+});
+
+Deno.test("GET /api/snapshot: a malformed topic is a 400 naming the parameter", async () => {
+  using t = makeTestApp();
+  const res = await t.request("/api/snapshot?topic=%3Cscript%3E");
+  assert.equal(res.status, 400);
+  const body = await res.json();
+  assert.equal(body.error.code, "bad_request");
+  assert.match(body.error.message, /^topic must be/);
+});
+
+Deno.test("GET /api/ws: bad query parameters are refused with 400/404 before any upgrade", async () => {
+  using t = makeTestApp();
+  const upgrade = { headers: { upgrade: "websocket", connection: "Upgrade" } };
+  const cases: [string, number, RegExp][] = [
+    [
+      "/api/ws?topic=pnl&since=-1",
+      400,
+      /^since must be a non-negative integer/,
+    ],
+    ["/api/ws?topic=pnl&since=abc", 400, /^since/],
+    ["/api/ws?topic=pnl&epoch=%21%21", 400, /^epoch must be/],
+    ["/api/ws?since=3", 400, /need a topic/],
+    ["/api/ws?topic=nope", 404, /unknown topic "nope"/],
+  ];
+  for (const [path, status, message] of cases) {
+    const res = await t.request(path, upgrade);
+    assert.equal(res.status, status, path);
+    assert.match((await res.json()).error.message, message);
+  }
+  const plain = await t.request("/api/ws");
+  assert.equal(plain.status, 400);
+  assert.match((await plain.json()).error.message, /WebSocket only/);
+});
+
+Deno.test("unknown paths are a JSON 404", async () => {
+  using t = makeTestApp();
+  const res = await t.request("/api/nothing-here");
+  assert.equal(res.status, 404);
+  assert.match(
+    (await res.json()).error.message,
+    /no route for GET \/api\/nothing-here/,
+  );
+});
+
+Deno.test("GET /static/*: right content types, no traversal, no listings, no hidden files", async () => {
+  using t = makeTestApp();
+  const css = await t.request("/static/styles.css");
+  assert.equal(css.status, 200);
+  assert.equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+  assert.equal(css.headers.get("x-content-type-options"), "nosniff");
+  await css.body?.cancel();
+  for (
+    const path of [
+      "/static/../deno.json",
+      "/static/%2e%2e/deno.json",
+      "/static/..%2fdeno.json",
+      "/static/",
+      "/static/_islands",
+      "/static/.hidden.css",
+      "/static/nope.css",
+      "/static/styles.css/",
+    ]
+  ) {
+    const res = await t.request(path);
+    assert.equal(res.status, 404, path);
+    await res.body?.cancel();
+  }
+});
+
+Deno.test("GET / renders the figures and the island props, escaped inside their script", async () => {
+  using t = makeTestApp();
+  t.hub.publish("pnl", {
+    ...t.hub.state("pnl"),
+    sources: {
+      "evil": {
+        kind: "</script><script>alert(1)</script>",
+        role: "revenue",
+        status: "error",
+        origin: "live",
+        error: "<!-- oops",
+      },
+    },
+  });
+  await t.clock.advance(100);
+  const res = await t.request("/");
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.match(html, /data-testid="net">\$0\.00</);
+  assert.match(html, /src="\/static\/_islands\/islands-test\.js"/);
+  assert.ok(!html.includes("<script>alert(1)"), "no injected script element");
+  assert.ok(!html.includes("<!-- oops"), "no comment opened by data");
+  const props =
+    /<script type="application\/json" id="island-props-0">(.*?)<\/script>/s
+      .exec(html)?.[1];
+  assert.equal(
+    JSON.parse(props!).data.sources.evil.kind,
+    "</script><script>alert(1)</script>",
+  );
+});

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { PnlPoller, type PnlState } from "@/lib/aggregate/mod.ts";
+import type { Reading, Source } from "@/lib/sources/mod.ts";
+import { FakeClock } from "@/lib/time/mod.ts";
+
+function source(
+  id: string,
+  role: Reading["role"],
+  read: (signal?: AbortSignal) => Promise<number>,
+): Source {
+  return {
+    id,
+    kind: "test",
+    role,
+    read: async (signal) => ({
+      source: id,
+      role,
+      amountMinor: await read(signal),
+      currency: "USD",
+      asOf: "2026-11-28T13:00:00.000Z",
+    }),
+  };
+}
+
+Deno.test("PnlPoller totals net = revenue + trading - expenses in integer minor units", async () => {
+  const clock = new FakeClock();
+  const states: PnlState[] = [];
+  using poller = new PnlPoller({
+    clock,
+    sources: [
+      source("r", "revenue", () => Promise.resolve(10_000)),
+      source("c", "expense", () => Promise.resolve(2_501)),
+      source("t", "trading", () => Promise.resolve(-499)),
+    ],
+    onState: (s) => states.push(s),
+  });
+  await poller.tick();
+  assert.deepEqual(states[0]?.totals, {
+    revenueMinor: 10_000,
+    expensesMinor: 2_501,
+    tradingMinor: -499,
+    netMinor: 7_000,
+  });
+  assert.equal(states[0]?.stale, false);
+});
+
+Deno.test("PnlPoller keeps a failing source's last figure, marked stale with the error, and the others current", async () => {
+  const clock = new FakeClock();
+  const states: PnlState[] = [];
+  let fail = false;
+  let revenue = 100;
+  using poller = new PnlPoller({
+    clock,
+    sources: [
+      source("r", "revenue", () => Promise.resolve(revenue++)),
+      source(
+        "c",
+        "expense",
+        () =>
+          fail
+            ? Promise.reject(new Error("upstream said 500"))
+            : Promise.resolve(7),
+      ),
+    ],
+    onState: (s) => states.push(s),
+  });
+  await poller.tick();
+  fail = true;
+  await poller.tick();
+  const s = states[1]!;
+  assert.equal(s.stale, true);
+  assert.equal(s.sources.c?.status, "stale");
+  assert.equal(s.sources.c?.error, "upstream said 500");
+  assert.equal(s.sources.c?.amountMinor, 7);
+  assert.equal(s.sources.r?.amountMinor, 101);
+  assert.equal(s.totals.netMinor, 101 - 7);
+});
+
+Deno.test("PnlPoller aborts a hung read at the tick deadline and still reports the others", async () => {
+  const clock = new FakeClock();
+  const states: PnlState[] = [];
+  let aborted = false;
+  using poller = new PnlPoller({
+    clock,
+    intervalMs: 1000,
+    sources: [
+      source("r", "revenue", () => Promise.resolve(5)),
+      source("hang", "expense", (signal) =>
+        new Promise((_, reject) => {
+          signal?.addEventListener("abort", () => {
+            aborted = true;
+            reject(signal.reason);
+          });
+        })),
+    ],
+    onState: (s) => states.push(s),
+  });
+  const tick = poller.tick();
+  await clock.advance(1000);
+  await tick;
+  assert.equal(aborted, true);
+  assert.equal(states[0]?.sources.hang?.status, "error");
+  assert.equal(states[0]?.sources.r?.amountMinor, 5);
+});
+
+Deno.test("PnlPoller.start() ticks once per interval and close() stops it", async () => {
+  const clock = new FakeClock();
+  let ticks = 0;
+  const poller = new PnlPoller({
+    clock,
+    intervalMs: 1000,
+    sources: [source("r", "revenue", () => Promise.resolve(1))],
+    onState: () => ticks++,
+  });
+  poller.start();
+  await clock.advance(0);
+  assert.equal(ticks, 1);
+  await clock.advance(3000);
+  assert.equal(ticks, 4);
+  poller.close();
+  await clock.advance(5000);
+  assert.equal(ticks, 4);
+  assert.equal(clock.pendingTimers, 0);
+});

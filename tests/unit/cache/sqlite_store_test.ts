@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { SqliteStore, StoreError } from "@/lib/cache/mod.ts";
+
+Deno.test("SqliteStore keeps the latest state per topic across reopen", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/p.db`;
+    {
+      using store = SqliteStore.open(path);
+      store.saveSnapshot("pnl", {
+        state: { n: 1 },
+        seq: 1,
+        epoch: "aaaa",
+        savedAt: 10,
+      });
+      store.saveSnapshot("pnl", {
+        state: { n: 2 },
+        seq: 2,
+        epoch: "aaaa",
+        savedAt: 20,
+      });
+    }
+    using again = SqliteStore.open(path);
+    assert.deepEqual(again.loadSnapshot("pnl"), {
+      state: { n: 2 },
+      seq: 2,
+      epoch: "aaaa",
+      savedAt: 20,
+    });
+    assert.equal(again.loadSnapshot("other"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore refuses a file that is not a database, naming the path and what to do, and leaves it untouched", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/corrupt.db`;
+    const garbage = "this is not a database ".repeat(200);
+    await Deno.writeTextFile(path, garbage);
+    assert.throws(
+      () => SqliteStore.open(path),
+      (e) =>
+        e instanceof StoreError && e.message.includes(path) &&
+        /move a damaged file aside|PULSE_DB/.test(e.message),
+    );
+    assert.equal(await Deno.readTextFile(path), garbage);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore refuses a schema newer than it knows", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/future.db`;
+    {
+      using store = SqliteStore.open(path);
+      void store;
+    }
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(path);
+    db.exec("INSERT INTO schema_version (version) VALUES (999)");
+    db.close();
+    assert.throws(() => SqliteStore.open(path), /newer than this server knows/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

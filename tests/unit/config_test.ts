@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "@/lib/config.ts";
+
+Deno.test("parseConfig() applies PROTOCOL.md's defaults", () => {
+  const c = parseConfig({});
+  assert.equal(c.port, 8000);
+  assert.equal(c.dbPath, "./data/pulseboard.db");
+  assert.equal(c.simIntervalMs, 1000);
+  assert.equal(c.batchMs, 100);
+  assert.equal(c.redisUrl, undefined);
+  assert.ok(Object.isFrozen(c));
+});
+
+Deno.test("parseConfig() keeps SQLite in memory on Deno Deploy unless PULSE_DB says otherwise", () => {
+  assert.equal(parseConfig({ DENO_DEPLOYMENT_ID: "abc" }).dbPath, ":memory:");
+  assert.equal(
+    parseConfig({ DENO_DEPLOYMENT_ID: "abc", PULSE_DB: "/tmp/x.db" }).dbPath,
+    "/tmp/x.db",
+  );
+});
+
+Deno.test("parseConfig() names the variable, the value and the accepted range", () => {
+  for (
+    const [env, re] of [
+      [
+        { PORT: "http" },
+        /PORT must be an integer from 0 to 65535, received "http"/,
+      ],
+      [{ PORT: "70000" }, /PORT must be an integer/],
+      [{ PULSE_BATCH_MS: "-1" }, /PULSE_BATCH_MS must be an integer from 0/],
+      [{ PULSE_SIM_INTERVAL_MS: "1.5" }, /PULSE_SIM_INTERVAL_MS/],
+      [{ REDIS_URL: "localhost:6379" }, /REDIS_URL must be a redis:\/\//],
+      [{ PULSE_CURRENCY: "usd" }, /PULSE_CURRENCY must be an ISO 4217 code/],
+    ] as const
+  ) {
+    assert.throws(
+      () => parseConfig(env),
+      (e) => e instanceof ConfigError && re.test(e.message),
+    );
+  }
+});
+
+Deno.test("parseConfig() refuses settings this version cannot honour instead of ignoring them", () => {
+  assert.throws(() => parseConfig({ PULSE_TOKENS: "secret" }), {
+    name: "ConfigError",
+    variable: "PULSE_TOKENS",
+  });
+  assert.throws(() => parseConfig({ PULSE_CONFIG: "sources.json" }), {
+    name: "ConfigError",
+    variable: "PULSE_CONFIG",
+  });
+});
+
+Deno.test("parseConfig() never echoes a REDIS_URL, which may hold a password", () => {
+  assert.throws(
+    () => parseConfig({ REDIS_URL: "http://user:hunter2@host" }),
+    (e) => e instanceof Error && !e.message.includes("hunter2"),
+  );
+});

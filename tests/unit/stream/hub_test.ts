@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import {
+  applyMergePatch,
+  Hub,
+  type HubMessage,
+  type JsonObject,
+} from "@/lib/stream/mod.ts";
+import { FakeClock } from "@/lib/time/mod.ts";
+
+function makeHub(
+  clock: FakeClock,
+  extra: Partial<ConstructorParameters<typeof Hub>[0]> = {},
+) {
+  return new Hub({
+    clock,
+    topics: { pnl: { n: 0 } },
+    epoch: "test-epoch",
+    batchMs: 100,
+    ...extra,
+  });
+}
+
+Deno.test("Hub coalesces changes within one batch window into one delta whose seq counts them", async () => {
+  const clock = new FakeClock();
+  using hub = makeHub(clock);
+  const got: HubMessage[] = [];
+  hub.subscribe("pnl", {}, (m) => got.push(m));
+  hub.publish("pnl", { n: 1 });
+  hub.publish("pnl", { n: 2 });
+  hub.publish("pnl", { n: 3, extra: true });
+  await clock.advance(99);
+  assert.equal(got.length, 0);
+  await clock.advance(1);
+  assert.equal(got.length, 1);
+  const d = got[0]!.envelope;
+  assert.ok(d.type === "delta");
+  assert.equal(d.base, 1);
+  assert.equal(d.seq, 4);
+  assert.deepEqual(d.patch, { n: 3, extra: true });
+  assert.equal(d.ts, new Date(clock.now()).toISOString());
+});
+
+Deno.test("Hub publishes nothing for a change that alters nothing, or changes that cancel out", async () => {
+  const clock = new FakeClock();
+  using hub = makeHub(clock);
+  const got: HubMessage[] = [];
+  hub.subscribe("pnl", {}, (m) => got.push(m));
+  hub.publish("pnl", { n: 0 });
+  await clock.advance(200);
+  hub.publish("pnl", { n: 5 });
+  hub.publish("pnl", { n: 0 });
+  await clock.advance(200);
+  assert.equal(got.length, 0);
+  assert.equal(hub.position("pnl").seq, 1);
+  hub.publish("pnl", { n: 7 });
+  await clock.advance(100);
+  assert.ok(got[0]?.envelope.type === "delta");
+  assert.equal(
+    got[0].envelope.base,
+    1,
+    "no seq was burnt by the cancelled window",
+  );
+});
+
+Deno.test("Hub serializes each message once: every subscriber gets the same string", async () => {
+  const clock = new FakeClock();
+  using hub = makeHub(clock);
+  const texts: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    hub.subscribe("pnl", {}, (m) => texts.push(m.text));
+  }
+  hub.publish("pnl", { n: 1 });
+  await clock.advance(100);
+  assert.equal(texts.length, 3);
+  assert.ok(texts.every((t) => t === texts[0]));
+  assert.equal(
+    hub.snapshot("pnl"),
+    hub.snapshot("pnl"),
+    "snapshot cached per seq",
+  );
+});
+
+Deno.test("Hub.resume() serves missed deltas from history, nothing when current, else a snapshot", async () => {
+  const clock = new FakeClock();
+  using hub = makeHub(clock, { historyCount: 3 });
+  for (let n = 1; n <= 5; n++) {
+    hub.publish("pnl", { n });
+    await clock.advance(100);
+  }
+  const { seq, epoch } = hub.position("pnl");
+  assert.equal(seq, 6);
+  assert.deepEqual(hub.resume("pnl", { since: 6, epoch }), {
+    messages: [],
+    resumed: true,
+  });
+  const missed = hub.resume("pnl", { since: 4, epoch });
+  assert.deepEqual(missed.messages.map((m) => m.envelope.seq), [5, 6]);
+  assert.equal(
+    hub.resume("pnl", { since: 2, epoch }).messages[0]?.envelope.type,
+    "snapshot",
+  );
+  assert.equal(
+    hub.resume("pnl", { since: 4, epoch: "other-epoch" }).messages[0]?.envelope
+      .type,
+    "snapshot",
+  );
+  assert.equal(
+    hub.resume("pnl", { since: 99, epoch }).messages[0]?.envelope.type,
+    "snapshot",
+  );
+  assert.equal(hub.resume("pnl", {}).messages[0]?.envelope.type, "snapshot");
+});
+
+Deno.test("Hub history forgets deltas older than its age limit", async () => {
+  const clock = new FakeClock();
+  using hub = makeHub(clock, { historyMaxAgeMs: 1_000 });
+  hub.publish("pnl", { n: 1 });
+  await clock.advance(100);
+  const { epoch } = hub.position("pnl");
+  assert.equal(hub.resume("pnl", { since: 1, epoch }).resumed, true);
+  await clock.advance(1_001);
+  assert.equal(hub.resume("pnl", { since: 1, epoch }).resumed, false);
+});
+
+Deno.test("applying a subscriber's messages reproduces the hub's state at every seq", async () => {
+  const clock = new FakeClock();
+  using hub = makeHub(clock);
+  const sub = hub.subscribe("pnl", {}, (m) => {
+    assert.ok(m.envelope.type === "delta");
+    state = applyMergePatch(state, m.envelope.patch) as JsonObject;
+    assert.deepEqual(state, hub.state("pnl"));
+  });
+  let state = (sub.initial[0]!.envelope as { data: JsonObject }).data;
+  for (let i = 0; i < 50; i++) {
+    hub.publish("pnl", { n: i % 7, [`k${i % 5}`]: i, nested: { v: i % 3 } });
+    await clock.advance(i % 3 === 0 ? 100 : 30);
+  }
+});
+
+Deno.test("Hub rejects unknown topics with unknown_topic and a state holding null", () => {
+  const clock = new FakeClock();
+  using hub = makeHub(clock);
+  assert.throws(() => hub.snapshot("nope"), {
+    name: "ProtocolError",
+    code: "unknown_topic",
+  });
+  assert.throws(
+    () => hub.publish("pnl", { n: null } as unknown as JsonObject),
+    TypeError,
+  );
+});
+
+Deno.test("Hub drops a subscriber whose sink throws and keeps serving the others", async () => {
+  const clock = new FakeClock();
+  const errors: unknown[] = [];
+  using hub = makeHub(clock, { onSinkError: (_t, e) => errors.push(e) });
+  let good = 0;
+  hub.subscribe("pnl", {}, () => {
+    throw new Error("broken peer");
+  });
+  hub.subscribe("pnl", {}, () => good++);
+  hub.publish("pnl", { n: 1 });
+  await clock.advance(100);
+  hub.publish("pnl", { n: 2 });
+  await clock.advance(100);
+  assert.equal(good, 2);
+  assert.equal(errors.length, 1);
+  assert.equal(hub.subscriberCount("pnl"), 1);
+});
+
+Deno.test("Hub.close() publishes the pending window and stops timers", async () => {
+  const clock = new FakeClock();
+  const hub = makeHub(clock);
+  const got: HubMessage[] = [];
+  hub.subscribe("pnl", {}, (m) => got.push(m));
+  hub.publish("pnl", { n: 1 });
+  hub.close();
+  assert.equal(got.length, 1);
+  assert.equal(clock.pendingTimers, 0);
+  hub.publish("pnl", { n: 2 });
+  await clock.advance(1000);
+  assert.equal(got.length, 1);
+});

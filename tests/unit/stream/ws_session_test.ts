@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { Hub, WsSession } from "@/lib/stream/mod.ts";
+import { FakeClock } from "@/lib/time/mod.ts";
+
+function setup(options: { maxFrameBytes?: number; heartbeatMs?: number } = {}) {
+  const clock = new FakeClock();
+  const hub = new Hub({ clock, topics: { pnl: { n: 0 } }, epoch: "ws-epoch" });
+  const sent: Record<string, unknown>[] = [];
+  const closes: [number, string][] = [];
+  let ended = 0;
+  const peer = {
+    send: (text: string) => void sent.push(JSON.parse(text)),
+    close: (code: number, reason: string) => void closes.push([code, reason]),
+  };
+  const session = new WsSession(peer, {
+    hub,
+    clock,
+    ...options,
+    onEnd: () => ended++,
+  });
+  return { clock, hub, sent, closes, session, ended: () => ended };
+}
+
+Deno.test("WsSession answers subscribe with a snapshot, then streams deltas", async () => {
+  const { clock, hub, sent, session } = setup();
+  session.handleFrame('{"type":"subscribe","topic":"pnl"}');
+  assert.equal(sent[0]?.type, "snapshot");
+  hub.publish("pnl", { n: 1 });
+  await clock.advance(100);
+  assert.equal(sent[1]?.type, "delta");
+  session.end();
+  hub.close();
+});
+
+Deno.test("WsSession: a second subscribe to the same topic replaces the first (gap repair)", async () => {
+  const { clock, hub, sent, session } = setup();
+  session.handleFrame('{"type":"subscribe","topic":"pnl"}');
+  session.handleFrame(
+    '{"type":"subscribe","topic":"pnl","since":1,"epoch":"ws-epoch"}',
+  );
+  assert.equal(hub.subscriberCount("pnl"), 1);
+  hub.publish("pnl", { n: 1 });
+  await clock.advance(100);
+  assert.equal(
+    sent.filter((m) => m.type === "delta").length,
+    1,
+    "no duplicate deliveries",
+  );
+  session.handleFrame('{"type":"unsubscribe","topic":"pnl"}');
+  assert.equal(hub.subscriberCount("pnl"), 0);
+  session.end();
+  hub.close();
+});
+
+Deno.test("WsSession answers malformed input with error envelopes and stays open", () => {
+  const { sent, closes, session, hub } = setup();
+  const frames = [
+    "{",
+    "[]",
+    '"text"',
+    '{"type":"subscribe"}',
+    '{"type":"subscribe","topic":"pnl","since":"4"}',
+    '{"type":"subscribe","topic":"pnl","since":1.5}',
+    '{"type":"subscribe","topic":"pnl","epoch":"x"}',
+    '{"type":"ping","id":5}',
+    '{"type":"nope"}',
+    '{"type":"subscribe","topic":"__proto__"}',
+  ];
+  for (const f of frames) session.handleFrame(f);
+  session.handleFrame(new Uint8Array([1, 2, 3]));
+  assert.equal(sent.length, frames.length + 1);
+  assert.ok(
+    sent.every((m) => m.type === "error" && typeof m.message === "string"),
+  );
+  assert.equal(sent.at(-2)?.code, "unknown_topic");
+  assert.deepEqual(closes, []);
+  assert.equal(session.ended, false);
+  session.end();
+  hub.close();
+});
+
+Deno.test("WsSession closes with 1009 on a frame over the limit, counting bytes not characters", () => {
+  const { closes, session, hub } = setup({ maxFrameBytes: 300 });
+  session.handleFrame(JSON.stringify({ type: "ping", id: "é".repeat(120) })); // ~260 bytes: fine
+  assert.deepEqual(closes, []);
+  session.handleFrame(JSON.stringify({ type: "ping", id: "é".repeat(145) })); // ~310 bytes
+  assert.equal(closes[0]?.[0], 1009);
+  assert.equal(session.ended, true);
+  hub.close();
+});
+
+Deno.test("WsSession sends a heartbeat only after a silent interval", async () => {
+  const { clock, sent, session, hub } = setup({ heartbeatMs: 1000 });
+  await clock.advance(999);
+  assert.equal(sent.length, 0);
+  await clock.advance(1);
+  assert.equal(sent[0]?.type, "heartbeat");
+  await clock.advance(500);
+  session.handleFrame('{"type":"ping","id":"a"}'); // traffic resets the silence
+  await clock.advance(900);
+  assert.equal(sent.length, 2);
+  await clock.advance(100);
+  assert.equal(sent[2]?.type, "heartbeat");
+  session.end();
+  assert.equal(clock.pendingTimers, 0, "no timer outlives the session");
+  hub.close();
+});
+
+Deno.test("WsSession ends when a write fails, releasing its subscriptions once", async () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ clock, topics: { pnl: { n: 0 } } });
+  let ended = 0;
+  let fail = false;
+  const session = new WsSession({
+    send: () => {
+      if (fail) throw new Error("socket gone");
+    },
+    close: () => {},
+  }, { hub, clock, onEnd: () => ended++ });
+  session.handleFrame('{"type":"subscribe","topic":"pnl"}');
+  fail = true;
+  hub.publish("pnl", { n: 1 });
+  await clock.advance(100);
+  assert.equal(session.ended, true);
+  assert.equal(hub.subscriberCount("pnl"), 0);
+  session.end();
+  assert.equal(ended, 1);
+  hub.close();
+});
