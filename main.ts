@@ -18,8 +18,13 @@ import { SqliteStore, StoreError } from "@/lib/cache/mod.ts";
 import { type Config, ConfigError, parseConfig } from "@/lib/config.ts";
 import { createLogger, type Logger } from "@/lib/log.ts";
 import { Simulator } from "@/lib/sources/mod.ts";
-import { CLOSE_CODES, ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
-import { type Clock, systemClock } from "@/lib/time/mod.ts";
+import {
+  CLOSE_CODES,
+  ConnectionRegistry,
+  Hub,
+  type StreamOptions,
+} from "@/lib/stream/mod.ts";
+import { type Clock, systemClock, systemRandom } from "@/lib/time/mod.ts";
 import { createApp } from "@/routes/mod.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
@@ -80,6 +85,8 @@ export async function startServer(
     clock,
     topics: { pnl: initial },
     batchMs: config.batchMs,
+    historyCount: config.historyCount,
+    historyMaxAgeMs: config.historyMaxAgeMs,
     onPublish(topic, message, state) {
       try {
         store.saveSnapshot(topic, {
@@ -113,6 +120,19 @@ export async function startServer(
   });
 
   const connections = new ConnectionRegistry();
+  const stream: StreamOptions = Object.freeze({
+    clock,
+    random: systemRandom,
+    heartbeatMs: config.heartbeatMs,
+    maxFrameBytes: config.maxFrameBytes,
+    highWaterBytes: config.slowClientBytes,
+    lowWaterBytes: Math.floor(config.slowClientBytes / 4),
+    maxBehindMs: config.slowClientMs,
+    pacing: {
+      baseMs: config.reconnectBaseMs,
+      spreadMs: config.reconnectSpreadMs,
+    },
+  });
   const islandScript = await readIslandScript(log);
   const app = createApp({
     config,
@@ -120,6 +140,7 @@ export async function startServer(
     clock,
     log,
     connections,
+    stream,
     staticDir: STATIC_DIR,
     islandScript,
   });

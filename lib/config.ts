@@ -27,6 +27,20 @@ export interface Config {
   readonly heartbeatMs: number;
   /** Reporting currency. */
   readonly currency: string;
+  /** Most deltas kept per topic for resume. */
+  readonly historyCount: number;
+  /** Oldest delta kept for resume, ms. */
+  readonly historyMaxAgeMs: number;
+  /** Backlog above which a client gets no live deltas until it drains, bytes. */
+  readonly slowClientBytes: number;
+  /** How long a client may stay backed up before it is closed, ms. */
+  readonly slowClientMs: number;
+  /** Window over which shutdown closes connections, ms. */
+  readonly drainMs: number;
+  /** Shortest reconnect delay handed to clients, ms. */
+  readonly reconnectBaseMs: number;
+  /** Random spread added to it, ms. */
+  readonly reconnectSpreadMs: number;
   /** Running on Deno Deploy (no writable disk assumed). */
   readonly deploy: boolean;
 }
@@ -99,6 +113,31 @@ export function parseConfig(env: Env): Config {
     ),
     heartbeatMs: integer(env, "PULSE_HEARTBEAT_MS", 15_000, 100, 300_000),
     currency: currency(env.PULSE_CURRENCY),
+    historyCount: integer(env, "PULSE_HISTORY_COUNT", 1000, 0, 1_000_000),
+    historyMaxAgeMs: integer(
+      env,
+      "PULSE_HISTORY_MAX_AGE_MS",
+      300_000,
+      0,
+      86_400_000,
+    ),
+    slowClientBytes: integer(
+      env,
+      "PULSE_SLOW_CLIENT_BYTES",
+      262_144,
+      1_024,
+      67_108_864,
+    ),
+    slowClientMs: integer(env, "PULSE_SLOW_CLIENT_MS", 15_000, 100, 600_000),
+    drainMs: integer(env, "PULSE_DRAIN_MS", 3_000, 0, 600_000),
+    reconnectBaseMs: integer(env, "PULSE_RECONNECT_BASE_MS", 1_000, 0, 600_000),
+    reconnectSpreadMs: integer(
+      env,
+      "PULSE_RECONNECT_SPREAD_MS",
+      4_000,
+      0,
+      600_000,
+    ),
     deploy,
   });
 }

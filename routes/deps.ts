@@ -3,7 +3,11 @@
  */
 import type { Config } from "@/lib/config.ts";
 import type { Logger } from "@/lib/log.ts";
-import type { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
+import type {
+  ConnectionRegistry,
+  Hub,
+  StreamOptions,
+} from "@/lib/stream/mod.ts";
 import type { Clock } from "@/lib/time/mod.ts";
 
 /** The parts every route may use. */
@@ -16,6 +20,8 @@ export interface AppDeps {
   clock: Clock;
   /** Structured logger. */
   log: Logger;
+  /** Limits and timings shared by the streaming transports. */
+  stream: StreamOptions;
   /** Open connections, for shutdown. */
   connections: ConnectionRegistry;
   /** Absolute path of the `static/` folder. */

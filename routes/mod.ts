@@ -5,6 +5,8 @@
 import { Hono } from "hono";
 import { HttpError, isClientError, toResponse } from "@/lib/http/mod.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
+import { pollRoute } from "./api/poll.ts";
+import { sseRoute } from "./api/sse.ts";
 import { wsRoute } from "./api/ws.ts";
 import type { AppDeps } from "./deps.ts";
 import { indexRoute } from "./index.tsx";
@@ -25,6 +27,8 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/", indexRoute(deps));
   app.get("/api/snapshot", snapshotRoute(deps));
   app.get("/api/ws", wsRoute(deps));
+  app.get("/api/sse", sseRoute(deps));
+  app.get("/api/poll", pollRoute(deps));
   app.on(["GET", "HEAD"], "/static/*", async (c, next) => {
     const response = await serveStatic(c);
     if (response) return response;

@@ -64,25 +64,34 @@ export class ConnectionRegistry {
   }
 
   /**
-   * Closes every connection with `code` and `reason`, then waits up to
-   * `graceMs` for the closes to reach the peers.
+   * Closes every connection with `code` and `reason`, spread evenly over
+   * `drainMs` so clients do not all reconnect at the same moment, then
+   * waits up to `graceMs` for the closes to reach the peers.
    */
   async closeAll(
     code: number,
     reason: string,
-    options: { clock: Clock; graceMs?: number },
+    options: { clock: Clock; drainMs?: number; graceMs?: number },
   ): Promise<void> {
-    const { clock, graceMs = 2_000 } = options;
-    const pending: Promise<unknown>[] = [];
+    const { clock, drainMs = 0, graceMs = 2_000 } = options;
+    const entries: Entry[] = [];
     for (const map of this.#byTransport.values()) {
-      for (const entry of [...map.values()]) {
+      entries.push(...map.values());
+      map.clear();
+    }
+    const pending: Promise<unknown>[] = [];
+    // Close in up to 20 waves spread over the window: the first at once.
+    const waves = Math.max(1, Math.min(entries.length, drainMs > 0 ? 20 : 1));
+    const perWave = Math.ceil(entries.length / waves);
+    for (let w = 0; w < waves; w++) {
+      if (w > 0) await clock.sleep(drainMs / waves);
+      for (const entry of entries.slice(w * perWave, (w + 1) * perWave)) {
         try {
           entry.connection.close(code, reason);
         } catch {
           // Already gone; nothing left to tell it.
         }
         if (entry.closed) pending.push(entry.closed.catch(() => {}));
-        map.delete(entry.connection);
       }
     }
     if (pending.length === 0) return;

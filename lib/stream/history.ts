@@ -31,11 +31,10 @@ interface Entry {
  * ```ts
  * import assert from "node:assert/strict";
  * import { DeltaHistory } from "@/lib/stream/history.ts";
+ * import { createHubMessage } from "@/lib/stream/hub_message.ts";
  * const h = new DeltaHistory({ maxCount: 2 });
- * const msg = (base: number, seq: number) => ({
- *   envelope: { type: "delta" as const, topic: "t", epoch: "e123", seq, base, ts: "", patch: {} },
- *   text: "",
- * });
+ * const msg = (base: number, seq: number) =>
+ *   createHubMessage({ type: "delta", topic: "t", epoch: "e123", seq, base, ts: "", patch: {} });
  * h.append(msg(1, 2), 0);
  * h.append(msg(2, 4), 0);
  * h.append(msg(4, 5), 0);

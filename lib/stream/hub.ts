@@ -6,13 +6,14 @@
  */
 import type { Clock, TimerId } from "../time/clock.ts";
 import { isoTime } from "../time/timestamp.ts";
+import { type BusEvent, type HubBus, MemoryBus } from "./bus.ts";
+import { composeMergePatches } from "./compose_patch.ts";
 import { DeltaHistory } from "./history.ts";
-import type { HubMessage } from "./hub_message.ts";
+import { createHubMessage, type HubMessage } from "./hub_message.ts";
 import type { JsonObject } from "./json.ts";
-import { createMergePatch } from "./merge_patch.ts";
+import { applyMergePatch, createMergePatch } from "./merge_patch.ts";
 import {
   type DeltaEnvelope,
-  encodeEnvelope,
   ProtocolError,
   type SnapshotEnvelope,
 } from "./protocol.ts";
@@ -64,6 +65,11 @@ export interface HubOptions {
    * @default {a random 12-character id}
    */
   epoch?: string;
+  /**
+   * Carries deltas from publishing to fan-out.
+   * @default {a new MemoryBus}
+   */
+  bus?: HubBus;
   /** Called after each delta is published (persistence, metrics). */
   onPublish?: (topic: string, message: HubMessage, state: JsonObject) => void;
   /** Called when a sink throws; the sink has been unsubscribed. */
@@ -79,7 +85,11 @@ interface TopicState {
   timer?: TimerId;
   history: DeltaHistory;
   sinks: Set<HubSink>;
+  waiters: Set<() => void>;
   snapshot?: HubMessage<SnapshotEnvelope>;
+  /** Catch-up messages by starting seq, valid for the current seq only. */
+  catchUps: Map<number, HubMessage>;
+  catchUpsAt: number;
 }
 
 /**
@@ -109,6 +119,8 @@ export class Hub {
   #topics = new Map<string, TopicState>();
   #onPublish: HubOptions["onPublish"];
   #onSinkError: HubOptions["onSinkError"];
+  #bus: HubBus;
+  #stopBus: () => void;
   #closed = false;
 
   /** Creates a hub with its topics. */
@@ -122,6 +134,7 @@ export class Hub {
       epoch = randomEpoch(),
       onPublish,
       onSinkError,
+      bus = new MemoryBus(),
     } = options;
     if (!(batchMs >= 0) || !Number.isFinite(batchMs)) {
       throw new RangeError(
@@ -149,8 +162,13 @@ export class Hub {
           maxAgeMs: historyMaxAgeMs,
         }),
         sinks: new Set(),
+        waiters: new Set(),
+        catchUps: new Map(),
+        catchUpsAt: 1,
       });
     }
+    this.#bus = bus;
+    this.#stopBus = bus.subscribe((event) => this.#receive(event));
   }
 
   /** The epoch of every topic's history in this hub. */
@@ -230,7 +248,7 @@ export class Hub {
         ts: isoTime(this.#clock.now()),
         data: t.state,
       };
-      t.snapshot = Object.freeze({ envelope, text: encodeEnvelope(envelope) });
+      t.snapshot = createHubMessage(envelope);
     }
     return t.snapshot;
   }
@@ -280,12 +298,60 @@ export class Hub {
     };
   }
 
-  /** Stops batching timers and drops every subscriber. */
+  /**
+   * What a subscriber that fell behind at `since` needs to be current: one
+   * delta composed from the missed ones when history still covers them and
+   * it is smaller than the snapshot, else the snapshot. Shared by every
+   * subscriber that fell behind at the same seq.
+   */
+  catchUp(topic: string, position: ResumePosition): HubMessage[] {
+    const t = this.#topic(topic);
+    const { since, epoch } = position;
+    if (since === t.seq && epoch === this.#epoch) return [];
+    if (since === undefined || epoch !== this.#epoch || since > t.seq) {
+      return [this.snapshot(topic)];
+    }
+    if (t.catchUpsAt !== t.seq) {
+      t.catchUps.clear();
+      t.catchUpsAt = t.seq;
+    }
+    let message = t.catchUps.get(since);
+    if (!message) {
+      message = this.#composeFrom(t, since) ?? this.snapshot(topic);
+      t.catchUps.set(since, message);
+    }
+    return [message];
+  }
+
+  /**
+   * Resolves at the next publish on `topic`, or when `signal` aborts (then
+   * it resolves too: the caller checks why). One resolver per waiter, no
+   * timer: thousands of parked long-polls cost a closure each.
+   */
+  waitForChange(topic: string, signal?: AbortSignal): Promise<void> {
+    const t = this.#topic(topic);
+    if (this.#closed || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        t.waiters.delete(wake);
+        signal?.removeEventListener("abort", wake);
+        resolve();
+      };
+      t.waiters.add(wake);
+      signal?.addEventListener("abort", wake, { once: true });
+    });
+  }
+
+  /** Stops batching timers, wakes every waiter and drops every subscriber. */
   close(): void {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
-    for (const t of this.#topics.values()) t.sinks.clear();
+    this.#stopBus();
+    for (const t of this.#topics.values()) {
+      t.sinks.clear();
+      for (const wake of [...t.waiters]) wake();
+    }
   }
 
   /** Disposes the hub. */
@@ -315,23 +381,36 @@ export class Hub {
       t.pendingSeq = t.seq; // the window's changes cancelled out
       return;
     }
-    const now = this.#clock.now();
     const envelope: DeltaEnvelope = {
       type: "delta",
       topic: t.name,
       epoch: this.#epoch,
       seq: t.pendingSeq,
       base: t.seq,
-      ts: isoTime(now),
+      ts: isoTime(this.#clock.now()),
       patch: patch as DeltaEnvelope["patch"],
     };
-    const message: HubMessage = Object.freeze({
-      envelope,
-      text: encodeEnvelope(envelope),
+    this.#bus.publish({
+      topic: t.name,
+      message: createHubMessage(envelope),
+      state: next,
     });
-    t.state = next;
-    t.seq = t.pendingSeq;
-    t.history.append(message, now);
+  }
+
+  /** Applies a delta from the bus and fans it out: the one place state moves. */
+  #receive(event: BusEvent): void {
+    const t = this.#topics.get(event.topic);
+    const envelope = event.message.envelope;
+    if (!t || envelope.type !== "delta" || envelope.epoch !== this.#epoch) {
+      return;
+    }
+    if (envelope.base !== t.seq) return; // a duplicate or foreign delta: not ours to apply
+    const { message } = event;
+    t.state = event.state ??
+      applyMergePatch(t.state, envelope.patch) as JsonObject;
+    t.seq = envelope.seq;
+    if (t.pending === undefined) t.pendingSeq = t.seq;
+    t.history.append(message, this.#clock.now());
     for (const sink of t.sinks) {
       try {
         sink(message);
@@ -340,7 +419,34 @@ export class Hub {
         this.#onSinkError?.(t.name, error);
       }
     }
-    this.#onPublish?.(t.name, message, next);
+    for (const wake of [...t.waiters]) wake();
+    this.#onPublish?.(t.name, message, t.state);
+  }
+
+  #composeFrom(t: TopicState, since: number): HubMessage | undefined {
+    const missed = t.history.since(since, this.#clock.now());
+    if (!missed || missed.length === 0) return undefined;
+    if (missed.length === 1) return missed[0];
+    let patch: JsonObject | undefined = {};
+    for (const m of missed) {
+      if (m.envelope.type !== "delta" || patch === undefined) return undefined;
+      patch = composeMergePatches(patch, m.envelope.patch);
+    }
+    if (patch === undefined) return undefined;
+    const last = missed[missed.length - 1]!.envelope;
+    const message = createHubMessage<DeltaEnvelope>({
+      type: "delta",
+      topic: t.name,
+      epoch: this.#epoch,
+      seq: last.seq,
+      base: since,
+      ts: last.ts,
+      patch,
+    });
+    // A composed delta larger than the whole state is worse than a snapshot.
+    return message.text.length < this.snapshot(t.name).text.length
+      ? message
+      : undefined;
   }
 }
 

@@ -1,12 +1,52 @@
 /**
- * The unit of fan-out: an envelope and its JSON text, serialized once.
+ * The unit of fan-out: an envelope with its bytes for every transport,
+ * serialized once and shared by all subscribers.
  *
  * @module
  */
-import type { StateEnvelope } from "./protocol.ts";
+import { encodeEnvelope, type StateEnvelope } from "./protocol.ts";
 
-/** A published message: every transport writes `text` as is. */
+/** A published message: every transport writes its bytes as they are. */
 export interface HubMessage<E extends StateEnvelope = StateEnvelope> {
+  /** The envelope (do not modify). */
   readonly envelope: E;
+  /** The envelope's JSON: one WebSocket text frame. */
   readonly text: string;
+  /** The Server-Sent Events frame (`id:` and `data:` lines), UTF-8. */
+  readonly sseFrame: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Wraps an envelope as a message; the JSON is produced now, the SSE frame
+ * on first use, each exactly once.
+ *
+ * @param envelope A snapshot or delta.
+ * @returns The shared message.
+ *
+ * @example One serialization for every transport
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createHubMessage } from "@/lib/stream/hub_message.ts";
+ * const m = createHubMessage({ type: "snapshot", topic: "t", epoch: "e123", seq: 1, ts: "x", data: {} });
+ * assert.equal(new TextDecoder().decode(m.sseFrame), `id: e123:1\ndata: ${m.text}\n\n`);
+ * assert.equal(m.sseFrame, m.sseFrame);
+ * ```
+ */
+export function createHubMessage<E extends StateEnvelope>(
+  envelope: E,
+): HubMessage<E> {
+  const text = encodeEnvelope(envelope);
+  let frame: Uint8Array | undefined;
+  return Object.freeze({
+    envelope,
+    text,
+    get sseFrame(): Uint8Array {
+      // JSON text has no raw newlines, so one data: line carries it whole.
+      return frame ??= encoder.encode(
+        `id: ${envelope.epoch}:${envelope.seq}\ndata: ${text}\n\n`,
+      );
+    },
+  });
 }

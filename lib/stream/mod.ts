@@ -32,7 +32,6 @@ export {
   type SubscribeMessage,
   type UnsubscribeMessage,
 } from "./protocol.ts";
-export type { HubMessage } from "./hub_message.ts";
 export { DeltaHistory, type DeltaHistoryOptions } from "./history.ts";
 export {
   Hub,
@@ -43,3 +42,23 @@ export {
 } from "./hub.ts";
 export { type WsPeer, WsSession, type WsSessionOptions } from "./ws_session.ts";
 export { type Closable, ConnectionRegistry } from "./connections.ts";
+export { type BusEvent, type HubBus, MemoryBus } from "./bus.ts";
+export { composeMergePatches } from "./compose_patch.ts";
+export { createHubMessage, type HubMessage } from "./hub_message.ts";
+export { pacedDelay, type PacingOptions } from "./pacing.ts";
+export type { StreamEvent, StreamOptions } from "./stream_options.ts";
+export {
+  type FeedOutlet,
+  TopicFeed,
+  type TopicFeedOptions,
+} from "./topic_feed.ts";
+export {
+  createSseStream,
+  type SseConnection,
+  type SseStreamOptions,
+} from "./sse_stream.ts";
+export {
+  longPoll,
+  type LongPollOptions,
+  type LongPollResult,
+} from "./long_poll.ts";

@@ -1,15 +1,16 @@
 /**
  * One WebSocket connection's protocol logic, independent of the runtime's
  * socket: subscribe, unsubscribe and ping, subscribe at connect time,
- * heartbeats, frame size limit, and errors as envelopes. The Deno adapter in
- * `routes/api/ws.ts` only wires socket events to it.
+ * heartbeats, the frame size limit, errors as envelopes, and backpressure
+ * through {@linkcode TopicFeed}. The Deno adapter in `routes/api/ws.ts`
+ * only wires socket events to it.
  *
  * @module
  */
-import type { Clock, TimerId } from "../time/clock.ts";
+import type { TimerId } from "../time/clock.ts";
 import { isoTime } from "../time/timestamp.ts";
-import type { Hub, HubSubscription } from "./hub.ts";
-import type { HubMessage } from "./hub_message.ts";
+import type { Hub } from "./hub.ts";
+import { pacedDelay } from "./pacing.ts";
 import {
   CLOSE_CODES,
   encodeEnvelope,
@@ -18,6 +19,8 @@ import {
   ProtocolError,
   type SubscribeMessage,
 } from "./protocol.ts";
+import type { StreamOptions } from "./stream_options.ts";
+import { TopicFeed } from "./topic_feed.ts";
 
 /** The parts of a WebSocket the session needs. */
 export interface WsPeer {
@@ -25,24 +28,12 @@ export interface WsPeer {
   send(text: string): void;
   /** Closes the socket with a code and a reason. */
   close(code: number, reason: string): void;
+  /** Bytes queued by `send` and not yet written to the network. */
+  readonly bufferedAmount: number;
 }
 
 /** Options for {@linkcode WsSession}. */
-export interface WsSessionOptions {
-  /** The hub to subscribe to. */
-  hub: Hub;
-  /** Time source for heartbeats and `ts`. */
-  clock: Clock;
-  /**
-   * Largest accepted frame in bytes; larger closes with 1009.
-   * @default {16384}
-   */
-  maxFrameBytes?: number;
-  /**
-   * Silence after which a heartbeat is sent, in milliseconds.
-   * @default {15000}
-   */
-  heartbeatMs?: number;
+export interface WsSessionOptions extends StreamOptions {
   /** Called once when the session ends, however it ended. */
   onEnd?: () => void;
 }
@@ -59,7 +50,10 @@ export interface WsSessionOptions {
  * const clock = new FakeClock();
  * using hub = new Hub({ clock, topics: { pnl: {} } });
  * const sent: string[] = [];
- * const session = new WsSession({ send: (t) => sent.push(t), close() {} }, { hub, clock });
+ * const session = new WsSession({ send: (t) => sent.push(t), close() {}, bufferedAmount: 0 }, hub, {
+ *   clock, random: () => 0.5, heartbeatMs: 15000, maxFrameBytes: 16384,
+ *   highWaterBytes: 262144, lowWaterBytes: 65536, maxBehindMs: 15000, pacing: {},
+ * });
  * session.handleFrame('{"type":"ping","id":"a"}');
  * assert.equal(JSON.parse(sent[0] ?? "").type, "pong");
  * session.end();
@@ -68,32 +62,24 @@ export interface WsSessionOptions {
 export class WsSession {
   #peer: WsPeer;
   #hub: Hub;
-  #clock: Clock;
-  #maxFrameBytes: number;
-  #heartbeatMs: number;
-  #onEnd?: () => void;
-  #subscriptions = new Map<string, HubSubscription>();
+  #opts: WsSessionOptions;
+  #feeds = new Map<string, TopicFeed>();
   #lastSentAt: number;
   #heartbeat?: TimerId;
   #ended = false;
 
   /** Starts the session and its heartbeat. */
-  constructor(peer: WsPeer, options: WsSessionOptions) {
-    const { hub, clock, maxFrameBytes = 16_384, heartbeatMs = 15_000, onEnd } =
-      options;
+  constructor(peer: WsPeer, hub: Hub, options: WsSessionOptions) {
     this.#peer = peer;
     this.#hub = hub;
-    this.#clock = clock;
-    this.#maxFrameBytes = maxFrameBytes;
-    this.#heartbeatMs = heartbeatMs;
-    this.#onEnd = onEnd;
-    this.#lastSentAt = clock.now();
-    this.#scheduleHeartbeat(heartbeatMs);
+    this.#opts = options;
+    this.#lastSentAt = options.clock.now();
+    this.#scheduleHeartbeat(options.heartbeatMs);
   }
 
   /** The topics this client receives. */
   get topics(): string[] {
-    return [...this.#subscriptions.keys()];
+    return [...this.#feeds.keys()];
   }
 
   /** Whether the session has ended. */
@@ -111,10 +97,10 @@ export class WsSession {
       );
       return;
     }
-    if (byteLengthOver(data, this.#maxFrameBytes)) {
+    if (byteLengthOver(data, this.#opts.maxFrameBytes)) {
       this.close(
         CLOSE_CODES.TOO_LARGE,
-        `frame larger than ${this.#maxFrameBytes} bytes`,
+        `frame larger than ${this.#opts.maxFrameBytes} bytes`,
       );
       return;
     }
@@ -125,14 +111,14 @@ export class WsSession {
           this.subscribe(message);
           break;
         case "unsubscribe":
-          this.#subscriptions.get(message.topic)?.unsubscribe();
-          this.#subscriptions.delete(message.topic);
+          this.#feeds.get(message.topic)?.stop();
+          this.#feeds.delete(message.topic);
           break;
         case "ping":
           this.#send(encodeEnvelope({
             type: "pong",
             id: message.id,
-            ts: isoTime(this.#clock.now()),
+            ts: isoTime(this.#opts.clock.now()),
           }));
           break;
       }
@@ -159,14 +145,50 @@ export class WsSession {
       );
       return;
     }
-    this.#subscriptions.get(topic)?.unsubscribe();
-    const subscription = this.#hub.subscribe(
-      topic,
-      { since, epoch },
-      (m: HubMessage) => this.#send(m.text),
+    this.#feeds.get(topic)?.stop();
+    const { clock, onEvent } = this.#opts;
+    const peer = this.#peer;
+    const feed = new TopicFeed(this.#hub, topic, { since, epoch }, {
+      write: (m) => {
+        peer.send(m.text);
+        this.#lastSentAt = clock.now();
+      },
+      get backlogBytes() {
+        return peer.bufferedAmount;
+      },
+    }, {
+      clock,
+      highWaterBytes: this.#opts.highWaterBytes,
+      lowWaterBytes: this.#opts.lowWaterBytes,
+      maxBehindMs: this.#opts.maxBehindMs,
+      onSlow: () => {
+        onEvent?.({ kind: "slow_close", transport: "ws" });
+        this.closeWithError(
+          CLOSE_CODES.SLOW_CONSUMER,
+          "unavailable",
+          "connection too slow to keep up; reconnect to resume from your last seq",
+        );
+      },
+      onGone: () => this.end(),
+      onCatchUp: (skipped) =>
+        onEvent?.({ kind: "catch_up", transport: "ws", skipped }),
+    });
+    if (this.#ended) return; // the initial write failed
+    this.#feeds.set(topic, feed);
+    onEvent?.({ kind: "subscribe", transport: "ws", resumed: feed.resumed });
+  }
+
+  /**
+   * Sends an `error` envelope with a jittered `retryAfterMs`, then closes:
+   * how the server tells a client to come back later, and when.
+   */
+  closeWithError(code: number, errorCode: ErrorCode, message: string): void {
+    if (this.#ended) return;
+    const retryAfterMs = pacedDelay(this.#opts.random, this.#opts.pacing);
+    this.#send(
+      encodeEnvelope({ type: "error", code: errorCode, message, retryAfterMs }),
     );
-    this.#subscriptions.set(topic, subscription);
-    for (const m of subscription.initial) this.#send(m.text);
+    this.close(code, message.slice(0, 120));
   }
 
   /** Closes the socket from the server side and ends the session. */
@@ -180,24 +202,24 @@ export class WsSession {
     this.end();
   }
 
-  /** Releases subscriptions and timers (the socket closed). Idempotent. */
+  /** Releases feeds and timers (the socket closed). Idempotent. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    for (const s of this.#subscriptions.values()) s.unsubscribe();
-    this.#subscriptions.clear();
+    for (const feed of this.#feeds.values()) feed.stop();
+    this.#feeds.clear();
     if (this.#heartbeat !== undefined) {
-      this.#clock.clearTimeout(this.#heartbeat);
+      this.#opts.clock.clearTimeout(this.#heartbeat);
     }
     this.#heartbeat = undefined;
-    this.#onEnd?.();
+    this.#opts.onEnd?.();
   }
 
   #send(text: string): void {
     if (this.#ended) return;
     try {
       this.#peer.send(text);
-      this.#lastSentAt = this.#clock.now();
+      this.#lastSentAt = this.#opts.clock.now();
     } catch {
       // A failed write means the peer is gone: stop sending to it.
       this.end();
@@ -205,26 +227,28 @@ export class WsSession {
   }
 
   #sendError(code: ErrorCode, message: string, topic?: string): void {
-    this.#send(encodeEnvelope({
-      type: "error",
-      code,
-      message,
-      ...(topic ? { topic } : {}),
-    }));
+    this.#send(
+      encodeEnvelope({
+        type: "error",
+        code,
+        message,
+        ...(topic ? { topic } : {}),
+      }),
+    );
   }
 
   #scheduleHeartbeat(delay: number): void {
-    this.#heartbeat = this.#clock.setTimeout(() => {
+    const { clock, heartbeatMs } = this.#opts;
+    this.#heartbeat = clock.setTimeout(() => {
       if (this.#ended) return;
-      const silentFor = this.#clock.now() - this.#lastSentAt;
-      if (silentFor >= this.#heartbeatMs) {
-        this.#send(encodeEnvelope({
-          type: "heartbeat",
-          ts: isoTime(this.#clock.now()),
-        }));
-        this.#scheduleHeartbeat(this.#heartbeatMs);
+      const silentFor = clock.now() - this.#lastSentAt;
+      if (silentFor >= heartbeatMs) {
+        this.#send(
+          encodeEnvelope({ type: "heartbeat", ts: isoTime(clock.now()) }),
+        );
+        this.#scheduleHeartbeat(heartbeatMs);
       } else {
-        this.#scheduleHeartbeat(this.#heartbeatMs - silentFor);
+        this.#scheduleHeartbeat(heartbeatMs - silentFor);
       }
     }, delay);
   }

@@ -4,15 +4,9 @@
  */
 import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
-import {
-  parseEpoch,
-  parseSince,
-  parseTopic,
-  ProtocolError,
-  type SubscribeMessage,
-  WsSession,
-} from "@/lib/stream/mod.ts";
+import { ProtocolError, WsSession } from "@/lib/stream/mod.ts";
 import type { AppDeps } from "../deps.ts";
+import { positionFromQuery } from "./position.ts";
 
 /** Builds the WebSocket handler. */
 export function wsRoute(deps: AppDeps): (c: Context) => Response {
@@ -26,15 +20,16 @@ export function wsRoute(deps: AppDeps): (c: Context) => Response {
       );
     }
     // Parameters are checked before upgrading, so a bad one is a plain 400.
-    const initial = subscribeFromQuery(c);
-    if (initial && !deps.hub.has(initial.topic)) {
+    const hasTopic = c.req.query("topic") !== undefined;
+    if (
+      !hasTopic && (c.req.query("since") ?? c.req.query("epoch")) !== undefined
+    ) {
       throw new ProtocolError(
-        "unknown_topic",
-        `unknown topic ${JSON.stringify(initial.topic)}; known topics: ${
-          deps.hub.topics.join(", ")
-        }`,
+        "bad_request",
+        "since and epoch need a topic; add topic=pnl to subscribe at connect time",
       );
     }
+    const initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
     const { socket, response } = Deno.upgradeWebSocket(req, {
       idleTimeout: 60,
     });
@@ -46,18 +41,19 @@ export function wsRoute(deps: AppDeps): (c: Context) => Response {
       {
         send: (text) => socket.send(text),
         close: (code, reason) => socket.close(code, reason),
+        get bufferedAmount() {
+          return socket.bufferedAmount;
+        },
       },
-      {
-        hub: deps.hub,
-        clock: deps.clock,
-        maxFrameBytes: deps.config.maxFrameBytes,
-        heartbeatMs: deps.config.heartbeatMs,
-        onEnd: () => forget(),
-      },
+      deps.hub,
+      { ...deps.stream, onEnd: () => forget() },
     );
     socket.onopen = () => {
-      forget = deps.connections.add("ws", session, closed);
-      if (initial) session.subscribe(initial);
+      forget = deps.connections.add("ws", {
+        close: (code, reason) =>
+          session.closeWithError(code, "unavailable", reason),
+      }, closed);
+      if (initial) session.subscribe({ type: "subscribe", ...initial });
     };
     socket.onmessage = (event) => session.handleFrame(event.data);
     socket.onclose = () => {
@@ -67,26 +63,4 @@ export function wsRoute(deps: AppDeps): (c: Context) => Response {
     socket.onerror = () => session.end();
     return response;
   };
-}
-
-function subscribeFromQuery(c: Context): SubscribeMessage | undefined {
-  const topic = c.req.query("topic");
-  const since = c.req.query("since");
-  const epoch = c.req.query("epoch");
-  if (topic === undefined) {
-    if (since !== undefined || epoch !== undefined) {
-      throw new ProtocolError(
-        "bad_request",
-        "since and epoch need a topic; add topic=pnl to subscribe at connect time",
-      );
-    }
-    return undefined;
-  }
-  const message: SubscribeMessage = {
-    type: "subscribe",
-    topic: parseTopic(topic),
-  };
-  if (since !== undefined) message.since = parseSince(since);
-  if (epoch !== undefined) message.epoch = parseEpoch(epoch);
-  return message;
 }

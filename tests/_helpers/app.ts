@@ -10,6 +10,7 @@ import { FakeClock } from "@/lib/time/mod.ts";
 import type { Hono } from "hono";
 import { createApp } from "@/routes/mod.ts";
 import { ROOT } from "./server_process.ts";
+import { testStreamOptions } from "./stream_options.ts";
 
 /** An in-process app and its parts. */
 export interface TestApp extends Disposable {
@@ -37,6 +38,7 @@ export function makeTestApp(): TestApp {
     clock,
     log: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),
     connections: new ConnectionRegistry(),
+    stream: testStreamOptions(clock),
     staticDir: `${ROOT}static`,
     islandScript: "/static/_islands/islands-test.js",
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Hub, WsSession } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
+import { testStreamOptions } from "../../_helpers/stream_options.ts";
 
 function setup(options: { maxFrameBytes?: number; heartbeatMs?: number } = {}) {
   const clock = new FakeClock();
@@ -11,11 +12,10 @@ function setup(options: { maxFrameBytes?: number; heartbeatMs?: number } = {}) {
   const peer = {
     send: (text: string) => void sent.push(JSON.parse(text)),
     close: (code: number, reason: string) => void closes.push([code, reason]),
+    bufferedAmount: 0,
   };
-  const session = new WsSession(peer, {
-    hub,
-    clock,
-    ...options,
+  const session = new WsSession(peer, hub, {
+    ...testStreamOptions(clock, options),
     onEnd: () => ended++,
   });
   return { clock, hub, sent, closes, session, ended: () => ended };
@@ -111,12 +111,17 @@ Deno.test("WsSession ends when a write fails, releasing its subscriptions once",
   const hub = new Hub({ clock, topics: { pnl: { n: 0 } } });
   let ended = 0;
   let fail = false;
-  const session = new WsSession({
-    send: () => {
-      if (fail) throw new Error("socket gone");
+  const session = new WsSession(
+    {
+      send: () => {
+        if (fail) throw new Error("socket gone");
+      },
+      close: () => {},
+      bufferedAmount: 0,
     },
-    close: () => {},
-  }, { hub, clock, onEnd: () => ended++ });
+    hub,
+    { ...testStreamOptions(clock), onEnd: () => ended++ },
+  );
   session.handleFrame('{"type":"subscribe","topic":"pnl"}');
   fail = true;
   hub.publish("pnl", { n: 1 });

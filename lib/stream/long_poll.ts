@@ -1,0 +1,87 @@
+/**
+ * Long-polling: answer at once when the client is behind, otherwise park
+ * the request until the next publish or the timeout. A parked request is a
+ * closure in the hub's waiter set plus one timer.
+ *
+ * @module
+ */
+import type { Clock } from "../time/clock.ts";
+import type { Hub, ResumePosition } from "./hub.ts";
+
+/** Options for {@linkcode longPoll}. */
+export interface LongPollOptions {
+  /** Time source for the timeout. */
+  clock: Clock;
+  /** How long to hold the request when there is nothing new, ms. */
+  timeoutMs: number;
+  /** Aborts the wait (the client went away, or the server is stopping). */
+  signal?: AbortSignal;
+}
+
+/** A long-poll answer. */
+export interface LongPollResult {
+  /** The response body: `{"messages":[...],"cursor":{...}}`, serialized once per message. */
+  body: string;
+  /** How many envelopes it carries. */
+  count: number;
+  /** Whether they came from history (`false`: a snapshot, or nothing). */
+  resumed: boolean;
+}
+
+/**
+ * Answers one long-poll: missed deltas or a snapshot at once, else waits.
+ *
+ * @param hub The hub.
+ * @param topic An existing topic.
+ * @param position The client's cursor.
+ * @param options Timeout, clock and abort signal.
+ * @returns The answer, or `undefined` when `signal` aborted while waiting.
+ *
+ * @example Behind: answered at once
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeClock } from "@/lib/time/mod.ts";
+ * import { Hub } from "@/lib/stream/hub.ts";
+ * import { longPoll } from "@/lib/stream/long_poll.ts";
+ * const clock = new FakeClock();
+ * using hub = new Hub({ clock, topics: { t: { n: 1 } }, epoch: "poll" });
+ * const result = await longPoll(hub, "t", {}, { clock, timeoutMs: 25000 });
+ * assert.equal(JSON.parse(result!.body).messages[0].type, "snapshot");
+ * ```
+ */
+export async function longPoll(
+  hub: Hub,
+  topic: string,
+  position: ResumePosition,
+  options: LongPollOptions,
+): Promise<LongPollResult | undefined> {
+  const { clock, timeoutMs, signal } = options;
+  let answer = hub.resume(topic, position);
+  if (answer.messages.length === 0 && timeoutMs > 0) {
+    const wait = new AbortController();
+    const timer = clock.setTimeout(() => wait.abort(), timeoutMs);
+    const onAbort = () => wait.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await hub.waitForChange(topic, wait.signal);
+    } finally {
+      clock.clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (signal?.aborted) return undefined;
+    answer = hub.resume(topic, position);
+  }
+  const { messages, resumed } = answer;
+  const last = messages[messages.length - 1]?.envelope;
+  const cursor = last ? { epoch: last.epoch, seq: last.seq } : {
+    epoch: position.epoch ?? hub.epoch,
+    seq: position.since ?? hub.position(topic).seq,
+  };
+  return {
+    body: `{"messages":[${messages.map((m) => m.text).join(",")}],"cursor":${
+      JSON.stringify(cursor)
+    }}`,
+    count: messages.length,
+    resumed,
+  };
+}

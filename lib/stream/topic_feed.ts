@@ -1,0 +1,201 @@
+/**
+ * One subscriber's feed of one topic, with backpressure. A state topic only
+ * needs the latest state, so a subscriber that falls behind is caught up,
+ * not kicked: while its transport is backed up, deltas are not queued at
+ * all; once it drains, it gets one delta composed from its last delivered
+ * seq (or a snapshot). Only a subscriber that stays backed up past a limit
+ * is given up on. Memory per subscriber stays bounded by the transport's
+ * high-water mark, whatever the publish rate.
+ *
+ * @module
+ */
+import type { Clock, TimerId } from "../time/clock.ts";
+import type { Hub, HubSubscription, ResumePosition } from "./hub.ts";
+import type { HubMessage } from "./hub_message.ts";
+
+/** Where a feed writes: a transport's view of one connection. */
+export interface FeedOutlet {
+  /** Writes one message's bytes; throws when the connection is gone. */
+  write(message: HubMessage): void;
+  /** Bytes accepted but not yet handed to the network. */
+  readonly backlogBytes: number;
+}
+
+/** Options for {@linkcode TopicFeed}. */
+export interface TopicFeedOptions {
+  /** Time source for drain checks. */
+  clock: Clock;
+  /**
+   * Backlog above which live deltas stop being written.
+   * @default {262144}
+   */
+  highWaterBytes?: number;
+  /**
+   * Backlog at or below which a behind subscriber is caught up.
+   * @default {65536}
+   */
+  lowWaterBytes?: number;
+  /**
+   * How often a behind subscriber's backlog is checked, ms.
+   * @default {50}
+   */
+  drainCheckMs?: number;
+  /**
+   * How long a subscriber may stay backed up before it is given up on, ms.
+   * @default {15000}
+   */
+  maxBehindMs?: number;
+  /** Called when the subscriber is given up on; the owner closes it. */
+  onSlow: () => void;
+  /** Called when the outlet failed to write; the owner ends the connection. */
+  onGone: (error: unknown) => void;
+  /** Called on each catch-up, for metrics. */
+  onCatchUp?: (skipped: number) => void;
+}
+
+/**
+ * Delivers one topic to one subscriber with catch-up on backpressure.
+ *
+ * @example Deliver and stop
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeClock } from "@/lib/time/mod.ts";
+ * import { Hub } from "@/lib/stream/hub.ts";
+ * import { TopicFeed } from "@/lib/stream/topic_feed.ts";
+ * const clock = new FakeClock();
+ * using hub = new Hub({ clock, topics: { t: { n: 0 } } });
+ * const seqs: number[] = [];
+ * const outlet = { backlogBytes: 0, write: (m: { envelope: { seq: number } }) => void seqs.push(m.envelope.seq) };
+ * const feed = new TopicFeed(hub, "t", {}, outlet, { clock, onSlow() {}, onGone() {} });
+ * hub.publish("t", { n: 1 });
+ * await clock.advance(100);
+ * assert.deepEqual(seqs, [1, 2]);
+ * feed.stop();
+ * ```
+ */
+export class TopicFeed {
+  #hub: Hub;
+  #topic: string;
+  #outlet: FeedOutlet;
+  #clock: Clock;
+  #high: number;
+  #low: number;
+  #checkMs: number;
+  #maxBehindMs: number;
+  #onSlow: () => void;
+  #onGone: (error: unknown) => void;
+  #onCatchUp?: (skipped: number) => void;
+  #subscription: HubSubscription;
+  #delivered?: { epoch: string; seq: number };
+  #behindSince?: number;
+  #timer?: TimerId;
+  #stopped = false;
+
+  /** Subscribes and writes the initial messages (missed deltas or a snapshot). */
+  constructor(
+    hub: Hub,
+    topic: string,
+    position: ResumePosition,
+    outlet: FeedOutlet,
+    options: TopicFeedOptions,
+  ) {
+    const {
+      clock,
+      highWaterBytes = 262_144,
+      lowWaterBytes = 65_536,
+      drainCheckMs = 50,
+      maxBehindMs = 15_000,
+      onSlow,
+      onGone,
+      onCatchUp,
+    } = options;
+    if (!(lowWaterBytes >= 0 && lowWaterBytes <= highWaterBytes)) {
+      throw new RangeError(
+        `Cannot create topic feed: 'lowWaterBytes' must be from 0 to 'highWaterBytes' (${highWaterBytes}), received ${lowWaterBytes}`,
+      );
+    }
+    this.#hub = hub;
+    this.#topic = topic;
+    this.#outlet = outlet;
+    this.#clock = clock;
+    this.#high = highWaterBytes;
+    this.#low = lowWaterBytes;
+    this.#checkMs = drainCheckMs;
+    this.#maxBehindMs = maxBehindMs;
+    this.#onSlow = onSlow;
+    this.#onGone = onGone;
+    this.#onCatchUp = onCatchUp;
+    this.#subscription = hub.subscribe(topic, position, (m) => this.#offer(m));
+    if (position.since !== undefined && position.epoch !== undefined) {
+      this.#delivered = { epoch: position.epoch, seq: position.since };
+    }
+    for (const m of this.#subscription.initial) this.#write(m);
+  }
+
+  /** Whether the initial messages came from history (not a snapshot). */
+  get resumed(): boolean {
+    return this.#subscription.resumed;
+  }
+
+  /** Whether deltas are being held back for this subscriber now. */
+  get behind(): boolean {
+    return this.#behindSince !== undefined;
+  }
+
+  /** Stops delivery and timers; idempotent. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#subscription.unsubscribe();
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #offer(message: HubMessage): void {
+    if (this.#stopped || this.#behindSince !== undefined) return;
+    if (this.#outlet.backlogBytes > this.#high) {
+      this.#behindSince = this.#clock.now();
+      this.#scheduleCheck();
+      return;
+    }
+    this.#write(message);
+  }
+
+  #write(message: HubMessage): void {
+    if (this.#stopped) return;
+    try {
+      this.#outlet.write(message);
+    } catch (error) {
+      this.stop();
+      this.#onGone(error);
+      return;
+    }
+    const { epoch, seq } = message.envelope;
+    this.#delivered = { epoch, seq };
+  }
+
+  #scheduleCheck(): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#stopped || this.#behindSince === undefined) return;
+      if (this.#outlet.backlogBytes <= this.#low) {
+        this.#behindSince = undefined;
+        const from = this.#delivered;
+        const messages = this.#hub.catchUp(this.#topic, {
+          since: from?.seq,
+          epoch: from?.epoch,
+        });
+        const skipped = messages.length > 0 && from
+          ? messages[messages.length - 1]!.envelope.seq - from.seq
+          : 0;
+        for (const m of messages) this.#write(m);
+        this.#onCatchUp?.(skipped);
+      } else if (this.#clock.now() - this.#behindSince >= this.#maxBehindMs) {
+        this.stop();
+        this.#onSlow();
+      } else {
+        this.#scheduleCheck();
+      }
+    }, this.#checkMs);
+  }
+}

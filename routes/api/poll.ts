@@ -1,0 +1,77 @@
+/**
+ * `GET /api/poll?topic=pnl&since=N&epoch=E&timeout=S`: long-polling over
+ * `lib/stream`'s longPoll. Answers at once when the client is behind,
+ * otherwise holds the request until a publish or the timeout.
+ */
+import type { Context } from "hono";
+import { HttpError } from "@/lib/http/mod.ts";
+import { longPoll, pacedDelay, ProtocolError } from "@/lib/stream/mod.ts";
+import type { AppDeps } from "../deps.ts";
+import { positionFromQuery } from "./position.ts";
+
+const DEFAULT_TIMEOUT_S = 25;
+const MAX_TIMEOUT_S = 60;
+
+/** Builds the long-poll handler. */
+export function pollRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+  return async function poll(c: Context): Promise<Response> {
+    const { topic, since, epoch } = positionFromQuery(c, deps.hub);
+    const timeoutS = parseTimeout(c.req.query("timeout"));
+    // Shutdown answers parked polls at once, with a paced retry hint.
+    const stop = new AbortController();
+    let stoppedBy: string | undefined;
+    const forget = deps.connections.add("poll", {
+      close: (_code, reason) => {
+        stoppedBy = reason;
+        stop.abort();
+      },
+    });
+    // request.signal aborts only when the client disconnects (deno.json
+    // opts out of the legacy abort-after-response behaviour).
+    const requestSignal = c.req.raw.signal;
+    const onGone = () => stop.abort();
+    requestSignal.addEventListener("abort", onGone, { once: true });
+    try {
+      const result = await longPoll(deps.hub, topic, { since, epoch }, {
+        clock: deps.clock,
+        timeoutMs: timeoutS * 1000,
+        signal: stop.signal,
+      });
+      if (stoppedBy !== undefined) {
+        const retryAfterMs = pacedDelay(deps.stream.random, deps.stream.pacing);
+        throw new HttpError(503, "unavailable", stoppedBy, {
+          headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) },
+        });
+      }
+      if (!result) return new Response(null, { status: 499 }); // the client is gone
+      deps.stream.onEvent?.({
+        kind: "subscribe",
+        transport: "poll",
+        resumed: result.resumed,
+      });
+      return new Response(result.body, {
+        headers: {
+          "content-type": "application/json; charset=utf-8",
+          "cache-control": "no-store",
+        },
+      });
+    } finally {
+      requestSignal.removeEventListener("abort", onGone);
+      forget();
+    }
+  };
+}
+
+function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_S;
+  const n = /^\d{1,6}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n)) {
+    throw new ProtocolError(
+      "bad_request",
+      `timeout must be a number of seconds from 0 to ${MAX_TIMEOUT_S}, received ${
+        JSON.stringify(value.slice(0, 40))
+      }`,
+    );
+  }
+  return Math.min(n, MAX_TIMEOUT_S);
+}

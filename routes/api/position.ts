@@ -1,0 +1,62 @@
+/**
+ * Shared query parsing for the streaming routes: `topic`, `since`, `epoch`
+ * (and SSE's `Last-Event-ID`), each refused with a 400 naming it.
+ */
+import type { Context } from "hono";
+import {
+  type Hub,
+  parseEpoch,
+  parseSince,
+  parseTopic,
+  ProtocolError,
+  type ResumePosition,
+} from "@/lib/stream/mod.ts";
+
+/** A topic and where to resume it. */
+export interface TopicPosition extends ResumePosition {
+  /** The topic, known to the hub. */
+  topic: string;
+}
+
+/**
+ * Reads `topic` (default `pnl`), `since` and `epoch` from the query.
+ *
+ * @throws {ProtocolError} `bad_request` naming the parameter, or
+ *   `unknown_topic`.
+ */
+export function positionFromQuery(c: Context, hub: Hub): TopicPosition {
+  const topic = parseTopic(c.req.query("topic") ?? "pnl");
+  if (!hub.has(topic)) {
+    throw new ProtocolError(
+      "unknown_topic",
+      `unknown topic ${JSON.stringify(topic)}; known topics: ${
+        hub.topics.join(", ")
+      }`,
+    );
+  }
+  const since = c.req.query("since");
+  const epoch = c.req.query("epoch");
+  return {
+    topic,
+    ...(since !== undefined ? { since: parseSince(since) } : {}),
+    ...(epoch !== undefined ? { epoch: parseEpoch(epoch) } : {}),
+  };
+}
+
+/**
+ * Parses an SSE `Last-Event-ID` (`<epoch>:<seq>`, as the server sent it).
+ *
+ * @throws {ProtocolError} `bad_request` saying what is accepted.
+ */
+export function positionFromLastEventId(value: string): ResumePosition {
+  const match = /^([A-Za-z0-9_-]{4,32}):(\d{1,16})$/.exec(value.trim());
+  if (!match) {
+    throw new ProtocolError(
+      "bad_request",
+      `Last-Event-ID must be "<epoch>:<seq>" as sent in the stream's id: lines, received ${
+        JSON.stringify(value.slice(0, 40))
+      }`,
+    );
+  }
+  return { epoch: parseEpoch(match[1]), since: parseSince(match[2]) };
+}
