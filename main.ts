@@ -124,6 +124,7 @@ export async function startServer(
     clock,
     random: systemRandom,
     heartbeatMs: config.heartbeatMs,
+    wsIdleTimeoutS: config.wsIdleTimeoutS,
     maxFrameBytes: config.maxFrameBytes,
     highWaterBytes: config.slowClientBytes,
     lowWaterBytes: Math.floor(config.slowClientBytes / 4),

@@ -25,6 +25,8 @@ export interface Config {
   readonly maxFrameBytes: number;
   /** Silence after which a heartbeat is sent, ms. */
   readonly heartbeatMs: number;
+  /** Seconds a WebSocket may leave pings unanswered before it is closed. */
+  readonly wsIdleTimeoutS: number;
   /** Reporting currency. */
   readonly currency: string;
   /** Most deltas kept per topic for resume. */
@@ -112,6 +114,7 @@ export function parseConfig(env: Env): Config {
       1_048_576,
     ),
     heartbeatMs: integer(env, "PULSE_HEARTBEAT_MS", 15_000, 100, 300_000),
+    wsIdleTimeoutS: integer(env, "PULSE_WS_IDLE_TIMEOUT_S", 60, 1, 3_600),
     currency: currency(env.PULSE_CURRENCY),
     historyCount: integer(env, "PULSE_HISTORY_COUNT", 1000, 0, 1_000_000),
     historyMaxAgeMs: integer(

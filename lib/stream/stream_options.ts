@@ -15,6 +15,11 @@ export interface StreamOptions {
   readonly random: () => number;
   /** Silence after which a heartbeat is sent, ms. */
   readonly heartbeatMs: number;
+  /**
+   * Seconds a WebSocket may go without answering the runtime's pings
+   * before it is closed as dead (idle detection).
+   */
+  readonly wsIdleTimeoutS: number;
   /** Largest WebSocket frame accepted, bytes. */
   readonly maxFrameBytes: number;
   /** Backlog above which a subscriber stops getting live deltas, bytes. */

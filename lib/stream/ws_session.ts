@@ -51,7 +51,7 @@ export interface WsSessionOptions extends StreamOptions {
  * using hub = new Hub({ clock, topics: { pnl: {} } });
  * const sent: string[] = [];
  * const session = new WsSession({ send: (t) => sent.push(t), close() {}, bufferedAmount: 0 }, hub, {
- *   clock, random: () => 0.5, heartbeatMs: 15000, maxFrameBytes: 16384,
+ *   clock, random: () => 0.5, heartbeatMs: 15000, wsIdleTimeoutS: 60, maxFrameBytes: 16384,
  *   highWaterBytes: 262144, lowWaterBytes: 65536, maxBehindMs: 15000, pacing: {},
  * });
  * session.handleFrame('{"type":"ping","id":"a"}');

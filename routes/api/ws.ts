@@ -31,7 +31,7 @@ export function wsRoute(deps: AppDeps): (c: Context) => Response {
     }
     const initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
     const { socket, response } = Deno.upgradeWebSocket(req, {
-      idleTimeout: 60,
+      idleTimeout: deps.stream.wsIdleTimeoutS,
     });
     let forget = () => {};
     const { promise: closed, resolve: onClosed } = Promise.withResolvers<

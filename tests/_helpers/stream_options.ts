@@ -11,6 +11,7 @@ export function testStreamOptions(
     clock,
     random: () => 0.5,
     heartbeatMs: 15_000,
+    wsIdleTimeoutS: 60,
     maxFrameBytes: 16_384,
     highWaterBytes: 262_144,
     lowWaterBytes: 65_536,

@@ -155,3 +155,25 @@ Deno.test("a client that never drains is closed after the limit (4008 on WebSock
   assert.equal(goodbye.type, "error");
   assert.ok(goodbye.retryAfterMs > 0);
 });
+
+Deno.test("a WebSocket that stops answering pings is detected as dead and closed", async () => {
+  await using app = await serveLiveApp({ stream: { wsIdleTimeoutS: 1 } });
+  // A raw client never answers the runtime's pings (nor reads anything).
+  await using dead = await stalledWebSocket(
+    `${app.url.replace("http", "ws")}api/ws?topic=pnl`,
+  );
+  for (let i = 0; i < 50 && app.hub.subscriberCount("pnl") === 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(app.hub.subscriberCount("pnl"), 1);
+  for (let i = 0; i < 400 && app.hub.subscriberCount("pnl") > 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(
+    app.hub.subscriberCount("pnl"),
+    0,
+    "released within a few idle periods",
+  );
+  await dead.readUntil(() => false, 2_000);
+  assert.equal(dead.eof, true, "and its TCP connection closed");
+});

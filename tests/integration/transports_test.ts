@@ -132,8 +132,27 @@ Deno.test("long-poll: a client that aborts releases its parked request", async (
   assert.equal(app.connections.counts().poll, 0);
 });
 
-Deno.test("bad input on every streaming route: documented 400/404 JSON errors, and the server keeps serving", async () => {
+Deno.test("bad input on every streaming route: documented 400/404 JSON errors, and other clients keep every seq", async () => {
   await using app = await serveLiveApp();
+  await using bystander = await openRecordingSocket(
+    `${app.url.replace("http", "ws")}api/ws?topic=pnl`,
+  );
+  await using hostile = await openRecordingSocket(
+    `${app.url.replace("http", "ws")}api/ws`,
+  );
+  for (
+    const frame of [
+      "{",
+      '{"type":"subscribe","topic":{"$gt":""}}',
+      '{"type":"subscribe","topic":"pnl","since":1e308}',
+      '{"__proto__":{"type":"ping"}}',
+      JSON.stringify({ type: "ping", id: "x".repeat(200) }),
+      "[".repeat(5000) + "]".repeat(5000),
+    ]
+  ) hostile.send(frame);
+  await hostile.waitFor((m) =>
+    m.filter((e) => e.type === "error").length === 6
+  );
   const cases: [string, Record<string, string>, number, RegExp][] = [
     ["api/poll?since=-1", {}, 400, /^since must be a non-negative integer/],
     ["api/poll?since=1e3", {}, 400, /^since/],
@@ -157,6 +176,24 @@ Deno.test("bad input on every streaming route: documented 400/404 JSON errors, a
   const ok = await fetch(`${app.url}api/poll?timeout=60000`); // clamped, and answered at once with a snapshot
   assert.equal(ok.status, 200);
   await ok.body?.cancel();
+
+  for (let n = 1; n <= 5; n++) {
+    app.hub.publish("pnl", { n });
+    await published(app, n + 1);
+  }
+  await bystander.waitFor((m) => m.length === 6);
+  assert.deepEqual(
+    bystander.messages.map((m) => m.type === "delta" ? m.base : "snapshot"),
+    [
+      "snapshot",
+      1,
+      2,
+      3,
+      4,
+      5,
+    ],
+  );
+  assert.deepEqual(app.hub.state("pnl"), { n: 5 });
 });
 
 /** Applies envelopes to a view, failing on any gap. */

@@ -132,3 +132,40 @@ Deno.test("WsSession ends when a write fails, releasing its subscriptions once",
   assert.equal(ended, 1);
   hub.close();
 });
+
+Deno.test("WsSession carries several topics on one connection, each with its own position", async () => {
+  const clock = new FakeClock();
+  using hub = new Hub({
+    clock,
+    topics: { pnl: { n: 0 }, health: { ok: true } },
+    epoch: "multi",
+  });
+  const sent: Record<string, unknown>[] = [];
+  const session = new WsSession(
+    {
+      send: (t) => void sent.push(JSON.parse(t)),
+      close() {},
+      bufferedAmount: 0,
+    },
+    hub,
+    testStreamOptions(clock),
+  );
+  session.handleFrame('{"type":"subscribe","topic":"pnl"}');
+  session.handleFrame('{"type":"subscribe","topic":"health"}');
+  assert.deepEqual(session.topics, ["pnl", "health"]);
+  hub.publish("health", { ok: false });
+  hub.publish("pnl", { n: 1 });
+  await clock.advance(100);
+  assert.deepEqual(
+    sent.map((m) => [m.type, m.topic]),
+    [["snapshot", "pnl"], ["snapshot", "health"], ["delta", "health"], [
+      "delta",
+      "pnl",
+    ]],
+  );
+  session.handleFrame('{"type":"unsubscribe","topic":"health"}');
+  hub.publish("health", { ok: true });
+  await clock.advance(100);
+  assert.equal(sent.length, 4);
+  session.end();
+});
