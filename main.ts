@@ -17,7 +17,7 @@ import {
 import { SqliteStore, StoreError } from "@/lib/cache/mod.ts";
 import { type Config, ConfigError, parseConfig } from "@/lib/config.ts";
 import { createLogger, type Logger } from "@/lib/log.ts";
-import { Simulator } from "@/lib/sources/mod.ts";
+import { guardSource, Simulator } from "@/lib/sources/mod.ts";
 import {
   CLOSE_CODES,
   ConnectionRegistry,
@@ -112,7 +112,17 @@ export async function startServer(
   });
   const poller = new PnlPoller({
     clock,
-    sources: sim.sources(),
+    // The simulator runs through the same resilience chain as any upstream.
+    sources: sim.sources().map((source) =>
+      guardSource(source, {
+        clock,
+        timeoutMs: config.simIntervalMs,
+        breaker: {
+          onStateChange: (change) =>
+            log.warn("circuit breaker", { source: source.id, ...change }),
+        },
+      })
+    ),
     intervalMs: config.simIntervalMs,
     currency: config.currency,
     onState: (state) => hub.publish("pnl", state),

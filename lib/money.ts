@@ -60,6 +60,248 @@ export function currencyExponent(currency: string): number {
   return EXPONENTS[currency] ?? 2;
 }
 
+/** An amount of money: integer minor units and a currency. */
+export interface Money {
+  /** Integer minor units (cents for USD, yen for JPY). */
+  readonly amountMinor: number;
+  /** ISO 4217 code. */
+  readonly currency: string;
+}
+
+/** Money arithmetic or parsing that would lose or mix value. */
+export class MoneyError extends Error {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MoneyError";
+  }
+}
+
+/**
+ * Creates a {@linkcode Money}, checking the amount and the currency.
+ *
+ * @param amountMinor A safe integer of minor units.
+ * @param currency An ISO 4217 code.
+ * @returns The money value.
+ * @throws {MoneyError} When the amount is not a safe integer.
+ * @throws {RangeError} When the currency code is malformed.
+ *
+ * @example Twelve dollars fifty
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { money } from "@/lib/money.ts";
+ * assert.deepEqual(money(1250, "USD"), { amountMinor: 1250, currency: "USD" });
+ * ```
+ */
+export function money(amountMinor: number, currency: string): Money {
+  currencyExponent(currency);
+  if (!Number.isSafeInteger(amountMinor)) {
+    throw new MoneyError(
+      `Cannot create money: the amount must be a safe integer of minor units, received ${amountMinor}`,
+    );
+  }
+  return Object.freeze({ amountMinor, currency });
+}
+
+/**
+ * Adds two amounts of the same currency.
+ *
+ * @param a The first amount.
+ * @param b The second amount.
+ * @returns The sum.
+ * @throws {MoneyError} When the currencies differ or the sum leaves the
+ *   safe integer range.
+ *
+ * @example Same currency only
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addMoney, money } from "@/lib/money.ts";
+ * assert.equal(addMoney(money(150, "USD"), money(250, "USD")).amountMinor, 400);
+ * assert.throws(() => addMoney(money(1, "USD"), money(1, "EUR")), /USD and EUR/);
+ * ```
+ */
+export function addMoney(a: Money, b: Money): Money {
+  return combine(a, b, 1);
+}
+
+/**
+ * Subtracts `b` from `a`, both of the same currency.
+ *
+ * @param a The amount to subtract from.
+ * @param b The amount to subtract.
+ * @returns The difference.
+ * @throws {MoneyError} When the currencies differ or the result leaves the
+ *   safe integer range.
+ */
+export function subtractMoney(a: Money, b: Money): Money {
+  return combine(a, b, -1);
+}
+
+function combine(a: Money, b: Money, sign: 1 | -1): Money {
+  if (a.currency !== b.currency) {
+    throw new MoneyError(
+      `Cannot ${
+        sign > 0 ? "add" : "subtract"
+      } ${a.currency} and ${b.currency}: convert one first, or configure a fixed rate`,
+    );
+  }
+  const result = a.amountMinor + sign * b.amountMinor;
+  if (!Number.isSafeInteger(result)) {
+    throw new MoneyError(
+      `Cannot ${
+        sign > 0 ? "add" : "subtract"
+      } money: the result leaves the safe integer range`,
+    );
+  }
+  return Object.freeze({ amountMinor: result, currency: a.currency });
+}
+
+/** An exact decimal: `coefficient * 10^-scale`. */
+export interface Decimal {
+  /** The digits as an integer. */
+  readonly coefficient: bigint;
+  /** How many of them are after the point. */
+  readonly scale: number;
+}
+
+/** How a decimal is rounded to whole minor units. */
+export type Rounding = "half-even" | "half-up";
+
+const DECIMAL_RE = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Parses a decimal string exactly (no floating point on the way): digits,
+ * an optional sign, an optional fraction. Exponents, spaces, thousands
+ * separators and `NaN` are refused.
+ *
+ * @param text Such as `"98.0186"` or `"-0.5"`.
+ * @returns The exact value.
+ * @throws {MoneyError} Naming the text and the accepted form.
+ *
+ * @example Exact digits
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDecimal } from "@/lib/money.ts";
+ * assert.deepEqual(parseDecimal("98.0186"), { coefficient: 980186n, scale: 4 });
+ * ```
+ */
+export function parseDecimal(text: string): Decimal {
+  const m = typeof text === "string" ? DECIMAL_RE.exec(text.trim()) : null;
+  if (!m || text.length > 100) {
+    throw new MoneyError(
+      `Cannot read amount ${
+        JSON.stringify(String(text).slice(0, 40))
+      }: expected a decimal such as "123.45" (digits, an optional sign and fraction; no exponent or separators)`,
+    );
+  }
+  const [, sign, whole, fraction = ""] = m;
+  const coefficient = BigInt(`${whole}${fraction}`) * (sign === "-" ? -1n : 1n);
+  return Object.freeze({ coefficient, scale: fraction.length });
+}
+
+/**
+ * Adds decimals exactly (for summing many fractional amounts, then
+ * rounding once).
+ *
+ * @param values The decimals.
+ * @returns Their exact sum.
+ */
+export function sumDecimals(values: readonly Decimal[]): Decimal {
+  const scale = Math.max(0, ...values.map((v) => v.scale));
+  let coefficient = 0n;
+  for (const v of values) {
+    coefficient += v.coefficient * 10n ** BigInt(scale - v.scale);
+  }
+  return Object.freeze({ coefficient, scale });
+}
+
+/**
+ * Rounds a decimal amount to whole minor units.
+ *
+ * @param value The amount.
+ * @param unit Whether `value` is in major units (dollars: shifted by the
+ *   currency's exponent) or already in minor units (Anthropic's cents).
+ * @param currency The currency, for its exponent.
+ * @param rounding Ties to even (banker's, the default: no upward drift
+ *   over many sums) or half away from zero.
+ * @returns Integer minor units.
+ * @throws {MoneyError} When the result leaves the safe integer range.
+ *
+ * @example Dollars and Anthropic's cents
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDecimal, toMinorUnits } from "@/lib/money.ts";
+ * assert.equal(toMinorUnits(parseDecimal("98.0186"), "major", "USD"), 9802);
+ * assert.equal(toMinorUnits(parseDecimal("123.78912"), "minor", "USD"), 124);
+ * assert.equal(toMinorUnits(parseDecimal("0.125"), "major", "USD"), 12); // tie to even
+ * assert.equal(toMinorUnits(parseDecimal("0.125"), "major", "USD", "half-up"), 13);
+ * ```
+ */
+export function toMinorUnits(
+  value: Decimal,
+  unit: "major" | "minor",
+  currency: string,
+  rounding: Rounding = "half-even",
+): number {
+  const shift = unit === "major" ? currencyExponent(currency) : 0;
+  // value * 10^shift = coefficient * 10^(shift - scale)
+  let result: bigint;
+  const e = shift - value.scale;
+  if (e >= 0) {
+    result = value.coefficient * 10n ** BigInt(e);
+  } else {
+    const divisor = 10n ** BigInt(-e);
+    const negative = value.coefficient < 0n;
+    const abs = negative ? -value.coefficient : value.coefficient;
+    let q = abs / divisor;
+    const r = abs % divisor;
+    const twice = r * 2n;
+    if (
+      twice > divisor ||
+      (twice === divisor && (rounding === "half-up" || q % 2n === 1n))
+    ) q += 1n;
+    result = negative ? -q : q;
+  }
+  if (
+    result > BigInt(Number.MAX_SAFE_INTEGER) ||
+    result < -BigInt(Number.MAX_SAFE_INTEGER)
+  ) {
+    throw new MoneyError(
+      `Cannot convert amount to minor units: ${result} is beyond the safe integer range`,
+    );
+  }
+  return Number(result);
+}
+
+/**
+ * Parses a decimal amount straight to {@linkcode Money}.
+ *
+ * @param text Such as `"98.0186"`.
+ * @param currency The currency.
+ * @param options The unit of `text` and the rounding rule.
+ * @returns The money, in integer minor units.
+ * @throws {MoneyError} For malformed text or an out-of-range amount.
+ *
+ * @example Yen have no minor unit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseMoney } from "@/lib/money.ts";
+ * assert.equal(parseMoney("1200", "JPY").amountMinor, 1200);
+ * assert.equal(parseMoney("12.34", "USD").amountMinor, 1234);
+ * ```
+ */
+export function parseMoney(
+  text: string,
+  currency: string,
+  options: { unit?: "major" | "minor"; rounding?: Rounding } = {},
+): Money {
+  const { unit = "major", rounding = "half-even" } = options;
+  return money(
+    toMinorUnits(parseDecimal(text), unit, currency, rounding),
+    currency,
+  );
+}
+
 /** Options for {@linkcode formatMoney}. */
 export interface FormatMoneyOptions {
   /**

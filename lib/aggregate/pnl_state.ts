@@ -6,8 +6,12 @@
 import type { JsonObject } from "../stream/json.ts";
 import type { Reading, SourceRole } from "../sources/source.ts";
 
-/** How fresh a source's figure is. */
-export type SourceStatus = "ok" | "stale" | "error";
+/**
+ * How fresh a source's figure is: `ok` current; `stale` the last good
+ * figure after a failed read; `error` no figure yet; `open` its circuit
+ * breaker is open (the upstream is failing; reads wait for the cooldown).
+ */
+export type SourceStatus = "ok" | "stale" | "error" | "open";
 
 /** Where a source's figure came from: a live read, or a cache tier. */
 export type FigureOrigin = "live" | "L1" | "L2" | "L3" | "L4";

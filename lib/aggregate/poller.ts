@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CircuitOpenError, Deadline } from "../resilience/mod.ts";
 import type { Clock, TimerId } from "../time/clock.ts";
 import type { Source } from "../sources/source.ts";
 import {
@@ -65,7 +66,7 @@ export class PnlPoller {
   #onError: (error: unknown) => void;
   #reports = new Map<string, SourceReport>();
   #timer?: TimerId;
-  #inFlight?: AbortController;
+  #inFlight?: Deadline;
   #closed = false;
 
   /** Creates a stopped poller; call {@linkcode PnlPoller.start}. */
@@ -104,18 +105,21 @@ export class PnlPoller {
     this.#timer = this.#clock.setTimeout(loop, 0);
   }
 
-  /** Reads every source once and reports the state. */
+  /**
+   * Reads every source once, in parallel under one deadline (the
+   * interval), and reports the state. A source that fails keeps its last
+   * good figure, marked stale (or `open` when its breaker is open).
+   */
   async tick(): Promise<void> {
     if (this.#closed) return;
-    const controller = new AbortController();
-    this.#inFlight = controller;
-    const deadline = this.#clock.setTimeout(
-      () => controller.abort(new Error("tick deadline passed")),
-      this.#intervalMs,
-    );
+    using deadline = new Deadline(this.#intervalMs, {
+      clock: this.#clock,
+      operation: "polling sources",
+    });
+    this.#inFlight = deadline;
     try {
       const results = await Promise.allSettled(
-        this.#sources.map((s) => s.read(controller.signal)),
+        this.#sources.map((s) => s.read(deadline.signal)),
       );
       if (this.#closed) return;
       results.forEach((result, i) => {
@@ -133,7 +137,11 @@ export class PnlPoller {
             : {
               kind: source.kind,
               reading: previous?.reading,
-              status: previous?.reading ? "stale" : "error",
+              status: result.reason instanceof CircuitOpenError
+                ? "open"
+                : previous?.reading
+                ? "stale"
+                : "error",
               origin: previous?.origin ?? "live",
               error: describeError(result.reason),
             },
@@ -145,8 +153,7 @@ export class PnlPoller {
     } catch (error) {
       this.#onError(error);
     } finally {
-      this.#clock.clearTimeout(deadline);
-      if (this.#inFlight === controller) this.#inFlight = undefined;
+      if (this.#inFlight === deadline) this.#inFlight = undefined;
     }
   }
 

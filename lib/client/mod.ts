@@ -8,7 +8,7 @@ export {
   type ApplyOutcome,
   type TopicView,
 } from "./topic_view.ts";
-export { backoffDelay, type BackoffOptions } from "./backoff.ts";
+
 export {
   type ClientSocket,
   type ClientState,

@@ -15,7 +15,7 @@ import {
   parseServerEnvelope,
   type ServerEnvelope,
 } from "../stream/protocol.ts";
-import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { backoffDelay, type BackoffOptions } from "../resilience/mod.ts";
 import { applyEnvelope, type TopicView } from "./topic_view.ts";
 
 /** Where the connection stands. */

@@ -9,3 +9,8 @@ export {
   type SimulatorFigures,
   type SimulatorOptions,
 } from "./simulator.ts";
+export {
+  type GuardedSource,
+  type GuardOptions,
+  guardSource,
+} from "./guarded_source.ts";

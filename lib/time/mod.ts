@@ -5,5 +5,11 @@
  */
 export { type Clock, sleepWith, systemClock, type TimerId } from "./clock.ts";
 export { FakeClock, type FakeClockOptions } from "./fake_clock.ts";
-export { isoTime } from "./timestamp.ts";
+export {
+  type Disambiguation,
+  isoTime,
+  type NormalizeOptions,
+  normalizeTimestamp,
+  TimestampError,
+} from "./timestamp.ts";
 export { seededRandom, systemRandom } from "./random.ts";
