@@ -7,7 +7,7 @@
  * and the server's CPU time and memory.
  *
  * Usage: deno task bench:fanout [--clients 1000] [--rate 10] [--seconds 10]
- *        [--transport ws|sse] [--json]
+ *        [--transport ws|sse|poll] [--json]
  *
  * Everything runs on 127.0.0.1 and stops by itself.
  *
@@ -38,8 +38,8 @@ if (
   );
   Deno.exit(2);
 }
-if (transport !== "ws" && transport !== "sse") {
-  console.error(`--transport must be ws or sse, received ${transport}`);
+if (transport !== "ws" && transport !== "sse" && transport !== "poll") {
+  console.error(`--transport must be ws, sse or poll, received ${transport}`);
   Deno.exit(2);
 }
 
@@ -123,6 +123,35 @@ async function openClient(): Promise<void> {
       ws.onerror = () => reject(new Error("connect failed"));
     });
     closers.push(() => ws.close());
+  } else if (transport === "poll") {
+    const abort = new AbortController();
+    let cursor = "";
+    const handle = (
+      body: { messages: unknown[]; cursor: { epoch: string; seq: number } },
+    ) => {
+      for (const m of body.messages) onText(s, JSON.stringify(m));
+      cursor = `&since=${body.cursor.seq}&epoch=${body.cursor.epoch}`;
+    };
+    const first = await fetch(`${url}api/poll?topic=pnl`, {
+      signal: abort.signal,
+    });
+    handle(await first.json());
+    (async () => {
+      while (!abort.signal.aborted) {
+        try {
+          const res = await fetch(
+            `${url}api/poll?topic=pnl${cursor}&timeout=25`,
+            {
+              signal: abort.signal,
+            },
+          );
+          handle(await res.json());
+        } catch {
+          // Aborted at the end.
+        }
+      }
+    })();
+    closers.push(() => abort.abort());
   } else {
     const abort = new AbortController();
     const res = await fetch(`${url}api/sse?topic=pnl`, {

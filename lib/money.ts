@@ -68,7 +68,16 @@ export interface Money {
   readonly currency: string;
 }
 
-/** Money arithmetic or parsing that would lose or mix value. */
+/**
+ * Money arithmetic or parsing that would lose or mix value.
+ *
+ * @example Mixed currencies
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addMoney, money, MoneyError } from "@/lib/money.ts";
+ * assert.throws(() => addMoney(money(1, "USD"), money(1, "EUR")), MoneyError);
+ * ```
+ */
 export class MoneyError extends Error {
   /** Creates the error. */
   constructor(message: string, options?: ErrorOptions) {
@@ -132,6 +141,13 @@ export function addMoney(a: Money, b: Money): Money {
  * @returns The difference.
  * @throws {MoneyError} When the currencies differ or the result leaves the
  *   safe integer range.
+ *
+ * @example Expenses out of revenue
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { money, subtractMoney } from "@/lib/money.ts";
+ * assert.equal(subtractMoney(money(1000, "USD"), money(1250, "USD")).amountMinor, -250);
+ * ```
  */
 export function subtractMoney(a: Money, b: Money): Money {
   return combine(a, b, -1);
@@ -205,6 +221,13 @@ export function parseDecimal(text: string): Decimal {
  *
  * @param values The decimals.
  * @returns Their exact sum.
+ *
+ * @example No float drift
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDecimal, sumDecimals } from "@/lib/money.ts";
+ * assert.deepEqual(sumDecimals([parseDecimal("0.1"), parseDecimal("0.2")]), { coefficient: 3n, scale: 1 });
+ * ```
  */
 export function sumDecimals(values: readonly Decimal[]): Decimal {
   const scale = Math.max(0, ...values.map((v) => v.scale));

@@ -3,8 +3,15 @@
  *
  * @module
  */
-import type { JsonObject } from "../stream/json.ts";
-import type { Reading, SourceRole } from "../sources/source.ts";
+import type { JsonObject } from "../stream/mod.ts";
+import {
+  addMoney,
+  type Money,
+  money,
+  MoneyError,
+  subtractMoney,
+} from "../money.ts";
+import type { Reading, SourceRole } from "../sources/mod.ts";
 
 /**
  * How fresh a source's figure is: `ok` current; `stale` the last good
@@ -20,6 +27,8 @@ export type FigureOrigin = "live" | "L1" | "L2" | "L3" | "L4";
 export interface SourceReport {
   /** The source's kind, for display. */
   kind: string;
+  /** How the source's amount enters the P&L. */
+  role: SourceRole;
   /** The latest reading, if there ever was one. */
   reading?: Reading;
   /** Whether the reading is current. */
@@ -78,9 +87,9 @@ export class PnlError extends Error {
  * import { buildPnlState } from "@/lib/aggregate/pnl_state.ts";
  * const at = "2026-11-28T13:00:00.000Z";
  * const state = buildPnlState({
- *   r: { kind: "simulator", status: "ok", origin: "live",
+ *   r: { kind: "simulator", role: "revenue", status: "ok", origin: "live",
  *     reading: { source: "r", role: "revenue", amountMinor: 1000, currency: "USD", asOf: at } },
- *   c: { kind: "simulator", status: "ok", origin: "live",
+ *   c: { kind: "simulator", role: "expense", status: "ok", origin: "live",
  *     reading: { source: "c", role: "expense", amountMinor: 300, currency: "USD", asOf: at } },
  * }, "USD");
  * assert.equal(state.totals.netMinor, 700);
@@ -90,57 +99,64 @@ export function buildPnlState(
   reports: Record<string, SourceReport>,
   currency: string,
 ): PnlState {
-  const totals = {
-    revenueMinor: 0,
-    expensesMinor: 0,
-    tradingMinor: 0,
-    netMinor: 0,
+  const zero = money(0, currency);
+  const sums: Record<SourceRole, Money> = {
+    revenue: zero,
+    expense: zero,
+    trading: zero,
   };
   const sources: Record<string, PnlSourceState> = {};
   let stale = false;
   for (const [id, report] of Object.entries(reports)) {
     const { reading } = report;
     if (report.status !== "ok") stale = true;
-    if (!reading) {
-      sources[id] = {
-        kind: report.kind,
-        role: "revenue",
-        status: report.status,
-        origin: report.origin,
-        ...(report.error ? { error: report.error } : {}),
-      };
-      continue;
-    }
-    if (reading.currency !== currency) {
-      throw new PnlError(
-        id,
-        `source ${id} reports ${reading.currency} but the reporting currency is ${currency}`,
-      );
-    }
-    if (!Number.isSafeInteger(reading.amountMinor)) {
-      throw new PnlError(
-        id,
-        `source ${id} reported ${reading.amountMinor}, not an integer of minor units`,
-      );
-    }
-    if (reading.role === "revenue") totals.revenueMinor += reading.amountMinor;
-    else if (reading.role === "expense") {
-      totals.expensesMinor += reading.amountMinor;
-    } else totals.tradingMinor += reading.amountMinor;
-    sources[id] = {
+    const common = {
       kind: report.kind,
-      role: reading.role,
-      amountMinor: reading.amountMinor,
-      currency: reading.currency,
-      asOf: reading.asOf,
+      role: report.role,
       status: report.status,
       origin: report.origin,
       ...(report.error ? { error: report.error } : {}),
     };
+    if (!reading) {
+      sources[id] = common;
+      continue;
+    }
+    try {
+      const amount = money(reading.amountMinor, reading.currency);
+      sums[reading.role] = addMoney(sums[reading.role], amount);
+    } catch (cause) {
+      if (!(cause instanceof MoneyError) && !(cause instanceof RangeError)) {
+        throw cause;
+      }
+      throw new PnlError(
+        id,
+        `source ${id}: ${cause.message}${
+          reading.currency !== currency
+            ? ` (the reporting currency is ${currency})`
+            : ""
+        }`,
+      );
+    }
+    sources[id] = {
+      ...common,
+      role: reading.role,
+      amountMinor: reading.amountMinor,
+      currency: reading.currency,
+      asOf: reading.asOf,
+    };
   }
-  totals.netMinor = totals.revenueMinor + totals.tradingMinor -
-    totals.expensesMinor;
-  return { currency, stale, totals, sources };
+  const net = subtractMoney(addMoney(sums.revenue, sums.trading), sums.expense);
+  return {
+    currency,
+    stale,
+    totals: {
+      revenueMinor: sums.revenue.amountMinor,
+      expensesMinor: sums.expense.amountMinor,
+      tradingMinor: sums.trading.amountMinor,
+      netMinor: net.amountMinor,
+    },
+    sources,
+  };
 }
 
 /**

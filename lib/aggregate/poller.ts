@@ -6,8 +6,8 @@
  * @module
  */
 import { CircuitOpenError, Deadline } from "../resilience/mod.ts";
-import type { Clock, TimerId } from "../time/clock.ts";
-import type { Source } from "../sources/source.ts";
+import type { Clock, TimerId } from "../time/mod.ts";
+import type { Source } from "../sources/mod.ts";
 import {
   buildPnlState,
   type PnlState,
@@ -130,12 +130,14 @@ export class PnlPoller {
           result.status === "fulfilled"
             ? {
               kind: source.kind,
+              role: source.role,
               reading: result.value,
               status: "ok",
               origin: "live",
             }
             : {
               kind: source.kind,
+              role: source.role,
               reading: previous?.reading,
               status: result.reason instanceof CircuitOpenError
                 ? "open"

@@ -6,7 +6,7 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { JsonObject } from "../stream/json.ts";
+import type { JsonObject } from "../stream/mod.ts";
 
 /** A state read back from storage. */
 export interface StoredSnapshot {

@@ -9,12 +9,9 @@
  *
  * @module
  */
-import { type Clock, systemClock, type TimerId } from "../time/clock.ts";
-import { systemRandom } from "../time/random.ts";
-import {
-  parseServerEnvelope,
-  type ServerEnvelope,
-} from "../stream/protocol.ts";
+import { type Clock, systemClock, type TimerId } from "../time/mod.ts";
+import { systemRandom } from "../time/mod.ts";
+import { parseServerEnvelope, type ServerEnvelope } from "../stream/mod.ts";
 import { backoffDelay, type BackoffOptions } from "../resilience/mod.ts";
 import { applyEnvelope, type TopicView } from "./topic_view.ts";
 

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { JsonObject } from "../stream/json.ts";
-import { applyMergePatch } from "../stream/merge_patch.ts";
-import type { StateEnvelope } from "../stream/protocol.ts";
+import type { JsonObject } from "../stream/mod.ts";
+import { applyMergePatch } from "../stream/mod.ts";
+import type { StateEnvelope } from "../stream/mod.ts";
 
 /** A client's copy of one topic. */
 export interface TopicView {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ErrorCode, ProtocolError } from "../stream/protocol.ts";
+import { type ErrorCode, ProtocolError } from "../stream/mod.ts";
 
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
   bad_request: 400,

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "../time/clock.ts";
-import { isoTime } from "../time/timestamp.ts";
+import { type Clock, systemClock } from "../time/mod.ts";
+import { isoTime } from "../time/mod.ts";
 import { TimeoutError } from "./timeout.ts";
 import { UpstreamHttpError } from "./upstream_error.ts";
 
@@ -30,7 +30,17 @@ export interface CircuitStateChange {
   at: string;
 }
 
-/** A call refused because the circuit is open (or its probe slot is taken). */
+/**
+ * A call refused because the circuit is open (or its probe slot is taken).
+ *
+ * @example Say when to come back
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CircuitOpenError } from "@/lib/resilience/circuit_breaker.ts";
+ * const error = new CircuitOpenError("kalshi", 12_000);
+ * assert.equal(error.message, "kalshi is unavailable (circuit open); next try in 12 s");
+ * ```
+ */
 export class CircuitOpenError extends Error {
   /** How long until a probe may be admitted, ms (0 while a probe runs). */
   readonly retryAfterMs: number;
@@ -106,6 +116,15 @@ export interface CircuitBreakerOptions {
  *
  * @param error What a call threw.
  * @returns How it counts.
+ *
+ * @example A 429 is throttling, not failure
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { classifyOutcome } from "@/lib/resilience/circuit_breaker.ts";
+ * import { UpstreamHttpError } from "@/lib/resilience/upstream_error.ts";
+ * assert.equal(classifyOutcome(new UpstreamHttpError(429, "slow down")), "throttled");
+ * assert.equal(classifyOutcome(new UpstreamHttpError(503, "down")), "failure");
+ * ```
  */
 export function classifyOutcome(error: unknown): OutcomeKind {
   if (error instanceof UpstreamHttpError && error.status === 429) {

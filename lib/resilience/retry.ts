@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "../time/clock.ts";
-import { systemRandom } from "../time/random.ts";
+import { type Clock, systemClock } from "../time/mod.ts";
+import { systemRandom } from "../time/mod.ts";
 import { backoffDelay } from "./backoff.ts";
 import { isRetryable, retryAfterMs } from "./retry_hints.ts";
 import { UpstreamHttpError } from "./upstream_error.ts";

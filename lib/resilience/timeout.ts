@@ -5,10 +5,19 @@
  *
  * @module
  */
-import type { Clock } from "../time/clock.ts";
-import { systemClock } from "../time/clock.ts";
+import type { Clock } from "../time/mod.ts";
+import { systemClock } from "../time/mod.ts";
 
-/** An operation ran past its time limit. */
+/**
+ * An operation ran past its time limit.
+ *
+ * @example Name the operation and the limit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TimeoutError } from "@/lib/resilience/timeout.ts";
+ * assert.equal(new TimeoutError("GET /balance", 5000).message, "GET /balance timed out after 5000 ms");
+ * ```
+ */
 export class TimeoutError extends Error {
   /** What timed out, as named by the caller. */
   readonly operation: string;

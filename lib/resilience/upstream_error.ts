@@ -18,7 +18,19 @@ export interface UpstreamHttpErrorOptions extends ErrorOptions {
   retryable?: boolean;
 }
 
-/** An upstream answered with a status that is not a success. */
+/**
+ * An upstream answered with a status that is not a success.
+ *
+ * @example Carry the status and the hints
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UpstreamHttpError } from "@/lib/resilience/upstream_error.ts";
+ * const error = new UpstreamHttpError(429, "Stripe answered 429", {
+ *   headers: new Headers({ "stripe-should-retry": "false" }),
+ * });
+ * assert.equal(error.headers.get("stripe-should-retry"), "false");
+ * ```
+ */
 export class UpstreamHttpError extends Error {
   /** The HTTP status. */
   readonly status: number;

@@ -13,8 +13,8 @@ import {
   type RetryOptions,
   withTimeout,
 } from "../resilience/mod.ts";
-import type { Clock } from "../time/clock.ts";
-import { systemRandom } from "../time/random.ts";
+import type { Clock } from "../time/mod.ts";
+import { systemRandom } from "../time/mod.ts";
 import type { Reading, Source } from "./source.ts";
 
 /** Options for {@linkcode guardSource}. */

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Clock } from "../time/clock.ts";
-import { isoTime } from "../time/timestamp.ts";
-import { systemRandom } from "../time/random.ts";
+import type { Clock } from "../time/mod.ts";
+import { isoTime } from "../time/mod.ts";
+import { systemRandom } from "../time/mod.ts";
 import type { Reading, Source, SourceRole } from "./source.ts";
 
 /** The simulated figures, in integer minor units. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Clock } from "../time/clock.ts";
+import type { Clock } from "../time/mod.ts";
 
 /** A connection that can be closed by the server. */
 export interface Closable {

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Clock, TimerId } from "../time/clock.ts";
-import { isoTime } from "../time/timestamp.ts";
+import type { Clock, TimerId } from "../time/mod.ts";
+import { isoTime } from "../time/mod.ts";
 import { type BusEvent, type HubBus, MemoryBus } from "./bus.ts";
 import { composeMergePatches } from "./compose_patch.ts";
 import { DeltaHistory } from "./history.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Clock } from "../time/clock.ts";
+import type { Clock } from "../time/mod.ts";
 import type { Hub, ResumePosition } from "./hub.ts";
 
 /** Options for {@linkcode longPoll}. */

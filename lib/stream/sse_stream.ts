@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { TimerId } from "../time/clock.ts";
-import { isoTime } from "../time/timestamp.ts";
+import type { TimerId } from "../time/mod.ts";
+import { isoTime } from "../time/mod.ts";
 import type { Hub, ResumePosition } from "./hub.ts";
 import { pacedDelay } from "./pacing.ts";
 import { encodeEnvelope, type ErrorCode } from "./protocol.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Clock } from "../time/clock.ts";
+import type { Clock } from "../time/mod.ts";
 import type { PacingOptions } from "./pacing.ts";
 
 /** Shared transport settings. */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Clock, TimerId } from "../time/clock.ts";
+import type { Clock, TimerId } from "../time/mod.ts";
 import type { Hub, HubSubscription, ResumePosition } from "./hub.ts";
 import type { HubMessage } from "./hub_message.ts";
 

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { TimerId } from "../time/clock.ts";
-import { isoTime } from "../time/timestamp.ts";
+import type { TimerId } from "../time/mod.ts";
+import { isoTime } from "../time/mod.ts";
 import type { Hub } from "./hub.ts";
 import { pacedDelay } from "./pacing.ts";
 import {

@@ -31,6 +31,19 @@ export interface Clock {
  * @param ms How long to wait.
  * @param signal Aborts the wait early with the signal's reason.
  * @returns A promise that settles when the time has passed or the signal aborted.
+ *
+ * @example Abort a wait
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sleepWith } from "@/lib/time/clock.ts";
+ * import { FakeClock } from "@/lib/time/fake_clock.ts";
+ * const clock = new FakeClock();
+ * const abort = new AbortController();
+ * const wait = sleepWith(clock, 1000, abort.signal);
+ * abort.abort(new Error("stop"));
+ * await assert.rejects(wait, /stop/);
+ * assert.equal(clock.pendingTimers, 0);
+ * ```
  */
 export function sleepWith(
   clock: Pick<Clock, "setTimeout" | "clearTimeout">,

@@ -30,7 +30,16 @@ export function isoTime(ms: number): string {
   return date.toISOString();
 }
 
-/** A timestamp that cannot be read; says what was received and what is accepted. */
+/**
+ * A timestamp that cannot be read; says what was received and what is accepted.
+ *
+ * @example Keep the value
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { normalizeTimestamp, TimestampError } from "@/lib/time/timestamp.ts";
+ * assert.throws(() => normalizeTimestamp("soon"), (e) => e instanceof TimestampError && e.value === "soon");
+ * ```
+ */
 export class TimestampError extends Error {
   /** The value received. */
   readonly value: unknown;

@@ -122,3 +122,39 @@ Deno.test("PnlPoller.start() ticks once per interval and close() stops it", asyn
   assert.equal(ticks, 4);
   assert.equal(clock.pendingTimers, 0);
 });
+
+Deno.test("PnlPoller shows a guarded source whose breaker opened as open, keeping its role and others current", async () => {
+  const { guardSource } = await import("@/lib/sources/mod.ts");
+  const clock = new FakeClock();
+  const states: PnlState[] = [];
+  const failing = guardSource(
+    source(
+      "kalshi",
+      "trading",
+      () => Promise.reject(new TypeError("connection refused")),
+    ),
+    {
+      clock,
+      retry: { maxAttempts: 1 },
+      breaker: { failureThreshold: 2, cooldownMs: 60_000 },
+    },
+  );
+  using poller = new PnlPoller({
+    clock,
+    sources: [failing, source("r", "revenue", () => Promise.resolve(10))],
+    onState: (s) => states.push(s),
+  });
+  for (let i = 0; i < 3; i++) await poller.tick();
+  assert.deepEqual(states.map((s) => s.sources.kalshi?.status), [
+    "error",
+    "error",
+    "open",
+  ]);
+  assert.equal(states[2]?.sources.kalshi?.role, "trading");
+  assert.match(
+    String(states[2]?.sources.kalshi?.error),
+    /kalshi is unavailable \(circuit open\)/,
+  );
+  assert.equal(states[2]?.sources.r?.amountMinor, 10);
+  assert.equal(failing.breakerState, "open");
+});
