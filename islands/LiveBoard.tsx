@@ -8,6 +8,7 @@ import {
   type ClientState,
   StreamClient,
   type TopicView,
+  type TransportName,
 } from "@/lib/client/mod.ts";
 import { formatMoney } from "@/lib/money.ts";
 import type { PnlSourceState, PnlState } from "@/lib/aggregate/mod.ts";
@@ -22,15 +23,18 @@ export interface LiveBoardProps {
   seq: number;
   /** The `pnl` state. */
   data: PnlState;
+  /** A transport forced by `?transport=` (debugging), else automatic. */
+  forceTransport?: TransportName;
 }
 
 /** The live P&L board. */
 export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
   const client = useSignal<ClientState>({
     status: "connecting",
-    transport: "ws",
+    transport: props.forceTransport ?? "ws",
     view: { epoch: props.epoch, seq: props.seq, data: props.data },
     reconnects: 0,
+    resyncs: 0,
   });
 
   useEffect(() => {
@@ -38,13 +42,15 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
       baseUrl: location.origin,
       topic: props.topic,
       initial: client.peek().view,
+      ...(props.forceTransport ? { transports: [props.forceTransport] } : {}),
       onChange: (state) => client.value = state,
     });
     stream.start();
     return () => stream.close();
   }, []);
 
-  const { status, transport, latencyMs } = client.value;
+  const { status, transport, latencyMs, reconnects, fallbackReason } =
+    client.value;
   const view = client.value.view as TopicView;
   const pnl = view.data as PnlState;
   const money = (minor: number, signed = false) =>
@@ -55,19 +61,27 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
     <main class="board" data-epoch={view.epoch} data-seq={String(view.seq)}>
       <header class="board-head">
         <h1>Pulseboard</h1>
-        <span
+        <details
           class={`badge badge-${status}`}
           data-transport={transport}
           data-status={status}
-          title={latencyMs === undefined
-            ? status
-            : `${status}, ${latencyMs} ms`}
         >
-          {transport} · {status}
-          {latencyMs !== undefined && status === "live"
-            ? ` · ${latencyMs} ms`
-            : ""}
-        </span>
+          <summary>
+            {transport} · {status}
+            {latencyMs !== undefined &&
+                (status === "live" || status === "degraded")
+              ? ` · ${latencyMs} ms`
+              : ""}
+          </summary>
+          <dl class="badge-details">
+            <dt>Reconnects</dt>
+            <dd>{reconnects}</dd>
+            <dt>Transport</dt>
+            <dd>
+              {fallbackReason ? `${transport}: ${fallbackReason}` : transport}
+            </dd>
+          </dl>
+        </details>
       </header>
       {pnl.stale && (
         <p class="stale-banner" role="status">

@@ -15,7 +15,11 @@ import type { AppDeps } from "./deps.ts";
 export function indexRoute(deps: AppDeps): (c: Context) => Response {
   return function index(c: Context): Response {
     const { envelope } = deps.hub.snapshot("pnl");
+    const forced = c.req.query("transport");
     const props: LiveBoardProps = {
+      ...(forced === "ws" || forced === "sse" || forced === "poll"
+        ? { forceTransport: forced }
+        : {}),
       topic: "pnl",
       epoch: envelope.epoch,
       seq: envelope.seq,

@@ -1,5 +1,6 @@
 /**
- * The client library: follows a topic over the wire protocol. Browser-safe.
+ * The client library: follows a topic over the wire protocol with
+ * transport fallback, resume and gap repair. Browser-safe.
  *
  * @module
  */
@@ -8,11 +9,30 @@ export {
   type ApplyOutcome,
   type TopicView,
 } from "./topic_view.ts";
-
 export {
-  type ClientSocket,
-  type ClientState,
+  type AttemptEnd,
   type ClientStatus,
+  initialPolicy,
+  liveStatus,
+  nextPolicy,
+  type PolicyEvent,
+  type PolicyOptions,
+  type PolicyState,
+  type TransportName,
+} from "./transitions.ts";
+export {
+  type ClientEnvironment,
+  type ClientState,
   StreamClient,
   type StreamClientOptions,
-} from "./stream_client.ts";
+} from "./connection.ts";
+export {
+  type ClientPosition,
+  type TransportConnection,
+  type TransportFactory,
+  type TransportHandlers,
+  type TransportParams,
+} from "./transports/transport.ts";
+export { type ClientSocket, wsTransport } from "./transports/ws_transport.ts";
+export { sseTransport } from "./transports/sse_transport.ts";
+export { pollTransport } from "./transports/poll_transport.ts";

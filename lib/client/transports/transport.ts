@@ -1,0 +1,69 @@
+/**
+ * The one interface every client transport implements. A transport opens a
+ * stream of envelopes for one topic from a position and reports how it
+ * ended; the connection driver decides everything else.
+ *
+ * @module
+ */
+import type { ServerEnvelope } from "../../stream/mod.ts";
+
+/** Where the client stands: the position to resume from. */
+export interface ClientPosition {
+  /** The last applied seq. */
+  since?: number;
+  /** Its epoch. */
+  epoch?: string;
+}
+
+/** What a transport reports. */
+export interface TransportHandlers {
+  /** The connection is established. */
+  onOpen(): void;
+  /** An envelope arrived (state, heartbeat, pong or error). */
+  onEnvelope(envelope: ServerEnvelope): void;
+  /** Bytes arrived that carry no envelope (an SSE heartbeat comment). */
+  onActivity(): void;
+  /** The connection ended; called once. `retryAfterMs` is the server's pacing hint. */
+  onEnd(info: { reason: string; retryAfterMs?: number }): void;
+}
+
+/** An open transport. */
+export interface TransportConnection {
+  /** Asks again from the current position (after a gap). */
+  resubscribe(): void;
+  /** Closes without calling `onEnd`. */
+  close(): void;
+}
+
+/** What a transport needs to open. */
+export interface TransportParams {
+  /** The server's base URL. */
+  baseUrl: string;
+  /** The topic. */
+  topic: string;
+  /** The client's current position, read whenever it is needed. */
+  position: () => ClientPosition;
+  /** Where events go. */
+  handlers: TransportHandlers;
+}
+
+/** Opens a connection. */
+export type TransportFactory = (params: TransportParams) => TransportConnection;
+
+/** Builds `path?topic=..&since=..&epoch=..` on the base URL. */
+export function streamUrl(
+  baseUrl: string,
+  path: string,
+  topic: string,
+  position: ClientPosition,
+  extra: Record<string, string> = {},
+): URL {
+  const url = new URL(path, baseUrl);
+  url.searchParams.set("topic", topic);
+  if (position.since !== undefined && position.epoch !== undefined) {
+    url.searchParams.set("since", String(position.since));
+    url.searchParams.set("epoch", position.epoch);
+  }
+  for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
+  return url;
+}
