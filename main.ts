@@ -81,6 +81,19 @@ export async function startServer(
     ? markStale(restored, "L3")
     : buildPnlState({}, config.currency);
 
+  // One history point a second at most; retention runs once an hour.
+  let lastPointAt = 0;
+  let lastPruneAt = 0;
+  const recordHistory = (now: number, state: PnlState) => {
+    if (now - lastPointAt < 1_000) return;
+    lastPointAt = now;
+    store.history.record("pnl", { at: now, ...state.totals });
+    if (now - lastPruneAt >= 3_600_000) {
+      lastPruneAt = now;
+      store.history.prune("pnl", now);
+    }
+  };
+
   const hub = new Hub({
     clock,
     topics: { pnl: initial },
@@ -89,12 +102,14 @@ export async function startServer(
     historyMaxAgeMs: config.historyMaxAgeMs,
     onPublish(topic, message, state) {
       try {
+        const now = clock.now();
         store.saveSnapshot(topic, {
           state,
           seq: message.envelope.seq,
           epoch: message.envelope.epoch,
-          savedAt: clock.now(),
+          savedAt: now,
         });
+        if (topic === "pnl" && isPnlState(state)) recordHistory(now, state);
       } catch (error) {
         // The live stream goes on; only persistence of this state failed.
         log.error("saving snapshot failed", { topic, error });
@@ -152,6 +167,7 @@ export async function startServer(
     log,
     connections,
     stream,
+    history: store.history,
     staticDir: STATIC_DIR,
     islandScript,
   });

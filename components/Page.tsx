@@ -26,6 +26,7 @@ export function Page(
         <meta name="color-scheme" content="light dark" />
         <title>{title}</title>
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/static/uplot.css" />
         <link rel="stylesheet" href="/static/styles.css" />
         {islandScript && <script type="module" src={islandScript} />}
       </head>

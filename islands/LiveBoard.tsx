@@ -10,7 +10,8 @@ import {
   type TopicView,
   type TransportName,
 } from "@/lib/client/mod.ts";
-import { formatMoney } from "@/lib/money.ts";
+import { currencyExponent, formatMoney } from "@/lib/money.ts";
+import { PnlChart } from "./parts/PnlChart.tsx";
 import type { PnlSourceState, PnlState } from "@/lib/aggregate/mod.ts";
 
 /** Props of {@linkcode LiveBoard}: the snapshot the page was rendered from. */
@@ -119,6 +120,11 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
           id="trading"
         />
       </section>
+      <PnlChart
+        netMinor={pnl.totals.netMinor}
+        asOf={latestAsOf(sources)}
+        minorPerMajor={10 ** currencyExponent(pnl.currency)}
+      />
       <section class="sources" aria-label="Sources">
         <h2>Sources</h2>
         <ul>
@@ -152,4 +158,14 @@ function Figure(
       <p data-testid={id}>{value}</p>
     </div>
   );
+}
+
+function latestAsOf(sources: [string, PnlSourceState][]): string | undefined {
+  let latest: string | undefined;
+  for (const [, s] of sources) {
+    if (typeof s.asOf === "string" && (!latest || s.asOf > latest)) {
+      latest = s.asOf;
+    }
+  }
+  return latest;
 }

@@ -1,6 +1,7 @@
 /**
  * What `main.ts` hands to the routes: the parts they call, built once.
  */
+import type { SqliteHistory } from "@/lib/cache/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { Logger } from "@/lib/log.ts";
 import type {
@@ -24,6 +25,8 @@ export interface AppDeps {
   stream: StreamOptions;
   /** Open connections, for shutdown. */
   connections: ConnectionRegistry;
+  /** Stored P&L history for charts, when a store is open. */
+  history?: SqliteHistory;
   /** Absolute path of the `static/` folder. */
   staticDir: string;
   /** The built island bundle's URL, when built. */

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { HttpError, isClientError, toResponse } from "@/lib/http/mod.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
+import { historyRoute } from "./api/history.ts";
 import { pollRoute } from "./api/poll.ts";
 import { sseRoute } from "./api/sse.ts";
 import { wsRoute } from "./api/ws.ts";
@@ -29,6 +30,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/ws", wsRoute(deps));
   app.get("/api/sse", sseRoute(deps));
   app.get("/api/poll", pollRoute(deps));
+  app.get("/api/history", historyRoute(deps));
   app.on(["GET", "HEAD"], "/static/*", async (c, next) => {
     const response = await serveStatic(c);
     if (response) return response;

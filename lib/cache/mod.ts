@@ -8,3 +8,9 @@ export {
   type StoredSnapshot,
   StoreError,
 } from "./sqlite_store.ts";
+export {
+  type HistoryPoint,
+  type HistoryResult,
+  SqliteHistory,
+  type SqliteHistoryOptions,
+} from "./sqlite_history.ts";

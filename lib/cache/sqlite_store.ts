@@ -7,6 +7,11 @@
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { JsonObject } from "../stream/mod.ts";
+import {
+  HISTORY_MIGRATION,
+  SqliteHistory,
+  type SqliteHistoryOptions,
+} from "./sqlite_history.ts";
 
 /** A state read back from storage. */
 export interface StoredSnapshot {
@@ -41,6 +46,7 @@ const MIGRATIONS: readonly string[] = [
      state TEXT NOT NULL,
      saved_at INTEGER NOT NULL
    ) STRICT`,
+  HISTORY_MIGRATION,
 ];
 
 /**
@@ -60,10 +66,17 @@ export class SqliteStore {
   #path: string;
   #save: StatementSync;
   #load: StatementSync;
+  /** The P&L history for charts. */
+  readonly history: SqliteHistory;
 
-  private constructor(db: DatabaseSync, path: string) {
+  private constructor(
+    db: DatabaseSync,
+    path: string,
+    options: SqliteHistoryOptions,
+  ) {
     this.#db = db;
     this.#path = path;
+    this.history = new SqliteHistory(db, options);
     this.#save = db.prepare(
       `INSERT INTO latest_snapshot (topic, epoch, seq, state, saved_at)
        VALUES (?, ?, ?, ?, ?)
@@ -84,14 +97,14 @@ export class SqliteStore {
    * @throws {StoreError} When the file cannot be opened, is not a database,
    *   or is read-only; the message names the path and what to do.
    */
-  static open(path: string): SqliteStore {
+  static open(path: string, options: SqliteHistoryOptions = {}): SqliteStore {
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path);
       if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA busy_timeout = 2000");
       migrate(db);
-      return new SqliteStore(db, path);
+      return new SqliteStore(db, path, options);
     } catch (cause) {
       try {
         db?.close();

@@ -58,6 +58,27 @@ Deno.test("the dashboard shows server-rendered figures without JavaScript and up
         { timeout: 10_000 },
       );
       assert.match(await page.textContent("[data-testid=net]") ?? "", MONEY);
+      await page.waitForSelector("[data-testid=chart] canvas", {
+        timeout: 10_000,
+      });
+      const history = page.waitForRequest((r) =>
+        r.url().includes("/api/history") && r.url().includes("limit=600")
+      );
+      await page.getByRole("button", { name: "24 h" }).click();
+      const from = new URL((await history).url()).searchParams.get("from")!;
+      const span = Date.now() - Date.parse(from);
+      assert.ok(
+        span > 23 * 3_600_000 && span < 25 * 3_600_000,
+        `24 h range asked from ${from}`,
+      );
+      assert.equal(
+        await page.getAttribute("button[aria-pressed=true]", "aria-pressed"),
+        "true",
+      );
+      assert.equal(
+        (await page.textContent("button[aria-pressed=true]"))?.trim(),
+        "24 h",
+      );
       assert.deepEqual(errors, []);
       await Deno.mkdir(`${ROOT}test-results`, { recursive: true });
       await page.screenshot({ path: `${ROOT}test-results/dashboard.png` });

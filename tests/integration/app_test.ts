@@ -122,3 +122,26 @@ Deno.test("GET / renders the figures and the island props, escaped inside their 
     "</script><script>alert(1)</script>",
   );
 });
+
+Deno.test("GET /api/history: bad parameters are 400s naming the parameter, unknown topics 404", async () => {
+  using t = makeTestApp();
+  const cases: [string, number, RegExp][] = [
+    ["/api/history?from=yesterday", 400, /^from must be an ISO-8601 time/],
+    ["/api/history?to=2026-13-01T00:00:00Z", 400, /^to must be/],
+    ["/api/history?from=2026-11-28T13:00:00", 400, /^from must be/],
+    ["/api/history?limit=0", 400, /^limit must be an integer from 1 to 5000/],
+    ["/api/history?limit=99999", 400, /^limit/],
+    ["/api/history?limit=abc", 400, /^limit/],
+    [
+      "/api/history?from=2026-11-28T14:00:00Z&to=2026-11-28T13:00:00Z",
+      400,
+      /from must not be after to/,
+    ],
+    ["/api/history?topic=nope", 404, /no history for topic "nope"/],
+  ];
+  for (const [path, status, message] of cases) {
+    const res = await t.request(path);
+    assert.equal(res.status, status, path);
+    assert.match((await res.json()).error.message, message, path);
+  }
+});

@@ -1,0 +1,86 @@
+/**
+ * `GET /api/history?topic=pnl&from=T&to=T&limit=N`: stored P&L totals over
+ * time (oldest first) for charts, from `lib/cache`'s SqliteHistory,
+ * downsampled so each bucket keeps its minimum, maximum and last point.
+ */
+import type { Context } from "hono";
+import { parseTopic, ProtocolError } from "@/lib/stream/mod.ts";
+import { isoTime, normalizeTimestamp, TimestampError } from "@/lib/time/mod.ts";
+import type { AppDeps } from "../deps.ts";
+
+const DEFAULT_SPAN_MS = 3_600_000;
+const DEFAULT_LIMIT = 500;
+const MAX_LIMIT = 5_000;
+
+/** Builds the history handler. */
+export function historyRoute(deps: AppDeps): (c: Context) => Response {
+  return function history(c: Context): Response {
+    const topic = parseTopic(c.req.query("topic") ?? "pnl");
+    if (topic !== "pnl" || !deps.hub.has(topic)) {
+      throw new ProtocolError(
+        "unknown_topic",
+        `no history for topic ${
+          JSON.stringify(topic)
+        }; history is kept for pnl`,
+      );
+    }
+    const to = parseTime(c.req.query("to"), "to") ?? deps.clock.now();
+    const from = parseTime(c.req.query("from"), "from") ?? to - DEFAULT_SPAN_MS;
+    if (from > to) {
+      throw new ProtocolError(
+        "bad_request",
+        `from must not be after to (from ${isoTime(from)}, to ${isoTime(to)})`,
+      );
+    }
+    const limit = parseLimit(c.req.query("limit"));
+    if (!deps.history) {
+      throw new ProtocolError(
+        "unavailable",
+        "history is not stored by this server",
+      );
+    }
+    const { points, downsampled } = deps.history.query(topic, from, to, limit);
+    return Response.json({
+      topic,
+      from: isoTime(from),
+      to: isoTime(to),
+      downsampled,
+      points: points.map((p) => ({ ...p, at: isoTime(p.at) })),
+    }, { headers: { "cache-control": "no-store" } });
+  };
+}
+
+function parseTime(
+  value: string | undefined,
+  name: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const iso = /^\d{1,15}$/.test(value)
+      ? normalizeTimestamp(Number(value), { epochUnit: "ms" })
+      : normalizeTimestamp(value);
+    return Date.parse(iso);
+  } catch (error) {
+    if (!(error instanceof TimestampError)) throw error;
+    throw new ProtocolError(
+      "bad_request",
+      `${name} must be an ISO-8601 time with Z or an offset, or epoch milliseconds, received ${
+        JSON.stringify(value.slice(0, 40))
+      }`,
+    );
+  }
+}
+
+function parseLimit(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_LIMIT;
+  const n = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_LIMIT)) {
+    throw new ProtocolError(
+      "bad_request",
+      `limit must be an integer from 1 to ${MAX_LIMIT}, received ${
+        JSON.stringify(value.slice(0, 40))
+      }`,
+    );
+  }
+  return n;
+}

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { SqliteStore } from "@/lib/cache/mod.ts";
+import { seededRandom } from "@/lib/time/mod.ts";
+
+const point = (at: number, net: number) => ({
+  at,
+  netMinor: net,
+  revenueMinor: Math.max(0, net),
+  expensesMinor: 0,
+  tradingMinor: Math.min(0, net),
+});
+
+Deno.test("history returns raw points oldest first when they fit the limit", () => {
+  using store = SqliteStore.open(":memory:");
+  for (let i = 5; i >= 1; i--) store.history.record("pnl", point(i * 1000, i));
+  const { points, downsampled } = store.history.query("pnl", 2000, 4000, 10);
+  assert.equal(downsampled, false);
+  assert.deepEqual(points.map((p) => p.netMinor), [2, 3, 4]);
+});
+
+Deno.test("history downsampling keeps every bucket's minimum and maximum, so spikes survive", () => {
+  using store = SqliteStore.open(":memory:");
+  const random = seededRandom(5);
+  const spikes = new Map([[3_137, 900_000], [7_771, -900_000]]);
+  for (let i = 0; i < 10_000; i++) {
+    store.history.record(
+      "pnl",
+      point(i * 1000, spikes.get(i) ?? Math.round(random() * 1000)),
+    );
+  }
+  const { points, downsampled } = store.history.query("pnl", 0, 9_999_000, 300);
+  assert.equal(downsampled, true);
+  assert.ok(
+    points.length <= 300 && points.length >= 200,
+    String(points.length),
+  );
+  const nets = points.map((p) => p.netMinor);
+  assert.ok(
+    nets.includes(900_000) && nets.includes(-900_000),
+    "both spikes kept",
+  );
+  assert.ok(
+    points.every((p, i) => i === 0 || points[i - 1]!.at < p.at),
+    "strictly in time order",
+  );
+  assert.equal(points.at(-1)?.at, 9_999_000, "the last point is kept");
+});
+
+Deno.test("history retention thins points past the raw window to one a minute and drops them past the keep window", () => {
+  using store = SqliteStore.open(":memory:", {
+    rawMs: 3_600_000,
+    keepMs: 7_200_000,
+  });
+  const now = 10_000_000;
+  for (let at = now - 9_000_000; at <= now; at += 10_000) {
+    store.history.record("pnl", point(at, 1));
+  }
+  store.history.prune("pnl", now);
+  const all = store.history.query("pnl", 0, now, 5000).points;
+  assert.ok(
+    all.every((p) => p.at >= now - 7_200_000),
+    "nothing past the keep window",
+  );
+  const old = all.filter((p) => p.at < now - 3_600_000);
+  const minutes = new Set(old.map((p) => Math.floor(p.at / 60_000)));
+  assert.equal(
+    old.length,
+    minutes.size,
+    "one point a minute past the raw window",
+  );
+  assert.equal(
+    all.filter((p) => p.at >= now - 3_600_000).length,
+    361,
+    "raw points kept",
+  );
+});
