@@ -12,6 +12,13 @@ import {
 } from "@/lib/client/mod.ts";
 import { currencyExponent, formatMoney } from "@/lib/money.ts";
 import { PnlChart } from "./parts/PnlChart.tsx";
+import {
+  ago,
+  useFlash,
+  useNow,
+  useThrottledAnnouncement,
+  utcClock,
+} from "./parts/hooks.ts";
 import type { PnlSourceState, PnlState } from "@/lib/aggregate/mod.ts";
 
 /** Props of {@linkcode LiveBoard}: the snapshot the page was rendered from. */
@@ -24,6 +31,8 @@ export interface LiveBoardProps {
   seq: number;
   /** The `pnl` state. */
   data: PnlState;
+  /** The server's time when it rendered the page, epoch ms. */
+  renderedAt: number;
   /** A transport forced by `?transport=` (debugging), else automatic. */
   forceTransport?: TransportName;
 }
@@ -57,6 +66,11 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
   const money = (minor: number, signed = false) =>
     formatMoney(minor, pnl.currency, { signed });
   const sources = Object.entries(pnl.sources) as [string, PnlSourceState][];
+  const now = useNow(props.renderedAt);
+  const flash = useFlash(pnl.totals.netMinor);
+  const announcement = useThrottledAnnouncement(
+    `Net P&L ${money(pnl.totals.netMinor, true)}`,
+  );
 
   return (
     <main class="board" data-epoch={view.epoch} data-seq={String(view.seq)}>
@@ -86,22 +100,31 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
       </header>
       {pnl.stale && (
         <p class="stale-banner" role="status">
-          Some figures are not current: {sources
+          Totals rest on figures that are not current: {sources
             .filter(([, s]) => s.status !== "ok")
             .map(([id, s]) =>
-              `${id} (${s.status}, from ${s.origin})`
+              `${id} (${s.status}${
+                s.asOf ? ` since ${utcClock(text(s.asOf))}` : ""
+              }, ${
+                s.origin === "live"
+                  ? "last live value"
+                  : `from cache ${s.origin}`
+              })`
             )
-            .join(", ")}
+            .join("; ")}
         </p>
       )}
       <section class="net" aria-label="Net P&L">
         <h2>Net P&amp;L</h2>
         <p
-          class={`net-value ${pnl.totals.netMinor < 0 ? "neg" : "pos"}`}
+          class={`net-value ${pnl.totals.netMinor < 0 ? "neg" : "pos"}${
+            flash ? ` flash-${flash}` : ""
+          }`}
           data-testid="net"
         >
           {money(pnl.totals.netMinor, true)}
         </p>
+        <p class="visually-hidden" aria-live="polite">{announcement}</p>
       </section>
       <section class="totals" aria-label="Totals">
         <Figure
@@ -138,8 +161,11 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
                   : "—"}
               </span>
               <span class="source-status">
-                {s.status}
-                {s.origin !== "live" ? ` · ${s.origin}` : ""}
+                {s.status === "open" ? "circuit open" : s.status}
+                {s.origin !== "live" ? ` · from ${s.origin}` : ""}
+              </span>
+              <span class="source-age">
+                {ago(text(s.asOf), now)}
               </span>
             </li>
           ))}
@@ -168,4 +194,8 @@ function latestAsOf(sources: [string, PnlSourceState][]): string | undefined {
     }
   }
   return latest;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }

@@ -21,6 +21,7 @@ export function indexRoute(deps: AppDeps): (c: Context) => Response {
         ? { forceTransport: forced }
         : {}),
       topic: "pnl",
+      renderedAt: deps.clock.now(),
       epoch: envelope.epoch,
       seq: envelope.seq,
       data: envelope.data as PnlState,

@@ -58,6 +58,8 @@ export interface PnlSourceState extends JsonObject {
   role: SourceRole;
   status: SourceStatus;
   origin: FigureOrigin;
+  // Also, once known: amountMinor (integer), currency, asOf (ISO-8601 UTC),
+  // and error (words) after a failed read.
 }
 
 /** A P&L that cannot be built, with the reason. */

@@ -79,6 +79,14 @@ Deno.test("the dashboard shows server-rendered figures without JavaScript and up
         (await page.textContent("button[aria-pressed=true]"))?.trim(),
         "24 h",
       );
+      assert.match(
+        await page.textContent("[aria-live=polite]") ?? "",
+        /^Net P&L [+-]?\$/,
+      );
+      assert.match(
+        await page.textContent("[data-source=sim-revenue] .source-age") ?? "",
+        /^updated \d+ s ago$/,
+      );
       assert.deepEqual(errors, []);
       await Deno.mkdir(`${ROOT}test-results`, { recursive: true });
       await page.screenshot({ path: `${ROOT}test-results/dashboard.png` });

@@ -1,0 +1,69 @@
+/**
+ * Small hooks for the board: a ticking clock for "updated 4 s ago", a
+ * flash on change, and polite, throttled screen-reader announcements.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+
+/**
+ * The current time, ticking every `everyMs` in the browser. Starts at
+ * `initial` (the server's render time) so hydration changes nothing.
+ */
+export function useNow(initial: number, everyMs = 1000): number {
+  const [now, setNow] = useState(initial);
+  useEffect(() => {
+    setNow(Date.now());
+    const id = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(id);
+  }, [everyMs]);
+  return now;
+}
+
+/** `"up"` or `"down"` for `ms` after `value` rises or falls, else `""`. */
+export function useFlash(value: number, ms = 700): "" | "up" | "down" {
+  const previous = useRef(value);
+  const [flash, setFlash] = useState<"" | "up" | "down">("");
+  useEffect(() => {
+    if (value === previous.current) return;
+    setFlash(value > previous.current ? "up" : "down");
+    previous.current = value;
+    const id = setTimeout(() => setFlash(""), ms);
+    return () => clearTimeout(id);
+  }, [value]);
+  return flash;
+}
+
+/**
+ * Text for a polite live region that changes at most once per `everyMs`,
+ * so screen readers hear the figure now and then, not every tick.
+ */
+export function useThrottledAnnouncement(
+  text: string,
+  everyMs = 30_000,
+): string {
+  const [spoken, setSpoken] = useState("");
+  const lastAt = useRef(0);
+  useEffect(() => {
+    const now = Date.now();
+    if (now - lastAt.current < everyMs) return;
+    lastAt.current = now;
+    setSpoken(text);
+  }, [text]);
+  return spoken;
+}
+
+/** "updated 4 s ago", "updated 3 min ago", "updated 2 h ago". */
+export function ago(iso: string | undefined, now: number): string {
+  const at = iso ? Date.parse(iso) : NaN;
+  if (!Number.isFinite(at)) return "never updated";
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 90) return `updated ${s} s ago`;
+  if (s < 90 * 60) return `updated ${Math.round(s / 60)} min ago`;
+  return `updated ${Math.round(s / 3600)} h ago`;
+}
+
+/** HH:MM:SS UTC of an ISO time, the same on the server and in any browser. */
+export function utcClock(iso: string | undefined): string {
+  return iso && Number.isFinite(Date.parse(iso))
+    ? `${iso.slice(11, 19)} UTC`
+    : "unknown";
+}
