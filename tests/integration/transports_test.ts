@@ -165,7 +165,7 @@ Deno.test("bad input on every streaming route: documented 400/404 JSON errors, a
     ["api/sse", { "last-event-id": "garbage" }, 400, /^Last-Event-ID must be/],
     ["api/sse", { "last-event-id": "abcd:-1" }, 400, /^Last-Event-ID/],
     ["api/snapshot?topic=" + "x".repeat(100), {}, 400, /^topic must be/],
-    ["api/history?topic=pnl", {}, 404, /no route/],
+    ["api/history?topic=pnl", {}, 503, /history is not stored/],
   ];
   for (const [path, headers, status, message] of cases) {
     const res = await fetch(`${app.url}${path}`, { headers });
