@@ -105,6 +105,12 @@ export interface StreamClientOptions extends PolicyOptions {
   /** Reconnect backoff bounds. */
   backoff?: BackoffOptions;
   /**
+   * Failed attempts in a row after which the client gives up (status
+   * `closed`, with an error event); unlimited by default.
+   * @default {Infinity}
+   */
+  maxAttempts?: number;
+  /**
    * How long an attempt may take to open and deliver its first message, ms.
    * @default {5000}
    */
@@ -161,6 +167,7 @@ export class StreamClient {
   >;
   #policyOptions: PolicyOptions;
   #backoff: BackoffOptions;
+  #maxAttempts: number;
   #factories: Record<TransportName, TransportFactory>;
   #env?: ClientEnvironment;
   #onChange?: (state: ClientState) => void;
@@ -186,6 +193,7 @@ export class StreamClient {
       clock = systemClock,
       random = systemRandom,
       backoff = { minMs: 500, maxMs: 20_000 },
+      maxAttempts = Infinity,
       connectTimeoutMs = 5_000,
       livenessMs = 35_000,
       probeIntervalMs = 30_000,
@@ -209,6 +217,7 @@ export class StreamClient {
       sseFailuresBeforeFallback,
     };
     this.#backoff = backoff;
+    this.#maxAttempts = maxAttempts;
     this.#factories = {
       ws: factories.ws ?? wsTransport(createWebSocket),
       sse: factories.sse ?? sseTransport(),
@@ -368,6 +377,15 @@ export class StreamClient {
       ? this.#policy
       : nextPolicy(this.#policy, { type: "ended", how }, this.#policyOptions);
     if (this.#state.status === "offline" || this.#state.status === "closed") {
+      return;
+    }
+    if (this.#policy.streak >= this.#maxAttempts) {
+      this.#onError?.({
+        code: "gave_up",
+        message:
+          `gave up after ${this.#policy.streak} failed attempts in a row; last: ${reason}`,
+      });
+      this.close();
       return;
     }
     // A move to another transport is tried at once; the same one backs off,

@@ -66,6 +66,10 @@ export function sseTransport(
             handlers.onActivity();
           } else if (line.startsWith("data:")) {
             data.push(line.slice(5).replace(/^ /, ""));
+          } else if (line.startsWith("retry:")) {
+            // The server's pacing hint for the next reconnect.
+            const ms = Number(line.slice(6).trim());
+            if (Number.isSafeInteger(ms) && ms >= 0) retryAfterMs = ms;
           }
         }
       }

@@ -235,3 +235,21 @@ Deno.test("StreamClient with a forced transport never leaves it", async () => {
   assert.ok(conns.every((c) => c.name === "poll"));
   client.close();
 });
+
+Deno.test("StreamClient gives up after maxAttempts failed attempts in a row, saying why", async () => {
+  const errors: string[] = [];
+  const { clock, conns, client, last } = setup({
+    maxAttempts: 3,
+    transports: ["ws"],
+    onError: (e) => errors.push(e.code),
+  });
+  client.start();
+  for (let i = 0; i < 3; i++) {
+    last().end("refused");
+    await clock.advance(30_000);
+  }
+  assert.equal(client.state.status, "closed");
+  assert.equal(conns.length, 3);
+  assert.equal(errors.at(-1), "gave_up");
+  assert.equal(clock.pendingTimers, 0);
+});
