@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -14,10 +15,17 @@ import {
   PnlPoller,
   type PnlState,
 } from "@/lib/aggregate/mod.ts";
-import { SqliteStore, StoreError } from "@/lib/cache/mod.ts";
+import {
+  type CacheTier,
+  MemoryTier,
+  RedisTier,
+  SqliteStore,
+  StoreError,
+  TieredCache,
+} from "@/lib/cache/mod.ts";
 import { type Config, ConfigError, parseConfig } from "@/lib/config.ts";
 import { createLogger, type Logger } from "@/lib/log.ts";
-import { guardSource, Simulator } from "@/lib/sources/mod.ts";
+import { guardSource, type Reading, Simulator } from "@/lib/sources/mod.ts";
 import {
   CLOSE_CODES,
   ConnectionRegistry,
@@ -55,7 +63,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   if (config.dbPath !== ":memory:") {
     try {
-      Deno.mkdirSync(dirname(config.dbPath), { recursive: true });
+      const folder = dirname(config.dbPath);
+      if (!existsSync(folder)) Deno.mkdirSync(folder, { recursive: true });
     } catch (cause) {
       throw new StoreError(
         config.dbPath,
@@ -125,6 +134,31 @@ export async function startServer(
     currency: config.currency,
     initial: restored ? figuresOf(restored) : undefined,
   });
+  // The four cache tiers: process memory, Redis (when configured), SQLite,
+  // and last known values seeded from SQLite.
+  const l2 = config.redisUrl
+    ? new RedisTier<Reading>({
+      url: config.redisUrl,
+      clock,
+      onError: (error) => log.warn("redis", { error }),
+    })
+    : undefined;
+  await l2?.connect();
+  const l3 = store.readings as CacheTier<Reading>;
+  const cache = new TieredCache<Reading>({
+    clock,
+    l1: new MemoryTier(),
+    l2,
+    l3,
+    l4: new MemoryTier({ name: "L4" }),
+  });
+  await cache.seedLastKnown(
+    store.readings.entries() as [
+      string,
+      { value: Reading; storedAt: number; expiresAt: number },
+    ][],
+  );
+
   const poller = new PnlPoller({
     clock,
     // The simulator runs through the same resilience chain as any upstream.
@@ -140,6 +174,17 @@ export async function startServer(
     ),
     intervalMs: config.simIntervalMs,
     currency: config.currency,
+    read: (source, signal) =>
+      cache.read(
+        `source:${source.id}`,
+        config.cacheTtlMs,
+        () => source.read(signal),
+      ).then((c) => ({
+        reading: c.value,
+        origin: c.origin,
+        fresh: c.origin === "live" || c.error === undefined,
+        ...(c.error !== undefined ? { error: c.error } : {}),
+      })),
     onState: (state) => hub.publish("pnl", state),
     onError: (error) => log.error("poll failed", { error }),
   });
@@ -194,7 +239,7 @@ export async function startServer(
   });
   if (config.redisUrl) {
     log.warn(
-      "REDIS_URL is set, but this version runs as a single instance and does not use Redis yet",
+      "REDIS_URL is set: Redis holds the shared L2 cache; cross-instance fan-out and leader election are not built yet, so run one instance",
     );
   }
 
@@ -213,6 +258,7 @@ export async function startServer(
       );
       await server.shutdown();
       hub.close();
+      await l2?.close();
       store.close();
       log.info("stopped");
     })();

@@ -21,6 +21,8 @@ export interface Config {
   readonly simIntervalMs: number;
   /** Coalescing window for deltas, ms. */
   readonly batchMs: number;
+  /** How long a source's reading counts as fresh in the cache, ms. */
+  readonly cacheTtlMs: number;
   /** Largest accepted WebSocket frame, bytes. */
   readonly maxFrameBytes: number;
   /** Silence after which a heartbeat is sent, ms. */
@@ -106,6 +108,7 @@ export function parseConfig(env: Env): Config {
     sourcesPath: nonEmpty(env.PULSE_CONFIG),
     simIntervalMs: integer(env, "PULSE_SIM_INTERVAL_MS", 1000, 10, 3_600_000),
     batchMs: integer(env, "PULSE_BATCH_MS", 100, 0, 60_000),
+    cacheTtlMs: integer(env, "PULSE_CACHE_TTL_MS", 500, 0, 86_400_000),
     maxFrameBytes: integer(
       env,
       "PULSE_MAX_FRAME_BYTES",

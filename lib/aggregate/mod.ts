@@ -14,4 +14,9 @@ export {
   type SourceReport,
   type SourceStatus,
 } from "./pnl_state.ts";
-export { PnlPoller, type PnlPollerOptions } from "./poller.ts";
+export {
+  PnlPoller,
+  type PnlPollerOptions,
+  readLive,
+  type SourceRead,
+} from "./poller.ts";

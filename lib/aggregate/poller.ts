@@ -7,12 +7,39 @@
  */
 import { CircuitOpenError, Deadline } from "../resilience/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
-import type { Source } from "../sources/mod.ts";
+import type { Reading, Source } from "../sources/mod.ts";
 import {
   buildPnlState,
+  type FigureOrigin,
   type PnlState,
   type SourceReport,
 } from "./pnl_state.ts";
+
+/** What one read of a source produced, and from where. */
+export interface SourceRead {
+  /** The reading. */
+  reading: Reading;
+  /** `live` when read now, else the cache tier that stood in. */
+  origin: FigureOrigin;
+  /** Whether it is current (a cached stand-in after a failure is not). */
+  fresh: boolean;
+  /** Why the upstream was not used, when it failed. */
+  error?: unknown;
+}
+
+/**
+ * Reads a source straight from upstream (no cache).
+ *
+ * @param source The source.
+ * @param signal Aborts the read.
+ * @returns The reading, tagged live.
+ */
+export async function readLive(
+  source: Source,
+  signal: AbortSignal,
+): Promise<SourceRead> {
+  return { reading: await source.read(signal), origin: "live", fresh: true };
+}
 
 /** Options for {@linkcode PnlPoller}. */
 export interface PnlPollerOptions {
@@ -32,6 +59,11 @@ export interface PnlPollerOptions {
   currency?: string;
   /** Receives each tick's state. */
   onState: (state: PnlState) => void;
+  /**
+   * How a source is read (through the cache tiers, in production).
+   * @default {readLive}
+   */
+  read?: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
   /** Receives errors that stopped a tick from producing a state. */
   onError?: (error: unknown) => void;
 }
@@ -63,6 +95,7 @@ export class PnlPoller {
   #intervalMs: number;
   #currency: string;
   #onState: (state: PnlState) => void;
+  #read: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
   #onError: (error: unknown) => void;
   #reports = new Map<string, SourceReport>();
   #timer?: TimerId;
@@ -78,6 +111,7 @@ export class PnlPoller {
       currency = "USD",
       onState,
       onError = () => {},
+      read = readLive,
     } = options;
     if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
       throw new RangeError(
@@ -89,6 +123,7 @@ export class PnlPoller {
     this.#intervalMs = intervalMs;
     this.#currency = currency;
     this.#onState = onState;
+    this.#read = read;
     this.#onError = onError;
   }
 
@@ -119,7 +154,7 @@ export class PnlPoller {
     this.#inFlight = deadline;
     try {
       const results = await Promise.allSettled(
-        this.#sources.map((s) => s.read(deadline.signal)),
+        this.#sources.map((s) => this.#read(s, deadline.signal)),
       );
       if (this.#closed) return;
       results.forEach((result, i) => {
@@ -131,9 +166,16 @@ export class PnlPoller {
             ? {
               kind: source.kind,
               role: source.role,
-              reading: result.value,
-              status: "ok",
-              origin: "live",
+              reading: result.value.reading,
+              status: result.value.fresh
+                ? "ok"
+                : result.value.error instanceof CircuitOpenError
+                ? "open"
+                : "stale",
+              origin: result.value.origin,
+              ...(result.value.error !== undefined
+                ? { error: describeError(result.value.error) }
+                : {}),
             }
             : {
               kind: source.kind,

@@ -14,3 +14,18 @@ export {
   SqliteHistory,
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
+export {
+  type CacheEntry,
+  type CacheTier,
+  type TierName,
+  type TierStats,
+} from "./tier.ts";
+export { MemoryTier, type MemoryTierOptions } from "./memory_tier.ts";
+export { RedisTier, type RedisTierOptions } from "./redis_tier.ts";
+export { SqliteTier } from "./sqlite_tier.ts";
+export {
+  type CachedValue,
+  type Origin,
+  TieredCache,
+  type TieredCacheOptions,
+} from "./tiered_cache.ts";

@@ -12,6 +12,7 @@ import {
   SqliteHistory,
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
+import { READINGS_MIGRATION, SqliteTier } from "./sqlite_tier.ts";
 
 /** A state read back from storage. */
 export interface StoredSnapshot {
@@ -47,6 +48,7 @@ const MIGRATIONS: readonly string[] = [
      saved_at INTEGER NOT NULL
    ) STRICT`,
   HISTORY_MIGRATION,
+  READINGS_MIGRATION,
 ];
 
 /**
@@ -68,6 +70,8 @@ export class SqliteStore {
   #load: StatementSync;
   /** The P&L history for charts. */
   readonly history: SqliteHistory;
+  /** The last good reading of each source (the L3 cache tier). */
+  readonly readings: SqliteTier<unknown>;
 
   private constructor(
     db: DatabaseSync,
@@ -77,6 +81,7 @@ export class SqliteStore {
     this.#db = db;
     this.#path = path;
     this.history = new SqliteHistory(db, options);
+    this.readings = new SqliteTier(db);
     this.#save = db.prepare(
       `INSERT INTO latest_snapshot (topic, epoch, seq, state, saved_at)
        VALUES (?, ?, ?, ?, ?)
