@@ -75,7 +75,10 @@ export async function startServer(
       );
     }
   }
-  const store = SqliteStore.open(config.dbPath);
+  const store = SqliteStore.open(config.dbPath, {
+    rawMs: config.historyRawMs,
+    keepMs: config.historyKeepMs,
+  });
   const stored = store.loadSnapshot("pnl");
   const restored = stored && isPnlState(stored.state)
     ? stored.state

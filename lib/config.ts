@@ -23,6 +23,10 @@ export interface Config {
   readonly batchMs: number;
   /** How long a source's reading counts as fresh in the cache, ms. */
   readonly cacheTtlMs: number;
+  /** How long raw history points are kept before thinning, ms. */
+  readonly historyRawMs: number;
+  /** How long thinned history points are kept, ms. */
+  readonly historyKeepMs: number;
   /** Largest accepted WebSocket frame, bytes. */
   readonly maxFrameBytes: number;
   /** Silence after which a heartbeat is sent, ms. */
@@ -109,6 +113,20 @@ export function parseConfig(env: Env): Config {
     simIntervalMs: integer(env, "PULSE_SIM_INTERVAL_MS", 1000, 10, 3_600_000),
     batchMs: integer(env, "PULSE_BATCH_MS", 100, 0, 60_000),
     cacheTtlMs: integer(env, "PULSE_CACHE_TTL_MS", 500, 0, 86_400_000),
+    historyRawMs: integer(
+      env,
+      "PULSE_HISTORY_RAW_MS",
+      7 * 86_400_000,
+      60_000,
+      366 * 86_400_000,
+    ),
+    historyKeepMs: integer(
+      env,
+      "PULSE_HISTORY_KEEP_MS",
+      90 * 86_400_000,
+      60_000,
+      3660 * 86_400_000,
+    ),
     maxFrameBytes: integer(
       env,
       "PULSE_MAX_FRAME_BYTES",
