@@ -24,7 +24,10 @@ import {
   TieredCache,
 } from "@/lib/cache/mod.ts";
 import { type Config, ConfigError, parseConfig } from "@/lib/config.ts";
+import { judgeHealth } from "@/lib/health.ts";
 import { createLogger, type Logger } from "@/lib/log.ts";
+import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
+import { UpstreamHttpError } from "@/lib/resilience/mod.ts";
 import { guardSource, type Reading, Simulator } from "@/lib/sources/mod.ts";
 import {
   CLOSE_CODES,
@@ -106,13 +109,26 @@ export async function startServer(
     }
   };
 
+  let stopping: Promise<void> | undefined;
+  // Read at scrape time; every part below exists by the time anyone scrapes.
+  const pulse = createPulseMetrics({
+    connections: () => connections.counts(),
+    breakers: () =>
+      Object.fromEntries(guarded.map((g) => [g.id, g.breakerState])),
+    tiers: () => cache.tiers as CacheTier<unknown>[],
+    redisUp: () => l2 ? l2.up : undefined,
+    topics: () =>
+      Object.fromEntries(hub.topics.map((t) => [t, hub.position(t).seq])),
+  });
+
   const hub = new Hub({
     clock,
     topics: { pnl: initial },
     batchMs: config.batchMs,
     historyCount: config.historyCount,
     historyMaxAgeMs: config.historyMaxAgeMs,
-    onPublish(topic, message, state) {
+    onPublish(topic, message, state, fanout) {
+      pulse.onPublish(topic, fanout.ms);
       try {
         const now = clock.now();
         store.saveSnapshot(topic, {
@@ -162,32 +178,54 @@ export async function startServer(
     ][],
   );
 
+  // The simulator runs through the same resilience chain as any upstream.
+  const guarded = sim.sources().map((source) =>
+    guardSource(source, {
+      clock,
+      timeoutMs: config.simIntervalMs,
+      retry: {
+        onRetry: ({ error }) =>
+          pulse.onRetry(
+            source.id,
+            error instanceof UpstreamHttpError && error.status === 429,
+          ),
+      },
+      breaker: {
+        onStateChange: (change) =>
+          log.warn("circuit breaker", { source: source.id, ...change }),
+      },
+    })
+  );
   const poller = new PnlPoller({
     clock,
-    // The simulator runs through the same resilience chain as any upstream.
-    sources: sim.sources().map((source) =>
-      guardSource(source, {
-        clock,
-        timeoutMs: config.simIntervalMs,
-        breaker: {
-          onStateChange: (change) =>
-            log.warn("circuit breaker", { source: source.id, ...change }),
-        },
-      })
-    ),
+    sources: guarded,
     intervalMs: config.simIntervalMs,
     currency: config.currency,
-    read: (source, signal) =>
-      cache.read(
-        `source:${source.id}`,
-        config.cacheTtlMs,
-        () => source.read(signal),
-      ).then((c) => ({
-        reading: c.value,
-        origin: c.origin,
-        fresh: c.origin === "live" || c.error === undefined,
-        ...(c.error !== undefined ? { error: c.error } : {}),
-      })),
+    read: async (source, signal) => {
+      const started = clock.now();
+      try {
+        const c = await cache.read(
+          `source:${source.id}`,
+          config.cacheTtlMs,
+          () => source.read(signal),
+        );
+        const fresh = c.origin === "live" || c.error === undefined;
+        pulse.onSourceRead(
+          source.id,
+          (clock.now() - started) / 1000,
+          fresh ? "ok" : "cached",
+        );
+        return {
+          reading: c.value,
+          origin: c.origin,
+          fresh,
+          ...(c.error !== undefined ? { error: c.error } : {}),
+        };
+      } catch (error) {
+        pulse.onSourceRead(source.id, (clock.now() - started) / 1000, "error");
+        throw error;
+      }
+    },
     onState: (state) => hub.publish("pnl", state),
     onError: (error) => log.error("poll failed", { error }),
   });
@@ -206,6 +244,8 @@ export async function startServer(
       baseMs: config.reconnectBaseMs,
       spreadMs: config.reconnectSpreadMs,
     },
+    onEvent: pulse.onEvent,
+    onSent: pulse.onSent,
   });
   const islandScript = await readIslandScript(log);
   const app = createApp({
@@ -216,6 +256,29 @@ export async function startServer(
     connections,
     stream,
     history: store.history,
+    metrics: pulse.metrics,
+    health: () => {
+      const pnl = hub.state("pnl") as PnlState;
+      return judgeHealth({
+        stopping: stopping !== undefined,
+        sources: Object.fromEntries(guarded.map((g) => {
+          const s = pnl.sources[g.id];
+          return [g.id, {
+            status: s?.status ?? "error",
+            origin: s?.origin ?? "live",
+            breaker: g.breakerState,
+          }];
+        })),
+        cache: Object.fromEntries(
+          cache.tiers.map((t) => [t.name, { up: t.up }]),
+        ),
+        redis: { configured: l2 !== undefined, up: l2?.up ?? false },
+        topics: Object.fromEntries(hub.topics.map((t) => [t, {
+          ...hub.position(t),
+          subscribers: hub.subscriberCount(t),
+        }])),
+      });
+    },
     staticDir: STATIC_DIR,
     islandScript,
   });
@@ -246,7 +309,6 @@ export async function startServer(
     );
   }
 
-  let stopping: Promise<void> | undefined;
   const shutdown = () =>
     stopping ??= (async () => {
       log.info("shutting down");

@@ -3,6 +3,8 @@
  */
 import type { SqliteHistory } from "@/lib/cache/mod.ts";
 import type { Config } from "@/lib/config.ts";
+import type { HealthReport } from "@/lib/health.ts";
+import type { Metrics } from "@/lib/metrics.ts";
 import type { Logger } from "@/lib/log.ts";
 import type {
   ConnectionRegistry,
@@ -25,6 +27,10 @@ export interface AppDeps {
   stream: StreamOptions;
   /** Open connections, for shutdown. */
   connections: ConnectionRegistry;
+  /** The metrics registry served at `/metrics`. */
+  metrics: Metrics;
+  /** The current health report. */
+  health: () => HealthReport;
   /** Stored P&L history for charts, when a store is open. */
   history?: SqliteHistory;
   /** Absolute path of the `static/` folder. */

@@ -5,7 +5,9 @@
 import { Hono } from "hono";
 import { HttpError, isClientError, toResponse } from "@/lib/http/mod.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
+import { healthRoute } from "./api/health.ts";
 import { historyRoute } from "./api/history.ts";
+import { metricsRoute } from "./metrics.ts";
 import { pollRoute } from "./api/poll.ts";
 import { sseRoute } from "./api/sse.ts";
 import { wsRoute } from "./api/ws.ts";
@@ -31,6 +33,8 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/sse", sseRoute(deps));
   app.get("/api/poll", pollRoute(deps));
   app.get("/api/history", historyRoute(deps));
+  app.get("/api/health", healthRoute(deps));
+  app.get("/metrics", metricsRoute(deps));
   app.on(["GET", "HEAD"], "/static/*", async (c, next) => {
     const response = await serveStatic(c);
     if (response) return response;

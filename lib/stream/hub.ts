@@ -71,7 +71,12 @@ export interface HubOptions {
    */
   bus?: HubBus;
   /** Called after each delta is published (persistence, metrics). */
-  onPublish?: (topic: string, message: HubMessage, state: JsonObject) => void;
+  onPublish?: (
+    topic: string,
+    message: HubMessage,
+    state: JsonObject,
+    fanout: { subscribers: number; ms: number },
+  ) => void;
   /** Called when a sink throws; the sink has been unsubscribed. */
   onSinkError?: (topic: string, error: unknown) => void;
 }
@@ -410,7 +415,8 @@ export class Hub {
       applyMergePatch(t.state, envelope.patch) as JsonObject;
     t.seq = envelope.seq;
     if (t.pending === undefined) t.pendingSeq = t.seq;
-    t.history.append(message, this.#clock.now());
+    const started = this.#clock.now();
+    t.history.append(message, started);
     for (const sink of t.sinks) {
       try {
         sink(message);
@@ -420,7 +426,10 @@ export class Hub {
       }
     }
     for (const wake of [...t.waiters]) wake();
-    this.#onPublish?.(t.name, message, t.state);
+    this.#onPublish?.(t.name, message, t.state, {
+      subscribers: t.sinks.size,
+      ms: this.#clock.now() - started,
+    });
   }
 
   #composeFrom(t: TopicState, since: number): HubMessage | undefined {

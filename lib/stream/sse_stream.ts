@@ -109,7 +109,10 @@ export function createSseStream(
         ),
       );
       feed = new TopicFeed(hub, topic, position, {
-        write: (m) => enqueue(m.sseFrame),
+        write: (m) => {
+          enqueue(m.sseFrame);
+          options.onSent?.("sse", m.envelope.type, m.sseFrame.byteLength);
+        },
         get backlogBytes() {
           return highWaterBytes - (controller.desiredSize ?? 0);
         },

@@ -30,6 +30,8 @@ export interface StreamOptions {
   readonly maxBehindMs: number;
   /** The range of reconnect delays handed to clients. */
   readonly pacing: PacingOptions;
+  /** Counts each message written to a client, for metrics; must be cheap. */
+  readonly onSent?: (transport: string, type: string, bytes: number) => void;
   /** Counts stream events (resumes, catch-ups, slow closes). */
   readonly onEvent?: (event: StreamEvent) => void;
 }

@@ -151,6 +151,7 @@ export class WsSession {
     const feed = new TopicFeed(this.#hub, topic, { since, epoch }, {
       write: (m) => {
         peer.send(m.text);
+        this.#opts.onSent?.("ws", m.envelope.type, m.text.length);
         this.#lastSentAt = clock.now();
       },
       get backlogBytes() {

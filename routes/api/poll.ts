@@ -49,6 +49,9 @@ export function pollRoute(deps: AppDeps): (c: Context) => Promise<Response> {
         transport: "poll",
         resumed: result.resumed,
       });
+      if (result.count > 0) {
+        deps.stream.onSent?.("poll", "batch", result.body.length);
+      }
       return new Response(result.body, {
         headers: {
           "content-type": "application/json; charset=utf-8",

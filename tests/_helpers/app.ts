@@ -4,7 +4,9 @@
  */
 import { buildPnlState } from "@/lib/aggregate/mod.ts";
 import { parseConfig } from "@/lib/config.ts";
+import { judgeHealth } from "@/lib/health.ts";
 import { createLogger } from "@/lib/log.ts";
+import { Metrics } from "@/lib/metrics.ts";
 import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import type { Hono } from "hono";
@@ -39,6 +41,15 @@ export function makeTestApp(): TestApp {
     log: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),
     connections: new ConnectionRegistry(),
     stream: testStreamOptions(clock),
+    metrics: new Metrics(),
+    health: () =>
+      judgeHealth({
+        stopping: false,
+        sources: {},
+        cache: {},
+        redis: { configured: false, up: false },
+        topics: {},
+      }),
     staticDir: `${ROOT}static`,
     islandScript: "/static/_islands/islands-test.js",
   });

@@ -10,7 +10,9 @@ import {
   type StreamOptions,
 } from "@/lib/stream/mod.ts";
 import { parseConfig } from "@/lib/config.ts";
+import { judgeHealth } from "@/lib/health.ts";
 import { createLogger } from "@/lib/log.ts";
+import { Metrics } from "@/lib/metrics.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { createApp } from "@/routes/mod.ts";
 import { ROOT } from "./server_process.ts";
@@ -61,6 +63,15 @@ export function serveLiveApp(
       random: Math.random,
       ...options.stream,
     }),
+    metrics: new Metrics(),
+    health: () =>
+      judgeHealth({
+        stopping: false,
+        sources: {},
+        cache: {},
+        redis: { configured: false, up: false },
+        topics: {},
+      }),
     staticDir: `${ROOT}static`,
   });
   const { promise, resolve } = Promise.withResolvers<LiveApp>();

@@ -165,3 +165,42 @@ Deno.test("WebSocket: a resume with the current epoch and seq gets only the delt
   assert.ok(head?.type === "delta", "resumed from history, not a snapshot");
   assert.equal(head.base, last.seq);
 });
+
+Deno.test("GET /metrics and GET /api/health report connections, messages, sources, cache tiers and topics", async () => {
+  await using server = await startServerProcess({ env: FAST });
+  await using ws = await openRecordingSocket(wsUrl(server.url, "?topic=pnl"));
+  await ws.waitFor((ms) => ms.filter((m) => m.type === "delta").length >= 2);
+  const res = await fetch(new URL("/metrics", server.url));
+  assert.equal(
+    res.headers.get("content-type"),
+    "text/plain; version=0.0.4; charset=utf-8",
+  );
+  const text = await res.text();
+  for (
+    const line of [
+      /^pulse_connected_clients\{transport="ws"\} 1$/m,
+      /^pulse_messages_sent_total\{transport="ws",type="delta"\} [1-9]\d*$/m,
+      /^pulse_subscriptions_total\{transport="ws",how="snapshot"\} 1$/m,
+      /^pulse_breaker_state\{source="sim-revenue",state="closed"\} 1$/m,
+      /^pulse_cache_hits_total\{tier="L1"\} \d+$/m,
+      /^pulse_source_reads_total\{source="sim-trading",outcome="ok"\} [1-9]\d*$/m,
+      /^pulse_publish_fanout_seconds_count [1-9]\d*$/m,
+      /^pulse_topic_seq\{topic="pnl"\} [1-9]\d*$/m,
+    ]
+  ) {
+    assert.match(text, line);
+  }
+  const health = await (await fetch(new URL("/api/health", server.url))).json();
+  assert.equal(health.status, "ok");
+  assert.deepEqual(Object.keys(health.sources).sort(), [
+    "sim-api-costs",
+    "sim-revenue",
+    "sim-trading",
+  ]);
+  assert.equal(health.sources["sim-revenue"].breaker, "closed");
+  assert.deepEqual(health.redis, { configured: false, up: false });
+  assert.equal(health.topics.pnl.subscribers, 1);
+  const ready = await fetch(new URL("/api/health?ready", server.url));
+  assert.equal(ready.status, 200);
+  await ready.body?.cancel();
+});

@@ -1,0 +1,72 @@
+/**
+ * Health as one verdict with reasons: `ok`, `degraded` or `down`, built
+ * from what each part reports. Pure, so the rules are tested directly.
+ *
+ * @module
+ */
+
+/** The verdict. */
+export type HealthStatus = "ok" | "degraded" | "down";
+
+/** What the parts report. */
+export interface HealthInputs {
+  /** Whether the server is shutting down. */
+  stopping: boolean;
+  /** Each source: its status in the P&L and its breaker state. */
+  sources: Record<string, { status: string; origin: string; breaker: string }>;
+  /** Each cache tier: present and reachable. */
+  cache: Record<string, { up: boolean }>;
+  /** Redis: configured, and reachable. */
+  redis: { configured: boolean; up: boolean };
+  /** Each topic's position. */
+  topics: Record<string, { epoch: string; seq: number; subscribers: number }>;
+}
+
+/** The report served by `GET /api/health`. */
+export interface HealthReport extends HealthInputs {
+  status: HealthStatus;
+  reasons: string[];
+}
+
+/**
+ * Judges health: `down` while stopping; `degraded` when a source is not
+ * current or a configured Redis is unreachable; else `ok`.
+ *
+ * @param inputs What the parts report.
+ * @returns The report with its verdict and reasons.
+ *
+ * @example A stale source degrades
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { judgeHealth } from "@/lib/health.ts";
+ * const report = judgeHealth({
+ *   stopping: false,
+ *   sources: { stripe: { status: "stale", origin: "L3", breaker: "open" } },
+ *   cache: {}, redis: { configured: false, up: false }, topics: {},
+ * });
+ * assert.equal(report.status, "degraded");
+ * assert.deepEqual(report.reasons, ["source stripe is stale (from L3), breaker open"]);
+ * ```
+ */
+export function judgeHealth(inputs: HealthInputs): HealthReport {
+  const reasons: string[] = [];
+  if (inputs.stopping) reasons.push("server is shutting down");
+  for (const [id, s] of Object.entries(inputs.sources)) {
+    if (s.status !== "ok") {
+      reasons.push(
+        `source ${id} is ${s.status}${
+          s.origin !== "live" ? ` (from ${s.origin})` : ""
+        }, breaker ${s.breaker}`,
+      );
+    }
+  }
+  if (inputs.redis.configured && !inputs.redis.up) {
+    reasons.push("Redis is unreachable");
+  }
+  const status: HealthStatus = inputs.stopping
+    ? "down"
+    : reasons.length > 0
+    ? "degraded"
+    : "ok";
+  return { status, reasons, ...inputs };
+}

@@ -1,0 +1,220 @@
+/**
+ * Pulseboard's metrics: the families, their names and labels (documented in
+ * docs/observability.md), and the hooks the parts call. Hot paths only
+ * increment numbers; connection counts, breaker states and cache tier
+ * stats are read at scrape time.
+ *
+ * @module
+ */
+import type { CacheTier } from "./cache/mod.ts";
+import type { CircuitState } from "./resilience/mod.ts";
+import type { StreamEvent } from "./stream/mod.ts";
+import { type Labels, Metrics } from "./metrics.ts";
+
+/** What the collected series read from. */
+export interface PulseMetricsSources {
+  /** Open connections per transport. */
+  connections: () => Record<string, number>;
+  /** Each source's breaker state. */
+  breakers: () => Record<string, CircuitState>;
+  /** The cache tiers present. */
+  tiers: () => CacheTier<unknown>[];
+  /** Whether Redis is configured and up (`undefined`: not configured). */
+  redisUp: () => boolean | undefined;
+  /** Each topic's seq. */
+  topics: () => Record<string, number>;
+}
+
+/** The registry and the hooks that feed it. */
+export interface PulseMetrics {
+  readonly metrics: Metrics;
+  /** Stream events (subscribe, catch-up, slow close). */
+  onEvent(event: StreamEvent): void;
+  /** One message written to a client. */
+  onSent(transport: string, type: string, bytes: number): void;
+  /** One published delta and its fan-out. */
+  onPublish(topic: string, fanoutMs: number): void;
+  /** One source read and how it went. */
+  onSourceRead(
+    source: string,
+    seconds: number,
+    outcome: "ok" | "cached" | "error",
+  ): void;
+  /** An upstream retry (throttled when the server said 429). */
+  onRetry(source: string, throttled: boolean): void;
+}
+
+const STATES: CircuitState[] = ["closed", "open", "half_open"];
+
+/**
+ * Builds the metrics.
+ *
+ * @param sources Where the collected series come from.
+ * @returns The registry and hooks.
+ */
+export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
+  const m = new Metrics();
+  m.collected(
+    "pulse_connected_clients",
+    "Open client connections by transport.",
+    "gauge",
+    function* () {
+      for (const transport of ["ws", "sse", "poll"]) {
+        yield [{ transport }, sources.connections()[transport] ?? 0];
+      }
+    },
+  );
+  const sent = m.counter(
+    "pulse_messages_sent_total",
+    "Messages written to clients, by transport and envelope type.",
+  );
+  const bytes = m.counter(
+    "pulse_sent_bytes_total",
+    "Bytes of messages written to clients, by transport.",
+  );
+  const subscriptions = m.counter(
+    "pulse_subscriptions_total",
+    "Subscriptions served, by transport and how: resumed from history or a snapshot.",
+  );
+  const catchUps = m.counter(
+    "pulse_slow_consumer_catchups_total",
+    "Catch-ups sent to clients that fell behind.",
+  );
+  const slowCloses = m.counter(
+    "pulse_slow_consumer_disconnects_total",
+    "Clients closed for staying backed up.",
+  );
+  const published = m.counter(
+    "pulse_published_messages_total",
+    "Deltas published, by topic.",
+  );
+  const fanout = m.histogram(
+    "pulse_publish_fanout_seconds",
+    "Time to hand one delta to every local subscriber.",
+    [
+      0.0001,
+      0.0005,
+      0.001,
+      0.005,
+      0.01,
+      0.05,
+      0.1,
+    ],
+  );
+  const reads = m.histogram(
+    "pulse_source_read_seconds",
+    "Source read duration, including cache and retries.",
+    [
+      0.001,
+      0.01,
+      0.05,
+      0.1,
+      0.5,
+      1,
+      5,
+    ],
+  );
+  const readOutcomes = m.counter(
+    "pulse_source_reads_total",
+    "Source reads by outcome: ok (fresh), cached (a stored value stood in), error (nothing to show).",
+  );
+  const retries = m.counter(
+    "pulse_source_retries_total",
+    "Upstream retries by source and cause (throttled or failed).",
+  );
+  m.collected(
+    "pulse_breaker_state",
+    "1 for each source's current circuit breaker state.",
+    "gauge",
+    function* () {
+      for (const [source, state] of Object.entries(sources.breakers())) {
+        for (const s of STATES) {
+          yield [
+            { source, state: s },
+            s === state ? 1 : 0,
+          ];
+        }
+      }
+    },
+  );
+  const tierStat = (stat: "hits" | "misses" | "errors") =>
+    function* (): Generator<[Labels, number]> {
+      for (const t of sources.tiers()) yield [{ tier: t.name }, t.stats[stat]];
+    };
+  m.collected(
+    "pulse_cache_hits_total",
+    "Cache reads answered by the tier.",
+    "counter",
+    tierStat("hits"),
+  );
+  m.collected(
+    "pulse_cache_misses_total",
+    "Cache reads the tier could not answer.",
+    "counter",
+    tierStat("misses"),
+  );
+  m.collected(
+    "pulse_cache_errors_total",
+    "Cache operations that failed in the tier.",
+    "counter",
+    tierStat("errors"),
+  );
+  m.collected(
+    "pulse_redis_up",
+    "1 when Redis is configured and reachable, 0 when configured and not.",
+    "gauge",
+    function* () {
+      const up = sources.redisUp();
+      if (up !== undefined) yield [{}, up ? 1 : 0];
+    },
+  );
+  m.collected(
+    "pulse_leader",
+    "1 when this instance polls upstream and publishes (always, without Redis).",
+    "gauge",
+    function* () {
+      yield [{}, 1];
+    },
+  );
+  m.collected(
+    "pulse_topic_seq",
+    "The current seq of each topic.",
+    "gauge",
+    function* () {
+      for (const [topic, seq] of Object.entries(sources.topics())) {
+        yield [{
+          topic,
+        }, seq];
+      }
+    },
+  );
+
+  return {
+    metrics: m,
+    onEvent(event) {
+      if (event.kind === "subscribe") {
+        subscriptions.inc({
+          transport: event.transport,
+          how: event.resumed ? "resumed" : "snapshot",
+        });
+      } else if (event.kind === "catch_up") {
+        catchUps.inc({ transport: event.transport });
+      } else slowCloses.inc({ transport: event.transport });
+    },
+    onSent(transport, type, n) {
+      sent.inc({ transport, type });
+      bytes.inc({ transport }, n);
+    },
+    onPublish(topic, fanoutMs) {
+      published.inc({ topic });
+      fanout.observe(fanoutMs / 1000);
+    },
+    onSourceRead(source, seconds, outcome) {
+      reads.observe(seconds, { source });
+      readOutcomes.inc({ source, outcome });
+    },
+    onRetry(source, throttled) {
+      retries.inc({ source, cause: throttled ? "throttled" : "failed" });
+    },
+  };
+}
