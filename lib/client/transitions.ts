@@ -45,6 +45,12 @@ export interface PolicyState {
   readonly failures: Readonly<Record<TransportName, number>>;
   /** Failed attempts in a row on any transport, for backoff. */
   readonly streak: number;
+  /**
+   * Transports that have delivered messages in this session. When one of
+   * them fails to open, the server is more likely down than the network
+   * hostile, so the client keeps to it (backing off) instead of falling back.
+   */
+  readonly proven: readonly TransportName[];
   /** Why the client left the best transport, when it did. */
   readonly fallbackReason?: string;
 }
@@ -92,7 +98,7 @@ export function initialPolicy(order: readonly TransportName[]): PolicyState {
       "Cannot create client policy: 'order' must name at least one transport",
     );
   }
-  return { order, transport: first, failures: ZERO, streak: 0 };
+  return { order, transport: first, failures: ZERO, streak: 0, proven: [] };
 }
 
 /**
@@ -131,26 +137,38 @@ export function nextPolicy(
   const { wsFailuresBeforeFallback = 2, sseFailuresBeforeFallback = 2 } =
     options;
   switch (event.type) {
-    case "message":
-      if (state.failures[state.transport] === 0 && state.streak === 0) {
+    case "message": {
+      const proven = withTransport(state.proven, state.transport);
+      if (
+        state.failures[state.transport] === 0 && state.streak === 0 &&
+        proven === state.proven
+      ) {
         return state;
       }
       return {
         ...state,
         failures: { ...state.failures, [state.transport]: 0 },
         streak: 0,
+        proven,
       };
+    }
     case "probe_succeeded":
       return {
         order: state.order,
         transport: state.order[0]!,
         failures: ZERO,
         streak: 0,
+        proven: withTransport(state.proven, state.order[0]!),
       };
     case "ended": {
       const t = state.transport;
       const streak = state.streak + 1;
-      if (event.how === "closed") {
+      // A transport that worked before and now cannot open points at a
+      // server that is down (a restart), not at a hostile network.
+      if (
+        event.how === "closed" ||
+        (state.proven.includes(t) && event.how !== "silent")
+      ) {
         return { ...state, streak };
       }
       const failures = { ...state.failures, [t]: state.failures[t] + 1 };
@@ -201,4 +219,11 @@ function describeFallback(
     ? `could not open ${count} time(s) (blocked, or a proxy stripping Upgrade?)`
     : `closed before its first message ${count} time(s)`;
   return `${NAMES[t]} ${what}`;
+}
+
+function withTransport(
+  list: readonly TransportName[],
+  t: TransportName,
+): readonly TransportName[] {
+  return list.includes(t) ? list : [...list, t];
 }

@@ -149,3 +149,16 @@ Deno.test("policy: a forced transport never falls back", () => {
   assert.equal(liveStatus(s), "live");
   assert.throws(() => initialPolicy([]), RangeError);
 });
+
+Deno.test("policy: a transport that worked keeps being retried when it cannot open (a server restart), not abandoned", () => {
+  const s = run([
+    { type: "message" },
+    { type: "ended", how: "closed" },
+    { type: "ended", how: "no_open" },
+    { type: "ended", how: "no_open" },
+    { type: "ended", how: "closed_before_message" },
+  ]);
+  assert.equal(s.transport, "ws");
+  assert.equal(s.streak, 4, "it backs off meanwhile");
+  assert.deepEqual(s.proven, ["ws"]);
+});
