@@ -160,6 +160,16 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     tierStat("errors"),
   );
   m.collected(
+    "pulse_cache_read_seconds_total",
+    "Time spent reading from the tier (L2 only: the other tiers are in-process and synchronous).",
+    "counter",
+    function* () {
+      for (const t of sources.tiers()) {
+        if (t.name === "L2") yield [{ tier: t.name }, t.stats.readMs / 1000];
+      }
+    },
+  );
+  m.collected(
     "pulse_redis_up",
     "1 when Redis is configured and reachable, 0 when configured and not.",
     "gauge",
