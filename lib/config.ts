@@ -49,6 +49,8 @@ export interface Config {
   readonly reconnectBaseMs: number;
   /** Random spread added to it, ms. */
   readonly reconnectSpreadMs: number;
+  /** Browser origins allowed besides the server's own (WebSocket, CORS). */
+  readonly allowedOrigins: readonly string[];
   /** Running on Deno Deploy (no writable disk assumed). */
   readonly deploy: boolean;
 }
@@ -162,6 +164,7 @@ export function parseConfig(env: Env): Config {
       0,
       600_000,
     ),
+    allowedOrigins: origins(env.PULSE_ALLOWED_ORIGINS),
     deploy,
   });
 }
@@ -221,4 +224,31 @@ function currency(value: string | undefined): string {
     );
   }
   return raw;
+}
+
+function origins(value: string | undefined): readonly string[] {
+  const raw = nonEmpty(value);
+  if (raw === undefined) return Object.freeze([]);
+  return Object.freeze(
+    raw.split(",").map((part) => part.trim()).filter(Boolean).map((part) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(part);
+      } catch {
+        url = undefined;
+      }
+      if (
+        !url || (url.protocol !== "http:" && url.protocol !== "https:") ||
+        url.origin !== part.replace(/\/$/, "")
+      ) {
+        throw new ConfigError(
+          "PULSE_ALLOWED_ORIGINS",
+          `PULSE_ALLOWED_ORIGINS must be comma-separated origins such as https://board.example.com (scheme, host and port only), received ${
+            JSON.stringify(part.slice(0, 80))
+          }`,
+        );
+      }
+      return url.origin;
+    }),
+  );
 }

@@ -3,7 +3,13 @@
  * failures into PROTOCOL.md's JSON errors.
  */
 import { Hono } from "hono";
-import { HttpError, isClientError, toResponse } from "@/lib/http/mod.ts";
+import {
+  HttpError,
+  isClientError,
+  originPolicy,
+  toResponse,
+} from "@/lib/http/mod.ts";
+import { cors, securityHeaders } from "./security.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
 import { healthRoute } from "./api/health.ts";
 import { historyRoute } from "./api/history.ts";
@@ -25,11 +31,14 @@ export type { AppDeps } from "./deps.ts";
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  const origins = originPolicy(deps.config.allowedOrigins);
+  app.use("*", securityHeaders());
+  app.use("/api/*", cors(origins));
   const serveStatic = staticRoute(deps);
 
   app.get("/", indexRoute(deps));
   app.get("/api/snapshot", snapshotRoute(deps));
-  app.get("/api/ws", wsRoute(deps));
+  app.get("/api/ws", wsRoute(deps, origins));
   app.get("/api/sse", sseRoute(deps));
   app.get("/api/poll", pollRoute(deps));
   app.get("/api/history", historyRoute(deps));

@@ -4,3 +4,4 @@
  * @module
  */
 export { HttpError, isClientError, toResponse } from "./errors.ts";
+export { type OriginPolicy, originPolicy } from "./origins.ts";

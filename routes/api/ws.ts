@@ -3,15 +3,30 @@
  * `Deno.upgradeWebSocket` events to `lib/stream`'s WsSession.
  */
 import type { Context } from "hono";
-import { HttpError } from "@/lib/http/mod.ts";
+import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
 import { ProtocolError, WsSession } from "@/lib/stream/mod.ts";
 import type { AppDeps } from "../deps.ts";
 import { positionFromQuery } from "./position.ts";
 
 /** Builds the WebSocket handler. */
-export function wsRoute(deps: AppDeps): (c: Context) => Response {
+export function wsRoute(
+  deps: AppDeps,
+  origins: OriginPolicy,
+): (c: Context) => Response {
   return function ws(c: Context): Response {
     const req = c.req.raw;
+    // A page on another site must not open a socket with the visitor's
+    // credentials (cross-site WebSocket hijacking).
+    const origin = req.headers.get("origin");
+    if (!origins.allows(origin, req.url)) {
+      throw new HttpError(
+        403,
+        "forbidden",
+        `origin ${
+          JSON.stringify(origin)
+        } may not open WebSockets here; add it to PULSE_ALLOWED_ORIGINS`,
+      );
+    }
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       throw new HttpError(
         400,

@@ -3,7 +3,7 @@
  * route tests that need no network.
  */
 import { buildPnlState } from "@/lib/aggregate/mod.ts";
-import { parseConfig } from "@/lib/config.ts";
+import { type Config, parseConfig } from "@/lib/config.ts";
 import { judgeHealth } from "@/lib/health.ts";
 import { createLogger } from "@/lib/log.ts";
 import { Metrics } from "@/lib/metrics.ts";
@@ -24,7 +24,7 @@ export interface TestApp extends Disposable {
 }
 
 /** Builds the app over a fresh hub on a fake clock. */
-export function makeTestApp(): TestApp {
+export function makeTestApp(overrides: { config?: Config } = {}): TestApp {
   const clock = new FakeClock({
     start: Date.parse("2026-11-28T13:00:00.000Z"),
   });
@@ -35,7 +35,7 @@ export function makeTestApp(): TestApp {
   });
   const logs: string[] = [];
   const app = createApp({
-    config: parseConfig({}),
+    config: overrides.config ?? parseConfig({}),
     hub,
     clock,
     log: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),

@@ -40,6 +40,8 @@ Deno.test("the dashboard shows server-rendered figures without JavaScript and up
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(String(e)));
+      // Console errors include Content-Security-Policy violations.
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
       await page.goto(server.url);
       const firstNet = await page.textContent("[data-testid=net]");
       const firstSeq = Number(

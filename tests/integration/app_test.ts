@@ -145,3 +145,80 @@ Deno.test("GET /api/history: bad parameters are 400s naming the parameter, unkno
     assert.match((await res.json()).error.message, message, path);
   }
 });
+
+Deno.test("security headers: a strict CSP without inline scripts on pages, nosniff and no referrer everywhere", async () => {
+  using t = makeTestApp();
+  const page = await t.request("/");
+  const csp = page.headers.get("content-security-policy") ?? "";
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.ok(!csp.includes("unsafe-inline"));
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(page.headers.get("x-frame-options"), "DENY");
+  assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+  await page.body?.cancel();
+  const api = await t.request("/api/snapshot");
+  assert.equal(api.headers.get("referrer-policy"), "no-referrer");
+  assert.equal(api.headers.get("content-security-policy"), null);
+  await api.body?.cancel();
+});
+
+Deno.test("origins: a cross-site WebSocket upgrade is refused with 403, and CORS answers only listed origins", async () => {
+  using t = makeTestApp();
+  const upgrade = (origin: string) => ({
+    headers: { upgrade: "websocket", connection: "Upgrade", origin },
+  });
+  const hijack = await t.request(
+    "/api/ws?topic=pnl",
+    upgrade("https://evil.example"),
+  );
+  assert.equal(hijack.status, 403);
+  assert.equal((await hijack.json()).error.code, "forbidden");
+
+  const preflight = await t.request("/api/snapshot", {
+    method: "OPTIONS",
+    headers: {
+      origin: "https://evil.example",
+      "access-control-request-method": "GET",
+    },
+  });
+  assert.equal(preflight.status, 403);
+  await preflight.body?.cancel();
+
+  const plain = await t.request("/api/snapshot", {
+    headers: { origin: "https://evil.example" },
+  });
+  assert.equal(
+    plain.headers.get("access-control-allow-origin"),
+    null,
+    "no CORS grant for an unlisted origin",
+  );
+  await plain.body?.cancel();
+});
+
+Deno.test("origins: a listed origin gets its CORS grant and may upgrade", async () => {
+  const { parseConfig } = await import("@/lib/config.ts");
+  using t = makeTestApp({
+    config: parseConfig({ PULSE_ALLOWED_ORIGINS: "https://ops.example.com" }),
+  });
+  const preflight = await t.request("/api/snapshot", {
+    method: "OPTIONS",
+    headers: {
+      origin: "https://ops.example.com",
+      "access-control-request-method": "GET",
+    },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(
+    preflight.headers.get("access-control-allow-origin"),
+    "https://ops.example.com",
+  );
+  const get = await t.request("/api/snapshot", {
+    headers: { origin: "https://ops.example.com" },
+  });
+  assert.equal(
+    get.headers.get("access-control-allow-origin"),
+    "https://ops.example.com",
+  );
+  assert.match(get.headers.get("vary") ?? "", /Origin/);
+  await get.body?.cancel();
+});

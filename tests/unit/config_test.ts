@@ -57,3 +57,23 @@ Deno.test("parseConfig() never echoes a REDIS_URL, which may hold a password", (
     (e) => e instanceof Error && !e.message.includes("hunter2"),
   );
 });
+
+Deno.test("parseConfig() reads PULSE_ALLOWED_ORIGINS as origins and refuses paths or garbage", () => {
+  assert.deepEqual(
+    parseConfig({
+      PULSE_ALLOWED_ORIGINS: "https://a.example, http://b.example:8080",
+    }).allowedOrigins,
+    [
+      "https://a.example",
+      "http://b.example:8080",
+    ],
+  );
+  assert.throws(
+    () => parseConfig({ PULSE_ALLOWED_ORIGINS: "https://a.example/path" }),
+    /PULSE_ALLOWED_ORIGINS must be/,
+  );
+  assert.throws(
+    () => parseConfig({ PULSE_ALLOWED_ORIGINS: "*" }),
+    /PULSE_ALLOWED_ORIGINS must be/,
+  );
+});

@@ -1,0 +1,79 @@
+/**
+ * Security middleware: response headers on everything but the WebSocket
+ * upgrade (a Content-Security-Policy with no inline scripts on pages,
+ * `nosniff`, no referrer, no framing), and CORS for `/api/*` limited to the
+ * origin allowlist from `lib/http`.
+ */
+import type { Context, Next } from "hono";
+import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
+
+/** The page policy: scripts and styles from this origin only, no framing. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "object-src 'none'",
+].join("; ");
+
+/** Adds the security headers. */
+export function securityHeaders(): (c: Context, next: Next) => Promise<void> {
+  return async function secure(c: Context, next: Next): Promise<void> {
+    await next();
+    if (c.res.status === 101) return; // a WebSocket upgrade: headers are sealed
+    const headers = c.res.headers;
+    headers.set("x-content-type-options", "nosniff");
+    headers.set("referrer-policy", "no-referrer");
+    if (headers.get("content-type")?.startsWith("text/html")) {
+      headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
+      headers.set("x-frame-options", "DENY");
+    }
+  };
+}
+
+/**
+ * CORS for the API: listed origins get their origin echoed (never `*`);
+ * a preflight from any other origin is refused with 403.
+ */
+export function cors(
+  policy: OriginPolicy,
+): (c: Context, next: Next) => Promise<Response | void> {
+  return async function corsMiddleware(
+    c: Context,
+    next: Next,
+  ): Promise<Response | void> {
+    const origin = c.req.header("origin") ?? null;
+    const allowed = origin !== null && policy.allows(origin, c.req.url);
+    if (c.req.method === "OPTIONS") {
+      if (!allowed) {
+        throw new HttpError(
+          403,
+          "forbidden",
+          `origin ${
+            JSON.stringify(origin)
+          } is not allowed; add it to PULSE_ALLOWED_ORIGINS`,
+        );
+      }
+      return new Response(null, {
+        status: 204,
+        headers: {
+          "access-control-allow-origin": origin!,
+          "access-control-allow-methods": "GET, POST, OPTIONS",
+          "access-control-allow-headers":
+            "authorization, content-type, last-event-id",
+          "access-control-max-age": "600",
+          "vary": "Origin",
+        },
+      });
+    }
+    await next();
+    if (allowed && policy.lists(origin!) && c.res.status !== 101) {
+      c.res.headers.set("access-control-allow-origin", origin!);
+      c.res.headers.append("vary", "Origin");
+    }
+  };
+}
