@@ -28,6 +28,7 @@ import { judgeHealth } from "@/lib/health.ts";
 import { createLogger, type Logger } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { UpstreamHttpError } from "@/lib/resilience/mod.ts";
+import { Authenticator } from "@/lib/security/mod.ts";
 import { guardSource, type Reading, Simulator } from "@/lib/sources/mod.ts";
 import {
   CLOSE_CODES,
@@ -248,6 +249,12 @@ export async function startServer(
     onSent: pulse.onSent,
   });
   const islandScript = await readIslandScript(log);
+  // Without PULSE_SESSION_SECRET, sessions and tickets last until a restart.
+  const auth = new Authenticator({
+    tokens: config.tokens,
+    secret: config.sessionSecret ?? randomSecret(),
+    clock,
+  });
   const app = createApp({
     config,
     hub,
@@ -256,6 +263,7 @@ export async function startServer(
     connections,
     stream,
     history: store.history,
+    auth,
     metrics: pulse.metrics,
     health: () => {
       const pnl = hub.state("pnl") as PnlState;
@@ -300,8 +308,13 @@ export async function startServer(
     url,
     db: config.dbPath,
     epoch: hub.epoch,
-    auth:
-      "open: no PULSE_TOKENS configured, anyone who can reach this address can read it",
+    auth: auth.enabled
+      ? `on: ${config.tokens.length} API token(s); session secret ${
+        config.sessionSecret
+          ? "from PULSE_SESSION_SECRET"
+          : "random per start (sessions end on restart)"
+      }`
+      : "open: no PULSE_TOKENS configured, anyone who can reach this address can read it",
   });
   if (config.redisUrl) {
     log.warn(
@@ -328,6 +341,13 @@ export async function startServer(
       log.info("stopped");
     })();
   return { url, shutdown, finished: server.finished };
+}
+
+function randomSecret(): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(32)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
 }
 
 function figuresOf(state: PnlState) {
@@ -364,6 +384,11 @@ if (import.meta.main) {
     now: () => Date.now(),
     write: (line, level) =>
       level === "error" ? console.error(line) : console.log(line),
+  });
+  // A bug in one request's background work must not take the server down.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    log.error("unhandled rejection", { error: event.reason });
   });
   let running: RunningServer;
   try {

@@ -31,6 +31,8 @@ export interface LiveBoardProps {
   seq: number;
   /** The `pnl` state. */
   data: PnlState;
+  /** Whether connections need a ticket from `POST /api/ticket`. */
+  authRequired: boolean;
   /** The server's time when it rendered the page, epoch ms. */
   renderedAt: number;
   /** A transport forced by `?transport=` (debugging), else automatic. */
@@ -52,6 +54,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
       baseUrl: location.origin,
       topic: props.topic,
       initial: client.peek().view,
+      ...(props.authRequired ? { getTicket: fetchTicket } : {}),
       ...(props.forceTransport ? { transports: [props.forceTransport] } : {}),
       onChange: (state) => client.value = state,
     });
@@ -198,4 +201,17 @@ function latestAsOf(sources: [string, PnlSourceState][]): string | undefined {
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
+}
+
+/** A ticket for the next connection; the session cookie authenticates it. */
+async function fetchTicket(): Promise<string> {
+  const res = await fetch("/api/ticket", {
+    method: "POST",
+    credentials: "same-origin",
+  });
+  if (res.status === 401) {
+    location.assign("/login"); // the session expired: sign in again
+  }
+  if (!res.ok) throw new Error(`ticket request answered ${res.status}`);
+  return (await res.json()).ticket;
 }

@@ -51,6 +51,10 @@ export interface Config {
   readonly reconnectSpreadMs: number;
   /** Browser origins allowed besides the server's own (WebSocket, CORS). */
   readonly allowedOrigins: readonly string[];
+  /** API tokens; when any is set, authentication is on. */
+  readonly tokens: readonly string[];
+  /** Key for session cookies and tickets; random per start when unset. */
+  readonly sessionSecret?: string;
   /** Running on Deno Deploy (no writable disk assumed). */
   readonly deploy: boolean;
 }
@@ -89,7 +93,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export function parseConfig(env: Env): Config {
   const deploy = nonEmpty(env.DENO_DEPLOYMENT_ID) !== undefined;
-  const unsupported = ["PULSE_TOKENS", "PULSE_CONFIG"].filter((name) =>
+  const unsupported = ["PULSE_CONFIG"].filter((name) =>
     nonEmpty(env[name]) !== undefined
   );
   for (const name of unsupported) {
@@ -97,12 +101,8 @@ export function parseConfig(env: Env): Config {
     // operator believes otherwise.
     throw new ConfigError(
       name,
-      `${name} is set, but this version of Pulseboard does not support it yet ` +
-        `(${
-          name === "PULSE_TOKENS"
-            ? "authentication"
-            : "source configuration files"
-        }); unset it to run on the built-in simulator`,
+      `${name} is set, but this version of Pulseboard does not support source ` +
+        "configuration files yet; unset it to run on the built-in simulator",
     );
   }
   return Object.freeze({
@@ -165,6 +165,8 @@ export function parseConfig(env: Env): Config {
       600_000,
     ),
     allowedOrigins: origins(env.PULSE_ALLOWED_ORIGINS),
+    tokens: tokens(env.PULSE_TOKENS),
+    sessionSecret: secret(env.PULSE_SESSION_SECRET),
     deploy,
   });
 }
@@ -251,4 +253,31 @@ function origins(value: string | undefined): readonly string[] {
       return url.origin;
     }),
   );
+}
+
+function tokens(value: string | undefined): readonly string[] {
+  const list = (nonEmpty(value) ?? "").split(",").map((t) => t.trim()).filter(
+    Boolean,
+  );
+  for (const t of list) {
+    if (t.length < 16 || /\s/.test(t)) {
+      // The value itself is never echoed: it is a secret.
+      throw new ConfigError(
+        "PULSE_TOKENS",
+        "PULSE_TOKENS must be comma-separated tokens of at least 16 characters without spaces; one is shorter or has a space",
+      );
+    }
+  }
+  return Object.freeze(list);
+}
+
+function secret(value: string | undefined): string | undefined {
+  const raw = nonEmpty(value);
+  if (raw !== undefined && raw.length < 32) {
+    throw new ConfigError(
+      "PULSE_SESSION_SECRET",
+      "PULSE_SESSION_SECRET must be at least 32 characters (for example: openssl rand -hex 32)",
+    );
+  }
+  return raw;
 }

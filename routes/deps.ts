@@ -5,6 +5,7 @@ import type { SqliteHistory } from "@/lib/cache/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { HealthReport } from "@/lib/health.ts";
 import type { Metrics } from "@/lib/metrics.ts";
+import type { Authenticator } from "@/lib/security/mod.ts";
 import type { Logger } from "@/lib/log.ts";
 import type {
   ConnectionRegistry,
@@ -27,6 +28,8 @@ export interface AppDeps {
   stream: StreamOptions;
   /** Open connections, for shutdown. */
   connections: ConnectionRegistry;
+  /** Checks and issues credentials (open when no tokens are configured). */
+  auth: Authenticator;
   /** The metrics registry served at `/metrics`. */
   metrics: Metrics;
   /** The current health report. */

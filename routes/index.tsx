@@ -12,8 +12,16 @@ import type { PnlState } from "@/lib/aggregate/mod.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** Builds the dashboard page handler. */
-export function indexRoute(deps: AppDeps): (c: Context) => Response {
-  return function index(c: Context): Response {
+export function indexRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+  return async function index(c: Context): Promise<Response> {
+    if (
+      deps.auth.enabled && !(await deps.auth.authenticate(c.req.raw, false))
+    ) {
+      return new Response(null, {
+        status: 303,
+        headers: { location: "/login", "cache-control": "no-store" },
+      });
+    }
     const { envelope } = deps.hub.snapshot("pnl");
     const forced = c.req.query("transport");
     const props: LiveBoardProps = {
@@ -22,6 +30,7 @@ export function indexRoute(deps: AppDeps): (c: Context) => Response {
         : {}),
       topic: "pnl",
       renderedAt: deps.clock.now(),
+      authRequired: deps.auth.enabled,
       epoch: envelope.epoch,
       seq: envelope.seq,
       data: envelope.data as PnlState,

@@ -10,6 +10,7 @@ import {
   toResponse,
 } from "@/lib/http/mod.ts";
 import { cors, securityHeaders } from "./security.ts";
+import { loginPage, loginSubmit, requireAuth, ticketRoute } from "./auth.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
 import { healthRoute } from "./api/health.ts";
 import { historyRoute } from "./api/history.ts";
@@ -34,9 +35,14 @@ export function createApp(deps: AppDeps): Hono {
   const origins = originPolicy(deps.config.allowedOrigins);
   app.use("*", securityHeaders());
   app.use("/api/*", cors(origins));
+  app.use("/api/*", requireAuth(deps));
+  app.use("/metrics", requireAuth(deps));
   const serveStatic = staticRoute(deps);
 
   app.get("/", indexRoute(deps));
+  app.get("/login", loginPage());
+  app.post("/login", loginSubmit(deps));
+  app.post("/api/ticket", ticketRoute(deps));
   app.get("/api/snapshot", snapshotRoute(deps));
   app.get("/api/ws", wsRoute(deps, origins));
   app.get("/api/sse", sseRoute(deps));

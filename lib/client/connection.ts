@@ -126,6 +126,11 @@ export interface StreamClientOptions extends PolicyOptions {
    * @default {30000}
    */
   probeIntervalMs?: number;
+  /**
+   * Fetches a ticket for each connection, when the server requires
+   * credentials (browsers cannot set headers on WebSocket or SSE).
+   */
+  getTicket?: () => Promise<string>;
   /** Online/offline and visibility events; the browser's when present. */
   environment?: ClientEnvironment;
   /** Called after every change of {@linkcode ClientState}. */
@@ -170,6 +175,7 @@ export class StreamClient {
   #maxAttempts: number;
   #factories: Record<TransportName, TransportFactory>;
   #env?: ClientEnvironment;
+  #getTicket?: () => Promise<string>;
   #onChange?: (state: ClientState) => void;
   #onError?: (error: { code: string; message: string }) => void;
   #policy: PolicyState;
@@ -200,6 +206,7 @@ export class StreamClient {
       environment = browserEnvironment(),
       onChange,
       onError,
+      getTicket,
       wsFailuresBeforeFallback,
       sseFailuresBeforeFallback,
     } = options;
@@ -224,6 +231,7 @@ export class StreamClient {
       poll: factories.poll ?? pollTransport(),
     };
     this.#env = environment;
+    this.#getTicket = getTicket;
     this.#onChange = onChange;
     this.#onError = onError;
     this.#policy = initialPolicy(transports);
@@ -293,9 +301,38 @@ export class StreamClient {
         this.#end(attempt, attempt.opened ? "silent" : "no_open", "timed out");
       }
     });
+    this.#withTicket(
+      () => this.#attempt === attempt,
+      (query) => this.#openAttempt(attempt, query),
+      (error) => this.#end(attempt, "closed", `no ticket: ${error}`),
+    );
+  }
+
+  /** Runs `open` with a fresh ticket when the server needs one. */
+  #withTicket(
+    stillWanted: () => boolean,
+    open: (query: Record<string, string>) => void,
+    fail: (error: string) => void,
+  ): void {
+    if (!this.#getTicket) return open({});
+    this.#getTicket().then(
+      (ticket) => {
+        if (stillWanted()) open({ ticket });
+      },
+      (error) => {
+        if (stillWanted()) {
+          fail(error instanceof Error ? error.message : String(error));
+        }
+      },
+    );
+  }
+
+  #openAttempt(attempt: Attempt, query: Record<string, string>): void {
+    const transport = attempt.transport;
     attempt.conn = this.#factories[transport]({
       baseUrl: this.#o.baseUrl,
       topic: this.#o.topic,
+      query,
       position: () => this.#position(),
       handlers: {
         onOpen: () => {
@@ -425,49 +462,55 @@ export class StreamClient {
         this.#scheduleProbe();
       };
       const timer = this.#o.clock.setTimeout(giveUp, this.#o.connectTimeoutMs);
-      probe.conn = this.#factories[best]({
-        baseUrl: this.#o.baseUrl,
-        topic: this.#o.topic,
-        position: () => this.#position(),
-        handlers: {
-          onOpen: () => {},
-          onActivity: () => {},
-          onEnvelope: (envelope) => {
-            if (this.#probe !== probe) {
-              if (this.#attempt === probe) this.#receive(probe, envelope);
-              return;
-            }
-            if (envelope.type !== "snapshot" && envelope.type !== "delta") {
-              return;
-            }
-            // The probe works: it becomes the connection.
-            this.#o.clock.clearTimeout(timer);
-            this.#probe = undefined;
-            this.#dropAttempt();
-            this.#policy = nextPolicy(
-              this.#policy,
-              { type: "probe_succeeded" },
-              this.#policyOptions,
-            );
-            probe.opened = true;
-            this.#attempt = probe;
-            this.#armLiveness(probe);
-            this.#receive(probe, envelope);
-          },
-          onEnd: ({ reason, retryAfterMs }) => {
-            if (this.#attempt === probe) {
-              this.#end(
-                probe,
-                probe.gotMessage ? "closed" : "closed_before_message",
-                reason,
-                retryAfterMs,
-              );
-            } else {
+      this.#withTicket(() => this.#probe === probe, (query) => {
+        probe.conn = this.#factories[best]({
+          baseUrl: this.#o.baseUrl,
+          topic: this.#o.topic,
+          query,
+          position: () => this.#position(),
+          handlers: {
+            onOpen: () => {},
+            onActivity: () => {},
+            onEnvelope: (envelope) => {
+              if (this.#probe !== probe) {
+                if (this.#attempt === probe) this.#receive(probe, envelope);
+                return;
+              }
+              if (envelope.type !== "snapshot" && envelope.type !== "delta") {
+                return;
+              }
+              // The probe works: it becomes the connection.
               this.#o.clock.clearTimeout(timer);
-              giveUp();
-            }
+              this.#probe = undefined;
+              this.#dropAttempt();
+              this.#policy = nextPolicy(
+                this.#policy,
+                { type: "probe_succeeded" },
+                this.#policyOptions,
+              );
+              probe.opened = true;
+              this.#attempt = probe;
+              this.#armLiveness(probe);
+              this.#receive(probe, envelope);
+            },
+            onEnd: ({ reason, retryAfterMs }) => {
+              if (this.#attempt === probe) {
+                this.#end(
+                  probe,
+                  probe.gotMessage ? "closed" : "closed_before_message",
+                  reason,
+                  retryAfterMs,
+                );
+              } else {
+                this.#o.clock.clearTimeout(timer);
+                giveUp();
+              }
+            },
           },
-        },
+        });
+      }, () => {
+        this.#o.clock.clearTimeout(timer);
+        giveUp();
       });
     });
   }

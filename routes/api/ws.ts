@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
-import { ProtocolError, WsSession } from "@/lib/stream/mod.ts";
+import { CLOSE_CODES, ProtocolError, WsSession } from "@/lib/stream/mod.ts";
 import type { AppDeps } from "../deps.ts";
 import { positionFromQuery } from "./position.ts";
 
@@ -12,8 +12,8 @@ import { positionFromQuery } from "./position.ts";
 export function wsRoute(
   deps: AppDeps,
   origins: OriginPolicy,
-): (c: Context) => Response {
-  return function ws(c: Context): Response {
+): (c: Context) => Promise<Response> {
+  return async function ws(c: Context): Promise<Response> {
     const req = c.req.raw;
     // A page on another site must not open a socket with the visitor's
     // credentials (cross-site WebSocket hijacking).
@@ -45,6 +45,8 @@ export function wsRoute(
       );
     }
     const initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
+    // Read before upgrading: the request's headers are gone afterwards.
+    const principal = await deps.auth.authenticate(req, true);
     const { socket, response } = Deno.upgradeWebSocket(req, {
       idleTimeout: deps.stream.wsIdleTimeoutS,
     });
@@ -71,7 +73,20 @@ export function wsRoute(
       if (initial) session.subscribe({ type: "subscribe", ...initial });
     };
     socket.onmessage = (event) => session.handleFrame(event.data);
+    // A connection lives no longer than the credential that opened it.
+    const expiry = principal?.until
+      ? deps.clock.setTimeout(
+        () =>
+          session.closeWithError(
+            CLOSE_CODES.UNAUTHORIZED,
+            "unauthorized",
+            "credential expired; fetch a new ticket and resume",
+          ),
+        Math.max(0, principal.until - deps.clock.now()),
+      )
+      : undefined;
     socket.onclose = () => {
+      if (expiry !== undefined) deps.clock.clearTimeout(expiry);
       session.end();
       onClosed();
     };

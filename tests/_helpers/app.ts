@@ -7,6 +7,7 @@ import { type Config, parseConfig } from "@/lib/config.ts";
 import { judgeHealth } from "@/lib/health.ts";
 import { createLogger } from "@/lib/log.ts";
 import { Metrics } from "@/lib/metrics.ts";
+import { Authenticator } from "@/lib/security/mod.ts";
 import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import type { Hono } from "hono";
@@ -41,6 +42,11 @@ export function makeTestApp(overrides: { config?: Config } = {}): TestApp {
     log: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),
     connections: new ConnectionRegistry(),
     stream: testStreamOptions(clock),
+    auth: new Authenticator({
+      tokens: (overrides.config ?? parseConfig({})).tokens,
+      secret: "test-secret-test-secret-test-secret!",
+      clock,
+    }),
     metrics: new Metrics(),
     health: () =>
       judgeHealth({

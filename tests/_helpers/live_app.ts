@@ -13,6 +13,7 @@ import { parseConfig } from "@/lib/config.ts";
 import { judgeHealth } from "@/lib/health.ts";
 import { createLogger } from "@/lib/log.ts";
 import { Metrics } from "@/lib/metrics.ts";
+import { Authenticator } from "@/lib/security/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { createApp } from "@/routes/mod.ts";
 import { ROOT } from "./server_process.ts";
@@ -62,6 +63,11 @@ export function serveLiveApp(
     stream: testStreamOptions(systemClock, {
       random: Math.random,
       ...options.stream,
+    }),
+    auth: new Authenticator({
+      tokens: [],
+      secret: "open-open-open-open-open-open-open",
+      clock: systemClock,
     }),
     metrics: new Metrics(),
     health: () =>

@@ -40,6 +40,26 @@ Deno.test("parseConfig() names the variable, the value and the accepted range", 
   }
 });
 
+Deno.test("parseConfig() refuses weak tokens and secrets without echoing them, and reads token lists", () => {
+  assert.throws(
+    () => parseConfig({ PULSE_TOKENS: "short-secret" }),
+    (e) =>
+      e instanceof Error && /at least 16 characters/.test(e.message) &&
+      !e.message.includes("short-secret"),
+  );
+  assert.throws(
+    () => parseConfig({ PULSE_SESSION_SECRET: "x".repeat(10) }),
+    /at least 32 characters/,
+  );
+  assert.deepEqual(
+    parseConfig({ PULSE_TOKENS: "aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb" }).tokens,
+    [
+      "aaaaaaaaaaaaaaaa",
+      "bbbbbbbbbbbbbbbb",
+    ],
+  );
+});
+
 Deno.test("parseConfig() refuses settings this version cannot honour instead of ignoring them", () => {
   assert.throws(() => parseConfig({ PULSE_TOKENS: "secret" }), {
     name: "ConfigError",

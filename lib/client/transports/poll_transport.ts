@@ -23,7 +23,7 @@ export function pollTransport(
   timeoutS = 25,
 ): TransportFactory {
   return function openPoll(
-    { baseUrl, topic, position, handlers },
+    { baseUrl, topic, position, handlers, query },
   ): TransportConnection {
     const abort = new AbortController();
     let ended = false;
@@ -38,6 +38,7 @@ export function pollTransport(
       while (!ended) {
         const res = await fetchFn(
           streamUrl(baseUrl, "/api/poll", topic, position(), {
+            ...query,
             timeout: String(timeoutS),
           }),
           { signal: abort.signal },

@@ -24,7 +24,7 @@ export function sseTransport(
   fetchFn: typeof fetch = (i, init) => fetch(i, init),
 ): TransportFactory {
   return function openSse(
-    { baseUrl, topic, position, handlers },
+    { baseUrl, topic, position, handlers, query },
   ): TransportConnection {
     const abort = new AbortController();
     let ended = false;
@@ -37,7 +37,7 @@ export function sseTransport(
     };
     const run = async () => {
       const res = await fetchFn(
-        streamUrl(baseUrl, "/api/sse", topic, position()),
+        streamUrl(baseUrl, "/api/sse", topic, position(), query),
         {
           headers: { accept: "text/event-stream" },
           signal: abort.signal,

@@ -41,6 +41,8 @@ export interface TransportParams {
   baseUrl: string;
   /** The topic. */
   topic: string;
+  /** Extra query parameters, such as a `ticket`. */
+  query?: Record<string, string>;
   /** The client's current position, read whenever it is needed. */
   position: () => ClientPosition;
   /** Where events go. */

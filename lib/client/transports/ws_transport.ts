@@ -32,9 +32,9 @@ export function wsTransport(
     new WebSocket(url) as unknown as ClientSocket,
 ): TransportFactory {
   return function openWs(
-    { baseUrl, topic, position, handlers },
+    { baseUrl, topic, position, handlers, query },
   ): TransportConnection {
-    const url = streamUrl(baseUrl, "/api/ws", topic, position());
+    const url = streamUrl(baseUrl, "/api/ws", topic, position(), query);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     let ended = false;
     let retryAfterMs: number | undefined;

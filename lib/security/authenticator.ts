@@ -1,0 +1,152 @@
+/**
+ * Who may use the API: API tokens (`Authorization: Bearer`, compared as
+ * SHA-256 digests in constant time and kept only hashed), HttpOnly session
+ * cookies for browsers, and short-lived signed tickets for WebSocket and
+ * SSE, which browsers cannot give headers.
+ *
+ * @module
+ */
+import type { Clock } from "../time/mod.ts";
+import { importKey, sign, verify } from "./signed.ts";
+
+/** The cookie that carries a browser session. */
+export const SESSION_COOKIE = "pulse_session";
+
+/** Options for {@linkcode Authenticator}. */
+export interface AuthenticatorOptions {
+  /** Accepted API tokens; empty means the server is open. */
+  tokens: readonly string[];
+  /** Key for cookies and tickets. */
+  secret: string;
+  /** Time source for expiry. */
+  clock: Clock;
+  /**
+   * How long a ticket may be used to open a connection, ms.
+   * @default {60000}
+   */
+  ticketTtlMs?: number;
+  /**
+   * How long a browser session lasts, ms.
+   * @default {43200000} (12 h)
+   */
+  sessionTtlMs?: number;
+}
+
+/** A request's credential, when valid. */
+export interface Principal {
+  /** How it authenticated. */
+  via: "open" | "token" | "session" | "ticket";
+  /** When the credential stops being valid (epoch ms), or 0 for never. */
+  until: number;
+}
+
+/** Checks and issues credentials. */
+export class Authenticator {
+  #digests: Promise<Uint8Array[]>;
+  #key: Promise<CryptoKey>;
+  #clock: Clock;
+  #ticketTtlMs: number;
+  #sessionTtlMs: number;
+  readonly enabled: boolean;
+
+  /** Prepares the token digests and the signing key. */
+  constructor(options: AuthenticatorOptions) {
+    const {
+      tokens,
+      secret,
+      clock,
+      ticketTtlMs = 60_000,
+      sessionTtlMs = 12 * 3_600_000,
+    } = options;
+    this.enabled = tokens.length > 0;
+    this.#digests = Promise.all(tokens.map(digest));
+    this.#key = importKey(secret);
+    this.#clock = clock;
+    this.#ticketTtlMs = ticketTtlMs;
+    this.#sessionTtlMs = sessionTtlMs;
+  }
+
+  /** Whether `token` is one of the API tokens (constant time over all of them). */
+  async checkToken(token: string): Promise<boolean> {
+    const candidate = await digest(token);
+    let match = false;
+    for (const d of await this.#digests) match = equal(d, candidate) || match;
+    return match;
+  }
+
+  /**
+   * The request's principal: open mode, a Bearer token, a session cookie,
+   * or (when `allowTicket`) a `?ticket=`. `undefined` when none is valid.
+   */
+  async authenticate(
+    req: Request,
+    allowTicket: boolean,
+  ): Promise<Principal | undefined> {
+    if (!this.enabled) return { via: "open", until: 0 };
+    const now = this.#clock.now();
+    const auth = req.headers.get("authorization");
+    if (auth?.startsWith("Bearer ")) {
+      return await this.checkToken(auth.slice(7).trim())
+        ? { via: "token", until: 0 }
+        : undefined;
+    }
+    if (allowTicket) {
+      const ticket = new URL(req.url).searchParams.get("ticket");
+      if (ticket) {
+        const p = await verify(ticket, await this.#key, "ticket", now);
+        if (p) return { via: "ticket", until: p.until ?? 0 };
+        // An expired ticket may travel with a valid session cookie: try that.
+      }
+    }
+    const session = cookie(req.headers.get("cookie"), SESSION_COOKIE);
+    if (session) {
+      const p = await verify(session, await this.#key, "session", now);
+      return p ? { via: "session", until: p.exp } : undefined;
+    }
+    return undefined;
+  }
+
+  /** A ticket for one connection, bound to the minting credential's expiry. */
+  async issueTicket(
+    principal: Principal,
+  ): Promise<{ ticket: string; expiresAt: number }> {
+    const expiresAt = this.#clock.now() + this.#ticketTtlMs;
+    const ticket = await sign({
+      kind: "ticket",
+      exp: expiresAt,
+      until: principal.until,
+    }, await this.#key);
+    return { ticket, expiresAt };
+  }
+
+  /** A session cookie value and its lifetime. */
+  async issueSession(): Promise<{ value: string; maxAgeS: number }> {
+    const exp = this.#clock.now() + this.#sessionTtlMs;
+    return {
+      value: await sign({ kind: "session", exp }, await this.#key),
+      maxAgeS: Math.floor(this.#sessionTtlMs / 1000),
+    };
+  }
+}
+
+async function digest(text: string): Promise<Uint8Array> {
+  return new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  }
+  return diff === 0;
+}
+
+function cookie(header: string | null, name: string): string | undefined {
+  for (const part of header?.split(";") ?? []) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return v.join("=");
+  }
+  return undefined;
+}

@@ -1,0 +1,12 @@
+/**
+ * Authentication: API tokens, session cookies and connection tickets.
+ *
+ * @module
+ */
+export {
+  Authenticator,
+  type AuthenticatorOptions,
+  type Principal,
+  SESSION_COOKIE,
+} from "./authenticator.ts";
+export { importKey, sign, type SignedPayload, verify } from "./signed.ts";

@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { StreamClient } from "@/lib/client/mod.ts";
+import { parseConfig } from "@/lib/config.ts";
+import { makeTestApp } from "../_helpers/app.ts";
+import { startServerProcess } from "../_helpers/server_process.ts";
+
+const TOKEN = "tok_0123456789abcdef";
+const withAuth = () =>
+  makeTestApp({
+    config: parseConfig({ PULSE_TOKENS: `${TOKEN},tok_second_token_xyz` }),
+  });
+const bearer = (token: string) => ({
+  headers: { authorization: `Bearer ${token}` },
+});
+const PROTECTED = [
+  "/api/snapshot",
+  "/api/poll?timeout=0",
+  "/api/sse",
+  "/api/history",
+  "/metrics",
+];
+
+Deno.test("auth: every protected route refuses a missing, wrong or tampered credential with a 401 JSON error", async () => {
+  using t = withAuth();
+  for (const path of PROTECTED) {
+    for (
+      const init of [
+        {},
+        bearer("tok_wrong_wrong_wrong"),
+        { headers: { cookie: "pulse_session=abc.def" } },
+      ]
+    ) {
+      const res = await t.request(path, init);
+      assert.equal(res.status, 401, `${path} ${JSON.stringify(init)}`);
+      assert.equal(
+        res.headers.get("www-authenticate"),
+        'Bearer realm="pulseboard"',
+      );
+      assert.equal((await res.json()).error.code, "unauthorized");
+    }
+  }
+  const health = await t.request("/api/health");
+  assert.equal(health.status, 200, "health stays open");
+  await health.body?.cancel();
+  const page = await t.request("/");
+  assert.equal(page.status, 303);
+  assert.equal(page.headers.get("location"), "/login");
+});
+
+Deno.test("auth: any configured token works as a Bearer credential", async () => {
+  using t = withAuth();
+  for (const token of [TOKEN, "tok_second_token_xyz"]) {
+    const res = await t.request("/api/snapshot", bearer(token));
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  }
+});
+
+Deno.test("auth: tickets from POST /api/ticket open stream routes until they expire, and cannot be tampered with", async () => {
+  using t = withAuth();
+  const refused = await t.request("/api/ticket", { method: "POST" });
+  assert.equal(refused.status, 401);
+  await refused.body?.cancel();
+  const { ticket } =
+    await (await t.request("/api/ticket", { method: "POST", ...bearer(TOKEN) }))
+      .json();
+  const ok = await t.request(`/api/poll?timeout=0&ticket=${ticket}`);
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+  const notForSnapshot = await t.request(`/api/snapshot?ticket=${ticket}`);
+  assert.equal(notForSnapshot.status, 401, "tickets are for connections only");
+  await notForSnapshot.body?.cancel();
+  const tampered = ticket.slice(0, -2) + (ticket.endsWith("A") ? "BB" : "AA");
+  const bad = await t.request(`/api/poll?timeout=0&ticket=${tampered}`);
+  assert.equal(bad.status, 401);
+  await bad.body?.cancel();
+  await t.clock.advance(60_001);
+  const expired = await t.request(`/api/poll?timeout=0&ticket=${ticket}`);
+  assert.equal(expired.status, 401, "no replay past expiry");
+  await expired.body?.cancel();
+});
+
+Deno.test("auth: /login sets an HttpOnly SameSite=Strict session cookie that opens the page and the API", async () => {
+  using t = withAuth();
+  const wrong = await t.request("/login", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "token=nope",
+  });
+  assert.equal(wrong.status, 401);
+  assert.match(await wrong.text(), /That token is not valid/);
+  const ok = await t.request("/login", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `token=${TOKEN}`,
+  });
+  assert.equal(ok.status, 303);
+  const setCookie = ok.headers.get("set-cookie")!;
+  assert.match(
+    setCookie,
+    /^pulse_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+  );
+  const cookie = setCookie.split(";")[0]!;
+  const page = await t.request("/", { headers: { cookie } });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /"authRequired":true/);
+  const api = await t.request("/api/snapshot", { headers: { cookie } });
+  assert.equal(api.status, 200);
+  await api.body?.cancel();
+  await t.clock.advance(12 * 3_600_000 + 1);
+  const expired = await t.request("/api/snapshot", { headers: { cookie } });
+  assert.equal(expired.status, 401, "sessions expire");
+  await expired.body?.cancel();
+});
+
+Deno.test("auth: a StreamClient with a ticket source connects over WebSocket to a server with PULSE_TOKENS", async () => {
+  await using server = await startServerProcess({
+    env: {
+      PULSE_TOKENS: TOKEN,
+      PULSE_SIM_INTERVAL_MS: "100",
+      PULSE_BATCH_MS: "10",
+    },
+  });
+  assert.ok(server.lines.some((l) => l.includes('"auth":"on: 1 API token(s)')));
+  const refused = await fetch(new URL("/api/snapshot", server.url));
+  assert.equal(refused.status, 401);
+  await refused.body?.cancel();
+  using client = new StreamClient({
+    baseUrl: server.url,
+    getTicket: async () => {
+      const res = await fetch(new URL("/api/ticket", server.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      return (await res.json()).ticket;
+    },
+  });
+  client.start();
+  const deadline = Date.now() + 10_000;
+  while (
+    !(client.state.status === "live" && client.state.transport === "ws" &&
+      client.state.view!.seq > 3)
+  ) {
+    if (Date.now() > deadline) {
+      throw new Error(`not live: ${client.state.status}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+});
