@@ -237,6 +237,8 @@ export async function startServer(
     random: systemRandom,
     heartbeatMs: config.heartbeatMs,
     wsIdleTimeoutS: config.wsIdleTimeoutS,
+    wsMessagesPerSecond: config.wsMessagesPerSecond,
+    maxSubscriptions: config.maxSubscriptions,
     maxFrameBytes: config.maxFrameBytes,
     highWaterBytes: config.slowClientBytes,
     lowWaterBytes: Math.floor(config.slowClientBytes / 4),

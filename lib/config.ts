@@ -51,6 +51,16 @@ export interface Config {
   readonly reconnectSpreadMs: number;
   /** Browser origins allowed besides the server's own (WebSocket, CORS). */
   readonly allowedOrigins: readonly string[];
+  /** Open WebSocket and SSE connections allowed per client IP. */
+  readonly maxConnectionsPerIp: number;
+  /** Long-polls parked at once per client IP. */
+  readonly maxParkedPollsPerIp: number;
+  /** WebSocket messages per second per connection (bursts of twice that). */
+  readonly wsMessagesPerSecond: number;
+  /** Subscriptions per WebSocket connection. */
+  readonly maxSubscriptions: number;
+  /** Largest request body accepted, bytes. */
+  readonly maxBodyBytes: number;
   /** API tokens; when any is set, authentication is on. */
   readonly tokens: readonly string[];
   /** Key for session cookies and tickets; random per start when unset. */
@@ -165,6 +175,29 @@ export function parseConfig(env: Env): Config {
       600_000,
     ),
     allowedOrigins: origins(env.PULSE_ALLOWED_ORIGINS),
+    maxConnectionsPerIp: integer(
+      env,
+      "PULSE_MAX_CONNECTIONS_PER_IP",
+      100,
+      1,
+      1_000_000,
+    ),
+    maxParkedPollsPerIp: integer(
+      env,
+      "PULSE_MAX_PARKED_POLLS_PER_IP",
+      20,
+      1,
+      1_000_000,
+    ),
+    wsMessagesPerSecond: integer(env, "PULSE_WS_MESSAGES_PER_S", 20, 1, 10_000),
+    maxSubscriptions: integer(env, "PULSE_MAX_SUBSCRIPTIONS", 16, 1, 1_000),
+    maxBodyBytes: integer(
+      env,
+      "PULSE_MAX_BODY_BYTES",
+      65_536,
+      1_024,
+      67_108_864,
+    ),
     tokens: tokens(env.PULSE_TOKENS),
     sessionSecret: secret(env.PULSE_SESSION_SECRET),
     deploy,

@@ -10,6 +10,7 @@ import {
   toResponse,
 } from "@/lib/http/mod.ts";
 import { cors, securityHeaders } from "./security.ts";
+import { bodyLimit, routeLimits } from "./limits.ts";
 import { loginPage, loginSubmit, requireAuth, ticketRoute } from "./auth.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
 import { healthRoute } from "./api/health.ts";
@@ -33,6 +34,8 @@ export type { AppDeps } from "./deps.ts";
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const origins = originPolicy(deps.config.allowedOrigins);
+  const limits = routeLimits(deps.config);
+  app.use("*", bodyLimit(deps.config.maxBodyBytes));
   app.use("*", securityHeaders());
   app.use("/api/*", cors(origins));
   app.use("/api/*", requireAuth(deps));
@@ -44,9 +47,9 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/login", loginSubmit(deps));
   app.post("/api/ticket", ticketRoute(deps));
   app.get("/api/snapshot", snapshotRoute(deps));
-  app.get("/api/ws", wsRoute(deps, origins));
-  app.get("/api/sse", sseRoute(deps));
-  app.get("/api/poll", pollRoute(deps));
+  app.get("/api/ws", wsRoute(deps, origins, limits));
+  app.get("/api/sse", sseRoute(deps, limits));
+  app.get("/api/poll", pollRoute(deps, limits));
   app.get("/api/history", historyRoute(deps));
   app.get("/api/health", healthRoute(deps));
   app.get("/metrics", metricsRoute(deps));

@@ -33,3 +33,4 @@ export {
   type Provenance,
   type Tagged,
 } from "./fallback.ts";
+export { SlotLimiter, TokenBucket } from "./limits.ts";

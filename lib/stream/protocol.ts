@@ -21,6 +21,8 @@ export type ErrorCode =
 export const CLOSE_CODES = Object.freeze({
   /** Server shutting down; reconnect elsewhere or later. */
   GOING_AWAY: 1001,
+  /** Too many messages: a policy violation. */
+  POLICY: 1008,
   /** A frame above the size limit. */
   TOO_LARGE: 1009,
   /** A failed or expired credential. */

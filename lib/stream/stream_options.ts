@@ -20,6 +20,10 @@ export interface StreamOptions {
    * before it is closed as dead (idle detection).
    */
   readonly wsIdleTimeoutS: number;
+  /** WebSocket messages allowed per second per connection (bursts of twice that). */
+  readonly wsMessagesPerSecond: number;
+  /** Subscriptions allowed per WebSocket connection. */
+  readonly maxSubscriptions: number;
   /** Largest WebSocket frame accepted, bytes. */
   readonly maxFrameBytes: number;
   /** Backlog above which a subscriber stops getting live deltas, bytes. */

@@ -20,6 +20,7 @@ import {
   type SubscribeMessage,
 } from "./protocol.ts";
 import type { StreamOptions } from "./stream_options.ts";
+import { TokenBucket } from "../resilience/mod.ts";
 import { TopicFeed } from "./topic_feed.ts";
 
 /** The parts of a WebSocket the session needs. */
@@ -52,6 +53,7 @@ export interface WsSessionOptions extends StreamOptions {
  * const sent: string[] = [];
  * const session = new WsSession({ send: (t) => sent.push(t), close() {}, bufferedAmount: 0 }, hub, {
  *   clock, random: () => 0.5, heartbeatMs: 15000, wsIdleTimeoutS: 60, maxFrameBytes: 16384,
+ *   wsMessagesPerSecond: 20, maxSubscriptions: 16,
  *   highWaterBytes: 262144, lowWaterBytes: 65536, maxBehindMs: 15000, pacing: {},
  * });
  * session.handleFrame('{"type":"ping","id":"a"}');
@@ -65,6 +67,7 @@ export class WsSession {
   #opts: WsSessionOptions;
   #feeds = new Map<string, TopicFeed>();
   #lastSentAt: number;
+  #bucket: TokenBucket;
   #heartbeat?: TimerId;
   #ended = false;
 
@@ -74,6 +77,11 @@ export class WsSession {
     this.#hub = hub;
     this.#opts = options;
     this.#lastSentAt = options.clock.now();
+    this.#bucket = new TokenBucket(
+      options.wsMessagesPerSecond,
+      options.wsMessagesPerSecond * 2,
+      options.clock.now(),
+    );
     this.#scheduleHeartbeat(options.heartbeatMs);
   }
 
@@ -90,6 +98,14 @@ export class WsSession {
   /** Handles one frame from the client. */
   handleFrame(data: unknown): void {
     if (this.#ended) return;
+    if (!this.#bucket.take(this.#opts.clock.now())) {
+      this.closeWithError(
+        CLOSE_CODES.POLICY,
+        "rate_limited",
+        `more than ${this.#opts.wsMessagesPerSecond} messages a second; slow down and reconnect`,
+      );
+      return;
+    }
     if (typeof data !== "string") {
       this.#sendError(
         "bad_request",
@@ -141,6 +157,16 @@ export class WsSession {
         `unknown topic ${JSON.stringify(topic)}; known topics: ${
           this.#hub.topics.join(", ")
         }`,
+        topic,
+      );
+      return;
+    }
+    if (
+      !this.#feeds.has(topic) && this.#feeds.size >= this.#opts.maxSubscriptions
+    ) {
+      this.#sendError(
+        "rate_limited",
+        `at most ${this.#opts.maxSubscriptions} subscriptions per connection; unsubscribe from one first`,
         topic,
       );
       return;

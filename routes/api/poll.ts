@@ -7,16 +7,21 @@ import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
 import { longPoll, pacedDelay, ProtocolError } from "@/lib/stream/mod.ts";
 import type { AppDeps } from "../deps.ts";
+import { type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
 
 const DEFAULT_TIMEOUT_S = 25;
 const MAX_TIMEOUT_S = 60;
 
 /** Builds the long-poll handler. */
-export function pollRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+export function pollRoute(
+  deps: AppDeps,
+  limits: RouteLimits,
+): (c: Context) => Promise<Response> {
   return async function poll(c: Context): Promise<Response> {
     const { topic, since, epoch } = positionFromQuery(c, deps.hub);
     const timeoutS = parseTimeout(c.req.query("timeout"));
+    const release = takeSlot(limits.polls, c, "parked long-polls");
     // Shutdown answers parked polls at once, with a paced retry hint.
     const stop = new AbortController();
     let stoppedBy: string | undefined;
@@ -61,6 +66,7 @@ export function pollRoute(deps: AppDeps): (c: Context) => Promise<Response> {
     } finally {
       requestSignal.removeEventListener("abort", onGone);
       forget();
+      release();
     }
   };
 }

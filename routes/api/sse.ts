@@ -6,10 +6,14 @@
 import type { Context } from "hono";
 import { createSseStream } from "@/lib/stream/mod.ts";
 import type { AppDeps } from "../deps.ts";
+import { type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromLastEventId, positionFromQuery } from "./position.ts";
 
 /** Builds the SSE handler. */
-export function sseRoute(deps: AppDeps): (c: Context) => Response {
+export function sseRoute(
+  deps: AppDeps,
+  limits: RouteLimits,
+): (c: Context) => Response {
   return function sse(c: Context): Response {
     const query = positionFromQuery(c, deps.hub);
     const lastEventId = c.req.header("last-event-id");
@@ -18,6 +22,7 @@ export function sseRoute(deps: AppDeps): (c: Context) => Response {
       : query;
     // A client that goes away cancels the body stream, which releases the
     // subscription and timers; request.signal is not needed for that.
+    const release = takeSlot(limits.connections, c, "open connections");
     const connection = createSseStream(
       deps.hub,
       query.topic,
@@ -25,7 +30,10 @@ export function sseRoute(deps: AppDeps): (c: Context) => Response {
       deps.stream,
     );
     const forget = deps.connections.add("sse", connection, connection.closed);
-    connection.closed.then(forget);
+    connection.closed.then(() => {
+      forget();
+      release();
+    });
     return new Response(connection.stream, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",

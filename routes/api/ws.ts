@@ -6,12 +6,14 @@ import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
 import { CLOSE_CODES, ProtocolError, WsSession } from "@/lib/stream/mod.ts";
 import type { AppDeps } from "../deps.ts";
+import { type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
 
 /** Builds the WebSocket handler. */
 export function wsRoute(
   deps: AppDeps,
   origins: OriginPolicy,
+  limits: RouteLimits,
 ): (c: Context) => Promise<Response> {
   return async function ws(c: Context): Promise<Response> {
     const req = c.req.raw;
@@ -47,9 +49,21 @@ export function wsRoute(
     const initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
     // Read before upgrading: the request's headers are gone afterwards.
     const principal = await deps.auth.authenticate(req, true);
-    const { socket, response } = Deno.upgradeWebSocket(req, {
-      idleTimeout: deps.stream.wsIdleTimeoutS,
-    });
+    const release = takeSlot(limits.connections, c, "open connections");
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(req, {
+        idleTimeout: deps.stream.wsIdleTimeoutS,
+      });
+    } catch (error) {
+      release();
+      throw new HttpError(
+        400,
+        "bad_request",
+        `cannot upgrade to WebSocket: ${(error as Error).message}`,
+      );
+    }
+    const { socket, response } = upgraded;
     let forget = () => {};
     const { promise: closed, resolve: onClosed } = Promise.withResolvers<
       void
@@ -86,6 +100,7 @@ export function wsRoute(
       )
       : undefined;
     socket.onclose = () => {
+      release();
       if (expiry !== undefined) deps.clock.clearTimeout(expiry);
       session.end();
       onClosed();

@@ -12,6 +12,8 @@ export function testStreamOptions(
     random: () => 0.5,
     heartbeatMs: 15_000,
     wsIdleTimeoutS: 60,
+    wsMessagesPerSecond: 20,
+    maxSubscriptions: 16,
     maxFrameBytes: 16_384,
     highWaterBytes: 262_144,
     lowWaterBytes: 65_536,

@@ -222,3 +222,38 @@ Deno.test("origins: a listed origin gets its CORS grant and may upgrade", async 
   assert.match(get.headers.get("vary") ?? "", /Origin/);
   await get.body?.cancel();
 });
+
+Deno.test("limits: a body over the limit is 413, parked long-polls past the per-client limit are 429 with Retry-After", async () => {
+  const { parseConfig } = await import("@/lib/config.ts");
+  using t = makeTestApp({
+    config: parseConfig({
+      PULSE_MAX_PARKED_POLLS_PER_IP: "1",
+      PULSE_MAX_BODY_BYTES: "1024",
+    }),
+  });
+  const big = await t.request("/login", {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": "5000",
+    },
+    body: "token=" + "x".repeat(4994),
+  });
+  assert.equal(big.status, 413);
+  assert.equal((await big.json()).error.code, "too_large");
+  const { epoch, seq } = t.hub.position("pnl");
+  const parked = t.request(`/api/poll?since=${seq}&epoch=${epoch}&timeout=10`);
+  const second = await t.request(
+    `/api/poll?since=${seq}&epoch=${epoch}&timeout=10`,
+  );
+  assert.equal(second.status, 429);
+  assert.equal(second.headers.get("retry-after"), "5");
+  assert.equal((await second.json()).error.code, "rate_limited");
+  await t.clock.advance(10_000);
+  assert.equal((await parked).status, 200);
+  const third = await t.request(
+    `/api/poll?since=${seq}&epoch=${epoch}&timeout=0`,
+  );
+  assert.equal(third.status, 200, "the slot was released");
+  await third.body?.cancel();
+});

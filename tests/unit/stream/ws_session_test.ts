@@ -169,3 +169,53 @@ Deno.test("WsSession carries several topics on one connection, each with its own
   assert.equal(sent.length, 4);
   session.end();
 });
+
+Deno.test("WsSession closes a client that sends more than its message rate with 1008 and a rate_limited error", () => {
+  const { sent, closes, session, hub } = setup();
+  for (let i = 0; i < 60; i++) {
+    session.handleFrame(`{"type":"ping","id":"${i}"}`);
+  }
+  assert.equal(closes[0]?.[0], 1008);
+  const last = sent.at(-1)!;
+  assert.equal(last.type, "error");
+  assert.equal(last.code, "rate_limited");
+  assert.ok((last.retryAfterMs as number) > 0);
+  assert.equal(
+    sent.filter((m) => m.type === "pong").length,
+    40,
+    "the burst allowance of twice the rate",
+  );
+  hub.close();
+});
+
+Deno.test("WsSession refuses subscriptions past the per-connection limit", () => {
+  const clock = new FakeClock();
+  const topics = Object.fromEntries(
+    Array.from({ length: 5 }, (_, i) => [`t${i}`, { n: i }]),
+  );
+  using hub = new Hub({ clock, topics });
+  const sent: Record<string, unknown>[] = [];
+  const session = new WsSession(
+    {
+      send: (t) => void sent.push(JSON.parse(t)),
+      close() {},
+      bufferedAmount: 0,
+    },
+    hub,
+    testStreamOptions(clock, { maxSubscriptions: 3 }),
+  );
+  for (let i = 0; i < 5; i++) {
+    session.handleFrame(`{"type":"subscribe","topic":"t${i}"}`);
+  }
+  assert.deepEqual(session.topics, ["t0", "t1", "t2"]);
+  assert.equal(sent.filter((m) => m.code === "rate_limited").length, 2);
+  session.handleFrame(
+    '{"type":"subscribe","topic":"t1","since":1,"epoch":"' + hub.epoch + '"}',
+  );
+  assert.equal(
+    sent.filter((m) => m.code === "rate_limited").length,
+    2,
+    "re-subscribing is not a new subscription",
+  );
+  session.end();
+});

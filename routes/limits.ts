@@ -1,0 +1,71 @@
+/**
+ * Per-client limits at the HTTP boundary, over `lib/resilience`'s
+ * SlotLimiter: open WebSocket and SSE connections per IP, parked
+ * long-polls per IP, and request body size. Refusals are the documented
+ * 429 (with Retry-After) and 413.
+ */
+import type { Context, Next } from "hono";
+import { HttpError } from "@/lib/http/mod.ts";
+import { SlotLimiter } from "@/lib/resilience/mod.ts";
+import type { Config } from "@/lib/config.ts";
+
+/** The limiters of one app. */
+export interface RouteLimits {
+  /** WebSocket and SSE connections per IP. */
+  connections: SlotLimiter;
+  /** Parked long-polls per IP. */
+  polls: SlotLimiter;
+}
+
+/** Builds the limiters from the configuration. */
+export function routeLimits(config: Config): RouteLimits {
+  return {
+    connections: new SlotLimiter(config.maxConnectionsPerIp),
+    polls: new SlotLimiter(config.maxParkedPollsPerIp),
+  };
+}
+
+/** The client's IP as the runtime saw it (`unknown` in-process). */
+export function clientIp(c: Context): string {
+  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return info?.remoteAddr?.hostname ?? "unknown";
+}
+
+/**
+ * Takes a slot for this client or refuses with 429.
+ *
+ * @throws {HttpError} 429 `rate_limited` with `Retry-After`.
+ */
+export function takeSlot(
+  limiter: SlotLimiter,
+  c: Context,
+  what: string,
+): () => void {
+  const release = limiter.acquire(clientIp(c));
+  if (!release) {
+    throw new HttpError(
+      429,
+      "rate_limited",
+      `at most ${limiter.max} ${what} per client address; close one and retry`,
+      { headers: { "retry-after": "5" } },
+    );
+  }
+  return release;
+}
+
+/** Refuses request bodies over `maxBytes` with 413, before reading them whole. */
+export function bodyLimit(
+  maxBytes: number,
+): (c: Context, next: Next) => Promise<void> {
+  return async function limitBody(c: Context, next: Next): Promise<void> {
+    const declared = Number(c.req.header("content-length"));
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      throw new HttpError(
+        413,
+        "too_large",
+        `request body over ${maxBytes} bytes`,
+      );
+    }
+    await next();
+  };
+}
