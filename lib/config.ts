@@ -223,7 +223,7 @@ function integer(
     throw new ConfigError(
       name,
       `${name} must be an integer from ${min} to ${max}, received ${
-        JSON.stringify(raw)
+        shown(raw)
       }`,
     );
   }
@@ -254,7 +254,7 @@ function currency(value: string | undefined): string {
     throw new ConfigError(
       "PULSE_CURRENCY",
       `PULSE_CURRENCY must be an ISO 4217 code such as USD, received ${
-        JSON.stringify(raw)
+        shown(raw)
       }`,
     );
   }
@@ -313,4 +313,9 @@ function secret(value: string | undefined): string | undefined {
     );
   }
   return raw;
+}
+
+/** A value for an error message: quoted, and cut short when long. */
+function shown(raw: string): string {
+  return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}...` : raw);
 }

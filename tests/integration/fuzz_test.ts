@@ -1,0 +1,196 @@
+/**
+ * Hostile input, seeded and bounded, at every entry point: WebSocket
+ * messages, query parameters of every route, Last-Event-ID, and the
+ * configuration loader. After each batch the server is alive, a bystander
+ * still receives every seq, and the state is exactly what was published.
+ */
+import assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "@/lib/config.ts";
+import { seededRandom } from "@/lib/time/mod.ts";
+import { serveLiveApp } from "../_helpers/live_app.ts";
+import { openRecordingSocket } from "../_helpers/ws_client.ts";
+
+const random = seededRandom(0xf022);
+const pick = <T>(list: readonly T[]): T =>
+  list[Math.floor(random() * list.length)] as T;
+
+const ATOMS = [
+  "",
+  "-1",
+  "0",
+  "1e400",
+  "9007199254740993",
+  "NaN",
+  "null",
+  "true",
+  "__proto__",
+  "constructor",
+  "pnl",
+  "nope",
+  "../../etc/passwd",
+  "%00",
+  "%ff%fe",
+  "<script>",
+  "a".repeat(5000),
+  "🙂",
+  "\u2028",
+  "k3x9:12",
+  "::",
+  "abcd:-1",
+];
+
+function hostileJson(): string {
+  const shapes = [
+    () => "[".repeat(5000) + "]".repeat(5000),
+    () =>
+      '{"type":"subscribe","topic":' +
+      pick(['{"$gt":""}', "[]", "1e400", '"' + "x".repeat(100) + '"', "null"]) +
+      "}",
+    () =>
+      '{"type":"subscribe","topic":"pnl","since":' +
+      pick(["1e400", "-0", '"1"', "[1]", "1.5", "9007199254740993"]) + "}",
+    () =>
+      '{"__proto__":{"type":"ping","id":"p"},"constructor":{"prototype":{"x":1}}}',
+    () =>
+      '{"type":"ping","id":' +
+      pick(["1", "null", '{"a":1}', '"' + "y".repeat(200) + '"']) + "}",
+    () =>
+      JSON.stringify({
+        type: pick([
+          "subscribe",
+          "unsubscribe",
+          "ping",
+          "PING",
+          "",
+          "snapshot",
+        ]),
+        topic: pick(ATOMS),
+      }),
+    () =>
+      '{"type":"subscribe","topic":"pnl"}'.slice(0, Math.floor(random() * 30)), // truncated
+    () => "\ud800\udc00\ud800", // lone surrogate
+  ];
+  return pick(shapes)();
+}
+
+Deno.test("fuzz: hostile WebSocket frames, query parameters and Last-Event-ID leave the server serving and the state untouched", async () => {
+  await using app = await serveLiveApp({ initial: { n: 0 } });
+  const ws = app.url.replace("http", "ws");
+  await using bystander = await openRecordingSocket(`${ws}api/ws?topic=pnl`);
+  let n = 0;
+  for (let batch = 0; batch < 6; batch++) {
+    // WebSocket frames, text and invalid UTF-8 binary.
+    await using hostile = await openRecordingSocket(`${ws}api/ws`);
+    for (let i = 0; i < 15; i++) hostile.send(hostileJson());
+    const raw = new WebSocket(`${ws}api/ws`);
+    await new Promise((r) => raw.onopen = r);
+    raw.send(new Uint8Array([0xff, 0xfe, 0xc3, 0x28]));
+    raw.close();
+    await new Promise((r) => raw.onclose = r);
+
+    // Query parameters on every route, and Last-Event-ID.
+    for (let i = 0; i < 25; i++) {
+      const route = pick([
+        "api/snapshot",
+        "api/poll",
+        "api/sse",
+        "api/history",
+        "api/ws",
+        "static/x",
+        "nope",
+      ]);
+      const params = new URLSearchParams();
+      for (
+        const name of [
+          "topic",
+          "since",
+          "epoch",
+          "timeout",
+          "from",
+          "to",
+          "limit",
+          "transport",
+        ]
+      ) {
+        if (random() < 0.5) params.set(name, pick(ATOMS));
+      }
+      if (params.has("timeout")) {
+        params.set("timeout", pick(["0", "abc", "-5", "1e9"]));
+      }
+      const headers: Record<string, string> = random() < 0.3
+        // Header values travel as bytes: the atom's UTF-8, as Latin-1 characters.
+        ? {
+          "last-event-id": unescape(
+            encodeURIComponent(pick(ATOMS).slice(0, 200)),
+          ).replace(/[\r\n]/g, ""),
+        }
+        : {};
+      const abort = new AbortController();
+      const res = await fetch(`${app.url}${route}?${params}`, {
+        headers,
+        signal: abort.signal,
+      });
+      // The live app keeps no history: its documented answer there is 503.
+      const expected = res.status < 500 ||
+        (route === "api/history" && res.status === 503);
+      assert.ok(expected, `${route}?${params} answered ${res.status}`);
+      abort.abort(); // SSE streams and parked polls are left by the client
+      await res.body?.cancel().catch(() => {});
+    }
+
+    // The server is alive, the state is what was published, and the bystander has every seq.
+    for (let k = 0; k < 3; k++) {
+      app.hub.publish("pnl", { n: ++n });
+      for (let i = 0; i < 100 && app.hub.position("pnl").seq !== n + 1; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    assert.deepEqual(app.hub.state("pnl"), { n });
+    await bystander.waitFor((m) => m.length === n + 1);
+    assert.deepEqual(
+      bystander.messages.slice(1).map((m) =>
+        m.type === "delta" ? [m.base, m.seq] : m.type
+      ),
+      Array.from({ length: n }, (_, i) => [i + 1, i + 2]),
+    );
+    const errors = hostile.messages.filter((m) => m.type === "error").length;
+    assert.ok(
+      errors >= 10 || hostile.messages.length >= 10,
+      "hostile frames were answered, not ignored",
+    );
+  }
+});
+
+Deno.test("fuzz: the configuration loader answers every hostile environment with a config or a ConfigError, nothing else", () => {
+  const names = [
+    "PORT",
+    "PULSE_BATCH_MS",
+    "PULSE_SIM_INTERVAL_MS",
+    "REDIS_URL",
+    "PULSE_ALLOWED_ORIGINS",
+    "PULSE_TOKENS",
+    "PULSE_SESSION_SECRET",
+    "PULSE_CURRENCY",
+    "PULSE_HISTORY_COUNT",
+    "PULSE_MAX_BODY_BYTES",
+  ];
+  let accepted = 0;
+  for (let i = 0; i < 500; i++) {
+    const env: Record<string, string> = {};
+    for (const name of names) if (random() < 0.12) env[name] = pick(ATOMS);
+    try {
+      parseConfig(env);
+      accepted++;
+    } catch (error) {
+      assert.ok(
+        error instanceof ConfigError,
+        `${JSON.stringify(env).slice(0, 200)} threw ${error}`,
+      );
+      assert.ok(
+        !error.message.includes("a".repeat(100)),
+        "huge values are not echoed whole",
+      );
+    }
+  }
+  assert.ok(accepted > 10);
+});
