@@ -34,6 +34,7 @@ import {
   CLOSE_CODES,
   ConnectionRegistry,
   Hub,
+  type StreamEvent,
   type StreamOptions,
 } from "@/lib/stream/mod.ts";
 import { type Clock, systemClock, systemRandom } from "@/lib/time/mod.ts";
@@ -124,12 +125,13 @@ export async function startServer(
 
   const hub = new Hub({
     clock,
-    topics: { pnl: initial },
+    topics: { pnl: initial, admin: {} },
     batchMs: config.batchMs,
     historyCount: config.historyCount,
     historyMaxAgeMs: config.historyMaxAgeMs,
     onPublish(topic, message, state, fanout) {
       pulse.onPublish(topic, fanout.ms);
+      if (topic !== "pnl") return; // only the P&L is persisted
       try {
         const now = clock.now();
         store.saveSnapshot(topic, {
@@ -232,6 +234,12 @@ export async function startServer(
   });
 
   const connections = new ConnectionRegistry();
+  const streamTotals = {
+    resumed: 0,
+    snapshots: 0,
+    catchUps: 0,
+    slowDisconnects: 0,
+  };
   const stream: StreamOptions = Object.freeze({
     clock,
     random: systemRandom,
@@ -247,7 +255,13 @@ export async function startServer(
       baseMs: config.reconnectBaseMs,
       spreadMs: config.reconnectSpreadMs,
     },
-    onEvent: pulse.onEvent,
+    onEvent: (event: StreamEvent) => {
+      pulse.onEvent(event);
+      if (event.kind === "subscribe") {
+        streamTotals[event.resumed ? "resumed" : "snapshots"]++;
+      } else if (event.kind === "catch_up") streamTotals.catchUps++;
+      else streamTotals.slowDisconnects++;
+    },
     onSent: pulse.onSent,
   });
   const islandScript = await readIslandScript(log);
@@ -306,6 +320,36 @@ export async function startServer(
   }, app.fetch);
   const url = await listening;
   poller.start();
+  // The operator page's figures, published on the `admin` topic once a second.
+  let adminTimer: number | undefined;
+  const publishAdmin = () => {
+    const pnl = hub.state("pnl") as PnlState;
+    hub.publish("admin", {
+      connections: { ws: 0, sse: 0, poll: 0, ...connections.counts() },
+      topics: Object.fromEntries(hub.topics.map((t) => [t, {
+        ...hub.position(t),
+        subscribers: hub.subscriberCount(t),
+        historyDepth: hub.historySize(t),
+      }])),
+      stream: { ...streamTotals },
+      sources: Object.fromEntries(guarded.map((g) => {
+        const s = pnl.sources[g.id];
+        return [g.id, {
+          status: s?.status ?? "error",
+          breaker: g.breakerState,
+          origin: s?.origin ?? "live",
+          lastError: typeof s?.error === "string" ? s.error : "",
+        }];
+      })),
+      cache: Object.fromEntries(
+        cache.tiers.map((t) => [t.name, { up: t.up, ...t.stats }]),
+      ),
+      redis: { configured: l2 !== undefined, up: l2?.up ?? false },
+      leader: true,
+    });
+    adminTimer = clock.setTimeout(publishAdmin, 1_000);
+  };
+  publishAdmin();
   log.info("listening", {
     url,
     db: config.dbPath,
@@ -327,6 +371,7 @@ export async function startServer(
   const shutdown = () =>
     stopping ??= (async () => {
       log.info("shutting down");
+      if (adminTimer !== undefined) clock.clearTimeout(adminTimer);
       poller.close();
       hub.flush(); // publishes, and so saves, the last batch window
       await connections.closeAll(

@@ -31,6 +31,8 @@ export interface LiveBoardProps {
   seq: number;
   /** The `pnl` state. */
   data: PnlState;
+  /** The server's health when the page was rendered. */
+  health: { status: string; reasons: string[] };
   /** Whether connections need a ticket from `POST /api/ticket`. */
   authRequired: boolean;
   /** The server's time when it rendered the page, epoch ms. */
@@ -48,6 +50,19 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
     reconnects: 0,
     resyncs: 0,
   });
+
+  const health = useSignal(props.health);
+  useEffect(() => {
+    // Server health for the badge's details, refreshed every 15 s.
+    const id = setInterval(() => {
+      fetch("/api/health").then((r) => r.ok ? r.json() : undefined).then(
+        (h) => {
+          if (h) health.value = { status: h.status, reasons: h.reasons };
+        },
+      ).catch(() => {});
+    }, 15_000);
+    return () => clearInterval(id);
+  }, []);
 
   useEffect(() => {
     const stream = new StreamClient({
@@ -92,6 +107,13 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
               : ""}
           </summary>
           <dl class="badge-details">
+            <dt>Server</dt>
+            <dd data-testid="server-health">
+              {health.value.status}
+              {health.value.reasons.length > 0
+                ? `: ${health.value.reasons.join("; ")}`
+                : ""}
+            </dd>
             <dt>Reconnects</dt>
             <dd>{reconnects}</dd>
             <dt>Transport</dt>

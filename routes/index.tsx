@@ -31,6 +31,7 @@ export function indexRoute(deps: AppDeps): (c: Context) => Promise<Response> {
       topic: "pnl",
       renderedAt: deps.clock.now(),
       authRequired: deps.auth.enabled,
+      health: (({ status, reasons }) => ({ status, reasons }))(deps.health()),
       epoch: envelope.epoch,
       seq: envelope.seq,
       data: envelope.data as PnlState,

@@ -9,7 +9,7 @@ import {
   originPolicy,
   toResponse,
 } from "@/lib/http/mod.ts";
-import { cors, securityHeaders } from "./security.ts";
+import { cors, requestIds, securityHeaders } from "./security.ts";
 import { bodyLimit, routeLimits } from "./limits.ts";
 import { loginPage, loginSubmit, requireAuth, ticketRoute } from "./auth.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
@@ -21,6 +21,7 @@ import { sseRoute } from "./api/sse.ts";
 import { wsRoute } from "./api/ws.ts";
 import type { AppDeps } from "./deps.ts";
 import { indexRoute } from "./index.tsx";
+import { adminRoute } from "./admin.tsx";
 import { staticRoute } from "./static.ts";
 
 export type { AppDeps } from "./deps.ts";
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Hono {
   const origins = originPolicy(deps.config.allowedOrigins);
   const limits = routeLimits(deps.config);
   app.use("*", bodyLimit(deps.config.maxBodyBytes));
+  app.use("*", requestIds());
   app.use("*", securityHeaders());
   app.use("/api/*", cors(origins));
   app.use("/api/*", requireAuth(deps));
@@ -43,6 +45,7 @@ export function createApp(deps: AppDeps): Hono {
   const serveStatic = staticRoute(deps);
 
   app.get("/", indexRoute(deps));
+  app.get("/admin", adminRoute(deps));
   app.get("/login", loginPage());
   app.post("/login", loginSubmit(deps));
   app.post("/api/ticket", ticketRoute(deps));
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): Hono {
       deps.log.error("request failed", {
         method: c.req.method,
         path: c.req.path,
+        requestId: c.get("requestId" as never),
         error,
       });
     }

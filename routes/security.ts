@@ -20,6 +20,22 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join("; ");
 
+/**
+ * Gives every request an id (a well-formed incoming `X-Request-Id` is
+ * kept), echoed in the response and used in log lines about the request.
+ */
+export function requestIds(): (c: Context, next: Next) => Promise<void> {
+  return async function requestId(c: Context, next: Next): Promise<void> {
+    const incoming = c.req.header("x-request-id");
+    const id = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming)
+      ? incoming
+      : crypto.randomUUID();
+    c.set("requestId" as never, id as never);
+    await next();
+    if (c.res.status !== 101) c.res.headers.set("x-request-id", id);
+  };
+}
+
 /** Adds the security headers. */
 export function securityHeaders(): (c: Context, next: Next) => Promise<void> {
   return async function secure(c: Context, next: Next): Promise<void> {

@@ -201,6 +201,11 @@ export class Hub {
     return this.#topic(topic).state;
   }
 
+  /** How many deltas a topic keeps for resume now. */
+  historySize(topic: string): number {
+    return this.#topic(topic).history.size;
+  }
+
   /** How many subscribers a topic has. */
   subscriberCount(topic: string): number {
     return this.#topic(topic).sinks.size;

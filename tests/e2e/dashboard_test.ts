@@ -97,3 +97,40 @@ Deno.test("the dashboard shows server-rendered figures without JavaScript and up
     }
   });
 });
+
+Deno.test("the operator page updates live and counts its own WebSocket; the board shows server health", async () => {
+  await using server = await startServerProcess({
+    env: { PULSE_SIM_INTERVAL_MS: "200" },
+  });
+  await using browser = await launchBrowser();
+  const page = await browser.newPage();
+  await page.goto(`${server.url}admin`);
+  await page.waitForSelector("main.admin[data-status=live]", {
+    timeout: 10_000,
+  });
+  const seq = Number(await page.getAttribute("main.admin", "data-seq"));
+  await page.waitForFunction(
+    (s) =>
+      Number(document.querySelector("main.admin")?.getAttribute("data-seq")) >
+        s,
+    seq,
+    { timeout: 5_000 },
+  );
+  await page.waitForFunction(
+    () =>
+      document.querySelector("[aria-label=Connections] tr[data-row=now] td")
+        ?.textContent !== "0",
+    undefined,
+    { timeout: 5_000 },
+  );
+  assert.match(
+    await page.textContent("[aria-label=Sources] tr[data-row=sim-revenue]") ??
+      "",
+    /ok\s*closed/,
+  );
+  await page.goto(server.url);
+  assert.equal(
+    (await page.textContent("[data-testid=server-health]"))?.trim(),
+    "ok",
+  );
+});

@@ -257,3 +257,20 @@ Deno.test("limits: a body over the limit is 413, parked long-polls past the per-
   assert.equal(third.status, 200, "the slot was released");
   await third.body?.cancel();
 });
+
+Deno.test("every response carries a request id, keeping a well-formed incoming one", async () => {
+  using t = makeTestApp();
+  const fresh = await t.request("/api/snapshot");
+  assert.match(fresh.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  await fresh.body?.cancel();
+  const kept = await t.request("/api/snapshot", {
+    headers: { "x-request-id": "lb-1234" },
+  });
+  assert.equal(kept.headers.get("x-request-id"), "lb-1234");
+  await kept.body?.cancel();
+  const refused = await t.request("/api/snapshot", {
+    headers: { "x-request-id": "bad id\u0001" },
+  });
+  assert.notEqual(refused.headers.get("x-request-id"), "bad id\u0001");
+  await refused.body?.cancel();
+});

@@ -1,0 +1,111 @@
+/**
+ * The operator page at `/admin`: connections, topics, stream counters,
+ * sources with their breakers, cache tiers, Redis and leadership, live over
+ * the `admin` topic through `lib/client`'s StreamClient.
+ */
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { type ClientState, StreamClient } from "@/lib/client/mod.ts";
+
+/** Props of {@linkcode AdminBoard}: the `admin` snapshot the page was rendered from. */
+export interface AdminBoardProps {
+  epoch: string;
+  seq: number;
+  data: Record<string, unknown>;
+  authRequired: boolean;
+}
+
+type Table = Record<string, Record<string, unknown>>;
+
+/** The operator board. */
+export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
+  const client = useSignal<ClientState>({
+    status: "connecting",
+    transport: "ws",
+    view: { epoch: props.epoch, seq: props.seq, data: props.data as never },
+    reconnects: 0,
+    resyncs: 0,
+  });
+  useEffect(() => {
+    const stream = new StreamClient({
+      baseUrl: location.origin,
+      topic: "admin",
+      initial: client.peek().view,
+      ...(props.authRequired ? { getTicket: fetchTicket } : {}),
+      onChange: (s) => client.value = s,
+    });
+    stream.start();
+    return () => stream.close();
+  }, []);
+  const d = (client.value.view?.data ?? {}) as Record<string, unknown>;
+  return (
+    <main
+      class="board admin"
+      data-status={client.value.status}
+      data-seq={String(client.value.view?.seq ?? 0)}
+    >
+      <header class="board-head">
+        <h1>Pulseboard operator</h1>
+        <span class={`badge badge-${client.value.status}`}>
+          {client.value.transport} · {client.value.status}
+        </span>
+      </header>
+      <Section
+        title="Connections"
+        rows={{ now: d.connections as Record<string, unknown> }}
+      />
+      <Section title="Topics" rows={d.topics as Table} />
+      <Section
+        title="Stream"
+        rows={{ totals: d.stream as Record<string, unknown> }}
+      />
+      <Section title="Sources" rows={d.sources as Table} />
+      <Section title="Cache tiers" rows={d.cache as Table} />
+      <Section
+        title="Redis and leadership"
+        rows={{ now: { ...(d.redis as object), leader: d.leader } }}
+      />
+    </main>
+  );
+}
+
+function Section(
+  { title, rows }: { title: string; rows?: Table },
+): preact.JSX.Element {
+  const entries = Object.entries(rows ?? {});
+  const columns = [
+    ...new Set(entries.flatMap(([, r]) => Object.keys(r ?? {}))),
+  ];
+  return (
+    <section class="admin-section" aria-label={title}>
+      <h2>{title}</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col"></th>
+            {columns.map((c) => <th key={c} scope="col">{c}</th>)}
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map(([name, r]) => (
+            <tr key={name} data-row={name}>
+              <th scope="row">{name}</th>
+              {columns.map((c) => <td key={c}>{String((r ?? {})[c] ?? "")}
+              </td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+async function fetchTicket(): Promise<string> {
+  const res = await fetch("/api/ticket", {
+    method: "POST",
+    credentials: "same-origin",
+  });
+  if (res.status === 401) location.assign("/login");
+  if (!res.ok) throw new Error(`ticket request answered ${res.status}`);
+  return (await res.json()).ticket;
+}

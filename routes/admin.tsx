@@ -1,0 +1,42 @@
+/**
+ * `GET /admin`: the operator page, rendered from the hub's `admin` snapshot
+ * and kept live by the AdminBoard island. Behind the same credentials as
+ * the dashboard.
+ */
+import type { Context } from "hono";
+import { renderToString } from "preact-render-to-string";
+import { IslandHost } from "@/components/IslandHost.tsx";
+import { Page } from "@/components/Page.tsx";
+import AdminBoard, { type AdminBoardProps } from "@/islands/AdminBoard.tsx";
+import type { AppDeps } from "./deps.ts";
+
+/** Builds the operator page handler. */
+export function adminRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+  return async function admin(c: Context): Promise<Response> {
+    if (
+      deps.auth.enabled && !(await deps.auth.authenticate(c.req.raw, false))
+    ) {
+      return new Response(null, {
+        status: 303,
+        headers: { location: "/login", "cache-control": "no-store" },
+      });
+    }
+    const { envelope } = deps.hub.snapshot("admin");
+    const props: AdminBoardProps = {
+      epoch: envelope.epoch,
+      seq: envelope.seq,
+      data: envelope.data,
+      authRequired: deps.auth.enabled,
+    };
+    const html = renderToString(
+      <Page title="Pulseboard operator" islandScript={deps.islandScript}>
+        <IslandHost name="AdminBoard" id="0" props={props}>
+          <AdminBoard {...props} />
+        </IslandHost>
+      </Page>,
+    );
+    return c.html(`<!DOCTYPE html>${html}`, 200, {
+      "cache-control": "no-store",
+    });
+  };
+}
