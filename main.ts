@@ -270,6 +270,8 @@ export async function startServer(
     tokens: config.tokens,
     secret: config.sessionSecret ?? randomSecret(),
     clock,
+    sessionTtlMs: config.sessionTtlMs,
+    ticketTtlMs: config.ticketTtlMs,
   });
   const app = createApp({
     config,

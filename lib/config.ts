@@ -63,6 +63,10 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** API tokens; when any is set, authentication is on. */
   readonly tokens: readonly string[];
+  /** How long a browser session lasts, ms. */
+  readonly sessionTtlMs: number;
+  /** How long a ticket may be used to open a connection, ms. */
+  readonly ticketTtlMs: number;
   /** Key for session cookies and tickets; random per start when unset. */
   readonly sessionSecret?: string;
   /** Running on Deno Deploy (no writable disk assumed). */
@@ -199,6 +203,14 @@ export function parseConfig(env: Env): Config {
       67_108_864,
     ),
     tokens: tokens(env.PULSE_TOKENS),
+    sessionTtlMs: integer(
+      env,
+      "PULSE_SESSION_TTL_MS",
+      12 * 3_600_000,
+      1_000,
+      30 * 86_400_000,
+    ),
+    ticketTtlMs: integer(env, "PULSE_TICKET_TTL_MS", 60_000, 100, 3_600_000),
     sessionSecret: secret(env.PULSE_SESSION_SECRET),
     deploy,
   });

@@ -40,6 +40,7 @@ export function serveLiveApp(
     batchMs?: number;
     stream?: Partial<StreamOptions>;
     historyCount?: number;
+    env?: Record<string, string>;
   } = {},
 ): Promise<LiveApp> {
   const { initial = { n: 0 }, batchMs = 5, historyCount } = options;
@@ -55,7 +56,7 @@ export function serveLiveApp(
   const connections = new ConnectionRegistry();
   const logs: string[] = [];
   const app = createApp({
-    config: parseConfig({}),
+    config: parseConfig(options.env ?? {}),
     hub,
     clock: systemClock,
     log: createLogger({ write: (l) => logs.push(l), now: () => Date.now() }),

@@ -20,6 +20,8 @@ export interface TestProxy extends AsyncDisposable {
   url: string;
   /** The switches. */
   mode: ProxyMode;
+  /** Drops every proxied WebSocket and held stream, as a network blip would. */
+  dropConnections(): void;
 }
 
 /** Starts a proxy in front of `target`. */
@@ -101,6 +103,9 @@ export function startProxy(
         resolve({
           url: `http://127.0.0.1:${port}/`,
           mode: state,
+          dropConnections() {
+            for (const link of [...open]) link.close();
+          },
           async [Symbol.asyncDispose]() {
             for (const link of [...open]) link.close();
             await server.shutdown();

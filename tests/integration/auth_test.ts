@@ -147,3 +147,87 @@ Deno.test("auth: a StreamClient with a ticket source connects over WebSocket to 
     await new Promise((r) => setTimeout(r, 20));
   }
 });
+
+Deno.test("auth: a WebSocket opened with a session ticket is closed with 4001 when the session expires", async () => {
+  await using server = await startServerProcess({
+    env: {
+      PULSE_TOKENS: TOKEN,
+      PULSE_SESSION_TTL_MS: "1500",
+      PULSE_SIM_INTERVAL_MS: "200",
+    },
+  });
+  const login = await fetch(new URL("/login", server.url), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `token=${TOKEN}`,
+    redirect: "manual",
+  });
+  const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+  await login.body?.cancel();
+  const { ticket } = await (await fetch(new URL("/api/ticket", server.url), {
+    method: "POST",
+    headers: { cookie },
+  })).json();
+  const ws = new WebSocket(
+    `${server.url.replace("http", "ws")}api/ws?topic=pnl&ticket=${ticket}`,
+  );
+  const messages: { type: string; code?: string }[] = [];
+  ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+  const closed = await new Promise<CloseEvent>((r) => ws.onclose = r);
+  assert.equal(closed.code, 4001);
+  assert.equal(messages[0]?.type, "snapshot");
+  assert.equal(messages.at(-1)?.code, "unauthorized");
+});
+
+Deno.test("auth: an expired ticket costs the client nothing: it fetches a fresh one and resumes from its last seq without a snapshot", async () => {
+  const { startProxy } = await import("../_helpers/proxy.ts");
+  await using server = await startServerProcess({
+    env: {
+      PULSE_TOKENS: TOKEN,
+      PULSE_TICKET_TTL_MS: "300",
+      PULSE_SIM_INTERVAL_MS: "100",
+      PULSE_BATCH_MS: "10",
+    },
+  });
+  await using proxy = await startProxy(server.url);
+  let tickets = 0;
+  using client = new StreamClient({
+    baseUrl: proxy.url,
+    backoff: { minMs: 20, maxMs: 50 },
+    getTicket: async () => {
+      tickets++;
+      const res = await fetch(new URL("/api/ticket", server.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      return (await res.json()).ticket;
+    },
+  });
+  client.start();
+  const waitFor = async (ok: () => boolean) => {
+    const deadline = Date.now() + 10_000;
+    while (!ok()) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out: ${
+            JSON.stringify({ ...client.state, view: client.state.view?.seq })
+          }`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await waitFor(() =>
+    client.state.status === "live" && client.state.view!.seq > 3
+  );
+  await new Promise((r) => setTimeout(r, 500)); // the first ticket has expired by now
+  const seq = client.state.view!.seq;
+  proxy.dropConnections();
+  await waitFor(() =>
+    client.state.reconnects >= 1 && client.state.status === "live" &&
+    client.state.view!.seq > seq + 2
+  );
+  assert.ok(tickets >= 2, "a fresh ticket for the new connection");
+  assert.equal(client.state.resyncs, 0, "resumed from history, no snapshot");
+  assert.equal(client.state.transport, "ws");
+});

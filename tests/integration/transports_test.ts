@@ -295,3 +295,31 @@ Deno.test("shutdown: WebSocket gets an error envelope with retryAfterMs then 100
   assert.ok(Number(res.headers.get("retry-after")) >= 1);
   assert.equal((await res.json()).error.code, "unavailable");
 });
+
+Deno.test("limits: open connections per client address are capped with 429 and freed when a client leaves", async () => {
+  await using app = await serveLiveApp({
+    env: { PULSE_MAX_CONNECTIONS_PER_IP: "2" },
+  });
+  const ws = `${app.url.replace("http", "ws")}api/ws?topic=pnl`;
+  const first = await openRecordingSocket(ws);
+  await using second = await openSse(`${app.url}api/sse?topic=pnl`);
+  const third = await fetch(`${app.url}api/sse?topic=pnl`);
+  assert.equal(third.status, 429);
+  assert.equal(third.headers.get("retry-after"), "5");
+  assert.match(
+    (await third.json()).error.message,
+    /at most 2 open connections per client address/,
+  );
+  await first.close();
+  for (let i = 0; i < 100; i++) {
+    const again = await fetch(`${app.url}api/sse?topic=pnl`);
+    if (again.status === 200) {
+      await again.body?.cancel();
+      return;
+    }
+    await again.body?.cancel();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail("the slot was not freed");
+  void second;
+});
