@@ -299,6 +299,7 @@ export async function startServer(
           cache.tiers.map((t) => [t.name, { up: t.up }]),
         ),
         redis: { configured: l2 !== undefined, up: l2?.up ?? false },
+        leader: true,
         topics: Object.fromEntries(hub.topics.map((t) => [t, {
           ...hub.position(t),
           subscribers: hub.subscriberCount(t),

@@ -18,6 +18,8 @@ export interface HealthInputs {
   cache: Record<string, { up: boolean }>;
   /** Redis: configured, and reachable. */
   redis: { configured: boolean; up: boolean };
+  /** Whether this instance polls upstream and publishes. */
+  leader: boolean;
   /** Each topic's position. */
   topics: Record<string, { epoch: string; seq: number; subscribers: number }>;
 }
@@ -42,7 +44,7 @@ export interface HealthReport extends HealthInputs {
  * const report = judgeHealth({
  *   stopping: false,
  *   sources: { stripe: { status: "stale", origin: "L3", breaker: "open" } },
- *   cache: {}, redis: { configured: false, up: false }, topics: {},
+ *   cache: {}, redis: { configured: false, up: false }, leader: true, topics: {},
  * });
  * assert.equal(report.status, "degraded");
  * assert.deepEqual(report.reasons, ["source stripe is stale (from L3), breaker open"]);

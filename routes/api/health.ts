@@ -9,12 +9,17 @@ import type { Context } from "hono";
 import type { AppDeps } from "../deps.ts";
 
 /** Builds the health handler. */
-export function healthRoute(deps: AppDeps): (c: Context) => Response {
-  return function health(c: Context): Response {
+export function healthRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+  return async function health(c: Context): Promise<Response> {
     const report = deps.health();
     const ready = c.req.query("ready") !== undefined;
     const status = ready && report.status === "down" ? 503 : 200;
-    return Response.json(report, {
+    // With auth on, strangers learn the verdict and nothing else.
+    const visible =
+      deps.auth.enabled && !(await deps.auth.authenticate(c.req.raw, false))
+        ? { status: report.status }
+        : report;
+    return Response.json(visible, {
       status,
       headers: { "cache-control": "no-store" },
     });

@@ -54,6 +54,7 @@ export function makeTestApp(overrides: { config?: Config } = {}): TestApp {
         sources: {},
         cache: {},
         redis: { configured: false, up: false },
+        leader: true,
         topics: {},
       }),
     staticDir: `${ROOT}static`,

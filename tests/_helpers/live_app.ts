@@ -77,6 +77,7 @@ export function serveLiveApp(
         sources: {},
         cache: {},
         redis: { configured: false, up: false },
+        leader: true,
         topics: {},
       }),
     staticDir: `${ROOT}static`,

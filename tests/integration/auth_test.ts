@@ -41,7 +41,13 @@ Deno.test("auth: every protected route refuses a missing, wrong or tampered cred
   }
   const health = await t.request("/api/health");
   assert.equal(health.status, 200, "health stays open");
-  await health.body?.cancel();
+  assert.deepEqual(
+    await health.json(),
+    { status: "ok" },
+    "but strangers see only the verdict",
+  );
+  const full = await t.request("/api/health", bearer(TOKEN));
+  assert.ok("sources" in await full.json());
   const page = await t.request("/");
   assert.equal(page.status, 303);
   assert.equal(page.headers.get("location"), "/login");

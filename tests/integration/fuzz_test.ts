@@ -153,6 +153,16 @@ Deno.test("fuzz: hostile WebSocket frames, query parameters and Last-Event-ID le
       ),
       Array.from({ length: n }, (_, i) => [i + 1, i + 2]),
     );
+    // Nothing hostile stays behind: parked polls and SSE streams are gone,
+    // and only the bystander and this batch's hostile socket hold WebSockets.
+    const lingering = () =>
+      (app.connections.counts().poll ?? 0) +
+      (app.connections.counts().sse ?? 0);
+    for (let i = 0; i < 100 && lingering() > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(lingering(), 0);
+    assert.ok((app.connections.counts().ws ?? 0) <= 2);
     const errors = hostile.messages.filter((m) => m.type === "error").length;
     assert.ok(
       errors >= 10 || hostile.messages.length >= 10,

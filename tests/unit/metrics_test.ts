@@ -52,6 +52,7 @@ Deno.test("judgeHealth: ok, degraded with reasons, down while stopping", () => {
     sources: { a: { status: "ok", origin: "live", breaker: "closed" } },
     cache: { L1: { up: true } },
     redis: { configured: true, up: true },
+    leader: true,
     topics: {},
   };
   assert.deepEqual([judgeHealth(base).status, judgeHealth(base).reasons], [
