@@ -4,16 +4,14 @@
  */
 import { buildPnlState } from "@/lib/aggregate/mod.ts";
 import { type Config, parseConfig } from "@/lib/config.ts";
-import { judgeHealth } from "@/lib/health.ts";
 import { createLogger } from "@/lib/log.ts";
-import { Metrics } from "@/lib/metrics.ts";
-import { Authenticator } from "@/lib/security/mod.ts";
 import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import type { Hono } from "hono";
 import { createApp } from "@/routes/mod.ts";
 import { ROOT } from "./server_process.ts";
 import { testStreamOptions } from "./stream_options.ts";
+import { testParts } from "./deps.ts";
 
 /** An in-process app and its parts. */
 export interface TestApp extends Disposable {
@@ -26,6 +24,7 @@ export interface TestApp extends Disposable {
 
 /** Builds the app over a fresh hub on a fake clock. */
 export function makeTestApp(overrides: { config?: Config } = {}): TestApp {
+  const config = overrides.config ?? parseConfig({});
   const clock = new FakeClock({
     start: Date.parse("2026-11-28T13:00:00.000Z"),
   });
@@ -36,27 +35,13 @@ export function makeTestApp(overrides: { config?: Config } = {}): TestApp {
   });
   const logs: string[] = [];
   const app = createApp({
-    config: overrides.config ?? parseConfig({}),
+    config,
     hub,
     clock,
     log: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),
     connections: new ConnectionRegistry(),
     stream: testStreamOptions(clock),
-    auth: new Authenticator({
-      tokens: (overrides.config ?? parseConfig({})).tokens,
-      secret: "test-secret-test-secret-test-secret!",
-      clock,
-    }),
-    metrics: new Metrics(),
-    health: () =>
-      judgeHealth({
-        stopping: false,
-        sources: {},
-        cache: {},
-        redis: { configured: false, up: false },
-        leader: true,
-        topics: {},
-      }),
+    ...testParts(config, clock),
     staticDir: `${ROOT}static`,
     islandScript: "/static/_islands/islands-test.js",
   });

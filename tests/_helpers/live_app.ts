@@ -10,14 +10,12 @@ import {
   type StreamOptions,
 } from "@/lib/stream/mod.ts";
 import { parseConfig } from "@/lib/config.ts";
-import { judgeHealth } from "@/lib/health.ts";
 import { createLogger } from "@/lib/log.ts";
-import { Metrics } from "@/lib/metrics.ts";
-import { Authenticator } from "@/lib/security/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { createApp } from "@/routes/mod.ts";
 import { ROOT } from "./server_process.ts";
 import { testStreamOptions } from "./stream_options.ts";
+import { testParts } from "./deps.ts";
 
 /** A served app and its hub. */
 export interface LiveApp extends AsyncDisposable {
@@ -54,9 +52,10 @@ export function serveLiveApp(
       states.set(message.envelope.seq, state),
   });
   const connections = new ConnectionRegistry();
+  const config = parseConfig(options.env ?? {});
   const logs: string[] = [];
   const app = createApp({
-    config: parseConfig(options.env ?? {}),
+    config,
     hub,
     clock: systemClock,
     log: createLogger({ write: (l) => logs.push(l), now: () => Date.now() }),
@@ -65,21 +64,7 @@ export function serveLiveApp(
       random: Math.random,
       ...options.stream,
     }),
-    auth: new Authenticator({
-      tokens: [],
-      secret: "open-open-open-open-open-open-open",
-      clock: systemClock,
-    }),
-    metrics: new Metrics(),
-    health: () =>
-      judgeHealth({
-        stopping: false,
-        sources: {},
-        cache: {},
-        redis: { configured: false, up: false },
-        leader: true,
-        topics: {},
-      }),
+    ...testParts(config, systemClock),
     staticDir: `${ROOT}static`,
   });
   const { promise, resolve } = Promise.withResolvers<LiveApp>();
