@@ -52,6 +52,9 @@ const server = new Deno.Command(Deno.execPath(), {
     PULSE_DB: ":memory:",
     PULSE_SIM_INTERVAL_MS: String(Math.round(1000 / rate)),
     PULSE_BATCH_MS: "5",
+    // Every client comes from 127.0.0.1: lift the per-address limits.
+    PULSE_MAX_CONNECTIONS_PER_IP: "1000000",
+    PULSE_MAX_PARKED_POLLS_PER_IP: "1000000",
     NO_COLOR: "1",
   },
   stdout: "piped",

@@ -128,7 +128,16 @@ export function parseConfig(env: Env): Config {
     sourcesPath: nonEmpty(env.PULSE_CONFIG),
     simIntervalMs: integer(env, "PULSE_SIM_INTERVAL_MS", 1000, 10, 3_600_000),
     batchMs: integer(env, "PULSE_BATCH_MS", 100, 0, 60_000),
-    cacheTtlMs: integer(env, "PULSE_CACHE_TTL_MS", 500, 0, 86_400_000),
+    // Half the polling interval by default, so each poll sees fresh figures.
+    cacheTtlMs: integer(
+      env,
+      "PULSE_CACHE_TTL_MS",
+      Math.floor(
+        integer(env, "PULSE_SIM_INTERVAL_MS", 1000, 10, 3_600_000) / 2,
+      ),
+      0,
+      86_400_000,
+    ),
     historyRawMs: integer(
       env,
       "PULSE_HISTORY_RAW_MS",
@@ -182,14 +191,14 @@ export function parseConfig(env: Env): Config {
     maxConnectionsPerIp: integer(
       env,
       "PULSE_MAX_CONNECTIONS_PER_IP",
-      100,
+      1_000,
       1,
       1_000_000,
     ),
     maxParkedPollsPerIp: integer(
       env,
       "PULSE_MAX_PARKED_POLLS_PER_IP",
-      20,
+      200,
       1,
       1_000_000,
     ),
