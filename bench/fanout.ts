@@ -7,7 +7,7 @@
  * and the server's CPU time and memory.
  *
  * Usage: deno task bench:fanout [--clients 1000] [--rate 10] [--seconds 10]
- *        [--transport ws|sse|poll] [--json]
+ *        [--transport ws|sse|poll] [--server pulseboard|raw] [--json]
  *
  * Everything runs on 127.0.0.1 and stops by itself.
  *
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "10" },
     seconds: { type: "string", default: "10" },
     transport: { type: "string", default: "ws" },
+    server: { type: "string", default: "pulseboard" },
     json: { type: "boolean", default: false },
   },
 });
@@ -44,8 +45,20 @@ if (transport !== "ws" && transport !== "sse" && transport !== "poll") {
 }
 
 const root = new URL("..", import.meta.url);
+if (values.server !== "pulseboard" && values.server !== "raw") {
+  console.error(
+    `--server must be pulseboard or raw, received ${values.server}`,
+  );
+  Deno.exit(2);
+}
+if (values.server === "raw" && transport !== "ws") {
+  console.error("--server raw is a WebSocket baseline: use --transport ws");
+  Deno.exit(2);
+}
 const server = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", "main.ts"],
+  args: values.server === "raw"
+    ? ["run", "-A", "bench/raw_ws_server.ts", String(rate)]
+    : ["run", "-A", "main.ts"],
   cwd: root,
   env: {
     PORT: "0",
@@ -102,7 +115,8 @@ function onText(s: ClientStats, text: string) {
     s.snapshots++;
     s.seq = m.seq;
   } else if (m.type === "delta") {
-    if (m.base !== s.seq) s.gaps++;
+    // The raw baseline sends no snapshot: its first delta starts the chain.
+    if (s.seq !== 0 && m.base !== s.seq) s.gaps++;
     s.seq = m.seq;
     s.received++;
     s.latencies.push(Date.now() - Date.parse(m.ts));
@@ -217,6 +231,7 @@ const pct = (p: number) =>
   all.length ? all[Math.min(all.length - 1, Math.floor(p * all.length))]! : NaN;
 const result = {
   date: new Date().toISOString(),
+  server: values.server,
   transport,
   clients: stats.length,
   ratePerSecond: rate,
@@ -243,7 +258,7 @@ if (values.json) {
   console.log(JSON.stringify(result));
 } else {
   console.log(
-    `${result.clients} ${transport} clients, ${rate} updates/s for ${seconds} s`,
+    `${values.server}: ${result.clients} ${transport} clients, ${rate} updates/s for ${seconds} s`,
   );
   console.log(
     `delivered ${delivered} of ${result.expectedMessages} (clients missing messages: ${behind}, gaps: ${gaps})`,
