@@ -31,6 +31,8 @@ const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export interface Counter {
   /** Adds `by` (default 1) to the series with `labels`. */
   inc(labels?: Labels, by?: number): void;
+  /** The series for `labels`, bound once, for hot paths. */
+  series(labels: Labels): { inc(by?: number): void };
 }
 
 /** A histogram of observations. */
@@ -58,12 +60,23 @@ export class Metrics {
   /** Registers a counter. */
   counter(name: string, help: string): Counter {
     const family = this.#register(name, help, "counter");
+    const bind = (labels: Labels) => {
+      const key = labelKey(labels);
+      let s = family.series.get(key);
+      if (!s) family.series.set(key, s = { labels, value: 0 });
+      return s;
+    };
     return {
       inc(labels: Labels = {}, by = 1) {
-        const key = labelKey(labels);
-        const s = family.series.get(key);
-        if (s) s.value += by;
-        else family.series.set(key, { labels, value: by });
+        bind(labels).value += by;
+      },
+      series(labels: Labels) {
+        const s = bind(labels);
+        return {
+          inc(by = 1) {
+            s.value += by;
+          },
+        };
       },
     };
   }

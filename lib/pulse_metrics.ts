@@ -199,6 +199,10 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     },
   );
 
+  const sentSeries = new Map<
+    string,
+    [{ inc(by?: number): void }, { inc(by?: number): void }]
+  >();
   return {
     metrics: m,
     onEvent(event) {
@@ -212,8 +216,15 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
       } else slowCloses.inc({ transport: event.transport });
     },
     onSent(transport, type, n) {
-      sent.inc({ transport, type });
-      bytes.inc({ transport }, n);
+      // Called once per message per client: bound series, no label work.
+      const key = `${transport}\u0000${type}`;
+      let pair = sentSeries.get(key);
+      if (!pair) {
+        pair = [sent.series({ transport, type }), bytes.series({ transport })];
+        sentSeries.set(key, pair);
+      }
+      pair[0].inc();
+      pair[1].inc(n);
     },
     onPublish(topic, fanoutMs) {
       published.inc({ topic });
