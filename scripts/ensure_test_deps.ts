@@ -74,7 +74,6 @@ if (
   !(await run("apt-get", [
     "install",
     "-y",
-    "--no-install-recommends",
     ...missing,
   ]))
 ) {
