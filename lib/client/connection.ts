@@ -183,6 +183,7 @@ export class StreamClient {
   #gen = 0;
   #attempt?: Attempt;
   #probe?: Attempt;
+  #probeTimer?: TimerId;
   #timers = new Map<"retry" | "connect" | "liveness" | "probe", TimerId>();
   #started = false;
   #listeners: [("online" | "offline" | "visibilitychange"), () => void][] = [];
@@ -303,7 +304,7 @@ export class StreamClient {
     });
     this.#withTicket(
       () => this.#attempt === attempt,
-      (query) => this.#openAttempt(attempt, query),
+      (query) => this.#open(attempt, query),
       (error) => this.#end(attempt, "closed", `no ticket: ${error}`),
     );
   }
@@ -327,24 +328,36 @@ export class StreamClient {
     );
   }
 
-  #openAttempt(attempt: Attempt, query: Record<string, string>): void {
-    const transport = attempt.transport;
-    attempt.conn = this.#factories[transport]({
+  /**
+   * Opens `attempt`'s transport. One set of handlers serves the current
+   * connection and a background probe alike: a probe becomes the
+   * connection on its first state message, and from then on is treated
+   * exactly as any other.
+   */
+  #open(attempt: Attempt, query: Record<string, string>): void {
+    attempt.conn = this.#factories[attempt.transport]({
       baseUrl: this.#o.baseUrl,
       topic: this.#o.topic,
       query,
       position: () => this.#position(),
       handlers: {
         onOpen: () => {
-          if (this.#attempt === attempt) attempt.opened = true;
+          attempt.opened = true;
         },
         onActivity: () => {
           if (this.#attempt === attempt) this.#armLiveness(attempt);
         },
         onEnvelope: (envelope) => {
+          if (this.#probe === attempt) {
+            if (envelope.type !== "snapshot" && envelope.type !== "delta") {
+              return;
+            }
+            this.#adoptProbe(attempt);
+          }
           if (this.#attempt === attempt) this.#receive(attempt, envelope);
         },
         onEnd: ({ reason, retryAfterMs }) => {
+          if (this.#probe === attempt) return this.#abandonProbe();
           if (this.#attempt !== attempt) return;
           const how: AttemptEnd = attempt.gotMessage
             ? "closed"
@@ -441,7 +454,7 @@ export class StreamClient {
     this.#setTimer("retry", delay, () => this.#connect());
   }
 
-  /** While on a fallback, tries a WebSocket in the background; adopts it on its first message. */
+  /** While on a fallback, tries the best transport in the background now and then. */
   #scheduleProbe(): void {
     const best = this.#policy.order[0]!;
     if (this.#policy.transport === best || this.#timers.has("probe")) return;
@@ -456,63 +469,37 @@ export class StreamClient {
         gotMessage: false,
       };
       this.#probe = probe;
-      const giveUp = () => {
-        if (this.#probe !== probe) return;
-        this.#dropProbe();
-        this.#scheduleProbe();
-      };
-      const timer = this.#o.clock.setTimeout(giveUp, this.#o.connectTimeoutMs);
-      this.#withTicket(() => this.#probe === probe, (query) => {
-        probe.conn = this.#factories[best]({
-          baseUrl: this.#o.baseUrl,
-          topic: this.#o.topic,
-          query,
-          position: () => this.#position(),
-          handlers: {
-            onOpen: () => {},
-            onActivity: () => {},
-            onEnvelope: (envelope) => {
-              if (this.#probe !== probe) {
-                if (this.#attempt === probe) this.#receive(probe, envelope);
-                return;
-              }
-              if (envelope.type !== "snapshot" && envelope.type !== "delta") {
-                return;
-              }
-              // The probe works: it becomes the connection.
-              this.#o.clock.clearTimeout(timer);
-              this.#probe = undefined;
-              this.#dropAttempt();
-              this.#policy = nextPolicy(
-                this.#policy,
-                { type: "probe_succeeded" },
-                this.#policyOptions,
-              );
-              probe.opened = true;
-              this.#attempt = probe;
-              this.#armLiveness(probe);
-              this.#receive(probe, envelope);
-            },
-            onEnd: ({ reason, retryAfterMs }) => {
-              if (this.#attempt === probe) {
-                this.#end(
-                  probe,
-                  probe.gotMessage ? "closed" : "closed_before_message",
-                  reason,
-                  retryAfterMs,
-                );
-              } else {
-                this.#o.clock.clearTimeout(timer);
-                giveUp();
-              }
-            },
-          },
-        });
-      }, () => {
-        this.#o.clock.clearTimeout(timer);
-        giveUp();
-      });
+      this.#probeTimer = this.#o.clock.setTimeout(
+        () => this.#abandonProbe(),
+        this.#o.connectTimeoutMs,
+      );
+      this.#withTicket(
+        () => this.#probe === probe,
+        (query) => this.#open(probe, query),
+        () => this.#abandonProbe(),
+      );
     });
+  }
+
+  /** The probe delivered: it replaces the fallback connection. */
+  #adoptProbe(probe: Attempt): void {
+    this.#clearProbeTimer();
+    this.#probe = undefined;
+    this.#dropAttempt();
+    this.#policy = nextPolicy(
+      this.#policy,
+      { type: "probe_succeeded" },
+      this.#policyOptions,
+    );
+    probe.opened = true;
+    this.#attempt = probe;
+    this.#armLiveness(probe);
+  }
+
+  /** The probe failed or timed out: stay, and try again later. */
+  #abandonProbe(): void {
+    this.#dropProbe();
+    this.#scheduleProbe();
   }
 
   #armLiveness(attempt: Attempt): void {
@@ -569,8 +556,16 @@ export class StreamClient {
   }
 
   #dropProbe(): void {
+    this.#clearProbeTimer();
     this.#probe?.conn?.close();
     this.#probe = undefined;
+  }
+
+  #clearProbeTimer(): void {
+    if (this.#probeTimer !== undefined) {
+      this.#o.clock.clearTimeout(this.#probeTimer);
+    }
+    this.#probeTimer = undefined;
   }
 
   #setTimer(

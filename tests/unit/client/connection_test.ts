@@ -253,3 +253,27 @@ Deno.test("StreamClient gives up after maxAttempts failed attempts in a row, say
   assert.equal(errors.at(-1), "gave_up");
   assert.equal(clock.pendingTimers, 0);
 });
+
+Deno.test("StreamClient keeps an adopted probe alive on its heartbeats, like any connection", async () => {
+  const { clock, conns, client, last } = setup({
+    probeIntervalMs: 30_000,
+    wsFailuresBeforeFallback: 1,
+  });
+  client.start();
+  last().end("refused");
+  await clock.advance(0);
+  last().open();
+  last().send(snap(1));
+  await clock.advance(30_000);
+  const probe = last();
+  probe.send(delta(1, 2));
+  assert.equal(client.state.transport, "ws");
+  for (let i = 0; i < 8; i++) {
+    await clock.advance(10_000);
+    probe.send({ type: "heartbeat", ts } as ServerEnvelope);
+  }
+  assert.equal(probe.closed, false, "80 s of heartbeats: still the connection");
+  assert.equal(conns.length, 3);
+  assert.equal(client.state.status, "live");
+  client.close();
+});
