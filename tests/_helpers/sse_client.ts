@@ -2,6 +2,7 @@
  * A test SSE client over fetch: parses `retry:`, `id:`, `data:` and comment
  * lines per the HTML spec's event stream format, and waits with deadlines.
  */
+import { Waiters } from "./waiters.ts";
 
 /** One dispatched event. */
 export interface SseEvent {
@@ -45,10 +46,8 @@ export async function openSse(
     events: [],
     comments: [],
   };
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const w of [...waiters]) w();
-  };
+  const waiters = new Waiters();
+  const notify = () => waiters.notify();
   const pump = async () => {
     if (!response.body) return;
     const reader = response.body.getReader();
@@ -101,28 +100,11 @@ export async function openSse(
     response,
     ended,
     waitFor(predicate: (events: SseEvent[]) => boolean, timeoutMs = 10_000) {
-      return new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (predicate(recorder.events)) {
-            done();
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(
-            new Error(
-              `SSE condition not met; ${recorder.events.length} events`,
-            ),
-          );
-        }, timeoutMs);
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return waiters.until(
+        () => predicate(recorder.events),
+        timeoutMs,
+        () => `${recorder.events.length} SSE events`,
+      );
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -3,6 +3,7 @@
  * conditions with a deadline (no fixed sleeps).
  */
 import type { ServerEnvelope } from "@/lib/stream/mod.ts";
+import { Waiters } from "./waiters.ts";
 
 /** A recording WebSocket client. */
 export interface RecordingSocket extends AsyncDisposable {
@@ -27,17 +28,17 @@ export async function openRecordingSocket(
 ): Promise<RecordingSocket> {
   const ws = new WebSocket(url);
   const messages: ServerEnvelope[] = [];
-  const waiters = new Set<() => void>();
+  const waiters = new Waiters();
   const { promise: closed, resolve: onClosed } = Promise.withResolvers<
     CloseEvent
   >();
   ws.onmessage = (event) => {
     messages.push(JSON.parse(String(event.data)));
-    for (const w of waiters) w();
+    waiters.notify();
   };
   ws.onclose = (event) => {
     onClosed(event);
-    for (const w of waiters) w();
+    waiters.notify();
   };
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
@@ -49,30 +50,14 @@ export async function openRecordingSocket(
     send: (text) => ws.send(text),
     closed,
     waitFor(predicate, timeoutMs = 10_000) {
-      return new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (predicate(messages)) {
-            done();
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(
-            new Error(
-              `condition not met in ${timeoutMs} ms; got ${messages.length} messages: ${
-                JSON.stringify(messages.slice(-3))
-              }`,
-            ),
-          );
-        }, timeoutMs);
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return waiters.until(
+        () => predicate(messages),
+        timeoutMs,
+        () =>
+          `got ${messages.length} messages: ${
+            JSON.stringify(messages.slice(-3))
+          }`,
+      );
     },
     async close() {
       if (ws.readyState !== WebSocket.CLOSED) ws.close();
