@@ -59,7 +59,8 @@ export interface PnlSourceState extends JsonObject {
   status: SourceStatus;
   origin: FigureOrigin;
   // Also, once known: amountMinor (integer), currency, asOf (ISO-8601 UTC),
-  // and error (words) after a failed read.
+  // error (words) after a failed read, and detail (a few labelled
+  // figures behind the amount, such as a Kalshi balance).
 }
 
 /** A P&L that cannot be built, with the reason. */
@@ -145,6 +146,7 @@ export function buildPnlState(
       amountMinor: reading.amountMinor,
       currency: reading.currency,
       asOf: reading.asOf,
+      ...(reading.detail ? { detail: { ...reading.detail } } : {}),
     };
   }
   const net = subtractMoney(addMoney(sums.revenue, sums.trading), sums.expense);

@@ -41,37 +41,71 @@ export async function readLive(
   return { reading: await source.read(signal), origin: "live", fresh: true };
 }
 
+/** How one source is scheduled. */
+export interface PollPlan {
+  /** Time from the end of one read to the start of the next, ms. */
+  intervalMs?: number;
+  /** Time limit of one whole read (all its retries), ms. */
+  deadlineMs?: number;
+}
+
 /** Options for {@linkcode PnlPoller}. */
 export interface PnlPollerOptions {
-  /** Time source for the interval and the per-tick deadline. */
+  /** Time source for the intervals and the deadlines. */
   clock: Clock;
   /** The sources to read. */
   sources: readonly Source[];
   /**
-   * Milliseconds between ticks; also each tick's deadline.
+   * Milliseconds between reads of a source without a plan; also its
+   * read's deadline.
    * @default {1000}
    */
   intervalMs?: number;
+  /** Per-source interval and deadline, by source id. */
+  plans?: Readonly<Record<string, PollPlan>>;
+  /**
+   * Fraction of the interval added at random to each wait (0.1 = up to
+   * 10% more), so sources polled on the same interval drift apart.
+   * @default {0}
+   */
+  jitter?: number;
+  /**
+   * Uniform random numbers in [0, 1), for the jitter.
+   * @default {Math.random}
+   */
+  random?: () => number;
   /**
    * The reporting currency.
    * @default {"USD"}
    */
   currency?: string;
-  /** Receives each tick's state. */
+  /** Receives the state after every read that completes. */
   onState: (state: PnlState) => void;
   /**
    * How a source is read (through the cache tiers, in production).
    * @default {readLive}
    */
   read?: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
-  /** Receives errors that stopped a tick from producing a state. */
+  /** Receives errors that stopped a state from being built. */
   onError?: (error: unknown) => void;
 }
 
+interface Slot {
+  source: Source;
+  intervalMs: number;
+  deadlineMs: number;
+  timer?: TimerId;
+  inFlight?: Promise<void>;
+  deadline?: Deadline;
+  again: boolean;
+}
+
 /**
- * Reads all sources in parallel each tick and reports the P&L.
+ * Reads every source on its own schedule and reports the P&L after each
+ * read. A source's next read starts only after its last one ended (never
+ * two at once), so a slow or failing source delays no other.
  *
- * @example One tick
+ * @example One round
  * ```ts
  * import assert from "node:assert/strict";
  * import { FakeClock } from "@/lib/time/mod.ts";
@@ -91,15 +125,15 @@ export interface PnlPollerOptions {
  */
 export class PnlPoller {
   #clock: Clock;
-  #sources: readonly Source[];
-  #intervalMs: number;
+  #slots: Slot[];
+  #jitter: number;
+  #random: () => number;
   #currency: string;
   #onState: (state: PnlState) => void;
   #read: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
   #onError: (error: unknown) => void;
   #reports = new Map<string, SourceReport>();
-  #timer?: TimerId;
-  #inFlight?: Deadline;
+  #started = false;
   #closed = false;
 
   /** Creates a stopped poller; call {@linkcode PnlPoller.start}. */
@@ -108,105 +142,188 @@ export class PnlPoller {
       clock,
       sources,
       intervalMs = 1000,
+      plans = {},
+      jitter = 0,
+      random = Math.random,
       currency = "USD",
       onState,
       onError = () => {},
       read = readLive,
     } = options;
-    if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) {
+    const positive = (name: string, v: number) => {
+      if (!(v > 0) || !Number.isFinite(v)) {
+        throw new RangeError(
+          `Cannot create poller: '${name}' must be a positive number, received ${v}`,
+        );
+      }
+    };
+    positive("intervalMs", intervalMs);
+    if (!(jitter >= 0 && jitter <= 1)) {
       throw new RangeError(
-        `Cannot create poller: 'intervalMs' must be a positive number, received ${intervalMs}`,
+        `Cannot create poller: 'jitter' must be from 0 to 1, received ${jitter}`,
       );
     }
+    this.#slots = sources.map((source) => {
+      const plan = plans[source.id] ?? {};
+      const every = plan.intervalMs ?? intervalMs;
+      const deadlineMs = plan.deadlineMs ?? every;
+      positive(`plans.${source.id}.intervalMs`, every);
+      positive(`plans.${source.id}.deadlineMs`, deadlineMs);
+      return { source, intervalMs: every, deadlineMs, again: false };
+    });
     this.#clock = clock;
-    this.#sources = sources;
-    this.#intervalMs = intervalMs;
+    this.#jitter = jitter;
+    this.#random = random;
     this.#currency = currency;
     this.#onState = onState;
     this.#read = read;
     this.#onError = onError;
   }
 
-  /** Ticks now and then once per interval until closed. */
+  /** Reads every source now, then each on its own interval, until closed. */
   start(): void {
-    if (this.#closed || this.#timer !== undefined) return;
-    const loop = async () => {
-      this.#timer = undefined;
-      await this.tick();
-      if (!this.#closed) {
-        this.#timer = this.#clock.setTimeout(loop, this.#intervalMs);
-      }
-    };
-    this.#timer = this.#clock.setTimeout(loop, 0);
-  }
-
-  /**
-   * Reads every source once, in parallel under one deadline (the
-   * interval), and reports the state. A source that fails keeps its last
-   * good figure, marked stale (or `open` when its breaker is open).
-   */
-  async tick(): Promise<void> {
-    if (this.#closed) return;
-    using deadline = new Deadline(this.#intervalMs, {
-      clock: this.#clock,
-      operation: "polling sources",
-    });
-    this.#inFlight = deadline;
-    try {
-      const results = await Promise.allSettled(
-        this.#sources.map((s) => this.#read(s, deadline.signal)),
-      );
-      if (this.#closed) return;
-      results.forEach((result, i) => {
-        const source = this.#sources[i] as Source;
-        const previous = this.#reports.get(source.id);
-        this.#reports.set(
-          source.id,
-          result.status === "fulfilled"
-            ? {
-              kind: source.kind,
-              role: source.role,
-              reading: result.value.reading,
-              status: result.value.fresh
-                ? "ok"
-                : result.value.error instanceof CircuitOpenError
-                ? "open"
-                : "stale",
-              origin: result.value.origin,
-              ...(result.value.error !== undefined
-                ? { error: describeError(result.value.error) }
-                : {}),
-            }
-            : {
-              kind: source.kind,
-              role: source.role,
-              reading: previous?.reading,
-              status: result.reason instanceof CircuitOpenError
-                ? "open"
-                : previous?.reading
-                ? "stale"
-                : "error",
-              origin: previous?.origin ?? "live",
-              error: describeError(result.reason),
-            },
-        );
-      });
-      this.#onState(
-        buildPnlState(Object.fromEntries(this.#reports), this.#currency),
-      );
-    } catch (error) {
-      this.#onError(error);
-    } finally {
-      if (this.#inFlight === deadline) this.#inFlight = undefined;
+    if (this.#closed || this.#started) return;
+    this.#started = true;
+    for (const slot of this.#slots) {
+      slot.timer = this.#clock.setTimeout(() => this.#loop(slot), 0);
     }
   }
 
-  /** Stops ticking and aborts a read in flight. */
+  /**
+   * Reads one source now (a webhook delivery just changed it), or right
+   * after the read in flight, without waiting for its interval.
+   *
+   * @param id The source id.
+   * @returns Whether there is such a source.
+   */
+  refresh(id: string): boolean {
+    const slot = this.#slots.find((s) => s.source.id === id);
+    if (!slot || this.#closed) return Boolean(slot);
+    if (slot.inFlight) {
+      slot.again = true;
+    } else if (this.#started) {
+      if (slot.timer !== undefined) this.#clock.clearTimeout(slot.timer);
+      slot.timer = this.#clock.setTimeout(() => this.#loop(slot), 0);
+    } else {
+      void this.#readSlot(slot, true);
+    }
+    return true;
+  }
+
+  /**
+   * Reads every source once, in parallel, each under its own deadline,
+   * and reports the state once. A source that fails keeps its last good
+   * figure, marked stale (or `open` when its breaker is open).
+   */
+  async tick(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.all(this.#slots.map((slot) => this.#readSlot(slot, false)));
+    this.#publish();
+  }
+
+  async #loop(slot: Slot): Promise<void> {
+    slot.timer = undefined;
+    if (this.#closed) return;
+    do {
+      slot.again = false;
+      await this.#readSlot(slot, true);
+    } while (slot.again && !this.#closed);
+    if (this.#closed) return;
+    const wait = slot.intervalMs * (1 + this.#jitter * this.#random());
+    slot.timer = this.#clock.setTimeout(() => this.#loop(slot), wait);
+  }
+
+  /** One read of one source; joins a read already in flight. */
+  #readSlot(slot: Slot, publish: boolean): Promise<void> {
+    if (slot.inFlight) return slot.inFlight;
+    const run = async () => {
+      using deadline = new Deadline(slot.deadlineMs, {
+        clock: this.#clock,
+        operation: `reading ${slot.source.id}`,
+      });
+      slot.deadline = deadline;
+      let result: PromiseSettledResult<SourceRead>;
+      try {
+        result = {
+          status: "fulfilled",
+          value: await this.#read(slot.source, deadline.signal),
+        };
+      } catch (reason) {
+        result = { status: "rejected", reason };
+      }
+      if (this.#closed) return;
+      this.#record(slot.source, result);
+      if (publish) this.#publish();
+    };
+    slot.inFlight = run().finally(() => {
+      slot.inFlight = undefined;
+      slot.deadline = undefined;
+    });
+    return slot.inFlight;
+  }
+
+  #record(source: Source, result: PromiseSettledResult<SourceRead>): void {
+    const previous = this.#reports.get(source.id);
+    this.#reports.set(
+      source.id,
+      result.status === "fulfilled"
+        ? {
+          kind: source.kind,
+          role: source.role,
+          reading: result.value.reading,
+          status: result.value.fresh
+            ? "ok"
+            : result.value.error instanceof CircuitOpenError
+            ? "open"
+            : "stale",
+          origin: result.value.origin,
+          ...(result.value.error !== undefined
+            ? { error: describeError(result.value.error) }
+            : {}),
+        }
+        : {
+          kind: source.kind,
+          role: source.role,
+          reading: previous?.reading,
+          status: result.reason instanceof CircuitOpenError
+            ? "open"
+            : previous?.reading
+            ? "stale"
+            : "error",
+          origin: previous?.origin ?? "live",
+          error: describeError(result.reason),
+        },
+    );
+  }
+
+  #publish(): void {
+    if (this.#closed) return;
+    try {
+      // Sources not read yet are listed too, so the board shows them.
+      const reports: Record<string, SourceReport> = {};
+      for (const { source } of this.#slots) {
+        reports[source.id] = this.#reports.get(source.id) ?? {
+          kind: source.kind,
+          role: source.role,
+          status: "error",
+          origin: "live",
+          error: "not read yet",
+        };
+      }
+      this.#onState(buildPnlState(reports, this.#currency));
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  /** Stops reading and aborts the reads in flight. */
   close(): void {
     this.#closed = true;
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#inFlight?.abort(new Error("poller closed"));
+    for (const slot of this.#slots) {
+      if (slot.timer !== undefined) this.#clock.clearTimeout(slot.timer);
+      slot.timer = undefined;
+      slot.deadline?.abort(new Error("poller closed"));
+    }
   }
 
   /** Disposes the poller. */

@@ -29,3 +29,4 @@ export {
   TieredCache,
   type TieredCacheOptions,
 } from "./tiered_cache.ts";
+export { type IngestOutcome, SqliteIngest } from "./sqlite_ingest.ts";

@@ -13,6 +13,7 @@ import {
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
 import { READINGS_MIGRATION, SqliteTier } from "./sqlite_tier.ts";
+import { INGEST_MIGRATION, SqliteIngest } from "./sqlite_ingest.ts";
 
 /** A state read back from storage. */
 export interface StoredSnapshot {
@@ -49,6 +50,7 @@ const MIGRATIONS: readonly string[] = [
    ) STRICT`,
   HISTORY_MIGRATION,
   READINGS_MIGRATION,
+  INGEST_MIGRATION,
 ];
 
 /**
@@ -72,6 +74,8 @@ export class SqliteStore {
   readonly history: SqliteHistory;
   /** The last good reading of each source (the L3 cache tier). */
   readonly readings: SqliteTier<unknown>;
+  /** Pushed events' ids and the values they add up to. */
+  readonly ingest: SqliteIngest;
 
   private constructor(
     db: DatabaseSync,
@@ -82,6 +86,7 @@ export class SqliteStore {
     this.#path = path;
     this.history = new SqliteHistory(db, options);
     this.readings = new SqliteTier(db);
+    this.ingest = new SqliteIngest(db);
     this.#save = db.prepare(
       `INSERT INTO latest_snapshot (topic, epoch, seq, state, saved_at)
        VALUES (?, ?, ?, ?, ?)

@@ -10,3 +10,8 @@ export {
   SESSION_COOKIE,
 } from "./authenticator.ts";
 export { importKey, sign, type SignedPayload, verify } from "./signed.ts";
+export {
+  signWebhook,
+  verifyWebhook,
+  WebhookSignatureError,
+} from "./webhook_signature.ts";

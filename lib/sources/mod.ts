@@ -1,5 +1,6 @@
 /**
- * Sources: the interface every upstream adapter implements, and the kinds.
+ * Sources: the interface every upstream adapter implements, the kinds,
+ * and the sources file that declares them.
  *
  * @module
  */
@@ -14,3 +15,22 @@ export {
   type GuardOptions,
   guardSource,
 } from "./guarded_source.ts";
+export type { CommonSettings, SourceDeps, SourceKind } from "./kind.ts";
+export { SOURCE_KINDS } from "./registry.ts";
+export {
+  createSources,
+  loadSourcesFile,
+  parseSourcesFile,
+  type SourceEntry,
+  type SourcesFile,
+  SourcesFileError,
+  sourcesFileSchema,
+} from "./sources_file.ts";
+export {
+  IngestError,
+  type IngestResult,
+  type IngestStore,
+  WebhookSource,
+} from "./webhook.ts";
+export { UpstreamDataError } from "./upstream_http.ts";
+export { inReportingCurrency } from "./fixed_rate.ts";

@@ -8,6 +8,8 @@ import type { Clock } from "../time/mod.ts";
 import { isoTime } from "../time/mod.ts";
 import { systemRandom } from "../time/mod.ts";
 import type { Reading, Source, SourceRole } from "./source.ts";
+import { defineKind } from "./kind.ts";
+import { int } from "./spec.ts";
 
 /** The simulated figures, in integer minor units. */
 export interface SimulatorFigures {
@@ -160,3 +162,36 @@ export class Simulator {
     f.tradingMinor += Math.round((r() - 0.48) * 8_000);
   }
 }
+
+/** The `simulator` source kind: one simulated figure, picked by role. */
+export const simulatorKind = defineKind({
+  kind: "simulator",
+  description:
+    "Simulated figures that move on their own (for a demo, or to try a layout)",
+  fields: {
+    stepMs: {
+      type: int(10, 3_600_000),
+      default: 1000,
+      description: "How often the simulated figure changes, ms",
+    },
+  },
+  defaultIntervalMs: 1000,
+  create(common, settings, deps): Promise<Source> {
+    const sim = new Simulator({
+      clock: deps.clock,
+      intervalMs: settings.stepMs,
+      currency: common.currency,
+    });
+    const index = { revenue: 0, expense: 1, trading: 2 }[common.role];
+    const base = sim.sources()[index] as Source;
+    return Promise.resolve({
+      id: common.id,
+      kind: "simulator",
+      role: common.role,
+      read: async (signal?: AbortSignal) => ({
+        ...(await base.read(signal)),
+        source: common.id,
+      }),
+    });
+  },
+});

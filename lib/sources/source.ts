@@ -19,6 +19,11 @@ export interface Reading {
   currency: string;
   /** When the upstream says the figure was true, ISO-8601 UTC. */
   asOf: string;
+  /**
+   * A few labelled figures behind the amount (a Kalshi balance, the
+   * month-to-date cost), for display; never secrets.
+   */
+  detail?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A place money figures come from. */

@@ -1,0 +1,125 @@
+/**
+ * Durable storage of pushed (webhook) events: which event ids each source
+ * has seen, and the reading they add up to, changed together in one
+ * transaction so a retried delivery is counted once and a crash loses
+ * nothing that was acknowledged.
+ *
+ * @module
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+
+/** The ingest tables' migration (applied by the store). */
+export const INGEST_MIGRATION = `CREATE TABLE ingest_events (
+     source TEXT NOT NULL,
+     event_id TEXT NOT NULL,
+     received_at INTEGER NOT NULL,
+     PRIMARY KEY (source, event_id)
+   ) STRICT;
+   CREATE INDEX ingest_events_age ON ingest_events (received_at);
+   CREATE TABLE ingest_state (
+     source TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   ) STRICT`;
+
+/** What applying one event did. */
+export interface IngestOutcome<T> {
+  /** The event id had been seen before; nothing changed. */
+  duplicate: boolean;
+  /** The stored value after the event. */
+  value: T;
+}
+
+/**
+ * Event ids and per-source values in SQLite.
+ *
+ * @example A redelivered event changes nothing
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SqliteStore } from "@/lib/cache/sqlite_store.ts";
+ * using store = SqliteStore.open(":memory:");
+ * const add = (prev: number | undefined) => (prev ?? 0) + 5;
+ * assert.equal(store.ingest.apply("shop", "evt_1", 0, add).value, 5);
+ * assert.equal(store.ingest.apply("shop", "evt_1", 0, add).duplicate, true);
+ * assert.equal(store.ingest.latest("shop"), 5);
+ * ```
+ */
+export class SqliteIngest {
+  #db: DatabaseSync;
+  #seen: StatementSync;
+  #mark: StatementSync;
+  #get: StatementSync;
+  #put: StatementSync;
+  #prune: StatementSync;
+
+  /** Prepares the statements over a migrated database. */
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#seen = db.prepare(
+      "SELECT 1 FROM ingest_events WHERE source = ? AND event_id = ?",
+    );
+    this.#mark = db.prepare(
+      "INSERT INTO ingest_events (source, event_id, received_at) VALUES (?, ?, ?)",
+    );
+    this.#get = db.prepare("SELECT value FROM ingest_state WHERE source = ?");
+    this.#put = db.prepare(
+      `INSERT INTO ingest_state (source, value) VALUES (?, ?)
+       ON CONFLICT (source) DO UPDATE SET value = excluded.value`,
+    );
+    this.#prune = db.prepare("DELETE FROM ingest_events WHERE received_at < ?");
+  }
+
+  /**
+   * The value a source's events add up to.
+   *
+   * @param source The source id.
+   * @returns The value, or `undefined` before the first event.
+   */
+  latest<T>(source: string): T | undefined {
+    const row = this.#get.get(source) as { value: string } | undefined;
+    return row ? JSON.parse(row.value) as T : undefined;
+  }
+
+  /**
+   * Records `eventId` and stores `next(previous)`, atomically; an id seen
+   * before changes nothing.
+   *
+   * @param source The source id.
+   * @param eventId The event's id (deliveries are at least once).
+   * @param receivedAt Now, epoch ms (for pruning old ids).
+   * @param next The new value from the previous one; may throw to refuse.
+   * @returns Whether it was a duplicate, and the stored value.
+   */
+  apply<T>(
+    source: string,
+    eventId: string,
+    receivedAt: number,
+    next: (previous: T | undefined) => T,
+  ): IngestOutcome<T> {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const previous = this.latest<T>(source);
+      if (this.#seen.get(source, eventId)) {
+        this.#db.exec("COMMIT");
+        return { duplicate: true, value: previous as T };
+      }
+      const value = next(previous);
+      this.#mark.run(source, eventId, receivedAt);
+      this.#put.run(source, JSON.stringify(value));
+      this.#db.exec("COMMIT");
+      return { duplicate: false, value };
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /**
+   * Forgets event ids older than `before` (the dedupe window).
+   *
+   * @param before Epoch ms.
+   * @returns How many were forgotten.
+   */
+  prune(before: number): number {
+    return Number(this.#prune.run(before).changes);
+  }
+}

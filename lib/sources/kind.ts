@@ -1,0 +1,111 @@
+/**
+ * What a source kind declares: its own fields in the sources file, and how
+ * it builds a {@linkcode Source} from them. The registry lists the kinds.
+ *
+ * @module
+ */
+import type { Clock } from "../time/mod.ts";
+import type { Source, SourceRole } from "./source.ts";
+import { type Fields, type Parsed, SpecError } from "./spec.ts";
+import type { IngestStore } from "./webhook.ts";
+
+/** The settings every source has, whatever its kind. */
+export interface CommonSettings {
+  /** Unique id: the key in the P&L state and in `/api/ingest/:source`. */
+  id: string;
+  /** The adapter kind. */
+  kind: string;
+  /** How the amount enters the P&L. */
+  role: SourceRole;
+  /** Time between the end of one fetch and the start of the next, ms. */
+  intervalMs: number;
+  /** Time limit of one attempt, ms. */
+  timeoutMs: number;
+  /** Retry settings. */
+  retry: { maxAttempts: number; minDelayMs: number; maxDelayMs: number };
+  /** Circuit breaker settings. */
+  breaker: { failureThreshold: number; cooldownMs: number };
+  /** The currency the source reports in. */
+  currency: string;
+  /** Fixed rate: one unit of `currency` is worth this many reporting units. */
+  fxRate?: string;
+  /** Where in the file this source is, for messages (`sources[2]`). */
+  path: string;
+}
+
+/** What a kind may use to build its source. */
+export interface SourceDeps {
+  /** Time source. */
+  clock: Clock;
+  /** Environment variables, where secrets are read from. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Folder of the sources file; relative paths are resolved from it. */
+  baseDir: string;
+  /** Durable storage of pushed events (webhook sources). */
+  ingest: IngestStore;
+  /**
+   * The fetch to use.
+   * @default {globalThis.fetch}
+   */
+  fetch?: typeof fetch;
+}
+
+/** A source kind: its fields and its factory. */
+export interface SourceKind<F extends Fields = Fields> {
+  /** The `kind` value in the file. */
+  readonly kind: string;
+  /** One sentence for the schema and the docs. */
+  readonly description: string;
+  /** The kind's own fields. */
+  readonly fields: F;
+  /** Poll interval used when the file gives none, ms. */
+  readonly defaultIntervalMs: number;
+  /** The currency used when the file gives none; else the reporting one. */
+  readonly fixedCurrency?: string;
+  /**
+   * Builds the source; throws {@linkcode SpecError} for a setting that
+   * only shows up as wrong now (a missing secret, an unreadable key).
+   */
+  create(
+    common: CommonSettings,
+    settings: Parsed<F>,
+    deps: SourceDeps,
+  ): Promise<Source>;
+}
+
+/**
+ * Reads the secret an `...Env` field names.
+ *
+ * @param deps Where the environment is.
+ * @param name The variable's name.
+ * @param path The field that named it, for the message.
+ * @returns The value, untouched.
+ * @throws {SpecError} When the variable is unset or empty; the message
+ *   names the variable, never a value.
+ */
+export function readSecret(
+  deps: SourceDeps,
+  name: string,
+  path: string,
+): string {
+  const value = deps.env[name];
+  if (value === undefined || value.trim() === "") {
+    throw new SpecError(
+      path,
+      `${path}: the environment variable ${name} is not set (or empty); set it to the secret, or change ${path} to the variable that holds it`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Declares a kind with its field types inferred.
+ *
+ * @param kind The declaration.
+ * @returns The same declaration.
+ */
+export function defineKind<F extends Fields>(
+  kind: SourceKind<F>,
+): SourceKind<F> {
+  return kind;
+}

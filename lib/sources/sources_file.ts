@@ -1,0 +1,401 @@
+/**
+ * The sources file (`PULSE_CONFIG`): read, validated field by field at
+ * start-up with messages that name the file, the source, the field, what
+ * was found and what is accepted, and turned into guarded-ready sources.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import type { CommonSettings, SourceDeps, SourceKind } from "./kind.ts";
+import { inReportingCurrency } from "./fixed_rate.ts";
+import { SOURCE_KINDS } from "./registry.ts";
+import type { Source, SourceRole } from "./source.ts";
+import {
+  currencyCode,
+  type Fields,
+  int,
+  type JsonSchema,
+  listOf,
+  nested,
+  objectSchema,
+  oneOf,
+  parseObject,
+  positiveDecimal,
+  SpecError,
+  str,
+} from "./spec.ts";
+
+/** The sources file cannot be used; the message says where and why. */
+export class SourcesFileError extends Error {
+  /** The file. */
+  readonly file: string;
+  /** Always `PULSE_CONFIG`, like ConfigError's field. */
+  readonly variable = "PULSE_CONFIG";
+  /** Creates the error. */
+  constructor(file: string, message: string, options?: ErrorOptions) {
+    super(`Invalid sources file ${file} (PULSE_CONFIG): ${message}`, options);
+    this.name = "SourcesFileError";
+    this.file = file;
+  }
+}
+
+const RETRY_FIELDS = {
+  maxAttempts: {
+    type: int(1, 10),
+    default: 3,
+    description: "Most attempts per fetch, the first included",
+  },
+  minDelayMs: {
+    type: int(1, 60_000),
+    default: 250,
+    description: "First backoff ceiling, ms (full jitter)",
+  },
+  maxDelayMs: {
+    type: int(1, 300_000),
+    default: 5_000,
+    description: "Largest backoff ceiling, ms",
+  },
+} satisfies Fields;
+
+const BREAKER_FIELDS = {
+  failureThreshold: {
+    type: int(1, 1000),
+    default: 5,
+    description: "Consecutive failures that open the circuit",
+  },
+  cooldownMs: {
+    type: int(100, 3_600_000),
+    default: 30_000,
+    description: "How long the circuit stays open before one probe, ms",
+  },
+} satisfies Fields;
+
+function commonFields(kind: SourceKind): Fields {
+  return {
+    id: {
+      type: str({
+        pattern: /^[a-z0-9][a-z0-9_-]{0,63}$/,
+        maxLength: 64,
+        words:
+          'an id of lower-case letters, digits, "-" and "_" (up to 64), such as "stripe-eu"',
+      }),
+      description:
+        "Unique id: the key in the P&L and the :source of /api/ingest",
+    },
+    role: {
+      type: oneOf(["revenue", "expense", "trading"] as const),
+      description:
+        "How the amount enters the P&L: net = revenue + trading - expense",
+    },
+    intervalMs: {
+      type: int(100, 86_400_000),
+      default: kind.defaultIntervalMs,
+      description:
+        "Time from the end of one fetch to the start of the next, ms (plus up to 10% jitter)",
+    },
+    timeoutMs: {
+      type: int(100, 120_000),
+      default: 10_000,
+      description: "Time limit of one attempt, ms",
+    },
+    retry: {
+      type: nested(RETRY_FIELDS),
+      default: parseObject({}, RETRY_FIELDS, "retry"),
+      description: "Retries of a failed fetch",
+    },
+    breaker: {
+      type: nested(BREAKER_FIELDS),
+      default: parseObject({}, BREAKER_FIELDS, "breaker"),
+      description: "The source's circuit breaker",
+    },
+    currency: {
+      type: currencyCode,
+      optional: true,
+      description: kind.fixedCurrency
+        ? `Always ${kind.fixedCurrency} for this kind`
+        : "The currency the source reports in; the reporting currency by default",
+    },
+    fxRate: {
+      type: positiveDecimal,
+      optional: true,
+      description:
+        "For a source in another currency: one unit of it is worth this many units of the reporting currency (a fixed rate)",
+    },
+  };
+}
+
+const TOP_FIELDS = {
+  $schema: {
+    type: str(),
+    optional: true,
+    description: "The JSON Schema for editors (ignored by the server)",
+  },
+  currency: {
+    type: currencyCode,
+    optional: true,
+    description:
+      "Reporting currency of the board; PULSE_CURRENCY (or USD) when absent",
+  },
+  sources: {
+    type: listOf({ parse: (v: unknown) => v, schema: () => ({}) }, 100),
+    description: "The sources, at least one",
+  },
+} satisfies Fields;
+
+/** One validated source entry. */
+export interface SourceEntry {
+  /** Common settings. */
+  common: CommonSettings;
+  /** The kind. */
+  kind: SourceKind;
+  /** The kind's own settings. */
+  settings: Record<string, unknown>;
+}
+
+/** A validated sources file. */
+export interface SourcesFile {
+  /** Absolute path of the file. */
+  file: string;
+  /** Reporting currency. */
+  currency: string;
+  /** The sources, in file order. */
+  entries: SourceEntry[];
+}
+
+/**
+ * Reads and validates a sources file.
+ *
+ * @param path The file (`PULSE_CONFIG`).
+ * @param defaultCurrency The reporting currency when the file names none.
+ * @returns The validated entries.
+ * @throws {SourcesFileError} For the first problem, located precisely.
+ */
+export async function loadSourcesFile(
+  path: string,
+  defaultCurrency: string,
+): Promise<SourcesFile> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new SourcesFileError(
+      file,
+      `cannot read it: ${
+        (cause as Error).message
+      }; PULSE_CONFIG must name a readable JSON file`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new SourcesFileError(
+      file,
+      `not valid JSON: ${(cause as Error).message}`,
+    );
+  }
+  return parseSourcesFile(json, file, defaultCurrency);
+}
+
+/**
+ * Validates a parsed sources file.
+ *
+ * @param json The parsed document.
+ * @param file Its path, for messages.
+ * @param defaultCurrency The reporting currency when the file names none.
+ * @returns The validated entries.
+ * @throws {SourcesFileError} For the first problem, located precisely.
+ */
+export function parseSourcesFile(
+  json: unknown,
+  file: string,
+  defaultCurrency: string,
+): SourcesFile {
+  try {
+    const top = parseObject(json, TOP_FIELDS, "(top level)");
+    const currency = top.currency ?? defaultCurrency;
+    if (top.sources.length === 0) {
+      throw new SpecError(
+        "sources",
+        "sources: the list is empty; declare at least one source (or unset PULSE_CONFIG to run the simulator)",
+      );
+    }
+    const seen = new Map<string, string>();
+    const entries = top.sources.map((raw, i) => {
+      const path = `sources[${i}]`;
+      const label = (typeof (raw as { id?: unknown })?.id === "string")
+        ? `source "${(raw as { id: string }).id}" (${path})`
+        : path;
+      try {
+        const kindName = (raw as { kind?: unknown })?.kind;
+        const kind = typeof kindName === "string"
+          ? SOURCE_KINDS[kindName]
+          : undefined;
+        if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+          throw new SpecError(path, `${path}: expected an object`);
+        }
+        if (!kind) {
+          throw new SpecError(
+            `${path}.kind`,
+            `${path}.kind: found ${
+              kindName === undefined ? "nothing" : JSON.stringify(kindName)
+            }, expected one of ${
+              Object.keys(SOURCE_KINDS).map((k) => `"${k}"`).join(", ")
+            }`,
+          );
+        }
+        const common = parseObject(raw, commonFields(kind), path, [
+          "kind",
+          ...Object.keys(kind.fields),
+        ]) as Omit<CommonSettings, "kind" | "path" | "currency"> & {
+          currency?: string;
+        };
+        const settings = parseObject(raw, kind.fields, path, [
+          "kind",
+          ...Object.keys(commonFields(kind)),
+        ]);
+        const sourceCurrency = common.currency ?? kind.fixedCurrency ??
+          currency;
+        if (kind.fixedCurrency && sourceCurrency !== kind.fixedCurrency) {
+          throw new SpecError(
+            `${path}.currency`,
+            `${path}.currency: found "${sourceCurrency}", but ${kind.kind} always reports ${kind.fixedCurrency}`,
+          );
+        }
+        if (sourceCurrency !== currency && common.fxRate === undefined) {
+          throw new SpecError(
+            `${path}.fxRate`,
+            `${path}: the source reports ${sourceCurrency} and the board reports ${currency}; add "fxRate" (one ${sourceCurrency} in ${currency}, such as "1.08") or change the board's currency`,
+          );
+        }
+        if (sourceCurrency === currency && common.fxRate !== undefined) {
+          throw new SpecError(
+            `${path}.fxRate`,
+            `${path}.fxRate: the source already reports ${currency}, the board's currency; remove "fxRate"`,
+          );
+        }
+        if (common.retry.minDelayMs > common.retry.maxDelayMs) {
+          throw new SpecError(
+            `${path}.retry`,
+            `${path}.retry: minDelayMs (${common.retry.minDelayMs}) is above maxDelayMs (${common.retry.maxDelayMs})`,
+          );
+        }
+        const earlier = seen.get(common.id);
+        if (earlier) {
+          throw new SpecError(
+            `${path}.id`,
+            `${path}.id: "${common.id}" is already the id of ${earlier}; ids must be unique`,
+          );
+        }
+        seen.set(common.id, path);
+        return {
+          common: {
+            ...common,
+            kind: kind.kind,
+            role: common.role as SourceRole,
+            currency: sourceCurrency,
+            path,
+          },
+          kind,
+          settings: settings as Record<string, unknown>,
+        };
+      } catch (error) {
+        if (error instanceof SpecError && label !== path) {
+          throw new SpecError(error.path, `${label}: ${error.message}`);
+        }
+        throw error;
+      }
+    });
+    return { file, currency, entries };
+  } catch (error) {
+    if (error instanceof SpecError) {
+      throw new SourcesFileError(file, error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Builds the sources a validated file declares, each converted into the
+ * reporting currency. Checks what only shows now: secrets present in the
+ * environment, keys readable, databases and queries usable.
+ *
+ * @param sourcesFile The validated file.
+ * @param deps Clock, environment, storage.
+ * @returns The sources with their settings, in file order.
+ * @throws {SourcesFileError} Naming the source and the setting.
+ */
+export async function createSources(
+  sourcesFile: SourcesFile,
+  deps: Omit<SourceDeps, "baseDir">,
+): Promise<{ source: Source; common: CommonSettings }[]> {
+  const built: { source: Source; common: CommonSettings }[] = [];
+  try {
+    for (const { common, kind, settings } of sourcesFile.entries) {
+      try {
+        const source = await kind.create(common, settings as never, {
+          ...deps,
+          baseDir: dirname(sourcesFile.file),
+        });
+        built.push({
+          source: inReportingCurrency(
+            source,
+            sourcesFile.currency,
+            common.fxRate,
+          ),
+          common,
+        });
+      } catch (error) {
+        if (error instanceof SpecError) {
+          throw new SourcesFileError(
+            sourcesFile.file,
+            `source "${common.id}" (${common.path}): ${error.message}`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    }
+    return built;
+  } catch (error) {
+    for (const b of built) {
+      (b.source as Partial<Disposable>)[Symbol.dispose]?.();
+    }
+    throw error;
+  }
+}
+
+/**
+ * The JSON Schema of the sources file, from the same declarations the
+ * validator uses (`deno task schema` writes it to docs/).
+ *
+ * @returns The schema.
+ */
+export function sourcesFileSchema(): JsonSchema {
+  const variants = Object.values(SOURCE_KINDS).map((kind) => ({
+    description: kind.description,
+    ...objectSchema(
+      { ...commonFields(kind), ...kind.fields },
+      { kind: { const: kind.kind } },
+    ),
+  }));
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id:
+      "https://github.com/pulseboard/pulseboard/docs/pulse-config.schema.json",
+    title: "Pulseboard sources file (PULSE_CONFIG)",
+    ...objectSchema(TOP_FIELDS),
+    properties: {
+      ...(objectSchema(TOP_FIELDS).properties as Record<string, JsonSchema>),
+      sources: {
+        description: TOP_FIELDS.sources.description,
+        type: "array",
+        minItems: 1,
+        maxItems: 100,
+        items: { oneOf: variants },
+      },
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * Stripe revenue: the sum of balance transactions since a configured
+ * start, in the currency's minor units (zero-decimal currencies as they
+ * come). The first read pages through everything since the start; later
+ * reads fetch only what is new since the newest one counted.
+ *
+ * @module
+ */
+import { normalizeTimestamp } from "../time/mod.ts";
+import { defineKind, readSecret } from "./kind.ts";
+import type { Reading, Source } from "./source.ts";
+import { envName, httpUrl, int, isoDate, listOf, oneOf, str } from "./spec.ts";
+import {
+  arrayField,
+  fetchJson,
+  field,
+  UpstreamDataError,
+} from "./upstream_http.ts";
+
+/** Types that move money around rather than earn it; skipped by default. */
+export const STRIPE_NON_REVENUE_TYPES: readonly string[] = Object.freeze([
+  "payout",
+  "payout_cancel",
+  "payout_failure",
+  "payout_minimum_balance_hold",
+  "payout_minimum_balance_release",
+  "topup",
+  "topup_reversal",
+  "transfer",
+  "transfer_cancel",
+  "transfer_failure",
+  "transfer_refund",
+]);
+
+const typeName = str({
+  pattern: /^[a-z_]+$/,
+  maxLength: 80,
+  words: 'a balance transaction type such as "charge"',
+});
+
+const fields = {
+  keyEnv: {
+    type: envName,
+    description:
+      "Environment variable holding a secret or restricted key (sk_... or rk_...) that may read balance transactions",
+  },
+  baseUrl: {
+    type: httpUrl,
+    default: "https://api.stripe.com",
+    description: "API base URL (for a proxy or a local mock)",
+  },
+  since: {
+    type: isoDate,
+    description: "Count transactions created at or after this instant",
+  },
+  amountField: {
+    type: oneOf(["net", "amount"] as const),
+    default: "net" as "net" | "amount",
+    description: "net (after Stripe's fees) or amount (gross)",
+  },
+  types: {
+    type: listOf(typeName),
+    optional: true,
+    description:
+      "Only these transaction types; by default every type except payouts, top-ups and transfers",
+  },
+  stripeVersion: {
+    type: str({ maxLength: 60, words: 'an API version such as "2024-06-20"' }),
+    optional: true,
+    description: "The Stripe-Version header; the account's default when absent",
+  },
+  maxPages: {
+    type: int(1, 100_000),
+    default: 1000,
+    description:
+      "Most pages of 100 read per poll; a list that never ends is an error after this",
+  },
+};
+
+/** The `stripe` source kind. */
+export const stripeKind = defineKind({
+  kind: "stripe",
+  description:
+    "Stripe revenue: balance transactions since a start date, net or gross",
+  fields,
+  defaultIntervalMs: 30_000,
+  create(common, settings, deps): Promise<Source> {
+    const key = readSecret(deps, settings.keyEnv, `${common.path}.keyEnv`);
+    return Promise.resolve(
+      new StripeSource({
+        id: common.id,
+        role: common.role,
+        currency: common.currency,
+        key,
+        ...settings,
+        clock: deps.clock,
+        fetch: deps.fetch,
+      }),
+    );
+  },
+});
+
+/** Options for {@linkcode StripeSource}. */
+export interface StripeSourceOptions {
+  /** Source id. */
+  id: string;
+  /** How the amount enters the P&L. */
+  role: Reading["role"];
+  /** The currency counted (others are filtered out by the query). */
+  currency: string;
+  /** Secret key. */
+  key: string;
+  /** API base URL. */
+  baseUrl: string;
+  /** Start, ISO-8601 UTC. */
+  since: string;
+  /** Net or gross. */
+  amountField: "net" | "amount";
+  /** Included types; undefined = all but {@linkcode STRIPE_NON_REVENUE_TYPES}. */
+  types?: string[];
+  /** Stripe-Version header. */
+  stripeVersion?: string;
+  /** Most pages per read. */
+  maxPages: number;
+  /** Time source. */
+  clock: { now(): number };
+  /** The fetch to use. */
+  fetch?: typeof fetch;
+}
+
+/** Sums an account's balance transactions, incrementally. */
+export class StripeSource implements Source {
+  readonly kind = "stripe";
+  readonly id: string;
+  readonly role: Reading["role"];
+  #o: StripeSourceOptions;
+  #total = 0;
+  #count = 0;
+  /** Newest `created` counted, Unix s, and the ids counted at that second. */
+  #watermark: number;
+  #atWatermark = new Set<string>();
+  #include: (type: string) => boolean;
+
+  /** Creates the source. */
+  constructor(options: StripeSourceOptions) {
+    this.id = options.id;
+    this.role = options.role;
+    this.#o = options;
+    this.#watermark = Math.floor(Date.parse(options.since) / 1000);
+    const { types } = options;
+    this.#include = types
+      ? (t) => types.includes(t)
+      : (t) => !STRIPE_NON_REVENUE_TYPES.includes(t);
+  }
+
+  /**
+   * Reads what is new since the watermark (newest first, paged with
+   * `starting_after`), and only then adds it: a read that fails half-way
+   * counts nothing, so the next one starts from the same place.
+   */
+  async read(signal?: AbortSignal): Promise<Reading> {
+    const fresh: { id: string; created: number; amount: number }[] = [];
+    let after: string | undefined;
+    for (let page = 0;; page++) {
+      if (page === this.#o.maxPages) {
+        throw new UpstreamDataError(
+          `Stripe balance transactions: has_more was still true after ${this.#o.maxPages} pages`,
+        );
+      }
+      const params = new URLSearchParams({
+        "created[gte]": String(this.#watermark),
+        currency: this.#o.currency.toLowerCase(),
+        limit: "100",
+      });
+      if (after) params.set("starting_after", after);
+      const body = await fetchJson(
+        `${this.#o.baseUrl}/v1/balance_transactions?${params}`,
+        {
+          upstream: "Stripe",
+          signal,
+          fetch: this.#o.fetch,
+          headers: {
+            authorization: `Bearer ${this.#o.key}`,
+            ...(this.#o.stripeVersion
+              ? { "stripe-version": this.#o.stripeVersion }
+              : {}),
+          },
+        },
+      );
+      const data = arrayField(body, "data", "Stripe balance transactions");
+      for (const txn of data) {
+        const id = field(txn, "id", "string", "Stripe balance transaction");
+        const where = `Stripe balance transaction ${id}`;
+        const created = field(txn, "created", "number", where);
+        const type = field(txn, "type", "string", where);
+        const currency = field(txn, "currency", "string", where);
+        const amount = field(txn, this.#o.amountField, "number", where);
+        if (!Number.isSafeInteger(amount) || !Number.isSafeInteger(created)) {
+          throw new UpstreamDataError(
+            `${where}: "${this.#o.amountField}" and "created" should be integers`,
+          );
+        }
+        if (
+          currency.toUpperCase() !== this.#o.currency ||
+          !this.#include(type) ||
+          (created === this.#watermark && this.#atWatermark.has(id))
+        ) continue;
+        fresh.push({ id, created, amount });
+      }
+      if (!field(body, "has_more", "boolean", "Stripe balance transactions")) {
+        break;
+      }
+      const last = data.at(-1);
+      if (last === undefined) {
+        throw new UpstreamDataError(
+          "Stripe balance transactions: has_more is true on an empty page",
+        );
+      }
+      after = field(last, "id", "string", "Stripe balance transaction");
+    }
+    for (const t of fresh) {
+      this.#total += t.amount;
+      this.#count++;
+      if (t.created > this.#watermark) {
+        this.#watermark = t.created;
+        this.#atWatermark = new Set();
+      }
+      if (t.created === this.#watermark) this.#atWatermark.add(t.id);
+    }
+    if (!Number.isSafeInteger(this.#total)) {
+      throw new UpstreamDataError(
+        "Stripe: the sum left the safe integer range",
+      );
+    }
+    return {
+      source: this.id,
+      role: this.role,
+      amountMinor: this.#total,
+      currency: this.#o.currency,
+      asOf: normalizeTimestamp(this.#o.clock.now(), { epochUnit: "ms" }),
+      detail: { transactions: this.#count },
+    };
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * Push sources: figures that arrive at `POST /api/ingest/:source`, signed
+ * like Stripe's webhooks. The signature is checked over the raw bytes
+ * before anything parses them; the event is deduplicated on its id and
+ * stored before the sender hears 2xx.
+ *
+ * @module
+ */
+import { verifyWebhook, WebhookSignatureError } from "../security/mod.ts";
+import { isoTime } from "../time/mod.ts";
+import { readAmount, readTimestamp } from "./amount.ts";
+import { defineKind, readSecret } from "./kind.ts";
+import type { Reading, Source } from "./source.ts";
+import { envName, int, oneOf } from "./spec.ts";
+import { UpstreamDataError } from "./upstream_http.ts";
+
+/** Where pushed events are kept (the SQLite store in production). */
+export interface IngestStore {
+  /** The value a source's events add up to, if any. */
+  latest<T>(source: string): T | undefined;
+  /** Records the event id and stores `next(previous)` atomically. */
+  apply<T>(
+    source: string,
+    eventId: string,
+    receivedAt: number,
+    next: (previous: T | undefined) => T,
+  ): { duplicate: boolean; value: T };
+}
+
+/** Why an ingest request was refused: status, protocol code and words. */
+export class IngestError extends Error {
+  /** HTTP status. */
+  readonly status: 400 | 401 | 404 | 413;
+  /** What kind of problem, for metrics. */
+  readonly reason: string;
+  /** Creates the error; `message` is sent back to the sender. */
+  constructor(status: IngestError["status"], reason: string, message: string) {
+    super(message);
+    this.name = "IngestError";
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** What an accepted delivery did. */
+export interface IngestResult {
+  /** The event id. */
+  id: string;
+  /** Seen before: acknowledged again, counted once. */
+  duplicate: boolean;
+  /** The source's reading after the event. */
+  reading: Reading;
+}
+
+const fields = {
+  secretEnv: {
+    type: envName,
+    description:
+      "Environment variable holding the signing secret (the whole string, any whsec_ prefix included)",
+  },
+  previousSecretEnv: {
+    type: envName,
+    optional: true,
+    description:
+      "Environment variable holding the previous secret, still accepted while senders rotate",
+  },
+  mode: {
+    type: oneOf(["total", "increment"] as const),
+    default: "total" as "total" | "increment",
+    description:
+      'What an event\'s amount is: "total" (the figure itself; the newest asOf wins) or "increment" (added to the figure; negative for refunds)',
+  },
+  toleranceS: {
+    type: int(1, 3600),
+    default: 300,
+    description:
+      "How far the signed timestamp may be from the server's time, either way, in seconds",
+  },
+  maxBodyBytes: {
+    type: int(64, 1_048_576),
+    default: 65_536,
+    description: "Largest accepted event body, bytes",
+  },
+};
+
+const EVENT_FIELDS = ["id", "amountMinor", "amount", "currency", "asOf"];
+
+/** The `webhook` source kind. */
+export const webhookKind = defineKind({
+  kind: "webhook",
+  description:
+    "Figures pushed to POST /api/ingest/<id>, signed with HMAC-SHA256 like Stripe's webhooks",
+  fields,
+  defaultIntervalMs: 5_000,
+  create(common, settings, deps): Promise<Source> {
+    const secrets = [
+      readSecret(deps, settings.secretEnv, `${common.path}.secretEnv`),
+    ];
+    if (settings.previousSecretEnv) {
+      secrets.push(
+        readSecret(
+          deps,
+          settings.previousSecretEnv,
+          `${common.path}.previousSecretEnv`,
+        ),
+      );
+    }
+    return Promise.resolve(
+      new WebhookSource({
+        id: common.id,
+        role: common.role,
+        currency: common.currency,
+        secrets,
+        mode: settings.mode,
+        toleranceS: settings.toleranceS,
+        maxBodyBytes: settings.maxBodyBytes,
+        store: deps.ingest,
+        clock: deps.clock,
+      }),
+    );
+  },
+});
+
+/** Options for {@linkcode WebhookSource}. */
+export interface WebhookSourceOptions {
+  /** Source id (the `:source` in the URL). */
+  id: string;
+  /** How the amount enters the P&L. */
+  role: Reading["role"];
+  /** The currency events must be in. */
+  currency: string;
+  /** Accepted secrets. */
+  secrets: readonly string[];
+  /** Total or increment. */
+  mode: "total" | "increment";
+  /** Timestamp window, seconds. */
+  toleranceS: number;
+  /** Largest body, bytes. */
+  maxBodyBytes: number;
+  /** Durable storage. */
+  store: IngestStore;
+  /** Time source. */
+  clock: { now(): number };
+}
+
+/**
+ * A source whose figure is pushed to it.
+ *
+ * @example An increment, signed and stored
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SqliteStore } from "@/lib/cache/mod.ts";
+ * import { signWebhook } from "@/lib/security/mod.ts";
+ * import { WebhookSource } from "@/lib/sources/webhook.ts";
+ * using store = SqliteStore.open(":memory:");
+ * const clock = { now: () => 1_700_000_000_000 };
+ * const shop = new WebhookSource({
+ *   id: "shop", role: "revenue", currency: "USD", secrets: ["whsec_x"],
+ *   mode: "increment", toleranceS: 300, maxBodyBytes: 65536,
+ *   store: store.ingest, clock,
+ * });
+ * const body = new TextEncoder().encode('{"id":"evt_1","amount":"12.50"}');
+ * const header = await signWebhook("whsec_x", 1_700_000_000, body);
+ * assert.equal((await shop.ingest(body, header)).reading.amountMinor, 1250);
+ * assert.equal((await shop.read()).amountMinor, 1250);
+ * ```
+ */
+export class WebhookSource implements Source {
+  readonly kind = "webhook";
+  readonly id: string;
+  readonly role: Reading["role"];
+  #o: WebhookSourceOptions;
+  #started: number;
+
+  /** Creates the source. */
+  constructor(options: WebhookSourceOptions) {
+    this.id = options.id;
+    this.role = options.role;
+    this.#o = options;
+    this.#started = options.clock.now();
+  }
+
+  /** Largest accepted body, bytes. */
+  get maxBodyBytes(): number {
+    return this.#o.maxBodyBytes;
+  }
+
+  /**
+   * The figure the stored events add up to. An `increment` source starts
+   * at zero; a `total` source has no figure before its first event.
+   */
+  read(): Promise<Reading> {
+    const stored = this.#o.store.latest<Reading>(this.id);
+    if (stored) return Promise.resolve(stored);
+    if (this.#o.mode === "increment") {
+      return Promise.resolve(this.#reading(0, isoTime(this.#started)));
+    }
+    return Promise.reject(
+      new UpstreamDataError(
+        `no event received yet at /api/ingest/${this.id}`,
+      ),
+    );
+  }
+
+  /**
+   * Verifies, parses, deduplicates and stores one delivery.
+   *
+   * @param body The raw request bytes.
+   * @param signature The signature header's value.
+   * @returns What the event did.
+   * @throws {IngestError} For anything refused; nothing is stored then.
+   */
+  async ingest(
+    body: Uint8Array,
+    signature: string | null,
+  ): Promise<IngestResult> {
+    const o = this.#o;
+    if (body.byteLength > o.maxBodyBytes) {
+      throw new IngestError(
+        413,
+        "too_large",
+        `the body is ${body.byteLength} bytes; source "${this.id}" accepts at most ${o.maxBodyBytes}`,
+      );
+    }
+    const now = o.clock.now();
+    try {
+      await verifyWebhook(signature, body, o.secrets, now, o.toleranceS);
+    } catch (error) {
+      if (!(error instanceof WebhookSignatureError)) throw error;
+      throw new IngestError(401, `signature_${error.reason}`, error.message);
+    }
+    const event = this.#parse(body);
+    const outcome = o.store.apply<Reading>(
+      this.id,
+      event.id,
+      now,
+      (previous) => {
+        if (o.mode === "increment") {
+          const amountMinor = (previous?.amountMinor ?? 0) + event.amountMinor;
+          if (!Number.isSafeInteger(amountMinor)) {
+            throw new IngestError(
+              400,
+              "invalid",
+              "the running total would leave the safe integer range",
+            );
+          }
+          const asOf = previous && previous.asOf > event.asOf
+            ? previous.asOf
+            : event.asOf;
+          return this.#reading(amountMinor, asOf);
+        }
+        // Deliveries may arrive out of order: the newest figure wins.
+        if (previous && previous.asOf > event.asOf) return previous;
+        return this.#reading(event.amountMinor, event.asOf);
+      },
+    );
+    return {
+      id: event.id,
+      duplicate: outcome.duplicate,
+      reading: outcome.value,
+    };
+  }
+
+  #reading(amountMinor: number, asOf: string): Reading {
+    return {
+      source: this.id,
+      role: this.role,
+      amountMinor,
+      currency: this.#o.currency,
+      asOf,
+    };
+  }
+
+  #parse(body: Uint8Array): { id: string; amountMinor: number; asOf: string } {
+    const bad = (message: string) => new IngestError(400, "invalid", message);
+    let event: unknown;
+    try {
+      event = JSON.parse(
+        new TextDecoder("utf-8", { fatal: true }).decode(body),
+      );
+    } catch {
+      throw bad("the body is not JSON (UTF-8)");
+    }
+    if (typeof event !== "object" || event === null || Array.isArray(event)) {
+      throw bad(
+        'the body must be a JSON object such as {"id":"evt_1","amountMinor":1250}',
+      );
+    }
+    const e = event as Record<string, unknown>;
+    const unknown = Object.keys(e).filter((k) => !EVENT_FIELDS.includes(k));
+    if (unknown.length) {
+      throw bad(
+        `unknown field "${unknown[0]}"; an event has ${
+          EVENT_FIELDS.map((f) => `"${f}"`).join(", ")
+        }`,
+      );
+    }
+    if (typeof e.id !== "string" || !/^[\x21-\x7e]{1,200}$/.test(e.id)) {
+      throw bad(
+        '"id" must be a string of 1 to 200 printable characters (the event id, used to drop redeliveries)',
+      );
+    }
+    if ((e.amountMinor === undefined) === (e.amount === undefined)) {
+      throw bad(
+        'give exactly one of "amountMinor" (integer minor units) or "amount" (a decimal string in major units)',
+      );
+    }
+    const currency = e.currency ?? this.#o.currency;
+    if (currency !== this.#o.currency) {
+      throw bad(
+        `"currency" is ${
+          JSON.stringify(currency)
+        }; source "${this.id}" takes ${this.#o.currency}`,
+      );
+    }
+    try {
+      const amountMinor = e.amountMinor !== undefined
+        ? (typeof e.amountMinor === "number"
+          ? readAmount(
+            e.amountMinor,
+            "minor",
+            this.#o.currency,
+            '"amountMinor"',
+          )
+          : (() => {
+            throw new UpstreamDataError('"amountMinor" must be an integer');
+          })())
+        : typeof e.amount === "string"
+        ? readAmount(e.amount, "major", this.#o.currency, '"amount"')
+        : (() => {
+          throw new UpstreamDataError(
+            '"amount" must be a decimal string such as "12.50"',
+          );
+        })();
+      const asOf = e.asOf === undefined
+        ? isoTime(this.#o.clock.now())
+        : readTimestamp(e.asOf, "iso", '"asOf"');
+      return { id: e.id, amountMinor, asOf };
+    } catch (error) {
+      if (error instanceof UpstreamDataError) throw bad(error.message);
+      throw error;
+    }
+  }
+}
