@@ -23,13 +23,28 @@ import {
   StoreError,
   TieredCache,
 } from "@/lib/cache/mod.ts";
-import { type Config, ConfigError, parseConfig } from "@/lib/config.ts";
+import {
+  type Config,
+  ConfigError,
+  type Env,
+  parseConfig,
+} from "@/lib/config.ts";
 import { judgeHealth } from "@/lib/health.ts";
 import { createLogger, type Logger } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { UpstreamHttpError } from "@/lib/resilience/mod.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
-import { guardSource, type Reading, Simulator } from "@/lib/sources/mod.ts";
+import {
+  createSources,
+  type DeclaredSource,
+  guardSource,
+  IngestError,
+  loadSourcesFile,
+  type Reading,
+  Simulator,
+  SourcesFileError,
+  WebhookSource,
+} from "@/lib/sources/mod.ts";
 import {
   CLOSE_CODES,
   ConnectionRegistry,
@@ -58,14 +73,22 @@ export interface RunningServer {
  * @param config The resolved configuration.
  * @param log Where events go.
  * @param clock Time source.
+ * @param env The environment, where the sources file's secrets are read.
  * @returns The running server.
  * @throws {StoreError} When the database cannot be opened.
+ * @throws {SourcesFileError} When the sources file cannot be used.
  */
 export async function startServer(
   config: Config,
   log: Logger,
   clock: Clock = systemClock,
+  env: Env = {},
 ): Promise<RunningServer> {
+  // Read before anything is opened: a bad file refuses the start at once.
+  const sourcesFile = config.sourcesPath
+    ? await loadSourcesFile(config.sourcesPath, config.currency)
+    : undefined;
+  const currency = sourcesFile?.currency ?? config.currency;
   if (config.dbPath !== ":memory:") {
     try {
       const folder = dirname(config.dbPath);
@@ -96,7 +119,7 @@ export async function startServer(
   }
   const initial: PnlState = restored
     ? markStale(restored, "L3")
-    : buildPnlState({}, config.currency);
+    : buildPnlState({}, currency);
 
   // One history point a second at most; retention runs once an hour.
   let lastPointAt = 0;
@@ -150,12 +173,6 @@ export async function startServer(
       log.error("subscriber failed", { topic, error }),
   });
 
-  const sim = new Simulator({
-    clock,
-    intervalMs: config.simIntervalMs,
-    currency: config.currency,
-    initial: restored ? figuresOf(restored) : undefined,
-  });
   // The four cache tiers: process memory, Redis (when configured), SQLite,
   // and last known values seeded from SQLite.
   const l2 = config.redisUrl
@@ -181,12 +198,22 @@ export async function startServer(
     ][],
   );
 
-  // The simulator runs through the same resilience chain as any upstream.
-  const guarded = sim.sources().map((source) =>
+  const declared = sourcesFile
+    ? await createSources(sourcesFile, { clock, env, ingest: store.ingest })
+    : simulatorSources(config, clock, restored);
+  const webhooks = new Map(
+    declared.flatMap(({ inner }) =>
+      inner instanceof WebhookSource ? [[inner.id, inner]] : []
+    ),
+  );
+  // Every source runs through the same resilience chain: breaker -> retry
+  // -> timeout, with its own settings.
+  const guarded = declared.map(({ source, common }) =>
     guardSource(source, {
       clock,
-      timeoutMs: config.simIntervalMs,
+      timeoutMs: common.timeoutMs,
       retry: {
+        ...common.retry,
         onRetry: ({ error }) =>
           pulse.onRetry(
             source.id,
@@ -194,22 +221,41 @@ export async function startServer(
           ),
       },
       breaker: {
+        ...common.breaker,
         onStateChange: (change) =>
           log.warn("circuit breaker", { source: source.id, ...change }),
       },
     })
   );
+  const plans = Object.fromEntries(declared.map(({ common }) => [common.id, {
+    intervalMs: common.intervalMs,
+    // Room for every attempt and the waits between them.
+    deadlineMs: common.timeoutMs * common.retry.maxAttempts +
+      common.retry.maxDelayMs * (common.retry.maxAttempts - 1),
+  }]));
+  // Cached for half a source's interval, so each poll reads fresh; pushed
+  // sources are already durable, so their reads skip the cache.
+  const ttlMs = new Map(declared.map(({ common }) => [
+    common.id,
+    common.kind === "webhook"
+      ? 0
+      : sourcesFile
+      ? Math.floor(common.intervalMs / 2)
+      : config.cacheTtlMs,
+  ]));
   const poller = new PnlPoller({
     clock,
     sources: guarded,
-    intervalMs: config.simIntervalMs,
-    currency: config.currency,
+    plans,
+    jitter: sourcesFile ? 0.1 : 0,
+    random: systemRandom,
+    currency,
     read: async (source, signal) => {
       const started = clock.now();
       try {
         const c = await cache.read(
           `source:${source.id}`,
-          config.cacheTtlMs,
+          ttlMs.get(source.id) ?? 0,
           () => source.read(signal),
         );
         const fresh = c.origin === "live" || c.error === undefined;
@@ -308,6 +354,21 @@ export async function startServer(
     },
     staticDir: STATIC_DIR,
     islandScript,
+    ingest: webhooks.size === 0 ? undefined : async (id, body, signature) => {
+      const target = webhooks.get(id);
+      if (!target) {
+        throw new IngestError(
+          404,
+          "unknown_source",
+          `no webhook source "${id}" is configured; deliveries go to /api/ingest/<id> of a source with "kind": "webhook"`,
+        );
+      }
+      const result = await target.ingest(body, signature);
+      // Stored: now show it without waiting for the source's interval.
+      if (!result.duplicate) poller.refresh(id);
+      return result;
+    },
+    onIngest: (id, outcome) => pulse.onIngest(id, outcome),
   });
 
   const { promise: listening, resolve: onListening } = Promise.withResolvers<
@@ -365,6 +426,12 @@ export async function startServer(
       }`
       : "open: no PULSE_TOKENS configured, anyone who can reach this address can read it",
   });
+  log.info("sources", {
+    file: sourcesFile?.file ?? "none: the built-in simulator",
+    sources: declared.map(({ common }) =>
+      `${common.id} (${common.kind}, ${common.role}, every ${common.intervalMs} ms)`
+    ).join("; "),
+  });
   if (config.redisUrl) {
     log.warn(
       "REDIS_URL is set: Redis holds the shared L2 cache; cross-instance fan-out and leader election are not built yet, so run one instance",
@@ -387,6 +454,9 @@ export async function startServer(
       await server.shutdown();
       hub.close();
       await l2?.close();
+      for (const { source } of declared) {
+        (source as Partial<Disposable>)[Symbol.dispose]?.();
+      }
       store.close();
       log.info("stopped");
     })();
@@ -398,6 +468,35 @@ function randomSecret(): string {
     crypto.getRandomValues(new Uint8Array(32)),
     (b) => b.toString(16).padStart(2, "0"),
   ).join("");
+}
+
+/** The embedded default: three simulated sources with the env's timings. */
+function simulatorSources(
+  config: Config,
+  clock: Clock,
+  restored: PnlState | undefined,
+): DeclaredSource[] {
+  const sim = new Simulator({
+    clock,
+    intervalMs: config.simIntervalMs,
+    currency: config.currency,
+    initial: restored ? figuresOf(restored) : undefined,
+  });
+  return sim.sources().map((source) => ({
+    source,
+    inner: source,
+    common: {
+      id: source.id,
+      kind: source.kind,
+      role: source.role,
+      intervalMs: config.simIntervalMs,
+      timeoutMs: config.simIntervalMs,
+      retry: { maxAttempts: 3, minDelayMs: 200, maxDelayMs: 10_000 },
+      breaker: { failureThreshold: 5, cooldownMs: 30_000 },
+      currency: config.currency,
+      path: "(simulator)",
+    },
+  }));
 }
 
 function figuresOf(state: PnlState) {
@@ -443,9 +542,12 @@ if (import.meta.main) {
   let running: RunningServer;
   try {
     const config = parseConfig(Deno.env.toObject());
-    running = await startServer(config, log);
+    running = await startServer(config, log, systemClock, Deno.env.toObject());
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StoreError) {
+    if (
+      error instanceof ConfigError || error instanceof StoreError ||
+      error instanceof SourcesFileError
+    ) {
       log.error(error.message);
       Deno.exit(1);
     }

@@ -107,18 +107,6 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 export function parseConfig(env: Env): Config {
   const deploy = nonEmpty(env.DENO_DEPLOYMENT_ID) !== undefined;
-  const unsupported = ["PULSE_CONFIG"].filter((name) =>
-    nonEmpty(env[name]) !== undefined
-  );
-  for (const name of unsupported) {
-    // Refusing beats running open, or on simulated figures, while the
-    // operator believes otherwise.
-    throw new ConfigError(
-      name,
-      `${name} is set, but this version of Pulseboard does not support source ` +
-        "configuration files yet; unset it to run on the built-in simulator",
-    );
-  }
   return Object.freeze({
     port: integer(env, "PORT", 8000, 0, 65535),
     hostname: nonEmpty(env.PULSE_HOST) ?? "127.0.0.1",

@@ -42,6 +42,8 @@ export interface PulseMetrics {
   ): void;
   /** An upstream retry (throttled when the server said 429). */
   onRetry(source: string, throttled: boolean): void;
+  /** One webhook delivery: `accepted`, `duplicate`, or why it was refused. */
+  onIngest(source: string, outcome: string): void;
 }
 
 const STATES: CircuitState[] = ["closed", "open", "half_open"];
@@ -121,6 +123,10 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
   const retries = m.counter(
     "pulse_source_retries_total",
     "Upstream retries by source and cause (throttled or failed).",
+  );
+  const ingests = m.counter(
+    "pulse_ingest_total",
+    "Webhook deliveries by source and outcome: accepted, duplicate, or the refusal (signature_mismatch, signature_stale, signature_missing, signature_malformed, invalid, too_large, unknown_source).",
   );
   m.collected(
     "pulse_breaker_state",
@@ -236,6 +242,9 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     },
     onRetry(source, throttled) {
       retries.inc({ source, cause: throttled ? "throttled" : "failed" });
+    },
+    onIngest(source, outcome) {
+      ingests.inc({ source, outcome });
     },
   };
 }

@@ -13,6 +13,7 @@ import type {
   StreamOptions,
 } from "@/lib/stream/mod.ts";
 import type { Clock } from "@/lib/time/mod.ts";
+import type { IngestResult } from "@/lib/sources/mod.ts";
 
 /** The parts every route may use. */
 export interface AppDeps {
@@ -40,4 +41,16 @@ export interface AppDeps {
   staticDir: string;
   /** The built island bundle's URL, when built. */
   islandScript?: string;
+  /**
+   * Stores a signed push into webhook source `id`; throws IngestError
+   * (404 for an id that is not a webhook source). Absent: no webhook
+   * sources are configured.
+   */
+  ingest?: (
+    id: string,
+    body: Uint8Array,
+    signature: string | null,
+  ) => Promise<IngestResult>;
+  /** Counts a delivery's outcome. */
+  onIngest?: (id: string, outcome: string) => void;
 }

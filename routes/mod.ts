@@ -19,6 +19,7 @@ import { metricsRoute } from "./metrics.ts";
 import { pollRoute } from "./api/poll.ts";
 import { sseRoute } from "./api/sse.ts";
 import { wsRoute } from "./api/ws.ts";
+import { ingestRoute } from "./api/ingest.ts";
 import type { AppDeps } from "./deps.ts";
 import { indexRoute } from "./index.tsx";
 import { adminRoute } from "./admin.tsx";
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/poll", pollRoute(deps, limits));
   app.get("/api/history", historyRoute(deps));
   app.get("/api/health", healthRoute(deps));
+  app.post("/api/ingest/:source", ingestRoute(deps));
   app.get("/metrics", metricsRoute(deps));
   app.on(["GET", "HEAD"], "/static/*", async (c, next) => {
     const response = await serveStatic(c);

@@ -85,3 +85,46 @@ export function isClientError(error: unknown): boolean {
   return error instanceof ProtocolError ||
     (error instanceof HttpError && error.status < 500);
 }
+
+/**
+ * Reads a request body, refusing it (413) once it passes `maxBytes`, even
+ * when it came without a Content-Length (chunked): nothing above the
+ * limit is buffered.
+ *
+ * @param request The request.
+ * @param maxBytes The limit.
+ * @returns The bytes.
+ * @throws {HttpError} 413 naming the limit.
+ */
+export async function readBodyBounded(
+  request: Request,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const tooLarge = () =>
+    new HttpError(413, "too_large", `request body over ${maxBytes} bytes`);
+  if (Number(request.headers.get("content-length")) > maxBytes) {
+    await request.body?.cancel();
+    throw tooLarge();
+  }
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

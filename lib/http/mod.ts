@@ -3,5 +3,10 @@
  *
  * @module
  */
-export { HttpError, isClientError, toResponse } from "./errors.ts";
+export {
+  HttpError,
+  isClientError,
+  readBodyBounded,
+  toResponse,
+} from "./errors.ts";
 export { type OriginPolicy, originPolicy } from "./origins.ts";

@@ -94,7 +94,6 @@ const fields = {
   },
 };
 
-const MICRO = 1_000_000n;
 const CENT_IN_MICRO = 10_000n;
 
 function micro(text: unknown, where: string, key: string): bigint {

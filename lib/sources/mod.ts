@@ -19,6 +19,7 @@ export type { CommonSettings, SourceDeps, SourceKind } from "./kind.ts";
 export { SOURCE_KINDS } from "./registry.ts";
 export {
   createSources,
+  type DeclaredSource,
   loadSourcesFile,
   parseSourcesFile,
   type SourceEntry,

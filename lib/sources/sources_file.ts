@@ -153,6 +153,16 @@ export interface SourceEntry {
   settings: Record<string, unknown>;
 }
 
+/** A built source: the one to read, the adapter inside, its settings. */
+export interface DeclaredSource {
+  /** The source to read, converted into the reporting currency. */
+  source: Source;
+  /** The adapter itself (a webhook source takes deliveries). */
+  inner: Source;
+  /** Its common settings. */
+  common: CommonSettings;
+}
+
 /** A validated sources file. */
 export interface SourcesFile {
   /** Absolute path of the file. */
@@ -324,14 +334,15 @@ export function parseSourcesFile(
  *
  * @param sourcesFile The validated file.
  * @param deps Clock, environment, storage.
- * @returns The sources with their settings, in file order.
+ * @returns Each source to read (converted), the adapter inside it, and its
+ *   settings, in file order.
  * @throws {SourcesFileError} Naming the source and the setting.
  */
 export async function createSources(
   sourcesFile: SourcesFile,
   deps: Omit<SourceDeps, "baseDir">,
-): Promise<{ source: Source; common: CommonSettings }[]> {
-  const built: { source: Source; common: CommonSettings }[] = [];
+): Promise<DeclaredSource[]> {
+  const built: DeclaredSource[] = [];
   try {
     for (const { common, kind, settings } of sourcesFile.entries) {
       try {
@@ -345,6 +356,7 @@ export async function createSources(
             sourcesFile.currency,
             common.fxRate,
           ),
+          inner: source,
           common,
         });
       } catch (error) {

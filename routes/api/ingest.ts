@@ -1,0 +1,55 @@
+/**
+ * `POST /api/ingest/:source`: a signed push into a webhook source. The
+ * body is read once as bytes, the signature checked over those bytes, and
+ * 2xx sent only once the event is stored.
+ */
+import type { Context } from "hono";
+import { HttpError, readBodyBounded } from "@/lib/http/mod.ts";
+import { IngestError } from "@/lib/sources/mod.ts";
+import type { AppDeps } from "../deps.ts";
+
+const CODES = {
+  400: "bad_request",
+  401: "unauthorized",
+  404: "bad_request",
+  413: "too_large",
+} as const;
+
+/** The ingest handler. */
+export function ingestRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+  return async function ingest(c: Context): Promise<Response> {
+    const id = c.req.param("source") ?? "";
+    const signature = c.req.header("pulse-signature") ??
+      c.req.header("stripe-signature") ?? null;
+    try {
+      if (!deps.ingest) {
+        throw new IngestError(
+          404,
+          "unknown_source",
+          `no webhook source "${id}" is configured: declare one with "kind": "webhook" in the sources file (PULSE_CONFIG)`,
+        );
+      }
+      let body: Uint8Array;
+      try {
+        body = await readBodyBounded(c.req.raw, deps.config.maxBodyBytes);
+      } catch (error) {
+        deps.onIngest?.(id, "too_large");
+        throw error;
+      }
+      const result = await deps.ingest(id, body, signature);
+      deps.onIngest?.(id, result.duplicate ? "duplicate" : "accepted");
+      return c.json({
+        accepted: true,
+        id: result.id,
+        duplicate: result.duplicate,
+        amountMinor: result.reading.amountMinor,
+        currency: result.reading.currency,
+        asOf: result.reading.asOf,
+      }, 200);
+    } catch (error) {
+      if (!(error instanceof IngestError)) throw error;
+      deps.onIngest?.(id, error.reason);
+      throw new HttpError(error.status, CODES[error.status], error.message);
+    }
+  };
+}
