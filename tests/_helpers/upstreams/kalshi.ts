@@ -1,0 +1,232 @@
+/**
+ * A local Kalshi Trade API v2 that checks what the real one checks: the
+ * three headers, the timestamp window, the key id, and the RSA-PSS
+ * (salt 32) signature over timestamp + method + path (with /trade-api/v2,
+ * without the query), answering with Kalshi's recorded error bodies; it
+ * pages with cursors ("" on the last page), refuses limit > 1000 with a
+ * bare {"msg"}, and rate-limits with a 429 that has no Retry-After.
+ */
+import { bucket, type MockServer, serveMock } from "./mock_server.ts";
+
+/** The account the mock serves. */
+export interface KalshiFixture {
+  balance: Record<string, unknown>;
+  positions: Record<string, unknown>[];
+  settlements: Record<string, unknown>[];
+}
+
+/** A fixture with figures worked out by hand in the tests. */
+export function kalshiFixture(): KalshiFixture {
+  return {
+    balance: {
+      balance: 9801,
+      balance_dollars: "98.0186",
+      portfolio_value: 198,
+      updated_ts: 1781159348,
+      balance_breakdown: [{ exchange_index: 0, balance: "98.0186" }],
+    },
+    settlements: [{
+      ticker: "KXEX-26SEP07-B",
+      exchange_index: 0,
+      event_ticker: "KXEX-26SEP07",
+      market_result: "no",
+      yes_count_fp: "0.00",
+      yes_total_cost_dollars: "0.0000",
+      no_count_fp: "2.00",
+      no_total_cost_dollars: "0.5000",
+      revenue: 200,
+      value: 0,
+      fee_cost: "0.0600",
+      settled_time: "2026-09-07T17:03:00Z",
+    }],
+    positions: [
+      position("KXEX-26JUN11-A", "0.250000", "0.018900"),
+      position("KXEX-26SEP07-B", "9.000000", "0.000000"), // settled: counted there
+      position("KXEX-26JUN11-C", "-0.100000", "0.010000"),
+    ],
+  };
+}
+
+function position(ticker: string, realized: string, fees: string) {
+  return {
+    ticker,
+    exchange_index: 0,
+    position_fp: "3.00",
+    total_traded_dollars: "2.500000",
+    market_exposure_dollars: "2.500000",
+    realized_pnl_dollars: realized,
+    fees_paid_dollars: fees,
+    last_updated_ts: "2026-06-11T06:29:30.165032Z",
+    resting_orders_count: 0,
+  };
+}
+
+/** A generated key pair, as Kalshi users hold them. */
+export interface KalshiKeys {
+  keyId: string;
+  publicKey: CryptoKey;
+  pkcs8Pem: string;
+  pkcs1Pem: string;
+}
+
+function pem(label: string, der: Uint8Array): string {
+  let binary = "";
+  for (const b of der) binary += String.fromCharCode(b);
+  const body = btoa(binary).match(/.{1,64}/g)!.join("\n");
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+/** Reads one DER element's header: [contentStart, contentLength]. */
+function derAt(der: Uint8Array, at: number): [number, number] {
+  const first = der[at + 1]!;
+  if (first < 0x80) return [at + 2, first];
+  const n = first & 0x7f;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + der[at + 2 + i]!;
+  return [at + 2 + n, len];
+}
+
+/** Generates an RSA key pair, with the private key in PKCS#8 and PKCS#1 PEM. */
+export async function kalshiKeys(): Promise<KalshiKeys> {
+  const pair = await crypto.subtle.generateKey(
+    {
+      name: "RSA-PSS",
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: "SHA-256",
+    },
+    true,
+    ["sign", "verify"],
+  );
+  const pkcs8 = new Uint8Array(
+    await crypto.subtle.exportKey("pkcs8", pair.privateKey),
+  );
+  // PrivateKeyInfo = SEQ { INTEGER 0, SEQ { alg }, OCTET STRING { RSAPrivateKey } }
+  const [seqStart] = derAt(pkcs8, 0);
+  const [verStart, verLen] = derAt(pkcs8, seqStart);
+  const [algStart, algLen] = derAt(pkcs8, verStart + verLen);
+  const [octStart, octLen] = derAt(pkcs8, algStart + algLen);
+  const pkcs1 = pkcs8.slice(octStart, octStart + octLen);
+  return {
+    keyId: crypto.randomUUID(),
+    publicKey: pair.publicKey,
+    pkcs8Pem: pem("PRIVATE KEY", pkcs8),
+    pkcs1Pem: pem("RSA PRIVATE KEY", pkcs1),
+  };
+}
+
+function authError(code: string, message: string, details?: string): Response {
+  return Response.json(
+    { error: { code, message, ...(details ? { details } : {}) } },
+    { status: 401 },
+  );
+}
+
+/** Options for {@linkcode kalshiMock}. */
+export interface KalshiMockOptions {
+  keys: KalshiKeys;
+  fixture?: KalshiFixture;
+  /** Accepted clock difference, ms (either way). */
+  skewMs?: number;
+  /** Read budget, requests per second (Basic tier: 20). */
+  readsPerSecond?: number;
+}
+
+/** A Kalshi mock and the fixture it serves (mutable while running). */
+export interface KalshiMock extends MockServer {
+  fixture: KalshiFixture;
+  /** Base URL ending in /trade-api/v2. */
+  apiUrl: string;
+  /** Signatures that verified. */
+  verified: number;
+}
+
+/** Starts the mock. */
+export function kalshiMock(options: KalshiMockOptions): KalshiMock {
+  const { keys, skewMs = 10_000, readsPerSecond = 20 } = options;
+  const fixture = options.fixture ?? kalshiFixture();
+  const allow = bucket(readsPerSecond, readsPerSecond * 2);
+  let verified = 0;
+  const page = (url: URL, items: unknown[], key: string) => {
+    const limit = Number(url.searchParams.get("limit") ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return Response.json(
+        {
+          msg:
+            "Key: 'GetPositionsRequest.Limit' Error:Field validation for 'Limit' failed on the 'lte' tag",
+        },
+        { status: 400 },
+      );
+    }
+    const from = Number(url.searchParams.get("cursor") || 0) || 0;
+    const slice = items.slice(from, from + limit);
+    const next = from + limit < items.length ? String(from + limit) : "";
+    return Response.json(
+      key === "market_positions"
+        ? { cursor: next, market_positions: slice, event_positions: [] }
+        : { cursor: next, [key]: slice },
+    );
+  };
+  const mock = serveMock(async (request, url) => {
+    const keyId = request.headers.get("KALSHI-ACCESS-KEY");
+    const ts = request.headers.get("KALSHI-ACCESS-TIMESTAMP");
+    const signature = request.headers.get("KALSHI-ACCESS-SIGNATURE");
+    if (!keyId || !ts || !signature) {
+      return authError(
+        "signature_is_missing_from_headers",
+        "signature is missing from headers",
+      );
+    }
+    if (!/^\d+$/.test(ts) || Math.abs(Date.now() - Number(ts)) > skewMs) {
+      return authError("header_timestamp_expired", "header timestamp expired");
+    }
+    if (keyId !== keys.keyId) {
+      return authError(
+        "authentication_error",
+        "authentication_error",
+        "NOT_FOUND",
+      );
+    }
+    let ok = false;
+    try {
+      const bytes = Uint8Array.from(atob(signature), (c) => c.charCodeAt(0));
+      ok = await crypto.subtle.verify(
+        { name: "RSA-PSS", saltLength: 32 },
+        keys.publicKey,
+        bytes,
+        new TextEncoder().encode(`${ts}${request.method}${url.pathname}`),
+      );
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      return authError(
+        "authentication_error",
+        "authentication_error",
+        "INCORRECT_API_KEY_SIGNATURE",
+      );
+    }
+    verified++;
+    if (!allow()) {
+      return Response.json({ error: "too many requests" }, { status: 429 });
+    }
+    switch (url.pathname) {
+      case "/trade-api/v2/portfolio/balance":
+        return Response.json(fixture.balance);
+      case "/trade-api/v2/portfolio/positions":
+        return page(url, fixture.positions, "market_positions");
+      case "/trade-api/v2/portfolio/settlements":
+        return page(url, fixture.settlements, "settlements");
+      default:
+        return Response.json(
+          { error: { code: "not_found", message: "not found" } },
+          { status: 404 },
+        );
+    }
+  });
+  return Object.defineProperties(mock, {
+    fixture: { value: fixture },
+    apiUrl: { get: () => `${mock.url}/trade-api/v2` },
+    verified: { get: () => verified },
+  }) as KalshiMock;
+}

@@ -1,0 +1,143 @@
+/**
+ * A local Stripe balance-transactions list: Bearer or Basic auth with an
+ * sk_/rk_ key, Stripe's error envelope and 401 wording, lists newest
+ * first paged with starting_after and has_more, created[gte] and currency
+ * filters, limit 1-100 (default 10), integer minor units, lowercase
+ * currencies, and a rate limit answered with 429 and
+ * Stripe-Rate-Limited-Reason.
+ */
+import { bucket, type MockServer, serveMock } from "./mock_server.ts";
+
+/** One balance transaction, as much as the adapter reads. */
+export interface Txn {
+  id: string;
+  amount: number;
+  fee: number;
+  currency: string;
+  created: number;
+  type: string;
+}
+
+/** A mock and its transactions (mutable while running). */
+export interface StripeMock extends MockServer {
+  transactions: Txn[];
+  key: string;
+}
+
+function error(
+  status: number,
+  type: string,
+  message: string,
+  headers?: HeadersInit,
+): Response {
+  return Response.json({ error: { type, message } }, {
+    status,
+    headers: {
+      "request-id": `req_${crypto.randomUUID().slice(0, 14)}`,
+      ...headers,
+    },
+  });
+}
+
+/** Starts the mock. */
+export function stripeMock(
+  transactions: Txn[] = [],
+  options: { key?: string; requestsPerSecond?: number } = {},
+): StripeMock {
+  const { key = "sk_test_pulseboard", requestsPerSecond = 25 } = options;
+  const allow = bucket(requestsPerSecond, requestsPerSecond);
+  const mock = serveMock((request, url) => {
+    const auth = request.headers.get("authorization") ?? "";
+    let given: string | undefined;
+    if (auth.startsWith("Bearer ")) given = auth.slice(7);
+    else if (auth.startsWith("Basic ")) {
+      given = atob(auth.slice(6)).split(":")[0];
+    }
+    if (!given) {
+      return error(
+        401,
+        "invalid_request_error",
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+        { "www-authenticate": 'Bearer realm="Stripe"' },
+      );
+    }
+    if (given !== key) {
+      return error(
+        401,
+        "invalid_request_error",
+        `Invalid API Key provided: ${given.slice(0, 8)}****${given.slice(-4)}`,
+        { "www-authenticate": 'Bearer realm="Stripe"' },
+      );
+    }
+    if (!allow()) {
+      return error(
+        429,
+        "rate_limit_error",
+        "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+        { "stripe-rate-limited-reason": "global-rate" },
+      );
+    }
+    if (url.pathname !== "/v1/balance_transactions") {
+      return error(
+        404,
+        "invalid_request_error",
+        `Unrecognized request URL (GET: ${url.pathname}).`,
+      );
+    }
+    const limit = Number(url.searchParams.get("limit") ?? 10);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return error(
+        400,
+        "invalid_request_error",
+        "Invalid integer: limit must be between 1 and 100",
+      );
+    }
+    const gte = Number(url.searchParams.get("created[gte]") ?? 0);
+    const currency = url.searchParams.get("currency");
+    const rows = transactions
+      .filter((t) => t.created >= gte && (!currency || t.currency === currency))
+      .sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1));
+    const after = url.searchParams.get("starting_after");
+    let from = 0;
+    if (after) {
+      const i = rows.findIndex((t) => t.id === after);
+      if (i < 0) {
+        return error(
+          400,
+          "invalid_request_error",
+          `No such balance transaction: '${after}'`,
+        );
+      }
+      from = i + 1;
+    }
+    const data = rows.slice(from, from + limit).map((t) => ({
+      id: t.id,
+      object: "balance_transaction",
+      amount: t.amount,
+      fee: t.fee,
+      net: t.amount - t.fee,
+      currency: t.currency,
+      created: t.created,
+      available_on: t.created + 172_800,
+      status: "available",
+      type: t.type,
+      reporting_category: t.type,
+      source: null,
+      exchange_rate: null,
+      description: null,
+      fee_details: [],
+    }));
+    return Response.json({
+      object: "list",
+      url: "/v1/balance_transactions",
+      has_more: from + limit < rows.length,
+      data,
+    }, {
+      headers: { "request-id": `req_${crypto.randomUUID().slice(0, 14)}` },
+    });
+  });
+  return Object.defineProperties(mock, {
+    transactions: { value: transactions },
+    key: { value: key },
+  }) as StripeMock;
+}
