@@ -455,7 +455,7 @@ export async function startServer(
       hub.close();
       await l2?.close();
       for (const { source } of declared) {
-        (source as Partial<Disposable>)[Symbol.dispose]?.();
+        source[Symbol.dispose]?.();
       }
       store.close();
       log.info("stopped");

@@ -155,8 +155,9 @@ export interface SourceEntry {
 
 /** A built source: the one to read, the adapter inside, its settings. */
 export interface DeclaredSource {
-  /** The source to read, converted into the reporting currency. */
-  source: Source;
+  /** The source to read, converted into the reporting currency; disposing
+   * it releases what the adapter holds (a SQL source's database). */
+  source: Source & Partial<Disposable>;
   /** The adapter itself (a webhook source takes deliveries). */
   inner: Source;
   /** Its common settings. */

@@ -1,0 +1,197 @@
+import assert from "node:assert/strict";
+import { CircuitOpenError, UpstreamHttpError } from "@/lib/resilience/mod.ts";
+import { guardSource, UpstreamDataError } from "@/lib/sources/mod.ts";
+import { KalshiSource } from "@/lib/sources/kalshi.ts";
+import {
+  importKalshiKey,
+  signKalshiRequest,
+} from "@/lib/sources/kalshi_signing.ts";
+import { FakeClock, systemClock } from "@/lib/time/mod.ts";
+import {
+  kalshiKeys,
+  kalshiMock,
+  serveMock,
+} from "../../_helpers/upstreams/mod.ts";
+
+const keys = await kalshiKeys();
+
+async function source(
+  apiUrl: string,
+  overrides: Partial<ConstructorParameters<typeof KalshiSource>[0]> = {},
+) {
+  return new KalshiSource({
+    id: "kalshi",
+    role: "trading",
+    baseUrl: apiUrl,
+    keyId: keys.keyId,
+    key: await importKalshiKey(keys.pkcs8Pem),
+    figure: "realized",
+    subaccount: 0,
+    pageSize: 100,
+    maxPages: 10,
+    clock: systemClock,
+    ...overrides,
+  });
+}
+
+Deno.test("Kalshi: PKCS#8 and PKCS#1 keys both sign requests the mock verifies with the public key", async () => {
+  await using mock = kalshiMock({ keys });
+  for (const pem of [keys.pkcs8Pem, keys.pkcs1Pem]) {
+    const s = await source(mock.apiUrl, { key: await importKalshiKey(pem) });
+    const reading = await s.read();
+    assert.equal(reading.amountMinor, 156);
+  }
+  assert.ok(mock.verified >= 6);
+});
+
+Deno.test("Kalshi: realized P&L, balance, portfolio value and equity are exact (balance_dollars preferred over truncated cents)", async () => {
+  await using mock = kalshiMock({ keys });
+  const read = async (
+    figure: "realized" | "balance" | "portfolio_value" | "equity",
+  ) => (await (await source(mock.apiUrl, { figure })).read());
+  const realized = await read("realized");
+  assert.equal(realized.amountMinor, 156);
+  assert.deepEqual(realized.detail, {
+    balanceMinor: 9802,
+    portfolioValueMinor: 198,
+    settlements: 1,
+    positions: 3,
+    realizedMinor: 156,
+  });
+  assert.equal(realized.asOf, "2026-06-11T06:29:08.000Z");
+  assert.equal((await read("balance")).amountMinor, 9802);
+  assert.equal((await read("portfolio_value")).amountMinor, 198);
+  // 98.0186 + 1.98 = 99.9986 -> 10000 cents
+  assert.equal((await read("equity")).amountMinor, 10000);
+});
+
+Deno.test("Kalshi: pages through positions with the cursor; an empty cursor ends the list", async () => {
+  await using mock = kalshiMock({ keys });
+  const s = await source(mock.apiUrl, { pageSize: 1 });
+  assert.equal((await s.read()).amountMinor, 156);
+  assert.equal(mock.requests.get("/trade-api/v2/portfolio/positions"), 3);
+});
+
+Deno.test("Kalshi: a cursor that never ends is an error after maxPages, not a hang", async () => {
+  await using mock = serveMock((_req, url) =>
+    Response.json(
+      url.pathname.endsWith("balance")
+        ? { balance: 1, portfolio_value: 0, updated_ts: 1 }
+        : { cursor: "again", settlements: [], market_positions: [] },
+    )
+  );
+  const s = await source(`${mock.url}/trade-api/v2`, { maxPages: 5 });
+  await assert.rejects(s.read(), (e: Error) => {
+    assert.ok(e instanceof UpstreamDataError);
+    assert.match(e.message, /cursor had not ended after 5 pages/);
+    return true;
+  });
+  assert.equal(mock.requests.get("/trade-api/v2/portfolio/settlements"), 5);
+});
+
+Deno.test("Kalshi mock rejects what Kalshi rejects: a signed query string, a path without /trade-api/v2, a stale timestamp, an unknown key", async () => {
+  await using mock = kalshiMock({ keys });
+  const key = await importKalshiKey(keys.pkcs8Pem);
+  const call = async (signedPath: string, ts: number, keyId = keys.keyId) => {
+    const response = await fetch(
+      `${mock.apiUrl}/portfolio/balance?subaccount=0`,
+      {
+        headers: {
+          "KALSHI-ACCESS-KEY": keyId,
+          "KALSHI-ACCESS-TIMESTAMP": String(ts),
+          // The raw signature (signKalshiRequest strips a query itself).
+          "KALSHI-ACCESS-SIGNATURE": signedPath.includes("?")
+            ? await rawSign(key, `${ts}GET${signedPath}`)
+            : await signKalshiRequest(key, ts, "GET", signedPath),
+        },
+      },
+    );
+    return { status: response.status, body: await response.json() };
+  };
+  const now = Date.now();
+  const ok = await call("/trade-api/v2/portfolio/balance", now);
+  assert.equal(ok.status, 200);
+  const query = await call("/trade-api/v2/portfolio/balance?subaccount=0", now);
+  assert.equal(query.body.error.details, "INCORRECT_API_KEY_SIGNATURE");
+  const noPrefix = await call("/portfolio/balance", now);
+  assert.equal(noPrefix.body.error.details, "INCORRECT_API_KEY_SIGNATURE");
+  const stale = await call("/trade-api/v2/portfolio/balance", now - 60_000);
+  assert.equal(stale.body.error.code, "header_timestamp_expired");
+  const unknown = await call(
+    "/trade-api/v2/portfolio/balance",
+    now,
+    crypto.randomUUID(),
+  );
+  assert.equal(unknown.body.error.details, "NOT_FOUND");
+  const missing = await fetch(`${mock.apiUrl}/portfolio/balance`);
+  assert.equal(
+    (await missing.json()).error.code,
+    "signature_is_missing_from_headers",
+  );
+});
+
+async function rawSign(key: CryptoKey, message: string): Promise<string> {
+  const sig = new Uint8Array(
+    await crypto.subtle.sign(
+      { name: "RSA-PSS", saltLength: 32 },
+      key,
+      new TextEncoder().encode(message),
+    ),
+  );
+  return btoa(String.fromCharCode(...sig));
+}
+
+Deno.test("Kalshi: a 429 without Retry-After is retried with backoff, each attempt signed afresh", async () => {
+  // A budget of one request a second, bursts of two: the third request in a
+  // burst is refused as Kalshi refuses it.
+  await using mock = kalshiMock({ keys, readsPerSecond: 1 });
+  const guarded = guardSource(
+    await source(mock.apiUrl, { figure: "balance" }),
+    {
+      clock: systemClock,
+      retry: { maxAttempts: 6, minDelayMs: 300, maxDelayMs: 1500 },
+    },
+  );
+  for (let i = 0; i < 4; i++) {
+    assert.equal((await guarded.read()).amountMinor, 9802);
+  }
+  assert.ok(mock.total > 4, "some requests were refused and retried");
+});
+
+Deno.test("Kalshi: 500s open the breaker with the upstream's words, and it closes again once Kalshi answers", async () => {
+  await using mock = kalshiMock({ keys });
+  const clock = new FakeClock({ start: Date.now() });
+  const guarded = guardSource(
+    await source(mock.apiUrl, { figure: "balance" }),
+    {
+      clock,
+      retry: { maxAttempts: 1 },
+      breaker: { failureThreshold: 2, cooldownMs: 200 },
+    },
+  );
+  mock.fault = {
+    kind: "status",
+    status: 500,
+    body: {
+      error: {
+        code: "internal_server_error",
+        message: "internal server error",
+      },
+    },
+  };
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(guarded.read(), (e: Error) => {
+      assert.ok(e instanceof UpstreamHttpError);
+      assert.match(
+        e.message,
+        /Kalshi answered 500 for .*portfolio\/balance: internal server error/,
+      );
+      return true;
+    });
+  }
+  await assert.rejects(guarded.read(), CircuitOpenError);
+  mock.fault = undefined;
+  await clock.advance(200);
+  assert.equal((await guarded.read()).amountMinor, 9802);
+  assert.equal(guarded.breakerState, "closed");
+});

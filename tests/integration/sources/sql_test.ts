@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { createSources, parseSourcesFile, SqliteStore } from "./_deps.ts";
+import { FakeClock } from "@/lib/time/mod.ts";
+
+async function withDb(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  const db = new DatabaseSync(`${dir}/app.db`);
+  db.exec(
+    `CREATE TABLE orders (id INTEGER PRIMARY KEY, cents INTEGER, paid_at TEXT);
+    INSERT INTO orders (cents, paid_at) VALUES (1999, '2026-11-28T10:00:00Z'), (501, '2026-11-28T11:00:00Z');`,
+  );
+  db.close();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function build(dir: string, entry: Record<string, unknown>) {
+  using store = SqliteStore.open(":memory:");
+  const file = parseSourcesFile(
+    {
+      sources: [{
+        id: "app",
+        kind: "sql",
+        role: "revenue",
+        database: "app.db",
+        unit: "minor",
+        ...entry,
+      }],
+    },
+    `${dir}/sources.json`,
+    "USD",
+  );
+  return await createSources(file, {
+    clock: new FakeClock(),
+    env: {},
+    ingest: store.ingest,
+  });
+}
+
+Deno.test("sql: a SELECT on the app's database, opened read-only, gives the amount and its as_of", async () => {
+  await withDb(async (dir) => {
+    const [app] = await build(dir, {
+      query: "SELECT SUM(cents) AS amount, MAX(paid_at) AS as_of FROM orders",
+    });
+    const reading = await app!.source.read();
+    assert.equal(reading.amountMinor, 2500);
+    assert.equal(reading.asOf, "2026-11-28T11:00:00.000Z");
+    // A second process adds an order; the next read sees it.
+    const writer = new DatabaseSync(`${dir}/app.db`);
+    writer.exec(
+      "INSERT INTO orders (cents, paid_at) VALUES (100, '2026-11-28T12:00:00Z')",
+    );
+    writer.close();
+    assert.equal((await app!.source.read()).amountMinor, 2600);
+    app!.source[Symbol.dispose]?.();
+  });
+});
+
+Deno.test("sql: writes, several statements, a missing amount column and a missing file are refused at start-up", async () => {
+  await withDb(async (dir) => {
+    for (
+      const [query, message] of [
+        ["DELETE FROM orders", /is not a SELECT/],
+        ["SELECT 1 AS amount; DROP TABLE orders", /more than one statement/],
+        [
+          "SELECT cents FROM orders",
+          /returns the columns cents; it must return one named "amount"/,
+        ],
+        [
+          "SELECT amount FROM nowhere",
+          /SQLite refused the query: no such table: nowhere/,
+        ],
+      ] as const
+    ) {
+      await assert.rejects(build(dir, { query }), (e: Error) => {
+        assert.match(
+          e.message,
+          /source "app" \(sources\[0\]\): sources\[0\]\.query/,
+        );
+        assert.match(e.message, message);
+        return true;
+      });
+    }
+    await assert.rejects(
+      build(dir, { database: "missing.db", query: "SELECT 1 AS amount" }),
+      /sources\[0\]\.database: cannot open .*missing\.db read-only/,
+    );
+    // A semicolon inside a string is not a second statement.
+    const [ok] = await build(dir, {
+      query: "SELECT COUNT(*) AS amount FROM orders WHERE paid_at <> ';'",
+    });
+    assert.equal((await ok!.source.read()).amountMinor, 2);
+    ok!.source[Symbol.dispose]?.();
+  });
+});

@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { guardSource } from "@/lib/sources/mod.ts";
+import { StripeSource } from "@/lib/sources/stripe.ts";
+import { FakeClock } from "@/lib/time/mod.ts";
+import { stripeMock } from "../../_helpers/upstreams/mod.ts";
+import { stripeTransactions } from "../../_helpers/upstreams/mod.ts";
+
+function source(
+  baseUrl: string,
+  overrides: Partial<ConstructorParameters<typeof StripeSource>[0]> = {},
+) {
+  return new StripeSource({
+    id: "stripe",
+    role: "revenue",
+    currency: "USD",
+    key: "sk_test_pulseboard",
+    baseUrl,
+    since: "2026-01-01T00:00:00.000Z",
+    amountField: "net",
+    maxPages: 100,
+    clock: new FakeClock(),
+    ...overrides,
+  });
+}
+
+Deno.test("Stripe: net revenue since the start, payouts and earlier transactions left out", async () => {
+  await using mock = stripeMock(stripeTransactions());
+  assert.equal((await source(mock.url).read()).amountMinor, 1912 + 4825 - 1000);
+  assert.equal(
+    (await source(mock.url, { amountField: "amount" }).read()).amountMinor,
+    2000 + 5000 - 1000,
+  );
+  assert.equal(
+    (await source(mock.url, { types: ["charge"] }).read()).amountMinor,
+    1912 + 4825,
+  );
+});
+
+Deno.test("Stripe: later reads fetch only what is new, counting a transaction in the watermark second once", async () => {
+  const txns = stripeTransactions();
+  await using mock = stripeMock(txns);
+  const s = source(mock.url);
+  assert.equal((await s.read()).amountMinor, 5737);
+  const created = txns[3]!.created; // the newest counted, at the watermark
+  txns.push({
+    id: "txn_same_second",
+    amount: 300,
+    fee: 10,
+    currency: "usd",
+    created,
+    type: "charge",
+  });
+  txns.push({
+    id: "txn_later",
+    amount: 1000,
+    fee: 30,
+    currency: "usd",
+    created: created + 60,
+    type: "charge",
+  });
+  assert.equal((await s.read()).amountMinor, 5737 + 290 + 970);
+  assert.equal(
+    (await s.read()).amountMinor,
+    5737 + 290 + 970,
+    "nothing counted twice",
+  );
+  assert.equal((await s.read()).detail?.transactions, 5);
+});
+
+Deno.test("Stripe: 250 transactions are read across pages of 100 with starting_after; a zero-decimal currency stays as it is", async () => {
+  const txns = Array.from({ length: 250 }, (_, i) => ({
+    id: `txn_${String(i).padStart(3, "0")}`,
+    amount: 100 + i,
+    fee: 0,
+    currency: "jpy",
+    created: 1_770_000_000 + i,
+    type: "charge",
+  }));
+  await using mock = stripeMock(txns);
+  const reading = await source(mock.url, { currency: "JPY" }).read();
+  assert.equal(reading.amountMinor, 250 * 100 + (249 * 250) / 2);
+  assert.equal(reading.currency, "JPY");
+  assert.equal(mock.requests.get("/v1/balance_transactions"), 3);
+});
+
+Deno.test("Stripe: Stripe-Should-Retry: false stops retries; a rate-limit 429 is retried; a failed read counts nothing", async () => {
+  await using mock = stripeMock(stripeTransactions());
+  const clock = new FakeClock();
+  const s = source(mock.url, { clock });
+  const guarded = guardSource(s, {
+    clock,
+    retry: { maxAttempts: 3, minDelayMs: 10, maxDelayMs: 10 },
+    random: () => 0.5,
+  });
+  mock.fault = {
+    kind: "status",
+    status: 429,
+    headers: {
+      "stripe-should-retry": "false",
+      "stripe-rate-limited-reason": "global-rate",
+    },
+    body: {
+      error: {
+        type: "rate_limit_error",
+        message: "Request rate limit exceeded.",
+      },
+    },
+  };
+  await assert.rejects(
+    guarded.read(),
+    /Stripe answered 429 .*Request rate limit exceeded/,
+  );
+  assert.equal(mock.total, 1);
+  mock.fault = {
+    kind: "status",
+    status: 429,
+    headers: { "stripe-rate-limited-reason": "global-rate" },
+    body: {
+      error: {
+        type: "rate_limit_error",
+        message: "Request rate limit exceeded.",
+      },
+    },
+  };
+  const pending = guarded.read();
+  while (mock.total < 2) await new Promise((r) => setTimeout(r, 5));
+  mock.fault = undefined;
+  await clock.advance(10);
+  assert.equal((await pending).amountMinor, 5737);
+  await assert.rejects(
+    source(mock.url, { key: "sk_test_wrong" }).read(),
+    /401.*Invalid API Key provided: sk_test_\*\*\*\*rong/,
+  );
+});
+
+Deno.test("Stripe: wrong types in a transaction and a list that never ends are clear errors", async () => {
+  await using mock = stripeMock([]);
+  mock.fault = {
+    kind: "status",
+    status: 200,
+    body: {
+      object: "list",
+      has_more: false,
+      data: [{
+        id: "txn_x",
+        created: 1_770_000_000,
+        type: "charge",
+        currency: "usd",
+        net: "12.00",
+      }],
+    },
+  };
+  await assert.rejects(
+    source(mock.url).read(),
+    /Stripe balance transaction txn_x: field "net" should be a number, found "12.00"/,
+  );
+  mock.fault = {
+    kind: "status",
+    status: 200,
+    body: {
+      object: "list",
+      has_more: true,
+      data: [{
+        id: "txn_loop",
+        created: 1_770_000_000,
+        type: "charge",
+        currency: "usd",
+        net: 1,
+        amount: 1,
+      }],
+    },
+  };
+  await assert.rejects(
+    source(mock.url, { maxPages: 4 }).read(),
+    /has_more was still true after 4 pages/,
+  );
+});
