@@ -1,12 +1,20 @@
 /**
  * Hostile input, seeded and bounded, at every entry point: WebSocket
- * messages, query parameters of every route, Last-Event-ID, and the
- * configuration loader. After each batch the server is alive, a bystander
+ * messages, query parameters of every route, Last-Event-ID, the
+ * configuration loader, webhook deliveries and the sources file. After each batch the server is alive, a bystander
  * still receives every seq, and the state is exactly what was published.
  */
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "@/lib/config.ts";
 import { seededRandom } from "@/lib/time/mod.ts";
+import { SqliteStore } from "@/lib/cache/mod.ts";
+import { signWebhook } from "@/lib/security/mod.ts";
+import {
+  IngestError,
+  parseSourcesFile,
+  SourcesFileError,
+  WebhookSource,
+} from "@/lib/sources/mod.ts";
 import { serveLiveApp } from "../_helpers/live_app.ts";
 import { openRecordingSocket } from "../_helpers/ws_client.ts";
 
@@ -203,4 +211,152 @@ Deno.test("fuzz: the configuration loader answers every hostile environment with
     }
   }
   assert.ok(accepted > 10);
+});
+
+Deno.test("fuzz: hostile webhook deliveries, signed and not, are refused or counted exactly once, never anything else", async () => {
+  using store = SqliteStore.open(":memory:");
+  const now = 1_700_000_000_000;
+  const shop = new WebhookSource({
+    id: "shop",
+    role: "revenue",
+    currency: "USD",
+    secrets: ["whsec_fuzz"],
+    mode: "increment",
+    toleranceS: 300,
+    maxBodyBytes: 4096,
+    store: store.ingest,
+    clock: { now: () => now },
+  });
+  const bodies = () =>
+    pick([
+      () => hostileJson(),
+      () => pick(ATOMS),
+      () =>
+        JSON.stringify({
+          id: pick([
+            "evt_" + Math.floor(random() * 20),
+            "",
+            1,
+            null,
+            "x".repeat(300),
+            "\u0000",
+          ]),
+          [pick(["amountMinor", "amount", "amont"])]: pick<unknown>([
+            Math.floor(random() * 2000) - 500,
+            "12.34",
+            "1e3",
+            1.5,
+            null,
+            [],
+            9007199254740993,
+          ]),
+          ...(random() < 0.3
+            ? { currency: pick(["USD", "usd", "EUR", 1]) }
+            : {}),
+          ...(random() < 0.3
+            ? { asOf: pick(["2026-11-28T00:00:00Z", "never", 0]) }
+            : {}),
+        }),
+    ])();
+  let expected = 0;
+  const counted = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    const text = bodies();
+    const bytes = new TextEncoder().encode(text);
+    const t = Math.floor(now / 1000) + pick([0, 0, 0, -299, 301, -100000]);
+    const header = random() < 0.8
+      ? await signWebhook(pick(["whsec_fuzz", "whsec_fuzz", "other"]), t, bytes)
+      : pick([
+        null,
+        "",
+        "t=,v1=",
+        "v1=" + "a".repeat(64),
+        "t=1e9,v1=zz",
+        pick(ATOMS),
+      ]);
+    try {
+      const result = await shop.ingest(bytes, header);
+      if (!result.duplicate) {
+        assert.ok(!counted.has(result.id));
+        counted.add(result.id);
+        expected += JSON.parse(text).amountMinor ??
+          Math.round(Number(JSON.parse(text).amount) * 100);
+      }
+    } catch (error) {
+      assert.ok(error instanceof IngestError, `unexpected ${error}`);
+      assert.ok([400, 401, 413].includes(error.status));
+      assert.ok(error.message.length > 10);
+    }
+  }
+  assert.ok(counted.size > 0, "some deliveries were valid");
+  assert.equal((await shop.read()).amountMinor, expected);
+});
+
+Deno.test("fuzz: the sources-file validator answers every hostile document with a file or a SourcesFileError, nothing else", () => {
+  const kinds = [
+    "kalshi",
+    "stripe",
+    "webhook",
+    "sql",
+    "http-json",
+    "anthropic-costs",
+    "simulator",
+    "nope",
+  ];
+  const values = [
+    null,
+    1,
+    -1,
+    1e400,
+    "",
+    "x",
+    [],
+    {},
+    true,
+    "USD",
+    "2026-01-01",
+    "/a",
+    "K_ENV",
+    "https://x.test",
+  ];
+  const fields = [
+    "id",
+    "kind",
+    "role",
+    "intervalMs",
+    "retry",
+    "breaker",
+    "currency",
+    "fxRate",
+    "keyEnv",
+    "since",
+    "url",
+    "unit",
+    "amountPointer",
+    "secretEnv",
+    "__proto__",
+    "constructor",
+  ];
+  for (let i = 0; i < 500; i++) {
+    const source: Record<string, unknown> = {
+      id: `s${i}`,
+      kind: pick(kinds),
+      role: pick(["revenue", "expense", "x"]),
+    };
+    for (let n = Math.floor(random() * 6); n > 0; n--) {
+      source[pick(fields)] = pick(values);
+    }
+    const doc = random() < 0.1
+      ? pick(values)
+      : { sources: random() < 0.1 ? pick(values) : [source] };
+    try {
+      parseSourcesFile(doc, "fuzz.json", "USD");
+    } catch (error) {
+      assert.ok(error instanceof SourcesFileError, `unexpected ${error}`);
+      assert.match(
+        error.message,
+        /^Invalid sources file fuzz\.json \(PULSE_CONFIG\): /,
+      );
+    }
+  }
 });
