@@ -14,6 +14,7 @@ import {
   markStale,
   PnlPoller,
   type PnlState,
+  reportsOf,
 } from "@/lib/aggregate/mod.ts";
 import {
   type CacheTier,
@@ -248,6 +249,7 @@ export async function startServer(
     sources: guarded,
     plans,
     jitter: sourcesFile ? 0.1 : 0,
+    initial: restored ? reportsOf(restored, "L3") : undefined,
     random: systemRandom,
     currency,
     read: async (source, signal) => {

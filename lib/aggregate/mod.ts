@@ -11,6 +11,7 @@ export {
   PnlError,
   type PnlSourceState,
   type PnlState,
+  reportsOf,
   type SourceReport,
   type SourceStatus,
 } from "./pnl_state.ts";

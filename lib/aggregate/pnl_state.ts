@@ -196,3 +196,59 @@ export function isPnlState(value: unknown): value is PnlState {
     ) &&
     typeof v.sources === "object" && v.sources !== null;
 }
+
+/**
+ * The reports a persisted state stands for, so a restarted server shows
+ * each source's last figure (stale, from `origin`) until it is read anew,
+ * instead of blanking the sources not read yet.
+ *
+ * @param state A previously published state.
+ * @param origin The tier it was loaded from.
+ * @returns Reports by source id, for the sources that had a figure.
+ *
+ * @example A stored figure comes back stale
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildPnlState, reportsOf } from "@/lib/aggregate/pnl_state.ts";
+ * const at = "2026-11-28T13:00:00.000Z";
+ * const state = buildPnlState({
+ *   r: { kind: "stripe", role: "revenue", status: "ok", origin: "live",
+ *     reading: { source: "r", role: "revenue", amountMinor: 1000, currency: "USD", asOf: at } },
+ * }, "USD");
+ * assert.equal(reportsOf(state, "L3").r?.status, "stale");
+ * assert.equal(reportsOf(state, "L3").r?.reading?.amountMinor, 1000);
+ * ```
+ */
+export function reportsOf(
+  state: PnlState,
+  origin: FigureOrigin,
+): Record<string, SourceReport> {
+  const reports: Record<string, SourceReport> = {};
+  for (const [id, s] of Object.entries(state.sources)) {
+    const { amountMinor, currency, asOf, detail } = s as Record<
+      string,
+      unknown
+    >;
+    if (
+      !Number.isSafeInteger(amountMinor) || typeof currency !== "string" ||
+      typeof asOf !== "string"
+    ) continue;
+    reports[id] = {
+      kind: s.kind,
+      role: s.role,
+      status: "stale",
+      origin,
+      reading: {
+        source: id,
+        role: s.role,
+        amountMinor: amountMinor as number,
+        currency,
+        asOf,
+        ...(typeof detail === "object" && detail !== null
+          ? { detail: detail as Record<string, string | number | boolean> }
+          : {}),
+      },
+    };
+  }
+  return reports;
+}

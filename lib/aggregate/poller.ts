@@ -88,6 +88,11 @@ export interface PnlPollerOptions {
   read?: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
   /** Receives errors that stopped a state from being built. */
   onError?: (error: unknown) => void;
+  /**
+   * What each source showed before this poller started (a restored
+   * state): shown until the source is read, instead of nothing.
+   */
+  initial?: Readonly<Record<string, SourceReport>>;
 }
 
 interface Slot {
@@ -171,6 +176,15 @@ export class PnlPoller {
       positive(`plans.${source.id}.deadlineMs`, deadlineMs);
       return { source, intervalMs: every, deadlineMs, again: false };
     });
+    for (const slot of this.#slots) {
+      const before = options.initial?.[slot.source.id];
+      if (before?.role === slot.source.role) {
+        this.#reports.set(slot.source.id, {
+          ...before,
+          kind: slot.source.kind,
+        });
+      }
+    }
     this.#clock = clock;
     this.#jitter = jitter;
     this.#random = random;

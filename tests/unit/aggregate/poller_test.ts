@@ -158,3 +158,43 @@ Deno.test("PnlPoller shows a guarded source whose breaker opened as open, keepin
   assert.equal(states[2]?.sources.r?.amountMinor, 10);
   assert.equal(failing.breakerState, "open");
 });
+
+Deno.test("PnlPoller shows a restored figure, stale, for a source not read yet, instead of blanking it", async () => {
+  const clock = new FakeClock();
+  const states: PnlState[] = [];
+  const at = "2026-11-28T13:00:00.000Z";
+  let release: (n: number) => void = () => {};
+  using poller = new PnlPoller({
+    clock,
+    sources: [
+      source("fast", "revenue", () => Promise.resolve(10)),
+      source("slow", "expense", () => new Promise<number>((r) => release = r)),
+    ],
+    intervalMs: 60_000,
+    initial: {
+      slow: {
+        kind: "test",
+        role: "expense",
+        status: "stale",
+        origin: "L3",
+        reading: {
+          source: "slow",
+          role: "expense",
+          amountMinor: 4,
+          currency: "USD",
+          asOf: at,
+        },
+      },
+    },
+    onState: (s) => states.push(s),
+  });
+  poller.start();
+  await clock.advance(0);
+  assert.equal(states.at(-1)?.sources.slow?.status, "stale");
+  assert.equal(states.at(-1)?.sources.slow?.origin, "L3");
+  assert.equal(states.at(-1)?.totals.netMinor, 6);
+  release(7);
+  await clock.advance(0);
+  assert.equal(states.at(-1)?.sources.slow?.status, "ok");
+  assert.equal(states.at(-1)?.totals.netMinor, 3);
+});
