@@ -56,6 +56,8 @@ import {
 import { type Clock, systemClock, systemRandom } from "@/lib/time/mod.ts";
 import { createApp } from "@/routes/mod.ts";
 
+/** How long webhook event ids are remembered for deduplication. */
+const INGEST_DEDUPE_MS = 30 * 86_400_000;
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
 
 /** A running server and the way to stop it. */
@@ -132,6 +134,8 @@ export async function startServer(
     if (now - lastPruneAt >= 3_600_000) {
       lastPruneAt = now;
       store.history.prune("pnl", now);
+      // Redeliveries come within days; ids older than the window are let go.
+      store.ingest.prune(now - INGEST_DEDUPE_MS);
     }
   };
 
