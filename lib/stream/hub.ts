@@ -6,7 +6,12 @@
  */
 import type { Clock, TimerId } from "../time/mod.ts";
 import { isoTime } from "../time/mod.ts";
-import { type BusEvent, type HubBus, MemoryBus } from "./bus.ts";
+import {
+  type BusChange,
+  type BusEvent,
+  type HubBus,
+  MemoryBus,
+} from "./bus.ts";
 import { composeMergePatches } from "./compose_patch.ts";
 import { DeltaHistory } from "./history.ts";
 import { createHubMessage, type HubMessage } from "./hub_message.ts";
@@ -79,6 +84,11 @@ export interface HubOptions {
   ) => void;
   /** Called when a sink throws; the sink has been unsubscribed. */
   onSinkError?: (topic: string, error: unknown) => void;
+  /**
+   * Told when the bus could not publish a change (Redis unreachable, or
+   * this instance no longer the leader); the change is offered again.
+   */
+  onPublishError?: (topic: string, error: unknown) => void;
 }
 
 interface TopicState {
@@ -95,7 +105,12 @@ interface TopicState {
   /** Catch-up messages by starting seq, valid for the current seq only. */
   catchUps: Map<number, HubMessage>;
   catchUpsAt: number;
+  /** A change is with the bus and not yet settled. */
+  publishing: boolean;
 }
+
+/** How long a hub waits before offering a change the bus refused again, ms. */
+const REPUBLISH_MS = 500;
 
 /**
  * Publishes state changes as merge-patch deltas with seq and epoch, and
@@ -124,6 +139,7 @@ export class Hub {
   #topics = new Map<string, TopicState>();
   #onPublish: HubOptions["onPublish"];
   #onSinkError: HubOptions["onSinkError"];
+  #onPublishError: HubOptions["onPublishError"];
   #bus: HubBus;
   #stopBus: () => void;
   #closed = false;
@@ -139,6 +155,7 @@ export class Hub {
       epoch = randomEpoch(),
       onPublish,
       onSinkError,
+      onPublishError,
       bus = new MemoryBus(),
     } = options;
     if (!(batchMs >= 0) || !Number.isFinite(batchMs)) {
@@ -156,6 +173,7 @@ export class Hub {
     this.#epoch = epoch;
     this.#onPublish = onPublish;
     this.#onSinkError = onSinkError;
+    this.#onPublishError = onPublishError;
     for (const [name, state] of Object.entries(topics)) {
       this.#topics.set(name, {
         name,
@@ -170,6 +188,7 @@ export class Hub {
         waiters: new Set(),
         catchUps: new Map(),
         catchUpsAt: 1,
+        publishing: false,
       });
     }
     this.#bus = bus;
@@ -223,12 +242,7 @@ export class Hub {
     if (createMergePatch(latest, state) === undefined) return;
     t.pending = state;
     t.pendingSeq += 1;
-    if (t.timer === undefined) {
-      t.timer = this.#clock.setTimeout(() => {
-        t.timer = undefined;
-        this.#flushTopic(t);
-      }, this.#batchMs);
-    }
+    this.#schedule(t, this.#batchMs);
   }
 
   /** Publishes whatever is waiting in batch windows now (used on shutdown). */
@@ -383,6 +397,7 @@ export class Hub {
   }
 
   #flushTopic(t: TopicState): void {
+    if (t.publishing || this.#closed) return; // offered again once it settles
     const next = t.pending;
     if (!next) return;
     t.pending = undefined;
@@ -391,20 +406,124 @@ export class Hub {
       t.pendingSeq = t.seq; // the window's changes cancelled out
       return;
     }
-    const envelope: DeltaEnvelope = {
-      type: "delta",
+    const change: BusChange = {
       topic: t.name,
       epoch: this.#epoch,
-      seq: t.pendingSeq,
       base: t.seq,
+      seqHint: t.pendingSeq,
       ts: isoTime(this.#clock.now()),
-      patch: patch as DeltaEnvelope["patch"],
-    };
-    this.#bus.publish({
-      topic: t.name,
-      message: createHubMessage(envelope),
+      patch: patch as JsonObject,
       state: next,
-    });
+    };
+    let result: void | Promise<void>;
+    try {
+      result = this.#bus.publish(change);
+    } catch (error) {
+      this.#publishFailed(t, next, error);
+      return;
+    }
+    if (!(result instanceof Promise)) return;
+    t.publishing = true;
+    result.then(
+      () => {
+        t.publishing = false;
+        if (t.pending !== undefined) this.#schedule(t, this.#batchMs);
+      },
+      (error) => {
+        t.publishing = false;
+        this.#publishFailed(t, next, error);
+      },
+    );
+  }
+
+  /** Keeps the newest state offered and tries again a little later. */
+  #publishFailed(t: TopicState, next: JsonObject, error: unknown): void {
+    if (this.#closed) return;
+    t.pending ??= next;
+    this.#onPublishError?.(t.name, error);
+    this.#schedule(t, Math.max(this.#batchMs, REPUBLISH_MS));
+  }
+
+  #schedule(t: TopicState, ms: number): void {
+    if (t.timer !== undefined || this.#closed) return;
+    t.timer = this.#clock.setTimeout(() => {
+      t.timer = undefined;
+      this.#flushTopic(t);
+    }, ms);
+  }
+
+  /**
+   * Brings the hub in line with a shared log (the Redis bus), for a topic
+   * whose position there is `seq` with `state`, and `log` the deltas still
+   * kept. Another epoch resets every topic and sends every subscriber a
+   * snapshot. In the same epoch, the missed deltas are applied in order
+   * (subscribers see ordinary deltas); when the log no longer bridges the
+   * gap, the topic takes the shared state and subscribers get a snapshot.
+   *
+   * @param epoch The shared epoch.
+   * @param topics Each shared topic's position, state and kept deltas.
+   */
+  sync(
+    epoch: string,
+    topics: Readonly<
+      Record<string, { state: JsonObject; seq: number; log: HubMessage[] }>
+    >,
+  ): void {
+    if (this.#closed) return;
+    const now = this.#clock.now();
+    const reset = (
+      t: TopicState,
+      given?: { state: JsonObject; seq: number; log: HubMessage[] },
+    ) => {
+      if (given) {
+        t.state = given.state;
+        t.seq = given.seq;
+      }
+      t.pendingSeq = t.pending === undefined ? t.seq : t.seq + 1;
+      t.history.clear();
+      for (const m of given?.log ?? []) {
+        if (m.envelope.seq <= t.seq) t.history.append(m, now);
+      }
+      t.snapshot = undefined;
+      t.catchUps.clear();
+      const snapshot = this.snapshot(t.name);
+      for (const sink of t.sinks) {
+        try {
+          sink(snapshot);
+        } catch (error) {
+          t.sinks.delete(sink);
+          this.#onSinkError?.(t.name, error);
+        }
+      }
+      for (const wake of [...t.waiters]) wake();
+    };
+    if (epoch !== this.#epoch) {
+      this.#epoch = epoch;
+      for (const t of this.#topics.values()) reset(t, topics[t.name]);
+      return;
+    }
+    for (const [name, given] of Object.entries(topics)) {
+      const t = this.#topics.get(name);
+      if (!t) continue;
+      if (given.seq === t.seq) continue;
+      if (given.seq > t.seq) {
+        const chain = given.log
+          .filter((m) => m.envelope.seq > t.seq)
+          .sort((a, b) => a.envelope.seq - b.envelope.seq);
+        let at = t.seq;
+        const bridges = chain.length > 0 && chain.every((m) => {
+          const e = m.envelope;
+          const ok = e.type === "delta" && e.base === at;
+          at = e.seq;
+          return ok;
+        }) && at >= given.seq;
+        if (bridges) {
+          for (const message of chain) this.#receive({ topic: name, message });
+          continue;
+        }
+      }
+      reset(t, given);
+    }
   }
 
   /** Applies a delta from the bus and fans it out: the one place state moves. */

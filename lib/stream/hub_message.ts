@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { encodeEnvelope, type StateEnvelope } from "./protocol.ts";
+import {
+  encodeEnvelope,
+  parseServerEnvelope,
+  ProtocolError,
+  type StateEnvelope,
+} from "./protocol.ts";
 
 /** A published message: every transport writes its bytes as they are. */
 export interface HubMessage<E extends StateEnvelope = StateEnvelope> {
@@ -37,7 +42,32 @@ const encoder = new TextEncoder();
 export function createHubMessage<E extends StateEnvelope>(
   envelope: E,
 ): HubMessage<E> {
-  const text = encodeEnvelope(envelope);
+  return wrap(envelope, encodeEnvelope(envelope));
+}
+
+/**
+ * Wraps a message that arrives already serialized (from another instance,
+ * through Redis): parsed once to read its position, its text sent as is.
+ *
+ * @param text The envelope's JSON.
+ * @returns The shared message.
+ * @throws {ProtocolError} When the text is not a snapshot or delta.
+ */
+export function hubMessageFromText(text: string): HubMessage {
+  const envelope = parseServerEnvelope(text);
+  if (envelope.type !== "delta" && envelope.type !== "snapshot") {
+    throw new ProtocolError(
+      "bad_request",
+      `expected a delta or snapshot from the bus, received ${envelope.type}`,
+    );
+  }
+  return wrap(envelope, text);
+}
+
+function wrap<E extends StateEnvelope>(
+  envelope: E,
+  text: string,
+): HubMessage<E> {
   let frame: Uint8Array | undefined;
   return Object.freeze({
     envelope,

@@ -42,9 +42,19 @@ export {
 } from "./hub.ts";
 export { type WsPeer, WsSession, type WsSessionOptions } from "./ws_session.ts";
 export { type Closable, ConnectionRegistry } from "./connections.ts";
-export { type BusEvent, type HubBus, MemoryBus } from "./bus.ts";
+export {
+  type BusChange,
+  type BusEvent,
+  deltaMessage,
+  type HubBus,
+  MemoryBus,
+} from "./bus.ts";
 export { composeMergePatches } from "./compose_patch.ts";
-export { createHubMessage, type HubMessage } from "./hub_message.ts";
+export {
+  createHubMessage,
+  type HubMessage,
+  hubMessageFromText,
+} from "./hub_message.ts";
 export { pacedDelay, type PacingOptions } from "./pacing.ts";
 export type { StreamEvent, StreamOptions } from "./stream_options.ts";
 export {
@@ -62,3 +72,9 @@ export {
   type LongPollOptions,
   type LongPollResult,
 } from "./long_poll.ts";
+export {
+  BusPublishError,
+  RedisBus,
+  type RedisBusOptions,
+  type SharedTopic,
+} from "./bus_redis.ts";

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { LeaderLease } from "@/lib/cluster/mod.ts";
+import { Hub, type HubMessage, RedisBus } from "@/lib/stream/mod.ts";
+import { systemClock } from "@/lib/time/mod.ts";
+import { startRedis } from "../_helpers/redis_server.ts";
+
+async function eventually(check: () => boolean, what: string, ms = 5_000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function instance(url: string, name: string) {
+  let hub: Hub | undefined;
+  const bus: RedisBus = new RedisBus({
+    url,
+    clock: systemClock,
+    shared: ["pnl"],
+    states: (t) => hub!.state(t),
+    newEpoch: () => `ep${crypto.randomUUID().slice(0, 8)}`,
+    onSync: (epoch, topics) => hub!.sync(epoch, topics),
+    historyCount: 100,
+  });
+  hub = new Hub({
+    clock: systemClock,
+    topics: { pnl: { n: 0 } },
+    bus,
+    batchMs: 0,
+  });
+  const lease = new LeaderLease({
+    run: (s, k, a) => bus.run(s, k, a),
+    key: bus.leaderKey,
+    instanceId: name,
+    clock: systemClock,
+    leaseMs: 600,
+    onChange: (leader, fence) => bus.fence = leader ? fence : undefined,
+  });
+  const seen: HubMessage[] = [];
+  const sub = hub.subscribe("pnl", {}, (m) => seen.push(m));
+  return {
+    hub,
+    bus,
+    lease,
+    seen,
+    async [Symbol.asyncDispose]() {
+      sub.unsubscribe();
+      await lease.stop();
+      hub!.close();
+      await bus.close();
+    },
+  };
+}
+
+Deno.test("Redis bus: the leader's deltas reach a follower with the same epoch and seq; a follower cannot publish", async () => {
+  await using redis = await startRedis();
+  await using a = instance(redis.url, "a");
+  await using b = instance(redis.url, "b");
+  await a.bus.connect();
+  await b.bus.connect();
+  assert.equal(a.hub.epoch, b.hub.epoch);
+  await a.lease.tick();
+  await b.lease.tick();
+  assert.equal(a.lease.leader, true);
+  assert.equal(b.lease.leader, false);
+  for (let n = 1; n <= 5; n++) a.hub.publish("pnl", { n });
+  await eventually(
+    () => b.hub.state("pnl").n === 5 && a.hub.state("pnl").n === 5,
+    "n = 5 on both",
+  );
+  assert.deepEqual(a.hub.position("pnl"), b.hub.position("pnl"));
+  const deltas = (xs: HubMessage[]) =>
+    xs.filter((m) => m.envelope.type === "delta").map((m) => m.text);
+  assert.deepEqual(deltas(b.seen), deltas(a.seen));
+  // A follower's offer is refused and never reaches anyone.
+  b.hub.publish("pnl", { n: 99 });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(a.hub.state("pnl").n, 5);
+  // A late joiner resumes from the stream with no snapshot.
+  await using c = instance(redis.url, "c");
+  await c.bus.connect();
+  assert.equal(c.hub.position("pnl").seq, a.hub.position("pnl").seq);
+  const resumed = c.hub.resume("pnl", { since: 2, epoch: a.hub.epoch });
+  assert.equal(resumed.resumed, true);
+  assert.equal(resumed.messages.length, a.hub.position("pnl").seq - 2);
+});
+
+Deno.test("Redis bus: the lease passes to another instance when the leader stops renewing, and seq continues", async () => {
+  await using redis = await startRedis();
+  await using a = instance(redis.url, "a");
+  await using b = instance(redis.url, "b");
+  await a.bus.connect();
+  await b.bus.connect();
+  await a.lease.tick();
+  a.hub.publish("pnl", { n: 1 });
+  await eventually(() => b.hub.state("pnl").n === 1, "n = 1 on b");
+  const before = b.hub.position("pnl").seq;
+  // a stalls (never renews); b campaigns until the lease runs out.
+  b.lease.start();
+  await eventually(() => b.lease.leader, "b to lead", 3_000);
+  b.hub.publish("pnl", { n: 2 });
+  await eventually(() => a.hub.state("pnl").n === 2, "n = 2 on a");
+  assert.equal(a.hub.position("pnl").seq, before + 1);
+  // The stale leader's fencing value is refused.
+  a.hub.publish("pnl", { n: 3 });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(b.hub.state("pnl").n, 2);
+});
+
+Deno.test("Redis bus: Redis restarted empty gives a new epoch, every subscriber a snapshot, and publishing resumes", async () => {
+  await using redis = await startRedis();
+  await using a = instance(redis.url, "a");
+  await using b = instance(redis.url, "b");
+  await a.bus.connect();
+  await b.bus.connect();
+  await a.lease.tick();
+  a.hub.publish("pnl", { n: 1 });
+  await eventually(() => b.hub.state("pnl").n === 1, "n = 1 on b");
+  const oldEpoch = a.hub.epoch;
+  await redis.stop();
+  await redis.restart();
+  await eventually(
+    () => a.hub.epoch !== oldEpoch && b.hub.epoch === a.hub.epoch,
+    "a new shared epoch",
+    8_000,
+  );
+  assert.equal(b.seen.at(-1)?.envelope.type, "snapshot");
+  assert.equal(b.hub.state("pnl").n, 1, "the figures survive");
+  // The lease went with Redis: the leader finds out at its next renewal
+  // and campaigns again; the refused change is offered until it lands.
+  a.lease.start();
+  a.hub.publish("pnl", { n: 2 });
+  await eventually(() => b.hub.state("pnl").n === 2, "n = 2 on b", 5_000);
+});
