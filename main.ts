@@ -35,6 +35,7 @@ import { createLogger, type Logger } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { UpstreamHttpError } from "@/lib/resilience/mod.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
+import { LeaderLease } from "@/lib/cluster/mod.ts";
 import {
   createSources,
   type DeclaredSource,
@@ -50,6 +51,8 @@ import {
   CLOSE_CODES,
   ConnectionRegistry,
   Hub,
+  type JsonObject,
+  RedisBus,
   type StreamEvent,
   type StreamOptions,
 } from "@/lib/stream/mod.ts";
@@ -140,19 +143,50 @@ export async function startServer(
   };
 
   let stopping: Promise<void> | undefined;
+  const redisUp = () => (l2?.up ?? false) && (bus?.up ?? true);
   // Read at scrape time; every part below exists by the time anyone scrapes.
   const pulse = createPulseMetrics({
     connections: () => connections.counts(),
     breakers: () =>
       Object.fromEntries(guarded.map((g) => [g.id, g.breakerState])),
     tiers: () => cache.tiers as CacheTier<unknown>[],
-    redisUp: () => l2 ? l2.up : undefined,
+    redisUp: () => config.redisUrl ? redisUp() : undefined,
     topics: () =>
       Object.fromEntries(hub.topics.map((t) => [t, hub.position(t).seq])),
   });
 
-  const hub = new Hub({
+  // With Redis, the P&L topic is shared by every instance: one seq, one
+  // epoch, one history; the leader publishes, everyone fans out.
+  const bus: RedisBus | undefined = config.redisUrl
+    ? new RedisBus({
+      url: config.redisUrl,
+      clock,
+      shared: ["pnl"],
+      states: (topic): JsonObject => hub.state(topic),
+      newEpoch: randomEpoch,
+      onSync: (epoch, topics) => {
+        const before = hub.epoch;
+        hub.sync(epoch, topics);
+        if (hub.epoch !== before) log.info("joined epoch", { epoch, before });
+      },
+      historyCount: config.historyCount,
+      onError: (error) => log.warn("redis bus", { error }),
+      onUpChange: (up) =>
+        log[up ? "info" : "warn"](up ? "redis reachable" : "redis unreachable"),
+    })
+    : undefined;
+  let lastPublishError = "";
+  const hub: Hub = new Hub({
     clock,
+    bus,
+    onPublishError: (topic, error) => {
+      // Logged when the reason changes, not at every retry.
+      const reason = error instanceof Error ? error.message : String(error);
+      if (reason !== lastPublishError) {
+        log.warn("publish refused", { topic, reason });
+      }
+      lastPublishError = reason;
+    },
     topics: { pnl: initial, admin: {} },
     batchMs: config.batchMs,
     historyCount: config.historyCount,
@@ -248,42 +282,62 @@ export async function startServer(
       ? Math.floor(common.intervalMs / 2)
       : config.cacheTtlMs,
   ]));
-  const poller = new PnlPoller({
-    clock,
-    sources: guarded,
-    plans,
-    jitter: sourcesFile ? 0.1 : 0,
-    initial: restored ? reportsOf(restored, "L3") : undefined,
-    random: systemRandom,
-    currency,
-    read: async (source, signal) => {
-      const started = clock.now();
-      try {
-        const c = await cache.read(
-          `source:${source.id}`,
-          ttlMs.get(source.id) ?? 0,
-          () => source.read(signal),
-        );
-        const fresh = c.origin === "live" || c.error === undefined;
-        pulse.onSourceRead(
-          source.id,
-          (clock.now() - started) / 1000,
-          fresh ? "ok" : "cached",
-        );
-        return {
-          reading: c.value,
-          origin: c.origin,
-          fresh,
-          ...(c.error !== undefined ? { error: c.error } : {}),
-        };
-      } catch (error) {
-        pulse.onSourceRead(source.id, (clock.now() - started) / 1000, "error");
-        throw error;
-      }
-    },
-    onState: (state) => hub.publish("pnl", state),
-    onError: (error) => log.error("poll failed", { error }),
-  });
+  // Only the leader polls upstream; each leadership term gets a fresh
+  // poller that starts from the figures already shown.
+  let poller: PnlPoller | undefined;
+  const startPolling = () => {
+    if (poller || stopping) return;
+    const shown = hub.state("pnl") as PnlState;
+    poller = makePoller(
+      isPnlState(shown) ? reportsOf(shown, bus ? "L2" : "L3") : undefined,
+    );
+    poller.start();
+  };
+  const stopPolling = () => {
+    poller?.close();
+    poller = undefined;
+  };
+  const makePoller = (initialReports?: ReturnType<typeof reportsOf>) =>
+    new PnlPoller({
+      clock,
+      sources: guarded,
+      plans,
+      jitter: sourcesFile ? 0.1 : 0,
+      initial: initialReports,
+      random: systemRandom,
+      currency,
+      read: async (source, signal) => {
+        const started = clock.now();
+        try {
+          const c = await cache.read(
+            `source:${source.id}`,
+            ttlMs.get(source.id) ?? 0,
+            () => source.read(signal),
+          );
+          const fresh = c.origin === "live" || c.error === undefined;
+          pulse.onSourceRead(
+            source.id,
+            (clock.now() - started) / 1000,
+            fresh ? "ok" : "cached",
+          );
+          return {
+            reading: c.value,
+            origin: c.origin,
+            fresh,
+            ...(c.error !== undefined ? { error: c.error } : {}),
+          };
+        } catch (error) {
+          pulse.onSourceRead(
+            source.id,
+            (clock.now() - started) / 1000,
+            "error",
+          );
+          throw error;
+        }
+      },
+      onState: (state) => hub.publish("pnl", state),
+      onError: (error) => log.error("poll failed", { error }),
+    });
 
   const connections = new ConnectionRegistry();
   const streamTotals = {
@@ -350,8 +404,8 @@ export async function startServer(
         cache: Object.fromEntries(
           cache.tiers.map((t) => [t.name, { up: t.up }]),
         ),
-        redis: { configured: l2 !== undefined, up: l2?.up ?? false },
-        leader: true,
+        redis: { configured: l2 !== undefined, up: redisUp() },
+        leader: lease ? lease.leader : true,
         topics: Object.fromEntries(hub.topics.map((t) => [t, {
           ...hub.position(t),
           subscribers: hub.subscriberCount(t),
@@ -371,7 +425,7 @@ export async function startServer(
       }
       const result = await target.ingest(body, signature);
       // Stored: now show it without waiting for the source's interval.
-      if (!result.duplicate) poller.refresh(id);
+      if (!result.duplicate) poller?.refresh(id);
       return result;
     },
     onIngest: (id, outcome) => pulse.onIngest(id, outcome),
@@ -389,7 +443,30 @@ export async function startServer(
     },
   }, app.fetch);
   const url = await listening;
-  poller.start();
+  const instanceId = `${Deno.hostname?.() ?? "pulse"}-${
+    randomEpoch().slice(0, 6)
+  }`;
+  const lease = bus
+    ? new LeaderLease({
+      run: (script, keys, args) => bus.run(script, keys, args),
+      key: bus.leaderKey,
+      instanceId,
+      clock,
+      leaseMs: config.leaseMs,
+      onChange: (leader, fence) => {
+        bus.fence = leader ? fence : undefined;
+        log.info(leader ? "leader: polling sources" : "follower: fanning out", {
+          instance: instanceId,
+        });
+        if (leader) startPolling();
+        else stopPolling();
+      },
+      onError: () => {}, // the bus reports Redis errors
+    })
+    : undefined;
+  await bus?.connect();
+  if (lease) lease.start();
+  else startPolling();
   // The operator page's figures, published on the `admin` topic once a second.
   let adminTimer: number | undefined;
   const publishAdmin = () => {
@@ -414,8 +491,8 @@ export async function startServer(
       cache: Object.fromEntries(
         cache.tiers.map((t) => [t.name, { up: t.up, ...t.stats }]),
       ),
-      redis: { configured: l2 !== undefined, up: l2?.up ?? false },
-      leader: true,
+      redis: { configured: l2 !== undefined, up: redisUp() },
+      leader: lease ? lease.leader : true,
     });
     adminTimer = clock.setTimeout(publishAdmin, 1_000);
   };
@@ -438,17 +515,13 @@ export async function startServer(
       `${common.id} (${common.kind}, ${common.role}, every ${common.intervalMs} ms)`
     ).join("; "),
   });
-  if (config.redisUrl) {
-    log.warn(
-      "REDIS_URL is set: Redis holds the shared L2 cache; cross-instance fan-out and leader election are not built yet, so run one instance",
-    );
-  }
 
   const shutdown = () =>
     stopping ??= (async () => {
       log.info("shutting down");
       if (adminTimer !== undefined) clock.clearTimeout(adminTimer);
-      poller.close();
+      stopPolling();
+      await lease?.stop();
       hub.flush(); // publishes, and so saves, the last batch window
       await connections.closeAll(
         CLOSE_CODES.GOING_AWAY,
@@ -459,6 +532,7 @@ export async function startServer(
       );
       await server.shutdown();
       hub.close();
+      await bus?.close();
       await l2?.close();
       for (const { source } of declared) {
         source[Symbol.dispose]?.();
@@ -467,6 +541,15 @@ export async function startServer(
       log.info("stopped");
     })();
   return { url, shutdown, finished: server.finished };
+}
+
+function randomEpoch(): string {
+  const alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(12)),
+    (b) => alphabet[b % 62],
+  ).join("");
 }
 
 function randomSecret(): string {

@@ -45,6 +45,8 @@ export interface Config {
   readonly slowClientMs: number;
   /** Window over which shutdown closes connections, ms. */
   readonly drainMs: number;
+  /** How long the leader's lease lasts without renewal (with Redis), ms. */
+  readonly leaseMs: number;
   /** Shortest reconnect delay handed to clients, ms. */
   readonly reconnectBaseMs: number;
   /** Random spread added to it, ms. */
@@ -167,6 +169,7 @@ export function parseConfig(env: Env): Config {
     ),
     slowClientMs: integer(env, "PULSE_SLOW_CLIENT_MS", 15_000, 100, 600_000),
     drainMs: integer(env, "PULSE_DRAIN_MS", 3_000, 0, 600_000),
+    leaseMs: integer(env, "PULSE_LEASE_MS", 3_000, 300, 60_000),
     reconnectBaseMs: integer(env, "PULSE_RECONNECT_BASE_MS", 1_000, 0, 600_000),
     reconnectSpreadMs: integer(
       env,

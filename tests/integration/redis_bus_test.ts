@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { LeaderLease } from "@/lib/cluster/mod.ts";
-import { Hub, type HubMessage, RedisBus } from "@/lib/stream/mod.ts";
+import {
+  Hub,
+  type HubMessage,
+  type JsonObject,
+  RedisBus,
+} from "@/lib/stream/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 
@@ -13,17 +18,16 @@ async function eventually(check: () => boolean, what: string, ms = 5_000) {
 }
 
 function instance(url: string, name: string) {
-  let hub: Hub | undefined;
   const bus: RedisBus = new RedisBus({
     url,
     clock: systemClock,
     shared: ["pnl"],
-    states: (t) => hub!.state(t),
+    states: (t): JsonObject => hub.state(t),
     newEpoch: () => `ep${crypto.randomUUID().slice(0, 8)}`,
-    onSync: (epoch, topics) => hub!.sync(epoch, topics),
+    onSync: (epoch, topics) => hub.sync(epoch, topics),
     historyCount: 100,
   });
-  hub = new Hub({
+  const hub: Hub = new Hub({
     clock: systemClock,
     topics: { pnl: { n: 0 } },
     bus,
@@ -47,7 +51,7 @@ function instance(url: string, name: string) {
     async [Symbol.asyncDispose]() {
       sub.unsubscribe();
       await lease.stop();
-      hub!.close();
+      hub.close();
       await bus.close();
     },
   };
