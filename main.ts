@@ -19,6 +19,7 @@ import {
 import {
   type CacheTier,
   MemoryTier,
+  RedisIngest,
   RedisTier,
   SqliteStore,
   StoreError,
@@ -171,6 +172,10 @@ export async function startServer(
       },
       historyCount: config.historyCount,
       onError: (error) => log.warn("redis bus", { error }),
+      // A delivery taken by any instance makes the leader read it at once.
+      onNotice: (kind, payload) => {
+        if (kind === "ingest") poller?.refresh(payload);
+      },
       onUpChange: (up) =>
         log[up ? "info" : "warn"](up ? "redis reachable" : "redis unreachable"),
     })
@@ -238,7 +243,14 @@ export async function startServer(
   );
 
   const declared = sourcesFile
-    ? await createSources(sourcesFile, { clock, env, ingest: store.ingest })
+    ? await createSources(sourcesFile, {
+      clock,
+      env,
+      // Several instances share pushed figures through Redis.
+      ingest: bus
+        ? new RedisIngest({ run: (s, k, a) => bus.run(s, k, a) })
+        : store.ingest,
+    })
     : simulatorSources(config, clock, restored);
   const webhooks = new Map(
     declared.flatMap(({ inner }) =>
@@ -425,7 +437,10 @@ export async function startServer(
       }
       const result = await target.ingest(body, signature);
       // Stored: now show it without waiting for the source's interval.
-      if (!result.duplicate) poller?.refresh(id);
+      if (!result.duplicate) {
+        if (bus) await bus.notify("ingest", id);
+        else poller?.refresh(id);
+      }
       return result;
     },
     onIngest: (id, outcome) => pulse.onIngest(id, outcome),

@@ -30,3 +30,8 @@ export {
   type TieredCacheOptions,
 } from "./tiered_cache.ts";
 export { type IngestOutcome, SqliteIngest } from "./sqlite_ingest.ts";
+export {
+  IngestConflictError,
+  RedisIngest,
+  type RedisIngestOptions,
+} from "./redis_ingest.ts";

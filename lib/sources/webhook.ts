@@ -14,23 +14,28 @@ import type { Reading, Source } from "./source.ts";
 import { envName, int, oneOf } from "./spec.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 
-/** Where pushed events are kept (the SQLite store in production). */
+/**
+ * Where pushed events are kept: SQLite on one instance, Redis when several
+ * share the work.
+ */
 export interface IngestStore {
   /** The value a source's events add up to, if any. */
-  latest<T>(source: string): T | undefined;
+  latest<T>(source: string): T | undefined | Promise<T | undefined>;
   /** Records the event id and stores `next(previous)` atomically. */
   apply<T>(
     source: string,
     eventId: string,
     receivedAt: number,
     next: (previous: T | undefined) => T,
-  ): { duplicate: boolean; value: T };
+  ):
+    | { duplicate: boolean; value: T }
+    | Promise<{ duplicate: boolean; value: T }>;
 }
 
 /** Why an ingest request was refused: status, protocol code and words. */
 export class IngestError extends Error {
   /** HTTP status. */
-  readonly status: 400 | 401 | 404 | 413;
+  readonly status: 400 | 401 | 404 | 413 | 503;
   /** What kind of problem, for metrics. */
   readonly reason: string;
   /** Creates the error; `message` is sent back to the sender. */
@@ -189,16 +194,14 @@ export class WebhookSource implements Source {
    * The figure the stored events add up to. An `increment` source starts
    * at zero; a `total` source has no figure before its first event.
    */
-  read(): Promise<Reading> {
-    const stored = this.#o.store.latest<Reading>(this.id);
-    if (stored) return Promise.resolve(stored);
+  async read(): Promise<Reading> {
+    const stored = await this.#o.store.latest<Reading>(this.id);
+    if (stored) return stored;
     if (this.#o.mode === "increment") {
-      return Promise.resolve(this.#reading(0, isoTime(this.#started)));
+      return this.#reading(0, isoTime(this.#started));
     }
-    return Promise.reject(
-      new UpstreamDataError(
-        `no event received yet at /api/ingest/${this.id}`,
-      ),
+    throw new UpstreamDataError(
+      `no event received yet at /api/ingest/${this.id}`,
     );
   }
 
@@ -230,30 +233,44 @@ export class WebhookSource implements Source {
       throw new IngestError(401, `signature_${error.reason}`, error.message);
     }
     const event = this.#parse(body);
-    const outcome = o.store.apply<Reading>(
-      this.id,
-      event.id,
-      now,
-      (previous) => {
-        if (o.mode === "increment") {
-          const amountMinor = (previous?.amountMinor ?? 0) + event.amountMinor;
-          if (!Number.isSafeInteger(amountMinor)) {
-            throw new IngestError(
-              400,
-              "invalid",
-              "the running total would leave the safe integer range",
-            );
+    let outcome: { duplicate: boolean; value: Reading };
+    try {
+      outcome = await o.store.apply<Reading>(
+        this.id,
+        event.id,
+        now,
+        (previous) => {
+          if (o.mode === "increment") {
+            const amountMinor = (previous?.amountMinor ?? 0) +
+              event.amountMinor;
+            if (!Number.isSafeInteger(amountMinor)) {
+              throw new IngestError(
+                400,
+                "invalid",
+                "the running total would leave the safe integer range",
+              );
+            }
+            const asOf = previous && previous.asOf > event.asOf
+              ? previous.asOf
+              : event.asOf;
+            return this.#reading(amountMinor, asOf);
           }
-          const asOf = previous && previous.asOf > event.asOf
-            ? previous.asOf
-            : event.asOf;
-          return this.#reading(amountMinor, asOf);
-        }
-        // Deliveries may arrive out of order: the newest figure wins.
-        if (previous && previous.asOf > event.asOf) return previous;
-        return this.#reading(event.amountMinor, event.asOf);
-      },
-    );
+          // Deliveries may arrive out of order: the newest figure wins.
+          if (previous && previous.asOf > event.asOf) return previous;
+          return this.#reading(event.amountMinor, event.asOf);
+        },
+      );
+    } catch (error) {
+      if (error instanceof IngestError) throw error;
+      // Storage is unreachable (Redis down): refuse, so the sender retries.
+      throw new IngestError(
+        503,
+        "store_unavailable",
+        `the event could not be stored now (${
+          error instanceof Error ? error.message : String(error)
+        }); nothing was recorded, deliver it again later`,
+      );
+    }
     return {
       id: event.id,
       duplicate: outcome.duplicate,

@@ -73,6 +73,8 @@ export interface RedisBusOptions {
   onError?: (error: unknown) => void;
   /** Told when the connection goes up or down. */
   onUpChange?: (up: boolean) => void;
+  /** Receives notices from {@linkcode RedisBus.notify} (any instance's). */
+  onNotice?: (kind: string, payload: string) => void;
 }
 
 // KEYS: epoch, seq, state, log, leader
@@ -127,8 +129,10 @@ return out
  */
 export class RedisBus implements HubBus {
   #o:
-    & Required<Omit<RedisBusOptions, "onError" | "onUpChange">>
-    & Pick<RedisBusOptions, "onError" | "onUpChange">;
+    & Required<
+      Omit<RedisBusOptions, "onError" | "onUpChange" | "onNotice">
+    >
+    & Pick<RedisBusOptions, "onError" | "onUpChange" | "onNotice">;
   #client: RedisClient;
   #subscriber: RedisClient;
   #handlers = new Set<(event: BusEvent) => void>();
@@ -204,6 +208,19 @@ export class RedisBus implements HubBus {
         this.#channel,
         (text: string) => this.#onMessage(text),
       ).catch((error: unknown) => this.#o.onError?.(error));
+      await this.#subscriber.subscribe(
+        this.#key("notice"),
+        (text: string) => {
+          try {
+            const { kind, payload } = JSON.parse(text);
+            if (typeof kind === "string" && typeof payload === "string") {
+              this.#o.onNotice?.(kind, payload);
+            }
+          } catch (error) {
+            this.#o.onError?.(error);
+          }
+        },
+      ).catch((error: unknown) => this.#o.onError?.(error));
     }
     if (this.#client.isReady) await this.resync();
   }
@@ -220,6 +237,27 @@ export class RedisBus implements HubBus {
       this.#o.commandTimeoutMs,
       { clock: this.#o.clock, operation: "Redis script" },
     );
+  }
+
+  /**
+   * Tells every instance (this one included) something small, such as
+   * "source shop has a new event"; lost when Redis is unreachable.
+   */
+  async notify(kind: string, payload: string): Promise<void> {
+    if (!this.#client.isReady) return;
+    try {
+      await withTimeout(
+        () =>
+          this.#client.publish(
+            this.#key("notice"),
+            JSON.stringify({ kind, payload }),
+          ),
+        this.#o.commandTimeoutMs,
+        { clock: this.#o.clock, operation: "Redis PUBLISH" },
+      );
+    } catch (error) {
+      this.#o.onError?.(error);
+    }
   }
 
   /** Key of the leader lease, for {@linkcode RedisBus.fence} checks. */

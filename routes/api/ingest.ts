@@ -13,6 +13,7 @@ const CODES = {
   401: "unauthorized",
   404: "bad_request",
   413: "too_large",
+  503: "unavailable",
 } as const;
 
 /** The ingest handler. */
@@ -49,7 +50,9 @@ export function ingestRoute(deps: AppDeps): (c: Context) => Promise<Response> {
     } catch (error) {
       if (!(error instanceof IngestError)) throw error;
       deps.onIngest?.(id, error.reason);
-      throw new HttpError(error.status, CODES[error.status], error.message);
+      throw new HttpError(error.status, CODES[error.status], error.message, {
+        headers: error.status === 503 ? { "retry-after": "5" } : {},
+      });
     }
   };
 }

@@ -12,6 +12,7 @@ import {
 } from "../_helpers/server_process.ts";
 import { serveMock } from "../_helpers/upstreams/mod.ts";
 import { openRecordingSocket } from "../_helpers/ws_client.ts";
+import { signWebhook } from "@/lib/security/mod.ts";
 
 type Envelope = Record<string, unknown> & {
   type: string;
@@ -80,6 +81,13 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
         unit: "minor",
         intervalMs: INTERVAL_MS,
         timeoutMs: 500,
+      }, {
+        id: "shop",
+        kind: "webhook",
+        role: "revenue",
+        mode: "increment",
+        secretEnv: "SHOP_SECRET",
+        intervalMs: 60_000,
       }],
     }),
   );
@@ -88,6 +96,7 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
     PULSE_CONFIG: file,
     PULSE_BATCH_MS: "20",
     PULSE_LEASE_MS: "600",
+    SHOP_SECRET: "whsec_cluster",
   };
   const servers: ServerProcess[] = [];
   try {
@@ -132,6 +141,47 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
         assert.equal(last.epoch, deltas(onC).at(-1)!.epoch);
         assertContinuous(onB.messages as unknown as Envelope[], "B");
         assertContinuous(onC.messages as unknown as Envelope[], "C");
+      },
+    );
+
+    await t.step(
+      "a webhook delivered to a follower reaches the leader's P&L at once, counted once across instances",
+      async () => {
+        const body = '{"id":"evt_c1","amountMinor":4200}';
+        const send = async (s: ServerProcess) => {
+          const response = await fetch(new URL("api/ingest/shop", s.url), {
+            method: "POST",
+            body,
+            headers: {
+              "pulse-signature": await signWebhook(
+                "whsec_cluster",
+                Math.floor(Date.now() / 1000),
+                new TextEncoder().encode(body),
+              ),
+            },
+          });
+          return await response.json();
+        };
+        const [b, c] = followers();
+        assert.equal((await send(b!)).duplicate, false);
+        assert.equal(
+          (await send(c!)).duplicate,
+          true,
+          "the redelivery to another instance is known",
+        );
+        // The webhook source polls once a minute: only the notice can show it now.
+        await eventually(
+          async () => {
+            const snap =
+              await (await fetch(new URL("api/snapshot?topic=pnl", c!.url)))
+                .json();
+            return snap.data.sources.shop?.amountMinor === 4200
+              ? true
+              : undefined;
+          },
+          "the delivery in the P&L",
+          5_000,
+        );
       },
     );
 
@@ -281,6 +331,21 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
         await ws.waitFor((ms) => ms.some((m) => m.type === "delta"));
         const oldEpoch = (ws.messages as unknown as Envelope[])[0]!.epoch;
         await redis.stop();
+        // Redis lost: every instance keeps serving what it has, and says so.
+        for (const s of servers) {
+          const h = await eventually(async () => {
+            const h = await health(s);
+            return h.redis?.up === false ? h : undefined;
+          }, "health to report Redis down");
+          assert.equal(h.status, "degraded");
+          const snap = await fetch(new URL("api/snapshot?topic=pnl", s.url));
+          assert.equal(snap.status, 200);
+          await snap.body?.cancel();
+        }
+        const metrics = await (await fetch(new URL("metrics", servers[0]!.url)))
+          .text();
+        assert.match(metrics, /pulse_redis_up 0/);
+        assert.equal(ws.messages.some((m) => m.type === "error"), false);
         await redis.restart();
         await ws.waitFor(
           (ms) =>
