@@ -458,9 +458,8 @@ export async function startServer(
     },
   }, app.fetch);
   const url = await listening;
-  const instanceId = `${Deno.hostname?.() ?? "pulse"}-${
-    randomEpoch().slice(0, 6)
-  }`;
+  // Names this process in logs and in the lease's value (no secrets).
+  const instanceId = `${new URL(url).host}/${randomEpoch().slice(0, 6)}`;
   const lease = bus
     ? new LeaderLease({
       run: (script, keys, args) => bus.run(script, keys, args),
