@@ -36,7 +36,7 @@ import { createLogger, type Logger } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { UpstreamHttpError } from "@/lib/resilience/mod.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
-import { LeaderLease } from "@/lib/cluster/mod.ts";
+import { LeaderLease, RedisBus } from "@/lib/cluster/mod.ts";
 import {
   createSources,
   type DeclaredSource,
@@ -53,7 +53,6 @@ import {
   ConnectionRegistry,
   Hub,
   type JsonObject,
-  RedisBus,
   type StreamEvent,
   type StreamOptions,
 } from "@/lib/stream/mod.ts";

@@ -72,9 +72,3 @@ export {
   type LongPollOptions,
   type LongPollResult,
 } from "./long_poll.ts";
-export {
-  BusPublishError,
-  RedisBus,
-  type RedisBusOptions,
-  type SharedTopic,
-} from "./bus_redis.ts";

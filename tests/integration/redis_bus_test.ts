@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import { LeaderLease } from "@/lib/cluster/mod.ts";
-import {
-  Hub,
-  type HubMessage,
-  type JsonObject,
-  RedisBus,
-} from "@/lib/stream/mod.ts";
+import { LeaderLease, RedisBus } from "@/lib/cluster/mod.ts";
+import { Hub, type HubMessage, type JsonObject } from "@/lib/stream/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 

@@ -7,6 +7,9 @@
  * an instance catches up from the stream, and when Redis comes back empty
  * the first instance back starts a new epoch with its current state.
  *
+ * It lives outside `lib/stream/` because that area is also bundled for the
+ * browser, and this one needs a Redis client.
+ *
  * @module
  */
 import { createClient } from "redis";
@@ -17,9 +20,10 @@ import {
   type BusEvent,
   deltaMessage,
   type HubBus,
-} from "./bus.ts";
-import { type HubMessage, hubMessageFromText } from "./hub_message.ts";
-import type { JsonObject } from "./json.ts";
+  type HubMessage,
+  hubMessageFromText,
+  type JsonObject,
+} from "../stream/mod.ts";
 
 /** A shared topic's position in Redis, as handed to `Hub.sync`. */
 export interface SharedTopic {
