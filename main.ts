@@ -534,6 +534,8 @@ export async function startServer(
       log.info("shutting down");
       if (adminTimer !== undefined) clock.clearTimeout(adminTimer);
       stopPolling();
+      // The last batch window goes out before the lease is let go.
+      await hub.drain();
       await lease?.stop();
       hub.flush(); // publishes, and so saves, the last batch window
       await connections.closeAll(

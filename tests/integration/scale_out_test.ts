@@ -378,6 +378,7 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
     );
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
+
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -115,3 +115,26 @@ Deno.test("Hub offers a change the bus refused again, newest state first, until 
   hub.close();
   assert.equal(clock.pendingTimers, 0);
 });
+
+Deno.test("Hub.drain() hands the last change to the bus and returns even when the bus keeps refusing", async () => {
+  const clock = new FakeClock();
+  let offers = 0;
+  const hub = new Hub({
+    clock,
+    topics: { pnl: { n: 0 } },
+    epoch: "first",
+    bus: {
+      publish() {
+        offers++;
+        return Promise.reject(new Error("not the leader"));
+      },
+      subscribe: () => () => {},
+    },
+    onPublishError: () => {},
+  });
+  hub.publish("pnl", { n: 1 });
+  await hub.drain();
+  assert.ok(offers >= 1 && offers <= 3, `${offers} offers`);
+  hub.close();
+  assert.equal(clock.pendingTimers, 0);
+});
