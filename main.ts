@@ -278,6 +278,9 @@ export async function startServer(
     })
   );
   const plans = Object.fromEntries(declared.map(({ common }) => [common.id, {
+    // The built-in simulator's three figures move together: one read, one
+    // publish per step.
+    ...(sourcesFile ? {} : { group: "simulator" }),
     intervalMs: common.intervalMs,
     // Room for every attempt and the waits between them.
     deadlineMs: common.timeoutMs * common.retry.maxAttempts +

@@ -1,37 +1,70 @@
 // deno-lint-ignore-file no-console -- a command-line benchmark: the terminal is its interface
 /**
- * `deno task bench`: runs the fan-out benchmark against Pulseboard (WebSocket
- * and SSE) and against the raw `Deno.upgradeWebSocket` broadcast floor, in
- * one run with the same client count and rate, and prints each result and
- * the ratios to the floor (the machine is shared and noisy: compare ratios).
+ * `deno task bench`: the side-by-side benchmark, in one run on one machine.
  *
- * Usage: deno task bench [--clients 1000] [--rate 10] [--seconds 10]
+ * - Fan-out at each client count (1,000 and 5,000 by default), 10 updates/s:
+ *   Pulseboard over WebSocket and SSE, the raw Deno WebSocket and SSE
+ *   broadcast floors, and Socket.IO 4 on Node (installed through npm on
+ *   first use), with ratios to each baseline.
+ * - Long-poll: Pulseboard's long-poll at 1,000 clients.
+ * - Idle capacity: memory per idle connection at 10,000 WebSocket and SSE
+ *   connections, against the floors.
+ * - Payload efficiency: bytes per update of a merge-patch delta against a
+ *   full snapshot, for a 20-source board where one source changes.
+ *
+ * Prints Markdown tables (docs/benchmarks.md holds a real run's).
+ *
+ * Usage: deno task bench [--clients 1000,5000] [--rate 10] [--seconds 10]
+ *        [--idle-clients 10000] [--quick]
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { buildPnlState, type SourceReport } from "@/lib/aggregate/mod.ts";
+import {
+  createHubMessage,
+  createMergePatch,
+  type JsonObject,
+} from "@/lib/stream/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    clients: { type: "string", default: "1000" },
+    clients: { type: "string", default: "1000,5000" },
     rate: { type: "string", default: "10" },
     seconds: { type: "string", default: "10" },
+    "idle-clients": { type: "string", default: "10000" },
+    quick: { type: "boolean", default: false },
   },
 });
+const quick = values.quick;
+const counts = quick ? [200] : values.clients!.split(",").map(Number);
+const seconds = quick ? "3" : values.seconds!;
+const idleClients = quick ? "500" : values["idle-clients"]!;
 
 interface Result {
   server: string;
   transport: string;
+  clients: number;
   deliveredMessages: number;
   expectedMessages: number;
+  clientsMissingMessages: number;
   gaps: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  bytesPerMessage: number;
   serverCpuMsPer1000Messages: number;
   serverRssKiBPerConnection: number;
 }
 
-async function run(server: string, transport: string): Promise<Result> {
+async function run(
+  server: string,
+  transport: string,
+  clients: number | string,
+  extra: string[] = [],
+): Promise<Result> {
+  console.error(
+    `running ${server} ${transport} x ${clients} ${extra.join(" ")}`,
+  );
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -43,51 +76,158 @@ async function run(server: string, transport: string): Promise<Result> {
       "--transport",
       transport,
       "--clients",
-      values.clients!,
+      String(clients),
       "--rate",
       values.rate!,
       "--seconds",
-      values.seconds!,
+      seconds,
+      ...extra,
     ],
     cwd: new URL("..", import.meta.url),
     stdout: "piped",
     stderr: "inherit",
   }).output();
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ??
-    "";
+  // A run with gaps exits 1 but still reports: the table shows it.
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1);
+  if (!text) throw new Error(`${server} ${transport}: no result`);
   return JSON.parse(text);
 }
 
-const floor = await run("raw", "ws");
-const results = [
-  floor,
-  await run("pulseboard", "ws"),
-  await run("pulseboard", "sse"),
-];
+const label: Record<string, string> = {
+  raw: "raw Deno",
+  pulseboard: "Pulseboard",
+  socketio: "Socket.IO 4 (Node)",
+};
+const ratio = (a: number, b?: number) =>
+  b && Number.isFinite(a) && Number.isFinite(b)
+    ? `${(a / b).toFixed(2)}x`
+    : "-";
+
 console.log(
-  `${values.clients} clients, ${values.rate} updates/s, ${values.seconds} s, ${
+  `# deno task bench, ${
     new Date().toISOString()
-  }`,
+  }, ${values.rate} updates/s, ${seconds} s windows\n`,
 );
-console.log(
-  "server      transport  delivered/expected  gaps  p50/p99 ms  CPU ms/1k msgs  RSS KiB/conn  CPU vs floor  RSS vs floor",
-);
-for (const r of results) {
+for (const n of counts) {
+  const rawWs = await run("raw", "ws", n);
+  const rawSse = await run("raw", "sse", n);
+  const sio = await run("socketio", "ws", n);
+  const pbWs = await run("pulseboard", "ws", n);
+  const pbSse = await run("pulseboard", "sse", n);
+  console.log(`## ${n.toLocaleString("en")} clients\n`);
   console.log(
-    [
-      r.server.padEnd(11),
-      r.transport.padEnd(10),
-      `${r.deliveredMessages}/${r.expectedMessages}`.padEnd(19),
-      String(r.gaps).padEnd(5),
-      `${r.latencyMs.p50}/${r.latencyMs.p99}`.padEnd(11),
-      String(r.serverCpuMsPer1000Messages).padEnd(15),
-      String(r.serverRssKiBPerConnection).padEnd(13),
-      (r.serverCpuMsPer1000Messages / floor.serverCpuMsPer1000Messages).toFixed(
-        2,
-      ).padEnd(13),
-      (r.serverRssKiBPerConnection / floor.serverRssKiBPerConnection).toFixed(
-        2,
-      ),
-    ].join(" "),
+    "| server | transport | delivered / expected | clients short | gaps | p50 / p99 ms | bytes/msg | CPU ms per 1k msgs | CPU vs floor | CPU vs Socket.IO | p99 vs Socket.IO | RSS KiB/conn |",
   );
+  console.log(
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
+  for (
+    const [r, floor] of [[rawWs, rawWs], [pbWs, rawWs], [sio, rawWs], [
+      rawSse,
+      rawSse,
+    ], [pbSse, rawSse]] as const
+  ) {
+    console.log(
+      `| ${label[r.server]} | ${r.transport} | ${
+        r.deliveredMessages.toLocaleString("en")
+      } / ${
+        r.expectedMessages.toLocaleString("en")
+      } | ${r.clientsMissingMessages} | ${r.gaps} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.bytesPerMessage} | ${r.serverCpuMsPer1000Messages} | ${
+        ratio(r.serverCpuMsPer1000Messages, floor.serverCpuMsPer1000Messages)
+      } | ${
+        ratio(r.serverCpuMsPer1000Messages, sio.serverCpuMsPer1000Messages)
+      } | ${
+        ratio(r.latencyMs.p99, sio.latencyMs.p99)
+      } | ${r.serverRssKiBPerConnection} |`,
+    );
+  }
+  console.log("");
 }
+
+const poll = await run("pulseboard", "poll", quick ? 200 : 1000);
+console.log("## Long-poll\n");
+console.log(
+  "| clients | delivered / expected | gaps | p50 / p99 ms | CPU ms per 1k msgs |",
+);
+console.log("| --- | --- | --- | --- | --- |");
+console.log(
+  `| ${poll.clients} | ${poll.deliveredMessages.toLocaleString("en")} / ${
+    poll.expectedMessages.toLocaleString("en")
+  } | ${poll.gaps} | ${poll.latencyMs.p50} / ${poll.latencyMs.p99} | ${poll.serverCpuMsPer1000Messages} |\n`,
+);
+
+console.log(
+  `## Idle capacity: ${Number(idleClients).toLocaleString("en")} connections\n`,
+);
+console.log("| server | transport | RSS KiB per connection | vs floor |");
+console.log("| --- | --- | --- | --- |");
+for (const transport of ["ws", "sse"]) {
+  const floor = await run("raw", transport, idleClients, ["--idle"]);
+  const pb = await run("pulseboard", transport, idleClients, ["--idle"]);
+  for (const r of [floor, pb]) {
+    console.log(
+      `| ${label[r.server]} | ${transport} | ${r.serverRssKiBPerConnection} | ${
+        ratio(r.serverRssKiBPerConnection, floor.serverRssKiBPerConnection)
+      } |`,
+    );
+  }
+}
+console.log("");
+
+// Payload efficiency: a 20-source board, one source changes.
+const at = "2026-11-28T12:00:00.000Z";
+const reports: Record<string, SourceReport> = {};
+const roles = ["revenue", "expense", "trading"] as const;
+for (let i = 0; i < 20; i++) {
+  const role = roles[i % 3]!;
+  reports[`source-${String(i).padStart(2, "0")}`] = {
+    kind: "http-json",
+    role,
+    status: "ok",
+    origin: "live",
+    reading: {
+      source: `source-${i}`,
+      role,
+      amountMinor: 100_000 + i * 1_234,
+      currency: "USD",
+      asOf: at,
+    },
+  };
+}
+const before = buildPnlState(reports, "USD");
+const changed = reports["source-07"]!;
+reports["source-07"] = {
+  ...changed,
+  reading: {
+    ...changed.reading!,
+    amountMinor: changed.reading!.amountMinor + 4_200,
+    asOf: "2026-11-28T12:00:01.000Z",
+  },
+};
+const after = buildPnlState(reports, "USD");
+const snapshotBytes = createHubMessage({
+  type: "snapshot",
+  topic: "pnl",
+  epoch: "Ab3dEf6hIj9k",
+  seq: 1001,
+  ts: at,
+  data: after,
+}).text.length;
+const deltaBytes = createHubMessage({
+  type: "delta",
+  topic: "pnl",
+  epoch: "Ab3dEf6hIj9k",
+  seq: 1001,
+  base: 1000,
+  ts: at,
+  patch: createMergePatch(before, after) as JsonObject,
+}).text.length;
+console.log("## Payload: a 20-source board, one source changes\n");
+console.log("| message | bytes |");
+console.log("| --- | --- |");
+console.log(`| full snapshot | ${snapshotBytes} |`);
+console.log(
+  `| merge-patch delta | ${deltaBytes} (${
+    (snapshotBytes / deltaBytes).toFixed(1)
+  }x smaller) |`,
+);

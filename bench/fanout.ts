@@ -1,18 +1,27 @@
 // deno-lint-ignore-file no-console -- a command-line benchmark: the terminal is its interface
 /**
- * Fan-out check: starts the real server (`main.ts`) with the simulator
- * publishing at a fixed rate, connects N WebSocket or SSE clients from this
- * process, and reports whether every client received every seq (no gap, no
- * snapshot after the first), end-to-end latency from each message's `ts`,
- * and the server's CPU time and memory.
+ * Fan-out benchmark: starts one server (Pulseboard's `main.ts` with the
+ * simulator publishing at `--rate`, the raw Deno floors, or Socket.IO 4 on
+ * Node), connects `--clients` clients from `--workers` load-generator
+ * processes (bench/load_worker.ts), measures a clean window of `--seconds`,
+ * and reports whether every client received every seq, end-to-end latency
+ * from each message's `ts`, the server's CPU time per 1,000 delivered
+ * messages and its memory per connection. With `--idle`, nothing is
+ * published: only memory per idle connection is measured.
  *
- * Usage: deno task bench:fanout [--clients 1000] [--rate 10] [--seconds 10]
- *        [--transport ws|sse|poll] [--server pulseboard|raw] [--json]
+ * Where `taskset` exists and there are at least two cores, the server is
+ * pinned to core 0 and the load generators to the others.
+ *
+ * Usage: deno task bench:fanout [--server pulseboard|raw|socketio]
+ *        [--transport ws|sse|poll] [--clients 1000] [--rate 10]
+ *        [--seconds 10] [--workers N] [--idle] [--json]
  *
  * Everything runs on 127.0.0.1 and stops by itself.
  *
  * @module
  */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
@@ -23,47 +32,96 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     transport: { type: "string", default: "ws" },
     server: { type: "string", default: "pulseboard" },
+    workers: { type: "string" },
+    idle: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
 const clients = Number(values.clients);
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
-const transport = values.transport;
+const { transport, server: kind, idle } = values;
+const fail = (message: string): never => {
+  console.error(message);
+  Deno.exit(2);
+};
 if (
   !(clients >= 1 && clients <= 20_000) || !(rate > 0 && rate <= 100) ||
   !(seconds > 0 && seconds <= 600)
-) {
-  console.error(
-    "--clients must be 1-20000, --rate 1-100 per second, --seconds 1-600",
+) fail("--clients must be 1-20000, --rate 1-100 per second, --seconds 1-600");
+const protocols: Record<string, Record<string, string>> = {
+  pulseboard: { ws: "ws", sse: "sse", poll: "poll" },
+  raw: { ws: "raw-ws", sse: "raw-sse" },
+  socketio: { ws: "socketio" },
+};
+const protocol = protocols[kind!]?.[transport!] ??
+  fail(
+    `--server pulseboard takes --transport ws, sse or poll; raw takes ws or sse; socketio takes ws (received ${kind} ${transport})`,
   );
-  Deno.exit(2);
-}
-if (transport !== "ws" && transport !== "sse" && transport !== "poll") {
-  console.error(`--transport must be ws, sse or poll, received ${transport}`);
-  Deno.exit(2);
-}
+const workers = Number(
+  values.workers ?? Math.max(1, Math.ceil(clients / 1500)),
+);
+if (!(workers >= 1 && workers <= 32)) fail("--workers must be 1-32");
 
 const root = new URL("..", import.meta.url);
-if (values.server !== "pulseboard" && values.server !== "raw") {
-  console.error(
-    `--server must be pulseboard or raw, received ${values.server}`,
+const cores = availableParallelism();
+const pinned = cores >= 2 && existsSync("/usr/bin/taskset");
+const pin = (command: string, args: string[], cpus: string) =>
+  pinned
+    ? { command: "/usr/bin/taskset", args: ["-c", cpus, command, ...args] }
+    : { command, args };
+
+/** Installs Socket.IO for the Node baseline, once, through npm. */
+async function ensureSocketIo(): Promise<void> {
+  const dir = new URL("bench/.deps/", root);
+  if (existsSync(new URL("node_modules/socket.io/package.json", dir))) return;
+  console.error("installing socket.io@4.8.1 into bench/.deps (npm)...");
+  const out = await new Deno.Command("npm", {
+    args: [
+      "install",
+      "--prefix",
+      dir.pathname,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "socket.io@4.8.1",
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) {
+    fail(
+      "npm could not install socket.io; the Socket.IO baseline needs Node.js and npm",
+    );
+  }
+}
+
+const effectiveRate = idle ? 1 / 3600 : rate;
+let spawn: { command: string; args: string[] };
+if (kind === "pulseboard") {
+  spawn = pin(Deno.execPath(), ["run", "-A", "main.ts"], "0");
+} else if (kind === "raw") {
+  spawn = pin(Deno.execPath(), [
+    "run",
+    "-A",
+    "bench/raw_server.ts",
+    String(effectiveRate),
+  ], "0");
+} else {
+  await ensureSocketIo();
+  spawn = pin(
+    "node",
+    ["bench/socketio_server.mjs", String(effectiveRate)],
+    "0",
   );
-  Deno.exit(2);
 }
-if (values.server === "raw" && transport !== "ws") {
-  console.error("--server raw is a WebSocket baseline: use --transport ws");
-  Deno.exit(2);
-}
-const server = new Deno.Command(Deno.execPath(), {
-  args: values.server === "raw"
-    ? ["run", "-A", "bench/raw_ws_server.ts", String(rate)]
-    : ["run", "-A", "main.ts"],
+const server = new Deno.Command(spawn.command, {
+  args: spawn.args,
   cwd: root,
   env: {
     PORT: "0",
     PULSE_DB: ":memory:",
-    PULSE_SIM_INTERVAL_MS: String(Math.round(1000 / rate)),
+    PULSE_SIM_INTERVAL_MS: String(Math.round(1000 / effectiveRate)),
     PULSE_BATCH_MS: "5",
     // Every client comes from 127.0.0.1: lift the per-address limits.
     PULSE_MAX_CONNECTIONS_PER_IP: "1000000",
@@ -73,18 +131,38 @@ const server = new Deno.Command(Deno.execPath(), {
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
-const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+
+/** Reads JSON lines from a process, one at a time. */
+function lineReader(stream: ReadableStream<Uint8Array<ArrayBuffer>>) {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  return async function next(): Promise<string> {
+    for (;;) {
+      const nl = buffer.indexOf("\n");
+      if (nl >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        return line;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error("process ended");
+      buffer += value;
+    }
+  };
+}
+
+const serverLines = lineReader(server.stdout);
 let url = "";
-let pending = "";
 while (!url) {
-  const { value, done } = await lines.read();
-  if (done) throw new Error("server exited before listening");
-  pending += value;
-  const match = /"msg":"listening","url":"([^"]+)"/.exec(pending);
+  const match = /"msg":"listening","url":"([^"]+)"/.exec(await serverLines());
   if (match) url = match[1]!;
 }
 const drainLogs = (async () => {
-  while (!(await lines.read()).done) { /* keep the pipe flowing */ }
+  try {
+    for (;;) await serverLines();
+  } catch {
+    // The server stopped.
+  }
 })();
 
 function procStats(pid: number): { cpuMs: number; rssKiB: number } {
@@ -96,178 +174,149 @@ function procStats(pid: number): { cpuMs: number; rssKiB: number } {
     /VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`))![1];
   return { cpuMs: ticks * 10, rssKiB: Number(rss) };
 }
+/** The server's own process: under taskset, the child of the taskset exec is the same pid. */
+const serverPid = server.pid;
+await new Promise((r) => setTimeout(r, 500));
+const before = procStats(serverPid);
 
-interface ClientStats {
-  seq: number;
-  received: number;
+const generatorCpus = pinned ? `1-${cores - 1}` : "";
+const per = Math.ceil(clients / workers);
+const loaders = Array.from({ length: workers }, (_, i) => {
+  const n = Math.min(per, clients - i * per);
+  const cmd = pin(Deno.execPath(), [
+    "run",
+    "-A",
+    "bench/load_worker.ts",
+    "--url",
+    url,
+    "--clients",
+    String(n),
+    "--protocol",
+    protocol,
+  ], generatorCpus);
+  const child = new Deno.Command(cmd.command, {
+    args: cmd.args,
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  return {
+    child,
+    next: lineReader(child.stdout),
+    send: (line: string) => writer.write(new TextEncoder().encode(`${line}\n`)),
+    close: () => writer.close().catch(() => {}),
+  };
+}).filter((_, i) => Math.min(per, clients - i * per) > 0);
+
+const rampStart = performance.now();
+await Promise.all(loaders.map((l) => l.next()));
+const rampMs = performance.now() - rampStart;
+await new Promise((r) => setTimeout(r, idle ? 2_000 : 500));
+const connected = procStats(serverPid);
+await Promise.all(loaders.map(async (l) => {
+  await l.send("reset");
+  await l.next();
+}));
+const startCpu = procStats(serverPid).cpuMs;
+await new Promise((r) => setTimeout(r, (idle ? 1 : seconds) * 1000));
+const end = procStats(serverPid);
+interface Report {
+  clients: number;
+  received: number[];
   gaps: number;
   snapshots: number;
-  latencies: number[];
+  bytes: number;
+  histogram: [number, number][];
 }
-
-const stats: ClientStats[] = [];
-const closers: (() => void)[] = [];
-const before = procStats(server.pid);
-
-function onText(s: ClientStats, text: string) {
-  const m = JSON.parse(text);
-  if (m.type === "snapshot") {
-    s.snapshots++;
-    s.seq = m.seq;
-  } else if (m.type === "delta") {
-    // The raw baseline sends no snapshot: its first delta starts the chain.
-    if (s.seq !== 0 && m.base !== s.seq) s.gaps++;
-    s.seq = m.seq;
-    s.received++;
-    s.latencies.push(Date.now() - Date.parse(m.ts));
-  }
-}
-
-async function openClient(): Promise<void> {
-  const s: ClientStats = {
-    seq: 0,
-    received: 0,
-    gaps: 0,
-    snapshots: 0,
-    latencies: [],
-  };
-  stats.push(s);
-  if (transport === "ws") {
-    const ws = new WebSocket(`${url.replace("http", "ws")}api/ws?topic=pnl`);
-    ws.onmessage = (e) => onText(s, String(e.data));
-    await new Promise<void>((resolve, reject) => {
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new Error("connect failed"));
-    });
-    closers.push(() => ws.close());
-  } else if (transport === "poll") {
-    const abort = new AbortController();
-    let cursor = "";
-    const handle = (
-      body: { messages: unknown[]; cursor: { epoch: string; seq: number } },
-    ) => {
-      for (const m of body.messages) onText(s, JSON.stringify(m));
-      cursor = `&since=${body.cursor.seq}&epoch=${body.cursor.epoch}`;
-    };
-    const first = await fetch(`${url}api/poll?topic=pnl`, {
-      signal: abort.signal,
-    });
-    handle(await first.json());
-    (async () => {
-      while (!abort.signal.aborted) {
-        try {
-          const res = await fetch(
-            `${url}api/poll?topic=pnl${cursor}&timeout=25`,
-            {
-              signal: abort.signal,
-            },
-          );
-          handle(await res.json());
-        } catch {
-          // Aborted at the end.
-        }
-      }
-    })();
-    closers.push(() => abort.abort());
-  } else {
-    const abort = new AbortController();
-    const res = await fetch(`${url}api/sse?topic=pnl`, {
-      signal: abort.signal,
-    });
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    (async () => {
-      let buffer = "";
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value;
-          let end: number;
-          while ((end = buffer.indexOf("\n\n")) >= 0) {
-            const event = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = event.split("\n").find((l) => l.startsWith("data: "));
-            if (data) onText(s, data.slice(6));
-          }
-        }
-      } catch {
-        // Aborted at the end.
-      }
-    })();
-    closers.push(() => abort.abort());
-  }
-}
-
-// Ramp at a bounded rate: 250 connections per 100 ms.
-const rampStart = performance.now();
-for (let i = 0; i < clients; i += 250) {
-  await Promise.all(
-    Array.from({ length: Math.min(250, clients - i) }, openClient),
-  );
-  await new Promise((r) => setTimeout(r, 100));
-}
-const rampMs = performance.now() - rampStart;
-const connected = procStats(server.pid);
-// Let snapshots settle, then measure a clean window.
-await new Promise((r) => setTimeout(r, 500));
-for (const s of stats) {
-  s.received = 0;
-  s.latencies = [];
-}
-const startCpu = procStats(server.pid).cpuMs;
-await new Promise((r) => setTimeout(r, seconds * 1000));
-const end = procStats(server.pid);
-for (const close of closers) close();
+const reports: Report[] = await Promise.all(loaders.map(async (l) => {
+  await l.send("report");
+  return JSON.parse(await l.next()) as Report;
+}));
+await Promise.all(loaders.map(async (l) => {
+  await l.send("stop");
+  await l.close();
+  await l.child.status;
+}));
 server.kill("SIGTERM");
 await server.status;
-await drainLogs.catch(() => {});
+await drainLogs;
 
-const delivered = stats.reduce((n, s) => n + s.received, 0);
-const expectedPerClient = Math.max(...stats.map((s) => s.received));
-const gaps = stats.reduce((n, s) => n + s.gaps, 0);
-const behind = stats.filter((s) => s.received < expectedPerClient - 1).length;
-const all = stats.flatMap((s) => s.latencies).sort((a, b) => a - b);
-const pct = (p: number) =>
-  all.length ? all[Math.min(all.length - 1, Math.floor(p * all.length))]! : NaN;
+const received = reports.flatMap((r) => r.received);
+const delivered = received.reduce((a, b) => a + b, 0);
+const expectedPerClient = Math.max(0, ...received);
+const gaps = reports.reduce((n, r) => n + r.gaps, 0);
+const behind = received.filter((n) => n < expectedPerClient - 1).length;
+const histogram = new Map<number, number>();
+for (const r of reports) {
+  for (const [ms, n] of r.histogram) {
+    histogram.set(ms, (histogram.get(ms) ?? 0) + n);
+  }
+}
+const sorted = [...histogram].sort((a, b) => a[0] - b[0]);
+const total = sorted.reduce((n, [, c]) => n + c, 0);
+const pct = (p: number) => {
+  let seen = 0;
+  for (const [ms, n] of sorted) {
+    seen += n;
+    if (seen > p * total) return ms;
+  }
+  return sorted.at(-1)?.[0] ?? NaN;
+};
 const result = {
   date: new Date().toISOString(),
-  server: values.server,
+  server: kind,
   transport,
-  clients: stats.length,
-  ratePerSecond: rate,
-  seconds,
+  idle,
+  clients: received.length,
+  workers: loaders.length,
+  pinned,
+  ratePerSecond: idle ? 0 : rate,
+  seconds: idle ? 0 : seconds,
   rampMs: Math.round(rampMs),
   deliveredMessages: delivered,
-  expectedMessages: expectedPerClient * stats.length,
-  clientsMissingMessages: behind,
+  expectedMessages: expectedPerClient * received.length,
+  clientsMissingMessages: idle ? 0 : behind,
   gaps,
   latencyMs: {
     p50: pct(0.5),
     p95: pct(0.95),
     p99: pct(0.99),
-    max: all.at(-1) ?? NaN,
+    max: sorted.at(-1)?.[0] ?? NaN,
   },
+  bytesPerMessage: delivered
+    ? Math.round(reports.reduce((n, r) => n + r.bytes, 0) / delivered)
+    : NaN,
   serverCpuMsPer1000Messages: delivered
     ? Math.round(((end.cpuMs - startCpu) / delivered) * 1000 * 100) / 100
     : NaN,
   serverRssKiBPerConnection:
-    Math.round(((connected.rssKiB - before.rssKiB) / stats.length) * 10) / 10,
+    Math.round(((connected.rssKiB - before.rssKiB) / received.length) * 10) /
+    10,
   serverRssMiB: Math.round(end.rssKiB / 1024),
 };
 if (values.json) {
   console.log(JSON.stringify(result));
 } else {
   console.log(
-    `${values.server}: ${result.clients} ${transport} clients, ${rate} updates/s for ${seconds} s`,
+    `${kind}: ${result.clients} ${transport} clients from ${result.workers} load generator(s)${
+      pinned ? " (server pinned to core 0)" : ""
+    }, ${idle ? "idle" : `${rate} updates/s for ${seconds} s`}`,
   );
+  if (!idle) {
+    console.log(
+      `delivered ${delivered} of ${result.expectedMessages} (clients missing messages: ${behind}, gaps: ${gaps})`,
+    );
+    console.log(
+      `latency ms p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} max ${result.latencyMs.max}; ${result.bytesPerMessage} bytes per message`,
+    );
+    console.log(
+      `server CPU ${result.serverCpuMsPer1000Messages} ms per 1,000 delivered messages`,
+    );
+  }
   console.log(
-    `delivered ${delivered} of ${result.expectedMessages} (clients missing messages: ${behind}, gaps: ${gaps})`,
-  );
-  console.log(
-    `latency ms p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} max ${result.latencyMs.max}`,
-  );
-  console.log(
-    `server CPU ${result.serverCpuMsPer1000Messages} ms per 1,000 delivered messages; RSS ${result.serverRssKiBPerConnection} KiB per connection, ${result.serverRssMiB} MiB total`,
+    `server RSS ${result.serverRssKiBPerConnection} KiB per connection, ${result.serverRssMiB} MiB total`,
   );
 }
-if (gaps > 0 || behind > 0) Deno.exit(1);
+if (!idle && (gaps > 0 || behind > 0)) Deno.exit(1);

@@ -47,6 +47,12 @@ export interface PollPlan {
   intervalMs?: number;
   /** Time limit of one whole read (all its retries), ms. */
   deadlineMs?: number;
+  /**
+   * Sources with the same group are read together, as one (parts of one
+   * upstream, such as the simulator's three figures): one publish for
+   * all of them. The first member's interval and deadline apply.
+   */
+  group?: string;
 }
 
 /** Options for {@linkcode PnlPoller}. */
@@ -96,7 +102,7 @@ export interface PnlPollerOptions {
 }
 
 interface Slot {
-  source: Source;
+  sources: Source[];
   intervalMs: number;
   deadlineMs: number;
   timer?: TimerId;
@@ -168,21 +174,34 @@ export class PnlPoller {
         `Cannot create poller: 'jitter' must be from 0 to 1, received ${jitter}`,
       );
     }
-    this.#slots = sources.map((source) => {
+    this.#slots = [];
+    const groups = new Map<string, Slot>();
+    for (const source of sources) {
       const plan = plans[source.id] ?? {};
+      const joined = plan.group !== undefined
+        ? groups.get(plan.group)
+        : undefined;
+      if (joined) {
+        joined.sources.push(source);
+        continue;
+      }
       const every = plan.intervalMs ?? intervalMs;
       const deadlineMs = plan.deadlineMs ?? every;
       positive(`plans.${source.id}.intervalMs`, every);
       positive(`plans.${source.id}.deadlineMs`, deadlineMs);
-      return { source, intervalMs: every, deadlineMs, again: false };
-    });
-    for (const slot of this.#slots) {
-      const before = options.initial?.[slot.source.id];
-      if (before?.role === slot.source.role) {
-        this.#reports.set(slot.source.id, {
-          ...before,
-          kind: slot.source.kind,
-        });
+      const slot = {
+        sources: [source],
+        intervalMs: every,
+        deadlineMs,
+        again: false,
+      };
+      this.#slots.push(slot);
+      if (plan.group !== undefined) groups.set(plan.group, slot);
+    }
+    for (const source of sources) {
+      const before = options.initial?.[source.id];
+      if (before?.role === source.role) {
+        this.#reports.set(source.id, { ...before, kind: source.kind });
       }
     }
     this.#clock = clock;
@@ -211,7 +230,7 @@ export class PnlPoller {
    * @returns Whether there is such a source.
    */
   refresh(id: string): boolean {
-    const slot = this.#slots.find((s) => s.source.id === id);
+    const slot = this.#slots.find((s) => s.sources.some((x) => x.id === id));
     if (!slot || this.#closed) return Boolean(slot);
     if (slot.inFlight) {
       slot.again = true;
@@ -253,20 +272,14 @@ export class PnlPoller {
     const run = async () => {
       using deadline = new Deadline(slot.deadlineMs, {
         clock: this.#clock,
-        operation: `reading ${slot.source.id}`,
+        operation: `reading ${slot.sources.map((s) => s.id).join(", ")}`,
       });
       slot.deadline = deadline;
-      let result: PromiseSettledResult<SourceRead>;
-      try {
-        result = {
-          status: "fulfilled",
-          value: await this.#read(slot.source, deadline.signal),
-        };
-      } catch (reason) {
-        result = { status: "rejected", reason };
-      }
+      const results = await Promise.allSettled(
+        slot.sources.map((source) => this.#read(source, deadline.signal)),
+      );
       if (this.#closed) return;
-      this.#record(slot.source, result);
+      results.forEach((result, i) => this.#record(slot.sources[i]!, result));
       if (publish) this.#publish();
     };
     slot.inFlight = run().finally(() => {
@@ -315,7 +328,7 @@ export class PnlPoller {
     try {
       // Sources not read yet are listed too, so the board shows them.
       const reports: Record<string, SourceReport> = {};
-      for (const { source } of this.#slots) {
+      for (const source of this.#slots.flatMap((slot) => slot.sources)) {
         reports[source.id] = this.#reports.get(source.id) ?? {
           kind: source.kind,
           role: source.role,

@@ -198,3 +198,24 @@ Deno.test("PnlPoller shows a restored figure, stale, for a source not read yet, 
   assert.equal(states.at(-1)?.sources.slow?.status, "ok");
   assert.equal(states.at(-1)?.totals.netMinor, 3);
 });
+
+Deno.test("PnlPoller reads a group of sources together and publishes once per round", async () => {
+  const clock = new FakeClock();
+  let states = 0;
+  using poller = new PnlPoller({
+    clock,
+    sources: [
+      source("a", "revenue", () => Promise.resolve(1)),
+      source("b", "expense", () => Promise.resolve(2)),
+      source("c", "trading", () => Promise.resolve(3)),
+    ],
+    intervalMs: 1000,
+    plans: { a: { group: "sim" }, b: { group: "sim" }, c: { group: "sim" } },
+    onState: () => states++,
+  });
+  poller.start();
+  await clock.advance(0);
+  assert.equal(states, 1);
+  await clock.advance(3000);
+  assert.equal(states, 4);
+});

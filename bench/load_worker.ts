@@ -1,0 +1,216 @@
+// deno-lint-ignore-file no-console -- a benchmark worker: it talks over stdin/stdout
+/**
+ * One load-generator process of the fan-out benchmark: opens `--clients`
+ * connections of one protocol to `--url`, checks each client's chain of
+ * deltas, and answers the coordinator (bench/fanout.ts) over stdin/stdout:
+ * it prints `{"connected":n}` once connected, then on a `reset` line clears
+ * its counters and on a `report` line prints its counts and a latency
+ * histogram as one JSON line, and exits on `stop`. Several of these run at
+ * once so the load generator is not the bottleneck.
+ *
+ * Protocols: `ws`, `sse`, `poll` (Pulseboard's), `raw-ws`, `raw-sse` (the
+ * runtime floors), `socketio` (Engine.IO v4 over WebSocket, spoken directly).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    url: { type: "string" },
+    clients: { type: "string", default: "100" },
+    protocol: { type: "string", default: "ws" },
+  },
+});
+const base = values.url!;
+const count = Number(values.clients);
+const protocol = values.protocol!;
+
+interface Client {
+  seq: number;
+  received: number;
+  gaps: number;
+  snapshots: number;
+}
+
+const clients: Client[] = [];
+const closers: (() => void)[] = [];
+/** Latency histogram: index = whole milliseconds, capped. */
+const MAX_MS = 60_000;
+let histogram = new Map<number, number>();
+let bytes = 0;
+
+function onEnvelope(
+  c: Client,
+  m: { type: string; seq: number; base?: number; ts: string },
+) {
+  if (m.type === "snapshot") {
+    c.snapshots++;
+    c.seq = m.seq;
+    return;
+  }
+  if (m.type !== "delta") return;
+  // The floors send no snapshot: the first delta starts the chain.
+  if (c.seq !== 0 && m.base !== c.seq) c.gaps++;
+  c.seq = m.seq;
+  c.received++;
+  const ms = Math.min(MAX_MS, Math.max(0, Date.now() - Date.parse(m.ts)));
+  histogram.set(ms, (histogram.get(ms) ?? 0) + 1);
+}
+
+function onText(c: Client, text: string) {
+  bytes += text.length;
+  onEnvelope(c, JSON.parse(text));
+}
+
+function wsUrl(path: string): string {
+  return `${base.replace(/^http/, "ws")}${path}`;
+}
+
+async function openWs(
+  c: Client,
+  path: string,
+  onMessage: (ws: WebSocket, text: string) => void,
+) {
+  const ws = new WebSocket(wsUrl(path));
+  ws.onmessage = (e) => onMessage(ws, String(e.data));
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error(`cannot connect to ${path}`));
+  });
+  closers.push(() => ws.close());
+  void c;
+}
+
+async function openSse(c: Client, path: string) {
+  const abort = new AbortController();
+  const response = await fetch(`${base}${path}`, { signal: abort.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream())
+    .getReader();
+  closers.push(() => abort.abort());
+  (async () => {
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const at = event.indexOf("data: ");
+          if (at >= 0) {
+            onText(
+              c,
+              event.slice(
+                at + 6,
+                event.indexOf("\n", at) >= 0
+                  ? event.indexOf("\n", at)
+                  : undefined,
+              ),
+            );
+          }
+        }
+      }
+    } catch {
+      // Aborted at the end.
+    }
+  })();
+}
+
+async function openPoll(c: Client) {
+  const abort = new AbortController();
+  closers.push(() => abort.abort());
+  let cursor = "";
+  const handle = async (response: Response) => {
+    const text = await response.text();
+    bytes += text.length;
+    const body = JSON.parse(text);
+    for (const m of body.messages) onEnvelope(c, m);
+    cursor = `&since=${body.cursor.seq}&epoch=${body.cursor.epoch}`;
+  };
+  await handle(
+    await fetch(`${base}api/poll?topic=pnl`, { signal: abort.signal }),
+  );
+  (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        await handle(
+          await fetch(`${base}api/poll?topic=pnl${cursor}&timeout=25`, {
+            signal: abort.signal,
+          }),
+        );
+      } catch {
+        // Aborted at the end.
+      }
+    }
+  })();
+}
+
+function openClient(): Promise<void> {
+  const c: Client = { seq: 0, received: 0, gaps: 0, snapshots: 0 };
+  clients.push(c);
+  switch (protocol) {
+    case "ws":
+      return openWs(c, "api/ws?topic=pnl", (_ws, text) => onText(c, text));
+    case "raw-ws":
+      return openWs(c, "", (_ws, text) => onText(c, text));
+    case "sse":
+      return openSse(c, "api/sse?topic=pnl");
+    case "raw-sse":
+      return openSse(c, "sse");
+    case "poll":
+      return openPoll(c);
+    case "socketio":
+      // Engine.IO v4: "0{...}" open, "40" connect, "42[event,data]", ping "2" -> pong "3".
+      return openWs(c, "socket.io/?EIO=4&transport=websocket", (ws, text) => {
+        if (text === "2") ws.send("3");
+        else if (text.startsWith("0")) ws.send("40");
+        else if (text.startsWith("42")) {
+          bytes += text.length;
+          onEnvelope(c, JSON.parse(text.slice(2))[1]);
+        }
+      });
+    default:
+      throw new Error(`unknown protocol ${protocol}`);
+  }
+}
+
+// Ramp at a bounded rate: 100 connections at a time.
+for (let i = 0; i < count; i += 100) {
+  await Promise.all(
+    Array.from({ length: Math.min(100, count - i) }, openClient),
+  );
+}
+console.log(JSON.stringify({ connected: clients.length }));
+
+const input = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+let pending = "";
+for await (const chunk of input) {
+  pending += chunk;
+  let nl: number;
+  while ((nl = pending.indexOf("\n")) >= 0) {
+    const command = pending.slice(0, nl).trim();
+    pending = pending.slice(nl + 1);
+    if (command === "reset") {
+      for (const c of clients) c.received = 0;
+      histogram = new Map();
+      bytes = 0;
+      console.log(JSON.stringify({ reset: true }));
+    } else if (command === "report") {
+      console.log(JSON.stringify({
+        clients: clients.length,
+        received: clients.map((c) => c.received),
+        gaps: clients.reduce((n, c) => n + c.gaps, 0),
+        snapshots: clients.reduce((n, c) => n + c.snapshots, 0),
+        bytes,
+        histogram: [...histogram],
+      }));
+    } else if (command === "stop") {
+      for (const close of closers) close();
+      Deno.exit(0);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// deno-lint-ignore-file no-console -- a benchmark baseline: prints its URL
+/**
+ * The runtime's floors for the fan-out benchmark: a minimal
+ * `Deno.upgradeWebSocket` broadcast loop (any path) and a minimal
+ * Server-Sent Events broadcast (`/sse`), sending a P&L-sized delta at the
+ * same rate, serialized once, with no protocol, history or backpressure.
+ *
+ * Usage (started by bench/fanout.ts): deno run -A bench/raw_server.ts RATE
+ *
+ * @module
+ */
+import { makeDelta } from "./payload.mjs";
+
+const rate = Number(Deno.args[0] ?? "10");
+const sockets = new Set<WebSocket>();
+const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+const encoder = new TextEncoder();
+let seq = 1;
+let net = 0;
+setInterval(() => {
+  net += Math.round((Math.random() - 0.48) * 8000);
+  const text = JSON.stringify(makeDelta(seq, net));
+  const frame = encoder.encode(`id: ${seq + 1}\ndata: ${text}\n\n`);
+  seq++;
+  for (const s of sockets) {
+    if (s.readyState === WebSocket.OPEN) s.send(text);
+  }
+  for (const c of streams) c.enqueue(frame);
+}, 1000 / rate);
+Deno.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  onListen: ({ port }) =>
+    console.log(
+      JSON.stringify({ msg: "listening", url: `http://127.0.0.1:${port}/` }),
+    ),
+}, (req) => {
+  if (new URL(req.url).pathname === "/sse") {
+    let controller: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        streams.add(c);
+      },
+      cancel() {
+        streams.delete(controller);
+      },
+    });
+    return new Response(body, {
+      headers: {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+      },
+    });
+  }
+  const { socket, response } = Deno.upgradeWebSocket(req);
+  socket.onopen = () => sockets.add(socket);
+  socket.onclose = () => sockets.delete(socket);
+  return response;
+});
