@@ -504,16 +504,7 @@ export class Hub {
       }
       t.snapshot = undefined;
       t.catchUps.clear();
-      const snapshot = this.snapshot(t.name);
-      for (const sink of t.sinks) {
-        try {
-          sink(snapshot);
-        } catch (error) {
-          t.sinks.delete(sink);
-          this.#onSinkError?.(t.name, error);
-        }
-      }
-      for (const wake of [...t.waiters]) wake();
+      this.#fanOut(t, this.snapshot(t.name));
     };
     if (epoch !== this.#epoch) {
       this.#epoch = epoch;
@@ -559,19 +550,25 @@ export class Hub {
     if (t.pending === undefined) t.pendingSeq = t.seq;
     const started = this.#clock.now();
     t.history.append(message, started);
+    this.#fanOut(t, message);
+    this.#onPublish?.(t.name, message, t.state, {
+      subscribers: t.sinks.size,
+      ms: this.#clock.now() - started,
+    });
+  }
+
+  /** Hands `message` to every subscriber and wakes every parked long-poll. */
+  #fanOut(t: TopicState, message: HubMessage): void {
     for (const sink of t.sinks) {
       try {
         sink(message);
       } catch (error) {
+        // One broken subscriber must not stop the others.
         t.sinks.delete(sink);
         this.#onSinkError?.(t.name, error);
       }
     }
     for (const wake of [...t.waiters]) wake();
-    this.#onPublish?.(t.name, message, t.state, {
-      subscribers: t.sinks.size,
-      ms: this.#clock.now() - started,
-    });
   }
 
   #composeFrom(t: TopicState, since: number): HubMessage | undefined {
