@@ -207,7 +207,7 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
 
   const sentSeries = new Map<
     string,
-    [{ inc(by?: number): void }, { inc(by?: number): void }]
+    Map<string, [{ inc(by?: number): void }, { inc(by?: number): void }]>
   >();
   return {
     metrics: m,
@@ -222,12 +222,14 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
       } else slowCloses.inc({ transport: event.transport });
     },
     onSent(transport, type, n) {
-      // Called once per message per client: bound series, no label work.
-      const key = `${transport}\u0000${type}`;
-      let pair = sentSeries.get(key);
+      // Called once per message per client: bound series, no label work
+      // and no string built per call.
+      let byType = sentSeries.get(transport);
+      if (!byType) sentSeries.set(transport, byType = new Map());
+      let pair = byType.get(type);
       if (!pair) {
         pair = [sent.series({ transport, type }), bytes.series({ transport })];
-        sentSeries.set(key, pair);
+        byType.set(type, pair);
       }
       pair[0].inc();
       pair[1].inc(n);

@@ -13,6 +13,9 @@ import type { Clock, TimerId } from "../time/mod.ts";
 import type { Hub, HubSubscription, ResumePosition } from "./hub.ts";
 import type { HubMessage } from "./hub_message.ts";
 
+/** Messages written between two looks at an empty backlog. */
+const BACKLOG_CHECK_EVERY = 8;
+
 /** Where a feed writes: a transport's view of one connection. */
 export interface FeedOutlet {
   /** Writes one message's bytes; throws when the connection is gone. */
@@ -88,6 +91,9 @@ export class TopicFeed {
   #subscription: HubSubscription;
   #delivered?: { epoch: string; seq: number };
   #behindSince?: number;
+  #backlog = 0;
+  /** Starts due, so the first live message looks at the backlog. */
+  #sinceCheck = BACKLOG_CHECK_EVERY - 1;
   #timer?: TimerId;
   #stopped = false;
 
@@ -153,10 +159,17 @@ export class TopicFeed {
 
   #offer(message: HubMessage): void {
     if (this.#stopped || this.#behindSince !== undefined) return;
-    if (this.#outlet.backlogBytes > this.#high) {
-      this.#behindSince = this.#clock.now();
-      this.#scheduleCheck();
-      return;
+    // Reading a socket's backlog is a call into the runtime: while it is
+    // empty, look every few messages; once anything is queued, every time.
+    // A slow consumer is still caught a few hundred bytes past the mark.
+    if (this.#backlog > 0 || ++this.#sinceCheck >= BACKLOG_CHECK_EVERY) {
+      this.#sinceCheck = 0;
+      this.#backlog = this.#outlet.backlogBytes;
+      if (this.#backlog > this.#high) {
+        this.#behindSince = this.#clock.now();
+        this.#scheduleCheck();
+        return;
+      }
     }
     this.#write(message);
   }

@@ -82,6 +82,33 @@ Deno.test("TopicFeed catches a backed-up subscriber up with one composed delta, 
   hub.close();
 });
 
+Deno.test("TopicFeed notices a backlog that builds mid-stream within 8 messages, looking at the outlet only every 8th while it is empty", async () => {
+  const { clock, hub, outlet, written, feed } = setup();
+  let looks = 0;
+  let backlog = 0;
+  Object.defineProperty(outlet, "backlogBytes", {
+    get: () => (looks++, backlog),
+  });
+  for (let n = 1; n <= 16; n++) {
+    hub.publish("pnl", { n, fixed });
+    await clock.advance(10);
+  }
+  assert.equal(written.length, 17);
+  assert.ok(looks <= 3, `${looks} looks for 16 messages`);
+  backlog = 5000; // the client stops reading
+  for (let n = 17; n <= 30; n++) {
+    hub.publish("pnl", { n, fixed });
+    await clock.advance(10);
+  }
+  assert.equal(feed.behind, true);
+  assert.ok(
+    written.length <= 17 + 8,
+    `${written.length - 17} written after the stall`,
+  );
+  feed.stop();
+  hub.close();
+});
+
 Deno.test("TopicFeed gives up on a subscriber that stays backed up past maxBehindMs", async () => {
   const { clock, hub, outlet, events, feed } = setup({ maxBehindMs: 1000 });
   outlet.backlogBytes = 5000;
