@@ -3,7 +3,8 @@
  * Load tester: opens N real StreamClients against a Pulseboard server,
  * ramping at a bounded rate, runs for a set time, shows progress, then
  * reports connections, delivery rate, end-to-end latency (from each
- * message's `ts`), resyncs and reconnects. Human-readable, or `--json`.
+ * message's `ts`), gaps, resyncs, reconnects and bytes received.
+ * Human-readable, or `--json`.
  *
  * Usage: deno task loadtest --url http://127.0.0.1:8000/ [--clients 100]
  *        [--transport ws|sse|poll|mix] [--seconds 10] [--ramp 200] [--token T] [--json]
@@ -169,7 +170,9 @@ const report = {
     p99: pct(0.99),
     max: latencies.at(-1) ?? null,
   },
+  gaps: tallies.reduce((n, t) => n + (t.state?.gaps ?? 0), 0),
   resyncs: tallies.reduce((n, t) => n + (t.state?.resyncs ?? 0), 0),
+  bytesReceived: tallies.reduce((n, t) => n + (t.state?.bytesReceived ?? 0), 0),
   reconnects: tallies.reduce((n, t) => n + (t.state?.reconnects ?? 0), 0),
 };
 if (values.json) {
@@ -185,7 +188,12 @@ if (values.json) {
     `latency ms p50 ${report.latencyMs.p50} p95 ${report.latencyMs.p95} p99 ${report.latencyMs.p99} max ${report.latencyMs.max}`,
   );
   console.log(
-    `resyncs ${report.resyncs} (snapshots after the first; 0 expected without faults), reconnects ${report.reconnects}`,
+    `gaps ${report.gaps}, resyncs ${report.resyncs} (0 of each expected without faults), reconnects ${report.reconnects}`,
+  );
+  console.log(
+    `received ${(report.bytesReceived / 1024 / 1024).toFixed(1)} MiB of text (${
+      Math.round(report.bytesReceived / Math.max(1, report.connected))
+    } per client)`,
   );
 }
 if (report.failed > 0) {
@@ -194,4 +202,4 @@ if (report.failed > 0) {
       "PULSE_MAX_PARKED_POLLS_PER_IP from one address; raise them for load tests from a single machine",
   );
 }
-Deno.exit(report.failed > 0 || report.resyncs > 0 ? 1 : 0);
+Deno.exit(report.failed > 0 || report.resyncs > 0 || report.gaps > 0 ? 1 : 0);

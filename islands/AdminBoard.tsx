@@ -25,6 +25,8 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
     view: { epoch: props.epoch, seq: props.seq, data: props.data as never },
     reconnects: 0,
     resyncs: 0,
+    gaps: 0,
+    bytesReceived: 0,
   });
   useEffect(() => {
     const stream = new StreamClient({

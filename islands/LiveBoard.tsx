@@ -49,6 +49,8 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
     view: { epoch: props.epoch, seq: props.seq, data: props.data },
     reconnects: 0,
     resyncs: 0,
+    gaps: 0,
+    bytesReceived: 0,
   });
 
   const health = useSignal(props.health);

@@ -54,6 +54,10 @@ export interface ClientState {
   readonly reconnects: number;
   /** Snapshots taken to resync (after the first). */
   readonly resyncs: number;
+  /** Deltas that did not follow the held seq (each repaired by a resubscribe). */
+  readonly gaps: number;
+  /** Text received since start, in characters. */
+  readonly bytesReceived: number;
 }
 
 /** Browser events the client reacts to (window and document). */
@@ -180,6 +184,7 @@ export class StreamClient {
   #onError?: (error: { code: string; message: string }) => void;
   #policy: PolicyState;
   #state: ClientState;
+  #bytes = 0;
   #gen = 0;
   #attempt?: Attempt;
   #probe?: Attempt;
@@ -242,6 +247,8 @@ export class StreamClient {
       view: initial,
       reconnects: 0,
       resyncs: 0,
+      gaps: 0,
+      bytesReceived: 0,
     };
   }
 
@@ -344,6 +351,9 @@ export class StreamClient {
         onOpen: () => {
           attempt.opened = true;
         },
+        onBytes: (n) => {
+          this.#bytes += n;
+        },
         onActivity: () => {
           if (this.#attempt === attempt) this.#armLiveness(attempt);
         },
@@ -383,6 +393,7 @@ export class StreamClient {
     if (envelope.topic !== this.#o.topic) return;
     const { view, outcome } = applyEnvelope(this.#state.view, envelope);
     if (outcome === "gap") {
+      this.#set({ gaps: this.#state.gaps + 1 });
       attempt.conn?.resubscribe();
       return;
     }
@@ -404,6 +415,7 @@ export class StreamClient {
       view,
       lastMessageAt: now,
       latencyMs: Number.isFinite(sent) ? Math.max(0, now - sent) : undefined,
+      bytesReceived: this.#bytes,
       ...(resynced ? { resyncs: this.#state.resyncs + 1 } : {}),
     });
   }

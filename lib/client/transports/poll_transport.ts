@@ -44,6 +44,7 @@ export function pollTransport(
           { signal: abort.signal },
         );
         const text = await res.text();
+        handlers.onBytes?.(text.length);
         if (!res.ok) {
           const retry = Number(res.headers.get("retry-after"));
           end(

@@ -54,6 +54,7 @@ export function sseTransport(
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        handlers.onBytes?.(value.length);
         buffer += value;
         let nl: number;
         while ((nl = buffer.indexOf("\n")) >= 0) {

@@ -23,6 +23,8 @@ export interface TransportHandlers {
   onEnvelope(envelope: ServerEnvelope): void;
   /** Bytes arrived that carry no envelope (an SSE heartbeat comment). */
   onActivity(): void;
+  /** Counts what arrived, in characters of text (load reports). */
+  onBytes?(n: number): void;
   /** The connection ended; called once. `retryAfterMs` is the server's pacing hint. */
   onEnd(info: { reason: string; retryAfterMs?: number }): void;
 }

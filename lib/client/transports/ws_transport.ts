@@ -63,8 +63,10 @@ export function wsTransport(
     socket.onopen = () => handlers.onOpen();
     socket.onmessage = (event) => {
       let envelope: ServerEnvelope;
+      const text = String(event.data);
+      handlers.onBytes?.(text.length);
       try {
-        envelope = parseServerEnvelope(String(event.data));
+        envelope = parseServerEnvelope(text);
       } catch {
         return; // not ours to apply; the liveness check still sees traffic below
       } finally {

@@ -114,6 +114,10 @@ Deno.test("StreamClient goes live on WebSocket, applies deltas and repairs a gap
   last().send(delta(5, 6));
   assert.equal(last().resubscribes, 1);
   assert.equal(client.state.view?.seq, 2);
+  assert.equal(client.state.gaps, 1, "the gap is counted for load reports");
+  last().handlers.onBytes?.(120);
+  last().send(delta(2, 3));
+  assert.equal(client.state.bytesReceived, 120);
   client.close();
 });
 
