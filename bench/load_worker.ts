@@ -59,9 +59,29 @@ function onEnvelope(
   histogram.set(ms, (histogram.get(ms) ?? 0) + 1);
 }
 
+const TYPE = /"type":"(\w+)"/;
+const SEQ = /"seq":(\d+)/;
+const BASE = /"base":(\d+)/;
+const TS = /"ts":"([^"]+)"/;
+
+/**
+ * Reads an envelope's position without parsing it whole: every server here
+ * writes `type`, `seq`, `base` and `ts` before the payload, and a load
+ * generator that parses 50,000 payloads a second would measure itself.
+ */
+function head(text: string) {
+  const h = text.slice(0, 240);
+  return {
+    type: TYPE.exec(h)?.[1] ?? "",
+    seq: Number(SEQ.exec(h)?.[1]),
+    base: BASE.test(h) ? Number(BASE.exec(h)![1]) : undefined,
+    ts: TS.exec(h)?.[1] ?? "",
+  };
+}
+
 function onText(c: Client, text: string) {
   bytes += text.length;
-  onEnvelope(c, JSON.parse(text));
+  onEnvelope(c, head(text));
 }
 
 function wsUrl(path: string): string {
@@ -168,10 +188,7 @@ function openClient(): Promise<void> {
       return openWs(c, "socket.io/?EIO=4&transport=websocket", (ws, text) => {
         if (text === "2") ws.send("3");
         else if (text.startsWith("0")) ws.send("40");
-        else if (text.startsWith("42")) {
-          bytes += text.length;
-          onEnvelope(c, JSON.parse(text.slice(2))[1]);
-        }
+        else if (text.startsWith("42")) onText(c, text);
       });
     default:
       throw new Error(`unknown protocol ${protocol}`);
