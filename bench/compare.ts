@@ -144,17 +144,26 @@ for (const n of counts) {
   console.log("");
 }
 
-const poll = await run("pulseboard", "poll", quick ? 200 : 1000);
+const pollClients = quick ? 200 : 1000;
+const sioPoll = await run("socketio", "poll", pollClients);
+const poll = await run("pulseboard", "poll", pollClients);
 console.log("## Long-poll\n");
 console.log(
-  "| clients | delivered / expected | gaps | p50 / p99 ms | CPU ms per 1k msgs |",
+  "| server | clients | delivered / expected | gaps | p50 / p99 ms | CPU ms per 1k msgs | CPU vs Socket.IO polling |",
 );
-console.log("| --- | --- | --- | --- | --- |");
-console.log(
-  `| ${poll.clients} | ${poll.deliveredMessages.toLocaleString("en")} / ${
-    poll.expectedMessages.toLocaleString("en")
-  } | ${poll.gaps} | ${poll.latencyMs.p50} / ${poll.latencyMs.p99} | ${poll.serverCpuMsPer1000Messages} |\n`,
-);
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
+for (const r of [sioPoll, poll]) {
+  console.log(
+    `| ${label[r.server]} | ${r.clients} | ${
+      r.deliveredMessages.toLocaleString("en")
+    } / ${
+      r.expectedMessages.toLocaleString("en")
+    } | ${r.gaps} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.serverCpuMsPer1000Messages} | ${
+      ratio(r.serverCpuMsPer1000Messages, sioPoll.serverCpuMsPer1000Messages)
+    } |`,
+  );
+}
+console.log("");
 
 console.log(
   `## Idle capacity: ${Number(idleClients).toLocaleString("en")} connections\n`,

@@ -52,11 +52,11 @@ if (
 const protocols: Record<string, Record<string, string>> = {
   pulseboard: { ws: "ws", sse: "sse", poll: "poll" },
   raw: { ws: "raw-ws", sse: "raw-sse" },
-  socketio: { ws: "socketio" },
+  socketio: { ws: "socketio", poll: "socketio-poll" },
 };
 const protocol = protocols[kind!]?.[transport!] ??
   fail(
-    `--server pulseboard takes --transport ws, sse or poll; raw takes ws or sse; socketio takes ws (received ${kind} ${transport})`,
+    `--server pulseboard takes --transport ws, sse or poll; raw takes ws or sse; socketio takes ws or poll (received ${kind} ${transport})`,
   );
 const workers = Number(
   values.workers ?? Math.max(1, Math.ceil(clients / 1500)),

@@ -9,7 +9,8 @@
  * once so the load generator is not the bottleneck.
  *
  * Protocols: `ws`, `sse`, `poll` (Pulseboard's), `raw-ws`, `raw-sse` (the
- * runtime floors), `socketio` (Engine.IO v4 over WebSocket, spoken directly).
+ * runtime floors), `socketio` and `socketio-poll` (Engine.IO v4 over
+ * WebSocket or long-polling, spoken directly).
  *
  * @module
  */
@@ -169,6 +170,35 @@ async function openPoll(c: Client) {
   })();
 }
 
+/** Engine.IO v4 long-polling, as Socket.IO's polling transport speaks it. */
+async function openSocketIoPoll(c: Client) {
+  const abort = new AbortController();
+  closers.push(() => abort.abort());
+  const at = (sid?: string) =>
+    `${base}socket.io/?EIO=4&transport=polling${sid ? `&sid=${sid}` : ""}`;
+  const open = await (await fetch(at(), { signal: abort.signal })).text();
+  const sid = JSON.parse(open.slice(1)).sid as string;
+  const post = (body: string) =>
+    fetch(at(sid), { method: "POST", body, signal: abort.signal })
+      .then((r) => r.body?.cancel());
+  await post("40");
+  (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        const text = await (await fetch(at(sid), { signal: abort.signal }))
+          .text();
+        bytes += text.length;
+        for (const packet of text.split("\x1e")) {
+          if (packet === "2") await post("3");
+          else if (packet.startsWith("42")) onEnvelope(c, head(packet));
+        }
+      } catch {
+        // Aborted at the end.
+      }
+    }
+  })();
+}
+
 function openClient(): Promise<void> {
   const c: Client = { seq: 0, received: 0, gaps: 0, snapshots: 0 };
   clients.push(c);
@@ -183,6 +213,8 @@ function openClient(): Promise<void> {
       return openSse(c, "sse");
     case "poll":
       return openPoll(c);
+    case "socketio-poll":
+      return openSocketIoPoll(c);
     case "socketio":
       // Engine.IO v4: "0{...}" open, "40" connect, "42[event,data]", ping "2" -> pong "3".
       return openWs(c, "socket.io/?EIO=4&transport=websocket", (ws, text) => {
