@@ -70,12 +70,22 @@ export class WsSession {
   #bucket: TokenBucket;
   #heartbeat?: TimerId;
   #ended = false;
+  #onEnd?: () => void;
 
-  /** Starts the session and its heartbeat. */
-  constructor(peer: WsPeer, hub: Hub, options: WsSessionOptions) {
+  /**
+   * Starts the session and its heartbeat. `options` is shared by every
+   * session (not copied per connection); `onEnd` may come apart from it.
+   */
+  constructor(
+    peer: WsPeer,
+    hub: Hub,
+    options: WsSessionOptions,
+    onEnd?: () => void,
+  ) {
     this.#peer = peer;
     this.#hub = hub;
     this.#opts = options;
+    this.#onEnd = onEnd ?? options.onEnd;
     this.#lastSentAt = options.clock.now();
     this.#bucket = new TokenBucket(
       options.wsMessagesPerSecond,
@@ -239,7 +249,7 @@ export class WsSession {
       this.#opts.clock.clearTimeout(this.#heartbeat);
     }
     this.#heartbeat = undefined;
-    this.#opts.onEnd?.();
+    this.#onEnd?.();
   }
 
   #send(text: string): void {

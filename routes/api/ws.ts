@@ -77,7 +77,9 @@ export function wsRoute(
         },
       },
       deps.hub,
-      { ...deps.stream, onEnd: () => forget() },
+      // The shared options, not a copy per connection.
+      deps.stream,
+      () => forget(),
     );
     socket.onopen = () => {
       forget = deps.connections.add("ws", {
