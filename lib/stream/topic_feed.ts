@@ -10,7 +10,7 @@
  * @module
  */
 import type { Clock, TimerId } from "../time/mod.ts";
-import type { Hub, HubSubscription, ResumePosition } from "./hub.ts";
+import type { Hub, ResumePosition } from "./hub.ts";
 import type { HubMessage } from "./hub_message.ts";
 
 /** Messages written between two looks at an empty backlog. */
@@ -88,7 +88,10 @@ export class TopicFeed {
   #onSlow: () => void;
   #onGone: (error: unknown) => void;
   #onCatchUp?: (skipped: number) => void;
-  #subscription: HubSubscription;
+  // Kept apart from the subscription, so its initial messages are not
+  // held for the life of the connection.
+  #unsubscribe: () => void;
+  #resumed: boolean;
   #delivered?: { epoch: string; seq: number };
   #behindSince?: number;
   #backlog = 0;
@@ -131,16 +134,22 @@ export class TopicFeed {
     this.#onSlow = onSlow;
     this.#onGone = onGone;
     this.#onCatchUp = onCatchUp;
-    this.#subscription = hub.subscribe(topic, position, (m) => this.#offer(m));
+    const subscription = hub.subscribe(
+      topic,
+      position,
+      (m) => this.#offer(m),
+    );
+    this.#unsubscribe = subscription.unsubscribe;
+    this.#resumed = subscription.resumed;
     if (position.since !== undefined && position.epoch !== undefined) {
       this.#delivered = { epoch: position.epoch, seq: position.since };
     }
-    for (const m of this.#subscription.initial) this.#write(m);
+    for (const m of subscription.initial) this.#write(m);
   }
 
   /** Whether the initial messages came from history (not a snapshot). */
   get resumed(): boolean {
-    return this.#subscription.resumed;
+    return this.#resumed;
   }
 
   /** Whether deltas are being held back for this subscriber now. */
@@ -152,7 +161,7 @@ export class TopicFeed {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#subscription.unsubscribe();
+    this.#unsubscribe();
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }

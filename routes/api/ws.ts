@@ -107,7 +107,7 @@ export function wsRoute(
       session.end();
       onClosed();
     };
-    socket.onerror = () => session.end();
+    // No onerror: a WebSocket error is always followed by close, handled above.
     return response;
   };
 }
