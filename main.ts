@@ -143,6 +143,9 @@ export async function startServer(
   };
 
   let stopping: Promise<void> | undefined;
+  // Assigned once the server listens; read by /metrics and /api/health,
+  // which may be asked before that.
+  let lease: LeaderLease | undefined;
   const redisUp = () => (l2?.up ?? false) && (bus?.up ?? true);
   // Read at scrape time; every part below exists by the time anyone scrapes.
   const pulse = createPulseMetrics({
@@ -153,6 +156,7 @@ export async function startServer(
     redisUp: () => config.redisUrl ? redisUp() : undefined,
     topics: () =>
       Object.fromEntries(hub.topics.map((t) => [t, hub.position(t).seq])),
+    leader: () => lease ? lease.leader : true,
   });
 
   // With Redis, the P&L topic is shared by every instance: one seq, one
@@ -462,7 +466,7 @@ export async function startServer(
   const url = await listening;
   // Names this process in logs and in the lease's value (no secrets).
   const instanceId = `${new URL(url).host}/${randomEpoch().slice(0, 6)}`;
-  const lease = bus
+  lease = bus
     ? new LeaderLease({
       run: (script, keys, args) => bus.run(script, keys, args),
       key: bus.leaderKey,

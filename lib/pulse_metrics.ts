@@ -23,6 +23,11 @@ export interface PulseMetricsSources {
   redisUp: () => boolean | undefined;
   /** Each topic's seq. */
   topics: () => Record<string, number>;
+  /**
+   * Whether this instance holds the leader lease.
+   * @default {() => true}
+   */
+  leader?: () => boolean;
 }
 
 /** The registry and the hooks that feed it. */
@@ -189,7 +194,7 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     "1 when this instance polls upstream and publishes (always, without Redis).",
     "gauge",
     function* () {
-      yield [{}, 1];
+      yield [{}, (sources.leader?.() ?? true) ? 1 : 0];
     },
   );
   m.collected(

@@ -113,6 +113,12 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
     };
     let leader = await eventually(leaderOf, "a leader");
     const followers = () => servers.filter((s) => s !== leader);
+    const leaderGauge = async (s: ServerProcess) =>
+      /^pulse_leader (\d)/m.exec(
+        await (await fetch(new URL("metrics", s.url))).text(),
+      )?.[1];
+    assert.equal(await leaderGauge(leader), "1");
+    for (const f of followers()) assert.equal(await leaderGauge(f), "0");
 
     await t.step(
       "clients on two followers see the leader's deltas with identical epoch and seq",
@@ -344,7 +350,7 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
         }
         const metrics = await (await fetch(new URL("metrics", servers[0]!.url)))
           .text();
-        assert.match(metrics, /pulse_redis_up 0/);
+        assert.match(metrics, /^pulse_redis_up 0$/m);
         assert.equal(ws.messages.some((m) => m.type === "error"), false);
         await redis.restart();
         await ws.waitFor(
