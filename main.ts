@@ -145,6 +145,7 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   // Assigned once the server listens; read by /metrics and /api/health,
   // which may be asked before that.
+  // deno-lint-ignore prefer-const -- assigned below, after the server listens
   let lease: LeaderLease | undefined;
   const redisUp = () => (l2?.up ?? false) && (bus?.up ?? true);
   // Read at scrape time; every part below exists by the time anyone scrapes.
