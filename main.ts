@@ -188,6 +188,10 @@ export async function startServer(
   const hub: Hub = new Hub({
     clock,
     bus,
+    // A resume older than this instance's history reads the Redis Stream.
+    olderHistory: bus
+      ? (topic, since) => bus.readAfter(topic, since)
+      : undefined,
     onPublishError: (topic, error) => {
       // Logged when the reason changes, not at every retry.
       const reason = error instanceof Error ? error.message : String(error);

@@ -96,7 +96,7 @@ local text = '{"type":"delta","topic":' .. cjson.encode(ARGV[8]) ..
   ',"patch":' .. ARGV[4] .. '}'
 redis.call('SET', KEYS[2], nextSeq)
 redis.call('SET', KEYS[3], ARGV[5])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'seq', nextSeq, 'msg', text)
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], nextSeq .. '-0', 'msg', text)
 redis.call('PUBLISH', ARGV[9], text)
 return {'ok', text}
 `;
@@ -323,6 +323,41 @@ export class RedisBus implements HubBus {
       this.#o.onSync(epoch, topics);
     } catch (error) {
       this.#o.onError?.(error);
+    }
+  }
+
+  /**
+   * The deltas of `topic` after `since` still in the Redis Stream (its
+   * entry ids are the seqs), in this epoch; `undefined` when Redis cannot
+   * answer. Serves resumes older than an instance's own history.
+   */
+  async readAfter(
+    topic: string,
+    since: number,
+  ): Promise<HubMessage[] | undefined> {
+    if (!this.#client.isReady || !this.#o.shared.includes(topic)) {
+      return undefined;
+    }
+    try {
+      const entries = await withTimeout(
+        () =>
+          this.#client.xRange(
+            this.#key("t", topic, "log"),
+            `${since + 1}-0`,
+            "+",
+          ),
+        this.#o.commandTimeoutMs,
+        { clock: this.#o.clock, operation: "Redis XRANGE" },
+      );
+      const out: HubMessage[] = [];
+      for (const entry of entries ?? []) {
+        const m = hubMessageFromText(String(entry.message.msg));
+        if (m.envelope.epoch === this.#epoch) out.push(m);
+      }
+      return out;
+    } catch (error) {
+      this.#o.onError?.(error);
+      return undefined;
     }
   }
 

@@ -89,6 +89,14 @@ export interface HubOptions {
    * this instance no longer the leader); the change is offered again.
    */
   onPublishError?: (topic: string, error: unknown) => void;
+  /**
+   * Reads deltas after `since` from a longer shared log (the Redis
+   * Stream), for a resume the local history no longer covers.
+   */
+  olderHistory?: (
+    topic: string,
+    since: number,
+  ) => Promise<HubMessage[] | undefined>;
 }
 
 interface TopicState {
@@ -140,6 +148,7 @@ export class Hub {
   #onPublish: HubOptions["onPublish"];
   #onSinkError: HubOptions["onSinkError"];
   #onPublishError: HubOptions["onPublishError"];
+  #olderHistory: HubOptions["olderHistory"];
   #bus: HubBus;
   #stopBus: () => void;
   #closed = false;
@@ -157,6 +166,7 @@ export class Hub {
       onPublish,
       onSinkError,
       onPublishError,
+      olderHistory,
       bus = new MemoryBus(),
     } = options;
     if (!(batchMs >= 0) || !Number.isFinite(batchMs)) {
@@ -175,6 +185,7 @@ export class Hub {
     this.#onPublish = onPublish;
     this.#onSinkError = onSinkError;
     this.#onPublishError = onPublishError;
+    this.#olderHistory = olderHistory;
     for (const [name, state] of Object.entries(topics)) {
       this.#topics.set(name, {
         name,
@@ -297,6 +308,92 @@ export class Hub {
       }
     }
     return { messages: [this.snapshot(topic)], resumed: false };
+  }
+
+  /**
+   * Whether a resume at `position` needs the shared log: the local history
+   * does not reach back to it, but it is in this epoch and a shared log
+   * exists.
+   */
+  needsOlderHistory(topic: string, position: ResumePosition): boolean {
+    const t = this.#topic(topic);
+    const { since, epoch } = position;
+    return this.#olderHistory !== undefined && since !== undefined &&
+      epoch === this.#epoch && since < t.seq &&
+      t.history.since(since, this.#clock.now()) === undefined;
+  }
+
+  /**
+   * Like {@linkcode Hub.resume}, and when the local history does not reach
+   * back far enough, reads the older deltas from the shared log: a resume
+   * any instance's log can serve is served. Falls back to a snapshot when
+   * neither bridges the gap.
+   */
+  async resumeShared(
+    topic: string,
+    position: ResumePosition,
+  ): Promise<{ messages: HubMessage[]; resumed: boolean }> {
+    if (!this.needsOlderHistory(topic, position)) {
+      return this.resume(topic, position);
+    }
+    const since = position.since as number;
+    const older = await this.#olderHistory!(topic, since).catch(() =>
+      undefined
+    );
+    if (this.#closed || position.epoch !== this.#epoch) {
+      return this.resume(topic, position);
+    }
+    const t = this.#topic(topic);
+    const chain: HubMessage[] = [];
+    let at = since;
+    for (const m of older ?? []) {
+      const e = m.envelope;
+      if (e.seq > t.seq) break; // published after our state: live will carry it
+      if (e.type !== "delta" || e.epoch !== this.#epoch || e.base !== at) break;
+      chain.push(m);
+      at = e.seq;
+    }
+    if (at !== t.seq) {
+      // The rest may be in the local history.
+      const rest = at > since
+        ? t.history.since(at, this.#clock.now())
+        : undefined;
+      if (!rest) return { messages: [this.snapshot(topic)], resumed: false };
+      chain.push(...rest);
+    }
+    return { messages: chain, resumed: true };
+  }
+
+  /**
+   * Subscribes like {@linkcode Hub.subscribe}, reading older deltas from
+   * the shared log when needed. Live messages that arrive meanwhile are
+   * already counted in what it returns.
+   */
+  async subscribeShared(
+    topic: string,
+    position: ResumePosition,
+    sink: HubSink,
+  ): Promise<HubSubscription> {
+    if (!this.needsOlderHistory(topic, position)) {
+      return this.subscribe(topic, position, sink);
+    }
+    const t = this.#topic(topic);
+    let live = false;
+    // Registered first, so nothing published during the read is missed;
+    // what arrives before the read ends is covered by its answer.
+    const gate: HubSink = (m) => {
+      if (live) sink(m);
+    };
+    t.sinks.add(gate);
+    const { messages, resumed } = await this.resumeShared(topic, position);
+    live = true;
+    return {
+      initial: messages,
+      resumed,
+      unsubscribe: function unsubscribe() {
+        t.sinks.delete(gate);
+      },
+    };
   }
 
   /**

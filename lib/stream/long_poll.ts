@@ -56,7 +56,10 @@ export async function longPoll(
   options: LongPollOptions,
 ): Promise<LongPollResult | undefined> {
   const { clock, timeoutMs, signal } = options;
-  let answer = hub.resume(topic, position);
+  // A resume older than this instance's history reads the shared log.
+  let answer = hub.needsOlderHistory(topic, position)
+    ? await hub.resumeShared(topic, position)
+    : hub.resume(topic, position);
   if (answer.messages.length === 0 && timeoutMs > 0) {
     const wait = new AbortController();
     const timer = clock.setTimeout(() => wait.abort(), timeoutMs);

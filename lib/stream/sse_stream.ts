@@ -131,8 +131,9 @@ export function createSseStream(
         onGone: () => cleanup(),
         onCatchUp: (skipped) =>
           onEvent?.({ kind: "catch_up", transport: "sse", skipped }),
+        onSubscribed: (resumed) =>
+          onEvent?.({ kind: "subscribe", transport: "sse", resumed }),
       });
-      onEvent?.({ kind: "subscribe", transport: "sse", resumed: feed.resumed });
       scheduleHeartbeat(heartbeatMs);
       if (signal?.aborted) cleanup();
       else signal?.addEventListener("abort", cleanup, { once: true });

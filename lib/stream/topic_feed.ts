@@ -54,6 +54,12 @@ export interface TopicFeedOptions {
   onGone: (error: unknown) => void;
   /** Called on each catch-up, for metrics. */
   onCatchUp?: (skipped: number) => void;
+  /**
+   * Told once the initial messages are written: whether they came from
+   * history (a resume) or are a snapshot. At once, or after a read of the
+   * shared log when the local history does not reach back far enough.
+   */
+  onSubscribed?: (resumed: boolean) => void;
 }
 
 /**
@@ -134,17 +140,31 @@ export class TopicFeed {
     this.#onSlow = onSlow;
     this.#onGone = onGone;
     this.#onCatchUp = onCatchUp;
-    const subscription = hub.subscribe(
-      topic,
-      position,
-      (m) => this.#offer(m),
-    );
-    this.#unsubscribe = subscription.unsubscribe;
-    this.#resumed = subscription.resumed;
     if (position.since !== undefined && position.epoch !== undefined) {
       this.#delivered = { epoch: position.epoch, seq: position.since };
     }
+    const sink = (m: HubMessage) => this.#offer(m);
+    if (hub.needsOlderHistory(topic, position)) {
+      // Older than this instance's history: read the shared log first.
+      this.#unsubscribe = () => {};
+      this.#resumed = false;
+      hub.subscribeShared(topic, position, sink).then((subscription) => {
+        if (this.#stopped) return subscription.unsubscribe();
+        this.#unsubscribe = subscription.unsubscribe;
+        this.#resumed = subscription.resumed;
+        for (const m of subscription.initial) this.#write(m);
+        if (!this.#stopped) options.onSubscribed?.(subscription.resumed);
+      }, (error) => {
+        this.stop();
+        this.#onGone(error);
+      });
+      return;
+    }
+    const subscription = hub.subscribe(topic, position, sink);
+    this.#unsubscribe = subscription.unsubscribe;
+    this.#resumed = subscription.resumed;
     for (const m of subscription.initial) this.#write(m);
+    if (!this.#stopped) options.onSubscribed?.(subscription.resumed);
   }
 
   /** Whether the initial messages came from history (not a snapshot). */

@@ -209,10 +209,11 @@ export class WsSession {
       onGone: () => this.end(),
       onCatchUp: (skipped) =>
         onEvent?.({ kind: "catch_up", transport: "ws", skipped }),
+      onSubscribed: (resumed) =>
+        onEvent?.({ kind: "subscribe", transport: "ws", resumed }),
     });
     if (this.#ended) return; // the initial write failed
     this.#feeds.set(topic, feed);
-    onEvent?.({ kind: "subscribe", transport: "ws", resumed: feed.resumed });
   }
 
   /**

@@ -12,7 +12,7 @@ async function eventually(check: () => boolean, what: string, ms = 5_000) {
   }
 }
 
-function instance(url: string, name: string) {
+function instance(url: string, name: string, historyMaxAgeMs = 300_000) {
   const bus: RedisBus = new RedisBus({
     url,
     clock: systemClock,
@@ -27,6 +27,8 @@ function instance(url: string, name: string) {
     topics: { pnl: { n: 0 } },
     bus,
     batchMs: 0,
+    historyMaxAgeMs,
+    olderHistory: (topic, since) => bus.readAfter(topic, since),
   });
   const lease = new LeaderLease({
     run: (s, k, a) => bus.run(s, k, a),
@@ -131,4 +133,50 @@ Deno.test("Redis bus: Redis restarted empty gives a new epoch, every subscriber 
   a.lease.start();
   a.hub.publish("pnl", { n: 2 });
   await eventually(() => b.hub.state("pnl").n === 2, "n = 2 on b", 5_000);
+});
+
+Deno.test("Redis bus: a resume older than an instance's own history is served from the Redis Stream, not with a snapshot", async () => {
+  await using redis = await startRedis();
+  await using a = instance(redis.url, "a");
+  // b keeps only 50 ms of history locally; the stream keeps 100 deltas.
+  await using b = instance(redis.url, "b", 50);
+  await a.bus.connect();
+  await b.bus.connect();
+  await a.lease.tick();
+  for (let n = 1; n <= 6; n++) {
+    a.hub.publish("pnl", { n }); // one delta each
+    await eventually(() => b.hub.state("pnl").n === n, `n = ${n} on b`);
+  }
+  await new Promise((r) => setTimeout(r, 120)); // b's own history ages out
+  const epoch = b.hub.epoch;
+  const since = b.hub.position("pnl").seq - 4;
+  assert.equal(
+    b.hub.resume("pnl", { since, epoch }).resumed,
+    false,
+    "not locally",
+  );
+  assert.equal(b.hub.needsOlderHistory("pnl", { since, epoch }), true);
+  const shared = await b.hub.resumeShared("pnl", { since, epoch });
+  assert.equal(shared.resumed, true);
+  assert.deepEqual(
+    shared.messages.map((m) =>
+      m.envelope.type === "delta" ? m.envelope.base : -1
+    ),
+    [since, since + 1, since + 2, since + 3],
+  );
+  // The same through a subscription: initial deltas, then live ones.
+  const seen: HubMessage[] = [];
+  const sub = await b.hub.subscribeShared(
+    "pnl",
+    { since, epoch },
+    (m) => seen.push(m),
+  );
+  assert.equal(sub.resumed, true);
+  a.hub.publish("pnl", { n: 7 });
+  await eventually(() => seen.length === 1, "a live delta after the resume");
+  assert.equal(
+    seen[0]!.envelope.type === "delta" && seen[0]!.envelope.base,
+    since + 4,
+  );
+  sub.unsubscribe();
 });
