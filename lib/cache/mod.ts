@@ -35,3 +35,9 @@ export {
   RedisIngest,
   type RedisIngestOptions,
 } from "./redis_ingest.ts";
+export {
+  closeRedisClient,
+  createRedisClient,
+  onRedisEvent,
+  type RedisClient,
+} from "./redis_client.ts";

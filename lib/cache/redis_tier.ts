@@ -7,9 +7,14 @@
  *
  * @module
  */
-import { createClient } from "redis";
 import { withTimeout } from "../resilience/mod.ts";
 import type { Clock } from "../time/mod.ts";
+import {
+  closeRedisClient,
+  createRedisClient,
+  onRedisEvent,
+  type RedisClient,
+} from "./redis_client.ts";
 import {
   type CacheEntry,
   type CacheTier,
@@ -49,7 +54,7 @@ const VERSION = 1;
 export class RedisTier<T> implements CacheTier<T>, AsyncDisposable {
   readonly name: TierName = "L2";
   readonly stats: TierStats = newStats();
-  #client: ReturnType<typeof createClient>;
+  #client: RedisClient;
   #clock: Clock;
   #timeoutMs: number;
   #retainMs: number;
@@ -69,17 +74,8 @@ export class RedisTier<T> implements CacheTier<T>, AsyncDisposable {
     this.#timeoutMs = commandTimeoutMs;
     this.#retainMs = retainMs;
     this.#prefix = prefix;
-    this.#client = createClient({
-      url,
-      // Fail commands at once while disconnected instead of queueing them.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: 2_000,
-        reconnectStrategy: (retries: number) =>
-          Math.min(50 * 2 ** retries, 2_000),
-      },
-    });
-    this.#client.on("error", (error: Error) => onError?.(error));
+    this.#client = createRedisClient(url);
+    onRedisEvent(this.#client, "error", (error) => onError?.(error as Error));
   }
 
   /** Starts connecting; resolves once connected or when the first attempt fails. */
@@ -147,20 +143,7 @@ export class RedisTier<T> implements CacheTier<T>, AsyncDisposable {
 
   /** Closes the connection. */
   async close(): Promise<void> {
-    if (!this.#client.isOpen) return;
-    if (!this.#client.isReady) {
-      // Redis is unreachable: a polite QUIT would wait forever.
-      this.#client.destroy();
-      return;
-    }
-    try {
-      await withTimeout(() => this.#client.quit(), 1_000, {
-        clock: this.#clock,
-        operation: "Redis QUIT",
-      });
-    } catch {
-      this.#client.destroy();
-    }
+    await closeRedisClient(this.#client, this.#clock);
   }
 
   /** Closes the connection. */

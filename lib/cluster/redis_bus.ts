@@ -12,7 +12,12 @@
  *
  * @module
  */
-import { createClient } from "redis";
+import {
+  closeRedisClient,
+  createRedisClient,
+  onRedisEvent as on,
+  type RedisClient,
+} from "../cache/mod.ts";
 import { withTimeout } from "../resilience/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import {
@@ -156,8 +161,8 @@ export class RedisBus implements HubBus {
       commandTimeoutMs: 1000,
       ...options,
     };
-    this.#client = connectTo(options.url);
-    this.#subscriber = connectTo(options.url);
+    this.#client = createRedisClient(options.url);
+    this.#subscriber = createRedisClient(options.url);
     for (const c of [this.#client, this.#subscriber]) {
       on(c, "error", (error) => this.#o.onError?.(error));
     }
@@ -457,46 +462,10 @@ export class RedisBus implements HubBus {
   /** Closes both connections. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([this.#subscriber, this.#client].map(async (c) => {
-      if (!c.isOpen) return;
-      if (!c.isReady) {
-        c.destroy();
-        return;
-      }
-      try {
-        await withTimeout(() => c.quit(), 1_000, {
-          clock: this.#o.clock,
-          operation: "Redis QUIT",
-        });
-      } catch {
-        c.destroy();
-      }
-    }));
+    await Promise.all(
+      [this.#subscriber, this.#client].map((c) =>
+        closeRedisClient(c, this.#o.clock)
+      ),
+    );
   }
-}
-
-type RedisClient = ReturnType<typeof connectTo>;
-
-function connectTo(url: string) {
-  return createClient({
-    url,
-    // Fail commands at once while disconnected instead of queueing them.
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: 2_000,
-      reconnectStrategy: (retries: number) =>
-        Math.min(50 * 2 ** retries, 1_000),
-    },
-  });
-}
-
-/** node-redis clients are EventEmitters; their typings hide `on` here. */
-function on(
-  client: RedisClient,
-  event: "error" | "ready" | "end" | "reconnecting",
-  listener: (error?: unknown) => void,
-): void {
-  (client as unknown as {
-    on(event: string, listener: (error?: unknown) => void): void;
-  }).on(event, listener);
 }
