@@ -51,6 +51,7 @@ import {
 import {
   CLOSE_CODES,
   ConnectionRegistry,
+  HeartbeatTicker,
   Hub,
   type JsonObject,
   type StreamEvent,
@@ -373,6 +374,7 @@ export async function startServer(
     clock,
     random: systemRandom,
     heartbeatMs: config.heartbeatMs,
+    heartbeats: new HeartbeatTicker({ clock, heartbeatMs: config.heartbeatMs }),
     wsIdleTimeoutS: config.wsIdleTimeoutS,
     wsMessagesPerSecond: config.wsMessagesPerSecond,
     maxSubscriptions: config.maxSubscriptions,

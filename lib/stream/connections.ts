@@ -8,17 +8,15 @@ import type { Clock } from "../time/mod.ts";
 
 /** A connection that can be closed by the server. */
 export interface Closable {
-  /** Closes with a code and a human reason. */
+  /** Tells the client to go away (with a code and a human reason), then closes. */
   close(code: number, reason: string): void;
 }
 
-interface Entry {
-  connection: Closable;
-  closed?: Promise<unknown>;
-}
-
 /**
- * Tracks open connections by transport.
+ * Tracks open connections by transport. Each transport adds a connection
+ * when it opens and deletes it once it is gone (for a WebSocket, when the
+ * close handshake finished), so shutdown can wait for the goodbyes without
+ * a promise per connection.
  *
  * @example Close everything on shutdown
  * ```ts
@@ -27,46 +25,55 @@ interface Entry {
  * import { ConnectionRegistry } from "@/lib/stream/connections.ts";
  * const registry = new ConnectionRegistry();
  * const codes: number[] = [];
- * registry.add("ws", { close: (code) => codes.push(code) });
- * await registry.closeAll(1001, "server shutting down", { clock: new FakeClock(), graceMs: 0 });
+ * const connection = {
+ *   close: (code: number) => {
+ *     codes.push(code);
+ *     registry.delete("ws", connection); // the peer said goodbye
+ *   },
+ * };
+ * registry.add("ws", connection);
+ * await registry.closeAll(1001, "server shutting down", { clock: new FakeClock() });
  * assert.deepEqual(codes, [1001]);
+ * assert.equal(registry.size, 0);
  * ```
  */
 export class ConnectionRegistry {
-  #byTransport = new Map<string, Map<Closable, Entry>>();
+  #byTransport = new Map<string, Set<Closable>>();
+  #size = 0;
+  #onEmpty?: () => void;
 
-  /**
-   * Registers a connection; returns the function that forgets it.
-   *
-   * @param transport The transport's name, such as `ws`.
-   * @param connection The connection.
-   * @param closed Settles once the peer has been told (the close handshake
-   *   finished), so shutdown can wait for it.
-   */
-  add(
-    transport: string,
-    connection: Closable,
-    closed?: Promise<unknown>,
-  ): () => void {
-    let map = this.#byTransport.get(transport);
-    if (!map) this.#byTransport.set(transport, map = new Map());
-    map.set(connection, { connection, closed });
-    return function forget() {
-      map.delete(connection);
-    };
+  /** Registers an open connection. */
+  add(transport: string, connection: Closable): void {
+    let set = this.#byTransport.get(transport);
+    if (!set) this.#byTransport.set(transport, set = new Set());
+    if (set.has(connection)) return;
+    set.add(connection);
+    this.#size++;
+  }
+
+  /** Forgets a connection that is gone; unknown ones are ignored. */
+  delete(transport: string, connection: Closable): void {
+    if (!this.#byTransport.get(transport)?.delete(connection)) return;
+    this.#size--;
+    if (this.#size === 0) this.#onEmpty?.();
+  }
+
+  /** Open connections, all transports. */
+  get size(): number {
+    return this.#size;
   }
 
   /** Open connections per transport. */
   counts(): Record<string, number> {
     return Object.fromEntries(
-      [...this.#byTransport].map(([t, map]) => [t, map.size]),
+      [...this.#byTransport].map(([t, set]) => [t, set.size]),
     );
   }
 
   /**
    * Closes every connection with `code` and `reason`, spread evenly over
    * `drainMs` so clients do not all reconnect at the same moment, then
-   * waits up to `graceMs` for the closes to reach the peers.
+   * waits up to `graceMs` for them to be gone (deleted by their transport).
    */
   async closeAll(
     code: number,
@@ -74,32 +81,30 @@ export class ConnectionRegistry {
     options: { clock: Clock; drainMs?: number; graceMs?: number },
   ): Promise<void> {
     const { clock, drainMs = 0, graceMs = 2_000 } = options;
-    const entries: Entry[] = [];
-    for (const map of this.#byTransport.values()) {
-      entries.push(...map.values());
-      map.clear();
-    }
-    const pending: Promise<unknown>[] = [];
+    const entries: Closable[] = [];
+    for (const set of this.#byTransport.values()) entries.push(...set);
     // Close in up to 20 waves spread over the window: the first at once.
     const waves = Math.max(1, Math.min(entries.length, drainMs > 0 ? 20 : 1));
     const perWave = Math.ceil(entries.length / waves);
     for (let w = 0; w < waves; w++) {
       if (w > 0) await clock.sleep(drainMs / waves);
-      for (const entry of entries.slice(w * perWave, (w + 1) * perWave)) {
+      for (const connection of entries.slice(w * perWave, (w + 1) * perWave)) {
         try {
-          entry.connection.close(code, reason);
+          connection.close(code, reason);
         } catch {
           // Already gone; nothing left to tell it.
         }
-        if (entry.closed) pending.push(entry.closed.catch(() => {}));
       }
     }
-    if (pending.length === 0) return;
+    if (this.#size === 0) return;
     const grace = new AbortController();
+    const { promise: empty, resolve } = Promise.withResolvers<void>();
+    this.#onEmpty = resolve;
     await Promise.race([
-      Promise.all(pending),
+      empty,
       clock.sleep(graceMs, grace.signal).catch(() => {}),
     ]);
+    this.#onEmpty = undefined;
     grace.abort();
   }
 }

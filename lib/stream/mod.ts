@@ -43,6 +43,11 @@ export {
 export { type WsPeer, WsSession, type WsSessionOptions } from "./ws_session.ts";
 export { type Closable, ConnectionRegistry } from "./connections.ts";
 export {
+  type Beating,
+  HeartbeatTicker,
+  type HeartbeatTickerOptions,
+} from "./heartbeat_ticker.ts";
+export {
   type BusChange,
   type BusEvent,
   deltaMessage,

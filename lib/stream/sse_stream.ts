@@ -6,13 +6,14 @@
  *
  * @module
  */
-import type { TimerId } from "../time/mod.ts";
 import { isoTime } from "../time/mod.ts";
+import type { Beating } from "./heartbeat_ticker.ts";
 import type { Hub, ResumePosition } from "./hub.ts";
+import type { HubMessage } from "./hub_message.ts";
 import { pacedDelay } from "./pacing.ts";
 import { encodeEnvelope, type ErrorCode } from "./protocol.ts";
 import type { StreamOptions } from "./stream_options.ts";
-import { TopicFeed } from "./topic_feed.ts";
+import { type FeedOutlet, TopicFeed } from "./topic_feed.ts";
 
 /** An open SSE stream and the server's handle on it. */
 export interface SseConnection {
@@ -47,105 +48,140 @@ export function createSseStream(
   position: ResumePosition,
   options: SseStreamOptions,
 ): SseConnection {
-  const { clock, heartbeatMs, highWaterBytes, signal, onEvent } = options;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let feed: TopicFeed | undefined;
-  let heartbeat: TimerId | undefined;
-  let lastSentAt = clock.now();
-  let ended = false;
-  const { promise: closed, resolve: onClosed } = Promise.withResolvers<void>();
+  return new SseStream(hub, topic, position, options);
+}
 
-  const cleanup = () => {
-    if (ended) return;
-    ended = true;
-    feed?.stop();
-    if (heartbeat !== undefined) clock.clearTimeout(heartbeat);
-    signal?.removeEventListener("abort", cleanup);
-    onClosed();
-  };
-  const enqueue = (bytes: Uint8Array) => {
-    controller.enqueue(bytes);
-    lastSentAt = clock.now();
-  };
-  const endWithError = (code: ErrorCode, message: string) => {
-    if (ended) return;
-    const retryAfterMs = pacedDelay(options.random, options.pacing);
+/** One SSE client: its body stream, feed outlet and heartbeat. */
+class SseStream implements SseConnection, FeedOutlet, Beating {
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly closed: Promise<void>;
+  #options: SseStreamOptions;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #feed?: TopicFeed;
+  #lastSentAt: number;
+  #ended = false;
+  #onClosed!: () => void;
+
+  constructor(
+    hub: Hub,
+    topic: string,
+    position: ResumePosition,
+    options: SseStreamOptions,
+  ) {
+    this.#options = options;
+    this.#lastSentAt = options.clock.now();
+    this.closed = new Promise((resolve) => this.#onClosed = resolve);
+    // deno-lint-ignore no-this-alias -- the stream's callbacks need the connection
+    const self = this;
+    this.stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        self.#controller = controller;
+        self.#enqueue(encoder.encode(
+          `retry: ${pacedDelay(options.random, options.pacing)}\n\n`,
+        ));
+        self.#feed = new TopicFeed(hub, topic, position, self, options);
+        if (self.#ended) return; // the initial write failed
+        options.heartbeats.add(self);
+        const { signal } = options;
+        if (signal?.aborted) self.#cleanup();
+        else signal?.addEventListener("abort", self.#cleanup, { once: true });
+      },
+      cancel() {
+        self.#cleanup(); // the client went away
+      },
+    }, {
+      highWaterMark: options.highWaterBytes,
+      size: (chunk) => chunk.byteLength,
+    });
+  }
+
+  /** Ends the stream after an `error` event carrying `retryAfterMs`. */
+  close(_code: number, reason: string): void {
+    this.#endWithError("unavailable", reason);
+  }
+
+  /** Writes one hub message's SSE frame (for the feed). */
+  write(message: HubMessage): void {
+    this.#enqueue(message.sseFrame);
+    this.#options.onSent?.(
+      "sse",
+      message.envelope.type,
+      message.sseFrame.byteLength,
+    );
+  }
+
+  /** Bytes queued in the stream and not yet read by the runtime. */
+  get backlogBytes(): number {
+    return this.#options.highWaterBytes - (this.#controller.desiredSize ?? 0);
+  }
+
+  /** The feed gave up on this client: it is told why, then the stream ends. */
+  onSlow(): void {
+    this.#options.onEvent?.({ kind: "slow_close", transport: "sse" });
+    this.#endWithError(
+      "unavailable",
+      "stream too slow to keep up; reconnect to resume from your last event id",
+    );
+  }
+
+  /** A write failed: the client is gone. */
+  onGone(): void {
+    this.#cleanup();
+  }
+
+  /** The feed caught this client up (counted). */
+  onCatchUp(skipped: number): void {
+    this.#options.onEvent?.({ kind: "catch_up", transport: "sse", skipped });
+  }
+
+  /** The feed wrote its initial messages (counted). */
+  onSubscribed(resumed: boolean): void {
+    this.#options.onEvent?.({ kind: "subscribe", transport: "sse", resumed });
+  }
+
+  /** Sends a heartbeat comment once the stream has been silent long enough. */
+  beat(now: number): void {
+    if (this.#ended || now - this.#lastSentAt < this.#options.heartbeatMs) {
+      return;
+    }
     try {
-      enqueue(encoder.encode(
+      this.#enqueue(encoder.encode(`: hb ${isoTime(now)}\n\n`));
+    } catch {
+      this.#cleanup();
+    }
+  }
+
+  #enqueue(bytes: Uint8Array): void {
+    this.#controller.enqueue(bytes);
+    this.#lastSentAt = this.#options.clock.now();
+  }
+
+  #endWithError(code: ErrorCode, message: string): void {
+    if (this.#ended) return;
+    const retryAfterMs = pacedDelay(
+      this.#options.random,
+      this.#options.pacing,
+    );
+    try {
+      this.#enqueue(encoder.encode(
         `data: ${
           encodeEnvelope({ type: "error", code, message, retryAfterMs })
         }\n\n`,
       ));
-      controller.close();
+      this.#controller.close();
     } catch {
       // The stream is already gone.
     }
-    cleanup();
-  };
-  const scheduleHeartbeat = (delay: number) => {
-    heartbeat = clock.setTimeout(() => {
-      if (ended) return;
-      const silentFor = clock.now() - lastSentAt;
-      if (silentFor >= heartbeatMs) {
-        try {
-          enqueue(encoder.encode(`: hb ${isoTime(clock.now())}\n\n`));
-        } catch {
-          cleanup();
-          return;
-        }
-        scheduleHeartbeat(heartbeatMs);
-      } else {
-        scheduleHeartbeat(heartbeatMs - silentFor);
-      }
-    }, delay);
-  };
+    this.#cleanup();
+  }
 
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      enqueue(
-        encoder.encode(
-          `retry: ${pacedDelay(options.random, options.pacing)}\n\n`,
-        ),
-      );
-      feed = new TopicFeed(hub, topic, position, {
-        write: (m) => {
-          enqueue(m.sseFrame);
-          options.onSent?.("sse", m.envelope.type, m.sseFrame.byteLength);
-        },
-        get backlogBytes() {
-          return highWaterBytes - (controller.desiredSize ?? 0);
-        },
-      }, {
-        clock,
-        highWaterBytes: options.highWaterBytes,
-        lowWaterBytes: options.lowWaterBytes,
-        maxBehindMs: options.maxBehindMs,
-        onSlow: () => {
-          onEvent?.({ kind: "slow_close", transport: "sse" });
-          endWithError(
-            "unavailable",
-            "stream too slow to keep up; reconnect to resume from your last event id",
-          );
-        },
-        onGone: () => cleanup(),
-        onCatchUp: (skipped) =>
-          onEvent?.({ kind: "catch_up", transport: "sse", skipped }),
-        onSubscribed: (resumed) =>
-          onEvent?.({ kind: "subscribe", transport: "sse", resumed }),
-      });
-      scheduleHeartbeat(heartbeatMs);
-      if (signal?.aborted) cleanup();
-      else signal?.addEventListener("abort", cleanup, { once: true });
-    },
-    cancel() {
-      cleanup(); // the client went away
-    },
-  }, { highWaterMark: highWaterBytes, size: (chunk) => chunk.byteLength });
-
-  return {
-    stream,
-    closed,
-    close: (_code, reason) => endWithError("unavailable", reason),
+  // An arrow: it is also the abort listener.
+  #cleanup = (): void => {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#feed?.stop();
+    this.#options.heartbeats.delete(this);
+    this.#options.signal?.removeEventListener("abort", this.#cleanup);
+    this.#onClosed();
   };
 }

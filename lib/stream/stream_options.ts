@@ -5,6 +5,7 @@
  * @module
  */
 import type { Clock } from "../time/mod.ts";
+import type { HeartbeatTicker } from "./heartbeat_ticker.ts";
 import type { PacingOptions } from "./pacing.ts";
 
 /** Shared transport settings. */
@@ -15,6 +16,11 @@ export interface StreamOptions {
   readonly random: () => number;
   /** Silence after which a heartbeat is sent, ms. */
   readonly heartbeatMs: number;
+  /**
+   * The one timer behind every connection's heartbeat, built for
+   * `heartbeatMs` and shared by every connection of the server.
+   */
+  readonly heartbeats: HeartbeatTicker;
   /**
    * Seconds a WebSocket may go without answering the runtime's pings
    * before it is closed as dead (idle detection).

@@ -15,51 +15,62 @@ import type { HubMessage } from "./hub_message.ts";
 
 /** Messages written between two looks at an empty backlog. */
 const BACKLOG_CHECK_EVERY = 8;
+const DEFAULT_HIGH_WATER = 262_144;
+const DEFAULT_LOW_WATER = 65_536;
+const DEFAULT_DRAIN_CHECK_MS = 50;
+const DEFAULT_MAX_BEHIND_MS = 15_000;
 
-/** Where a feed writes: a transport's view of one connection. */
+/**
+ * Where a feed writes, and whom it tells: a transport's view of one
+ * connection. One object per connection serves all of its feeds, so a
+ * subscription costs no closures of its own.
+ */
 export interface FeedOutlet {
   /** Writes one message's bytes; throws when the connection is gone. */
   write(message: HubMessage): void;
   /** Bytes accepted but not yet handed to the network. */
   readonly backlogBytes: number;
-}
-
-/** Options for {@linkcode TopicFeed}. */
-export interface TopicFeedOptions {
-  /** Time source for drain checks. */
-  clock: Clock;
-  /**
-   * Backlog above which live deltas stop being written.
-   * @default {262144}
-   */
-  highWaterBytes?: number;
-  /**
-   * Backlog at or below which a behind subscriber is caught up.
-   * @default {65536}
-   */
-  lowWaterBytes?: number;
-  /**
-   * How often a behind subscriber's backlog is checked, ms.
-   * @default {50}
-   */
-  drainCheckMs?: number;
-  /**
-   * How long a subscriber may stay backed up before it is given up on, ms.
-   * @default {15000}
-   */
-  maxBehindMs?: number;
-  /** Called when the subscriber is given up on; the owner closes it. */
-  onSlow: () => void;
-  /** Called when the outlet failed to write; the owner ends the connection. */
-  onGone: (error: unknown) => void;
+  /** Called when the subscriber is given up on; the outlet closes it. */
+  onSlow(): void;
+  /** Called when a write failed; the outlet ends the connection. */
+  onGone(error: unknown): void;
   /** Called on each catch-up, for metrics. */
-  onCatchUp?: (skipped: number) => void;
+  onCatchUp?(skipped: number): void;
   /**
    * Told once the initial messages are written: whether they came from
    * history (a resume) or are a snapshot. At once, or after a read of the
    * shared log when the local history does not reach back far enough.
    */
-  onSubscribed?: (resumed: boolean) => void;
+  onSubscribed?(resumed: boolean): void;
+}
+
+/**
+ * Timings and limits for {@linkcode TopicFeed}. Kept by reference, not
+ * copied: every feed of a server shares one object.
+ */
+export interface TopicFeedOptions {
+  /** Time source for drain checks. */
+  readonly clock: Clock;
+  /**
+   * Backlog above which live deltas stop being written.
+   * @default {262144}
+   */
+  readonly highWaterBytes?: number;
+  /**
+   * Backlog at or below which a behind subscriber is caught up.
+   * @default {65536}
+   */
+  readonly lowWaterBytes?: number;
+  /**
+   * How often a behind subscriber's backlog is checked, ms.
+   * @default {50}
+   */
+  readonly drainCheckMs?: number;
+  /**
+   * How long a subscriber may stay backed up before it is given up on, ms.
+   * @default {15000}
+   */
+  readonly maxBehindMs?: number;
 }
 
 /**
@@ -74,8 +85,13 @@ export interface TopicFeedOptions {
  * const clock = new FakeClock();
  * using hub = new Hub({ clock, topics: { t: { n: 0 } } });
  * const seqs: number[] = [];
- * const outlet = { backlogBytes: 0, write: (m: { envelope: { seq: number } }) => void seqs.push(m.envelope.seq) };
- * const feed = new TopicFeed(hub, "t", {}, outlet, { clock, onSlow() {}, onGone() {} });
+ * const outlet = {
+ *   backlogBytes: 0,
+ *   write: (m: { envelope: { seq: number } }) => void seqs.push(m.envelope.seq),
+ *   onSlow() {},
+ *   onGone() {},
+ * };
+ * const feed = new TopicFeed(hub, "t", {}, outlet, { clock });
  * hub.publish("t", { n: 1 });
  * await clock.advance(100);
  * assert.deepEqual(seqs, [1, 2]);
@@ -86,14 +102,7 @@ export class TopicFeed {
   #hub: Hub;
   #topic: string;
   #outlet: FeedOutlet;
-  #clock: Clock;
-  #high: number;
-  #low: number;
-  #checkMs: number;
-  #maxBehindMs: number;
-  #onSlow: () => void;
-  #onGone: (error: unknown) => void;
-  #onCatchUp?: (skipped: number) => void;
+  #options: TopicFeedOptions;
   // Kept apart from the subscription, so its initial messages are not
   // held for the life of the connection.
   #unsubscribe: () => void;
@@ -114,32 +123,17 @@ export class TopicFeed {
     outlet: FeedOutlet,
     options: TopicFeedOptions,
   ) {
-    const {
-      clock,
-      highWaterBytes = 262_144,
-      lowWaterBytes = 65_536,
-      drainCheckMs = 50,
-      maxBehindMs = 15_000,
-      onSlow,
-      onGone,
-      onCatchUp,
-    } = options;
-    if (!(lowWaterBytes >= 0 && lowWaterBytes <= highWaterBytes)) {
+    const high = options.highWaterBytes ?? DEFAULT_HIGH_WATER;
+    const low = options.lowWaterBytes ?? DEFAULT_LOW_WATER;
+    if (!(low >= 0 && low <= high)) {
       throw new RangeError(
-        `Cannot create topic feed: 'lowWaterBytes' must be from 0 to 'highWaterBytes' (${highWaterBytes}), received ${lowWaterBytes}`,
+        `Cannot create topic feed: 'lowWaterBytes' must be from 0 to 'highWaterBytes' (${high}), received ${low}`,
       );
     }
     this.#hub = hub;
     this.#topic = topic;
     this.#outlet = outlet;
-    this.#clock = clock;
-    this.#high = highWaterBytes;
-    this.#low = lowWaterBytes;
-    this.#checkMs = drainCheckMs;
-    this.#maxBehindMs = maxBehindMs;
-    this.#onSlow = onSlow;
-    this.#onGone = onGone;
-    this.#onCatchUp = onCatchUp;
+    this.#options = options;
     if (position.since !== undefined && position.epoch !== undefined) {
       this.#delivered = { epoch: position.epoch, seq: position.since };
     }
@@ -153,10 +147,10 @@ export class TopicFeed {
         this.#unsubscribe = subscription.unsubscribe;
         this.#resumed = subscription.resumed;
         for (const m of subscription.initial) this.#write(m);
-        if (!this.#stopped) options.onSubscribed?.(subscription.resumed);
+        if (!this.#stopped) outlet.onSubscribed?.(subscription.resumed);
       }, (error) => {
         this.stop();
-        this.#onGone(error);
+        outlet.onGone(error);
       });
       return;
     }
@@ -164,7 +158,12 @@ export class TopicFeed {
     this.#unsubscribe = subscription.unsubscribe;
     this.#resumed = subscription.resumed;
     for (const m of subscription.initial) this.#write(m);
-    if (!this.#stopped) options.onSubscribed?.(subscription.resumed);
+    if (!this.#stopped) outlet.onSubscribed?.(subscription.resumed);
+  }
+
+  /** The topic this feed delivers. */
+  get topic(): string {
+    return this.#topic;
   }
 
   /** Whether the initial messages came from history (not a snapshot). */
@@ -182,7 +181,9 @@ export class TopicFeed {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#unsubscribe();
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) {
+      this.#options.clock.clearTimeout(this.#timer);
+    }
     this.#timer = undefined;
   }
 
@@ -194,8 +195,10 @@ export class TopicFeed {
     if (this.#backlog > 0 || ++this.#sinceCheck >= BACKLOG_CHECK_EVERY) {
       this.#sinceCheck = 0;
       this.#backlog = this.#outlet.backlogBytes;
-      if (this.#backlog > this.#high) {
-        this.#behindSince = this.#clock.now();
+      if (
+        this.#backlog > (this.#options.highWaterBytes ?? DEFAULT_HIGH_WATER)
+      ) {
+        this.#behindSince = this.#options.clock.now();
         this.#scheduleCheck();
         return;
       }
@@ -209,7 +212,7 @@ export class TopicFeed {
       this.#outlet.write(message);
     } catch (error) {
       this.stop();
-      this.#onGone(error);
+      this.#outlet.onGone(error);
       return;
     }
     // The envelope itself records the position: no allocation per write.
@@ -217,10 +220,12 @@ export class TopicFeed {
   }
 
   #scheduleCheck(): void {
-    this.#timer = this.#clock.setTimeout(() => {
+    const options = this.#options;
+    this.#timer = options.clock.setTimeout(() => {
       this.#timer = undefined;
       if (this.#stopped || this.#behindSince === undefined) return;
-      if (this.#outlet.backlogBytes <= this.#low) {
+      const low = options.lowWaterBytes ?? DEFAULT_LOW_WATER;
+      if (this.#outlet.backlogBytes <= low) {
         this.#behindSince = undefined;
         const from = this.#delivered;
         const messages = this.#hub.catchUp(this.#topic, {
@@ -231,13 +236,16 @@ export class TopicFeed {
           ? messages[messages.length - 1]!.envelope.seq - from.seq
           : 0;
         for (const m of messages) this.#write(m);
-        this.#onCatchUp?.(skipped);
-      } else if (this.#clock.now() - this.#behindSince >= this.#maxBehindMs) {
+        this.#outlet.onCatchUp?.(skipped);
+      } else if (
+        options.clock.now() - this.#behindSince >=
+          (options.maxBehindMs ?? DEFAULT_MAX_BEHIND_MS)
+      ) {
         this.stop();
-        this.#onSlow();
+        this.#outlet.onSlow();
       } else {
         this.#scheduleCheck();
       }
-    }, this.#checkMs);
+    }, options.drainCheckMs ?? DEFAULT_DRAIN_CHECK_MS);
   }
 }

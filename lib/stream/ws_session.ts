@@ -7,7 +7,6 @@
  *
  * @module
  */
-import type { TimerId } from "../time/mod.ts";
 import { isoTime } from "../time/mod.ts";
 import type { Hub } from "./hub.ts";
 import { pacedDelay } from "./pacing.ts";
@@ -21,9 +20,11 @@ import {
 } from "./protocol.ts";
 import type { StreamOptions } from "./stream_options.ts";
 import { TokenBucket } from "../resilience/mod.ts";
-import { TopicFeed } from "./topic_feed.ts";
+import type { Beating } from "./heartbeat_ticker.ts";
+import type { HubMessage } from "./hub_message.ts";
+import { type FeedOutlet, TopicFeed } from "./topic_feed.ts";
 
-/** The parts of a WebSocket the session needs. */
+/** The parts of a WebSocket the session needs (a `WebSocket` has them). */
 export interface WsPeer {
   /** Sends one text frame; throws when the socket is gone. */
   send(text: string): void;
@@ -47,6 +48,7 @@ export interface WsSessionOptions extends StreamOptions {
  * import assert from "node:assert/strict";
  * import { FakeClock } from "@/lib/time/mod.ts";
  * import { Hub } from "@/lib/stream/hub.ts";
+ * import { HeartbeatTicker } from "@/lib/stream/heartbeat_ticker.ts";
  * import { WsSession } from "@/lib/stream/ws_session.ts";
  * const clock = new FakeClock();
  * using hub = new Hub({ clock, topics: { pnl: {} } });
@@ -55,49 +57,45 @@ export interface WsSessionOptions extends StreamOptions {
  *   clock, random: () => 0.5, heartbeatMs: 15000, wsIdleTimeoutS: 60, maxFrameBytes: 16384,
  *   wsMessagesPerSecond: 20, maxSubscriptions: 16,
  *   highWaterBytes: 262144, lowWaterBytes: 65536, maxBehindMs: 15000, pacing: {},
+ *   heartbeats: new HeartbeatTicker({ clock, heartbeatMs: 15000 }),
  * });
  * session.handleFrame('{"type":"ping","id":"a"}');
  * assert.equal(JSON.parse(sent[0] ?? "").type, "pong");
  * session.end();
  * ```
  */
-export class WsSession {
+export class WsSession implements FeedOutlet, Beating {
   #peer: WsPeer;
   #hub: Hub;
   #opts: WsSessionOptions;
-  #feeds = new Map<string, TopicFeed>();
+  // Most clients hold one subscription: a Map only for a second one.
+  #feed?: TopicFeed;
+  #feeds?: Map<string, TopicFeed>;
   #lastSentAt: number;
   #bucket: TokenBucket;
-  #heartbeat?: TimerId;
   #ended = false;
-  #onEnd?: () => void;
 
   /**
    * Starts the session and its heartbeat. `options` is shared by every
-   * session (not copied per connection); `onEnd` may come apart from it.
+   * session (not copied per connection); so is its heartbeat ticker.
    */
-  constructor(
-    peer: WsPeer,
-    hub: Hub,
-    options: WsSessionOptions,
-    onEnd?: () => void,
-  ) {
+  constructor(peer: WsPeer, hub: Hub, options: WsSessionOptions) {
     this.#peer = peer;
     this.#hub = hub;
     this.#opts = options;
-    this.#onEnd = onEnd ?? options.onEnd;
     this.#lastSentAt = options.clock.now();
     this.#bucket = new TokenBucket(
       options.wsMessagesPerSecond,
       options.wsMessagesPerSecond * 2,
       options.clock.now(),
     );
-    this.#scheduleHeartbeat(options.heartbeatMs);
+    options.heartbeats.add(this);
   }
 
   /** The topics this client receives. */
   get topics(): string[] {
-    return [...this.#feeds.keys()];
+    if (this.#feeds) return [...this.#feeds.keys()];
+    return this.#feed ? [this.#feed.topic] : [];
   }
 
   /** Whether the session has ended. */
@@ -124,7 +122,7 @@ export class WsSession {
       return;
     }
     if (byteLengthOver(data, this.#opts.maxFrameBytes)) {
-      this.close(
+      this.#closeSocket(
         CLOSE_CODES.TOO_LARGE,
         `frame larger than ${this.#opts.maxFrameBytes} bytes`,
       );
@@ -137,8 +135,7 @@ export class WsSession {
           this.subscribe(message);
           break;
         case "unsubscribe":
-          this.#feeds.get(message.topic)?.stop();
-          this.#feeds.delete(message.topic);
+          this.#dropFeed(message.topic);
           break;
         case "ping":
           this.#send(encodeEnvelope({
@@ -172,7 +169,7 @@ export class WsSession {
       return;
     }
     if (
-      !this.#feeds.has(topic) && this.#feeds.size >= this.#opts.maxSubscriptions
+      !this.#findFeed(topic) && this.#feedCount() >= this.#opts.maxSubscriptions
     ) {
       this.#sendError(
         "rate_limited",
@@ -181,39 +178,67 @@ export class WsSession {
       );
       return;
     }
-    this.#feeds.get(topic)?.stop();
-    const { clock, onEvent } = this.#opts;
-    const peer = this.#peer;
-    const feed = new TopicFeed(this.#hub, topic, { since, epoch }, {
-      write: (m) => {
-        peer.send(m.text);
-        this.#opts.onSent?.("ws", m.envelope.type, m.text.length);
-        this.#lastSentAt = clock.now();
-      },
-      get backlogBytes() {
-        return peer.bufferedAmount;
-      },
-    }, {
-      clock,
-      highWaterBytes: this.#opts.highWaterBytes,
-      lowWaterBytes: this.#opts.lowWaterBytes,
-      maxBehindMs: this.#opts.maxBehindMs,
-      onSlow: () => {
-        onEvent?.({ kind: "slow_close", transport: "ws" });
-        this.closeWithError(
-          CLOSE_CODES.SLOW_CONSUMER,
-          "unavailable",
-          "connection too slow to keep up; reconnect to resume from your last seq",
-        );
-      },
-      onGone: () => this.end(),
-      onCatchUp: (skipped) =>
-        onEvent?.({ kind: "catch_up", transport: "ws", skipped }),
-      onSubscribed: (resumed) =>
-        onEvent?.({ kind: "subscribe", transport: "ws", resumed }),
-    });
+    this.#dropFeed(topic);
+    const feed = new TopicFeed(
+      this.#hub,
+      topic,
+      { since, epoch },
+      this,
+      this.#opts,
+    );
     if (this.#ended) return; // the initial write failed
-    this.#feeds.set(topic, feed);
+    if (!this.#feed && !this.#feeds) this.#feed = feed;
+    else {
+      this.#feeds ??= new Map(
+        this.#feed ? [[this.#feed.topic, this.#feed]] : [],
+      );
+      this.#feed = undefined;
+      this.#feeds.set(topic, feed);
+    }
+  }
+
+  /** Writes one hub message (for its feeds). */
+  write(message: HubMessage): void {
+    this.#peer.send(message.text);
+    this.#opts.onSent?.("ws", message.envelope.type, message.text.length);
+    this.#lastSentAt = this.#opts.clock.now();
+  }
+
+  /** Bytes the socket has not written yet (for its feeds). */
+  get backlogBytes(): number {
+    return this.#peer.bufferedAmount;
+  }
+
+  /** A feed gave up on this client: it is told why, then closed. */
+  onSlow(): void {
+    this.#opts.onEvent?.({ kind: "slow_close", transport: "ws" });
+    this.closeWithError(
+      CLOSE_CODES.SLOW_CONSUMER,
+      "unavailable",
+      "connection too slow to keep up; reconnect to resume from your last seq",
+    );
+  }
+
+  /** A feed's write failed: the peer is gone. */
+  onGone(): void {
+    this.end();
+  }
+
+  /** A feed caught this client up (counted). */
+  onCatchUp(skipped: number): void {
+    this.#opts.onEvent?.({ kind: "catch_up", transport: "ws", skipped });
+  }
+
+  /** A feed wrote its initial messages (counted). */
+  onSubscribed(resumed: boolean): void {
+    this.#opts.onEvent?.({ kind: "subscribe", transport: "ws", resumed });
+  }
+
+  /** Sends a heartbeat once the connection has been silent long enough. */
+  beat(now: number): void {
+    if (now - this.#lastSentAt >= this.#opts.heartbeatMs) {
+      this.#send(encodeEnvelope({ type: "heartbeat", ts: isoTime(now) }));
+    }
   }
 
   /**
@@ -226,11 +251,19 @@ export class WsSession {
     this.#send(
       encodeEnvelope({ type: "error", code: errorCode, message, retryAfterMs }),
     );
-    this.close(code, message.slice(0, 120));
+    this.#closeSocket(code, message.slice(0, 120));
   }
 
-  /** Closes the socket from the server side and ends the session. */
+  /**
+   * Tells the client to go away and when to come back (an `unavailable`
+   * error with a paced `retryAfterMs`), then closes: how shutdown ends a
+   * connection.
+   */
   close(code: number, reason: string): void {
+    this.closeWithError(code, "unavailable", reason);
+  }
+
+  #closeSocket(code: number, reason: string): void {
     if (this.#ended) return;
     try {
       this.#peer.close(code, reason);
@@ -244,13 +277,28 @@ export class WsSession {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    for (const feed of this.#feeds.values()) feed.stop();
-    this.#feeds.clear();
-    if (this.#heartbeat !== undefined) {
-      this.#opts.clock.clearTimeout(this.#heartbeat);
-    }
-    this.#heartbeat = undefined;
-    this.#onEnd?.();
+    this.#feed?.stop();
+    this.#feed = undefined;
+    for (const feed of this.#feeds?.values() ?? []) feed.stop();
+    this.#feeds = undefined;
+    this.#opts.heartbeats.delete(this);
+    this.#opts.onEnd?.();
+  }
+
+  #findFeed(topic: string): TopicFeed | undefined {
+    return this.#feed?.topic === topic ? this.#feed : this.#feeds?.get(topic);
+  }
+
+  #feedCount(): number {
+    return this.#feeds?.size ?? (this.#feed ? 1 : 0);
+  }
+
+  #dropFeed(topic: string): void {
+    const feed = this.#findFeed(topic);
+    if (!feed) return;
+    feed.stop();
+    if (feed === this.#feed) this.#feed = undefined;
+    else this.#feeds?.delete(topic);
   }
 
   #send(text: string): void {
@@ -273,22 +321,6 @@ export class WsSession {
         ...(topic ? { topic } : {}),
       }),
     );
-  }
-
-  #scheduleHeartbeat(delay: number): void {
-    const { clock, heartbeatMs } = this.#opts;
-    this.#heartbeat = clock.setTimeout(() => {
-      if (this.#ended) return;
-      const silentFor = clock.now() - this.#lastSentAt;
-      if (silentFor >= heartbeatMs) {
-        this.#send(
-          encodeEnvelope({ type: "heartbeat", ts: isoTime(clock.now()) }),
-        );
-        this.#scheduleHeartbeat(heartbeatMs);
-      } else {
-        this.#scheduleHeartbeat(heartbeatMs - silentFor);
-      }
-    }, delay);
   }
 }
 

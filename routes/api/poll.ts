@@ -25,12 +25,13 @@ export function pollRoute(
     // Shutdown answers parked polls at once, with a paced retry hint.
     const stop = new AbortController();
     let stoppedBy: string | undefined;
-    const forget = deps.connections.add("poll", {
-      close: (_code, reason) => {
+    const parked = {
+      close: (_code: number, reason: string) => {
         stoppedBy = reason;
         stop.abort();
       },
-    });
+    };
+    deps.connections.add("poll", parked);
     // request.signal aborts only when the client disconnects (deno.json
     // opts out of the legacy abort-after-response behaviour).
     const requestSignal = c.req.raw.signal;
@@ -65,7 +66,7 @@ export function pollRoute(
       });
     } finally {
       requestSignal.removeEventListener("abort", onGone);
-      forget();
+      deps.connections.delete("poll", parked);
       release();
     }
   };

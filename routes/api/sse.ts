@@ -29,9 +29,9 @@ export function sseRoute(
       position,
       deps.stream,
     );
-    const forget = deps.connections.add("sse", connection, connection.closed);
+    deps.connections.add("sse", connection);
     connection.closed.then(() => {
-      forget();
+      deps.connections.delete("sse", connection);
       release();
     });
     return new Response(connection.stream, {

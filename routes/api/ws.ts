@@ -46,7 +46,7 @@ export function wsRoute(
         "since and epoch need a topic; add topic=pnl to subscribe at connect time",
       );
     }
-    const initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
+    let initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
     // Read before upgrading: the request's headers are gone afterwards.
     const principal = await deps.auth.authenticate(req, true);
     const release = takeSlot(limits.connections, c, "open connections");
@@ -64,29 +64,13 @@ export function wsRoute(
       );
     }
     const { socket, response } = upgraded;
-    let forget = () => {};
-    const { promise: closed, resolve: onClosed } = Promise.withResolvers<
-      void
-    >();
-    const session = new WsSession(
-      {
-        send: (text) => socket.send(text),
-        close: (code, reason) => socket.close(code, reason),
-        get bufferedAmount() {
-          return socket.bufferedAmount;
-        },
-      },
-      deps.hub,
-      // The shared options, not a copy per connection.
-      deps.stream,
-      () => forget(),
-    );
+    // The socket itself is the session's peer, and the shared options are
+    // not copied: an idle connection costs as little as it can.
+    const session = new WsSession(socket, deps.hub, deps.stream);
     socket.onopen = () => {
-      forget = deps.connections.add("ws", {
-        close: (code, reason) =>
-          session.closeWithError(code, "unavailable", reason),
-      }, closed);
+      deps.connections.add("ws", session);
       if (initial) session.subscribe({ type: "subscribe", ...initial });
+      initial = undefined;
     };
     socket.onmessage = (event) => session.handleFrame(event.data);
     // A connection lives no longer than the credential that opened it.
@@ -105,7 +89,8 @@ export function wsRoute(
       release();
       if (expiry !== undefined) deps.clock.clearTimeout(expiry);
       session.end();
-      onClosed();
+      // Gone once the close handshake is over: shutdown waits for this.
+      deps.connections.delete("ws", session);
     };
     // No onerror: a WebSocket error is always followed by close, handled above.
     return response;

@@ -1,5 +1,5 @@
 /** Stream settings for tests: production defaults on a given clock. */
-import type { StreamOptions } from "@/lib/stream/mod.ts";
+import { HeartbeatTicker, type StreamOptions } from "@/lib/stream/mod.ts";
 import type { Clock } from "@/lib/time/mod.ts";
 
 /** Builds stream options with defaults, overridable per test. */
@@ -7,10 +7,12 @@ export function testStreamOptions(
   clock: Clock,
   overrides: Partial<StreamOptions> = {},
 ): StreamOptions {
+  const heartbeatMs = overrides.heartbeatMs ?? 15_000;
   return {
     clock,
     random: () => 0.5,
-    heartbeatMs: 15_000,
+    heartbeatMs,
+    heartbeats: new HeartbeatTicker({ clock, heartbeatMs }),
     wsIdleTimeoutS: 60,
     wsMessagesPerSecond: 20,
     maxSubscriptions: 16,

@@ -45,8 +45,10 @@ Deno.test("createSseStream() writes retry:, then id:/data: events, then a heartb
     await readText(reader, 1),
     /^id: sse-epoch:2\ndata: \{"type":"delta".*\n\n$/,
   );
-  await clock.advance(1000);
-  assert.equal(await readText(reader, 1), ": hb 2026-11-28T13:00:01.010Z\n\n");
+  // Silent since 0.010 s; the shared ticker looks every 100 ms (a tenth of
+  // the interval), so the heartbeat goes out at the first tick after 1.010.
+  await clock.advance(1090);
+  assert.equal(await readText(reader, 1), ": hb 2026-11-28T13:00:01.100Z\n\n");
   await reader.cancel();
   await conn.closed;
   assert.equal(

@@ -19,20 +19,20 @@ function setup(options: { maxBehindMs?: number } = {}) {
     batchMs: 10,
   });
   const written: HubMessage[] = [];
+  const events: string[] = [];
   const outlet = {
     backlogBytes: 0,
     write: (m: HubMessage) => void written.push(m),
+    onSlow: () => void events.push("slow"),
+    onGone: () => void events.push("gone"),
+    onCatchUp: (skipped: number) => void events.push(`catch_up:${skipped}`),
   };
-  const events: string[] = [];
   const feed = new TopicFeed(hub, "pnl", {}, outlet, {
     clock,
     highWaterBytes: 1000,
     lowWaterBytes: 100,
     drainCheckMs: 50,
     maxBehindMs: options.maxBehindMs ?? 10_000,
-    onSlow: () => events.push("slow"),
-    onGone: () => events.push("gone"),
-    onCatchUp: (skipped) => events.push(`catch_up:${skipped}`),
   });
   return { clock, hub, outlet, written, events, feed };
 }
@@ -160,13 +160,13 @@ Deno.test("TopicFeed sends a snapshot instead of a composed delta larger than th
   const outlet = {
     backlogBytes: 5000,
     write: (m: HubMessage) => void written.push(m),
+    onSlow() {},
+    onGone() {},
   };
   const feed = new TopicFeed(hub, "pnl", {}, outlet, {
     clock,
     highWaterBytes: 1000,
     lowWaterBytes: 100,
-    onSlow() {},
-    onGone() {},
   });
   for (let n = 1; n <= 10; n++) {
     hub.publish("pnl", { n, [`k${n}`]: n });
