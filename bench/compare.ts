@@ -49,6 +49,8 @@ interface Result {
   deliveredMessages: number;
   expectedMessages: number;
   clientsMissingMessages: number;
+  drainMs: number;
+  publishedPerSecond: number;
   gaps: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   bytesPerMessage: number;
@@ -116,10 +118,10 @@ for (const n of counts) {
   const pbSse = await run("pulseboard", "sse", n);
   console.log(`## ${n.toLocaleString("en")} clients\n`);
   console.log(
-    "| server | transport | delivered / expected | clients short | gaps | p50 / p99 ms | bytes/msg | CPU ms per 1k msgs | CPU vs floor | CPU vs Socket.IO | p99 vs Socket.IO | RSS KiB/conn |",
+    "| server | transport | published/s | delivered / expected | clients short | gaps | all delivered after close | p50 / p99 ms | bytes/msg | CPU ms per 1k msgs | CPU vs floor | CPU vs Socket.IO | p99 vs Socket.IO | RSS KiB/conn |",
   );
   console.log(
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   );
   for (
     const [r, floor] of [[rawWs, rawWs], [pbWs, rawWs], [sio, rawWs], [
@@ -128,11 +130,11 @@ for (const n of counts) {
     ], [pbSse, rawSse]] as const
   ) {
     console.log(
-      `| ${label[r.server]} | ${r.transport} | ${
+      `| ${label[r.server]} | ${r.transport} | ${r.publishedPerSecond} | ${
         r.deliveredMessages.toLocaleString("en")
       } / ${
         r.expectedMessages.toLocaleString("en")
-      } | ${r.clientsMissingMessages} | ${r.gaps} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.bytesPerMessage} | ${r.serverCpuMsPer1000Messages} | ${
+      } | ${r.clientsMissingMessages} | ${r.gaps} | ${r.drainMs} ms | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.bytesPerMessage} | ${r.serverCpuMsPer1000Messages} | ${
         ratio(r.serverCpuMsPer1000Messages, floor.serverCpuMsPer1000Messages)
       } | ${
         ratio(r.serverCpuMsPer1000Messages, sio.serverCpuMsPer1000Messages)

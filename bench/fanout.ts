@@ -6,7 +6,12 @@
  * processes (bench/load_worker.ts), measures a clean window of `--seconds`,
  * and reports whether every client received every seq, end-to-end latency
  * from each message's `ts`, the server's CPU time per 1,000 delivered
- * messages and its memory per connection. With `--idle`, nothing is
+ * messages and its memory per connection. The window is a span of
+ * publication time: every delta published while it is open is expected at
+ * every client. When it closes, clients get up to 10 s to receive the rest
+ * (`drainMs`: when the last one had all of it); a client that does not is
+ * missing messages, and latency counts every delta of the window however
+ * late it arrived. With `--idle`, nothing is
  * published: only memory per idle connection is measured.
  *
  * Where `taskset` exists and there are at least two cores, the server is
@@ -215,25 +220,40 @@ await Promise.all(loaders.map((l) => l.next()));
 const rampMs = performance.now() - rampStart;
 await new Promise((r) => setTimeout(r, idle ? 2_000 : 500));
 const connected = procStats(serverPid);
-await Promise.all(loaders.map(async (l) => {
-  await l.send("reset");
-  await l.next();
-}));
+/** Sends one command to every worker and reads each one's answer. */
+const ask = <T>(command: string): Promise<T[]> =>
+  Promise.all(loaders.map(async (l) => {
+    await l.send(command);
+    return JSON.parse(await l.next()) as T;
+  }));
+// The window is a span of publication time, [t0, t1): every delta
+// published while it is open is expected at every client, however late.
+// Every worker must have it before it opens: a busy one reads commands late.
+let t0 = 0;
+let t1 = 0;
+for (let lead = 500; t0 <= Date.now(); lead *= 2) {
+  t0 = Date.now() + lead;
+  t1 = t0 + (idle ? 1 : seconds) * 1000;
+  await ask(`window ${t0} ${t1}`);
+}
+await new Promise((r) => setTimeout(r, t0 - Date.now()));
 const startCpu = procStats(serverPid).cpuMs;
-await new Promise((r) => setTimeout(r, (idle ? 1 : seconds) * 1000));
+await new Promise((r) => setTimeout(r, t1 - Date.now()));
 const end = procStats(serverPid);
 interface Report {
   clients: number;
   received: number[];
+  reached: number;
+  lastReachedAt: number;
+  composed: number;
   gaps: number;
   snapshots: number;
   bytes: number;
   histogram: [number, number][];
 }
-const reports: Report[] = await Promise.all(loaders.map(async (l) => {
-  await l.send("report");
-  return JSON.parse(await l.next()) as Report;
-}));
+// Then every client gets up to DRAIN_MS to receive the rest of the window.
+const DRAIN_MS = 10_000;
+const reports = await ask<Report>(`drain ${idle ? 0 : DRAIN_MS}`);
 await Promise.all(loaders.map(async (l) => {
   await l.send("stop");
   await l.close();
@@ -245,9 +265,21 @@ await drainLogs;
 
 const received = reports.flatMap((r) => r.received);
 const delivered = received.reduce((a, b) => a + b, 0);
+// In order and without gaps, a client past the window has all of it.
 const expectedPerClient = Math.max(0, ...received);
 const gaps = reports.reduce((n, r) => n + r.gaps, 0);
-const behind = received.filter((n) => n < expectedPerClient - 1).length;
+const composed = reports.reduce((n, r) => n + r.composed, 0);
+const notPast = received.length - reports.reduce((n, r) => n + r.reached, 0);
+const behind = Math.max(
+  notPast,
+  received.filter((n) => n < expectedPerClient).length,
+);
+// From the window's end until the last client had all of it (this
+// includes waiting for the next publish, up to one interval).
+const drainMs = Math.max(
+  0,
+  Math.max(...reports.map((r) => r.lastReachedAt)) - t1,
+);
 const histogram = new Map<number, number>();
 for (const r of reports) {
   for (const [ms, n] of r.histogram) {
@@ -275,9 +307,16 @@ const result = {
   ratePerSecond: idle ? 0 : rate,
   seconds: idle ? 0 : seconds,
   rampMs: Math.round(rampMs),
+  /** Seqs each client had, summed (a composed catch-up covers several). */
   deliveredMessages: delivered,
   expectedMessages: expectedPerClient * received.length,
+  /** Updates the server actually published a second (its timer can slip). */
+  publishedPerSecond: idle
+    ? 0
+    : Math.round((expectedPerClient / seconds) * 10) / 10,
   clientsMissingMessages: idle ? 0 : behind,
+  composedCatchUps: composed,
+  drainMs: idle ? 0 : drainMs,
   gaps,
   latencyMs: {
     p50: pct(0.5),
@@ -285,11 +324,12 @@ const result = {
     p99: pct(0.99),
     max: sorted.at(-1)?.[0] ?? NaN,
   },
-  bytesPerMessage: delivered
-    ? Math.round(reports.reduce((n, r) => n + r.bytes, 0) / delivered)
+  // Per message written (a composed catch-up is one message).
+  bytesPerMessage: total
+    ? Math.round(reports.reduce((n, r) => n + r.bytes, 0) / total)
     : NaN,
-  serverCpuMsPer1000Messages: delivered
-    ? Math.round(((end.cpuMs - startCpu) / delivered) * 1000 * 100) / 100
+  serverCpuMsPer1000Messages: total
+    ? Math.round(((end.cpuMs - startCpu) / total) * 1000 * 100) / 100
     : NaN,
   serverRssKiBPerConnection:
     Math.round(((connected.rssKiB - before.rssKiB) / received.length) * 10) /
@@ -306,7 +346,7 @@ if (values.json) {
   );
   if (!idle) {
     console.log(
-      `delivered ${delivered} of ${result.expectedMessages} (clients missing messages: ${behind}, gaps: ${gaps})`,
+      `published ${result.publishedPerSecond}/s; delivered ${delivered} of ${result.expectedMessages} (clients missing messages: ${behind}, gaps: ${gaps}, composed catch-ups: ${composed}); every client had all of them ${drainMs} ms after the window closed`,
     );
     console.log(
       `latency ms p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} max ${result.latencyMs.max}; ${result.bytesPerMessage} bytes per message`,

@@ -3,9 +3,13 @@
  * One load-generator process of the fan-out benchmark: opens `--clients`
  * connections of one protocol to `--url`, checks each client's chain of
  * deltas, and answers the coordinator (bench/fanout.ts) over stdin/stdout:
- * it prints `{"connected":n}` once connected, then on a `reset` line clears
- * its counters and on a `report` line prints its counts and a latency
- * histogram as one JSON line, and exits on `stop`. Several of these run at
+ * it prints `{"connected":n}` once connected. The measured window is a
+ * span of publication time: `window T0 T1` (epoch ms) clears its counters
+ * and counts the deltas whose `ts` is in [T0, T1); `drain MS` waits up to
+ * MS for every client to have received a delta published at or after T1
+ * (so, in order, every delta of the window), then prints its counts, how
+ * many clients got there and when, and a latency histogram of the
+ * window's deltas as one JSON line; `stop` exits. Several of these run at
  * once so the load generator is not the bottleneck.
  *
  * Protocols: `ws`, `sse`, `poll` (Pulseboard's), `raw-ws`, `raw-sse` (the
@@ -33,7 +37,15 @@ interface Client {
   received: number;
   gaps: number;
   snapshots: number;
+  /** When it received its first delta published after the window. */
+  pastEndAt?: number;
 }
+
+/** The window: deltas published in [from, to) (epoch ms) are counted. */
+let from = Infinity;
+let to = Infinity;
+/** Deltas of the window that covered several seqs (catch-ups). */
+let composed = 0;
 
 const clients: Client[] = [];
 const closers: (() => void)[] = [];
@@ -42,22 +54,31 @@ const MAX_MS = 60_000;
 let histogram = new Map<number, number>();
 let bytes = 0;
 
+/** Follows one envelope; whether it is a delta counted in the window. */
 function onEnvelope(
   c: Client,
   m: { type: string; seq: number; base?: number; ts: string },
-) {
+): boolean {
   if (m.type === "snapshot") {
     c.snapshots++;
     c.seq = m.seq;
-    return;
+    return false;
   }
-  if (m.type !== "delta") return;
+  if (m.type !== "delta") return false;
   // The floors send no snapshot: the first delta starts the chain.
   if (c.seq !== 0 && m.base !== c.seq) c.gaps++;
+  // A delta composed for a client that fell behind covers several seqs.
+  const covers = c.seq !== 0 && m.base === c.seq ? m.seq - m.base : 1;
   c.seq = m.seq;
-  c.received++;
-  const ms = Math.min(MAX_MS, Math.max(0, Date.now() - Date.parse(m.ts)));
+  const now = Date.now();
+  const at = Date.parse(m.ts);
+  if (at >= to) c.pastEndAt ??= now;
+  if (!(at >= from && at < to)) return false;
+  c.received += covers;
+  if (covers > 1) composed++;
+  const ms = Math.min(MAX_MS, Math.max(0, now - at));
   histogram.set(ms, (histogram.get(ms) ?? 0) + 1);
+  return true;
 }
 
 const TYPE = /"type":"(\w+)"/;
@@ -81,8 +102,7 @@ function head(text: string) {
 }
 
 function onText(c: Client, text: string) {
-  bytes += text.length;
-  onEnvelope(c, head(text));
+  if (onEnvelope(c, head(text))) bytes += text.length;
 }
 
 function wsUrl(path: string): string {
@@ -243,21 +263,39 @@ for await (const chunk of input) {
   while ((nl = pending.indexOf("\n")) >= 0) {
     const command = pending.slice(0, nl).trim();
     pending = pending.slice(nl + 1);
-    if (command === "reset") {
-      for (const c of clients) c.received = 0;
+    const [verb, arg1, arg2] = command.split(" ");
+    if (verb === "window") {
+      for (const c of clients) {
+        c.received = 0;
+        c.pastEndAt = undefined;
+      }
       histogram = new Map();
       bytes = 0;
-      console.log(JSON.stringify({ reset: true }));
-    } else if (command === "report") {
+      composed = 0;
+      from = Number(arg1);
+      to = Number(arg2);
+      console.log(JSON.stringify({ window: [from, to] }));
+    } else if (verb === "drain") {
+      const until = performance.now() + Number(arg1);
+      while (
+        clients.some((c) => c.pastEndAt === undefined) &&
+        performance.now() < until
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const reached = clients.filter((c) => c.pastEndAt !== undefined);
       console.log(JSON.stringify({
         clients: clients.length,
         received: clients.map((c) => c.received),
+        reached: reached.length,
+        lastReachedAt: Math.max(0, ...reached.map((c) => c.pastEndAt!)),
         gaps: clients.reduce((n, c) => n + c.gaps, 0),
         snapshots: clients.reduce((n, c) => n + c.snapshots, 0),
+        composed,
         bytes,
         histogram: [...histogram],
       }));
-    } else if (command === "stop") {
+    } else if (verb === "stop") {
       for (const close of closers) close();
       Deno.exit(0);
     }
