@@ -51,7 +51,11 @@ export interface HubOptions {
   /** Each topic that exists, with its starting state. */
   topics: Record<string, JsonObject>;
   /**
-   * The coalescing window in milliseconds: changes within it become one delta.
+   * The coalescing window in milliseconds: at most one delta per window. A
+   * change after a quiet window goes out at once (with anything offered in
+   * the same turn); changes that follow it within the window wait for the
+   * window's end and go out as one delta. The hub's creation opens a
+   * window.
    * @default {100}
    */
   batchMs?: number;
@@ -115,6 +119,10 @@ interface TopicState {
   catchUpsAt: number;
   /** A change is with the bus and not yet settled. */
   publishing: boolean;
+  /** When the last delta went out: its window is open until + batchMs. */
+  flushedAt: number;
+  /** A flush is queued for the end of this turn. */
+  queued: boolean;
 }
 
 /** How long a hub waits before offering a change the bus refused again, ms. */
@@ -201,6 +209,10 @@ export class Hub {
         catchUps: new Map(),
         catchUpsAt: 1,
         publishing: false,
+        // The start opens a window, so the first reads of every source
+        // after a start go out together as one delta.
+        flushedAt: clock.now(),
+        queued: false,
       });
     }
     this.#bus = bus;
@@ -243,9 +255,11 @@ export class Hub {
   }
 
   /**
-   * Offers a new state for `topic`. It is published, as one delta with
-   * anything else offered within the batch window, when the window closes.
-   * A state equal to the latest one changes nothing.
+   * Offers a new state for `topic`. After a quiet batch window it goes out
+   * at the end of the current turn (coalesced with anything else offered in
+   * it); within a window, it goes out as one delta with the window's other
+   * changes when the window closes. A state equal to the latest one changes
+   * nothing.
    */
   publish(topic: string, state: JsonObject): void {
     if (this.#closed) return;
@@ -254,7 +268,19 @@ export class Hub {
     if (createMergePatch(latest, state) === undefined) return;
     t.pending = state;
     t.pendingSeq += 1;
-    this.#schedule(t, this.#batchMs);
+    if (t.timer !== undefined || t.queued || t.publishing) return;
+    const wait = t.flushedAt + this.#batchMs - this.#clock.now();
+    if (wait > 0) {
+      this.#schedule(t, wait);
+      return;
+    }
+    // No timer: a sparse change goes out without waiting, and without the
+    // event-loop wakeup a timer costs.
+    t.queued = true;
+    queueMicrotask(() => {
+      t.queued = false;
+      this.#flushTopic(t);
+    });
   }
 
   /** Publishes whatever is waiting in batch windows now (used on shutdown). */
@@ -504,12 +530,13 @@ export class Hub {
       t.pendingSeq = t.seq; // the window's changes cancelled out
       return;
     }
+    t.flushedAt = this.#clock.now();
     const change: BusChange = {
       topic: t.name,
       epoch: this.#epoch,
       base: t.seq,
       seqHint: t.pendingSeq,
-      ts: isoTime(this.#clock.now()),
+      ts: isoTime(t.flushedAt),
       patch: patch as JsonObject,
       state: next,
     };

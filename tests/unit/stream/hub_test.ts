@@ -20,24 +20,47 @@ function makeHub(
   });
 }
 
-Deno.test("Hub coalesces changes within one batch window into one delta whose seq counts them", async () => {
+Deno.test("Hub sends a change after a quiet window at once, with the rest of its turn, and coalesces what follows into one delta per window", async () => {
   const clock = new FakeClock();
   using hub = makeHub(clock);
   const got: HubMessage[] = [];
   hub.subscribe("pnl", {}, (m) => got.push(m));
+  // The start opens a window: what the first reads bring goes out together.
   hub.publish("pnl", { n: 1 });
-  hub.publish("pnl", { n: 2 });
-  hub.publish("pnl", { n: 3, extra: true });
   await clock.advance(99);
   assert.equal(got.length, 0);
   await clock.advance(1);
-  assert.equal(got.length, 1);
-  const d = got[0]!.envelope;
+  assert.equal(got.length, 1, "the start's window closed");
+  await clock.advance(100);
+  hub.publish("pnl", { n: 2 });
+  hub.publish("pnl", { n: 3 }); // the same turn: one delta
+  await clock.advance(0);
+  assert.equal(got.length, 2, "no wait after a quiet window");
+  const first = got[1]!.envelope;
+  assert.ok(first.type === "delta");
+  assert.equal(first.base, 2);
+  assert.equal(first.seq, 4);
+  assert.deepEqual(first.patch, { n: 3 });
+  assert.equal(first.ts, new Date(clock.now()).toISOString());
+  await clock.advance(30);
+  hub.publish("pnl", { n: 4 });
+  await clock.advance(30);
+  hub.publish("pnl", { n: 5, extra: true });
+  await clock.advance(39);
+  assert.equal(got.length, 2, "within the window: held");
+  await clock.advance(1);
+  assert.equal(got.length, 3, "one delta when the window closes");
+  const d = got[2]!.envelope;
   assert.ok(d.type === "delta");
-  assert.equal(d.base, 1);
-  assert.equal(d.seq, 4);
-  assert.deepEqual(d.patch, { n: 3, extra: true });
+  assert.equal(d.base, 4);
+  assert.equal(d.seq, 6);
+  assert.deepEqual(d.patch, { n: 5, extra: true });
   assert.equal(d.ts, new Date(clock.now()).toISOString());
+  await clock.advance(150);
+  hub.publish("pnl", { n: 6 });
+  await clock.advance(0);
+  assert.equal(got.length, 4, "quiet again: at once");
+  assert.equal(clock.pendingTimers, 0, "no timer for sparse changes");
 });
 
 Deno.test("Hub publishes nothing for a change that alters nothing, or changes that cancel out", async () => {

@@ -45,8 +45,9 @@ Deno.test("createSseStream() writes retry:, then id:/data: events, then a heartb
     await readText(reader, 1),
     /^id: sse-epoch:2\ndata: \{"type":"delta".*\n\n$/,
   );
-  // Silent since 0.010 s; the shared ticker looks every 100 ms (a tenth of
-  // the interval), so the heartbeat goes out at the first tick after 1.010.
+  // The delta went out when the start's window closed, at 0.010 s. The
+  // shared ticker looks every 100 ms (a tenth of the interval), so the
+  // heartbeat goes out at the first tick after 1 s of silence.
   await clock.advance(1090);
   assert.equal(await readText(reader, 1), ": hb 2026-11-28T13:00:01.100Z\n\n");
   await reader.cancel();
