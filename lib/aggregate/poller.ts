@@ -257,12 +257,19 @@ export class PnlPoller {
   async #loop(slot: Slot): Promise<void> {
     slot.timer = undefined;
     if (this.#closed) return;
+    let started: number;
     do {
       slot.again = false;
+      started = this.#clock.now();
       await this.#readSlot(slot, true);
     } while (slot.again && !this.#closed);
     if (this.#closed) return;
-    const wait = slot.intervalMs * (1 + this.#jitter * this.#random());
+    // Counted from the read's start, so the time it took (and the fan-out
+    // of what it published) does not stretch the interval; a read slower
+    // than its interval is followed by the next one at once, never two at
+    // the same time.
+    const due = started + slot.intervalMs * (1 + this.#jitter * this.#random());
+    const wait = Math.max(0, due - this.#clock.now());
     slot.timer = this.#clock.setTimeout(() => this.#loop(slot), wait);
   }
 

@@ -92,7 +92,7 @@ function commonFields(kind: SourceKind): Fields {
       type: int(100, 86_400_000),
       default: kind.defaultIntervalMs,
       description:
-        "Time from the end of one fetch to the start of the next, ms (plus up to 10% jitter)",
+        "Time from the start of one fetch to the start of the next, ms (plus up to 10% jitter); a fetch that takes longer is followed at once",
     },
     timeoutMs: {
       type: int(100, 120_000),

@@ -123,6 +123,37 @@ Deno.test("PnlPoller.start() ticks once per interval and close() stops it", asyn
   assert.equal(clock.pendingTimers, 0);
 });
 
+Deno.test("PnlPoller counts each interval from the read's start: slow reads do not stretch it, and a read slower than its interval is followed at once, never overlapped", async () => {
+  const clock = new FakeClock({ start: 0 });
+  const starts: number[] = [];
+  let inFlight = 0;
+  let most = 0;
+  let takes = 300;
+  const poller = new PnlPoller({
+    clock,
+    intervalMs: 1000,
+    sources: [
+      source("r", "revenue", async () => {
+        starts.push(clock.now());
+        most = Math.max(most, ++inFlight);
+        await clock.sleep(takes);
+        inFlight--;
+        return 1;
+      }),
+    ],
+    onState: () => {},
+  });
+  poller.start();
+  await clock.advance(2500);
+  assert.deepEqual(starts, [0, 1000, 2000], "every 1,000 ms, not every 1,300");
+  takes = 1500;
+  await clock.advance(5000);
+  assert.deepEqual(starts.slice(3), [3000, 4500, 6000, 7500]);
+  assert.equal(most, 1, "never two reads of one source at once");
+  poller.close();
+  await clock.advance(2000);
+});
+
 Deno.test("PnlPoller shows a guarded source whose breaker opened as open, keeping its role and others current", async () => {
   const { guardSource } = await import("@/lib/sources/mod.ts");
   const clock = new FakeClock();
