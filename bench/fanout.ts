@@ -19,7 +19,8 @@
  *
  * Usage: deno task bench:fanout [--server pulseboard|raw|socketio]
  *        [--transport ws|sse|poll] [--clients 1000] [--rate 10]
- *        [--seconds 10] [--workers N] [--idle] [--json]
+ *        [--seconds 10] [--workers N] [--generator auto|native|deno]
+ *        [--idle] [--json]
  *
  * Everything runs on 127.0.0.1 and stops by itself.
  *
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     transport: { type: "string", default: "ws" },
     server: { type: "string", default: "pulseboard" },
     workers: { type: "string" },
+    generator: { type: "string", default: "auto" },
     idle: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -75,6 +77,37 @@ const pin = (command: string, args: string[], cpus: string) =>
   pinned
     ? { command: "/usr/bin/taskset", args: ["-c", cpus, command, ...args] }
     : { command, args };
+
+/** Where the native WebSocket load generator is built. */
+const NATIVE_PATHS: Record<string, string> = {
+  ws: "api/ws?topic=pnl",
+  "raw-ws": "",
+  socketio: "socket.io/?EIO=4&transport=websocket",
+};
+
+/**
+ * Builds bench/native/ws_sink.c with the system's C compiler into
+ * bench/.deps, once per change of the source; undefined without one.
+ */
+async function ensureNativeSink(): Promise<string | undefined> {
+  const source = new URL("bench/native/ws_sink.c", root);
+  const binary = new URL("bench/.deps/ws_sink", root);
+  if (
+    existsSync(binary) &&
+    Deno.statSync(binary).mtime! >= Deno.statSync(source).mtime!
+  ) return binary.pathname;
+  Deno.mkdirSync(new URL("bench/.deps/", root), { recursive: true });
+  try {
+    const out = await new Deno.Command("cc", {
+      args: ["-O2", "-o", binary.pathname, source.pathname],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    return out.success ? binary.pathname : undefined;
+  } catch {
+    return undefined; // no C compiler
+  }
+}
 
 /** Installs Socket.IO for the Node baseline, once, through npm. */
 async function ensureSocketIo(): Promise<void> {
@@ -185,20 +218,42 @@ await new Promise((r) => setTimeout(r, 500));
 const before = procStats(serverPid);
 
 const generatorCpus = pinned ? `1-${cores - 1}` : "";
+// WebSocket clients come from the native generator where a C compiler
+// exists (a JavaScript client costs about 25 us of CPU per message, enough
+// to saturate a shared generator core at 5,000 clients); SSE and long-poll
+// from bench/load_worker.ts.
+const nativeSink = values.generator !== "deno" && protocol in NATIVE_PATHS
+  ? await ensureNativeSink()
+  : undefined;
+if (values.generator === "native" && !nativeSink) {
+  fail(
+    "--generator native needs a C compiler (cc) and a WebSocket protocol",
+  );
+}
+const generator = nativeSink ? "native" : "deno";
 const per = Math.ceil(clients / workers);
+const target = new URL(url);
 const loaders = Array.from({ length: workers }, (_, i) => {
   const n = Math.min(per, clients - i * per);
-  const cmd = pin(Deno.execPath(), [
-    "run",
-    "-A",
-    "bench/load_worker.ts",
-    "--url",
-    url,
-    "--clients",
-    String(n),
-    "--protocol",
-    protocol,
-  ], generatorCpus);
+  const cmd = nativeSink
+    ? pin(nativeSink, [
+      target.hostname,
+      target.port,
+      NATIVE_PATHS[protocol]!,
+      String(n),
+      protocol,
+    ], generatorCpus)
+    : pin(Deno.execPath(), [
+      "run",
+      "-A",
+      "bench/load_worker.ts",
+      "--url",
+      url,
+      "--clients",
+      String(n),
+      "--protocol",
+      protocol,
+    ], generatorCpus);
   const child = new Deno.Command(cmd.command, {
     args: cmd.args,
     cwd: root,
@@ -303,6 +358,7 @@ const result = {
   idle,
   clients: received.length,
   workers: loaders.length,
+  generator,
   pinned,
   ratePerSecond: idle ? 0 : rate,
   seconds: idle ? 0 : seconds,
@@ -340,7 +396,7 @@ if (values.json) {
   console.log(JSON.stringify(result));
 } else {
   console.log(
-    `${kind}: ${result.clients} ${transport} clients from ${result.workers} load generator(s)${
+    `${kind}: ${result.clients} ${transport} clients from ${result.workers} ${generator} load generator(s)${
       pinned ? " (server pinned to core 0)" : ""
     }, ${idle ? "idle" : `${rate} updates/s for ${seconds} s`}`,
   );
