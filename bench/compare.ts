@@ -51,6 +51,7 @@ interface Result {
   clientsMissingMessages: number;
   drainMs: number;
   publishedPerSecond: number;
+  generator: string;
   gaps: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   bytesPerMessage: number;
@@ -117,6 +118,13 @@ for (const n of counts) {
   const pbWs = await run("pulseboard", "ws", n);
   const pbSse = await run("pulseboard", "sse", n);
   console.log(`## ${n.toLocaleString("en")} clients\n`);
+  console.log(
+    `WebSocket clients from the ${
+      rawWs.generator === "native"
+        ? "native load generator (bench/native/ws_sink.c)"
+        : "Deno load generator (bench/load_worker.ts)"
+    }, SSE clients from the Deno one.\n`,
+  );
   console.log(
     "| server | transport | published/s | delivered / expected | clients short | gaps | all delivered after close | p50 / p99 ms | bytes/msg | CPU ms per 1k msgs | CPU vs floor | CPU vs Socket.IO | p99 vs Socket.IO | RSS KiB/conn |",
   );
