@@ -219,3 +219,38 @@ Deno.test("WsSession refuses subscriptions past the per-connection limit", () =>
   );
   session.end();
 });
+
+Deno.test("WsSession delivers each of several topics and drops only the one unsubscribed", async () => {
+  const clock = new FakeClock();
+  using hub = new Hub({
+    clock,
+    topics: { a: { n: 0 }, b: { n: 0 } },
+    batchMs: 10,
+  });
+  const sent: Record<string, unknown>[] = [];
+  const session = new WsSession(
+    {
+      send: (t) => void sent.push(JSON.parse(t)),
+      close() {},
+      bufferedAmount: 0,
+    },
+    hub,
+    testStreamOptions(clock),
+  );
+  session.handleFrame('{"type":"subscribe","topic":"a"}');
+  session.handleFrame('{"type":"subscribe","topic":"b"}');
+  assert.deepEqual(session.topics, ["a", "b"]);
+  session.handleFrame('{"type":"unsubscribe","topic":"a"}');
+  assert.deepEqual(session.topics, ["b"]);
+  assert.equal(hub.subscriberCount("a"), 0);
+  hub.publish("a", { n: 1 });
+  hub.publish("b", { n: 1 });
+  await clock.advance(20);
+  const deltas = sent.filter((m) => m.type === "delta").map((m) => m.topic);
+  assert.deepEqual(deltas, ["b"]);
+  session.handleFrame('{"type":"subscribe","topic":"a"}');
+  assert.deepEqual(session.topics.sort(), ["a", "b"]);
+  session.end();
+  assert.equal(hub.subscriberCount("a") + hub.subscriberCount("b"), 0);
+  assert.equal(clock.pendingTimers, 0, "the heartbeat ticker stopped too");
+});
