@@ -39,28 +39,26 @@ export interface Closable {
  */
 export class ConnectionRegistry {
   #byTransport = new Map<string, Set<Closable>>();
-  #size = 0;
   #onEmpty?: () => void;
 
   /** Registers an open connection. */
   add(transport: string, connection: Closable): void {
     let set = this.#byTransport.get(transport);
     if (!set) this.#byTransport.set(transport, set = new Set());
-    if (set.has(connection)) return;
     set.add(connection);
-    this.#size++;
   }
 
   /** Forgets a connection that is gone; unknown ones are ignored. */
   delete(transport: string, connection: Closable): void {
     if (!this.#byTransport.get(transport)?.delete(connection)) return;
-    this.#size--;
-    if (this.#size === 0) this.#onEmpty?.();
+    if (this.#onEmpty && this.size === 0) this.#onEmpty();
   }
 
   /** Open connections, all transports. */
   get size(): number {
-    return this.#size;
+    let n = 0;
+    for (const set of this.#byTransport.values()) n += set.size;
+    return n;
   }
 
   /** Open connections per transport. */
@@ -96,7 +94,7 @@ export class ConnectionRegistry {
         }
       }
     }
-    if (this.#size === 0) return;
+    if (this.size === 0) return;
     const grace = new AbortController();
     const { promise: empty, resolve } = Promise.withResolvers<void>();
     this.#onEmpty = resolve;
