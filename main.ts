@@ -457,6 +457,7 @@ export async function startServer(
       return result;
     },
     onIngest: (id, outcome) => pulse.onIngest(id, outcome),
+    onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
   });
 
   const { promise: listening, resolve: onListening } = Promise.withResolvers<

@@ -57,6 +57,10 @@ export interface Config {
   readonly maxConnectionsPerIp: number;
   /** Long-polls parked at once per client IP. */
   readonly maxParkedPollsPerIp: number;
+  /** Failed tokens a client may send per window before it must wait. */
+  readonly maxAuthFailuresPerIp: number;
+  /** That window, ms. */
+  readonly authFailureWindowMs: number;
   /** WebSocket messages per second per connection (bursts of twice that). */
   readonly wsMessagesPerSecond: number;
   /** Subscriptions per WebSocket connection. */
@@ -192,6 +196,20 @@ export function parseConfig(env: Env): Config {
       200,
       1,
       1_000_000,
+    ),
+    maxAuthFailuresPerIp: integer(
+      env,
+      "PULSE_MAX_AUTH_FAILURES_PER_IP",
+      10,
+      1,
+      1_000_000,
+    ),
+    authFailureWindowMs: integer(
+      env,
+      "PULSE_AUTH_FAILURE_WINDOW_MS",
+      60_000,
+      1_000,
+      86_400_000,
     ),
     wsMessagesPerSecond: integer(env, "PULSE_WS_MESSAGES_PER_S", 20, 1, 10_000),
     maxSubscriptions: integer(env, "PULSE_MAX_SUBSCRIPTIONS", 16, 1, 1_000),

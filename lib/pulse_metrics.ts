@@ -49,6 +49,8 @@ export interface PulseMetrics {
   onRetry(source: string, throttled: boolean): void;
   /** One webhook delivery: `accepted`, `duplicate`, or why it was refused. */
   onIngest(source: string, outcome: string): void;
+  /** Counts a refused API token: `bad_token` or `locked_out`. */
+  onAuthFailure(outcome: string): void;
 }
 
 const STATES: CircuitState[] = ["closed", "open", "half_open"];
@@ -128,6 +130,10 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
   const retries = m.counter(
     "pulse_source_retries_total",
     "Upstream retries by source and cause (throttled or failed).",
+  );
+  const authFailures = m.counter(
+    "pulse_auth_failures_total",
+    "API tokens refused: bad_token (did not match) or locked_out (429 after too many).",
   );
   const ingests = m.counter(
     "pulse_ingest_total",
@@ -252,6 +258,9 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     },
     onIngest(source, outcome) {
       ingests.inc({ source, outcome });
+    },
+    onAuthFailure(outcome) {
+      authFailures.inc({ outcome });
     },
   };
 }

@@ -6,8 +6,9 @@
  */
 import type { Context, Next } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
-import { SESSION_COOKIE } from "@/lib/security/mod.ts";
+import { type FailureLimiter, SESSION_COOKIE } from "@/lib/security/mod.ts";
 import type { AppDeps } from "./deps.ts";
+import { clientIp } from "./limits.ts";
 
 const TICKET_ROUTES = new Set(["/api/ws", "/api/sse", "/api/poll"]);
 
@@ -17,9 +18,53 @@ function unauthorized(message: string): HttpError {
   });
 }
 
-/** Requires a credential on `/api/*` except `/api/health` and `/api/ticket`. */
+/**
+ * Seconds a client locked out for failed tokens must still wait; 0 when it
+ * may try. Counted in metrics when it must wait.
+ */
+function lockedOutFor(
+  deps: AppDeps,
+  failures: FailureLimiter,
+  c: Context,
+): number {
+  const ms = failures.retryAfterMs(clientIp(c));
+  if (ms <= 0) return 0;
+  deps.onAuthFailure?.("locked_out");
+  return Math.ceil(ms / 1000);
+}
+
+function tooManyFailures(seconds: number): HttpError {
+  return new HttpError(
+    429,
+    "rate_limited",
+    `too many failed tokens from this address; try again in ${seconds} s`,
+    { headers: { "retry-after": String(seconds) } },
+  );
+}
+
+/** Counts a token that did not match (a guess, or a typo). */
+function failedToken(
+  deps: AppDeps,
+  failures: FailureLimiter,
+  c: Context,
+): void {
+  failures.fail(clientIp(c));
+  deps.onAuthFailure?.("bad_token");
+}
+
+function hasBearer(c: Context): boolean {
+  return c.req.header("authorization")?.startsWith("Bearer ") ?? false;
+}
+
+/**
+ * Requires a credential on `/api/*` except `/api/health` and `/api/ticket`.
+ * A client that sent too many wrong Bearer tokens gets 429 until its window
+ * ends, without its token being checked (signed cookies and tickets cannot
+ * be guessed, so only tokens count).
+ */
 export function requireAuth(
   deps: AppDeps,
+  failures: FailureLimiter,
 ): (c: Context, next: Next) => Promise<void> {
   return async function guard(c: Context, next: Next): Promise<void> {
     const path = c.req.path;
@@ -30,11 +75,15 @@ export function requireAuth(
     ) {
       return await next();
     }
+    const bearer = hasBearer(c);
+    const wait = bearer ? lockedOutFor(deps, failures, c) : 0;
+    if (wait > 0) throw tooManyFailures(wait);
     const principal = await deps.auth.authenticate(
       c.req.raw,
       TICKET_ROUTES.has(path),
     );
     if (!principal) {
+      if (bearer) failedToken(deps, failures, c);
       throw unauthorized(
         "a valid credential is required: Authorization: Bearer <token>, a session cookie from /login, or ?ticket= from POST /api/ticket",
       );
@@ -44,10 +93,17 @@ export function requireAuth(
 }
 
 /** `POST /api/ticket`: a short-lived ticket for one WebSocket or SSE connection. */
-export function ticketRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+export function ticketRoute(
+  deps: AppDeps,
+  failures: FailureLimiter,
+): (c: Context) => Promise<Response> {
   return async function ticket(c: Context): Promise<Response> {
+    const bearer = deps.auth.enabled && hasBearer(c);
+    const wait = bearer ? lockedOutFor(deps, failures, c) : 0;
+    if (wait > 0) throw tooManyFailures(wait);
     const principal = await deps.auth.authenticate(c.req.raw, false);
     if (!principal) {
+      if (bearer) failedToken(deps, failures, c);
       throw unauthorized(
         "POST /api/ticket needs a Bearer token or a session cookie",
       );
@@ -76,14 +132,31 @@ export function loginPage(): (c: Context) => Response {
   return (c) => c.html(LOGIN_PAGE(""), 200, { "cache-control": "no-store" });
 }
 
-/** `POST /login`: checks the token and sets the session cookie. */
-export function loginSubmit(deps: AppDeps): (c: Context) => Promise<Response> {
+/**
+ * `POST /login`: checks the token and sets the session cookie. Failed
+ * tokens count toward the client's lockout, as Bearer tokens do.
+ */
+export function loginSubmit(
+  deps: AppDeps,
+  failures: FailureLimiter,
+): (c: Context) => Promise<Response> {
   return async function login(c: Context): Promise<Response> {
+    const wait = deps.auth.enabled ? lockedOutFor(deps, failures, c) : 0;
+    if (wait > 0) {
+      return c.html(
+        LOGIN_PAGE(
+          `Too many failed tokens from this address; try again in ${wait} s.`,
+        ),
+        429,
+        { "cache-control": "no-store", "retry-after": String(wait) },
+      );
+    }
     const form = await c.req.parseBody().catch(
       () => ({} as Record<string, unknown>),
     );
     const token = typeof form.token === "string" ? form.token : "";
     if (!deps.auth.enabled || !(await deps.auth.checkToken(token))) {
+      if (deps.auth.enabled) failedToken(deps, failures, c);
       return c.html(LOGIN_PAGE("That token is not valid."), 401, {
         "cache-control": "no-store",
       });

@@ -53,4 +53,6 @@ export interface AppDeps {
   ) => Promise<IngestResult>;
   /** Counts a delivery's outcome. */
   onIngest?: (id: string, outcome: string) => void;
+  /** Counts a refused API token: `bad_token`, or `locked_out` (429). */
+  onAuthFailure?: (outcome: "bad_token" | "locked_out") => void;
 }

@@ -7,6 +7,8 @@
 import type { Context, Next } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
 import { SlotLimiter } from "@/lib/resilience/mod.ts";
+import { FailureLimiter } from "@/lib/security/mod.ts";
+import type { Clock } from "@/lib/time/mod.ts";
 import type { Config } from "@/lib/config.ts";
 
 /** The limiters of one app. */
@@ -15,13 +17,20 @@ export interface RouteLimits {
   connections: SlotLimiter;
   /** Parked long-polls per IP. */
   polls: SlotLimiter;
+  /** Failed API tokens per IP (a Bearer header or the /login form). */
+  authFailures: FailureLimiter;
 }
 
 /** Builds the limiters from the configuration. */
-export function routeLimits(config: Config): RouteLimits {
+export function routeLimits(config: Config, clock: Clock): RouteLimits {
   return {
     connections: new SlotLimiter(config.maxConnectionsPerIp),
     polls: new SlotLimiter(config.maxParkedPollsPerIp),
+    authFailures: new FailureLimiter({
+      clock,
+      maxFailures: config.maxAuthFailuresPerIp,
+      windowMs: config.authFailureWindowMs,
+    }),
   };
 }
 

@@ -36,20 +36,20 @@ export type { AppDeps } from "./deps.ts";
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const origins = originPolicy(deps.config.allowedOrigins);
-  const limits = routeLimits(deps.config);
+  const limits = routeLimits(deps.config, deps.clock);
   app.use("*", bodyLimit(deps.config.maxBodyBytes));
   app.use("*", requestIds());
   app.use("*", securityHeaders());
   app.use("/api/*", cors(origins));
-  app.use("/api/*", requireAuth(deps));
-  app.use("/metrics", requireAuth(deps));
+  app.use("/api/*", requireAuth(deps, limits.authFailures));
+  app.use("/metrics", requireAuth(deps, limits.authFailures));
   const serveStatic = staticRoute(deps);
 
   app.get("/", indexRoute(deps));
   app.get("/admin", adminRoute(deps));
   app.get("/login", loginPage());
-  app.post("/login", loginSubmit(deps));
-  app.post("/api/ticket", ticketRoute(deps));
+  app.post("/login", loginSubmit(deps, limits.authFailures));
+  app.post("/api/ticket", ticketRoute(deps, limits.authFailures));
   app.get("/api/snapshot", snapshotRoute(deps));
   app.get("/api/ws", wsRoute(deps, origins, limits));
   app.get("/api/sse", sseRoute(deps, limits));

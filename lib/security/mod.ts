@@ -9,6 +9,10 @@ export {
   type Principal,
   SESSION_COOKIE,
 } from "./authenticator.ts";
+export {
+  FailureLimiter,
+  type FailureLimiterOptions,
+} from "./failure_limiter.ts";
 export { importKey, sign, type SignedPayload, verify } from "./signed.ts";
 export {
   signWebhook,

@@ -237,3 +237,87 @@ Deno.test("auth: an expired ticket costs the client nothing: it fetches a fresh 
   assert.equal(client.state.resyncs, 0, "resumed from history, no snapshot");
   assert.equal(client.state.transport, "ws");
 });
+
+Deno.test("auth: too many wrong tokens from one address lock it out with 429 and Retry-After, valid token or not, until the window ends; /login counts too", async () => {
+  using t = makeTestApp({
+    config: parseConfig({
+      PULSE_TOKENS: TOKEN,
+      PULSE_MAX_AUTH_FAILURES_PER_IP: "3",
+      PULSE_AUTH_FAILURE_WINDOW_MS: "60000",
+    }),
+  });
+  const login = (token: string) =>
+    t.request("/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `token=${token}`,
+    });
+  const first = await t.request("/api/snapshot", bearer("tok_guess_1"));
+  assert.equal(first.status, 401);
+  await first.body?.cancel();
+  assert.equal((await login("tok_guess_2")).status, 401);
+  const cookieOnly = await t.request("/api/snapshot", {
+    headers: { cookie: "pulse_session=forged.value" },
+  });
+  assert.equal(cookieOnly.status, 401, "a bad cookie is refused...");
+  await cookieOnly.body?.cancel();
+  const third = await t.request("/api/ticket", {
+    method: "POST",
+    ...bearer("tok_guess_3"),
+  });
+  assert.equal(third.status, 401, "...but only tokens count: this is the 3rd");
+  await third.body?.cancel();
+
+  await t.clock.advance(20_000);
+  const locked = await t.request("/api/snapshot", bearer(TOKEN));
+  assert.equal(locked.status, 429, "not even a valid token is checked now");
+  assert.equal(locked.headers.get("retry-after"), "40");
+  const body = await locked.json();
+  assert.equal(body.error.code, "rate_limited");
+  assert.match(body.error.message, /try again in 40 s/);
+  const lockedLogin = await login(TOKEN);
+  assert.equal(lockedLogin.status, 429);
+  assert.equal(lockedLogin.headers.get("retry-after"), "40");
+  assert.match(await lockedLogin.text(), /Too many failed tokens/);
+
+  await t.clock.advance(40_000);
+  const again = await t.request("/api/snapshot", bearer(TOKEN));
+  assert.equal(again.status, 200, "the window ended");
+  await again.body?.cancel();
+  assert.equal((await login(TOKEN)).status, 303);
+});
+
+Deno.test("auth: refused tokens are counted in pulse_auth_failures_total, and a locked-out address keeps its signed session", async () => {
+  const server = await startServerProcess({
+    env: { PULSE_TOKENS: TOKEN, PULSE_MAX_AUTH_FAILURES_PER_IP: "2" },
+  });
+  try {
+    const login = await fetch(new URL("/login", server.url), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `token=${TOKEN}`,
+      redirect: "manual",
+    });
+    assert.equal(login.status, 303);
+    await login.body?.cancel();
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(
+        new URL("/api/snapshot", server.url),
+        bearer(`tok_guess_${i}`),
+      );
+      assert.equal(res.status, i < 2 ? 401 : 429);
+      await res.body?.cancel();
+    }
+    // Only tokens can be guessed: a signed session still opens the API.
+    const scrape = await fetch(new URL("/metrics", server.url), {
+      headers: { cookie },
+    });
+    assert.equal(scrape.status, 200);
+    const text = await scrape.text();
+    assert.match(text, /pulse_auth_failures_total\{outcome="bad_token"\} 2\n/);
+    assert.match(text, /pulse_auth_failures_total\{outcome="locked_out"\} 1\n/);
+  } finally {
+    await server.stop();
+  }
+});
