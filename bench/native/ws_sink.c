@@ -355,7 +355,9 @@ int main(int argc, char **argv) {
         c->len += r;
         parse(c);
         if (c->len == BUF) c->len = 0; /* a frame larger than the buffer */
-      } else if (r == 0) {
+      } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+        /* Closed or reset: this client receives nothing more (and is
+         * reported short if the window was not over). */
         epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
       }
