@@ -1,7 +1,22 @@
 import assert from "node:assert/strict";
-import { Hub, WsSession } from "@/lib/stream/mod.ts";
+import { Hub, type StreamOptions, WsSession } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import { testStreamOptions } from "../../_helpers/stream_options.ts";
+
+/** A session over a peer that records what it was sent, parsed. */
+function openSession(hub: Hub, options: StreamOptions) {
+  const sent: Record<string, unknown>[] = [];
+  const session = new WsSession(
+    {
+      send: (t) => void sent.push(JSON.parse(t)),
+      close() {},
+      bufferedAmount: 0,
+    },
+    hub,
+    options,
+  );
+  return { session, sent };
+}
 
 function setup(options: { maxFrameBytes?: number; heartbeatMs?: number } = {}) {
   const clock = new FakeClock();
@@ -140,16 +155,7 @@ Deno.test("WsSession carries several topics on one connection, each with its own
     topics: { pnl: { n: 0 }, health: { ok: true } },
     epoch: "multi",
   });
-  const sent: Record<string, unknown>[] = [];
-  const session = new WsSession(
-    {
-      send: (t) => void sent.push(JSON.parse(t)),
-      close() {},
-      bufferedAmount: 0,
-    },
-    hub,
-    testStreamOptions(clock),
-  );
+  const { session, sent } = openSession(hub, testStreamOptions(clock));
   session.handleFrame('{"type":"subscribe","topic":"pnl"}');
   session.handleFrame('{"type":"subscribe","topic":"health"}');
   assert.deepEqual(session.topics, ["pnl", "health"]);
@@ -194,13 +200,7 @@ Deno.test("WsSession refuses subscriptions past the per-connection limit", () =>
     Array.from({ length: 5 }, (_, i) => [`t${i}`, { n: i }]),
   );
   using hub = new Hub({ clock, topics });
-  const sent: Record<string, unknown>[] = [];
-  const session = new WsSession(
-    {
-      send: (t) => void sent.push(JSON.parse(t)),
-      close() {},
-      bufferedAmount: 0,
-    },
+  const { session, sent } = openSession(
     hub,
     testStreamOptions(clock, { maxSubscriptions: 3 }),
   );
@@ -227,16 +227,7 @@ Deno.test("WsSession delivers each of several topics and drops only the one unsu
     topics: { a: { n: 0 }, b: { n: 0 } },
     batchMs: 10,
   });
-  const sent: Record<string, unknown>[] = [];
-  const session = new WsSession(
-    {
-      send: (t) => void sent.push(JSON.parse(t)),
-      close() {},
-      bufferedAmount: 0,
-    },
-    hub,
-    testStreamOptions(clock),
-  );
+  const { session, sent } = openSession(hub, testStreamOptions(clock));
   session.handleFrame('{"type":"subscribe","topic":"a"}');
   session.handleFrame('{"type":"subscribe","topic":"b"}');
   assert.deepEqual(session.topics, ["a", "b"]);
