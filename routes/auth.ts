@@ -6,7 +6,11 @@
  */
 import type { Context, Next } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
-import { type FailureLimiter, SESSION_COOKIE } from "@/lib/security/mod.ts";
+import {
+  type FailureLimiter,
+  type Principal,
+  SESSION_COOKIE,
+} from "@/lib/security/mod.ts";
 import type { AppDeps } from "./deps.ts";
 import { clientIp } from "./limits.ts";
 
@@ -52,8 +56,26 @@ function failedToken(
   deps.onAuthFailure?.("bad_token");
 }
 
-function hasBearer(c: Context): boolean {
-  return c.req.header("authorization")?.startsWith("Bearer ") ?? false;
+/**
+ * Authenticates the request; a Bearer token from an address locked out
+ * for failed tokens is refused with 429 before it is checked, and a wrong
+ * one is counted.
+ *
+ * @throws {HttpError} 429 `rate_limited` with `Retry-After`.
+ */
+async function authenticateThrottled(
+  deps: AppDeps,
+  failures: FailureLimiter,
+  c: Context,
+  allowTicket: boolean,
+): Promise<Principal | undefined> {
+  const bearer = deps.auth.enabled &&
+    (c.req.header("authorization")?.startsWith("Bearer ") ?? false);
+  const wait = bearer ? lockedOutFor(deps, failures, c) : 0;
+  if (wait > 0) throw tooManyFailures(wait);
+  const principal = await deps.auth.authenticate(c.req.raw, allowTicket);
+  if (!principal && bearer) failedToken(deps, failures, c);
+  return principal;
 }
 
 /**
@@ -75,15 +97,13 @@ export function requireAuth(
     ) {
       return await next();
     }
-    const bearer = hasBearer(c);
-    const wait = bearer ? lockedOutFor(deps, failures, c) : 0;
-    if (wait > 0) throw tooManyFailures(wait);
-    const principal = await deps.auth.authenticate(
-      c.req.raw,
+    const principal = await authenticateThrottled(
+      deps,
+      failures,
+      c,
       TICKET_ROUTES.has(path),
     );
     if (!principal) {
-      if (bearer) failedToken(deps, failures, c);
       throw unauthorized(
         "a valid credential is required: Authorization: Bearer <token>, a session cookie from /login, or ?ticket= from POST /api/ticket",
       );
@@ -98,12 +118,8 @@ export function ticketRoute(
   failures: FailureLimiter,
 ): (c: Context) => Promise<Response> {
   return async function ticket(c: Context): Promise<Response> {
-    const bearer = deps.auth.enabled && hasBearer(c);
-    const wait = bearer ? lockedOutFor(deps, failures, c) : 0;
-    if (wait > 0) throw tooManyFailures(wait);
-    const principal = await deps.auth.authenticate(c.req.raw, false);
+    const principal = await authenticateThrottled(deps, failures, c, false);
     if (!principal) {
-      if (bearer) failedToken(deps, failures, c);
       throw unauthorized(
         "POST /api/ticket needs a Bearer token or a session cookie",
       );
