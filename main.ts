@@ -1,67 +1,63 @@
 // deno-lint-ignore-file no-console -- a command-line entry point: the terminal is its interface
 /**
  * The composition root: environment -> parseConfig -> build the parts ->
- * serve. Also the only place that reads `Deno.env` and writes to the console.
+ * serve -> stop. The only place that reads `Deno.env` and writes to the
+ * console. What each part does lives in lib/ (docs/architecture.md).
  *
  * @module
  */
-import { existsSync } from "node:fs";
-import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   buildPnlState,
-  isPnlState,
-  markStale,
-  PnlPoller,
-  type PnlState,
-  reportsOf,
+  cachedRead,
+  PnlPolling,
+  PnlRecorder,
+  pollPlans,
 } from "@/lib/aggregate/mod.ts";
 import {
-  type CacheTier,
-  MemoryTier,
+  openReadingCache,
   RedisIngest,
   RedisTier,
   SqliteStore,
   StoreError,
-  TieredCache,
 } from "@/lib/cache/mod.ts";
+import { Leadership, RedisBus } from "@/lib/cluster/mod.ts";
 import {
   type Config,
   ConfigError,
   type Env,
   parseConfig,
 } from "@/lib/config.ts";
-import { judgeHealth } from "@/lib/health.ts";
 import { createLogger, type Logger } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
-import { UpstreamHttpError } from "@/lib/resilience/mod.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
-import { LeaderLease, RedisBus } from "@/lib/cluster/mod.ts";
 import {
   createSources,
-  type DeclaredSource,
-  guardSource,
-  IngestError,
+  embeddedSourcesFile,
+  guardDeclared,
+  IngestRouter,
   loadSourcesFile,
   type Reading,
-  Simulator,
   SourcesFileError,
-  WebhookSource,
 } from "@/lib/sources/mod.ts";
+import { feedAdminTopic, StatusBoard } from "@/lib/status.ts";
 import {
   CLOSE_CODES,
   ConnectionRegistry,
   HeartbeatTicker,
   Hub,
-  type JsonObject,
   type StreamEvent,
   type StreamOptions,
 } from "@/lib/stream/mod.ts";
-import { type Clock, systemClock, systemRandom } from "@/lib/time/mod.ts";
+import {
+  type Clock,
+  randomHex,
+  randomId,
+  systemClock,
+  systemRandom,
+} from "@/lib/time/mod.ts";
 import { createApp } from "@/routes/mod.ts";
 
-/** How long webhook event ids are remembered for deduplication. */
-const INGEST_DEDUPE_MS = 30 * 86_400_000;
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
 
 /** A running server and the way to stop it. */
@@ -94,82 +90,32 @@ export async function startServer(
   // Read before anything is opened: a bad file refuses the start at once.
   const sourcesFile = config.sourcesPath
     ? await loadSourcesFile(config.sourcesPath, config.currency)
-    : undefined;
-  const currency = sourcesFile?.currency ?? config.currency;
-  if (config.dbPath !== ":memory:") {
-    try {
-      const folder = dirname(config.dbPath);
-      if (!existsSync(folder)) Deno.mkdirSync(folder, { recursive: true });
-    } catch (cause) {
-      throw new StoreError(
-        config.dbPath,
-        `Cannot create the folder for the database at ${config.dbPath}: ${
-          (cause as Error).message
-        }. Create it, or set PULSE_DB to a writable path or ":memory:"`,
-        { cause },
-      );
-    }
-  }
+    : embeddedSourcesFile({
+      intervalMs: config.simIntervalMs,
+      currency: config.currency,
+    });
   const store = SqliteStore.open(config.dbPath, {
     rawMs: config.historyRawMs,
     keepMs: config.historyKeepMs,
   });
-  const stored = store.loadSnapshot("pnl");
-  const restored = stored && isPnlState(stored.state)
-    ? stored.state
-    : undefined;
+  const recorder = new PnlRecorder(store, { clock });
+  const restored = recorder.restore();
   if (restored) {
     log.info("restored last figures", {
       db: config.dbPath,
-      savedAt: new Date(stored!.savedAt).toISOString(),
+      savedAt: new Date(restored.savedAt).toISOString(),
     });
   }
-  const initial: PnlState = restored
-    ? markStale(restored, "L3")
-    : buildPnlState({}, currency);
-
-  // One history point a second at most; retention runs once an hour.
-  let lastPointAt = 0;
-  let lastPruneAt = 0;
-  const recordHistory = (now: number, state: PnlState) => {
-    if (now - lastPointAt < 1_000) return;
-    lastPointAt = now;
-    store.history.record("pnl", { at: now, ...state.totals });
-    if (now - lastPruneAt >= 3_600_000) {
-      lastPruneAt = now;
-      store.history.prune("pnl", now);
-      // Redeliveries come within days; ids older than the window are let go.
-      store.ingest.prune(now - INGEST_DEDUPE_MS);
-    }
-  };
-
-  let stopping: Promise<void> | undefined;
-  // Assigned once the server listens; read by /metrics and /api/health,
-  // which may be asked before that.
-  // deno-lint-ignore prefer-const -- assigned below, after the server listens
-  let lease: LeaderLease | undefined;
-  const redisUp = () => (l2?.up ?? false) && (bus?.up ?? true);
-  // Read at scrape time; every part below exists by the time anyone scrapes.
-  const pulse = createPulseMetrics({
-    connections: () => connections.counts(),
-    breakers: () =>
-      Object.fromEntries(guarded.map((g) => [g.id, g.breakerState])),
-    tiers: () => cache.tiers as CacheTier<unknown>[],
-    redisUp: () => config.redisUrl ? redisUp() : undefined,
-    topics: () =>
-      Object.fromEntries(hub.topics.map((t) => [t, hub.position(t).seq])),
-    leader: () => lease ? lease.leader : true,
-  });
 
   // With Redis, the P&L topic is shared by every instance: one seq, one
   // epoch, one history; the leader publishes, everyone fans out.
-  const bus: RedisBus | undefined = config.redisUrl
+  const bus = config.redisUrl
     ? new RedisBus({
       url: config.redisUrl,
       clock,
       shared: ["pnl"],
-      states: (topic): JsonObject => hub.state(topic),
-      newEpoch: randomEpoch,
+      states: (topic) => hub.state(topic),
+      newEpoch: () => randomId(12),
       onSync: (epoch, topics) => {
         const before = hub.epoch;
         hub.sync(epoch, topics);
@@ -178,30 +124,31 @@ export async function startServer(
       historyCount: config.historyCount,
       onError: (error) => log.warn("redis bus", { error }),
       // A delivery taken by any instance makes the leader read it at once.
-      onNotice: (kind, payload) => {
-        if (kind === "ingest") poller?.refresh(payload);
+      onNotice: (kind, id) => {
+        if (kind === "ingest") polling.refresh(id);
       },
       onUpChange: (up) =>
         log[up ? "info" : "warn"](up ? "redis reachable" : "redis unreachable"),
     })
     : undefined;
-  let lastPublishError = "";
+  let lastRefusal = "";
   const hub: Hub = new Hub({
     clock,
     bus,
     // A resume older than this instance's history reads the Redis Stream.
-    olderHistory: bus
-      ? (topic, since) => bus.readAfter(topic, since)
-      : undefined,
+    olderHistory: bus && ((topic, since) => bus.readAfter(topic, since)),
     onPublishError: (topic, error) => {
-      // Logged when the reason changes, not at every retry.
       const reason = error instanceof Error ? error.message : String(error);
-      if (reason !== lastPublishError) {
+      // Logged when the reason changes, not at every retry.
+      if (reason !== lastRefusal) {
         log.warn("publish refused", { topic, reason });
       }
-      lastPublishError = reason;
+      lastRefusal = reason;
     },
-    topics: { pnl: initial, admin: {} },
+    topics: {
+      pnl: restored?.state ?? buildPnlState({}, sourcesFile.currency),
+      admin: {},
+    },
     batchMs: config.batchMs,
     historyCount: config.historyCount,
     historyMaxAgeMs: config.historyMaxAgeMs,
@@ -209,14 +156,8 @@ export async function startServer(
       pulse.onPublish(topic, fanout.ms);
       if (topic !== "pnl") return; // only the P&L is persisted
       try {
-        const now = clock.now();
-        store.saveSnapshot(topic, {
-          state,
-          seq: message.envelope.seq,
-          epoch: message.envelope.epoch,
-          savedAt: now,
-        });
-        if (topic === "pnl" && isPnlState(state)) recordHistory(now, state);
+        const { seq, epoch } = message.envelope;
+        recorder.record(state, seq, epoch);
       } catch (error) {
         // The live stream goes on; only persistence of this state failed.
         log.error("saving snapshot failed", { topic, error });
@@ -226,8 +167,6 @@ export async function startServer(
       log.error("subscriber failed", { topic, error }),
   });
 
-  // The four cache tiers: process memory, Redis (when configured), SQLite,
-  // and last known values seeded from SQLite.
   const l2 = config.redisUrl
     ? new RedisTier<Reading>({
       url: config.redisUrl,
@@ -236,140 +175,75 @@ export async function startServer(
     })
     : undefined;
   await l2?.connect();
-  const l3 = store.readings as CacheTier<Reading>;
-  const cache = new TieredCache<Reading>({
+  const cache = await openReadingCache<Reading>({ clock, store, l2 });
+  const declared = await createSources(sourcesFile, {
     clock,
-    l1: new MemoryTier(),
-    l2,
-    l3,
-    l4: new MemoryTier({ name: "L4" }),
+    env,
+    // Several instances share pushed figures through Redis.
+    ingest: bus
+      ? new RedisIngest({ run: (s, k, a) => bus.run(s, k, a) })
+      : store.ingest,
+    lastKnown: (id) => restored?.figures[id],
   });
-  await cache.seedLastKnown(
-    store.readings.entries() as [
-      string,
-      { value: Reading; storedAt: number; expiresAt: number },
-    ][],
-  );
-
-  const declared = sourcesFile
-    ? await createSources(sourcesFile, {
+  const guarded = guardDeclared(declared, {
+    clock,
+    onRetry: (id, throttled) => pulse.onRetry(id, throttled),
+    onBreakerChange: (source, change) =>
+      log.warn("circuit breaker", { source, ...change }),
+  });
+  const plans = pollPlans(declared, { cacheTtlMs: config.cacheTtlMs });
+  const polling = new PnlPolling({
+    clock,
+    sources: guarded,
+    plans,
+    random: systemRandom,
+    currency: sourcesFile.currency,
+    shown: () => hub.state("pnl"),
+    shownFrom: bus ? "L2" : "L3",
+    read: cachedRead(cache, {
       clock,
-      env,
-      // Several instances share pushed figures through Redis.
-      ingest: bus
-        ? new RedisIngest({ run: (s, k, a) => bus.run(s, k, a) })
-        : store.ingest,
-    })
-    : simulatorSources(config, clock, restored);
-  const webhooks = new Map(
-    declared.flatMap(({ inner }) =>
-      inner instanceof WebhookSource ? [[inner.id, inner]] : []
-    ),
-  );
-  // Every source runs through the same resilience chain: breaker -> retry
-  // -> timeout, with its own settings.
-  const guarded = declared.map(({ source, common }) =>
-    guardSource(source, {
-      clock,
-      timeoutMs: common.timeoutMs,
-      retry: {
-        ...common.retry,
-        onRetry: ({ error }) =>
-          pulse.onRetry(
-            source.id,
-            error instanceof UpstreamHttpError && error.status === 429,
-          ),
-      },
-      breaker: {
-        ...common.breaker,
-        onStateChange: (change) =>
-          log.warn("circuit breaker", { source: source.id, ...change }),
-      },
-    })
-  );
-  const plans = Object.fromEntries(declared.map(({ common }) => [common.id, {
-    // The built-in simulator's three figures move together: one read, one
-    // publish per step.
-    ...(sourcesFile ? {} : { group: "simulator" }),
-    intervalMs: common.intervalMs,
-    // Room for every attempt and the waits between them.
-    deadlineMs: common.timeoutMs * common.retry.maxAttempts +
-      common.retry.maxDelayMs * (common.retry.maxAttempts - 1),
-  }]));
-  // Cached for half a source's interval, so each poll reads fresh; pushed
-  // sources are already durable, so their reads skip the cache.
-  const ttlMs = new Map(declared.map(({ common }) => [
-    common.id,
-    common.kind === "webhook"
-      ? 0
-      : sourcesFile
-      ? Math.floor(common.intervalMs / 2)
-      : config.cacheTtlMs,
-  ]));
-  // Only the leader polls upstream; each leadership term gets a fresh
-  // poller that starts from the figures already shown.
-  let poller: PnlPoller | undefined;
-  const startPolling = () => {
-    if (poller || stopping) return;
-    const shown = hub.state("pnl") as PnlState;
-    poller = makePoller(
-      isPnlState(shown) ? reportsOf(shown, bus ? "L2" : "L3") : undefined,
-    );
-    poller.start();
-  };
-  const stopPolling = () => {
-    poller?.close();
-    poller = undefined;
-  };
-  const makePoller = (initialReports?: ReturnType<typeof reportsOf>) =>
-    new PnlPoller({
-      clock,
-      sources: guarded,
-      plans,
-      jitter: sourcesFile ? 0.1 : 0,
-      initial: initialReports,
-      random: systemRandom,
-      currency,
-      read: async (source, signal) => {
-        const started = clock.now();
-        try {
-          const c = await cache.read(
-            `source:${source.id}`,
-            ttlMs.get(source.id) ?? 0,
-            () => source.read(signal),
-          );
-          const fresh = c.origin === "live" || c.error === undefined;
-          pulse.onSourceRead(
-            source.id,
-            (clock.now() - started) / 1000,
-            fresh ? "ok" : "cached",
-          );
-          return {
-            reading: c.value,
-            origin: c.origin,
-            fresh,
-            ...(c.error !== undefined ? { error: c.error } : {}),
-          };
-        } catch (error) {
-          pulse.onSourceRead(
-            source.id,
-            (clock.now() - started) / 1000,
-            "error",
-          );
-          throw error;
-        }
-      },
-      onState: (state) => hub.publish("pnl", state),
-      onError: (error) => log.error("poll failed", { error }),
-    });
+      ttlMs: (id) => plans[id]?.cacheTtlMs ?? 0,
+      onRead: (id, seconds, outcome) =>
+        pulse.onSourceRead(id, seconds, outcome),
+    }),
+    onState: (state) => hub.publish("pnl", state),
+    onError: (error) => log.error("poll failed", { error }),
+  });
+  const webhooks = new IngestRouter(declared, {
+    // Stored: the leader reads the source now instead of at its interval.
+    onStored: (id) => bus ? bus.notify("ingest", id) : polling.refresh(id),
+  });
 
   const connections = new ConnectionRegistry();
-  const streamTotals = {
-    resumed: 0,
-    snapshots: 0,
-    catchUps: 0,
-    slowDisconnects: 0,
-  };
+  let stopping: Promise<void> | undefined;
+  // Names this process in logs and in the lease's value (no secrets).
+  const instanceId = `${config.hostname}/${Deno.pid}/${randomId(4)}`;
+  const leadership = new Leadership({
+    clock,
+    bus,
+    instanceId,
+    leaseMs: config.leaseMs,
+    onLead: () => {
+      if (bus) log.info("leader: polling sources", { instance: instanceId });
+      if (!stopping) polling.start();
+    },
+    onFollow: () => {
+      if (bus) log.info("follower: fanning out", { instance: instanceId });
+      polling.stop();
+    },
+  });
+  const status = new StatusBoard({
+    stopping: () => stopping !== undefined,
+    leader: () => leadership.leader,
+    redisConfigured: bus !== undefined,
+    redisUp: () => (l2?.up ?? false) && (bus?.up ?? true),
+    pnl: () => hub.state("pnl"),
+    sources: () => guarded,
+    tiers: () => cache.tiers,
+    hub,
+    connections: () => connections.counts(),
+  });
+  const pulse = createPulseMetrics(() => status.picture());
   const stream: StreamOptions = Object.freeze({
     clock,
     random: systemRandom,
@@ -388,18 +262,14 @@ export async function startServer(
     },
     onEvent: (event: StreamEvent) => {
       pulse.onEvent(event);
-      if (event.kind === "subscribe") {
-        streamTotals[event.resumed ? "resumed" : "snapshots"]++;
-      } else if (event.kind === "catch_up") streamTotals.catchUps++;
-      else streamTotals.slowDisconnects++;
+      status.countStreamEvent(event);
     },
     onSent: pulse.onSent,
   });
-  const islandScript = await readIslandScript(log);
   // Without PULSE_SESSION_SECRET, sessions and tickets last until a restart.
   const auth = new Authenticator({
     tokens: config.tokens,
-    secret: config.sessionSecret ?? randomSecret(),
+    secret: config.sessionSecret ?? randomHex(32),
     clock,
     sessionTtlMs: config.sessionTtlMs,
     ticketTtlMs: config.ticketTtlMs,
@@ -414,48 +284,12 @@ export async function startServer(
     history: store.history,
     auth,
     metrics: pulse.metrics,
-    health: () => {
-      const pnl = hub.state("pnl") as PnlState;
-      return judgeHealth({
-        stopping: stopping !== undefined,
-        sources: Object.fromEntries(guarded.map((g) => {
-          const s = pnl.sources[g.id];
-          return [g.id, {
-            status: s?.status ?? "error",
-            origin: s?.origin ?? "live",
-            breaker: g.breakerState,
-          }];
-        })),
-        cache: Object.fromEntries(
-          cache.tiers.map((t) => [t.name, { up: t.up }]),
-        ),
-        redis: { configured: l2 !== undefined, up: redisUp() },
-        leader: lease ? lease.leader : true,
-        topics: Object.fromEntries(hub.topics.map((t) => [t, {
-          ...hub.position(t),
-          subscribers: hub.subscriberCount(t),
-        }])),
-      });
-    },
+    health: () => status.health(),
     staticDir: STATIC_DIR,
-    islandScript,
-    ingest: webhooks.size === 0 ? undefined : async (id, body, signature) => {
-      const target = webhooks.get(id);
-      if (!target) {
-        throw new IngestError(
-          404,
-          "unknown_source",
-          `no webhook source "${id}" is configured; deliveries go to /api/ingest/<id> of a source with "kind": "webhook"`,
-        );
-      }
-      const result = await target.ingest(body, signature);
-      // Stored: now show it without waiting for the source's interval.
-      if (!result.duplicate) {
-        if (bus) await bus.notify("ingest", id);
-        else poller?.refresh(id);
-      }
-      return result;
-    },
+    islandScript: await readIslandScript(log),
+    ingest: webhooks.size === 0
+      ? undefined
+      : (id, body, signature) => webhooks.deliver(id, body, signature),
     onIngest: (id, outcome) => pulse.onIngest(id, outcome),
     onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
   });
@@ -472,59 +306,11 @@ export async function startServer(
     },
   }, app.fetch);
   const url = await listening;
-  // Names this process in logs and in the lease's value (no secrets).
-  const instanceId = `${new URL(url).host}/${randomEpoch().slice(0, 6)}`;
-  lease = bus
-    ? new LeaderLease({
-      run: (script, keys, args) => bus.run(script, keys, args),
-      key: bus.leaderKey,
-      instanceId,
-      clock,
-      leaseMs: config.leaseMs,
-      onChange: (leader, fence) => {
-        bus.fence = leader ? fence : undefined;
-        log.info(leader ? "leader: polling sources" : "follower: fanning out", {
-          instance: instanceId,
-        });
-        if (leader) startPolling();
-        else stopPolling();
-      },
-      onError: () => {}, // the bus reports Redis errors
-    })
-    : undefined;
   await bus?.connect();
-  if (lease) lease.start();
-  else startPolling();
-  // The operator page's figures, published on the `admin` topic once a second.
-  let adminTimer: number | undefined;
-  const publishAdmin = () => {
-    const pnl = hub.state("pnl") as PnlState;
-    hub.publish("admin", {
-      connections: { ws: 0, sse: 0, poll: 0, ...connections.counts() },
-      topics: Object.fromEntries(hub.topics.map((t) => [t, {
-        ...hub.position(t),
-        subscribers: hub.subscriberCount(t),
-        historyDepth: hub.historySize(t),
-      }])),
-      stream: { ...streamTotals },
-      sources: Object.fromEntries(guarded.map((g) => {
-        const s = pnl.sources[g.id];
-        return [g.id, {
-          status: s?.status ?? "error",
-          breaker: g.breakerState,
-          origin: s?.origin ?? "live",
-          lastError: typeof s?.error === "string" ? s.error : "",
-        }];
-      })),
-      cache: Object.fromEntries(
-        cache.tiers.map((t) => [t.name, { up: t.up, ...t.stats }]),
-      ),
-      redis: { configured: l2 !== undefined, up: redisUp() },
-      leader: lease ? lease.leader : true,
-    });
-    adminTimer = clock.setTimeout(publishAdmin, 1_000);
-  };
-  publishAdmin();
+  leadership.start();
+  const adminFeed = feedAdminTopic(status, (s) => hub.publish("admin", s), {
+    clock,
+  });
   log.info("listening", {
     url,
     db: config.dbPath,
@@ -538,7 +324,9 @@ export async function startServer(
       : "open: no PULSE_TOKENS configured, anyone who can reach this address can read it",
   });
   log.info("sources", {
-    file: sourcesFile?.file ?? "none: the built-in simulator",
+    file: config.sourcesPath
+      ? sourcesFile.file
+      : "none: the built-in simulator",
     sources: declared.map(({ common }) =>
       `${common.id} (${common.kind}, ${common.role}, every ${common.intervalMs} ms)`
     ).join("; "),
@@ -547,89 +335,32 @@ export async function startServer(
   const shutdown = () =>
     stopping ??= (async () => {
       log.info("shutting down");
-      if (adminTimer !== undefined) clock.clearTimeout(adminTimer);
-      stopPolling();
+      adminFeed[Symbol.dispose]();
+      polling.close();
       // The last batch window goes out before the lease is let go.
       await hub.drain();
-      await lease?.stop();
+      await leadership.stop();
       hub.flush(); // publishes, and so saves, the last batch window
       await connections.closeAll(
         CLOSE_CODES.GOING_AWAY,
         "server shutting down",
         {
           clock,
+          drainMs: config.drainMs,
         },
       );
       await server.shutdown();
       hub.close();
       await bus?.close();
       await l2?.close();
-      for (const { source } of declared) {
-        source[Symbol.dispose]?.();
-      }
+      for (const { source } of declared) source[Symbol.dispose]?.();
       store.close();
       log.info("stopped");
     })();
   return { url, shutdown, finished: server.finished };
 }
 
-function randomEpoch(): string {
-  const alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(12)),
-    (b) => alphabet[b % 62],
-  ).join("");
-}
-
-function randomSecret(): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(32)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-}
-
-/** The embedded default: three simulated sources with the env's timings. */
-function simulatorSources(
-  config: Config,
-  clock: Clock,
-  restored: PnlState | undefined,
-): DeclaredSource[] {
-  const sim = new Simulator({
-    clock,
-    intervalMs: config.simIntervalMs,
-    currency: config.currency,
-    initial: restored ? figuresOf(restored) : undefined,
-  });
-  return sim.sources().map((source) => ({
-    source,
-    inner: source,
-    common: {
-      id: source.id,
-      kind: source.kind,
-      role: source.role,
-      intervalMs: config.simIntervalMs,
-      timeoutMs: config.simIntervalMs,
-      retry: { maxAttempts: 3, minDelayMs: 200, maxDelayMs: 10_000 },
-      breaker: { failureThreshold: 5, cooldownMs: 30_000 },
-      currency: config.currency,
-      path: "(simulator)",
-    },
-  }));
-}
-
-function figuresOf(state: PnlState) {
-  const amount = (id: string) => {
-    const value = state.sources[id]?.amountMinor;
-    return typeof value === "number" && Number.isSafeInteger(value) ? value : 0;
-  };
-  return {
-    revenueMinor: amount("sim-revenue"),
-    costsMinor: amount("sim-api-costs"),
-    tradingMinor: amount("sim-trading"),
-  };
-}
-
+/** The built island bundle's URL, or none (the page then does not update). */
 async function readIslandScript(log: Logger): Promise<string | undefined> {
   try {
     const manifest = JSON.parse(

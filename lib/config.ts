@@ -21,8 +21,11 @@ export interface Config {
   readonly simIntervalMs: number;
   /** Coalescing window for deltas, ms. */
   readonly batchMs: number;
-  /** How long a source's reading counts as fresh in the cache, ms. */
-  readonly cacheTtlMs: number;
+  /**
+   * How long every polled source's reading counts as fresh in the cache,
+   * ms; unset: half of each source's interval.
+   */
+  readonly cacheTtlMs?: number;
   /** How long raw history points are kept before thinning, ms. */
   readonly historyRawMs: number;
   /** How long thinned history points are kept, ms. */
@@ -122,16 +125,10 @@ export function parseConfig(env: Env): Config {
     sourcesPath: nonEmpty(env.PULSE_CONFIG),
     simIntervalMs: integer(env, "PULSE_SIM_INTERVAL_MS", 1000, 10, 3_600_000),
     batchMs: integer(env, "PULSE_BATCH_MS", 100, 0, 60_000),
-    // Half the polling interval by default, so each poll sees fresh figures.
-    cacheTtlMs: integer(
-      env,
-      "PULSE_CACHE_TTL_MS",
-      Math.floor(
-        integer(env, "PULSE_SIM_INTERVAL_MS", 1000, 10, 3_600_000) / 2,
-      ),
-      0,
-      86_400_000,
-    ),
+    // Unset: half of each source's interval, so each poll reads upstream.
+    cacheTtlMs: nonEmpty(env.PULSE_CACHE_TTL_MS) === undefined
+      ? undefined
+      : integer(env, "PULSE_CACHE_TTL_MS", 0, 0, 86_400_000),
     historyRawMs: integer(
       env,
       "PULSE_HISTORY_RAW_MS",

@@ -6,29 +6,19 @@
  *
  * @module
  */
-import type { CacheTier } from "./cache/mod.ts";
 import type { CircuitState } from "./resilience/mod.ts";
+import type { StatusPicture } from "./status.ts";
 import type { StreamEvent } from "./stream/mod.ts";
 import { type Labels, Metrics } from "./metrics.ts";
 
-/** What the collected series read from. */
-export interface PulseMetricsSources {
-  /** Open connections per transport. */
-  connections: () => Record<string, number>;
-  /** Each source's breaker state. */
-  breakers: () => Record<string, CircuitState>;
-  /** The cache tiers present. */
-  tiers: () => CacheTier<unknown>[];
-  /** Whether Redis is configured and up (`undefined`: not configured). */
-  redisUp: () => boolean | undefined;
-  /** Each topic's seq. */
-  topics: () => Record<string, number>;
-  /**
-   * Whether this instance holds the leader lease.
-   * @default {() => true}
-   */
-  leader?: () => boolean;
-}
+/**
+ * What the collected series read from: the status picture, taken once per
+ * scrape.
+ */
+export type StatusReader = () => Pick<
+  StatusPicture,
+  "connections" | "sources" | "cache" | "redis" | "leader" | "topics"
+>;
 
 /** The registry and the hooks that feed it. */
 export interface PulseMetrics {
@@ -58,18 +48,20 @@ const STATES: CircuitState[] = ["closed", "open", "half_open"];
 /**
  * Builds the metrics.
  *
- * @param sources Where the collected series come from.
+ * @param status Where the collected series come from.
  * @returns The registry and hooks.
  */
-export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
+export function createPulseMetrics(status: StatusReader): PulseMetrics {
   const m = new Metrics();
+  // Scrapes are rare (seconds apart): each family reads a fresh picture.
+  const picture = status;
   m.collected(
     "pulse_connected_clients",
     "Open client connections by transport.",
     "gauge",
     function* () {
       for (const transport of ["ws", "sse", "poll"]) {
-        yield [{ transport }, sources.connections()[transport] ?? 0];
+        yield [{ transport }, picture().connections[transport as "ws"] ?? 0];
       }
     },
   );
@@ -144,11 +136,11 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     "1 for each source's current circuit breaker state.",
     "gauge",
     function* () {
-      for (const [source, state] of Object.entries(sources.breakers())) {
+      for (const [source, { breaker }] of Object.entries(picture().sources)) {
         for (const s of STATES) {
           yield [
             { source, state: s },
-            s === state ? 1 : 0,
+            s === breaker ? 1 : 0,
           ];
         }
       }
@@ -156,7 +148,9 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
   );
   const tierStat = (stat: "hits" | "misses" | "errors") =>
     function* (): Generator<[Labels, number]> {
-      for (const t of sources.tiers()) yield [{ tier: t.name }, t.stats[stat]];
+      for (const [tier, t] of Object.entries(picture().cache)) {
+        yield [{ tier }, t[stat]];
+      }
     };
   m.collected(
     "pulse_cache_hits_total",
@@ -181,9 +175,8 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     "Time spent reading from the tier (L2 only: the other tiers are in-process and synchronous).",
     "counter",
     function* () {
-      for (const t of sources.tiers()) {
-        if (t.name === "L2") yield [{ tier: t.name }, t.stats.readMs / 1000];
-      }
+      const l2 = picture().cache.L2;
+      if (l2) yield [{ tier: "L2" }, l2.readMs / 1000];
     },
   );
   m.collected(
@@ -191,8 +184,8 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     "1 when Redis is configured and reachable, 0 when configured and not.",
     "gauge",
     function* () {
-      const up = sources.redisUp();
-      if (up !== undefined) yield [{}, up ? 1 : 0];
+      const { configured, up } = picture().redis;
+      if (configured) yield [{}, up ? 1 : 0];
     },
   );
   m.collected(
@@ -200,7 +193,7 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     "1 when this instance polls upstream and publishes (always, without Redis).",
     "gauge",
     function* () {
-      yield [{}, (sources.leader?.() ?? true) ? 1 : 0];
+      yield [{}, picture().leader ? 1 : 0];
     },
   );
   m.collected(
@@ -208,10 +201,8 @@ export function createPulseMetrics(sources: PulseMetricsSources): PulseMetrics {
     "The current seq of each topic.",
     "gauge",
     function* () {
-      for (const [topic, seq] of Object.entries(sources.topics())) {
-        yield [{
-          topic,
-        }, seq];
+      for (const [topic, { seq }] of Object.entries(picture().topics)) {
+        yield [{ topic }, seq];
       }
     },
   );

@@ -21,3 +21,20 @@ export {
   readLive,
   type SourceRead,
 } from "./poller.ts";
+export { type PollPlan } from "./poller.ts";
+export {
+  pollPlans,
+  type PollPlansOptions,
+  type SourcePlan,
+} from "./poll_plans.ts";
+export {
+  cachedRead,
+  type CachedReadOptions,
+  type ReadOutcome,
+} from "./cached_read.ts";
+export { PnlPolling, type PnlPollingOptions } from "./pnl_polling.ts";
+export {
+  PnlRecorder,
+  type PnlRecorderOptions,
+  type RestoredPnl,
+} from "./pnl_recorder.ts";

@@ -47,6 +47,8 @@ export interface PollPlan {
   intervalMs?: number;
   /** Time limit of one whole read (all its retries), ms. */
   deadlineMs?: number;
+  /** Fraction of the interval added at random to each wait; the poller's `jitter` when absent. */
+  jitter?: number;
   /**
    * Sources with the same group are read together, as one (parts of one
    * upstream, such as the simulator's three figures): one publish for
@@ -71,7 +73,8 @@ export interface PnlPollerOptions {
   plans?: Readonly<Record<string, PollPlan>>;
   /**
    * Fraction of the interval added at random to each wait (0.1 = up to
-   * 10% more), so sources polled on the same interval drift apart.
+   * 10% more), so sources polled on the same interval drift apart; a
+   * plan's own `jitter` wins.
    * @default {0}
    */
   jitter?: number;
@@ -105,6 +108,7 @@ interface Slot {
   sources: Source[];
   intervalMs: number;
   deadlineMs: number;
+  jitter: number;
   timer?: TimerId;
   inFlight?: Promise<void>;
   deadline?: Deadline;
@@ -137,7 +141,6 @@ interface Slot {
 export class PnlPoller {
   #clock: Clock;
   #slots: Slot[];
-  #jitter: number;
   #random: () => number;
   #currency: string;
   #onState: (state: PnlState) => void;
@@ -169,11 +172,14 @@ export class PnlPoller {
       }
     };
     positive("intervalMs", intervalMs);
-    if (!(jitter >= 0 && jitter <= 1)) {
-      throw new RangeError(
-        `Cannot create poller: 'jitter' must be from 0 to 1, received ${jitter}`,
-      );
-    }
+    const fraction = (name: string, v: number) => {
+      if (!(v >= 0 && v <= 1)) {
+        throw new RangeError(
+          `Cannot create poller: '${name}' must be from 0 to 1, received ${v}`,
+        );
+      }
+    };
+    fraction("jitter", jitter);
     this.#slots = [];
     const groups = new Map<string, Slot>();
     for (const source of sources) {
@@ -189,10 +195,12 @@ export class PnlPoller {
       const deadlineMs = plan.deadlineMs ?? every;
       positive(`plans.${source.id}.intervalMs`, every);
       positive(`plans.${source.id}.deadlineMs`, deadlineMs);
+      fraction(`plans.${source.id}.jitter`, plan.jitter ?? jitter);
       const slot = {
         sources: [source],
         intervalMs: every,
         deadlineMs,
+        jitter: plan.jitter ?? jitter,
         again: false,
       };
       this.#slots.push(slot);
@@ -205,7 +213,6 @@ export class PnlPoller {
       }
     }
     this.#clock = clock;
-    this.#jitter = jitter;
     this.#random = random;
     this.#currency = currency;
     this.#onState = onState;
@@ -268,7 +275,7 @@ export class PnlPoller {
     // of what it published) does not stretch the interval; a read slower
     // than its interval is followed by the next one at once, never two at
     // the same time.
-    const due = started + slot.intervalMs * (1 + this.#jitter * this.#random());
+    const due = started + slot.intervalMs * (1 + slot.jitter * this.#random());
     const wait = Math.max(0, due - this.#clock.now());
     slot.timer = this.#clock.setTimeout(() => this.#loop(slot), wait);
   }

@@ -29,6 +29,7 @@ export {
   TieredCache,
   type TieredCacheOptions,
 } from "./tiered_cache.ts";
+export { openReadingCache, type ReadingCacheOptions } from "./reading_cache.ts";
 export { type IngestOutcome, SqliteIngest } from "./sqlite_ingest.ts";
 export {
   IngestConflictError,

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { JsonObject } from "../stream/mod.ts";
 import {
@@ -100,14 +102,31 @@ export class SqliteStore {
   }
 
   /**
-   * Opens (creating if needed) and migrates the database at `path`.
+   * Opens (creating it and its folder if needed) and migrates the
+   * database at `path`.
    *
    * @param path A file path, or `:memory:`.
    * @returns The open store.
-   * @throws {StoreError} When the file cannot be opened, is not a database,
-   *   or is read-only; the message names the path and what to do.
+   * @throws {StoreError} When the folder cannot be created, or the file
+   *   cannot be opened, is not a database, or is read-only; the message
+   *   names the path and what to do.
    */
   static open(path: string, options: SqliteHistoryOptions = {}): SqliteStore {
+    // A missing folder is made; anything else at that path (a file) is
+    // left for the open to report.
+    if (path !== ":memory:" && !existsSync(dirname(path))) {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (cause) {
+        throw new StoreError(
+          path,
+          `Cannot create the folder for the database at ${path}: ${
+            (cause as Error).message
+          }. Create it, or set PULSE_DB to a writable path or ":memory:"`,
+          { cause },
+        );
+      }
+    }
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path);

@@ -9,10 +9,13 @@ import {
   CircuitBreaker,
   type CircuitBreakerOptions,
   type CircuitState,
+  type CircuitStateChange,
   retry,
   type RetryOptions,
+  UpstreamHttpError,
   withTimeout,
 } from "../resilience/mod.ts";
+import type { DeclaredSource } from "./sources_file.ts";
 import type { Clock } from "../time/mod.ts";
 import { systemRandom } from "../time/mod.ts";
 import type { Reading, Source } from "./source.ts";
@@ -95,4 +98,53 @@ export function guardSource(
       );
     },
   };
+}
+
+/** Options for {@linkcode guardDeclared}. */
+export interface GuardDeclaredOptions {
+  /** Time source for timeouts, backoff and the breakers. */
+  clock: Clock;
+  /**
+   * Uniform random numbers in [0, 1), for backoff jitter.
+   * @default {systemRandom}
+   */
+  random?: () => number;
+  /** Told before each retry; `throttled` when the upstream said 429. */
+  onRetry?: (sourceId: string, throttled: boolean) => void;
+  /** Told when a source's breaker changes state. */
+  onBreakerChange?: (sourceId: string, change: CircuitStateChange) => void;
+}
+
+/**
+ * Guards every declared source with its own settings from the sources
+ * file (timeout, retry, breaker).
+ *
+ * @param declared The sources, as built from the sources file.
+ * @param options Clock, randomness and hooks.
+ * @returns The guarded sources, in the same order.
+ */
+export function guardDeclared(
+  declared: readonly Pick<DeclaredSource, "source" | "common">[],
+  options: GuardDeclaredOptions,
+): GuardedSource[] {
+  const { clock, random, onRetry, onBreakerChange } = options;
+  return declared.map(({ source, common }) =>
+    guardSource(source, {
+      clock,
+      random,
+      timeoutMs: common.timeoutMs,
+      retry: {
+        ...common.retry,
+        onRetry: ({ error }) =>
+          onRetry?.(
+            source.id,
+            error instanceof UpstreamHttpError && error.status === 429,
+          ),
+      },
+      breaker: {
+        ...common.breaker,
+        onStateChange: (change) => onBreakerChange?.(source.id, change),
+      },
+    })
+  );
 }

@@ -48,6 +48,12 @@ export interface SourceDeps {
    * @default {globalThis.fetch}
    */
   fetch?: typeof fetch;
+  /**
+   * The figure a source showed last (a restored state), in minor units,
+   * for kinds that continue from it (the simulator).
+   * @default {() => undefined}
+   */
+  lastKnown?: (sourceId: string) => number | undefined;
 }
 
 /** A source kind: its fields and its factory. */
@@ -60,8 +66,26 @@ export interface SourceKind<F extends Fields = Fields> {
   readonly fields: F;
   /** Poll interval used when the file gives none, ms. */
   readonly defaultIntervalMs: number;
+  /**
+   * Shortest poll interval the file may set, ms.
+   * @default {100}
+   */
+  readonly minIntervalMs?: number;
   /** The currency used when the file gives none; else the reporting one. */
   readonly fixedCurrency?: string;
+  /**
+   * Sources of this kind that share an interval are parts of one upstream
+   * (the simulator's figures): read together on an exact schedule and
+   * published as one change.
+   * @default {false}
+   */
+  readonly readsTogether?: boolean;
+  /**
+   * The figures are pushed to the server and already stored durably (a
+   * webhook), so reading them skips the cache tiers.
+   * @default {false}
+   */
+  readonly pushed?: boolean;
   /**
    * Builds the source; throws {@linkcode SpecError} for a setting that
    * only shows up as wrong now (a missing secret, an unreadable key).

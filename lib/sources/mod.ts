@@ -11,6 +11,8 @@ export {
   type SimulatorOptions,
 } from "./simulator.ts";
 export {
+  guardDeclared,
+  type GuardDeclaredOptions,
   type GuardedSource,
   type GuardOptions,
   guardSource,
@@ -33,5 +35,7 @@ export {
   type IngestStore,
   WebhookSource,
 } from "./webhook.ts";
+export { IngestRouter, type IngestRouterOptions } from "./ingest_router.ts";
+export { embeddedSourcesFile } from "./embedded.ts";
 export { UpstreamDataError } from "./upstream_http.ts";
 export { inReportingCurrency } from "./fixed_rate.ts";

@@ -102,7 +102,10 @@ export class Simulator {
     this.#random = random;
     this.#currency = currency;
     this.#figures = { ...initial };
-    this.#steppedAt = clock.now();
+    // Steps fall on multiples of the interval, so every simulator on one
+    // clock and interval moves at the same instants (read together, they
+    // publish one change per step).
+    this.#steppedAt = Math.floor(clock.now() / intervalMs) * intervalMs;
   }
 
   /** The figures at the clock's current time. */
@@ -176,11 +179,26 @@ export const simulatorKind = defineKind({
     },
   },
   defaultIntervalMs: 1000,
+  minIntervalMs: 10,
+  // One upstream in spirit: figures on one step move as one change.
+  readsTogether: true,
   create(common, settings, deps): Promise<Source> {
+    const figure = ({
+      revenue: "revenueMinor",
+      expense: "costsMinor",
+      trading: "tradingMinor",
+    } as const)[common.role];
+    const last = deps.lastKnown?.(common.id);
+    const initial = { revenueMinor: 0, costsMinor: 0, tradingMinor: 0 };
+    // Continues from the figure shown before a restart.
+    if (last !== undefined && Number.isSafeInteger(last)) {
+      initial[figure] = last;
+    }
     const sim = new Simulator({
       clock: deps.clock,
       intervalMs: settings.stepMs,
       currency: common.currency,
+      initial,
     });
     const index = { revenue: 0, expense: 1, trading: 2 }[common.role];
     const base = sim.sources()[index] as Source;

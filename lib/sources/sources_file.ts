@@ -89,7 +89,7 @@ function commonFields(kind: SourceKind): Fields {
         "How the amount enters the P&L: net = revenue + trading - expense",
     },
     intervalMs: {
-      type: int(100, 86_400_000),
+      type: int(kind.minIntervalMs ?? 100, 86_400_000),
       default: kind.defaultIntervalMs,
       description:
         "Time from the start of one fetch to the start of the next, ms (plus up to 10% jitter); a fetch that takes longer is followed at once",
@@ -162,6 +162,8 @@ export interface DeclaredSource {
   inner: Source;
   /** Its common settings. */
   common: CommonSettings;
+  /** Its kind's declaration. */
+  kind: SourceKind;
 }
 
 /** A validated sources file. */
@@ -359,6 +361,7 @@ export async function createSources(
           ),
           inner: source,
           common,
+          kind,
         });
       } catch (error) {
         if (error instanceof SpecError) {

@@ -97,6 +97,7 @@ export const webhookKind = defineKind({
     "Figures pushed to POST /api/ingest/<id>, signed with HMAC-SHA256 like Stripe's webhooks",
   fields,
   defaultIntervalMs: 5_000,
+  pushed: true,
   create(common, settings, deps): Promise<Source> {
     const secrets = [
       readSecret(deps, settings.secretEnv, `${common.path}.secretEnv`),

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Clock, TimerId } from "../time/mod.ts";
-import { isoTime } from "../time/mod.ts";
+import { isoTime, randomId } from "../time/mod.ts";
 import {
   type BusChange,
   type BusEvent,
@@ -170,7 +170,7 @@ export class Hub {
       batchMs = 100,
       historyCount = 1000,
       historyMaxAgeMs = 300_000,
-      epoch = randomEpoch(),
+      epoch = randomId(12),
       onPublish,
       onSinkError,
       onPublishError,
@@ -720,13 +720,4 @@ export class Hub {
       ? message
       : undefined;
   }
-}
-
-const EPOCH_ALPHABET =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/** A random 12-character epoch from the platform's CSPRNG. */
-function randomEpoch(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return Array.from(bytes, (b) => EPOCH_ALPHABET[b % 62]).join("");
 }

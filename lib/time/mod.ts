@@ -12,4 +12,4 @@ export {
   normalizeTimestamp,
   TimestampError,
 } from "./timestamp.ts";
-export { seededRandom, systemRandom } from "./random.ts";
+export { randomHex, randomId, seededRandom, systemRandom } from "./random.ts";

@@ -46,3 +46,45 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+const ID_ALPHABET =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A random id of letters and digits from the platform's CSPRNG (epochs,
+ * instance names).
+ *
+ * @param length How many characters.
+ * @returns The id.
+ *
+ * @example An epoch-shaped id
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { randomId } from "@/lib/time/random.ts";
+ * assert.match(randomId(12), /^[A-Za-z0-9]{12}$/);
+ * ```
+ */
+export function randomId(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, (b) => ID_ALPHABET[b % 62]).join("");
+}
+
+/**
+ * Random bytes from the platform's CSPRNG, as hex (keys, secrets).
+ *
+ * @param bytes How many bytes.
+ * @returns Twice as many hex digits.
+ *
+ * @example A 32-byte key
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { randomHex } from "@/lib/time/random.ts";
+ * assert.match(randomHex(32), /^[0-9a-f]{64}$/);
+ * ```
+ */
+export function randomHex(bytes: number): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+}

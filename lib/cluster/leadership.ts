@@ -1,0 +1,98 @@
+/**
+ * Who polls upstream: with Redis, the holder of the leader lease (and its
+ * fencing value goes to the bus, so only it can publish); without Redis,
+ * this process alone, from start to stop.
+ *
+ * @module
+ */
+import type { Clock } from "../time/mod.ts";
+import { LeaderLease } from "./leader_lease.ts";
+import type { RedisBus } from "./redis_bus.ts";
+
+/** Options for {@linkcode Leadership}. */
+export interface LeadershipOptions {
+  /** Time source for the lease's renewals. */
+  clock: Clock;
+  /** The Redis bus; without it this process always leads. */
+  bus?: RedisBus;
+  /** This process's name in the lease's value (no secrets). */
+  instanceId: string;
+  /**
+   * How long a grant lasts without renewal, ms.
+   * @default {3000}
+   */
+  leaseMs?: number;
+  /** Called when this process starts leading: start polling. */
+  onLead: () => void;
+  /** Called when it stops leading: stop polling. */
+  onFollow: () => void;
+  /** Told about Redis errors while campaigning (the bus reports them too). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Leads alone, or campaigns for the lease.
+ *
+ * @example Alone, this process leads from start to stop
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeClock } from "@/lib/time/mod.ts";
+ * import { Leadership } from "@/lib/cluster/mod.ts";
+ * const calls: string[] = [];
+ * const leadership = new Leadership({
+ *   clock: new FakeClock(), instanceId: "a",
+ *   onLead: () => calls.push("lead"), onFollow: () => calls.push("follow"),
+ * });
+ * leadership.start();
+ * await leadership.stop();
+ * assert.deepEqual(calls, ["lead", "follow"]);
+ * assert.equal(leadership.leader, true);
+ * ```
+ */
+export class Leadership {
+  #lease?: LeaderLease;
+  #options: LeadershipOptions;
+
+  /** Creates it; nothing happens until {@linkcode Leadership.start}. */
+  constructor(options: LeadershipOptions) {
+    this.#options = options;
+    const { bus } = options;
+    if (bus) {
+      this.#lease = new LeaderLease({
+        run: (script, keys, args) => bus.run(script, keys, args),
+        key: bus.leaderKey,
+        instanceId: options.instanceId,
+        clock: options.clock,
+        leaseMs: options.leaseMs,
+        onChange: (leader, fence) => {
+          bus.fence = leader ? fence : undefined;
+          if (leader) options.onLead();
+          else options.onFollow();
+        },
+        onError: options.onError,
+      });
+    }
+  }
+
+  /** Whether this process polls and publishes (always, without Redis). */
+  get leader(): boolean {
+    return this.#lease?.leader ?? true;
+  }
+
+  /** Whether leadership is decided by a lease in Redis. */
+  get shared(): boolean {
+    return this.#lease !== undefined;
+  }
+
+  /** Begins leading, or campaigning. */
+  start(): void {
+    if (this.#lease) this.#lease.start();
+    else this.#options.onLead();
+  }
+
+  /** Stops leading and gives the lease up, so another takes over at once. */
+  async stop(): Promise<void> {
+    if (this.#lease) await this.#lease.stop();
+    else this.#options.onFollow();
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The one status picture of a running server: every source, cache tier,
+ * Redis, leadership, topic and connection, read at the moment it is
+ * asked for. `/api/health`, the `admin` topic and `/metrics` all read it,
+ * so they cannot disagree.
+ *
+ * @module
+ */
+import { isPnlState } from "./aggregate/mod.ts";
+import type { TierName, TierStats } from "./cache/mod.ts";
+import { type HealthReport, judgeHealth } from "./health.ts";
+import type { CircuitState } from "./resilience/mod.ts";
+import type { JsonObject, StreamEvent } from "./stream/mod.ts";
+import type { Clock, TimerId } from "./time/mod.ts";
+
+/** One source as the status picture shows it. */
+export type SourceStatusLine = {
+  /** Its status in the P&L (`ok`, `stale`, `open`, `error`). */
+  status: string;
+  /** Its circuit breaker's state. */
+  breaker: CircuitState;
+  /** `live`, or the cache tier its figure came from. */
+  origin: string;
+  /** The last error in words, or `""`. */
+  lastError: string;
+};
+
+/** One cache tier: reachable, and its counters (see TierStats). */
+export type TierLine = {
+  up: boolean;
+  hits: number;
+  misses: number;
+  errors: number;
+  readMs: number;
+};
+
+/** Stream events counted since the start. */
+export type StreamTotals = {
+  /** Subscriptions resumed from history. */
+  resumed: number;
+  /** Subscriptions that got a snapshot. */
+  snapshots: number;
+  /** Catch-ups composed for clients that fell behind. */
+  catchUps: number;
+  /** Clients closed for staying backed up. */
+  slowDisconnects: number;
+};
+
+/** Everything the server reports about itself at one moment. */
+export type StatusPicture = {
+  /** Whether shutdown has begun. */
+  stopping: boolean;
+  /** Whether this instance polls upstream and publishes. */
+  leader: boolean;
+  /** Redis: configured, and reachable. */
+  redis: { configured: boolean; up: boolean };
+  /** Each source, by id. */
+  sources: Record<string, SourceStatusLine>;
+  /** Each cache tier present, with its counters. */
+  cache: Partial<Record<TierName, TierLine>>;
+  /** Each topic's position, local subscribers and history depth. */
+  topics: Record<
+    string,
+    { epoch: string; seq: number; subscribers: number; historyDepth: number }
+  >;
+  /** Open connections by transport. */
+  connections: { ws: number; sse: number; poll: number };
+  /** Stream events counted since the start. */
+  stream: StreamTotals;
+};
+
+/** What the picture is read from; each is asked at the moment of reading. */
+export interface StatusParts {
+  /** Whether shutdown has begun. */
+  stopping: () => boolean;
+  /** Whether this instance leads (always true without Redis). */
+  leader: () => boolean;
+  /** Whether Redis is configured. */
+  redisConfigured: boolean;
+  /** Whether every Redis connection is up (asked only when configured). */
+  redisUp: () => boolean;
+  /** The current P&L state (the hub's `pnl` topic). */
+  pnl: () => unknown;
+  /** The sources in the P&L, with their breakers' states. */
+  sources: () => readonly { id: string; breakerState: CircuitState }[];
+  /** The cache tiers. */
+  tiers: () => readonly { name: TierName; up: boolean; stats: TierStats }[];
+  /** The hub's topics. */
+  hub: {
+    readonly topics: string[];
+    position(topic: string): { epoch: string; seq: number };
+    subscriberCount(topic: string): number;
+    historySize(topic: string): number;
+  };
+  /** Open connections by transport. */
+  connections: () => Record<string, number>;
+}
+
+/**
+ * Builds the status picture on demand, and counts the stream events that
+ * go into it.
+ *
+ * @example A source that was never read shows as an error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { StatusBoard } from "@/lib/status.ts";
+ * const status = new StatusBoard({
+ *   stopping: () => false, leader: () => true,
+ *   redisConfigured: false, redisUp: () => false,
+ *   pnl: () => ({}),
+ *   sources: () => [{ id: "stripe", breakerState: "closed" }],
+ *   tiers: () => [], connections: () => ({ ws: 2 }),
+ *   hub: { topics: [], position: () => ({ epoch: "e000", seq: 0 }),
+ *     subscriberCount: () => 0, historySize: () => 0 },
+ * });
+ * const picture = status.picture();
+ * assert.equal(picture.sources.stripe?.status, "error");
+ * assert.deepEqual(picture.connections, { ws: 2, sse: 0, poll: 0 });
+ * assert.equal(status.health().status, "degraded");
+ * ```
+ */
+export class StatusBoard {
+  #parts: StatusParts;
+  #stream: StreamTotals = {
+    resumed: 0,
+    snapshots: 0,
+    catchUps: 0,
+    slowDisconnects: 0,
+  };
+
+  /** Creates the board over the running parts. */
+  constructor(parts: StatusParts) {
+    this.#parts = parts;
+  }
+
+  /** Counts one stream event (hand it to the stream options' `onEvent`). */
+  countStreamEvent(event: StreamEvent): void {
+    if (event.kind === "subscribe") {
+      this.#stream[event.resumed ? "resumed" : "snapshots"]++;
+    } else if (event.kind === "catch_up") this.#stream.catchUps++;
+    else this.#stream.slowDisconnects++;
+  }
+
+  /** The picture now. */
+  picture(): StatusPicture {
+    const p = this.#parts;
+    const pnl = p.pnl();
+    const shown = isPnlState(pnl) ? pnl.sources : {};
+    const sources: Record<string, SourceStatusLine> = {};
+    for (const { id, breakerState } of p.sources()) {
+      const s = shown[id];
+      sources[id] = {
+        status: s?.status ?? "error",
+        breaker: breakerState,
+        origin: s?.origin ?? "live",
+        lastError: typeof s?.error === "string" ? s.error : "",
+      };
+    }
+    const cache: StatusPicture["cache"] = {};
+    for (const t of p.tiers()) cache[t.name] = { up: t.up, ...t.stats };
+    const topics: StatusPicture["topics"] = {};
+    for (const t of p.hub.topics) {
+      topics[t] = {
+        ...p.hub.position(t),
+        subscribers: p.hub.subscriberCount(t),
+        historyDepth: p.hub.historySize(t),
+      };
+    }
+    return {
+      stopping: p.stopping(),
+      leader: p.leader(),
+      redis: {
+        configured: p.redisConfigured,
+        up: p.redisConfigured && p.redisUp(),
+      },
+      sources,
+      cache,
+      topics,
+      connections: { ws: 0, sse: 0, poll: 0, ...p.connections() },
+      stream: { ...this.#stream },
+    };
+  }
+
+  /**
+   * The health report of `GET /api/health`: the verdict over the parts an
+   * anonymous caller may see (no error texts, no counters).
+   */
+  health(): HealthReport {
+    const { stopping, sources, cache, redis, leader, topics } = this.picture();
+    return judgeHealth({
+      stopping,
+      sources: Object.fromEntries(
+        Object.entries(sources).map((
+          [id, { status, origin, breaker }],
+        ) => [id, { status, origin, breaker }]),
+      ),
+      cache: Object.fromEntries(
+        Object.entries(cache).map(([name, { up }]) => [name, { up }]),
+      ),
+      redis,
+      leader,
+      topics: Object.fromEntries(
+        Object.entries(topics).map((
+          [t, { epoch, seq, subscribers }],
+        ) => [t, { epoch, seq, subscribers }]),
+      ),
+    });
+  }
+}
+
+/** Options for {@linkcode feedAdminTopic}. */
+export interface AdminFeedOptions {
+  /** Time source for the interval. */
+  clock: Clock;
+  /**
+   * How often the picture is published, ms.
+   * @default {1000}
+   */
+  everyMs?: number;
+}
+
+/**
+ * Publishes the status picture on a topic (the operator page's `admin`)
+ * now and then on an interval; the hub publishes only what changed.
+ *
+ * @param status The picture's source.
+ * @param publish Publishes a state on the topic.
+ * @param options Clock and interval.
+ * @returns A handle that stops the feed when disposed.
+ */
+export function feedAdminTopic(
+  status: StatusBoard,
+  publish: (state: JsonObject) => void,
+  options: AdminFeedOptions,
+): Disposable {
+  const { clock, everyMs = 1_000 } = options;
+  let timer: TimerId | undefined;
+  const tick = function publishStatus() {
+    const {
+      connections,
+      topics,
+      stream,
+      sources,
+      cache,
+      redis,
+      leader,
+    } = status.picture();
+    publish(
+      { connections, topics, stream, sources, cache, redis, leader },
+    );
+    timer = clock.setTimeout(publishStatus, everyMs);
+  };
+  tick();
+  return {
+    [Symbol.dispose]() {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
