@@ -8,6 +8,7 @@
 import {
   type CacheEntry,
   type CacheTier,
+  countRead,
   newStats,
   type TierName,
   type TierStats,
@@ -71,15 +72,13 @@ export class MemoryTier<T> implements CacheTier<T> {
   }
 
   /** The entry, refreshed as most recently used. */
-  get(key: string): Promise<CacheEntry<T> | undefined> {
+  get(key: string, freshAt?: number): Promise<CacheEntry<T> | undefined> {
     const entry = this.#entries.get(key);
     if (entry) {
       this.#entries.delete(key);
       this.#entries.set(key, entry);
-      this.stats.hits++;
-    } else {
-      this.stats.misses++;
     }
+    countRead(this.stats, entry, freshAt);
     return Promise.resolve(entry);
   }
 

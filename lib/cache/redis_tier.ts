@@ -18,6 +18,7 @@ import {
 import {
   type CacheEntry,
   type CacheTier,
+  countRead,
   newStats,
   type TierName,
   type TierStats,
@@ -91,7 +92,10 @@ export class RedisTier<T> implements CacheTier<T>, AsyncDisposable {
   }
 
   /** The entry for `key`, or `undefined` (also when Redis is down). */
-  async get(key: string): Promise<CacheEntry<T> | undefined> {
+  async get(
+    key: string,
+    freshAt?: number,
+  ): Promise<CacheEntry<T> | undefined> {
     if (!this.up) {
       this.stats.misses++;
       return undefined;
@@ -107,8 +111,7 @@ export class RedisTier<T> implements CacheTier<T>, AsyncDisposable {
         },
       );
       const entry = text ? decode<T>(text) : undefined;
-      if (entry) this.stats.hits++;
-      else this.stats.misses++;
+      countRead(this.stats, entry, freshAt);
       return entry;
     } catch {
       this.stats.errors++;

@@ -8,6 +8,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type CacheEntry,
   type CacheTier,
+  countRead,
   newStats,
   type TierName,
   type TierStats,
@@ -50,12 +51,11 @@ export class SqliteTier<T> implements CacheTier<T> {
   }
 
   /** The stored entry, or `undefined`. */
-  get(key: string): Promise<CacheEntry<T> | undefined> {
+  get(key: string, freshAt?: number): Promise<CacheEntry<T> | undefined> {
     try {
       const row = this.#get.get(key) as Row | undefined;
       const entry = row ? decode<T>(row) : undefined;
-      if (entry) this.stats.hits++;
-      else this.stats.misses++;
+      countRead(this.stats, entry, freshAt);
       return Promise.resolve(entry);
     } catch {
       this.stats.errors++;

@@ -91,9 +91,10 @@ export class TieredCache<T> {
     fetch: () => Promise<T>,
   ): Promise<CachedValue<T>> {
     const now = this.#clock.now();
-    const l1 = await this.#l1.get(key);
+    // Judged fresh at `now`: an expired entry counts as a miss, not a hit.
+    const l1 = await this.#l1.get(key, now);
     if (l1 && l1.expiresAt > now) return tagged(l1, "L1", true);
-    const l2 = await this.#l2?.get(key);
+    const l2 = await this.#l2?.get(key, now);
     if (l2 && l2.expiresAt > now) {
       await this.#l1.set(key, l2);
       return tagged(l2, "L2", true);

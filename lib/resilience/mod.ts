@@ -27,10 +27,4 @@ export {
   classifyOutcome,
   type OutcomeKind,
 } from "./circuit_breaker.ts";
-export {
-  type FallbackStep,
-  firstAvailable,
-  type Provenance,
-  type Tagged,
-} from "./fallback.ts";
 export { SlotLimiter, TokenBucket } from "./limits.ts";

@@ -182,7 +182,10 @@ Deno.test("GET /metrics and GET /api/health report connections, messages, source
       /^pulse_messages_sent_total\{transport="ws",type="delta"\} [1-9]\d*$/m,
       /^pulse_subscriptions_total\{transport="ws",how="snapshot"\} 1$/m,
       /^pulse_breaker_state\{source="sim-revenue",state="closed"\} 1$/m,
-      /^pulse_cache_hits_total\{tier="L1"\} \d+$/m,
+      // Each poll comes after the reading expired (half the interval):
+      // every L1 read is a miss that goes upstream, none a fresh hit.
+      /^pulse_cache_hits_total\{tier="L1"\} 0$/m,
+      /^pulse_cache_misses_total\{tier="L1"\} [1-9]\d*$/m,
       /^pulse_source_reads_total\{source="sim-trading",outcome="ok"\} [1-9]\d*$/m,
       /^pulse_publish_fanout_seconds_count [1-9]\d*$/m,
       /^pulse_topic_seq\{topic="pnl"\} [1-9]\d*$/m,

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { buildPnlState } from "@/lib/aggregate/mod.ts";
+import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
+import { StatusBoard, type StatusParts } from "@/lib/status.ts";
+
+function parts(overrides: Partial<StatusParts> = {}): StatusParts {
+  const pnl = buildPnlState({
+    shop: {
+      kind: "stripe",
+      role: "revenue",
+      status: "stale",
+      origin: "L3",
+      error: "connection refused (token sk_live_x in the URL)",
+    },
+  }, "USD");
+  return {
+    stopping: () => false,
+    leader: () => true,
+    redisConfigured: true,
+    redisUp: () => false,
+    pnl: () => pnl,
+    sources: () => [{ id: "shop", breakerState: "open" }],
+    tiers: () => [{
+      name: "L1",
+      up: true,
+      stats: { hits: 3, misses: 1, errors: 0, readMs: 0 },
+    }, {
+      name: "L2",
+      up: false,
+      stats: { hits: 0, misses: 0, errors: 2, readMs: 1500 },
+    }],
+    hub: {
+      topics: ["pnl"],
+      position: () => ({ epoch: "abcd", seq: 42 }),
+      subscriberCount: () => 5,
+      historySize: () => 17,
+    },
+    connections: () => ({ ws: 4, sse: 1 }),
+    ...overrides,
+  };
+}
+
+Deno.test("StatusBoard: one picture of sources, tiers, Redis, topics, connections and stream totals", () => {
+  const status = new StatusBoard(parts());
+  status.countStreamEvent({
+    kind: "subscribe",
+    transport: "ws",
+    resumed: true,
+  });
+  status.countStreamEvent({ kind: "catch_up", transport: "sse", skipped: 3 });
+  const picture = status.picture();
+  assert.deepEqual(picture.sources.shop, {
+    status: "stale",
+    breaker: "open",
+    origin: "L3",
+    lastError: "connection refused (token sk_live_x in the URL)",
+  });
+  assert.deepEqual(picture.cache.L2, {
+    up: false,
+    hits: 0,
+    misses: 0,
+    errors: 2,
+    readMs: 1500,
+  });
+  assert.deepEqual(picture.redis, { configured: true, up: false });
+  assert.deepEqual(picture.topics.pnl, {
+    epoch: "abcd",
+    seq: 42,
+    subscribers: 5,
+    historyDepth: 17,
+  });
+  assert.deepEqual(picture.connections, { ws: 4, sse: 1, poll: 0 });
+  assert.deepEqual(picture.stream, {
+    resumed: 1,
+    snapshots: 0,
+    catchUps: 1,
+    slowDisconnects: 0,
+  });
+});
+
+Deno.test("StatusBoard.health: the verdict with reasons, without error texts or counters for anonymous callers", () => {
+  const report = new StatusBoard(parts()).health();
+  assert.equal(report.status, "degraded");
+  assert.deepEqual(report.reasons, [
+    "source shop is stale (from L3), breaker open",
+    "Redis is unreachable",
+  ]);
+  assert.deepEqual(report.sources.shop, {
+    status: "stale",
+    origin: "L3",
+    breaker: "open",
+  });
+  assert.deepEqual(report.cache, { L1: { up: true }, L2: { up: false } });
+  assert.doesNotMatch(JSON.stringify(report), /sk_live|historyDepth|hits/);
+});
+
+Deno.test("StatusBoard: a source the P&L does not list yet is an error; shutting down is down", () => {
+  const report = new StatusBoard(parts({
+    stopping: () => true,
+    redisConfigured: false,
+    pnl: () => ({}),
+  })).health();
+  assert.equal(report.status, "down");
+  assert.equal(report.sources.shop?.status, "error");
+  assert.deepEqual(report.redis, { configured: false, up: false });
+});
+
+Deno.test("metrics read the status picture: breaker, tiers, Redis, leader and topic seq", () => {
+  const status = new StatusBoard(parts({ leader: () => false }));
+  const text = createPulseMetrics(() => status.picture()).metrics.render();
+  assert.match(text, /^pulse_breaker_state\{source="shop",state="open"\} 1$/m);
+  assert.match(text, /^pulse_cache_hits_total\{tier="L1"\} 3$/m);
+  assert.match(text, /^pulse_cache_errors_total\{tier="L2"\} 2$/m);
+  assert.match(text, /^pulse_cache_read_seconds_total\{tier="L2"\} 1\.5$/m);
+  assert.match(text, /^pulse_redis_up 0$/m);
+  assert.match(text, /^pulse_leader 0$/m);
+  assert.match(text, /^pulse_topic_seq\{topic="pnl"\} 42$/m);
+  assert.match(text, /^pulse_connected_clients\{transport="poll"\} 0$/m);
+});
