@@ -97,8 +97,300 @@ export class ConfigError extends Error {
 /** The environment as plain strings (main.ts passes `Deno.env.toObject()`). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** One environment variable: what it sets, what it means, how it parses. */
+export interface Setting {
+  /** The variable's name. */
+  readonly variable: string;
+  /** The {@linkcode Config} field it sets. */
+  readonly key: keyof Config;
+  /** What it does, for the docs (Markdown). */
+  readonly meaning: string;
+  /** What values are accepted, in words. */
+  readonly accepted: string;
+  /** The default, in words. */
+  readonly fallback: string;
+  /** Parses the variable (and, for a few, its neighbours). */
+  readonly parse: (env: Env) => Config[keyof Config];
+}
+
+const DAY = 86_400_000;
+
+/** An integer setting with its range and default. */
+function int(
+  variable: string,
+  key: keyof Config,
+  meaning: string,
+  range: { min: number; max: number; fallback: number },
+): Setting {
+  const { min, max, fallback } = range;
+  return {
+    variable,
+    key,
+    meaning,
+    accepted: `${grouped(min)}-${grouped(max)}`,
+    fallback: `\`${fallback}\`${gloss(variable, fallback)}`,
+    parse: (env) => integer(env, variable, fallback, min, max),
+  };
+}
+
 /**
- * Resolves the configuration from environment variables (PROTOCOL.md's table).
+ * Every setting the server reads, in the order the docs list them
+ * (docs/configuration.md is generated from this list; a test fails when
+ * it is stale).
+ */
+export const SETTINGS: readonly Setting[] = Object.freeze([
+  int(
+    "PORT",
+    "port",
+    "listening port; `0` picks a free one (the URL is logged)",
+    {
+      min: 0,
+      max: 65535,
+      fallback: 8000,
+    },
+  ),
+  {
+    variable: "PULSE_HOST",
+    key: "hostname",
+    meaning: "listening address",
+    accepted: "an address or host name",
+    fallback: "`127.0.0.1`",
+    parse: (env) => nonEmpty(env.PULSE_HOST) ?? "127.0.0.1",
+  },
+  {
+    variable: "PULSE_DB",
+    key: "dbPath",
+    meaning:
+      "SQLite file for the last figures, chart history and webhook events (created with its folder on demand)",
+    accepted: "a path, or `:memory:`",
+    fallback:
+      "`./data/pulseboard.db`; `:memory:` when `DENO_DEPLOYMENT_ID` is set",
+    parse: (env) =>
+      nonEmpty(env.PULSE_DB) ??
+        (isDeploy(env) ? ":memory:" : "./data/pulseboard.db"),
+  },
+  {
+    variable: "PULSE_CONFIG",
+    key: "sourcesPath",
+    meaning:
+      "the sources file: which upstreams to read (Kalshi, Anthropic costs, Stripe, any JSON endpoint, webhooks, SQLite); see [sources.md](sources.md). Validated at start; the server refuses to start on any mistake",
+    accepted: "a JSON file path",
+    fallback: "unset: the built-in simulator",
+    parse: (env) => nonEmpty(env.PULSE_CONFIG),
+  },
+  int(
+    "PULSE_SIM_INTERVAL_MS",
+    "simIntervalMs",
+    "how often the built-in simulator (no `PULSE_CONFIG`) changes something and is read",
+    { min: 10, max: 3_600_000, fallback: 1000 },
+  ),
+  {
+    variable: "PULSE_CURRENCY",
+    key: "currency",
+    meaning: "reporting currency (the sources file's `currency` wins)",
+    accepted: "ISO 4217 code",
+    fallback: "`USD`",
+    parse: (env) => currency(env.PULSE_CURRENCY),
+  },
+  {
+    variable: "PULSE_CACHE_TTL_MS",
+    key: "cacheTtlMs",
+    meaning:
+      "how long every polled source's reading counts as fresh in the cache tiers (a read inside it is answered without an upstream request); webhook sources are never cached",
+    accepted: "0-86,400,000",
+    fallback: "unset: half of each source's own interval",
+    parse: (env) =>
+      nonEmpty(env.PULSE_CACHE_TTL_MS) === undefined
+        ? undefined
+        : integer(env, "PULSE_CACHE_TTL_MS", 0, 0, DAY),
+  },
+  int(
+    "PULSE_BATCH_MS",
+    "batchMs",
+    "coalescing window for deltas: at most one delta per window; a change after a quiet window goes out at once",
+    { min: 0, max: 60_000, fallback: 100 },
+  ),
+  int(
+    "PULSE_HISTORY_COUNT",
+    "historyCount",
+    "most deltas kept per topic for resumes; a resume from further back gets a snapshot (with Redis, the shared stream is read first)",
+    { min: 0, max: 1_000_000, fallback: 1000 },
+  ),
+  int(
+    "PULSE_HISTORY_MAX_AGE_MS",
+    "historyMaxAgeMs",
+    "oldest delta kept for resumes",
+    { min: 0, max: DAY, fallback: 300_000 },
+  ),
+  int(
+    "PULSE_HEARTBEAT_MS",
+    "heartbeatMs",
+    "silence after which a heartbeat is sent (checked every tenth of it, at most every second)",
+    { min: 100, max: 300_000, fallback: 15_000 },
+  ),
+  int(
+    "PULSE_WS_IDLE_TIMEOUT_S",
+    "wsIdleTimeoutS",
+    "seconds a WebSocket may leave the server's pings unanswered before it is closed",
+    { min: 1, max: 3_600, fallback: 60 },
+  ),
+  int(
+    "PULSE_MAX_FRAME_BYTES",
+    "maxFrameBytes",
+    "largest WebSocket frame accepted from a client (close 1009 past it)",
+    { min: 256, max: 1_048_576, fallback: 16_384 },
+  ),
+  int(
+    "PULSE_SLOW_CLIENT_BYTES",
+    "slowClientBytes",
+    "unsent bytes queued for one client above which it gets no live deltas until it drains to a quarter of this; then one composed catch-up",
+    { min: 1_024, max: 67_108_864, fallback: 262_144 },
+  ),
+  int(
+    "PULSE_SLOW_CLIENT_MS",
+    "slowClientMs",
+    "how long a client may stay backed up before it is closed (WebSocket 4008, SSE stream ended); it resumes on reconnect",
+    { min: 100, max: 600_000, fallback: 15_000 },
+  ),
+  int(
+    "PULSE_RECONNECT_BASE_MS",
+    "reconnectBaseMs",
+    "shortest reconnect delay handed to clients (the SSE `retry:` and a closing error's `retryAfterMs`)",
+    { min: 0, max: 600_000, fallback: 1_000 },
+  ),
+  int(
+    "PULSE_RECONNECT_SPREAD_MS",
+    "reconnectSpreadMs",
+    "random spread added to that delay, so clients do not all come back at once",
+    { min: 0, max: 600_000, fallback: 4_000 },
+  ),
+  int(
+    "PULSE_DRAIN_MS",
+    "drainMs",
+    "on shutdown, the window over which connections are closed (WebSocket 1001), in up to 20 waves, the first at once",
+    { min: 0, max: 600_000, fallback: 3_000 },
+  ),
+  {
+    variable: "REDIS_URL",
+    key: "redisUrl",
+    meaning:
+      "Redis for scale-out (`redis://` or `rediss://`): the shared sequence, history and fan-out, the leader lease, webhook figures, and the L2 cache; see [operations.md](operations.md#several-instances-scale-out)",
+    accepted: "URL",
+    fallback: "unset: one instance",
+    parse: (env) => redisUrl(env.REDIS_URL),
+  },
+  int(
+    "PULSE_LEASE_MS",
+    "leaseMs",
+    "with Redis: how long the leader lease lasts without renewal (another instance takes over within about 4/3 of it)",
+    { min: 300, max: 60_000, fallback: 3_000 },
+  ),
+  int(
+    "PULSE_HISTORY_RAW_MS",
+    "historyRawMs",
+    "how long raw chart points are kept before thinning to one a minute",
+    { min: 60_000, max: 366 * DAY, fallback: 7 * DAY },
+  ),
+  int(
+    "PULSE_HISTORY_KEEP_MS",
+    "historyKeepMs",
+    "how long thinned chart points are kept",
+    { min: 60_000, max: 3660 * DAY, fallback: 90 * DAY },
+  ),
+  {
+    variable: "PULSE_ALLOWED_ORIGINS",
+    key: "allowedOrigins",
+    meaning:
+      "browser origins allowed, besides the server's own, to open WebSockets and to read the API cross-origin (CORS); behind a reverse proxy that changes the Host, list the public origin here",
+    accepted: "comma-separated origins",
+    fallback: "the server's own origin",
+    parse: (env) => origins(env.PULSE_ALLOWED_ORIGINS),
+  },
+  {
+    variable: "PULSE_TOKENS",
+    key: "tokens",
+    meaning:
+      "API tokens (comma-separated, 16+ characters each); when set, authentication is on (see [security.md](security.md))",
+    accepted: "tokens",
+    fallback: "unset: open",
+    parse: (env) => tokens(env.PULSE_TOKENS),
+  },
+  {
+    variable: "PULSE_SESSION_SECRET",
+    key: "sessionSecret",
+    meaning: "key that signs session cookies and tickets (32+ characters)",
+    accepted: "string",
+    fallback: "random per start, logged as such",
+    parse: (env) => secret(env.PULSE_SESSION_SECRET),
+  },
+  int(
+    "PULSE_SESSION_TTL_MS",
+    "sessionTtlMs",
+    "how long a browser session (cookie) lasts",
+    { min: 1_000, max: 30 * DAY, fallback: 12 * 3_600_000 },
+  ),
+  int(
+    "PULSE_TICKET_TTL_MS",
+    "ticketTtlMs",
+    "how long a ticket from `POST /api/ticket` may open a connection",
+    { min: 100, max: 3_600_000, fallback: 60_000 },
+  ),
+  int(
+    "PULSE_MAX_CONNECTIONS_PER_IP",
+    "maxConnectionsPerIp",
+    "open WebSocket and SSE connections per client address (429 past it)",
+    { min: 1, max: 1_000_000, fallback: 1_000 },
+  ),
+  int(
+    "PULSE_MAX_PARKED_POLLS_PER_IP",
+    "maxParkedPollsPerIp",
+    "long-polls held at once per client address (429 past it)",
+    { min: 1, max: 1_000_000, fallback: 200 },
+  ),
+  int(
+    "PULSE_MAX_AUTH_FAILURES_PER_IP",
+    "maxAuthFailuresPerIp",
+    "wrong API tokens an address may send per window before it gets 429",
+    { min: 1, max: 1_000_000, fallback: 10 },
+  ),
+  int(
+    "PULSE_AUTH_FAILURE_WINDOW_MS",
+    "authFailureWindowMs",
+    "that window, from the address's first wrong token",
+    { min: 1_000, max: DAY, fallback: 60_000 },
+  ),
+  int(
+    "PULSE_WS_MESSAGES_PER_S",
+    "wsMessagesPerSecond",
+    "WebSocket messages a connection may send per second, bursts of twice that (close 1008 past it)",
+    { min: 1, max: 10_000, fallback: 20 },
+  ),
+  int(
+    "PULSE_MAX_SUBSCRIPTIONS",
+    "maxSubscriptions",
+    "subscriptions per WebSocket connection (`rate_limited` error past it)",
+    { min: 1, max: 1_000, fallback: 16 },
+  ),
+  int(
+    "PULSE_MAX_BODY_BYTES",
+    "maxBodyBytes",
+    "largest request body (413 past it)",
+    { min: 1_024, max: 67_108_864, fallback: 65_536 },
+  ),
+  {
+    variable: "DENO_DEPLOYMENT_ID",
+    key: "deploy",
+    meaning:
+      "set by Deno Deploy: no writable disk is assumed (`PULSE_DB` defaults to `:memory:`)",
+    accepted: "any",
+    fallback: "unset",
+    parse: isDeploy,
+  },
+]);
+
+/**
+ * Resolves the configuration from environment variables
+ * ({@linkcode SETTINGS}; PROTOCOL.md's table is a part of it).
  *
  * @param env The environment.
  * @returns The frozen configuration.
@@ -115,120 +407,28 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * ```
  */
 export function parseConfig(env: Env): Config {
-  const deploy = nonEmpty(env.DENO_DEPLOYMENT_ID) !== undefined;
-  return Object.freeze({
-    port: integer(env, "PORT", 8000, 0, 65535),
-    hostname: nonEmpty(env.PULSE_HOST) ?? "127.0.0.1",
-    redisUrl: redisUrl(env.REDIS_URL),
-    dbPath: nonEmpty(env.PULSE_DB) ??
-      (deploy ? ":memory:" : "./data/pulseboard.db"),
-    sourcesPath: nonEmpty(env.PULSE_CONFIG),
-    simIntervalMs: integer(env, "PULSE_SIM_INTERVAL_MS", 1000, 10, 3_600_000),
-    batchMs: integer(env, "PULSE_BATCH_MS", 100, 0, 60_000),
-    // Unset: half of each source's interval, so each poll reads upstream.
-    cacheTtlMs: nonEmpty(env.PULSE_CACHE_TTL_MS) === undefined
-      ? undefined
-      : integer(env, "PULSE_CACHE_TTL_MS", 0, 0, 86_400_000),
-    historyRawMs: integer(
-      env,
-      "PULSE_HISTORY_RAW_MS",
-      7 * 86_400_000,
-      60_000,
-      366 * 86_400_000,
-    ),
-    historyKeepMs: integer(
-      env,
-      "PULSE_HISTORY_KEEP_MS",
-      90 * 86_400_000,
-      60_000,
-      3660 * 86_400_000,
-    ),
-    maxFrameBytes: integer(
-      env,
-      "PULSE_MAX_FRAME_BYTES",
-      16_384,
-      256,
-      1_048_576,
-    ),
-    heartbeatMs: integer(env, "PULSE_HEARTBEAT_MS", 15_000, 100, 300_000),
-    wsIdleTimeoutS: integer(env, "PULSE_WS_IDLE_TIMEOUT_S", 60, 1, 3_600),
-    currency: currency(env.PULSE_CURRENCY),
-    historyCount: integer(env, "PULSE_HISTORY_COUNT", 1000, 0, 1_000_000),
-    historyMaxAgeMs: integer(
-      env,
-      "PULSE_HISTORY_MAX_AGE_MS",
-      300_000,
-      0,
-      86_400_000,
-    ),
-    slowClientBytes: integer(
-      env,
-      "PULSE_SLOW_CLIENT_BYTES",
-      262_144,
-      1_024,
-      67_108_864,
-    ),
-    slowClientMs: integer(env, "PULSE_SLOW_CLIENT_MS", 15_000, 100, 600_000),
-    drainMs: integer(env, "PULSE_DRAIN_MS", 3_000, 0, 600_000),
-    leaseMs: integer(env, "PULSE_LEASE_MS", 3_000, 300, 60_000),
-    reconnectBaseMs: integer(env, "PULSE_RECONNECT_BASE_MS", 1_000, 0, 600_000),
-    reconnectSpreadMs: integer(
-      env,
-      "PULSE_RECONNECT_SPREAD_MS",
-      4_000,
-      0,
-      600_000,
-    ),
-    allowedOrigins: origins(env.PULSE_ALLOWED_ORIGINS),
-    maxConnectionsPerIp: integer(
-      env,
-      "PULSE_MAX_CONNECTIONS_PER_IP",
-      1_000,
-      1,
-      1_000_000,
-    ),
-    maxParkedPollsPerIp: integer(
-      env,
-      "PULSE_MAX_PARKED_POLLS_PER_IP",
-      200,
-      1,
-      1_000_000,
-    ),
-    maxAuthFailuresPerIp: integer(
-      env,
-      "PULSE_MAX_AUTH_FAILURES_PER_IP",
-      10,
-      1,
-      1_000_000,
-    ),
-    authFailureWindowMs: integer(
-      env,
-      "PULSE_AUTH_FAILURE_WINDOW_MS",
-      60_000,
-      1_000,
-      86_400_000,
-    ),
-    wsMessagesPerSecond: integer(env, "PULSE_WS_MESSAGES_PER_S", 20, 1, 10_000),
-    maxSubscriptions: integer(env, "PULSE_MAX_SUBSCRIPTIONS", 16, 1, 1_000),
-    maxBodyBytes: integer(
-      env,
-      "PULSE_MAX_BODY_BYTES",
-      65_536,
-      1_024,
-      67_108_864,
-    ),
-    tokens: tokens(env.PULSE_TOKENS),
-    sessionTtlMs: integer(
-      env,
-      "PULSE_SESSION_TTL_MS",
-      12 * 3_600_000,
-      1_000,
-      30 * 86_400_000,
-    ),
-    ticketTtlMs: integer(env, "PULSE_TICKET_TTL_MS", 60_000, 100, 3_600_000),
-    sessionSecret: secret(env.PULSE_SESSION_SECRET),
-    deploy,
-  });
+  const config: Record<string, unknown> = {};
+  for (const setting of SETTINGS) config[setting.key] = setting.parse(env);
+  return Object.freeze(config) as unknown as Config;
+}
+
+function isDeploy(env: Env): boolean {
+  return nonEmpty(env.DENO_DEPLOYMENT_ID) !== undefined;
+}
+
+/** `86400000` -> ` (1 day)`: a reading aid for long durations. */
+function gloss(variable: string, value: number): string {
+  if (!variable.endsWith("_MS") || value < 3_600_000) return "";
+  const [n, unit] = value % DAY === 0 ? [value / DAY, "day"] : [
+    value / 3_600_000,
+    "h",
+  ];
+  return unit === "h" ? ` (${n} h)` : ` (${n} ${n === 1 ? "day" : "days"})`;
+}
+
+/** `65535` -> `65,535`. */
+function grouped(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

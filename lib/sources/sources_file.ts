@@ -385,7 +385,7 @@ export async function createSources(
 
 /**
  * The JSON Schema of the sources file, from the same declarations the
- * validator uses (`deno task schema` writes it to docs/).
+ * validator uses (`deno task docs` writes it to docs/).
  *
  * @returns The schema.
  */

@@ -220,7 +220,7 @@ Deno.test("the committed JSON Schema (docs/pulse-config.schema.json) is the one 
   assert.deepEqual(
     committed,
     JSON.parse(JSON.stringify(sourcesFileSchema())),
-    "run `deno task schema`",
+    "run `deno task docs`",
   );
 });
 

@@ -1,0 +1,35 @@
+/**
+ * Writes the generated parts of docs/ (`deno task docs`): the settings
+ * table of configuration.md and the sources file's JSON Schema. Tests
+ * fail when either is stale.
+ */
+// deno-lint-ignore-file no-console -- a command-line script
+import { sourcesFileSchema } from "@/lib/sources/mod.ts";
+import { BEGIN, END, settingsTable } from "./settings_table.ts";
+
+const docs = new URL("../docs/", import.meta.url);
+
+const configuration = new URL("configuration.md", docs);
+const text = await Deno.readTextFile(configuration);
+const from = text.indexOf(BEGIN);
+const to = text.indexOf(END);
+if (from < 0 || to < from) {
+  console.error(
+    `${configuration.pathname}: the markers ${BEGIN} and ${END} are missing`,
+  );
+  Deno.exit(1);
+}
+await Deno.writeTextFile(
+  configuration,
+  `${text.slice(0, from)}${BEGIN}\n\n${settingsTable()}\n\n${text.slice(to)}`,
+);
+const schema = new URL("pulse-config.schema.json", docs);
+await Deno.writeTextFile(
+  schema,
+  JSON.stringify(sourcesFileSchema(), null, 2) + "\n",
+);
+const fmt = await new Deno.Command(Deno.execPath(), {
+  args: ["fmt", configuration.pathname, schema.pathname],
+}).output();
+if (!fmt.success) Deno.exit(1);
+console.log(`wrote ${configuration.pathname} and ${schema.pathname}`);
