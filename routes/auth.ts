@@ -108,6 +108,8 @@ export function requireAuth(
         "a valid credential is required: Authorization: Bearer <token>, a session cookie from /login, or ?ticket= from POST /api/ticket",
       );
     }
+    // Streams end when this credential does (credentialEnd).
+    c.set(PRINCIPAL, principal);
     await next();
   };
 }
@@ -189,4 +191,17 @@ export function loginSubmit(
       },
     });
   };
+}
+
+const PRINCIPAL = "principal";
+
+/**
+ * When the credential that authorized this request ends, epoch ms; `0` or
+ * `undefined` when it does not (an API token, an open server).
+ *
+ * @param c The request's context, after {@linkcode requireAuth}.
+ * @returns The end of the credential.
+ */
+export function credentialEnd(c: Context): number | undefined {
+  return (c.get(PRINCIPAL) as Principal | undefined)?.until;
 }

@@ -43,6 +43,11 @@ export {
 export { type WsPeer, WsSession, type WsSessionOptions } from "./ws_session.ts";
 export { type Closable, ConnectionRegistry } from "./connections.ts";
 export {
+  CREDENTIAL_EXPIRED,
+  endAtExpiry,
+  type Expirable,
+} from "./credential_expiry.ts";
+export {
   type Beating,
   HeartbeatTicker,
   type HeartbeatTickerOptions,

@@ -12,11 +12,12 @@ import type { Hub, ResumePosition } from "./hub.ts";
 import type { HubMessage } from "./hub_message.ts";
 import { pacedDelay } from "./pacing.ts";
 import { encodeEnvelope, type ErrorCode } from "./protocol.ts";
+import type { Expirable } from "./credential_expiry.ts";
 import type { StreamOptions } from "./stream_options.ts";
 import { type FeedOutlet, TopicFeed } from "./topic_feed.ts";
 
 /** An open SSE stream and the server's handle on it. */
-export interface SseConnection {
+export interface SseConnection extends Expirable {
   /** The response body. */
   readonly stream: ReadableStream<Uint8Array>;
   /** Ends the stream after an `error` event carrying `retryAfterMs`. */
@@ -98,6 +99,11 @@ class SseStream implements SseConnection, FeedOutlet, Beating {
   /** Ends the stream after an `error` event carrying `retryAfterMs`. */
   close(_code: number, reason: string): void {
     this.#endWithError("unavailable", reason);
+  }
+
+  /** The credential ran out: an `unauthorized` error event, then the end. */
+  expire(message: string): void {
+    this.#endWithError("unauthorized", message);
   }
 
   /** Writes one hub message's SSE frame (for the feed). */

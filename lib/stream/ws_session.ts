@@ -219,6 +219,11 @@ export class WsSession implements FeedOutlet, Beating {
     );
   }
 
+  /** The credential that opened the connection ran out: close with 4001. */
+  expire(message: string): void {
+    this.closeWithError(CLOSE_CODES.UNAUTHORIZED, "unauthorized", message);
+  }
+
   /** A feed's write failed: the peer is gone. */
   onGone(): void {
     this.end();

@@ -5,7 +5,13 @@
  */
 import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
-import { longPoll, pacedDelay, ProtocolError } from "@/lib/stream/mod.ts";
+import {
+  endAtExpiry,
+  longPoll,
+  pacedDelay,
+  ProtocolError,
+} from "@/lib/stream/mod.ts";
+import { credentialEnd } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
@@ -24,14 +30,23 @@ export function pollRoute(
     const release = takeSlot(limits.polls, c, "parked long-polls");
     // Shutdown answers parked polls at once, with a paced retry hint.
     const stop = new AbortController();
-    let stoppedBy: string | undefined;
+    let stoppedBy: HttpError | undefined;
     const parked = {
       close: (_code: number, reason: string) => {
-        stoppedBy = reason;
+        const retryAfterMs = pacedDelay(deps.stream.random, deps.stream.pacing);
+        stoppedBy = new HttpError(503, "unavailable", reason, {
+          headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) },
+        });
+        stop.abort();
+      },
+      // A parked poll lives no longer than the credential that sent it.
+      expire: (message: string) => {
+        stoppedBy = new HttpError(401, "unauthorized", message);
         stop.abort();
       },
     };
     deps.connections.add("poll", parked);
+    const cancelExpiry = endAtExpiry(parked, credentialEnd(c), deps.clock);
     // request.signal aborts only when the client disconnects (deno.json
     // opts out of the legacy abort-after-response behaviour).
     const requestSignal = c.req.raw.signal;
@@ -43,12 +58,7 @@ export function pollRoute(
         timeoutMs: timeoutS * 1000,
         signal: stop.signal,
       });
-      if (stoppedBy !== undefined) {
-        const retryAfterMs = pacedDelay(deps.stream.random, deps.stream.pacing);
-        throw new HttpError(503, "unavailable", stoppedBy, {
-          headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) },
-        });
-      }
+      if (stoppedBy !== undefined) throw stoppedBy;
       if (!result) return new Response(null, { status: 499 }); // the client is gone
       deps.stream.onEvent?.({
         kind: "subscribe",
@@ -65,6 +75,7 @@ export function pollRoute(
         },
       });
     } finally {
+      cancelExpiry();
       requestSignal.removeEventListener("abort", onGone);
       deps.connections.delete("poll", parked);
       release();

@@ -4,7 +4,8 @@
  * browsers on their own reconnects) takes precedence over the query.
  */
 import type { Context } from "hono";
-import { createSseStream } from "@/lib/stream/mod.ts";
+import { createSseStream, endAtExpiry } from "@/lib/stream/mod.ts";
+import { credentialEnd } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromLastEventId, positionFromQuery } from "./position.ts";
@@ -30,7 +31,10 @@ export function sseRoute(
       deps.stream,
     );
     deps.connections.add("sse", connection);
+    // A stream lives no longer than the credential that opened it.
+    const cancelExpiry = endAtExpiry(connection, credentialEnd(c), deps.clock);
     connection.closed.then(() => {
+      cancelExpiry();
       deps.connections.delete("sse", connection);
       release();
     });

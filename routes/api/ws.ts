@@ -4,7 +4,8 @@
  */
 import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
-import { CLOSE_CODES, ProtocolError, WsSession } from "@/lib/stream/mod.ts";
+import { endAtExpiry, ProtocolError, WsSession } from "@/lib/stream/mod.ts";
+import { credentialEnd } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
@@ -14,8 +15,8 @@ export function wsRoute(
   deps: AppDeps,
   origins: OriginPolicy,
   limits: RouteLimits,
-): (c: Context) => Promise<Response> {
-  return async function ws(c: Context): Promise<Response> {
+): (c: Context) => Response {
+  return function ws(c: Context): Response {
     const req = c.req.raw;
     // A page on another site must not open a socket with the visitor's
     // credentials (cross-site WebSocket hijacking).
@@ -47,8 +48,7 @@ export function wsRoute(
       );
     }
     let initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
-    // Read before upgrading: the request's headers are gone afterwards.
-    const principal = await deps.auth.authenticate(req, true);
+    const until = credentialEnd(c);
     const release = takeSlot(limits.connections, c, "open connections");
     let upgraded: { socket: WebSocket; response: Response };
     try {
@@ -74,20 +74,10 @@ export function wsRoute(
     };
     socket.onmessage = (event) => session.handleFrame(event.data);
     // A connection lives no longer than the credential that opened it.
-    const expiry = principal?.until
-      ? deps.clock.setTimeout(
-        () =>
-          session.closeWithError(
-            CLOSE_CODES.UNAUTHORIZED,
-            "unauthorized",
-            "credential expired; fetch a new ticket and resume",
-          ),
-        Math.max(0, principal.until - deps.clock.now()),
-      )
-      : undefined;
+    const cancelExpiry = endAtExpiry(session, until, deps.clock);
     socket.onclose = () => {
       release();
-      if (expiry !== undefined) deps.clock.clearTimeout(expiry);
+      cancelExpiry();
       session.end();
       // Gone once the close handshake is over: shutdown waits for this.
       deps.connections.delete("ws", session);

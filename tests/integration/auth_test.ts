@@ -185,6 +185,89 @@ Deno.test("auth: a WebSocket opened with a session ticket is closed with 4001 wh
   assert.equal(messages.at(-1)?.code, "unauthorized");
 });
 
+/** A session cookie and a ticket from it, on a server whose sessions last `ms`. */
+async function sessionTicket(url: string): Promise<string> {
+  const login = await fetch(new URL("/login", url), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `token=${TOKEN}`,
+    redirect: "manual",
+  });
+  const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+  await login.body?.cancel();
+  const { ticket } = await (await fetch(new URL("/api/ticket", url), {
+    method: "POST",
+    headers: { cookie },
+  })).json();
+  return ticket;
+}
+
+Deno.test("auth: an SSE stream opened with a session ticket ends with an unauthorized error event when the session expires", async () => {
+  await using server = await startServerProcess({
+    env: {
+      PULSE_TOKENS: TOKEN,
+      PULSE_SESSION_TTL_MS: "1500",
+      PULSE_SIM_INTERVAL_MS: "200",
+    },
+  });
+  const ticket = await sessionTicket(server.url);
+  const started = Date.now();
+  // Fails (aborts) instead of waiting forever if the stream never ends.
+  const response = await fetch(
+    new URL(`/api/sse?topic=pnl&ticket=${ticket}`, server.url),
+    { signal: AbortSignal.timeout(8_000) },
+  );
+  assert.equal(response.status, 200);
+  // The body ends by itself: the server closed the stream.
+  const text = await response.text();
+  const events = text.split("\n").filter((l) => l.startsWith("data: ")).map(
+    (l) => JSON.parse(l.slice(6)),
+  );
+  assert.equal(events[0]?.type, "snapshot");
+  assert.equal(events.at(-1)?.type, "error");
+  assert.equal(events.at(-1)?.code, "unauthorized");
+  assert.match(events.at(-1)?.message, /credential expired/);
+  assert.ok(Date.now() - started < 5_000, "ended at the session's end");
+});
+
+Deno.test("auth: a long-poll parked with a session ticket is answered 401 unauthorized when the session expires", async () => {
+  await using server = await startServerProcess({
+    env: {
+      PULSE_TOKENS: TOKEN,
+      PULSE_SESSION_TTL_MS: "1500",
+      // Nothing changes while the poll is parked.
+      PULSE_SIM_INTERVAL_MS: "600000",
+    },
+  });
+  const ticket = await sessionTicket(server.url);
+  // Catch up until the board is quiet (the first read publishes once).
+  let cursor = { epoch: "", seq: 0 };
+  for (let quiet = false; !quiet;) {
+    const query = cursor.epoch
+      ? `&since=${cursor.seq}&epoch=${cursor.epoch}&timeout=0.3`
+      : "&timeout=0";
+    const answer = await (await fetch(
+      new URL(`/api/poll?topic=pnl${query}&ticket=${ticket}`, server.url),
+    )).json();
+    quiet = cursor.epoch !== "" && answer.messages.length === 0;
+    cursor = answer.cursor;
+  }
+  const { epoch, seq } = cursor;
+  const started = Date.now();
+  const parked = await fetch(
+    new URL(
+      `/api/poll?topic=pnl&since=${seq}&epoch=${epoch}&timeout=30&ticket=${ticket}`,
+      server.url,
+    ),
+    { signal: AbortSignal.timeout(8_000) },
+  );
+  assert.equal(parked.status, 401);
+  const body = await parked.json();
+  assert.equal(body.error.code, "unauthorized");
+  assert.match(body.error.message, /credential expired/);
+  assert.ok(Date.now() - started < 5_000, "answered at the session's end");
+});
+
 Deno.test("auth: an expired ticket costs the client nothing: it fetches a fresh one and resumes from its last seq without a snapshot", async () => {
   const { startProxy } = await import("../_helpers/proxy.ts");
   await using server = await startServerProcess({
