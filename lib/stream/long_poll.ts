@@ -7,9 +7,14 @@
  */
 import type { Clock } from "../time/mod.ts";
 import type { Hub, ResumePosition } from "./hub.ts";
+import type { StreamOptions } from "./stream_options.ts";
 
-/** Options for {@linkcode longPoll}. */
-export interface LongPollOptions {
+/**
+ * Options for {@linkcode longPoll}; the stream options' `onEvent` and
+ * `onSent` count each answer as the other transports count theirs.
+ */
+export interface LongPollOptions
+  extends Pick<StreamOptions, "onEvent" | "onSent"> {
   /** Time source for the timeout. */
   clock: Clock;
   /** How long to hold the request when there is nothing new, ms. */
@@ -75,16 +80,15 @@ export async function longPoll(
     answer = hub.resume(topic, position);
   }
   const { messages, resumed } = answer;
+  options.onEvent?.({ kind: "subscribe", transport: "poll", resumed });
   const last = messages[messages.length - 1]?.envelope;
   const cursor = last ? { epoch: last.epoch, seq: last.seq } : {
     epoch: position.epoch ?? hub.epoch,
     seq: position.since ?? hub.position(topic).seq,
   };
-  return {
-    body: `{"messages":[${messages.map((m) => m.text).join(",")}],"cursor":${
-      JSON.stringify(cursor)
-    }}`,
-    count: messages.length,
-    resumed,
-  };
+  const body = `{"messages":[${
+    messages.map((m) => m.text).join(",")
+  }],"cursor":${JSON.stringify(cursor)}}`;
+  if (messages.length > 0) options.onSent?.("poll", "batch", body.length);
+  return { body, count: messages.length, resumed };
 }

@@ -57,17 +57,11 @@ export function pollRoute(
         clock: deps.clock,
         timeoutMs: timeoutS * 1000,
         signal: stop.signal,
+        onEvent: deps.stream.onEvent,
+        onSent: deps.stream.onSent,
       });
       if (stoppedBy !== undefined) throw stoppedBy;
       if (!result) return new Response(null, { status: 499 }); // the client is gone
-      deps.stream.onEvent?.({
-        kind: "subscribe",
-        transport: "poll",
-        resumed: result.resumed,
-      });
-      if (result.count > 0) {
-        deps.stream.onSent?.("poll", "batch", result.body.length);
-      }
       return new Response(result.body, {
         headers: {
           "content-type": "application/json; charset=utf-8",

@@ -58,3 +58,31 @@ Deno.test("longPoll() answers an empty list at the timeout, and undefined when a
   assert.equal(await aborted, undefined);
   assert.equal(clock.pendingTimers, 0);
 });
+
+Deno.test("longPoll() counts each answer like the other transports: a subscribe event, and a sent batch when it carries messages", async () => {
+  const clock = new FakeClock();
+  using hub = new Hub({ clock, topics: { t: { n: 1 } }, epoch: "poll-epoch" });
+  const events: unknown[] = [];
+  const sent: [string, string, number][] = [];
+  const counting = {
+    clock,
+    timeoutMs: 0,
+    onEvent: (e: unknown) => events.push(e),
+    onSent: (transport: string, type: string, bytes: number) =>
+      sent.push([transport, type, bytes]),
+  };
+  const first = await longPoll(hub, "t", {}, counting);
+  assert.deepEqual(events, [
+    { kind: "subscribe", transport: "poll", resumed: false },
+  ]);
+  assert.deepEqual(sent, [["poll", "batch", first!.body.length]]);
+  const { cursor } = JSON.parse(first!.body);
+  await longPoll(
+    hub,
+    "t",
+    { since: cursor.seq, epoch: cursor.epoch },
+    counting,
+  );
+  assert.equal(events.length, 2);
+  assert.equal(sent.length, 1, "an empty answer sends no batch");
+});
