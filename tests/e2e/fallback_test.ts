@@ -135,7 +135,57 @@ Deno.test("screenshots of the board: light, dark and phone width", async () => {
     await seqAdvances(page);
     const path = `${ROOT}test-results/${file}`;
     await page.screenshot({ path });
-    assert.ok((await Deno.stat(path)).size > 10_000);
+    // What the picture must show: the net figure, the three figures and
+    // the sources, each on screen, none overlapping, nothing wider than
+    // the viewport, and the page in the colour scheme asked for.
+    const width = options!.viewport!.width;
+    const look = await page.evaluate(() => {
+      const box = (selector: string) => {
+        const el = document.querySelector(selector);
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        return { x: r.x, y: r.y, w: r.width, h: r.height };
+      };
+      const luminance = (el: Element) => {
+        const m = getComputedStyle(el).backgroundColor.match(/\d+(\.\d+)?/g);
+        const [r, g, b] = (m ?? ["0", "0", "0"]).map(Number);
+        return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+      };
+      return {
+        scrollWidth: document.documentElement.scrollWidth,
+        background: luminance(document.body),
+        boxes: {
+          net: box("[data-testid=net]"),
+          revenue: box("[data-testid=revenue]"),
+          expenses: box("[data-testid=expenses]"),
+          trading: box("[data-testid=trading]"),
+          source: box("[data-source]"),
+        },
+      };
+    });
+    assert.ok(look.scrollWidth <= width, `${file}: page wider than ${width}`);
+    const boxes = Object.entries(look.boxes);
+    for (const [name, b] of boxes) {
+      assert.ok(b && b.w > 0 && b.h > 0, `${file}: ${name} is not shown`);
+      assert.ok(
+        b.x >= 0 && b.x + b.w <= width + 0.5,
+        `${file}: ${name} off screen`,
+      );
+    }
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [an, a] = boxes[i]!;
+        const [bn, b] = boxes[j]!;
+        const apart = a!.x + a!.w <= b!.x + 0.5 || b!.x + b!.w <= a!.x + 0.5 ||
+          a!.y + a!.h <= b!.y + 0.5 || b!.y + b!.h <= a!.y + 0.5;
+        assert.ok(apart, `${file}: ${an} overlaps ${bn}`);
+      }
+    }
+    if (options!.colorScheme === "dark") {
+      assert.ok(look.background < 0.3, `${file}: background not dark`);
+    } else {
+      assert.ok(look.background > 0.7, `${file}: background not light`);
+    }
     await context.close();
   }
 });
