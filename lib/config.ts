@@ -1,6 +1,8 @@
 /**
  * Configuration: parsed once from the environment into a frozen, fully
- * resolved object that `main.ts` passes down.
+ * resolved object that `main.ts` passes down. Long by design: one
+ * declaration per setting, the single place each is named, described and
+ * ranged (the docs table is generated from it).
  *
  * @module
  */

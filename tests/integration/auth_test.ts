@@ -162,18 +162,7 @@ Deno.test("auth: a WebSocket opened with a session ticket is closed with 4001 wh
       PULSE_SIM_INTERVAL_MS: "200",
     },
   });
-  const login = await fetch(new URL("/login", server.url), {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: `token=${TOKEN}`,
-    redirect: "manual",
-  });
-  const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-  await login.body?.cancel();
-  const { ticket } = await (await fetch(new URL("/api/ticket", server.url), {
-    method: "POST",
-    headers: { cookie },
-  })).json();
+  const ticket = await sessionTicket(server.url);
   const ws = new WebSocket(
     `${server.url.replace("http", "ws")}api/ws?topic=pnl&ticket=${ticket}`,
   );
@@ -185,7 +174,7 @@ Deno.test("auth: a WebSocket opened with a session ticket is closed with 4001 wh
   assert.equal(messages.at(-1)?.code, "unauthorized");
 });
 
-/** A session cookie and a ticket from it, on a server whose sessions last `ms`. */
+/** Signs in with the token and returns a ticket made from that session. */
 async function sessionTicket(url: string): Promise<string> {
   const login = await fetch(new URL("/login", url), {
     method: "POST",
