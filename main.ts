@@ -3,6 +3,8 @@
  * The composition root: environment -> parseConfig -> build the parts ->
  * serve -> stop. The only place that reads `Deno.env` and writes to the
  * console. What each part does lives in lib/ (docs/architecture.md).
+ * Wiring only, but longer than it should be: the stream options and the
+ * hub with its bus are the next parts to build in lib/.
  *
  * @module
  */

@@ -53,8 +53,16 @@ const STATES: CircuitState[] = ["closed", "open", "half_open"];
  */
 export function createPulseMetrics(status: StatusReader): PulseMetrics {
   const m = new Metrics();
-  // Scrapes are rare (seconds apart): each family reads a fresh picture.
-  const picture = status;
+  // One picture per scrape: rendering is synchronous, so every family of
+  // one scrape reads the same picture, and the next scrape a fresh one.
+  let scraped: ReturnType<StatusReader> | undefined;
+  const picture = () => {
+    if (!scraped) {
+      scraped = status();
+      queueMicrotask(() => scraped = undefined);
+    }
+    return scraped;
+  };
   m.collected(
     "pulse_connected_clients",
     "Open client connections by transport.",

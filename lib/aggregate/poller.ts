@@ -1,7 +1,9 @@
 /**
  * Polls every source on an interval and turns their readings into the
  * `pnl` state. One failing source never blanks the others: it keeps its
- * last good figure, marked stale, with the error in words.
+ * last good figure, marked stale, with the error in words. Over 350 lines
+ * because scheduling, deadlines and recording a read's outcome share the
+ * slot state; the paged-sync work of [real-accounts] is where it splits.
  *
  * @module
  */

@@ -2,6 +2,9 @@
  * The sources file (`PULSE_CONFIG`): read, validated field by field at
  * start-up with messages that name the file, the source, the field, what
  * was found and what is accepted, and turned into guarded-ready sources.
+ * Over 350 lines: the common fields, the validator and the schema read
+ * one declaration; [operator]'s diagnostics (line:column, all errors at
+ * once) are the seam to split it along.
  *
  * @module
  */

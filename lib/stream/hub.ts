@@ -1,6 +1,8 @@
 /**
  * The stream hub: per topic, the current state, its epoch and seq, a bounded
- * history of deltas, and the subscribers. It knows no transport.
+ * history of deltas, and the subscribers. It knows no transport. Still
+ * one large class: splitting it (topic phase, publish window, resume and
+ * catch-up, Redis sync) is item 2 of the [architecture] issue.
  *
  * @module
  */

@@ -155,13 +155,7 @@ Deno.test("auth: a StreamClient with a ticket source connects over WebSocket to 
 });
 
 Deno.test("auth: a WebSocket opened with a session ticket is closed with 4001 when the session expires", async () => {
-  await using server = await startServerProcess({
-    env: {
-      PULSE_TOKENS: TOKEN,
-      PULSE_SESSION_TTL_MS: "1500",
-      PULSE_SIM_INTERVAL_MS: "200",
-    },
-  });
+  await using server = await startExpiringServer(200);
   const ticket = await sessionTicket(server.url);
   const ws = new WebSocket(
     `${server.url.replace("http", "ws")}api/ws?topic=pnl&ticket=${ticket}`,
@@ -173,6 +167,17 @@ Deno.test("auth: a WebSocket opened with a session ticket is closed with 4001 wh
   assert.equal(messages[0]?.type, "snapshot");
   assert.equal(messages.at(-1)?.code, "unauthorized");
 });
+
+/** A server with auth on whose sessions last 1.5 s. */
+function startExpiringServer(simIntervalMs: number) {
+  return startServerProcess({
+    env: {
+      PULSE_TOKENS: TOKEN,
+      PULSE_SESSION_TTL_MS: "1500",
+      PULSE_SIM_INTERVAL_MS: String(simIntervalMs),
+    },
+  });
+}
 
 /** Signs in with the token and returns a ticket made from that session. */
 async function sessionTicket(url: string): Promise<string> {
@@ -192,13 +197,7 @@ async function sessionTicket(url: string): Promise<string> {
 }
 
 Deno.test("auth: an SSE stream opened with a session ticket ends with an unauthorized error event when the session expires", async () => {
-  await using server = await startServerProcess({
-    env: {
-      PULSE_TOKENS: TOKEN,
-      PULSE_SESSION_TTL_MS: "1500",
-      PULSE_SIM_INTERVAL_MS: "200",
-    },
-  });
+  await using server = await startExpiringServer(200);
   const ticket = await sessionTicket(server.url);
   const started = Date.now();
   // Fails (aborts) instead of waiting forever if the stream never ends.
@@ -220,14 +219,8 @@ Deno.test("auth: an SSE stream opened with a session ticket ends with an unautho
 });
 
 Deno.test("auth: a long-poll parked with a session ticket is answered 401 unauthorized when the session expires", async () => {
-  await using server = await startServerProcess({
-    env: {
-      PULSE_TOKENS: TOKEN,
-      PULSE_SESSION_TTL_MS: "1500",
-      // Nothing changes while the poll is parked.
-      PULSE_SIM_INTERVAL_MS: "600000",
-    },
-  });
+  // Nothing changes while the poll is parked.
+  await using server = await startExpiringServer(600000);
   const ticket = await sessionTicket(server.url);
   // Catch up until the board is quiet (the first read publishes once).
   let cursor = { epoch: "", seq: 0 };
