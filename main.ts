@@ -24,6 +24,7 @@ import {
   StoreError,
 } from "@/lib/cache/mod.ts";
 import { Leadership, RedisBus } from "@/lib/cluster/mod.ts";
+import { RedisConnection } from "@/lib/redis/mod.ts";
 import {
   type Config,
   ConfigError,
@@ -109,12 +110,39 @@ export async function startServer(
     });
   }
 
-  // With Redis, the P&L topic is shared by every instance: one seq, one
-  // epoch, one history; the leader publishes, everyone fans out.
-  const bus = config.redisUrl
-    ? new RedisBus({
+  // One Redis connection for the bus, the lease, L2 and pushed figures.
+  const redis = config.redisUrl
+    ? new RedisConnection({
       url: config.redisUrl,
       clock,
+      onError: (error) => log.warn("redis", { error }),
+      onUpChange: (up) =>
+        log[up ? "info" : "warn"](up ? "redis reachable" : "redis unreachable"),
+    })
+    : undefined;
+  let stopping: Promise<void> | undefined;
+  // Names this process in logs and in the lease's value (no secrets).
+  const instanceId = `${config.hostname}/${Deno.pid}/${randomId(4)}`;
+  const leadership = new Leadership({
+    clock,
+    redis,
+    instanceId,
+    leaseMs: config.leaseMs,
+    onLead: () => {
+      if (redis) log.info("leader: polling sources", { instance: instanceId });
+      if (!stopping) polling.start();
+    },
+    onFollow: () => {
+      if (redis) log.info("follower: fanning out", { instance: instanceId });
+      polling.stop();
+    },
+  });
+  // With Redis, the P&L topic is shared by every instance: one seq, one
+  // epoch, one history; the leader publishes, everyone fans out.
+  const bus = redis && leadership.fencing
+    ? new RedisBus({
+      redis,
+      fencing: leadership.fencing,
       shared: ["pnl"],
       states: (topic) => hub.state(topic),
       newEpoch: () => randomId(12),
@@ -125,14 +153,12 @@ export async function startServer(
       },
       historyCount: config.historyCount,
       onError: (error) => log.warn("redis bus", { error }),
-      // A delivery taken by any instance makes the leader read it at once.
-      onNotice: (kind, id) => {
-        if (kind === "ingest") polling.refresh(id);
-      },
-      onUpChange: (up) =>
-        log[up ? "info" : "warn"](up ? "redis reachable" : "redis unreachable"),
     })
     : undefined;
+  // A delivery taken by any instance makes the leader read it at once.
+  redis?.onNotice((kind, id) => {
+    if (kind === "ingest") polling.refresh(id);
+  });
   let lastRefusal = "";
   const hub: Hub = new Hub({
     clock,
@@ -169,22 +195,14 @@ export async function startServer(
       log.error("subscriber failed", { topic, error }),
   });
 
-  const l2 = config.redisUrl
-    ? new RedisTier<Reading>({
-      url: config.redisUrl,
-      clock,
-      onError: (error) => log.warn("redis", { error }),
-    })
-    : undefined;
-  await l2?.connect();
+  await redis?.connect();
+  const l2 = redis && new RedisTier<Reading>({ redis, clock });
   const cache = await openReadingCache<Reading>({ clock, store, l2 });
   const declared = await createSources(sourcesFile, {
     clock,
     env,
     // Several instances share pushed figures through Redis.
-    ingest: bus
-      ? new RedisIngest({ run: (s, k, a) => bus.run(s, k, a) })
-      : store.ingest,
+    ingest: redis ? new RedisIngest({ redis }) : store.ingest,
     lastKnown: (id) => restored?.figures[id],
   });
   const guarded = guardDeclared(declared, {
@@ -213,32 +231,15 @@ export async function startServer(
   });
   const webhooks = new IngestRouter(declared, {
     // Stored: the leader reads the source now instead of at its interval.
-    onStored: (id) => bus ? bus.notify("ingest", id) : polling.refresh(id),
+    onStored: (id) => redis ? redis.notify("ingest", id) : polling.refresh(id),
   });
 
   const connections = new ConnectionRegistry();
-  let stopping: Promise<void> | undefined;
-  // Names this process in logs and in the lease's value (no secrets).
-  const instanceId = `${config.hostname}/${Deno.pid}/${randomId(4)}`;
-  const leadership = new Leadership({
-    clock,
-    bus,
-    instanceId,
-    leaseMs: config.leaseMs,
-    onLead: () => {
-      if (bus) log.info("leader: polling sources", { instance: instanceId });
-      if (!stopping) polling.start();
-    },
-    onFollow: () => {
-      if (bus) log.info("follower: fanning out", { instance: instanceId });
-      polling.stop();
-    },
-  });
   const status = new StatusBoard({
     stopping: () => stopping !== undefined,
     leader: () => leadership.leader,
-    redisConfigured: bus !== undefined,
-    redisUp: () => (l2?.up ?? false) && (bus?.up ?? true),
+    redisConfigured: redis !== undefined,
+    redisUp: () => redis?.up ?? false,
     pnl: () => hub.state("pnl"),
     sources: () => guarded,
     tiers: () => cache.tiers,
@@ -354,7 +355,7 @@ export async function startServer(
       await server.shutdown();
       hub.close();
       await bus?.close();
-      await l2?.close();
+      await redis?.close();
       for (const { source } of declared) source[Symbol.dispose]?.();
       store.close();
       log.info("stopped");

@@ -36,9 +36,3 @@ export {
   RedisIngest,
   type RedisIngestOptions,
 } from "./redis_ingest.ts";
-export {
-  closeRedisClient,
-  createRedisClient,
-  onRedisEvent,
-  type RedisClient,
-} from "./redis_client.ts";

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { RedisConnection } from "../redis/mod.ts";
 import type { IngestOutcome } from "./sqlite_ingest.ts";
 
 // KEYS: value, event; ARGV: expected value ('' = none), new value, dedupe ms
@@ -25,13 +26,8 @@ return {redis.call('GET', KEYS[1]) or '', redis.call('EXISTS', KEYS[2])}
 
 /** Options for {@linkcode RedisIngest}. */
 export interface RedisIngestOptions {
-  /** Runs a Lua script in Redis. */
-  run: (script: string, keys: string[], args: string[]) => Promise<unknown>;
-  /**
-   * Key prefix.
-   * @default {"pulse:"}
-   */
-  prefix?: string;
+  /** The process's Redis connection (its scripts and key prefix). */
+  redis: Pick<RedisConnection, "run" | "key">;
   /**
    * How long event ids are remembered, ms.
    * @default {2592000000}
@@ -54,19 +50,20 @@ export class RedisIngest {
 
   /** Creates the store over a Redis connection. */
   constructor(options: RedisIngestOptions) {
-    this.#o = { prefix: "pulse:", dedupeMs: 30 * 86_400_000, ...options };
+    this.#o = { dedupeMs: 30 * 86_400_000, ...options };
   }
 
   #keys(source: string, eventId = ""): string[] {
+    const { redis } = this.#o;
     return [
-      `${this.#o.prefix}ingest:${source}:value`,
-      `${this.#o.prefix}ingest:${source}:event:${eventId}`,
+      redis.key("ingest", source, "value"),
+      redis.key("ingest", source, "event", eventId),
     ];
   }
 
   /** The value a source's events add up to, or `undefined`. */
   async latest<T>(source: string): Promise<T | undefined> {
-    const [text] = await this.#o.run(READ, this.#keys(source), []) as [
+    const [text] = await this.#o.redis.run(READ, this.#keys(source), []) as [
       string,
       number,
     ];
@@ -86,14 +83,17 @@ export class RedisIngest {
     next: (previous: T | undefined) => T,
   ): Promise<IngestOutcome<T>> {
     const keys = this.#keys(source, eventId);
-    let [current, seen] = await this.#o.run(READ, keys, []) as [string, number];
+    let [current, seen] = await this.#o.redis.run(READ, keys, []) as [
+      string,
+      number,
+    ];
     for (let attempt = 0; attempt < 10; attempt++) {
       if (seen === 1) {
         return { duplicate: true, value: JSON.parse(current) as T };
       }
       const previous = current ? JSON.parse(current) as T : undefined;
       const value = next(previous);
-      const [status, now] = await this.#o.run(APPLY, keys, [
+      const [status, now] = await this.#o.redis.run(APPLY, keys, [
         current,
         JSON.stringify(value),
         String(this.#o.dedupeMs),

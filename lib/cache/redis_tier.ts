@@ -3,18 +3,12 @@
  * past their freshness (so an expired value can still stand in when the
  * upstream fails); every command is bounded by a short timeout; a Redis
  * that is down is skipped without delaying reads and used again as soon as
- * it is back (node-redis reconnects by itself).
+ * the shared connection is back.
  *
  * @module
  */
-import { withTimeout } from "../resilience/mod.ts";
+import type { RedisConnection } from "../redis/mod.ts";
 import type { Clock } from "../time/mod.ts";
-import {
-  closeRedisClient,
-  createRedisClient,
-  onRedisEvent,
-  type RedisClient,
-} from "./redis_client.ts";
 import {
   type CacheEntry,
   type CacheTier,
@@ -26,9 +20,9 @@ import {
 
 /** Options for {@linkcode RedisTier}. */
 export interface RedisTierOptions {
-  /** `redis://` or `rediss://` URL. */
-  url: string;
-  /** Time source for command timeouts and latency. */
+  /** The process's Redis connection (borrowed, not closed by the tier). */
+  redis: RedisConnection;
+  /** Time source for latency and retention. */
   clock: Clock;
   /**
    * Longest wait for one command, ms.
@@ -41,54 +35,43 @@ export interface RedisTierOptions {
    */
   retainMs?: number;
   /**
-   * Prefix of every key.
-   * @default {"pulse:cache:"}
+   * Key prefix, after the connection's own.
+   * @default {"cache:"}
    */
   prefix?: string;
-  /** Told about connection errors (logs). */
-  onError?: (error: Error) => void;
 }
 
 const VERSION = 1;
 
 /** The Redis tier. */
-export class RedisTier<T> implements CacheTier<T>, AsyncDisposable {
+export class RedisTier<T> implements CacheTier<T> {
   readonly name: TierName = "L2";
   readonly stats: TierStats = newStats();
-  #client: RedisClient;
+  #redis: RedisConnection;
   #clock: Clock;
   #timeoutMs: number;
   #retainMs: number;
   #prefix: string;
 
-  /** Creates the tier; call {@linkcode RedisTier.connect}. */
+  /** Creates the tier over a connection (connected or not). */
   constructor(options: RedisTierOptions) {
     const {
-      url,
+      redis,
       clock,
       commandTimeoutMs = 250,
       retainMs = 86_400_000,
-      prefix = "pulse:cache:",
-      onError,
+      prefix = "cache:",
     } = options;
+    this.#redis = redis;
     this.#clock = clock;
     this.#timeoutMs = commandTimeoutMs;
     this.#retainMs = retainMs;
-    this.#prefix = prefix;
-    this.#client = createRedisClient(url);
-    onRedisEvent(this.#client, "error", (error) => onError?.(error as Error));
-  }
-
-  /** Starts connecting; resolves once connected or when the first attempt fails. */
-  async connect(): Promise<void> {
-    await this.#client.connect().catch(() => {
-      // Reported through onError; reconnects on its own.
-    });
+    this.#prefix = redis.key(prefix);
   }
 
   /** Whether Redis is connected and ready. */
   get up(): boolean {
-    return this.#client.isReady;
+    return this.#redis.up;
   }
 
   /** The entry for `key`, or `undefined` (also when Redis is down). */
@@ -102,13 +85,10 @@ export class RedisTier<T> implements CacheTier<T>, AsyncDisposable {
     }
     const started = this.#clock.now();
     try {
-      const text = await withTimeout(
-        () => this.#client.get(this.#prefix + key),
+      const text = await this.#redis.command(
+        "Redis GET",
+        (c) => c.get(this.#prefix + key),
         this.#timeoutMs,
-        {
-          clock: this.#clock,
-          operation: "Redis GET",
-        },
       );
       const entry = text ? decode<T>(text) : undefined;
       countRead(this.stats, entry, freshAt);
@@ -129,29 +109,17 @@ export class RedisTier<T> implements CacheTier<T>, AsyncDisposable {
         1,
         entry.expiresAt - this.#clock.now() + this.#retainMs,
       );
-      await withTimeout(
-        () =>
-          this.#client.set(
-            this.#prefix + key,
-            JSON.stringify({ v: VERSION, ...entry }),
-            { PX: ttl },
-          ),
+      await this.#redis.command(
+        "Redis SET",
+        (c) =>
+          c.set(this.#prefix + key, JSON.stringify({ v: VERSION, ...entry }), {
+            PX: ttl,
+          }),
         this.#timeoutMs,
-        { clock: this.#clock, operation: "Redis SET" },
       );
     } catch {
       this.stats.errors++;
     }
-  }
-
-  /** Closes the connection. */
-  async close(): Promise<void> {
-    await closeRedisClient(this.#client, this.#clock);
-  }
-
-  /** Closes the connection. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 

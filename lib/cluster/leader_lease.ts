@@ -30,7 +30,7 @@ return redis.call('DEL', KEYS[1])
 
 /** Options for {@linkcode LeaderLease}. */
 export interface LeaderLeaseOptions {
-  /** Runs a Lua script in Redis (the bus's connection). */
+  /** Runs a Lua script in Redis (`RedisConnection.run`). */
   run: (script: string, keys: string[], args: string[]) => Promise<unknown>;
   /** The lease's key. */
   key: string;
@@ -83,6 +83,11 @@ export class LeaderLease {
   /** Whether this instance holds the lease. */
   get leader(): boolean {
     return this.#value !== undefined;
+  }
+
+  /** The lease's key in Redis. */
+  get key(): string {
+    return this.#o.key;
   }
 
   /** The fencing value of the current grant. */

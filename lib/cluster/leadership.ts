@@ -1,20 +1,21 @@
 /**
- * Who polls upstream: with Redis, the holder of the leader lease (and its
- * fencing value goes to the bus, so only it can publish); without Redis,
+ * Who polls upstream: with Redis, the holder of the leader lease (whose
+ * fencing value the bus checks, so only it can publish); without Redis,
  * this process alone, from start to stop.
  *
  * @module
  */
+import type { RedisConnection } from "../redis/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import { LeaderLease } from "./leader_lease.ts";
-import type { RedisBus } from "./redis_bus.ts";
+import type { Fencing } from "./redis_bus.ts";
 
 /** Options for {@linkcode Leadership}. */
 export interface LeadershipOptions {
   /** Time source for the lease's renewals. */
   clock: Clock;
-  /** The Redis bus; without it this process always leads. */
-  bus?: RedisBus;
+  /** The Redis connection; without it this process always leads. */
+  redis?: RedisConnection;
   /** This process's name in the lease's value (no secrets). */
   instanceId: string;
   /**
@@ -56,16 +57,15 @@ export class Leadership {
   /** Creates it; nothing happens until {@linkcode Leadership.start}. */
   constructor(options: LeadershipOptions) {
     this.#options = options;
-    const { bus } = options;
-    if (bus) {
+    const { redis } = options;
+    if (redis) {
       this.#lease = new LeaderLease({
-        run: (script, keys, args) => bus.run(script, keys, args),
-        key: bus.leaderKey,
+        run: (script, keys, args) => redis.run(script, keys, args),
+        key: redis.key("leader"),
         instanceId: options.instanceId,
         clock: options.clock,
         leaseMs: options.leaseMs,
-        onChange: (leader, fence) => {
-          bus.fence = leader ? fence : undefined;
+        onChange: (leader) => {
           if (leader) options.onLead();
           else options.onFollow();
         },
@@ -82,6 +82,11 @@ export class Leadership {
   /** Whether leadership is decided by a lease in Redis. */
   get shared(): boolean {
     return this.#lease !== undefined;
+  }
+
+  /** The lease, for the bus's fencing checks; `undefined` without Redis. */
+  get fencing(): Fencing | undefined {
+    return this.#lease;
   }
 
   /** Begins leading, or campaigning. */

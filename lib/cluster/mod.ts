@@ -1,6 +1,6 @@
 /**
- * Running several instances as one: the Redis bus, the leader lease, and
- * leadership (who polls upstream).
+ * Running several instances as one: the Redis bus, the leader lease,
+ * leadership (who polls upstream), and the shared log they keep.
  *
  * @module
  */
@@ -8,7 +8,9 @@ export { LeaderLease, type LeaderLeaseOptions } from "./leader_lease.ts";
 export { Leadership, type LeadershipOptions } from "./leadership.ts";
 export {
   BusPublishError,
+  type Fencing,
   RedisBus,
   type RedisBusOptions,
   type SharedTopic,
 } from "./redis_bus.ts";
+export { readSharedLog, type ReadSharedLogOptions } from "./shared_log.ts";

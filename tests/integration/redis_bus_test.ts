@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { LeaderLease, RedisBus } from "@/lib/cluster/mod.ts";
+import { RedisConnection } from "@/lib/redis/mod.ts";
 import { Hub, type HubMessage, type JsonObject } from "@/lib/stream/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
@@ -13,9 +14,18 @@ async function eventually(check: () => boolean, what: string, ms = 5_000) {
 }
 
 function instance(url: string, name: string, historyMaxAgeMs = 300_000) {
-  const bus: RedisBus = new RedisBus({
-    url,
+  const redis = new RedisConnection({ url, clock: systemClock });
+  const lease = new LeaderLease({
+    run: (s, k, a) => redis.run(s, k, a),
+    key: redis.key("leader"),
+    instanceId: name,
     clock: systemClock,
+    leaseMs: 600,
+    onChange: () => {},
+  });
+  const bus: RedisBus = new RedisBus({
+    redis,
+    fencing: lease,
     shared: ["pnl"],
     states: (t): JsonObject => hub.state(t),
     newEpoch: () => `ep${crypto.randomUUID().slice(0, 8)}`,
@@ -30,14 +40,6 @@ function instance(url: string, name: string, historyMaxAgeMs = 300_000) {
     historyMaxAgeMs,
     olderHistory: (topic, since) => bus.readAfter(topic, since),
   });
-  const lease = new LeaderLease({
-    run: (s, k, a) => bus.run(s, k, a),
-    key: bus.leaderKey,
-    instanceId: name,
-    clock: systemClock,
-    leaseMs: 600,
-    onChange: (leader, fence) => bus.fence = leader ? fence : undefined,
-  });
   const seen: HubMessage[] = [];
   const sub = hub.subscribe("pnl", {}, (m) => seen.push(m));
   return {
@@ -45,11 +47,17 @@ function instance(url: string, name: string, historyMaxAgeMs = 300_000) {
     bus,
     lease,
     seen,
+    /** Connects to Redis and joins the shared epoch. */
+    async connect() {
+      await redis.connect();
+      await bus.connect();
+    },
     async [Symbol.asyncDispose]() {
       sub.unsubscribe();
       await lease.stop();
       hub.close();
       await bus.close();
+      await redis.close();
     },
   };
 }
@@ -58,8 +66,8 @@ Deno.test("Redis bus: the leader's deltas reach a follower with the same epoch a
   await using redis = await startRedis();
   await using a = instance(redis.url, "a");
   await using b = instance(redis.url, "b");
-  await a.bus.connect();
-  await b.bus.connect();
+  await a.connect();
+  await b.connect();
   assert.equal(a.hub.epoch, b.hub.epoch);
   await a.lease.tick();
   await b.lease.tick();
@@ -80,7 +88,7 @@ Deno.test("Redis bus: the leader's deltas reach a follower with the same epoch a
   assert.equal(a.hub.state("pnl").n, 5);
   // A late joiner resumes from the stream with no snapshot.
   await using c = instance(redis.url, "c");
-  await c.bus.connect();
+  await c.connect();
   assert.equal(c.hub.position("pnl").seq, a.hub.position("pnl").seq);
   const resumed = c.hub.resume("pnl", { since: 2, epoch: a.hub.epoch });
   assert.equal(resumed.resumed, true);
@@ -91,8 +99,8 @@ Deno.test("Redis bus: the lease passes to another instance when the leader stops
   await using redis = await startRedis();
   await using a = instance(redis.url, "a");
   await using b = instance(redis.url, "b");
-  await a.bus.connect();
-  await b.bus.connect();
+  await a.connect();
+  await b.connect();
   await a.lease.tick();
   a.hub.publish("pnl", { n: 1 });
   await eventually(() => b.hub.state("pnl").n === 1, "n = 1 on b");
@@ -113,8 +121,8 @@ Deno.test("Redis bus: Redis restarted empty gives a new epoch, every subscriber 
   await using redis = await startRedis();
   await using a = instance(redis.url, "a");
   await using b = instance(redis.url, "b");
-  await a.bus.connect();
-  await b.bus.connect();
+  await a.connect();
+  await b.connect();
   await a.lease.tick();
   a.hub.publish("pnl", { n: 1 });
   await eventually(() => b.hub.state("pnl").n === 1, "n = 1 on b");
@@ -140,8 +148,8 @@ Deno.test("Redis bus: a resume older than an instance's own history is served fr
   await using a = instance(redis.url, "a");
   // b keeps only 50 ms of history locally; the stream keeps 100 deltas.
   await using b = instance(redis.url, "b", 50);
-  await a.bus.connect();
-  await b.bus.connect();
+  await a.connect();
+  await b.connect();
   await a.lease.tick();
   for (let n = 1; n <= 6; n++) {
     a.hub.publish("pnl", { n }); // one delta each

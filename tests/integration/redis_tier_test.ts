@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { MemoryTier, RedisTier, TieredCache } from "@/lib/cache/mod.ts";
+import { RedisConnection } from "@/lib/redis/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 
@@ -13,10 +14,13 @@ async function until(ok: () => boolean, timeoutMs = 10_000): Promise<void> {
 
 Deno.test("RedisTier shares versioned values with TTL through a real redis-server", async () => {
   await using redis = await startRedis();
-  await using a = new RedisTier<number>({ url: redis.url, clock: systemClock });
-  await using b = new RedisTier<number>({ url: redis.url, clock: systemClock });
-  await a.connect();
-  await b.connect();
+  // Two processes, each with its own connection.
+  await using one = new RedisConnection({ url: redis.url, clock: systemClock });
+  await using two = new RedisConnection({ url: redis.url, clock: systemClock });
+  await one.connect();
+  await two.connect();
+  const a = new RedisTier<number>({ redis: one, clock: systemClock });
+  const b = new RedisTier<number>({ redis: two, clock: systemClock });
   const now = Date.now();
   await a.set("shared", { value: 42, storedAt: now, expiresAt: now + 1000 });
   assert.deepEqual(await b.get("shared"), {
@@ -32,12 +36,13 @@ Deno.test("RedisTier shares versioned values with TTL through a real redis-serve
 Deno.test("Redis killed mid-run: reads keep answering from the other tiers without errors; restarted: L2 is used again", async () => {
   const redis = await startRedis();
   const errors: string[] = [];
-  await using l2 = new RedisTier<number>({
+  await using connection = new RedisConnection({
     url: redis.url,
     clock: systemClock,
-    onError: (e) => errors.push(e.message),
+    onError: (e) => errors.push(String(e)),
   });
-  await l2.connect();
+  await connection.connect();
+  const l2 = new RedisTier<number>({ redis: connection, clock: systemClock });
   const cache = new TieredCache<number>({
     clock: systemClock,
     l1: new MemoryTier(),
@@ -69,8 +74,11 @@ Deno.test("Redis killed mid-run: reads keep answering from the other tiers witho
   await using again = await startRedis(redis.port);
   await until(() => l2.up, 15_000);
   await cache.read("k", 60_000, () => Promise.resolve(++upstream)); // written through to Redis again
-  const direct = new RedisTier<number>({ url: again.url, clock: systemClock });
-  await direct.connect();
+  await using other = new RedisConnection({
+    url: again.url,
+    clock: systemClock,
+  });
+  await other.connect();
+  const direct = new RedisTier<number>({ redis: other, clock: systemClock });
   assert.equal((await direct.get("k"))?.value, upstream);
-  await direct.close();
 });

@@ -12,6 +12,7 @@ import {
 } from "../_helpers/server_process.ts";
 import { serveMock } from "../_helpers/upstreams/mod.ts";
 import { openRecordingSocket } from "../_helpers/ws_client.ts";
+import { createRedisClient } from "@/lib/redis/mod.ts";
 import { signWebhook } from "@/lib/security/mod.ts";
 
 type Envelope = Record<string, unknown> & {
@@ -386,5 +387,40 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
     await Promise.all(servers.map((s) => s.stop()));
 
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("scale-out: an instance started while Redis is down serves at once, then leads and shares its epoch when Redis comes up", async () => {
+  const redis = await startRedis();
+  await redis.stop();
+  // The default simulator publishes every second.
+  await using server = await startServerProcess({
+    env: { REDIS_URL: redis.url, PULSE_LEASE_MS: "600" },
+  });
+  const down = await health(server);
+  assert.equal(down.redis?.up, false);
+  const snap = await fetch(new URL("api/snapshot?topic=pnl", server.url));
+  assert.equal(snap.status, 200);
+  await snap.body?.cancel();
+
+  await using again = await startRedis(redis.port);
+  await eventually(
+    async () => {
+      const h = await health(server);
+      return h.redis?.up === true && h.leader === true ? h : undefined;
+    },
+    "the instance to reach Redis and lead",
+    15_000,
+  );
+  await using ws = await openRecordingSocket(wsUrl(server));
+  ws.send('{"type":"subscribe","topic":"pnl"}');
+  await ws.waitFor((ms) => ms.some((m) => m.type === "delta"), 10_000);
+  const epoch = (ws.messages as unknown as Envelope[])[0]!.epoch;
+  const client = createRedisClient(again.url);
+  await client.connect();
+  try {
+    assert.equal(await client.get("pulse:epoch"), epoch);
+  } finally {
+    client.destroy();
   }
 });

@@ -1,6 +1,6 @@
 /**
- * The one way Pulseboard connects to Redis (the L2 tier and the cluster
- * bus alike): commands fail at once while disconnected instead of
+ * How Pulseboard makes a node-redis client (for `RedisConnection`, and
+ * tests that look into Redis): commands fail at once while disconnected instead of
  * queueing, reconnection backs off up to a second, and closing never
  * waits on a Redis that is gone.
  *
