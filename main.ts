@@ -44,8 +44,8 @@ import {
   SourcesFileError,
 } from "@/lib/sources/mod.ts";
 import { feedAdminTopic, StatusBoard } from "@/lib/status.ts";
+import { CLOSE_CODES } from "@/lib/protocol/mod.ts";
 import {
-  CLOSE_CODES,
   ConnectionRegistry,
   HeartbeatTicker,
   Hub,

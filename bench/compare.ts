@@ -21,11 +21,8 @@
  */
 import { parseArgs } from "node:util";
 import { buildPnlState, type SourceReport } from "@/lib/aggregate/mod.ts";
-import {
-  createHubMessage,
-  createMergePatch,
-  type JsonObject,
-} from "@/lib/stream/mod.ts";
+import { createMergePatch, type JsonObject } from "@/lib/protocol/mod.ts";
+import { createHubMessage } from "@/lib/stream/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

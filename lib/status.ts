@@ -10,7 +10,8 @@ import { isPnlState } from "./aggregate/mod.ts";
 import type { TierName, TierStats } from "./cache/mod.ts";
 import { type HealthReport, judgeHealth } from "./health.ts";
 import type { CircuitState } from "./resilience/mod.ts";
-import type { JsonObject, StreamEvent } from "./stream/mod.ts";
+import type { JsonObject } from "./protocol/mod.ts";
+import type { StreamEvent } from "./stream/mod.ts";
 import type { Clock, TimerId } from "./time/mod.ts";
 
 /** One source as the status picture shows it. */

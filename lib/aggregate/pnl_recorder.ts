@@ -7,7 +7,7 @@
  */
 import type { SqliteStore } from "../cache/mod.ts";
 import type { Clock } from "../time/mod.ts";
-import type { JsonObject } from "../stream/mod.ts";
+import type { JsonObject } from "../protocol/mod.ts";
 import { isPnlState, markStale, type PnlState } from "./pnl_state.ts";
 
 /** Options for {@linkcode PnlRecorder}. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { JsonObject } from "../stream/mod.ts";
+import type { JsonObject } from "../protocol/mod.ts";
 import {
   addMoney,
   type Money,

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { JsonObject } from "../stream/mod.ts";
+import type { JsonObject } from "../protocol/mod.ts";
 import {
   HISTORY_MIGRATION,
   SqliteHistory,

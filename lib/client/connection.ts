@@ -10,7 +10,7 @@
  * @module
  */
 import { backoffDelay, type BackoffOptions } from "../resilience/mod.ts";
-import type { ServerEnvelope } from "../stream/mod.ts";
+import type { ServerEnvelope } from "../protocol/mod.ts";
 import {
   type Clock,
   systemClock,

@@ -4,9 +4,11 @@
  *
  * @module
  */
-import type { JsonObject } from "../stream/mod.ts";
-import { applyMergePatch } from "../stream/mod.ts";
-import type { StateEnvelope } from "../stream/mod.ts";
+import {
+  applyMergePatch,
+  type JsonObject,
+  type StateEnvelope,
+} from "../protocol/mod.ts";
 
 /** A client's copy of one topic. */
 export interface TopicView {

@@ -13,6 +13,7 @@
  * @module
  */
 import type { RedisConnection } from "../redis/mod.ts";
+import { type JsonObject } from "../protocol/mod.ts";
 import {
   type BusChange,
   type BusEvent,
@@ -20,7 +21,6 @@ import {
   type HubBus,
   type HubMessage,
   hubMessageFromText,
-  type JsonObject,
 } from "../stream/mod.ts";
 import { JOIN_SCRIPT, PUBLISH_SCRIPT } from "./bus_scripts.ts";
 import { readSharedLog } from "./shared_log.ts";

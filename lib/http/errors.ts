@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ErrorCode, ProtocolError } from "../stream/mod.ts";
+import { type ErrorCode, ProtocolError } from "../protocol/mod.ts";
 
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
   bad_request: 400,
@@ -51,7 +51,7 @@ export class HttpError extends Error {
  * ```ts
  * import assert from "node:assert/strict";
  * import { toResponse } from "@/lib/http/errors.ts";
- * import { ProtocolError } from "@/lib/stream/protocol.ts";
+ * import { ProtocolError } from "@/lib/protocol/envelopes.ts";
  * const res = toResponse(new ProtocolError("unknown_topic", "unknown topic \"nope\""));
  * assert.equal(res.status, 404);
  * assert.equal((await res.json()).error.code, "unknown_topic");

@@ -6,8 +6,7 @@
  * @module
  */
 import { createHubMessage, type HubMessage } from "./hub_message.ts";
-import type { DeltaEnvelope } from "./protocol.ts";
-import type { JsonObject } from "./json.ts";
+import type { DeltaEnvelope, JsonObject } from "../protocol/mod.ts";
 
 /** A change a hub offers for publishing; the bus gives it its seq. */
 export interface BusChange {

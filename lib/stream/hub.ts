@@ -14,16 +14,17 @@ import {
   type HubBus,
   MemoryBus,
 } from "./bus.ts";
-import { composeMergePatches } from "./compose_patch.ts";
-import { DeltaHistory } from "./history.ts";
-import { createHubMessage, type HubMessage } from "./hub_message.ts";
-import type { JsonObject } from "./json.ts";
-import { applyMergePatch, createMergePatch } from "./merge_patch.ts";
 import {
+  applyMergePatch,
+  composeMergePatches,
+  createMergePatch,
   type DeltaEnvelope,
+  type JsonObject,
   ProtocolError,
   type SnapshotEnvelope,
-} from "./protocol.ts";
+} from "../protocol/mod.ts";
+import { DeltaHistory } from "./history.ts";
+import { createHubMessage, type HubMessage } from "./hub_message.ts";
 
 /** Receives live messages of one subscription; must not throw. */
 export type HubSink = (message: HubMessage) => void;

@@ -9,7 +9,7 @@ import {
   parseServerEnvelope,
   ProtocolError,
   type StateEnvelope,
-} from "./protocol.ts";
+} from "../protocol/mod.ts";
 
 /** A published message: every transport writes its bytes as they are. */
 export interface HubMessage<E extends StateEnvelope = StateEnvelope> {

@@ -1,37 +1,10 @@
 /**
- * Streaming: the wire protocol, merge patches, and the hub.
+ * Streaming on the server: the hub (deltas, seq and epochs, history,
+ * resume), its bus interface, and the transports' sessions. The wire
+ * format itself is in `lib/protocol/`, which the browser shares.
  *
  * @module
  */
-export {
-  isJsonObject,
-  jsonEqual,
-  type JsonObject,
-  type JsonValue,
-} from "./json.ts";
-export { applyMergePatch, createMergePatch } from "./merge_patch.ts";
-export {
-  type ClientMessage,
-  CLOSE_CODES,
-  type DeltaEnvelope,
-  encodeEnvelope,
-  type ErrorCode,
-  type ErrorEnvelope,
-  type HeartbeatEnvelope,
-  parseClientMessage,
-  parseEpoch,
-  parseServerEnvelope,
-  parseSince,
-  parseTopic,
-  type PingMessage,
-  type PongEnvelope,
-  ProtocolError,
-  type ServerEnvelope,
-  type SnapshotEnvelope,
-  type StateEnvelope,
-  type SubscribeMessage,
-  type UnsubscribeMessage,
-} from "./protocol.ts";
 export { DeltaHistory, type DeltaHistoryOptions } from "./history.ts";
 export {
   Hub,
@@ -59,7 +32,6 @@ export {
   type HubBus,
   MemoryBus,
 } from "./bus.ts";
-export { composeMergePatches } from "./compose_patch.ts";
 export {
   createHubMessage,
   type HubMessage,

@@ -11,7 +11,7 @@ import type { Beating } from "./heartbeat_ticker.ts";
 import type { Hub, ResumePosition } from "./hub.ts";
 import type { HubMessage } from "./hub_message.ts";
 import { pacedDelay } from "./pacing.ts";
-import { encodeEnvelope, type ErrorCode } from "./protocol.ts";
+import { encodeEnvelope, type ErrorCode } from "../protocol/mod.ts";
 import type { Expirable } from "./credential_expiry.ts";
 import type { StreamOptions } from "./stream_options.ts";
 import { type FeedOutlet, TopicFeed } from "./topic_feed.ts";

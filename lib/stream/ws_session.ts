@@ -17,7 +17,7 @@ import {
   parseClientMessage,
   ProtocolError,
   type SubscribeMessage,
-} from "./protocol.ts";
+} from "../protocol/mod.ts";
 import type { StreamOptions } from "./stream_options.ts";
 import { TokenBucket } from "../resilience/mod.ts";
 import type { Beating } from "./heartbeat_ticker.ts";

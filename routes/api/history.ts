@@ -4,7 +4,7 @@
  * downsampled so each bucket keeps its minimum, maximum and last point.
  */
 import type { Context } from "hono";
-import { parseTopic, ProtocolError } from "@/lib/stream/mod.ts";
+import { parseTopic, ProtocolError } from "@/lib/protocol/mod.ts";
 import { isoTime, normalizeTimestamp, TimestampError } from "@/lib/time/mod.ts";
 import type { AppDeps } from "../deps.ts";
 

@@ -5,12 +5,8 @@
  */
 import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
-import {
-  endAtExpiry,
-  longPoll,
-  pacedDelay,
-  ProtocolError,
-} from "@/lib/stream/mod.ts";
+import { ProtocolError } from "@/lib/protocol/mod.ts";
+import { endAtExpiry, longPoll, pacedDelay } from "@/lib/stream/mod.ts";
 import { credentialEnd } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { type RouteLimits, takeSlot } from "../limits.ts";

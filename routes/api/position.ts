@@ -4,13 +4,12 @@
  */
 import type { Context } from "hono";
 import {
-  type Hub,
   parseEpoch,
   parseSince,
   parseTopic,
   ProtocolError,
-  type ResumePosition,
-} from "@/lib/stream/mod.ts";
+} from "@/lib/protocol/mod.ts";
+import { type Hub, type ResumePosition } from "@/lib/stream/mod.ts";
 
 /** A topic and where to resume it. */
 export interface TopicPosition extends ResumePosition {

@@ -4,7 +4,7 @@
  * hub's serialized-once snapshot.
  */
 import type { Context } from "hono";
-import { parseTopic } from "@/lib/stream/mod.ts";
+import { parseTopic } from "@/lib/protocol/mod.ts";
 import type { AppDeps } from "../deps.ts";
 
 /** Builds the snapshot handler. */

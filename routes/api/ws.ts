@@ -4,7 +4,8 @@
  */
 import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
-import { endAtExpiry, ProtocolError, WsSession } from "@/lib/stream/mod.ts";
+import { ProtocolError } from "@/lib/protocol/mod.ts";
+import { endAtExpiry, WsSession } from "@/lib/stream/mod.ts";
 import { credentialEnd } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { type RouteLimits, takeSlot } from "../limits.ts";

@@ -3,10 +3,10 @@
  * hub the test publishes to, so transports are exercised over real sockets
  * while the test knows the state at every seq.
  */
+import { type JsonObject } from "@/lib/protocol/mod.ts";
 import {
   ConnectionRegistry,
   Hub,
-  type JsonObject,
   type StreamOptions,
 } from "@/lib/stream/mod.ts";
 import { parseConfig } from "@/lib/config.ts";

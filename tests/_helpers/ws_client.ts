@@ -2,7 +2,7 @@
  * A raw WebSocket test client that records every envelope and waits for
  * conditions with a deadline (no fixed sleeps).
  */
-import type { ServerEnvelope } from "@/lib/stream/mod.ts";
+import type { ServerEnvelope } from "@/lib/protocol/mod.ts";
 import { Waiters } from "./waiters.ts";
 
 /** A recording WebSocket client. */

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { applyEnvelope, type TopicView } from "@/lib/client/mod.ts";
-import type { JsonObject, ServerEnvelope } from "@/lib/stream/mod.ts";
+import type { JsonObject, ServerEnvelope } from "@/lib/protocol/mod.ts";
 import { seededRandom } from "@/lib/time/mod.ts";
 import { type LiveApp, serveLiveApp } from "../_helpers/live_app.ts";
 import { openSse, type SseRecorder } from "../_helpers/sse_client.ts";

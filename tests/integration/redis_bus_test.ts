@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { LeaderLease, RedisBus } from "@/lib/cluster/mod.ts";
 import { RedisConnection } from "@/lib/redis/mod.ts";
-import { Hub, type HubMessage, type JsonObject } from "@/lib/stream/mod.ts";
+import { type JsonObject } from "@/lib/protocol/mod.ts";
+import { Hub, type HubMessage } from "@/lib/stream/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 

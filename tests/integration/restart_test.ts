@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { SnapshotEnvelope } from "@/lib/stream/mod.ts";
+import type { SnapshotEnvelope } from "@/lib/protocol/mod.ts";
 import type { PnlState } from "@/lib/aggregate/mod.ts";
 import { SqliteStore } from "@/lib/cache/mod.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";

@@ -4,7 +4,7 @@ import type {
   JsonObject,
   ServerEnvelope,
   SnapshotEnvelope,
-} from "@/lib/stream/mod.ts";
+} from "@/lib/protocol/mod.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { openRecordingSocket } from "../_helpers/ws_client.ts";
 

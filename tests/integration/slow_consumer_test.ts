@@ -6,11 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { applyEnvelope, type TopicView } from "@/lib/client/mod.ts";
-import type {
-  JsonObject,
-  ServerEnvelope,
-  StreamEvent,
-} from "@/lib/stream/mod.ts";
+import type { JsonObject, ServerEnvelope } from "@/lib/protocol/mod.ts";
+import type { StreamEvent } from "@/lib/stream/mod.ts";
 import { serveLiveApp } from "../_helpers/live_app.ts";
 import {
   sseDataLines,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { applyEnvelope, type TopicView } from "@/lib/client/mod.ts";
-import type { ServerEnvelope, StateEnvelope } from "@/lib/stream/mod.ts";
+import type { ServerEnvelope, StateEnvelope } from "@/lib/protocol/mod.ts";
 import { serveLiveApp } from "../_helpers/live_app.ts";
 import { openSse } from "../_helpers/sse_client.ts";
 import { openRecordingSocket } from "../_helpers/ws_client.ts";

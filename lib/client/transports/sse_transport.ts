@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { parseServerEnvelope } from "../../stream/mod.ts";
+import { parseServerEnvelope } from "../../protocol/mod.ts";
 import {
   streamUrl,
   type TransportConnection,

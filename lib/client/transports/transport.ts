@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ServerEnvelope } from "../../stream/mod.ts";
+import type { ServerEnvelope } from "../../protocol/mod.ts";
 
 /** Where the client stands: the position to resume from. */
 export interface ClientPosition {

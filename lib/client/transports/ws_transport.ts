@@ -4,7 +4,10 @@
  *
  * @module
  */
-import { parseServerEnvelope, type ServerEnvelope } from "../../stream/mod.ts";
+import {
+  parseServerEnvelope,
+  type ServerEnvelope,
+} from "../../protocol/mod.ts";
 import {
   streamUrl,
   type TransportConnection,

@@ -6,7 +6,7 @@ import {
   type TransportHandlers,
   type TransportName,
 } from "@/lib/client/mod.ts";
-import type { ServerEnvelope } from "@/lib/stream/mod.ts";
+import type { ServerEnvelope } from "@/lib/protocol/mod.ts";
 import { FakeClock, seededRandom } from "@/lib/time/mod.ts";
 
 /** A scripted transport: the test opens it, feeds it and ends it. */

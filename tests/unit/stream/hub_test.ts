@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  applyMergePatch,
-  Hub,
-  type HubMessage,
-  type JsonObject,
-} from "@/lib/stream/mod.ts";
+import { applyMergePatch, type JsonObject } from "@/lib/protocol/mod.ts";
+import { Hub, type HubMessage } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 
 function makeHub(

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  applyMergePatch,
-  Hub,
-  type HubMessage,
-  type JsonObject,
-  TopicFeed,
-} from "@/lib/stream/mod.ts";
+import { applyMergePatch, type JsonObject } from "@/lib/protocol/mod.ts";
+import { Hub, type HubMessage, TopicFeed } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 
 // A large member that never changes, as in a real board: deltas stay small.

@@ -5,7 +5,7 @@ import {
   createMergePatch,
   type JsonObject,
   type JsonValue,
-} from "@/lib/stream/mod.ts";
+} from "@/lib/protocol/mod.ts";
 import { seededRandom } from "@/lib/time/mod.ts";
 
 function randomState(random: () => number, depth = 0): JsonObject {

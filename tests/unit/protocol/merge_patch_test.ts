@@ -3,7 +3,7 @@ import {
   applyMergePatch,
   createMergePatch,
   type JsonValue,
-} from "@/lib/stream/mod.ts";
+} from "@/lib/protocol/mod.ts";
 import { seededRandom } from "@/lib/time/mod.ts";
 
 // RFC 7396, Appendix A: [original, patch, result].

@@ -193,7 +193,7 @@ export function parseSince(value: unknown): number {
  * @example Parse a subscribe
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseClientMessage } from "@/lib/stream/protocol.ts";
+ * import { parseClientMessage } from "@/lib/protocol/envelopes.ts";
  * assert.deepEqual(
  *   parseClientMessage('{"type":"subscribe","topic":"pnl","since":3,"epoch":"k3x9"}'),
  *   { type: "subscribe", topic: "pnl", since: 3, epoch: "k3x9" },

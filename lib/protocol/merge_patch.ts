@@ -22,7 +22,7 @@ import {
  * @example Replace, add and remove members
  * ```ts
  * import assert from "node:assert/strict";
- * import { applyMergePatch } from "@/lib/stream/merge_patch.ts";
+ * import { applyMergePatch } from "@/lib/protocol/merge_patch.ts";
  * assert.deepEqual(
  *   applyMergePatch({ a: "b", c: { d: "e", f: "g" } }, { a: "z", c: { f: null } }),
  *   { a: "z", c: { d: "e" } },
@@ -65,7 +65,7 @@ export function applyMergePatch(
  * @example Only what changed is sent
  * ```ts
  * import assert from "node:assert/strict";
- * import { createMergePatch } from "@/lib/stream/merge_patch.ts";
+ * import { createMergePatch } from "@/lib/protocol/merge_patch.ts";
  * assert.deepEqual(
  *   createMergePatch({ net: 1, cur: "USD", old: true }, { net: 2, cur: "USD" }),
  *   { net: 2, old: null },

@@ -21,7 +21,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from "./json.ts";
  * @example Later values win, nested objects merge
  * ```ts
  * import assert from "node:assert/strict";
- * import { composeMergePatches } from "@/lib/stream/compose_patch.ts";
+ * import { composeMergePatches } from "@/lib/protocol/compose_patch.ts";
  * assert.deepEqual(
  *   composeMergePatches({ a: 1, o: { x: 1 } }, { b: 2, o: { y: 2 } }),
  *   { a: 1, b: 2, o: { x: 1, y: 2 } },
