@@ -11,6 +11,5 @@ export {
   type Fencing,
   RedisBus,
   type RedisBusOptions,
-  type SharedTopic,
 } from "./redis_bus.ts";
 export { readSharedLog, type ReadSharedLogOptions } from "./shared_log.ts";

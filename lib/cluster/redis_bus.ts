@@ -13,7 +13,7 @@
  * @module
  */
 import type { RedisConnection } from "../redis/mod.ts";
-import { type JsonObject } from "../protocol/mod.ts";
+import type { JsonObject } from "../protocol/mod.ts";
 import {
   type BusChange,
   type BusEvent,
@@ -21,6 +21,7 @@ import {
   type HubBus,
   type HubMessage,
   hubMessageFromText,
+  type SharedPosition,
 } from "../stream/mod.ts";
 import { JOIN_SCRIPT, PUBLISH_SCRIPT } from "./bus_scripts.ts";
 import { readSharedLog } from "./shared_log.ts";
@@ -34,13 +35,6 @@ export interface Fencing {
   readonly key: string;
   /** This instance's fencing value while it leads, else `undefined`. */
   readonly fence: string | undefined;
-}
-
-/** A shared topic's position in Redis, as handed to `Hub.sync`. */
-export interface SharedTopic {
-  state: JsonObject;
-  seq: number;
-  log: HubMessage[];
 }
 
 /** The bus refused a change; `reason` says why, for metrics and logs. */
@@ -68,7 +62,7 @@ export interface RedisBusOptions {
   /** Makes a fresh epoch (when Redis has none). */
   newEpoch: () => string;
   /** Applies Redis's position to the hub (`Hub.sync`). */
-  onSync: (epoch: string, topics: Record<string, SharedTopic>) => void;
+  onSync: (epoch: string, topics: Record<string, SharedPosition>) => void;
   /**
    * Deltas kept per topic in the Redis Stream (approximate trim).
    * @default {1000}
@@ -163,7 +157,7 @@ export class RedisBus implements HubBus {
         ...shared.map((t) => JSON.stringify(this.#o.states(t))),
       ]) as string[];
       const epoch = reply[0] as string;
-      const topics: Record<string, SharedTopic> = {};
+      const topics: Record<string, SharedPosition> = {};
       for (const [i, t] of shared.entries()) {
         const seq = Number(reply[1 + i * 2]);
         topics[t] = {

@@ -61,10 +61,10 @@ export async function longPoll(
   options: LongPollOptions,
 ): Promise<LongPollResult | undefined> {
   const { clock, timeoutMs, signal } = options;
-  // A resume older than this instance's history reads the shared log.
-  let answer = hub.needsOlderHistory(topic, position)
-    ? await hub.resumeShared(topic, position)
-    : hub.resume(topic, position);
+  const first = hub.resume(topic, position);
+  // Only a read of the shared log costs a turn; the wait below starts in
+  // this one otherwise.
+  let answer = first instanceof Promise ? await first : first;
   if (answer.messages.length === 0 && timeoutMs > 0) {
     const wait = new AbortController();
     const timer = clock.setTimeout(() => wait.abort(), timeoutMs);
@@ -77,7 +77,7 @@ export async function longPoll(
       signal?.removeEventListener("abort", onAbort);
     }
     if (signal?.aborted) return undefined;
-    answer = hub.resume(topic, position);
+    answer = await hub.resume(topic, position);
   }
   const { messages, resumed } = answer;
   options.onEvent?.({ kind: "subscribe", transport: "poll", resumed });

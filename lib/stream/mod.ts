@@ -10,9 +10,20 @@ export {
   Hub,
   type HubOptions,
   type HubSink,
+  type HubSubscriber,
   type HubSubscription,
+  type ResumeAnswer,
   type ResumePosition,
+  type SharedPosition,
 } from "./hub.ts";
+export { HubTopic } from "./hub_topic.ts";
+export {
+  PublishWindow,
+  type PublishWindowOptions,
+  type WindowPhase,
+  type WindowTopic,
+} from "./publish_window.ts";
+export { composeCatchUp, deltaChain } from "./catch_up.ts";
 export { type WsPeer, WsSession, type WsSessionOptions } from "./ws_session.ts";
 export { type Closable, ConnectionRegistry } from "./connections.ts";
 export {

@@ -105,8 +105,8 @@ export class TopicFeed {
   #options: TopicFeedOptions;
   // Kept apart from the subscription, so its initial messages are not
   // held for the life of the connection.
-  #unsubscribe: () => void;
-  #resumed: boolean;
+  #unsubscribe: () => void = () => {};
+  #resumed = false;
   #delivered?: { epoch: string; seq: number };
   #behindSince?: number;
   #backlog = 0;
@@ -137,28 +137,19 @@ export class TopicFeed {
     if (position.since !== undefined && position.epoch !== undefined) {
       this.#delivered = { epoch: position.epoch, seq: position.since };
     }
-    const sink = (m: HubMessage) => this.#offer(m);
-    if (hub.needsOlderHistory(topic, position)) {
-      // Older than this instance's history: read the shared log first.
-      this.#unsubscribe = () => {};
-      this.#resumed = false;
-      hub.subscribeShared(topic, position, sink).then((subscription) => {
-        if (this.#stopped) return subscription.unsubscribe();
-        this.#unsubscribe = subscription.unsubscribe;
-        this.#resumed = subscription.resumed;
-        for (const m of subscription.initial) this.#write(m);
-        if (!this.#stopped) outlet.onSubscribed?.(subscription.resumed);
-      }, (error) => {
-        this.stop();
-        outlet.onGone(error);
-      });
-      return;
-    }
-    const subscription = hub.subscribe(topic, position, sink);
-    this.#unsubscribe = subscription.unsubscribe;
-    this.#resumed = subscription.resumed;
-    for (const m of subscription.initial) this.#write(m);
-    if (!this.#stopped) outlet.onSubscribed?.(subscription.resumed);
+    // Resumed from this instance's history: started in this turn; older
+    // than it: once the hub has read the shared log.
+    const subscription = hub.subscribe(topic, position, {
+      start: (initial, resumed) => {
+        this.#resumed = resumed;
+        for (const m of initial) this.#write(m);
+        if (!this.#stopped) outlet.onSubscribed?.(resumed);
+      },
+      live: (m) => this.#offer(m),
+    });
+    // Writing the initial messages may already have stopped the feed.
+    if (this.#stopped) subscription.unsubscribe();
+    else this.#unsubscribe = subscription.unsubscribe;
   }
 
   /** The topic this feed delivers. */

@@ -42,7 +42,10 @@ function instance(url: string, name: string, historyMaxAgeMs = 300_000) {
     olderHistory: (topic, since) => bus.readAfter(topic, since),
   });
   const seen: HubMessage[] = [];
-  const sub = hub.subscribe("pnl", {}, (m) => seen.push(m));
+  const sub = hub.subscribe("pnl", {}, {
+    start() {},
+    live: (m) => seen.push(m),
+  });
   return {
     hub,
     bus,
@@ -91,7 +94,7 @@ Deno.test("Redis bus: the leader's deltas reach a follower with the same epoch a
   await using c = instance(redis.url, "c");
   await c.connect();
   assert.equal(c.hub.position("pnl").seq, a.hub.position("pnl").seq);
-  const resumed = c.hub.resume("pnl", { since: 2, epoch: a.hub.epoch });
+  const resumed = await c.hub.resume("pnl", { since: 2, epoch: a.hub.epoch });
   assert.equal(resumed.resumed, true);
   assert.equal(resumed.messages.length, a.hub.position("pnl").seq - 2);
 });
@@ -159,13 +162,9 @@ Deno.test("Redis bus: a resume older than an instance's own history is served fr
   await new Promise((r) => setTimeout(r, 120)); // b's own history ages out
   const epoch = b.hub.epoch;
   const since = b.hub.position("pnl").seq - 4;
-  assert.equal(
-    b.hub.resume("pnl", { since, epoch }).resumed,
-    false,
-    "not locally",
-  );
-  assert.equal(b.hub.needsOlderHistory("pnl", { since, epoch }), true);
-  const shared = await b.hub.resumeShared("pnl", { since, epoch });
+  const answer = b.hub.resume("pnl", { since, epoch });
+  assert.ok(answer instanceof Promise, "not from b's own history");
+  const shared = await answer;
   assert.equal(shared.resumed, true);
   assert.deepEqual(
     shared.messages.map((m) =>
@@ -175,12 +174,15 @@ Deno.test("Redis bus: a resume older than an instance's own history is served fr
   );
   // The same through a subscription: initial deltas, then live ones.
   const seen: HubMessage[] = [];
-  const sub = await b.hub.subscribeShared(
-    "pnl",
-    { since, epoch },
-    (m) => seen.push(m),
-  );
-  assert.equal(sub.resumed, true);
+  const started = Promise.withResolvers<boolean>();
+  const sub = b.hub.subscribe("pnl", { since, epoch }, {
+    start: (initial, resumed) => {
+      assert.equal(initial.length, 4);
+      started.resolve(resumed);
+    },
+    live: (m) => seen.push(m),
+  });
+  assert.equal(await started.promise, true);
   a.hub.publish("pnl", { n: 7 });
   await eventually(() => seen.length === 1, "a live delta after the resume");
   assert.equal(

@@ -34,11 +34,11 @@ function setup() {
     batchMs: 0,
   });
   const seen: HubMessage[] = [];
-  hub.subscribe("pnl", {}, (m) => seen.push(m));
+  hub.subscribe("pnl", {}, { start() {}, live: (m) => seen.push(m) });
   return { clock, hub, seen, [Symbol.dispose]: () => hub.close() };
 }
 
-Deno.test("Hub.sync() to another epoch takes the shared state and sends every subscriber a snapshot", () => {
+Deno.test("Hub.sync() to another epoch takes the shared state and sends every subscriber a snapshot", async () => {
   using s = setup();
   s.hub.sync("second", {
     pnl: { state: { n: 7 }, seq: 4, log: [delta("second", 3, 4, { n: 7 })] },
@@ -47,7 +47,7 @@ Deno.test("Hub.sync() to another epoch takes the shared state and sends every su
   assert.deepEqual(s.hub.position("pnl"), { epoch: "second", seq: 4 });
   assert.equal(s.seen.at(-1)?.envelope.type, "snapshot");
   assert.deepEqual(
-    s.hub.resume("pnl", { since: 3, epoch: "second" }).resumed,
+    (await s.hub.resume("pnl", { since: 3, epoch: "second" })).resumed,
     true,
   );
 });

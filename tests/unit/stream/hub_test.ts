@@ -20,7 +20,7 @@ Deno.test("Hub sends a change after a quiet window at once, with the rest of its
   const clock = new FakeClock();
   using hub = makeHub(clock);
   const got: HubMessage[] = [];
-  hub.subscribe("pnl", {}, (m) => got.push(m));
+  hub.subscribe("pnl", {}, { start() {}, live: (m) => got.push(m) });
   // The start opens a window: what the first reads bring goes out together.
   hub.publish("pnl", { n: 1 });
   await clock.advance(99);
@@ -63,7 +63,7 @@ Deno.test("Hub publishes nothing for a change that alters nothing, or changes th
   const clock = new FakeClock();
   using hub = makeHub(clock);
   const got: HubMessage[] = [];
-  hub.subscribe("pnl", {}, (m) => got.push(m));
+  hub.subscribe("pnl", {}, { start() {}, live: (m) => got.push(m) });
   hub.publish("pnl", { n: 0 });
   await clock.advance(200);
   hub.publish("pnl", { n: 5 });
@@ -86,7 +86,7 @@ Deno.test("Hub serializes each message once: every subscriber gets the same stri
   using hub = makeHub(clock);
   const texts: string[] = [];
   for (let i = 0; i < 3; i++) {
-    hub.subscribe("pnl", {}, (m) => texts.push(m.text));
+    hub.subscribe("pnl", {}, { start() {}, live: (m) => texts.push(m.text) });
   }
   hub.publish("pnl", { n: 1 });
   await clock.advance(100);
@@ -108,26 +108,32 @@ Deno.test("Hub.resume() serves missed deltas from history, nothing when current,
   }
   const { seq, epoch } = hub.position("pnl");
   assert.equal(seq, 6);
-  assert.deepEqual(hub.resume("pnl", { since: 6, epoch }), {
+  assert.deepEqual(await hub.resume("pnl", { since: 6, epoch }), {
     messages: [],
     resumed: true,
   });
-  const missed = hub.resume("pnl", { since: 4, epoch });
+  const missed = await hub.resume("pnl", { since: 4, epoch });
   assert.deepEqual(missed.messages.map((m) => m.envelope.seq), [5, 6]);
   assert.equal(
-    hub.resume("pnl", { since: 2, epoch }).messages[0]?.envelope.type,
-    "snapshot",
-  );
-  assert.equal(
-    hub.resume("pnl", { since: 4, epoch: "other-epoch" }).messages[0]?.envelope
+    (await hub.resume("pnl", { since: 2, epoch })).messages[0]?.envelope
       .type,
     "snapshot",
   );
   assert.equal(
-    hub.resume("pnl", { since: 99, epoch }).messages[0]?.envelope.type,
+    (await hub.resume("pnl", { since: 4, epoch: "other-epoch" }))
+      .messages[0]?.envelope
+      .type,
     "snapshot",
   );
-  assert.equal(hub.resume("pnl", {}).messages[0]?.envelope.type, "snapshot");
+  assert.equal(
+    (await hub.resume("pnl", { since: 99, epoch })).messages[0]?.envelope
+      .type,
+    "snapshot",
+  );
+  assert.equal(
+    (await hub.resume("pnl", {})).messages[0]?.envelope.type,
+    "snapshot",
+  );
 });
 
 Deno.test("Hub history forgets deltas older than its age limit", async () => {
@@ -136,20 +142,32 @@ Deno.test("Hub history forgets deltas older than its age limit", async () => {
   hub.publish("pnl", { n: 1 });
   await clock.advance(100);
   const { epoch } = hub.position("pnl");
-  assert.equal(hub.resume("pnl", { since: 1, epoch }).resumed, true);
+  assert.equal(
+    (await hub.resume("pnl", { since: 1, epoch })).resumed,
+    true,
+  );
   await clock.advance(1_001);
-  assert.equal(hub.resume("pnl", { since: 1, epoch }).resumed, false);
+  assert.equal(
+    (await hub.resume("pnl", { since: 1, epoch })).resumed,
+    false,
+  );
 });
 
 Deno.test("applying a subscriber's messages reproduces the hub's state at every seq", async () => {
   const clock = new FakeClock();
   using hub = makeHub(clock);
-  const sub = hub.subscribe("pnl", {}, (m) => {
-    assert.ok(m.envelope.type === "delta");
-    state = applyMergePatch(state, m.envelope.patch) as JsonObject;
-    assert.deepEqual(state, hub.state("pnl"));
+  let state: JsonObject = {};
+  hub.subscribe("pnl", {}, {
+    start(initial) {
+      state = (initial[0]!.envelope as { data: JsonObject }).data;
+    },
+    live(m) {
+      assert.ok(m.envelope.type === "delta");
+      state = applyMergePatch(state, m.envelope.patch) as JsonObject;
+      assert.deepEqual(state, hub.state("pnl"));
+    },
   });
-  let state = (sub.initial[0]!.envelope as { data: JsonObject }).data;
+  assert.deepEqual(state, hub.state("pnl"), "started in the same turn");
   for (let i = 0; i < 50; i++) {
     hub.publish("pnl", { n: i % 7, [`k${i % 5}`]: i, nested: { v: i % 3 } });
     await clock.advance(i % 3 === 0 ? 100 : 30);
@@ -174,10 +192,13 @@ Deno.test("Hub drops a subscriber whose sink throws and keeps serving the others
   const errors: unknown[] = [];
   using hub = makeHub(clock, { onSinkError: (_t, e) => errors.push(e) });
   let good = 0;
-  hub.subscribe("pnl", {}, () => {
-    throw new Error("broken peer");
+  hub.subscribe("pnl", {}, {
+    start() {},
+    live() {
+      throw new Error("broken peer");
+    },
   });
-  hub.subscribe("pnl", {}, () => good++);
+  hub.subscribe("pnl", {}, { start() {}, live: () => good++ });
   hub.publish("pnl", { n: 1 });
   await clock.advance(100);
   hub.publish("pnl", { n: 2 });
@@ -191,7 +212,7 @@ Deno.test("Hub.close() publishes the pending window and stops timers", async () 
   const clock = new FakeClock();
   const hub = makeHub(clock);
   const got: HubMessage[] = [];
-  hub.subscribe("pnl", {}, (m) => got.push(m));
+  hub.subscribe("pnl", {}, { start() {}, live: (m) => got.push(m) });
   hub.publish("pnl", { n: 1 });
   hub.close();
   assert.equal(got.length, 1);

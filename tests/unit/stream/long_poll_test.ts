@@ -27,7 +27,8 @@ Deno.test("longPoll() parks a current client until the next publish", async () =
   assert.deepEqual(JSON.parse(result!.body), {
     messages: [
       JSON.parse(
-        hub.resume("t", { since: 1, epoch: "poll-epoch" }).messages[0]!.text,
+        (await hub.resume("t", { since: 1, epoch: "poll-epoch" }))
+          .messages[0]!.text,
       ),
     ],
     cursor: { epoch: "poll-epoch", seq: 2 },
