@@ -3,9 +3,7 @@
  * sources with their breakers, cache tiers, Redis and leadership, live over
  * the `admin` topic through `lib/client`'s StreamClient.
  */
-import { useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
-import { type ClientState, StreamClient } from "@/lib/client/mod.ts";
+import { useStreamClient } from "./parts/use_stream_client.ts";
 
 /** Props of {@linkcode AdminBoard}: the `admin` snapshot the page was rendered from. */
 export interface AdminBoardProps {
@@ -19,26 +17,11 @@ type Table = Record<string, Record<string, unknown>>;
 
 /** The operator board. */
 export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
-  const client = useSignal<ClientState>({
-    status: "connecting",
-    transport: "ws",
-    view: { epoch: props.epoch, seq: props.seq, data: props.data as never },
-    reconnects: 0,
-    resyncs: 0,
-    gaps: 0,
-    bytesReceived: 0,
+  const client = useStreamClient({
+    topic: "admin",
+    initial: { epoch: props.epoch, seq: props.seq, data: props.data as never },
+    authRequired: props.authRequired,
   });
-  useEffect(() => {
-    const stream = new StreamClient({
-      baseUrl: location.origin,
-      topic: "admin",
-      initial: client.peek().view,
-      ...(props.authRequired ? { getTicket: fetchTicket } : {}),
-      onChange: (s) => client.value = s,
-    });
-    stream.start();
-    return () => stream.close();
-  }, []);
   const d = (client.value.view?.data ?? {}) as Record<string, unknown>;
   return (
     <main
@@ -100,14 +83,4 @@ function Section(
       </table>
     </section>
   );
-}
-
-async function fetchTicket(): Promise<string> {
-  const res = await fetch("/api/ticket", {
-    method: "POST",
-    credentials: "same-origin",
-  });
-  if (res.status === 401) location.assign("/login");
-  if (!res.ok) throw new Error(`ticket request answered ${res.status}`);
-  return (await res.json()).ticket;
 }

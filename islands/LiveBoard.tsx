@@ -4,14 +4,10 @@
  */
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import {
-  type ClientState,
-  StreamClient,
-  type TopicView,
-  type TransportName,
-} from "@/lib/client/mod.ts";
+import type { TopicView, TransportName } from "@/lib/client/mod.ts";
 import { currencyExponent, formatMoney } from "@/lib/money.ts";
 import { PnlChart } from "./parts/PnlChart.tsx";
+import { useStreamClient } from "./parts/use_stream_client.ts";
 import {
   ago,
   useFlash,
@@ -43,14 +39,11 @@ export interface LiveBoardProps {
 
 /** The live P&L board. */
 export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
-  const client = useSignal<ClientState>({
-    status: "connecting",
-    transport: props.forceTransport ?? "ws",
-    view: { epoch: props.epoch, seq: props.seq, data: props.data },
-    reconnects: 0,
-    resyncs: 0,
-    gaps: 0,
-    bytesReceived: 0,
+  const client = useStreamClient({
+    topic: props.topic,
+    initial: { epoch: props.epoch, seq: props.seq, data: props.data },
+    authRequired: props.authRequired,
+    forceTransport: props.forceTransport,
   });
 
   const health = useSignal(props.health);
@@ -64,19 +57,6 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
       ).catch(() => {});
     }, 15_000);
     return () => clearInterval(id);
-  }, []);
-
-  useEffect(() => {
-    const stream = new StreamClient({
-      baseUrl: location.origin,
-      topic: props.topic,
-      initial: client.peek().view,
-      ...(props.authRequired ? { getTicket: fetchTicket } : {}),
-      ...(props.forceTransport ? { transports: [props.forceTransport] } : {}),
-      onChange: (state) => client.value = state,
-    });
-    stream.start();
-    return () => stream.close();
   }, []);
 
   const { status, transport, latencyMs, reconnects, fallbackReason } =
@@ -225,17 +205,4 @@ function latestAsOf(sources: [string, PnlSourceState][]): string | undefined {
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
-}
-
-/** A ticket for the next connection; the session cookie authenticates it. */
-async function fetchTicket(): Promise<string> {
-  const res = await fetch("/api/ticket", {
-    method: "POST",
-    credentials: "same-origin",
-  });
-  if (res.status === 401) {
-    location.assign("/login"); // the session expired: sign in again
-  }
-  if (!res.ok) throw new Error(`ticket request answered ${res.status}`);
-  return (await res.json()).ticket;
 }

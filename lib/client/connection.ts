@@ -3,13 +3,13 @@
  * to Server-Sent Events and then long-polling when the network will not
  * carry the better transport, probing back up in the background, resuming
  * from its last `(epoch, seq)` on every reconnect and transport change, and
- * repairing gaps. The transport choice is `transitions.ts`'s pure policy;
- * this class runs it with the injected clock, randomness and transports.
+ * repairing gaps. Every decision is `transitions.ts`'s reducer; this class
+ * only feeds it events and runs its effects with the injected clock,
+ * transports, tickets and environment, and keeps the topic's view.
  * Runs in browsers and in Deno.
  *
  * @module
  */
-import { backoffDelay, type BackoffOptions } from "../resilience/mod.ts";
 import type { ServerEnvelope } from "../protocol/mod.ts";
 import {
   type Clock,
@@ -18,138 +18,32 @@ import {
   type TimerId,
 } from "../time/mod.ts";
 import {
-  type AttemptEnd,
-  type ClientStatus,
-  initialPolicy,
-  liveStatus,
-  nextPolicy,
-  type PolicyOptions,
-  type PolicyState,
-  type TransportName,
+  browserEnvironment,
+  type ClientEnvironment,
+  listenToEnvironment,
+} from "./environment.ts";
+import { withTicket } from "./tickets.ts";
+import {
+  type ConnectionEvent,
+  type ConnectionState,
+  type Effect,
+  initialConnection,
+  type TimerName,
+  transition,
+  type TransitionConfig,
 } from "./transitions.ts";
-import { applyEnvelope, type TopicView } from "./topic_view.ts";
+import type { TransportName } from "./transport_policy.ts";
+import { applyEnvelope } from "./topic_view.ts";
 import { pollTransport } from "./transports/poll_transport.ts";
 import { sseTransport } from "./transports/sse_transport.ts";
 import type {
   TransportConnection,
   TransportFactory,
 } from "./transports/transport.ts";
-import { type ClientSocket, wsTransport } from "./transports/ws_transport.ts";
+import { wsTransport } from "./transports/ws_transport.ts";
+import type { ClientState, StreamClientOptions } from "./client_options.ts";
 
-/** What the client exposes to views. */
-export interface ClientState {
-  /** The connection's status. */
-  readonly status: ClientStatus;
-  /** The transport in use (or being tried). */
-  readonly transport: TransportName;
-  /** Why the client is not on the best transport, when it is not. */
-  readonly fallbackReason?: string;
-  /** The topic's state, once known. */
-  readonly view?: TopicView;
-  /** Message `ts` to receipt for the last state message, ms. */
-  readonly latencyMs?: number;
-  /** When the last message arrived, epoch ms. */
-  readonly lastMessageAt?: number;
-  /** Reconnects since start. */
-  readonly reconnects: number;
-  /** Snapshots taken to resync (after the first). */
-  readonly resyncs: number;
-  /** Deltas that did not follow the held seq (each repaired by a resubscribe). */
-  readonly gaps: number;
-  /** Text received since start, in characters. */
-  readonly bytesReceived: number;
-}
-
-/** Browser events the client reacts to (window and document). */
-export interface ClientEnvironment {
-  addEventListener(
-    type: "online" | "offline" | "visibilitychange",
-    fn: () => void,
-  ): void;
-  removeEventListener(
-    type: "online" | "offline" | "visibilitychange",
-    fn: () => void,
-  ): void;
-  /** Whether the browser believes it is online. */
-  isOnline(): boolean;
-  /** Whether the page is visible. */
-  isVisible(): boolean;
-}
-
-/** Options for {@linkcode StreamClient}. */
-export interface StreamClientOptions extends PolicyOptions {
-  /** The server's base URL, such as `http://127.0.0.1:8000`. */
-  baseUrl: string;
-  /**
-   * The topic to follow.
-   * @default {"pnl"}
-   */
-  topic?: string;
-  /** A view the page already has (the server-rendered snapshot). */
-  initial?: TopicView;
-  /**
-   * Allowed transports, best first; one entry forces it (`?transport=sse`).
-   * @default {["ws", "sse", "poll"]}
-   */
-  transports?: readonly TransportName[];
-  /** Transport implementations (injectable for tests). */
-  factories?: Partial<Record<TransportName, TransportFactory>>;
-  /** Opens a WebSocket, when the default WebSocket transport is used. */
-  createWebSocket?: (url: string) => ClientSocket;
-  /**
-   * Time source.
-   * @default {systemClock}
-   */
-  clock?: Clock;
-  /**
-   * Uniform random numbers in [0, 1), for backoff jitter.
-   * @default {systemRandom}
-   */
-  random?: () => number;
-  /** Reconnect backoff bounds. */
-  backoff?: BackoffOptions;
-  /**
-   * Failed attempts in a row after which the client gives up (status
-   * `closed`, with an error event); unlimited by default.
-   * @default {Infinity}
-   */
-  maxAttempts?: number;
-  /**
-   * How long an attempt may take to open and deliver its first message, ms.
-   * @default {5000}
-   */
-  connectTimeoutMs?: number;
-  /**
-   * Silence after which a connection is declared dead, ms (about two
-   * server heartbeat intervals, so seconds, not minutes).
-   * @default {35000}
-   */
-  livenessMs?: number;
-  /**
-   * How often a WebSocket probe runs while on a fallback transport, ms.
-   * @default {30000}
-   */
-  probeIntervalMs?: number;
-  /**
-   * Fetches a ticket for each connection, when the server requires
-   * credentials (browsers cannot set headers on WebSocket or SSE).
-   */
-  getTicket?: () => Promise<string>;
-  /** Online/offline and visibility events; the browser's when present. */
-  environment?: ClientEnvironment;
-  /** Called after every change of {@linkcode ClientState}. */
-  onChange?: (state: ClientState) => void;
-  /** Called for `error` envelopes and transport failures; never throws. */
-  onError?: (error: { code: string; message: string }) => void;
-}
-
-interface Attempt {
-  gen: number;
-  transport: TransportName;
-  conn?: TransportConnection;
-  opened: boolean;
-  gotMessage: boolean;
-}
+export type { ClientState, StreamClientOptions };
 
 /**
  * Follows one topic with automatic transport fallback, resume and gap repair.
@@ -162,36 +56,21 @@ interface Attempt {
  * ```
  */
 export class StreamClient {
-  #o: Required<
-    Pick<
-      StreamClientOptions,
-      | "baseUrl"
-      | "topic"
-      | "clock"
-      | "random"
-      | "connectTimeoutMs"
-      | "livenessMs"
-      | "probeIntervalMs"
-    >
-  >;
-  #policyOptions: PolicyOptions;
-  #backoff: BackoffOptions;
-  #maxAttempts: number;
+  #baseUrl: string;
+  #topic: string;
+  #clock: Clock;
+  #config: TransitionConfig;
   #factories: Record<TransportName, TransportFactory>;
   #env?: ClientEnvironment;
   #getTicket?: () => Promise<string>;
   #onChange?: (state: ClientState) => void;
   #onError?: (error: { code: string; message: string }) => void;
-  #policy: PolicyState;
+  #machine: ConnectionState;
   #state: ClientState;
   #bytes = 0;
-  #gen = 0;
-  #attempt?: Attempt;
-  #probe?: Attempt;
-  #probeTimer?: TimerId;
-  #timers = new Map<"retry" | "connect" | "liveness" | "probe", TimerId>();
-  #started = false;
-  #listeners: [("online" | "offline" | "visibilitychange"), () => void][] = [];
+  #conns = new Map<number, TransportConnection>();
+  #timers = new Map<TimerName, TimerId>();
+  #stopListening = () => {};
 
   /** Creates a stopped client; call {@linkcode StreamClient.start}. */
   constructor(options: StreamClientOptions) {
@@ -216,21 +95,19 @@ export class StreamClient {
       wsFailuresBeforeFallback,
       sseFailuresBeforeFallback,
     } = options;
-    this.#o = {
-      baseUrl,
-      topic,
-      clock,
-      random,
+    this.#baseUrl = baseUrl;
+    this.#topic = topic;
+    this.#clock = clock;
+    this.#config = {
+      backoff,
+      maxAttempts,
       connectTimeoutMs,
       livenessMs,
       probeIntervalMs,
-    };
-    this.#policyOptions = {
+      random,
       wsFailuresBeforeFallback,
       sseFailuresBeforeFallback,
     };
-    this.#backoff = backoff;
-    this.#maxAttempts = maxAttempts;
     this.#factories = {
       ws: factories.ws ?? wsTransport(createWebSocket),
       sse: factories.sse ?? sseTransport(),
@@ -240,10 +117,10 @@ export class StreamClient {
     this.#getTicket = getTicket;
     this.#onChange = onChange;
     this.#onError = onError;
-    this.#policy = initialPolicy(transports);
+    this.#machine = initialConnection(transports);
     this.#state = {
-      status: "connecting",
-      transport: this.#policy.transport,
+      status: this.#machine.status,
+      transport: this.#machine.transport,
       view: initial,
       reconnects: 0,
       resyncs: 0,
@@ -259,33 +136,22 @@ export class StreamClient {
 
   /** Opens the first connection and starts listening to the environment. */
   start(): void {
-    if (this.#started || this.#state.status === "closed") return;
-    this.#started = true;
-    const on = (
-      type: "online" | "offline" | "visibilitychange",
-      fn: () => void,
-    ) => {
-      this.#env?.addEventListener(type, fn);
-      this.#listeners.push([type, fn]);
-    };
-    on("offline", () => this.#goOffline());
-    on("online", () => this.#goOnline());
-    on("visibilitychange", () => this.#revalidate());
-    if (this.#env && !this.#env.isOnline()) this.#goOffline();
-    else this.#connect();
+    if (this.#machine.phase.kind !== "idle") return;
+    this.#stopListening = listenToEnvironment(this.#env, {
+      offline: () => this.#dispatch({ type: "offline" }),
+      online: () => this.#dispatch({ type: "online" }),
+      visibilitychange: () => {
+        if (!this.#env?.isVisible()) return;
+        const quietMs = this.#clock.now() - (this.#state.lastMessageAt ?? 0);
+        this.#dispatch({ type: "visible", quietMs });
+      },
+    });
+    this.#dispatch({ type: "start", online: this.#env?.isOnline() ?? true });
   }
 
   /** Closes for good; no reconnect follows. */
   close(): void {
-    for (const [type, fn] of this.#listeners) {
-      this.#env?.removeEventListener(type, fn);
-    }
-    this.#listeners = [];
-    this.#dropAttempt();
-    this.#dropProbe();
-    this.#clearTimer("retry");
-    this.#clearTimer("probe");
-    this.#set({ status: "closed" });
+    this.#dispatch({ type: "close" });
   }
 
   /** Disposes the client. */
@@ -293,125 +159,130 @@ export class StreamClient {
     this.close();
   }
 
-  #connect(): void {
-    this.#dropAttempt();
-    const transport = this.#policy.transport;
-    const attempt: Attempt = {
-      gen: ++this.#gen,
-      transport,
-      opened: false,
-      gotMessage: false,
+  /** Feeds one event to the reducer, runs its effects, and shows the result. */
+  #dispatch(event: ConnectionEvent, patch: Partial<ClientState> = {}): void {
+    const { state, effects } = transition(this.#machine, event, this.#config);
+    this.#machine = state;
+    for (const effect of effects) this.#run(effect);
+    if (state.phase.kind === "closed") {
+      this.#stopListening();
+      this.#stopListening = () => {};
+    }
+    const next: ClientState = {
+      ...this.#state,
+      ...patch,
+      status: state.status,
+      transport: state.transport,
+      fallbackReason: state.policy.fallbackReason,
+      reconnects: state.reconnects,
+      gaps: state.gaps,
     };
-    this.#attempt = attempt;
-    this.#set({ transport, fallbackReason: this.#policy.fallbackReason });
-    this.#setTimer("connect", this.#o.connectTimeoutMs, () => {
-      if (this.#attempt === attempt) {
-        this.#end(attempt, attempt.opened ? "silent" : "no_open", "timed out");
-      }
-    });
-    this.#withTicket(
-      () => this.#attempt === attempt,
-      (query) => this.#open(attempt, query),
-      (error) => this.#end(attempt, "closed", `no ticket: ${error}`),
-    );
+    if (!sameState(this.#state, next)) {
+      this.#state = next;
+      this.#onChange?.(next);
+    }
   }
 
-  /** Runs `open` with a fresh ticket when the server needs one. */
-  #withTicket(
-    stillWanted: () => boolean,
-    open: (query: Record<string, string>) => void,
-    fail: (error: string) => void,
-  ): void {
-    if (!this.#getTicket) return open({});
-    this.#getTicket().then(
-      (ticket) => {
-        if (stillWanted()) open({ ticket });
-      },
-      (error) => {
-        if (stillWanted()) {
-          fail(error instanceof Error ? error.message : String(error));
-        }
-      },
-    );
+  #run(effect: Effect): void {
+    switch (effect.type) {
+      case "open":
+        return this.#open(effect.gen, effect.transport);
+      case "close":
+        this.#conns.get(effect.gen)?.close();
+        this.#conns.delete(effect.gen);
+        return;
+      case "resubscribe":
+        return this.#conns.get(effect.gen)?.resubscribe();
+      case "set_timer": {
+        this.#clearTimer(effect.timer);
+        const { timer } = effect;
+        this.#timers.set(
+          timer,
+          this.#clock.setTimeout(() => {
+            this.#timers.delete(timer);
+            this.#dispatch({ type: "timer", timer });
+          }, effect.ms),
+        );
+        return;
+      }
+      case "clear_timer":
+        return this.#clearTimer(effect.timer);
+      case "error":
+        this.#onError?.({ code: effect.code, message: effect.message });
+        return;
+    }
   }
 
   /**
-   * Opens `attempt`'s transport. One set of handlers serves the current
-   * connection and a background probe alike: a probe becomes the
-   * connection on its first state message, and from then on is treated
-   * exactly as any other.
+   * Opens generation `gen`'s transport (after a ticket, when needed). One
+   * set of handlers serves the connection and a background probe alike;
+   * the reducer tells them apart by `gen` and drops stale callbacks.
    */
-  #open(attempt: Attempt, query: Record<string, string>): void {
-    attempt.conn = this.#factories[attempt.transport]({
-      baseUrl: this.#o.baseUrl,
-      topic: this.#o.topic,
-      query,
-      position: () => this.#position(),
-      handlers: {
-        onOpen: () => {
-          attempt.opened = true;
-        },
-        onBytes: (n) => {
-          this.#bytes += n;
-        },
-        onActivity: () => {
-          if (this.#attempt === attempt) this.#armLiveness(attempt);
-        },
-        onEnvelope: (envelope) => {
-          if (this.#probe === attempt) {
-            if (envelope.type !== "snapshot" && envelope.type !== "delta") {
-              return;
-            }
-            this.#adoptProbe(attempt);
-          }
-          if (this.#attempt === attempt) this.#receive(attempt, envelope);
-        },
-        onEnd: ({ reason, retryAfterMs }) => {
-          if (this.#probe === attempt) return this.#abandonProbe();
-          if (this.#attempt !== attempt) return;
-          const how: AttemptEnd = attempt.gotMessage
-            ? "closed"
-            : attempt.opened
-            ? "closed_before_message"
-            : "no_open";
-          this.#end(attempt, how, reason, retryAfterMs);
-        },
+  #open(gen: number, transport: TransportName): void {
+    const live = () => this.#isLive(gen);
+    withTicket(this.#getTicket, {
+      wanted: live,
+      fail: (message) =>
+        this.#dispatch({ type: "ticket_failed", gen, message }),
+      open: (query) => {
+        const conn = this.#factories[transport]({
+          baseUrl: this.#baseUrl,
+          topic: this.#topic,
+          query,
+          position: () => this.#position(),
+          handlers: {
+            onOpen: () => this.#dispatch({ type: "opened", gen }),
+            onBytes: (n) => {
+              this.#bytes += n;
+            },
+            onActivity: () => {
+              if (live()) this.#dispatch({ type: "activity", gen });
+            },
+            onEnvelope: (envelope) => this.#receive(gen, envelope),
+            onEnd: (end) => {
+              this.#conns.delete(gen);
+              this.#dispatch({ type: "ended", gen, end });
+            },
+          },
+        });
+        if (live()) this.#conns.set(gen, conn);
+        else conn.close();
       },
     });
   }
 
-  #receive(attempt: Attempt, envelope: ServerEnvelope): void {
-    const now = this.#o.clock.now();
+  /** Whether `gen` is the current attempt or the probe. */
+  #isLive(gen: number): boolean {
+    const m = this.#machine;
+    return (m.phase.kind === "attempting" && m.phase.attempt.gen === gen) ||
+      m.probe?.gen === gen;
+  }
+
+  #receive(gen: number, envelope: ServerEnvelope): void {
+    const m = this.#machine;
+    const current = m.phase.kind === "attempting" &&
+      m.phase.attempt.gen === gen;
+    const isState = envelope.type === "snapshot" || envelope.type === "delta";
+    // A probe counts from its first state message, when it is adopted.
+    if (!current && !(m.probe?.gen === gen && isState)) return;
+    const now = this.#clock.now();
     if (envelope.type === "error") {
       this.#onError?.({ code: envelope.code, message: envelope.message });
       return;
     }
-    if (envelope.type !== "snapshot" && envelope.type !== "delta") {
-      this.#set({ lastMessageAt: now });
+    if (!isState) {
+      this.#dispatch({ type: "activity", gen }, { lastMessageAt: now });
       return;
     }
-    if (envelope.topic !== this.#o.topic) return;
+    if (envelope.topic !== this.#topic) return;
     const { view, outcome } = applyEnvelope(this.#state.view, envelope);
     if (outcome === "gap") {
-      this.#set({ gaps: this.#state.gaps + 1 });
-      attempt.conn?.resubscribe();
+      this.#dispatch({ type: "gap", gen });
       return;
-    }
-    if (!attempt.gotMessage) {
-      attempt.gotMessage = true;
-      this.#clearTimer("connect");
-      this.#policy = nextPolicy(
-        this.#policy,
-        { type: "message" },
-        this.#policyOptions,
-      );
-      this.#scheduleProbe();
     }
     const sent = Date.parse(envelope.ts);
     const resynced = outcome === "snapshot" && this.#state.view !== undefined;
-    this.#set({
-      status: liveStatus(this.#policy),
-      transport: attempt.transport,
+    this.#dispatch({ type: "state_message", gen }, {
       view,
       lastMessageAt: now,
       latencyMs: Number.isFinite(sent) ? Math.max(0, now - sent) : undefined,
@@ -420,219 +291,22 @@ export class StreamClient {
     });
   }
 
-  #end(
-    attempt: Attempt,
-    how: AttemptEnd,
-    reason: string,
-    retryAfterMs?: number,
-  ): void {
-    if (this.#attempt !== attempt) return;
-    this.#dropAttempt();
-    if (reason !== "resubscribing") {
-      this.#onError?.({
-        code: "transport",
-        message: `${attempt.transport}: ${reason}`,
-      });
-    }
-    const before = this.#policy.transport;
-    this.#policy = reason === "resubscribing"
-      ? this.#policy
-      : nextPolicy(this.#policy, { type: "ended", how }, this.#policyOptions);
-    if (this.#state.status === "offline" || this.#state.status === "closed") {
-      return;
-    }
-    if (this.#policy.streak >= this.#maxAttempts) {
-      this.#onError?.({
-        code: "gave_up",
-        message:
-          `gave up after ${this.#policy.streak} failed attempts in a row; last: ${reason}`,
-      });
-      this.close();
-      return;
-    }
-    // A move to another transport is tried at once; the same one backs off,
-    // unless the server said when to come back.
-    const delay = reason === "resubscribing"
-      ? 0
-      : retryAfterMs ?? (this.#policy.transport !== before
-        ? 0
-        : backoffDelay(this.#policy.streak - 1, this.#o.random, this.#backoff));
-    this.#set({
-      status: "reconnecting",
-      transport: this.#policy.transport,
-      fallbackReason: this.#policy.fallbackReason,
-      reconnects: this.#state.reconnects + 1,
-    });
-    this.#setTimer("retry", delay, () => this.#connect());
-  }
-
-  /** While on a fallback, tries the best transport in the background now and then. */
-  #scheduleProbe(): void {
-    const best = this.#policy.order[0]!;
-    if (this.#policy.transport === best || this.#timers.has("probe")) return;
-    this.#setTimer("probe", this.#o.probeIntervalMs, () => {
-      if (this.#policy.transport === best || this.#state.status === "offline") {
-        return;
-      }
-      const probe: Attempt = {
-        gen: ++this.#gen,
-        transport: best,
-        opened: false,
-        gotMessage: false,
-      };
-      this.#probe = probe;
-      this.#probeTimer = this.#o.clock.setTimeout(
-        () => this.#abandonProbe(),
-        this.#o.connectTimeoutMs,
-      );
-      this.#withTicket(
-        () => this.#probe === probe,
-        (query) => this.#open(probe, query),
-        () => this.#abandonProbe(),
-      );
-    });
-  }
-
-  /** The probe delivered: it replaces the fallback connection. */
-  #adoptProbe(probe: Attempt): void {
-    this.#clearProbeTimer();
-    this.#probe = undefined;
-    this.#dropAttempt();
-    this.#policy = nextPolicy(
-      this.#policy,
-      { type: "probe_succeeded" },
-      this.#policyOptions,
-    );
-    probe.opened = true;
-    this.#attempt = probe;
-    this.#armLiveness(probe);
-  }
-
-  /** The probe failed or timed out: stay, and try again later. */
-  #abandonProbe(): void {
-    this.#dropProbe();
-    this.#scheduleProbe();
-  }
-
-  #armLiveness(attempt: Attempt): void {
-    this.#setTimer("liveness", this.#o.livenessMs, () => {
-      if (this.#attempt === attempt) {
-        this.#end(
-          attempt,
-          attempt.gotMessage ? "closed" : "silent",
-          "silent past the liveness window",
-        );
-      }
-    });
-  }
-
-  #revalidate(): void {
-    if (!this.#env?.isVisible() || !this.#attempt) return;
-    // Timers are throttled in background tabs: do not trust a connection
-    // that has been quiet for longer than a heartbeat.
-    const last = this.#state.lastMessageAt ?? 0;
-    if (this.#o.clock.now() - last > this.#o.livenessMs / 2) {
-      this.#end(
-        this.#attempt,
-        this.#attempt.gotMessage ? "closed" : "silent",
-        "revalidating after the tab became visible",
-        0,
-      );
-    }
-  }
-
-  #goOffline(): void {
-    this.#dropAttempt();
-    this.#dropProbe();
-    this.#clearTimer("retry");
-    this.#clearTimer("probe");
-    this.#set({ status: "offline" });
-  }
-
-  #goOnline(): void {
-    if (this.#state.status !== "offline") return;
-    this.#set({ status: "reconnecting" });
-    this.#connect(); // at once: the network is back
-  }
-
   #position(): { since?: number; epoch?: string } {
     const v = this.#state.view;
     return v ? { since: v.seq, epoch: v.epoch } : {};
   }
 
-  #dropAttempt(): void {
-    this.#attempt?.conn?.close();
-    this.#attempt = undefined;
-    this.#clearTimer("connect");
-    this.#clearTimer("liveness");
-  }
-
-  #dropProbe(): void {
-    this.#clearProbeTimer();
-    this.#probe?.conn?.close();
-    this.#probe = undefined;
-  }
-
-  #clearProbeTimer(): void {
-    if (this.#probeTimer !== undefined) {
-      this.#o.clock.clearTimeout(this.#probeTimer);
-    }
-    this.#probeTimer = undefined;
-  }
-
-  #setTimer(
-    kind: "retry" | "connect" | "liveness" | "probe",
-    ms: number,
-    fn: () => void,
-  ): void {
-    this.#clearTimer(kind);
-    this.#timers.set(
-      kind,
-      this.#o.clock.setTimeout(() => {
-        this.#timers.delete(kind);
-        fn();
-      }, ms),
-    );
-  }
-
-  #clearTimer(kind: "retry" | "connect" | "liveness" | "probe"): void {
-    const id = this.#timers.get(kind);
-    if (id !== undefined) this.#o.clock.clearTimeout(id);
-    this.#timers.delete(kind);
-  }
-
-  #set(patch: Partial<ClientState>): void {
-    this.#state = { ...this.#state, ...patch };
-    this.#onChange?.(this.#state);
+  #clearTimer(timer: TimerName): void {
+    const id = this.#timers.get(timer);
+    if (id !== undefined) this.#clock.clearTimeout(id);
+    this.#timers.delete(timer);
   }
 }
 
-/** The browser's window and document events, when running in a browser. */
-function browserEnvironment(): ClientEnvironment | undefined {
-  const g = globalThis as unknown as {
-    addEventListener?: (t: string, f: () => void) => void;
-    removeEventListener?: (t: string, f: () => void) => void;
-    navigator?: { onLine?: boolean };
-    document?: {
-      visibilityState?: string;
-      addEventListener(t: string, f: () => void): void;
-      removeEventListener(t: string, f: () => void): void;
-    };
-  };
-  if (!g.document || !g.addEventListener || !g.removeEventListener) {
-    return undefined;
+/** Whether two client states would look the same (no change to report). */
+function sameState(a: ClientState, b: ClientState): boolean {
+  for (const key of Object.keys(b) as (keyof ClientState)[]) {
+    if (a[key] !== b[key]) return false;
   }
-  const doc = g.document;
-  return {
-    addEventListener: (type, fn) =>
-      type === "visibilitychange"
-        ? doc.addEventListener(type, fn)
-        : g.addEventListener!(type, fn),
-    removeEventListener: (type, fn) =>
-      type === "visibilitychange"
-        ? doc.removeEventListener(type, fn)
-        : g.removeEventListener!(type, fn),
-    isOnline: () => g.navigator?.onLine !== false,
-    isVisible: () => doc.visibilityState !== "hidden",
-  };
+  return true;
 }

@@ -19,13 +19,31 @@ export {
   type PolicyOptions,
   type PolicyState,
   type TransportName,
-} from "./transitions.ts";
+} from "./transport_policy.ts";
 export {
-  type ClientEnvironment,
   type ClientState,
   StreamClient,
   type StreamClientOptions,
 } from "./connection.ts";
+export {
+  browserEnvironment,
+  type ClientEnvironment,
+  type EnvironmentEvent,
+  listenToEnvironment,
+} from "./environment.ts";
+export { withTicket } from "./tickets.ts";
+export {
+  type Attempt,
+  type ConnectionEvent,
+  type ConnectionPhase,
+  type ConnectionState,
+  type Effect,
+  initialConnection,
+  type TimerName,
+  transition,
+  type TransitionConfig,
+  type TransportEnd,
+} from "./transitions.ts";
 export {
   type ClientPosition,
   type TransportConnection,

@@ -1,229 +1,306 @@
 /**
- * The client's transport policy as a pure reducer: which transport to use
- * next, and why, given what happened to the last attempt. No timers, no
- * sockets: `connection.ts` runs the effects; this is tested exhaustively.
+ * The client's connection as a reducer: `transition(state, event)` returns
+ * the next state and the effects to run (open or close a transport, set or
+ * clear a timer, report an error). Every decision lives here: the status
+ * shown, which transport comes next (through `transport_policy.ts`), how
+ * long to wait, when to probe, when to give up. `connection.ts` only runs
+ * the effects with the real clock, transports and tickets.
  *
  * @module
  */
+import { backoffDelay } from "../resilience/mod.ts";
+import {
+  type ConnectionEvent,
+  type ConnectionState,
+  dropAttempt,
+  dropProbe,
+  type Effect,
+  type TimerName,
+  type Transition,
+  type TransitionConfig,
+  withAttempt,
+} from "./connection_state.ts";
+import {
+  abandonProbe,
+  adoptProbe,
+  scheduleProbe,
+  startProbe,
+} from "./probe.ts";
+import { type AttemptEnd, liveStatus, nextPolicy } from "./transport_policy.ts";
 
-/** The transports, best first. */
-export type TransportName = "ws" | "sse" | "poll";
-
-/** The connection's status, as shown to people. */
-export type ClientStatus =
-  /** The first attempt is under way. */
-  | "connecting"
-  /** Messages flow on the best transport. */
-  | "live"
-  /** Messages flow, but on a fallback transport. */
-  | "degraded"
-  /** The last attempt failed; the next one waits for its backoff. */
-  | "reconnecting"
-  /** The browser says it is offline; nothing is attempted until it is back. */
-  | "offline"
-  /** Closed by the application. */
-  | "closed";
-
-/** How an attempt ended. */
-export type AttemptEnd =
-  /** It never opened in time, or was refused (a proxy stripping Upgrade). */
-  | "no_open"
-  /** It opened but closed before the first message. */
-  | "closed_before_message"
-  /** It delivered messages, then closed or errored. */
-  | "closed"
-  /** It stayed silent past the liveness window (a buffering proxy, a dead peer). */
-  | "silent";
-
-/** The policy's state. */
-export interface PolicyState {
-  /** The transports allowed, best first (one when forced). */
-  readonly order: readonly TransportName[];
-  /** The transport of the current or next attempt. */
-  readonly transport: TransportName;
-  /** Failed attempts in a row on each transport since it last worked. */
-  readonly failures: Readonly<Record<TransportName, number>>;
-  /** Failed attempts in a row on any transport, for backoff. */
-  readonly streak: number;
-  /**
-   * Transports that have delivered messages in this session. When one of
-   * them fails to open, the server is more likely down than the network
-   * hostile, so the client keeps to it (backing off) instead of falling back.
-   */
-  readonly proven: readonly TransportName[];
-  /** Why the client left the best transport, when it did. */
-  readonly fallbackReason?: string;
-}
-
-/** Thresholds of the policy. */
-export interface PolicyOptions {
-  /**
-   * WebSocket attempts that fail before any message before moving to SSE.
-   * @default {2}
-   */
-  wsFailuresBeforeFallback?: number;
-  /**
-   * SSE attempts that fail before any message before moving to long-poll.
-   * @default {2}
-   */
-  sseFailuresBeforeFallback?: number;
-}
-
-/** Events the policy reacts to. */
-export type PolicyEvent =
-  | { type: "message" }
-  | { type: "ended"; how: AttemptEnd }
-  | { type: "probe_succeeded" };
-
-const ZERO: Record<TransportName, number> = { ws: 0, sse: 0, poll: 0 };
+export {
+  type Attempt,
+  type ConnectionEvent,
+  type ConnectionPhase,
+  type ConnectionState,
+  type Effect,
+  initialConnection,
+  type TimerName,
+  type Transition,
+  type TransitionConfig,
+  type TransportEnd,
+} from "./connection_state.ts";
 
 /**
- * The initial policy: the best allowed transport.
- *
- * @param order Allowed transports, best first (`["sse"]` to force SSE).
- * @returns The policy state.
- * @throws {RangeError} When `order` is empty.
- *
- * @example Start on WebSocket
- * ```ts
- * import assert from "node:assert/strict";
- * import { initialPolicy } from "@/lib/client/transitions.ts";
- * assert.equal(initialPolicy(["ws", "sse", "poll"]).transport, "ws");
- * ```
- */
-export function initialPolicy(order: readonly TransportName[]): PolicyState {
-  const first = order[0];
-  if (!first) {
-    throw new RangeError(
-      "Cannot create client policy: 'order' must name at least one transport",
-    );
-  }
-  return { order, transport: first, failures: ZERO, streak: 0, proven: [] };
-}
-
-/**
- * The next policy state after `event`.
- *
- * - A message resets the failure counts of the transport that delivered it.
- * - An attempt that ends before any message counts against its transport;
- *   past the threshold the client moves to the next transport, with the
- *   reason recorded. SSE that stays silent moves at once: a buffering proxy
- *   does not get better by retrying.
- * - An attempt that ends after messages keeps its transport.
- * - A successful WebSocket probe moves back to the best transport.
+ * The next state and its effects after `event`.
  *
  * @param state The current state.
  * @param event What happened.
- * @param options The thresholds.
- * @returns The next state.
+ * @param config The settings.
+ * @returns The next state and the effects to run, in order.
  *
- * @example Two failed WebSocket opens move to SSE
+ * @example A first state message makes the connection live
  * ```ts
  * import assert from "node:assert/strict";
- * import { initialPolicy, nextPolicy } from "@/lib/client/transitions.ts";
- * let s = initialPolicy(["ws", "sse", "poll"]);
- * s = nextPolicy(s, { type: "ended", how: "no_open" });
- * assert.equal(s.transport, "ws");
- * s = nextPolicy(s, { type: "ended", how: "no_open" });
- * assert.equal(s.transport, "sse");
- * assert.match(s.fallbackReason ?? "", /WebSocket/);
+ * import { initialConnection, transition } from "@/lib/client/transitions.ts";
+ * const config = { backoff: {}, maxAttempts: Infinity, connectTimeoutMs: 5000,
+ *   livenessMs: 35000, probeIntervalMs: 30000, random: () => 0.5 };
+ * let t = transition(initialConnection(["ws", "sse", "poll"]), { type: "start", online: true }, config);
+ * assert.deepEqual(t.effects[0], { type: "open", gen: 1, transport: "ws" });
+ * t = transition(t.state, { type: "state_message", gen: 1 }, config);
+ * assert.equal(t.state.status, "live");
  * ```
  */
-export function nextPolicy(
-  state: PolicyState,
-  event: PolicyEvent,
-  options: PolicyOptions = {},
-): PolicyState {
-  const { wsFailuresBeforeFallback = 2, sseFailuresBeforeFallback = 2 } =
-    options;
-  switch (event.type) {
-    case "message": {
-      const proven = withTransport(state.proven, state.transport);
-      if (
-        state.failures[state.transport] === 0 && state.streak === 0 &&
-        proven === state.proven
-      ) {
-        return state;
+export function transition(
+  state: ConnectionState,
+  event: ConnectionEvent,
+  config: TransitionConfig,
+): Transition {
+  const effects: Effect[] = [];
+  const next = reduce(state, event, config, effects);
+  return { state: next, effects };
+}
+
+function reduce(
+  s: ConnectionState,
+  e: ConnectionEvent,
+  config: TransitionConfig,
+  fx: Effect[],
+): ConnectionState {
+  const { phase } = s;
+  const current = phase.kind === "attempting" ? phase.attempt : undefined;
+  const isCurrent = (gen: number) => current?.gen === gen;
+  const isProbe = (gen: number) => s.probe?.gen === gen;
+  switch (e.type) {
+    case "start":
+      if (phase.kind !== "idle") return s;
+      return e.online ? connect(s, config, fx) : goOffline(s, fx);
+    case "opened":
+      if (isCurrent(e.gen)) {
+        return withAttempt(s, { ...current!, opened: true });
+      }
+      if (isProbe(e.gen)) return { ...s, probe: { ...s.probe!, opened: true } };
+      return s;
+    case "activity":
+      if (isCurrent(e.gen)) {
+        fx.push({
+          type: "set_timer",
+          timer: "liveness",
+          ms: config.livenessMs,
+        });
+      }
+      return s;
+    case "state_message": {
+      let state = s;
+      let attempt = current;
+      if (isProbe(e.gen)) {
+        state = adoptProbe(s, config, fx);
+        attempt = state.phase.kind === "attempting"
+          ? state.phase.attempt
+          : undefined;
+      } else if (!isCurrent(e.gen)) return s;
+      if (!attempt) return state;
+      if (!attempt.gotMessage) {
+        fx.push({ type: "clear_timer", timer: "connect" });
+        const policy = nextPolicy(state.policy, { type: "message" }, config);
+        state = withAttempt({ ...state, policy }, {
+          ...attempt,
+          gotMessage: true,
+        });
+        state = scheduleProbe(state, config, fx);
       }
       return {
         ...state,
-        failures: { ...state.failures, [state.transport]: 0 },
-        streak: 0,
-        proven,
+        status: liveStatus(state.policy),
+        transport: attempt.transport,
       };
     }
-    case "probe_succeeded":
-      return {
-        order: state.order,
-        transport: state.order[0]!,
-        failures: ZERO,
-        streak: 0,
-        proven: withTransport(state.proven, state.order[0]!),
-      };
-    case "ended": {
-      const t = state.transport;
-      const streak = state.streak + 1;
-      // A transport that worked before and now cannot open points at a
-      // server that is down (a restart), not at a hostile network.
-      if (
-        event.how === "closed" ||
-        (state.proven.includes(t) && event.how !== "silent")
-      ) {
-        return { ...state, streak };
+    case "gap":
+      if (!isCurrent(e.gen)) return s;
+      fx.push({ type: "resubscribe", gen: e.gen });
+      return { ...s, gaps: s.gaps + 1 };
+    case "ended":
+      if (isProbe(e.gen)) return abandonProbe(s, config, fx);
+      if (!isCurrent(e.gen)) return s;
+      if (e.end.kind === "resubscribe") {
+        // Reopened from the held position to repair a gap: no failure, no
+        // backoff, the same transport.
+        dropAttempt(s, fx);
+        fx.push({ type: "set_timer", timer: "retry", ms: 0 });
+        return {
+          ...s,
+          phase: { kind: "waiting" },
+          status: "reconnecting",
+          reconnects: s.reconnects + 1,
+        };
       }
-      const failures = { ...state.failures, [t]: state.failures[t] + 1 };
-      const limit = t === "ws"
-        ? wsFailuresBeforeFallback
-        : t === "sse"
-        ? sseFailuresBeforeFallback
-        : Infinity;
-      const moveNow = (t === "sse" && event.how === "silent") ||
-        failures[t] >= limit;
-      const next = state.order[state.order.indexOf(t) + 1];
-      if (!moveNow || !next) return { ...state, failures, streak };
+      return end(s, config, fx, {
+        how: current!.gotMessage
+          ? "closed"
+          : current!.opened
+          ? "closed_before_message"
+          : "no_open",
+        reason: e.end.reason,
+        retryAfterMs: e.end.retryAfterMs,
+      });
+    case "ticket_failed":
+      if (isProbe(e.gen)) return abandonProbe(s, config, fx);
+      if (!isCurrent(e.gen)) return s;
+      return end(s, config, fx, {
+        how: "closed",
+        reason: `no ticket: ${e.message}`,
+      });
+    case "timer":
+      return onTimer(s, e.timer, config, fx);
+    case "offline":
+      return phase.kind === "closed" ? s : goOffline(s, fx);
+    case "online":
+      if (phase.kind !== "offline") return s;
+      // At once: the network is back.
+      return connect({ ...s, status: "reconnecting" }, config, fx);
+    case "visible":
+      // Timers are throttled in background tabs: do not trust a connection
+      // that has been quiet for longer than half the liveness window.
+      if (!current || e.quietMs <= config.livenessMs / 2) return s;
+      return end(s, config, fx, {
+        how: current.gotMessage ? "closed" : "silent",
+        reason: "revalidating after the tab became visible",
+        retryAfterMs: 0,
+      });
+    case "close":
+      dropAttempt(s, fx);
+      dropProbe(s, fx);
+      fx.push(
+        { type: "clear_timer", timer: "retry" },
+        { type: "clear_timer", timer: "probe" },
+      );
       return {
-        ...state,
-        transport: next,
-        failures,
-        streak,
-        fallbackReason: describeFallback(t, event.how, failures[t]),
+        ...s,
+        phase: { kind: "closed" },
+        probe: undefined,
+        probeScheduled: false,
+        status: "closed",
       };
-    }
   }
 }
 
-/**
- * The status to show for a live connection on `transport`.
- *
- * @param state The policy.
- * @returns `live` on the best transport, `degraded` on a fallback.
- */
-export function liveStatus(state: PolicyState): ClientStatus {
-  return state.transport === state.order[0] ? "live" : "degraded";
+function onTimer(
+  s: ConnectionState,
+  timer: TimerName,
+  config: TransitionConfig,
+  fx: Effect[],
+): ConnectionState {
+  const current = s.phase.kind === "attempting" ? s.phase.attempt : undefined;
+  switch (timer) {
+    case "retry":
+      return s.phase.kind === "waiting" ? connect(s, config, fx) : s;
+    case "connect":
+      if (!current) return s;
+      return end(s, config, fx, {
+        how: current.opened ? "silent" : "no_open",
+        reason: "timed out",
+      });
+    case "liveness":
+      if (!current) return s;
+      return end(s, config, fx, {
+        how: current.gotMessage ? "closed" : "silent",
+        reason: "silent past the liveness window",
+      });
+    case "probe_timeout":
+      return s.probe ? abandonProbe(s, config, fx) : s;
+    case "probe":
+      return startProbe(s, config, fx);
+  }
 }
 
-const NAMES: Record<TransportName, string> = {
-  ws: "WebSocket",
-  sse: "Server-Sent Events",
-  poll: "long-polling",
-};
-
-function describeFallback(
-  t: TransportName,
-  how: AttemptEnd,
-  count: number,
-): string {
-  const what = how === "silent"
-    ? "stayed silent past the heartbeat interval (a buffering proxy?)"
-    : how === "no_open"
-    ? `could not open ${count} time(s) (blocked, or a proxy stripping Upgrade?)`
-    : `closed before its first message ${count} time(s)`;
-  return `${NAMES[t]} ${what}`;
+function connect(
+  s: ConnectionState,
+  config: TransitionConfig,
+  fx: Effect[],
+): ConnectionState {
+  dropAttempt(s, fx);
+  const gen = s.gen + 1;
+  const transport = s.policy.transport;
+  fx.push(
+    { type: "set_timer", timer: "connect", ms: config.connectTimeoutMs },
+    { type: "open", gen, transport },
+  );
+  return {
+    ...s,
+    gen,
+    transport,
+    phase: {
+      kind: "attempting",
+      attempt: { gen, transport, opened: false, gotMessage: false },
+    },
+  };
 }
 
-function withTransport(
-  list: readonly TransportName[],
-  t: TransportName,
-): readonly TransportName[] {
-  return list.includes(t) ? list : [...list, t];
+/** An attempt failed: count it, then retry (now, at the server's hint, or after backoff) or give up. */
+function end(
+  s: ConnectionState,
+  config: TransitionConfig,
+  fx: Effect[],
+  how: { how: AttemptEnd; reason: string; retryAfterMs?: number },
+): ConnectionState {
+  const current = s.phase.kind === "attempting" ? s.phase.attempt : undefined;
+  if (!current) return s;
+  dropAttempt(s, fx);
+  fx.push({
+    type: "error",
+    code: "transport",
+    message: `${current.transport}: ${how.reason}`,
+  });
+  const before = s.policy.transport;
+  const policy = nextPolicy(s.policy, { type: "ended", how: how.how }, config);
+  if (policy.streak >= config.maxAttempts) {
+    fx.push({
+      type: "error",
+      code: "gave_up",
+      message:
+        `gave up after ${policy.streak} failed attempts in a row; last: ${how.reason}`,
+    });
+    return reduce({ ...s, policy }, { type: "close" }, config, fx);
+  }
+  // A move to another transport is tried at once; the same one backs off,
+  // unless the server said when to come back.
+  const delay = how.retryAfterMs ??
+    (policy.transport !== before
+      ? 0
+      : backoffDelay(policy.streak - 1, config.random, config.backoff));
+  fx.push({ type: "set_timer", timer: "retry", ms: delay });
+  return {
+    ...s,
+    policy,
+    phase: { kind: "waiting" },
+    status: "reconnecting",
+    transport: policy.transport,
+    reconnects: s.reconnects + 1,
+  };
+}
+
+function goOffline(s: ConnectionState, fx: Effect[]): ConnectionState {
+  dropAttempt(s, fx);
+  dropProbe(s, fx);
+  fx.push(
+    { type: "clear_timer", timer: "retry" },
+    { type: "clear_timer", timer: "probe" },
+  );
+  return {
+    ...s,
+    phase: { kind: "offline" },
+    probe: undefined,
+    probeScheduled: false,
+    status: "offline",
+  };
 }

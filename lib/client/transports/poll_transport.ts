@@ -32,7 +32,7 @@ export function pollTransport(
       if (ended) return;
       ended = true;
       abort.abort();
-      handlers.onEnd({ reason, retryAfterMs });
+      handlers.onEnd({ kind: "failed", reason, retryAfterMs });
     };
     const loop = async () => {
       while (!ended) {

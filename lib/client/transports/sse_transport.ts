@@ -11,6 +11,7 @@ import { parseServerEnvelope } from "../../protocol/mod.ts";
 import {
   streamUrl,
   type TransportConnection,
+  type TransportEnd,
   type TransportFactory,
 } from "./transport.ts";
 
@@ -29,12 +30,14 @@ export function sseTransport(
     const abort = new AbortController();
     let ended = false;
     let retryAfterMs: number | undefined;
-    const end = (reason: string) => {
+    const finish = (how: TransportEnd) => {
       if (ended) return;
       ended = true;
       abort.abort();
-      handlers.onEnd({ reason, retryAfterMs });
+      handlers.onEnd(how);
     };
+    const end = (reason: string) =>
+      finish({ kind: "failed", reason, retryAfterMs });
     const run = async () => {
       const res = await fetchFn(
         streamUrl(baseUrl, "/api/sse", topic, position(), query),
@@ -95,7 +98,7 @@ export function sseTransport(
       resubscribe() {
         // The stream cannot be re-aimed: end it, and the driver reopens from
         // the current position at once.
-        end("resubscribing");
+        finish({ kind: "resubscribe" });
       },
       close() {
         ended = true;

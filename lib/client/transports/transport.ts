@@ -6,6 +6,9 @@
  * @module
  */
 import type { ServerEnvelope } from "../../protocol/mod.ts";
+import type { TransportEnd } from "../transitions.ts";
+
+export type { TransportEnd };
 
 /** Where the client stands: the position to resume from. */
 export interface ClientPosition {
@@ -26,7 +29,7 @@ export interface TransportHandlers {
   /** Counts what arrived, in characters of text (load reports). */
   onBytes?(n: number): void;
   /** The connection ended; called once. `retryAfterMs` is the server's pacing hint. */
-  onEnd(info: { reason: string; retryAfterMs?: number }): void;
+  onEnd(end: TransportEnd): void;
 }
 
 /** An open transport. */

@@ -45,7 +45,7 @@ export function wsTransport(
       if (ended) return;
       ended = true;
       detach();
-      handlers.onEnd({ reason, retryAfterMs });
+      handlers.onEnd({ kind: "failed", reason, retryAfterMs });
     };
     let socket: ClientSocket;
     try {

@@ -26,7 +26,7 @@ class FakeConn {
     this.handlers.onEnvelope(e);
   }
   end(reason = "dropped", retryAfterMs?: number) {
-    this.handlers.onEnd({ reason, retryAfterMs });
+    this.handlers.onEnd({ kind: "failed", reason, retryAfterMs });
   }
 }
 

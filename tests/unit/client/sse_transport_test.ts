@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sseTransport } from "@/lib/client/mod.ts";
+import { sseTransport, type TransportEnd } from "@/lib/client/mod.ts";
 
 Deno.test("sseTransport parses events, counts heartbeat comments as activity, and hands the server's retry: on", async () => {
   const body = "retry: 2500\n\n: hb now\n\nid: e123:1\ndata: " +
@@ -20,7 +20,7 @@ Deno.test("sseTransport parses events, counts heartbeat comments as activity, an
   }) as unknown as typeof fetch;
   const seen: string[] = [];
   const { promise: ended, resolve } = Promise.withResolvers<
-    { reason: string; retryAfterMs?: number }
+    TransportEnd
   >();
   sseTransport(fakeFetch)({
     baseUrl: "http://board.test",
@@ -35,5 +35,9 @@ Deno.test("sseTransport parses events, counts heartbeat comments as activity, an
   });
   const end = await ended;
   assert.deepEqual(seen, ["open", "activity", "activity", "snapshot"]);
-  assert.deepEqual(end, { reason: "SSE stream ended", retryAfterMs: 2500 });
+  assert.deepEqual(end, {
+    kind: "failed",
+    reason: "SSE stream ended",
+    retryAfterMs: 2500,
+  });
 });
