@@ -2,55 +2,41 @@
 /**
  * The composition root: environment -> parseConfig -> build the parts ->
  * serve -> stop. The only place that reads `Deno.env` and writes to the
- * console. What each part does lives in lib/ (docs/architecture.md).
- * Wiring only, but longer than it should be: the stream options and the
- * hub with its bus are the next parts to build in lib/.
+ * console. What each part does lives in lib/ (docs/architecture.md); the
+ * callbacks between parts are the only logic here. About 300 lines, not
+ * the 150 hoped for, because each of the dozen parts is built with its
+ * options spelled out where a reader looks for them.
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
 import {
   buildPnlState,
-  cachedRead,
-  PnlPolling,
+  createPnlEngine,
   PnlRecorder,
-  pollPlans,
 } from "@/lib/aggregate/mod.ts";
-import {
-  openReadingCache,
-  RedisIngest,
-  RedisTier,
-  SqliteStore,
-  StoreError,
-} from "@/lib/cache/mod.ts";
-import { Leadership, RedisBus } from "@/lib/cluster/mod.ts";
-import { RedisConnection } from "@/lib/redis/mod.ts";
+import { SqliteStore, StoreError } from "@/lib/cache/mod.ts";
+import { Cluster } from "@/lib/cluster/mod.ts";
 import {
   type Config,
   ConfigError,
   type Env,
   parseConfig,
 } from "@/lib/config.ts";
-import { createLogger, type Logger } from "@/lib/log.ts";
+import { createLogger, type Logger, warnOnChange } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
 import {
-  createSources,
   embeddedSourcesFile,
-  guardDeclared,
-  IngestRouter,
   loadSourcesFile,
-  type Reading,
   SourcesFileError,
 } from "@/lib/sources/mod.ts";
 import { feedAdminTopic, StatusBoard } from "@/lib/status.ts";
 import { CLOSE_CODES } from "@/lib/protocol/mod.ts";
 import {
   ConnectionRegistry,
-  HeartbeatTicker,
   Hub,
-  type StreamEvent,
-  type StreamOptions,
+  streamOptionsFrom,
 } from "@/lib/stream/mod.ts";
 import {
   type Clock,
@@ -59,7 +45,7 @@ import {
   systemClock,
   systemRandom,
 } from "@/lib/time/mod.ts";
-import { createApp } from "@/routes/mod.ts";
+import { createApp, readIslandScript } from "@/routes/mod.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
 
@@ -110,69 +96,38 @@ export async function startServer(
     });
   }
 
-  // One Redis connection for the bus, the lease, L2 and pushed figures.
-  const redis = config.redisUrl
-    ? new RedisConnection({
-      url: config.redisUrl,
-      clock,
-      onError: (error) => log.warn("redis", { error }),
-      onUpChange: (up) =>
-        log[up ? "info" : "warn"](up ? "redis reachable" : "redis unreachable"),
-    })
-    : undefined;
+  // The parts refer to each other through these callbacks, set below.
   let stopping: Promise<void> | undefined;
-  // Names this process in logs and in the lease's value (no secrets).
-  const instanceId = `${config.hostname}/${Deno.pid}/${randomId(4)}`;
-  const leadership = new Leadership({
+  const cluster: Cluster = new Cluster({
     clock,
-    redis,
-    instanceId,
+    log,
+    redisUrl: config.redisUrl,
+    instanceId: `${config.hostname}/${Deno.pid}/${randomId(4)}`,
     leaseMs: config.leaseMs,
+    historyCount: config.historyCount,
+    states: (topic) => hub.state(topic),
+    newEpoch: () => randomId(12),
+    onSync: (epoch, topics) => hub.sync(epoch, topics),
     onLead: () => {
-      if (redis) log.info("leader: polling sources", { instance: instanceId });
-      if (!stopping) polling.start();
+      if (!stopping) engine.polling.start();
     },
-    onFollow: () => {
-      if (redis) log.info("follower: fanning out", { instance: instanceId });
-      polling.stop();
+    onFollow: () => engine.polling.stop(),
+    // A delivery taken by any instance makes the leader read it at once.
+    onNotice: (kind, id) => {
+      if (kind === "ingest") engine.polling.refresh(id);
     },
   });
-  // With Redis, the P&L topic is shared by every instance: one seq, one
-  // epoch, one history; the leader publishes, everyone fans out.
-  const bus = redis && leadership.fencing
-    ? new RedisBus({
-      redis,
-      fencing: leadership.fencing,
-      shared: ["pnl"],
-      states: (topic) => hub.state(topic),
-      newEpoch: () => randomId(12),
-      onSync: (epoch, topics) => {
-        const before = hub.epoch;
-        hub.sync(epoch, topics);
-        if (hub.epoch !== before) log.info("joined epoch", { epoch, before });
-      },
-      historyCount: config.historyCount,
-      onError: (error) => log.warn("redis bus", { error }),
-    })
-    : undefined;
-  // A delivery taken by any instance makes the leader read it at once.
-  redis?.onNotice((kind, id) => {
-    if (kind === "ingest") polling.refresh(id);
-  });
-  let lastRefusal = "";
+  const refused = warnOnChange(log, "publish refused");
   const hub: Hub = new Hub({
     clock,
-    bus,
+    bus: cluster.bus,
     // A resume older than this instance's history reads the Redis Stream.
-    olderHistory: bus && ((topic, since) => bus.readAfter(topic, since)),
-    onPublishError: (topic, error) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      // Logged when the reason changes, not at every retry.
-      if (reason !== lastRefusal) {
-        log.warn("publish refused", { topic, reason });
-      }
-      lastRefusal = reason;
-    },
+    olderHistory: cluster.bus &&
+      ((topic, since) => cluster.bus!.readAfter(topic, since)),
+    onPublishError: (topic, error) =>
+      refused(error instanceof Error ? error.message : String(error), {
+        topic,
+      }),
     topics: {
       pnl: restored?.state ?? buildPnlState({}, sourcesFile.currency),
       admin: {},
@@ -182,93 +137,48 @@ export async function startServer(
     historyMaxAgeMs: config.historyMaxAgeMs,
     onPublish(topic, message, state, fanout) {
       pulse.onPublish(topic, fanout.ms);
-      if (topic !== "pnl") return; // only the P&L is persisted
-      try {
-        const { seq, epoch } = message.envelope;
-        recorder.record(state, seq, epoch);
-      } catch (error) {
-        // The live stream goes on; only persistence of this state failed.
-        log.error("saving snapshot failed", { topic, error });
-      }
+      recorder.recordPublished(
+        topic,
+        message.envelope,
+        state,
+        (error) => log.error("saving snapshot failed", { topic, error }),
+      );
     },
     onSinkError: (topic, error) =>
       log.error("subscriber failed", { topic, error }),
   });
-
-  await redis?.connect();
-  const l2 = redis && new RedisTier<Reading>({ redis, clock });
-  const cache = await openReadingCache<Reading>({ clock, store, l2 });
-  const declared = await createSources(sourcesFile, {
+  await cluster.connect();
+  const engine = await createPnlEngine(sourcesFile, {
     clock,
-    env,
-    // Several instances share pushed figures through Redis.
-    ingest: redis ? new RedisIngest({ redis }) : store.ingest,
-    lastKnown: (id) => restored?.figures[id],
-  });
-  const guarded = guardDeclared(declared, {
-    clock,
-    onRetry: (id, throttled) => pulse.onRetry(id, throttled),
-    onBreakerChange: (source, change) =>
-      log.warn("circuit breaker", { source, ...change }),
-  });
-  const plans = pollPlans(declared, { cacheTtlMs: config.cacheTtlMs });
-  const polling = new PnlPolling({
-    clock,
-    sources: guarded,
-    plans,
     random: systemRandom,
-    currency: sourcesFile.currency,
+    log,
+    env,
+    store,
+    redis: cluster.redis,
+    cacheTtlMs: config.cacheTtlMs,
+    lastKnown: (id) => restored?.figures[id],
     shown: () => hub.state("pnl"),
-    shownFrom: bus ? "L2" : "L3",
-    read: cachedRead(cache, {
-      clock,
-      ttlMs: (id) => plans[id]?.cacheTtlMs ?? 0,
-      onRead: (id, seconds, outcome) =>
-        pulse.onSourceRead(id, seconds, outcome),
-    }),
+    shownFrom: cluster.shared ? "L2" : "L3",
     onState: (state) => hub.publish("pnl", state),
-    onError: (error) => log.error("poll failed", { error }),
-  });
-  const webhooks = new IngestRouter(declared, {
     // Stored: the leader reads the source now instead of at its interval.
-    onStored: (id) => redis ? redis.notify("ingest", id) : polling.refresh(id),
+    onStored: (id) => cluster.notify("ingest", id),
+    onRetry: (id, throttled) => pulse.onRetry(id, throttled),
+    onRead: (id, seconds, outcome) => pulse.onSourceRead(id, seconds, outcome),
   });
 
   const connections = new ConnectionRegistry();
   const status = new StatusBoard({
     stopping: () => stopping !== undefined,
-    leader: () => leadership.leader,
-    redisConfigured: redis !== undefined,
-    redisUp: () => redis?.up ?? false,
+    leader: () => cluster.leadership.leader,
+    redisConfigured: cluster.shared,
+    redisUp: () => cluster.up,
     pnl: () => hub.state("pnl"),
-    sources: () => guarded,
-    tiers: () => cache.tiers,
+    sources: () => engine.guarded,
+    tiers: () => engine.cache.tiers,
     hub,
     connections: () => connections.counts(),
   });
   const pulse = createPulseMetrics(() => status.picture());
-  const stream: StreamOptions = Object.freeze({
-    clock,
-    random: systemRandom,
-    heartbeatMs: config.heartbeatMs,
-    heartbeats: new HeartbeatTicker({ clock, heartbeatMs: config.heartbeatMs }),
-    wsIdleTimeoutS: config.wsIdleTimeoutS,
-    wsMessagesPerSecond: config.wsMessagesPerSecond,
-    maxSubscriptions: config.maxSubscriptions,
-    maxFrameBytes: config.maxFrameBytes,
-    highWaterBytes: config.slowClientBytes,
-    lowWaterBytes: Math.floor(config.slowClientBytes / 4),
-    maxBehindMs: config.slowClientMs,
-    pacing: {
-      baseMs: config.reconnectBaseMs,
-      spreadMs: config.reconnectSpreadMs,
-    },
-    onEvent: (event: StreamEvent) => {
-      pulse.onEvent(event);
-      status.countStreamEvent(event);
-    },
-    onSent: pulse.onSent,
-  });
   // Without PULSE_SESSION_SECRET, sessions and tickets last until a restart.
   const auth = new Authenticator({
     tokens: config.tokens,
@@ -277,19 +187,28 @@ export async function startServer(
     sessionTtlMs: config.sessionTtlMs,
     ticketTtlMs: config.ticketTtlMs,
   });
+  const { webhooks } = engine;
   const app = createApp({
     config,
     hub,
     clock,
     log,
     connections,
-    stream,
+    stream: streamOptionsFrom(config, {
+      clock,
+      random: systemRandom,
+      onEvent: (event) => {
+        pulse.onEvent(event);
+        status.countStreamEvent(event);
+      },
+      onSent: pulse.onSent,
+    }),
     history: store.history,
     auth,
     metrics: pulse.metrics,
     health: () => status.health(),
     staticDir: STATIC_DIR,
-    islandScript: await readIslandScript(log),
+    islandScript: await readIslandScript(STATIC_DIR, log),
     ingest: webhooks.size === 0
       ? undefined
       : (id, body, signature) => webhooks.deliver(id, body, signature),
@@ -297,20 +216,17 @@ export async function startServer(
     onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
   });
 
-  const { promise: listening, resolve: onListening } = Promise.withResolvers<
-    string
-  >();
+  const listening = Promise.withResolvers<string>();
   const server = Deno.serve({
     hostname: config.hostname,
     port: config.port,
     onListen({ hostname, port }) {
       const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-      onListening(`http://${host}:${port}/`);
+      listening.resolve(`http://${host}:${port}/`);
     },
   }, app.fetch);
-  const url = await listening;
-  await bus?.connect();
-  leadership.start();
+  const url = await listening.promise;
+  await cluster.join();
   const adminFeed = feedAdminTopic(status, (s) => hub.publish("admin", s), {
     clock,
   });
@@ -318,19 +234,13 @@ export async function startServer(
     url,
     db: config.dbPath,
     epoch: hub.epoch,
-    auth: auth.enabled
-      ? `on: ${config.tokens.length} API token(s); session secret ${
-        config.sessionSecret
-          ? "from PULSE_SESSION_SECRET"
-          : "random per start (sessions end on restart)"
-      }`
-      : "open: no PULSE_TOKENS configured, anyone who can reach this address can read it",
+    auth: auth.describe(config.sessionSecret !== undefined),
   });
   log.info("sources", {
     file: config.sourcesPath
       ? sourcesFile.file
       : "none: the built-in simulator",
-    sources: declared.map(({ common }) =>
+    sources: engine.declared.map(({ common }) =>
       `${common.id} (${common.kind}, ${common.role}, every ${common.intervalMs} ms)`
     ).join("; "),
   });
@@ -339,46 +249,24 @@ export async function startServer(
     stopping ??= (async () => {
       log.info("shutting down");
       adminFeed[Symbol.dispose]();
-      polling.close();
+      engine.polling.close();
       // The last batch window goes out before the lease is let go.
       await hub.drain();
-      await leadership.stop();
+      await cluster.leave();
       hub.flush(); // publishes, and so saves, the last batch window
       await connections.closeAll(
         CLOSE_CODES.GOING_AWAY,
         "server shutting down",
-        {
-          clock,
-          drainMs: config.drainMs,
-        },
+        { clock, drainMs: config.drainMs },
       );
       await server.shutdown();
       hub.close();
-      await bus?.close();
-      await redis?.close();
-      for (const { source } of declared) source[Symbol.dispose]?.();
+      await cluster.close();
+      engine[Symbol.dispose]();
       store.close();
       log.info("stopped");
     })();
   return { url, shutdown, finished: server.finished };
-}
-
-/** The built island bundle's URL, or none (the page then does not update). */
-async function readIslandScript(log: Logger): Promise<string | undefined> {
-  try {
-    const manifest = JSON.parse(
-      await Deno.readTextFile(`${STATIC_DIR}/_islands/manifest.json`),
-    );
-    if (typeof manifest.entry === "string") {
-      return `/static/_islands/${manifest.entry}`;
-    }
-  } catch {
-    // Reported below.
-  }
-  log.warn(
-    "island bundle not built: the page shows figures but does not update live; run `deno task build`",
-  );
-  return undefined;
 }
 
 if (import.meta.main) {

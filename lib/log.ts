@@ -79,3 +79,32 @@ export function createLogger(options: LoggerOptions): Logger {
     error: (msg, fields) => emit("error", msg, fields),
   };
 }
+
+/**
+ * A warning that is logged when its reason changes, not at every retry
+ * (a refused publish is offered again every half second).
+ *
+ * @param log Where it goes.
+ * @param msg The message.
+ * @returns A function taking the reason and the other fields.
+ *
+ * @example Only changes are logged
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createLogger, warnOnChange } from "@/lib/log.ts";
+ * const lines: string[] = [];
+ * const warn = warnOnChange(createLogger({ now: () => 0, write: (l) => lines.push(l) }), "refused");
+ * warn("down"); warn("down"); warn("fenced");
+ * assert.equal(lines.length, 2);
+ * ```
+ */
+export function warnOnChange(
+  log: Logger,
+  msg: string,
+): (reason: string, fields?: LogFields) => void {
+  let last: string | undefined;
+  return function warnIfNew(reason, fields = {}) {
+    if (reason !== last) log.warn(msg, { ...fields, reason });
+    last = reason;
+  };
+}

@@ -1,6 +1,9 @@
 /**
  * Money as integers in minor units with a currency code; floats never hold
  * money. Formatting happens only at the edge (the UI). Browser-safe.
+ * Over 350 lines, half of them asserting examples: exponents, exact
+ * decimal parsing, rounding and formatting share the exponent table and
+ * read best together; decimals are the seam should it grow.
  *
  * @module
  */

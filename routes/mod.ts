@@ -26,6 +26,7 @@ import { adminRoute } from "./admin.tsx";
 import { staticRoute } from "./static.ts";
 
 export type { AppDeps } from "./deps.ts";
+export { readIslandScript } from "./island_script.ts";
 
 /**
  * Builds the application over the parts `main.ts` made.

@@ -38,3 +38,8 @@ export {
   type PnlRecorderOptions,
   type RestoredPnl,
 } from "./pnl_recorder.ts";
+export {
+  createPnlEngine,
+  type PnlEngine,
+  type PnlEngineOptions,
+} from "./pnl_engine.ts";

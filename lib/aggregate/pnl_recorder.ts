@@ -105,6 +105,30 @@ export class PnlRecorder {
   }
 
   /**
+   * Records what the hub published, when it is the P&L topic: the hub's
+   * `onPublish` hook. A failed save is reported, not thrown, because the
+   * live stream goes on; only persistence of this state failed.
+   *
+   * @param topic The topic published.
+   * @param position Its seq and epoch.
+   * @param state The state after it.
+   * @param onError Told when saving failed.
+   */
+  recordPublished(
+    topic: string,
+    position: { seq: number; epoch: string },
+    state: JsonObject,
+    onError: (error: unknown) => void,
+  ): void {
+    if (topic !== this.#topic) return;
+    try {
+      this.record(state, position.seq, position.epoch);
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  /**
    * Saves a published state; adds a history point when the last is a
    * second old, and runs retention once an interval.
    *

@@ -13,3 +13,4 @@ export {
   type RedisBusOptions,
 } from "./redis_bus.ts";
 export { readSharedLog, type ReadSharedLogOptions } from "./shared_log.ts";
+export { Cluster, type ClusterOptions } from "./cluster.ts";

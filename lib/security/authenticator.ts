@@ -47,6 +47,7 @@ export class Authenticator {
   #clock: Clock;
   #ticketTtlMs: number;
   #sessionTtlMs: number;
+  #tokenCount: number;
   readonly enabled: boolean;
 
   /** Prepares the token digests and the signing key. */
@@ -59,11 +60,29 @@ export class Authenticator {
       sessionTtlMs = 12 * 3_600_000,
     } = options;
     this.enabled = tokens.length > 0;
+    this.#tokenCount = tokens.length;
     this.#digests = Promise.all(tokens.map(digest));
     this.#key = importKey(secret);
     this.#clock = clock;
     this.#ticketTtlMs = ticketTtlMs;
     this.#sessionTtlMs = sessionTtlMs;
+  }
+
+  /**
+   * How the board is protected, for the start-up log (no secrets).
+   *
+   * @param secretConfigured Whether the session secret is configured
+   *   (else it is random per start and sessions end on restart).
+   */
+  describe(secretConfigured: boolean): string {
+    if (!this.enabled) {
+      return "open: no PULSE_TOKENS configured, anyone who can reach this address can read it";
+    }
+    return `on: ${this.#tokenCount} API token(s); session secret ${
+      secretConfigured
+        ? "from PULSE_SESSION_SECRET"
+        : "random per start (sessions end on restart)"
+    }`;
   }
 
   /** Whether `token` is one of the API tokens (constant time over all of them). */

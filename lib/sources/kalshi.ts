@@ -5,7 +5,9 @@
  * Money arrives mixed: integer cents (`balance`, `portfolio_value`,
  * settlement `revenue`) beside fixed-point dollar strings (`*_dollars`,
  * `fee_cost`). Everything is summed exactly in micro-dollars and rounded
- * to cents once, half to even.
+ * to cents once, half to even. Over 350 lines: three endpoints, key
+ * loading and the mixed-unit rules; the resumable paged sync of the
+ * [real-accounts] issue takes the paging out into a shared module.
  *
  * @module
  */

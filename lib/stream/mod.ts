@@ -49,7 +49,12 @@ export {
   hubMessageFromText,
 } from "./hub_message.ts";
 export { pacedDelay, type PacingOptions } from "./pacing.ts";
-export type { StreamEvent, StreamOptions } from "./stream_options.ts";
+export {
+  type StreamEvent,
+  type StreamOptions,
+  streamOptionsFrom,
+  type StreamSettings,
+} from "./stream_options.ts";
 export {
   type FeedOutlet,
   TopicFeed,

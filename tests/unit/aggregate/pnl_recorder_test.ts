@@ -57,3 +57,32 @@ Deno.test("PnlRecorder restores nothing from an empty database", () => {
     undefined,
   );
 });
+
+Deno.test("PnlRecorder.recordPublished saves only the P&L topic and reports a failed save instead of throwing", () => {
+  const clock = new FakeClock({ start: Date.parse(AT) });
+  const store = SqliteStore.open(":memory:");
+  const recorder = new PnlRecorder(store, { clock });
+  const errors: unknown[] = [];
+  recorder.recordPublished(
+    "admin",
+    { seq: 5, epoch: "abcd" },
+    {},
+    (e) => errors.push(e),
+  );
+  assert.equal(store.loadSnapshot("admin"), undefined);
+  recorder.recordPublished(
+    "pnl",
+    { seq: 6, epoch: "abcd" },
+    state(1),
+    (e) => errors.push(e),
+  );
+  assert.equal(store.loadSnapshot("pnl")?.seq, 6);
+  store.close(); // the database is gone: the next save fails
+  recorder.recordPublished(
+    "pnl",
+    { seq: 7, epoch: "abcd" },
+    state(2),
+    (e) => errors.push(e),
+  );
+  assert.equal(errors.length, 1);
+});
