@@ -1,11 +1,17 @@
 /**
  * Writes the generated parts of docs/ (`deno task docs`): the settings
- * table of configuration.md and the sources file's JSON Schema. Tests
- * fail when either is stale.
+ * table of configuration.md, the sources file's JSON Schema, and the
+ * area imports of architecture.md. Tests fail when any is stale.
  */
 // deno-lint-ignore-file no-console -- a command-line script
 import { sourcesFileSchema } from "@/lib/sources/mod.ts";
 import { BEGIN, END, settingsTable } from "./settings_table.ts";
+import {
+  AREAS_BEGIN,
+  AREAS_END,
+  areaImports,
+  areaTable,
+} from "./area_imports.ts";
 
 const docs = new URL("../docs/", import.meta.url);
 
@@ -28,8 +34,26 @@ await Deno.writeTextFile(
   schema,
   JSON.stringify(sourcesFileSchema(), null, 2) + "\n",
 );
+const architecture = new URL("architecture.md", docs);
+const map = await Deno.readTextFile(architecture);
+const a = map.indexOf(AREAS_BEGIN);
+const b = map.indexOf(AREAS_END);
+if (a < 0 || b < a) {
+  console.error(
+    `${architecture.pathname}: the markers ${AREAS_BEGIN} and ${AREAS_END} are missing`,
+  );
+  Deno.exit(1);
+}
+await Deno.writeTextFile(
+  architecture,
+  `${map.slice(0, a)}${AREAS_BEGIN}\n\n${
+    areaTable(await areaImports())
+  }\n\n${map.slice(b)}`,
+);
 const fmt = await new Deno.Command(Deno.execPath(), {
-  args: ["fmt", configuration.pathname, schema.pathname],
+  args: ["fmt", configuration.pathname, schema.pathname, architecture.pathname],
 }).output();
 if (!fmt.success) Deno.exit(1);
-console.log(`wrote ${configuration.pathname} and ${schema.pathname}`);
+console.log(
+  `wrote ${configuration.pathname}, ${schema.pathname} and ${architecture.pathname}`,
+);

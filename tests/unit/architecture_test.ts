@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import {
+  AREAS_BEGIN,
+  AREAS_END,
+  areaCycles,
+  areaImports,
+  areaTable,
+} from "../../scripts/area_imports.ts";
+
+Deno.test("lib areas import each other without cycles, and only through lib", async () => {
+  const imports = await areaImports();
+  assert.deepEqual(areaCycles(imports), []);
+  const outside = [...imports].flatMap(([area, to]) =>
+    to.filter((t) => t.startsWith("(outside")).map((t) => `${area} ${t}`)
+  );
+  assert.deepEqual(outside, [], "lib never imports routes, islands or components");
+});
+
+Deno.test("the data path points one way: the browser-safe core imports no server area, and the hub knows no sources, caches or Redis", async () => {
+  const imports = await areaImports();
+  const core = ["protocol", "time", "resilience", "client", "money"];
+  for (const area of core) {
+    const server = (imports.get(area) ?? []).filter((t) => !core.includes(t));
+    assert.deepEqual(server, [], `${area} imports server areas`);
+  }
+  for (const area of ["sources", "cache", "aggregate", "redis", "cluster"]) {
+    assert.ok(!imports.get("stream")?.includes(area), `stream imports ${area}`);
+  }
+  for (const area of ["aggregate", "stream", "cluster"]) {
+    assert.ok(!imports.get("sources")?.includes(area), `sources imports ${area}`);
+  }
+});
+
+Deno.test("docs/architecture.md shows the area imports as the code has them", async () => {
+  const doc = await Deno.readTextFile(
+    new URL("../../docs/architecture.md", import.meta.url),
+  );
+  const from = doc.indexOf(AREAS_BEGIN);
+  const to = doc.indexOf(AREAS_END);
+  assert.ok(from >= 0 && to > from, "the generated block's markers");
+  const documented = doc.slice(from + AREAS_BEGIN.length, to).trim()
+    .replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---");
+  const expected = areaTable(await areaImports()).replace(/\s*\|\s*/g, "|");
+  assert.equal(documented, expected, "stale: run `deno task docs`");
+});
