@@ -61,7 +61,9 @@ export async function areaImports(): Promise<Map<string, string[]>> {
 /** The markdown table of {@linkcode areaImports}. */
 export function areaTable(imports: Map<string, string[]>): string {
   const rows = [...imports].map(([area, to]) =>
-    `| \`${area}\` | ${to.length ? to.map((t) => `\`${t}\``).join(", ") : "nothing"} |`
+    `| \`${area}\` | ${
+      to.length ? to.map((t) => `\`${t}\``).join(", ") : "nothing"
+    } |`
   );
   return ["| area | imports |", "| --- | --- |", ...rows].join("\n");
 }

@@ -7,9 +7,9 @@
 import { sourcesFileSchema } from "@/lib/sources/mod.ts";
 import { BEGIN, END, settingsTable } from "./settings_table.ts";
 import {
+  areaImports,
   AREAS_BEGIN,
   AREAS_END,
-  areaImports,
   areaTable,
 } from "./area_imports.ts";
 
@@ -46,9 +46,9 @@ if (a < 0 || b < a) {
 }
 await Deno.writeTextFile(
   architecture,
-  `${map.slice(0, a)}${AREAS_BEGIN}\n\n${
-    areaTable(await areaImports())
-  }\n\n${map.slice(b)}`,
+  `${map.slice(0, a)}${AREAS_BEGIN}\n\n${areaTable(await areaImports())}\n\n${
+    map.slice(b)
+  }`,
 );
 const fmt = await new Deno.Command(Deno.execPath(), {
   args: ["fmt", configuration.pathname, schema.pathname, architecture.pathname],

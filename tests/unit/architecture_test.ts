@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import {
-  AREAS_BEGIN,
-  AREAS_END,
   areaCycles,
   areaImports,
+  AREAS_BEGIN,
+  AREAS_END,
   areaTable,
 } from "../../scripts/area_imports.ts";
 
@@ -13,7 +13,11 @@ Deno.test("lib areas import each other without cycles, and only through lib", as
   const outside = [...imports].flatMap(([area, to]) =>
     to.filter((t) => t.startsWith("(outside")).map((t) => `${area} ${t}`)
   );
-  assert.deepEqual(outside, [], "lib never imports routes, islands or components");
+  assert.deepEqual(
+    outside,
+    [],
+    "lib never imports routes, islands or components",
+  );
 });
 
 Deno.test("the data path points one way: the browser-safe core imports no server area, and the hub knows no sources, caches or Redis", async () => {
@@ -27,7 +31,10 @@ Deno.test("the data path points one way: the browser-safe core imports no server
     assert.ok(!imports.get("stream")?.includes(area), `stream imports ${area}`);
   }
   for (const area of ["aggregate", "stream", "cluster"]) {
-    assert.ok(!imports.get("sources")?.includes(area), `sources imports ${area}`);
+    assert.ok(
+      !imports.get("sources")?.includes(area),
+      `sources imports ${area}`,
+    );
   }
 });
 
