@@ -45,7 +45,13 @@ import {
   systemClock,
   systemRandom,
 } from "@/lib/time/mod.ts";
-import { createApp, readIslandScript } from "@/routes/mod.ts";
+import {
+  createApp,
+  listen,
+  ListenError,
+  openFilesLimit,
+  readIslandScript,
+} from "@/routes/mod.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
 
@@ -69,6 +75,7 @@ export interface RunningServer {
  * @returns The running server.
  * @throws {StoreError} When the database cannot be opened.
  * @throws {SourcesFileError} When the sources file cannot be used.
+ * @throws {ListenError} When the address cannot be bound.
  */
 export async function startServer(
   config: Config,
@@ -177,6 +184,7 @@ export async function startServer(
     tiers: () => engine.cache.tiers,
     hub,
     connections: () => connections.counts(),
+    openFilesLimit: await openFilesLimit(),
   });
   const pulse = createPulseMetrics(() => status.picture());
   // Without PULSE_SESSION_SECRET, sessions and tickets last until a restart.
@@ -216,16 +224,13 @@ export async function startServer(
     onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
   });
 
-  const listening = Promise.withResolvers<string>();
-  const server = Deno.serve({
+  const server = await listen({
     hostname: config.hostname,
     port: config.port,
-    onListen({ hostname, port }) {
-      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-      listening.resolve(`http://${host}:${port}/`);
-    },
-  }, app.fetch);
-  const url = await listening.promise;
+    handler: app.fetch,
+    log,
+  });
+  const { url } = server;
   await cluster.join();
   const adminFeed = feedAdminTopic(status, (s) => hub.publish("admin", s), {
     clock,
@@ -285,15 +290,22 @@ if (import.meta.main) {
     const config = parseConfig(Deno.env.toObject());
     running = await startServer(config, log, systemClock, Deno.env.toObject());
   } catch (error) {
+    // Every failed start exits 1: the expected ones with their message
+    // alone, anything else with its stack.
     if (
       error instanceof ConfigError || error instanceof StoreError ||
-      error instanceof SourcesFileError
+      error instanceof SourcesFileError || error instanceof ListenError
     ) {
       log.error(error.message);
-      Deno.exit(1);
-    }
-    throw error;
+    } else log.error("start failed", { error });
+    Deno.exit(1);
   }
+  // The listener could not be kept (see routes/listener.ts): exit 1, so a
+  // supervisor starts a fresh process.
+  running.finished.catch((error) => {
+    log.error("stopping: the listener is gone", { error });
+    running.shutdown().finally(() => Deno.exit(1));
+  });
   const stop = () => {
     running.shutdown().then(() => Deno.exit(0), (error) => {
       log.error("shutdown failed", { error });

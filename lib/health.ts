@@ -22,6 +22,11 @@ export interface HealthInputs {
   leader: boolean;
   /** Each topic's position. */
   topics: Record<string, { epoch: string; seq: number; subscribers: number }>;
+  /**
+   * The soft limit of open files (`null`: unknown) and the streaming
+   * connections open now; each holds a descriptor.
+   */
+  limits?: { openFiles: number | null; connections: number };
 }
 
 /** The report served by `GET /api/health`. */
@@ -64,6 +69,14 @@ export function judgeHealth(inputs: HealthInputs): HealthReport {
   }
   if (inputs.redis.configured && !inputs.redis.up) {
     reasons.push("Redis is unreachable");
+  }
+  const { openFiles, connections = 0 } = inputs.limits ?? {};
+  // Past 80 % the next burst of clients can exhaust the descriptors and
+  // take the listener down (it then heals, but clients are refused).
+  if (openFiles && connections > openFiles * 0.8) {
+    reasons.push(
+      `${connections} connections near the open-files limit of ${openFiles}; raise ulimit -n`,
+    );
   }
   const status: HealthStatus = inputs.stopping
     ? "down"

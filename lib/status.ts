@@ -68,6 +68,8 @@ export type StatusPicture = {
   connections: { ws: number; sse: number; poll: number };
   /** Stream events counted since the start. */
   stream: StreamTotals;
+  /** The process's soft limit of open files (`null`: unknown). */
+  limits: { openFiles: number | null };
 };
 
 /** What the picture is read from; each is asked at the moment of reading. */
@@ -95,6 +97,8 @@ export interface StatusParts {
   };
   /** Open connections by transport. */
   connections: () => Record<string, number>;
+  /** The soft limit of open files, when the platform tells it. */
+  openFilesLimit?: number;
 }
 
 /**
@@ -179,6 +183,7 @@ export class StatusBoard {
       topics,
       connections: { ws: 0, sse: 0, poll: 0, ...p.connections() },
       stream: { ...this.#stream },
+      limits: { openFiles: p.openFilesLimit ?? null },
     };
   }
 
@@ -187,8 +192,21 @@ export class StatusBoard {
    * anonymous caller may see (no error texts, no counters).
    */
   health(): HealthReport {
-    const { stopping, sources, cache, redis, leader, topics } = this.picture();
+    const {
+      stopping,
+      sources,
+      cache,
+      redis,
+      leader,
+      topics,
+      connections,
+      limits,
+    } = this.picture();
     return judgeHealth({
+      limits: {
+        openFiles: limits.openFiles,
+        connections: connections.ws + connections.sse + connections.poll,
+      },
       stopping,
       sources: Object.fromEntries(
         Object.entries(sources).map((

@@ -27,6 +27,13 @@ import { staticRoute } from "./static.ts";
 
 export type { AppDeps } from "./deps.ts";
 export { readIslandScript } from "./island_script.ts";
+export {
+  listen,
+  type Listener,
+  ListenError,
+  type ListenOptions,
+  openFilesLimit,
+} from "./listener.ts";
 
 /**
  * Builds the application over the parts `main.ts` made.

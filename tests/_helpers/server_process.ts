@@ -17,6 +17,8 @@ export interface ServerProcessOptions {
   permissions?: string[];
   /** Milliseconds to wait for the "listening" line. */
   startTimeoutMs?: number;
+  /** A lowered soft limit of open files for the child (`ulimit -n`). */
+  openFilesLimit?: number;
 }
 
 /** A running server process. */
@@ -42,9 +44,18 @@ export async function startServerProcess(
     cwd = ROOT,
     permissions = ["--allow-all"],
     startTimeoutMs = 20_000,
+    openFilesLimit,
   } = options;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...permissions, "main.ts"],
+  const run = [Deno.execPath(), "run", ...permissions, "main.ts"];
+  const [command, ...args] = openFilesLimit === undefined ? run : [
+    "bash",
+    "-c",
+    `ulimit -n ${openFilesLimit} && exec "$@"`,
+    "bash",
+    ...run,
+  ];
+  const child = new Deno.Command(command!, {
+    args,
     cwd,
     env: { PORT: "0", PULSE_DB: ":memory:", NO_COLOR: "1", ...env },
     stdout: "piped",

@@ -117,3 +117,17 @@ Deno.test("metrics read the status picture: breaker, tiers, Redis, leader and to
   assert.match(text, /^pulse_topic_seq\{topic="pnl"\} 42$/m);
   assert.match(text, /^pulse_connected_clients\{transport="poll"\} 0$/m);
 });
+
+Deno.test("StatusBoard.health reports the open-files limit and degrades when connections near it", () => {
+  const roomy = new StatusBoard(parts({ openFilesLimit: 1024 })).health();
+  assert.deepEqual(roomy.limits, { openFiles: 1024, connections: 5 });
+  assert.ok(!roomy.reasons.some((r) => r.includes("open-files")));
+  const tight = new StatusBoard(parts({ openFilesLimit: 6 })).health();
+  assert.equal(tight.status, "degraded");
+  assert.ok(
+    tight.reasons.includes(
+      "5 connections near the open-files limit of 6; raise ulimit -n",
+    ),
+  );
+  assert.equal(new StatusBoard(parts()).health().limits?.openFiles, null);
+});
