@@ -23,6 +23,7 @@ import {
   type Env,
   parseConfig,
 } from "@/lib/config.ts";
+import { hostPolicy, servedHosts } from "@/lib/http/mod.ts";
 import { createLogger, type Logger, warnOnChange } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
@@ -196,6 +197,16 @@ export async function startServer(
     ticketTtlMs: config.ticketTtlMs,
   });
   const { webhooks } = engine;
+  const hosts = hostPolicy(servedHosts({
+    configured: config.allowedHosts,
+    bound: config.hostname,
+    origins: config.allowedOrigins,
+    deploy: config.deploy,
+    machine: () => [
+      Deno.hostname(),
+      ...Deno.networkInterfaces().map((i) => i.address),
+    ],
+  }));
   const app = createApp({
     config,
     hub,
@@ -222,6 +233,8 @@ export async function startServer(
       : (id, body, signature) => webhooks.deliver(id, body, signature),
     onIngest: (id, outcome) => pulse.onIngest(id, outcome),
     onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
+    hosts,
+    onRefused: (reason) => pulse.onRefused(reason),
   });
 
   const server = await listen({
@@ -239,6 +252,7 @@ export async function startServer(
     url,
     db: config.dbPath,
     epoch: hub.epoch,
+    hosts: hosts.names.join(", "),
     auth: auth.describe(config.sessionSecret !== undefined),
   });
   log.info("sources", {

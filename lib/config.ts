@@ -58,6 +58,8 @@ export interface Config {
   readonly reconnectSpreadMs: number;
   /** Browser origins allowed besides the server's own (WebSocket, CORS). */
   readonly allowedOrigins: readonly string[];
+  /** Host names served besides loopback ones; empty: the defaults. */
+  readonly allowedHosts: readonly string[];
   /** Open WebSocket and SSE connections allowed per client IP. */
   readonly maxConnectionsPerIp: number;
   /** Long-polls parked at once per client IP. */
@@ -309,6 +311,17 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     parse: (env) => origins(env.PULSE_ALLOWED_ORIGINS),
   },
   {
+    variable: "PULSE_ALLOWED_HOSTS",
+    key: "allowedHosts",
+    meaning:
+      "Host header names served (against DNS rebinding); other names get 421 on every route. Loopback names are always served; behind a reverse proxy that keeps the Host, list the public name",
+    accepted:
+      "comma-separated names or addresses, `.example.com` for a domain and its subdomains, `*` for any",
+    fallback:
+      "loopback names, `PULSE_HOST` when it is a specific address, the hosts of `PULSE_ALLOWED_ORIGINS`; when `PULSE_HOST` is `0.0.0.0` or `::`, also this machine's name and addresses; any on Deno Deploy",
+    parse: (env) => hosts(env.PULSE_ALLOWED_HOSTS),
+  },
+  {
     variable: "PULSE_TOKENS",
     key: "tokens",
     meaning:
@@ -488,6 +501,31 @@ function currency(value: string | undefined): string {
     );
   }
   return raw;
+}
+
+function hosts(value: string | undefined): readonly string[] {
+  const raw = nonEmpty(value);
+  if (raw === undefined) return Object.freeze([]);
+  return Object.freeze(
+    raw.split(",").map((part) => part.trim().toLowerCase()).filter(Boolean)
+      .map((part) => {
+        const name = part.replace(/^\[(.*)\]$/, "$1");
+        if (
+          name !== "*" &&
+          !/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/
+            .test(name) &&
+          !/^[0-9a-f:.]+$/.test(name)
+        ) {
+          throw new ConfigError(
+            "PULSE_ALLOWED_HOSTS",
+            `PULSE_ALLOWED_HOSTS must be comma-separated host names or addresses without scheme or port (board.example.com, .example.com, 10.0.0.5, ::1, or *), received ${
+              JSON.stringify(part.slice(0, 80))
+            }`,
+          );
+        }
+        return name;
+      }),
+  );
 }
 
 function origins(value: string | undefined): readonly string[] {

@@ -41,6 +41,8 @@ export interface PulseMetrics {
   onIngest(source: string, outcome: string): void;
   /** Counts a refused API token: `bad_token` or `locked_out`. */
   onAuthFailure(outcome: string): void;
+  /** Counts a request refused before routing, by reason (`host`). */
+  onRefused(reason: string): void;
 }
 
 const STATES: CircuitState[] = ["closed", "open", "half_open"];
@@ -134,6 +136,10 @@ export function createPulseMetrics(status: StatusReader): PulseMetrics {
   const authFailures = m.counter(
     "pulse_auth_failures_total",
     "API tokens refused: bad_token (did not match) or locked_out (429 after too many).",
+  );
+  const refused = m.counter(
+    "pulse_http_refused_total",
+    "Requests refused before any route, by reason: host (a Host header not served, 421).",
   );
   const ingests = m.counter(
     "pulse_ingest_total",
@@ -260,6 +266,9 @@ export function createPulseMetrics(status: StatusReader): PulseMetrics {
     },
     onAuthFailure(outcome) {
       authFailures.inc({ outcome });
+    },
+    onRefused(reason) {
+      refused.inc({ reason });
     },
   };
 }

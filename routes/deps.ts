@@ -1,6 +1,7 @@
 /**
  * What `main.ts` hands to the routes: the parts they call, built once.
  */
+import type { HostPolicy } from "@/lib/http/mod.ts";
 import type { SqliteHistory } from "@/lib/cache/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { HealthReport } from "@/lib/health.ts";
@@ -55,4 +56,11 @@ export interface AppDeps {
   onIngest?: (id: string, outcome: string) => void;
   /** Counts a refused API token: `bad_token`, or `locked_out` (429). */
   onAuthFailure?: (outcome: "bad_token" | "locked_out") => void;
+  /**
+   * The Host names served (see `lib/http/hosts.ts`).
+   * @default {only loopback names}
+   */
+  hosts?: HostPolicy;
+  /** Counts a request refused before routing, by reason (`host`). */
+  onRefused?: (reason: "host") => void;
 }

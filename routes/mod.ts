@@ -4,12 +4,13 @@
  */
 import { Hono } from "hono";
 import {
+  hostPolicy,
   HttpError,
   isClientError,
   originPolicy,
   toResponse,
 } from "@/lib/http/mod.ts";
-import { cors, requestIds, securityHeaders } from "./security.ts";
+import { allowedHosts, cors, requestIds, securityHeaders } from "./security.ts";
 import { bodyLimit, routeLimits } from "./limits.ts";
 import { loginPage, loginSubmit, requireAuth, ticketRoute } from "./auth.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
@@ -44,7 +45,9 @@ export {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const origins = originPolicy(deps.config.allowedOrigins);
+  const hosts = deps.hosts ?? hostPolicy([]);
   const limits = routeLimits(deps.config, deps.clock);
+  app.use("*", allowedHosts(hosts, deps.onRefused));
   app.use("*", bodyLimit(deps.config.maxBodyBytes));
   app.use("*", requestIds());
   app.use("*", securityHeaders());

@@ -2,10 +2,15 @@
  * Security middleware: response headers on everything but the WebSocket
  * upgrade (a Content-Security-Policy with no inline scripts on pages,
  * `nosniff`, no referrer, no framing), and CORS for `/api/*` limited to the
- * origin allowlist from `lib/http`.
+ * origin allowlist from `lib/http`; before anything, the Host allowlist
+ * (against DNS rebinding).
  */
 import type { Context, Next } from "hono";
-import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
+import {
+  type HostPolicy,
+  HttpError,
+  type OriginPolicy,
+} from "@/lib/http/mod.ts";
 
 /** The page policy: scripts and styles from this origin only, no framing. */
 export const CONTENT_SECURITY_POLICY = [
@@ -33,6 +38,35 @@ export function requestIds(): (c: Context, next: Next) => Promise<void> {
     c.set("requestId" as never, id as never);
     await next();
     if (c.res.status !== 101) c.res.headers.set("x-request-id", id);
+  };
+}
+
+/**
+ * Refuses a request whose Host header is not served, with 421 and what
+ * to configure, before any route runs: a page reached through a rebound
+ * name must not be served, upgraded or approved for CORS.
+ */
+export function allowedHosts(
+  policy: HostPolicy,
+  onRefused?: (reason: "host") => void,
+): (c: Context, next: Next) => Promise<void> {
+  return async function checkHost(c: Context, next: Next): Promise<void> {
+    // Without a Host header (HTTP/1.0, or a Request built in-process), the
+    // URL's host is what the request was addressed to.
+    const host = c.req.header("host") ?? new URL(c.req.url).host;
+    if (!policy.allows(host)) {
+      onRefused?.("host");
+      throw new HttpError(
+        421,
+        "forbidden",
+        `this server does not answer for host ${
+          JSON.stringify((host ?? "").slice(0, 100))
+        }; it serves ${
+          policy.names.join(", ")
+        } (set PULSE_ALLOWED_HOSTS to add a name)`,
+      );
+    }
+    await next();
   };
 }
 

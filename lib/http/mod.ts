@@ -10,3 +10,10 @@ export {
   toResponse,
 } from "./errors.ts";
 export { type OriginPolicy, originPolicy } from "./origins.ts";
+export {
+  hostName,
+  type HostPolicy,
+  hostPolicy,
+  servedHosts,
+  type ServedHostsInput,
+} from "./hosts.ts";

@@ -4,6 +4,7 @@
  */
 import { buildPnlState } from "@/lib/aggregate/mod.ts";
 import { type Config, parseConfig } from "@/lib/config.ts";
+import { hostPolicy } from "@/lib/http/mod.ts";
 import { createLogger } from "@/lib/log.ts";
 import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
@@ -44,6 +45,7 @@ export function makeTestApp(overrides: { config?: Config } = {}): TestApp {
     ...testParts(config, clock),
     staticDir: `${ROOT}static`,
     islandScript: "/static/_islands/islands-test.js",
+    hosts: hostPolicy(["pulse.test"]),
   });
   const request = (path: string, init?: RequestInit) =>
     app.fetch(new Request(new URL(path, "http://pulse.test"), init));
