@@ -8,13 +8,18 @@ import { renderToString } from "preact-render-to-string";
 import { IslandHost } from "@/components/IslandHost.tsx";
 import { Page } from "@/components/Page.tsx";
 import AdminBoard, { type AdminBoardProps } from "@/islands/AdminBoard.tsx";
+import type { FailureLimiter } from "@/lib/security/mod.ts";
+import { credential } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** Builds the operator page handler. */
-export function adminRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+export function adminRoute(
+  deps: AppDeps,
+  failures: FailureLimiter,
+): (c: Context) => Promise<Response> {
   return async function admin(c: Context): Promise<Response> {
     if (
-      deps.auth.enabled && !(await deps.auth.authenticate(c.req.raw, false))
+      deps.auth.enabled && !(await credential(deps, failures, c, false))
     ) {
       return new Response(null, {
         status: 303,

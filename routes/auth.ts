@@ -57,25 +57,33 @@ function failedToken(
 }
 
 /**
- * Authenticates the request; a Bearer token from an address locked out
- * for failed tokens is refused with 429 before it is checked, and a wrong
- * one is counted.
+ * The request's credential, with Bearer tokens throttled: an address
+ * locked out for failed tokens gets 429 before its token is checked, and
+ * a wrong token is counted in the same turn as the check, before any
+ * await, so a burst of concurrent guesses is counted one by one. Signed
+ * cookies and tickets cannot be guessed, so only tokens count. Every
+ * route that looks at a credential goes through here.
  *
  * @throws {HttpError} 429 `rate_limited` with `Retry-After`.
  */
-async function authenticateThrottled(
+export function credential(
   deps: AppDeps,
   failures: FailureLimiter,
   c: Context,
   allowTicket: boolean,
 ): Promise<Principal | undefined> {
-  const bearer = deps.auth.enabled &&
-    (c.req.header("authorization")?.startsWith("Bearer ") ?? false);
-  const wait = bearer ? lockedOutFor(deps, failures, c) : 0;
-  if (wait > 0) throw tooManyFailures(wait);
-  const principal = await deps.auth.authenticate(c.req.raw, allowTicket);
-  if (!principal && bearer) failedToken(deps, failures, c);
-  return principal;
+  if (!deps.auth.enabled) return deps.auth.authenticate(c.req.raw, false);
+  const header = c.req.header("authorization");
+  if (!header?.startsWith("Bearer ")) {
+    return deps.auth.authenticate(c.req.raw, allowTicket);
+  }
+  const wait = lockedOutFor(deps, failures, c);
+  if (wait > 0) return Promise.reject(tooManyFailures(wait));
+  if (deps.auth.checkToken(header.slice(7).trim())) {
+    return Promise.resolve({ via: "token", until: 0 });
+  }
+  failedToken(deps, failures, c);
+  return Promise.resolve(undefined);
 }
 
 /**
@@ -97,7 +105,7 @@ export function requireAuth(
     ) {
       return await next();
     }
-    const principal = await authenticateThrottled(
+    const principal = await credential(
       deps,
       failures,
       c,
@@ -120,7 +128,7 @@ export function ticketRoute(
   failures: FailureLimiter,
 ): (c: Context) => Promise<Response> {
   return async function ticket(c: Context): Promise<Response> {
-    const principal = await authenticateThrottled(deps, failures, c, false);
+    const principal = await credential(deps, failures, c, false);
     if (!principal) {
       throw unauthorized(
         "POST /api/ticket needs a Bearer token or a session cookie",
@@ -159,6 +167,11 @@ export function loginSubmit(
   failures: FailureLimiter,
 ): (c: Context) => Promise<Response> {
   return async function login(c: Context): Promise<Response> {
+    const form = await c.req.parseBody().catch(
+      () => ({} as Record<string, unknown>),
+    );
+    // From here to the count, no await: concurrent guesses are counted
+    // one by one (see credential()).
     const wait = deps.auth.enabled ? lockedOutFor(deps, failures, c) : 0;
     if (wait > 0) {
       return c.html(
@@ -169,11 +182,8 @@ export function loginSubmit(
         { "cache-control": "no-store", "retry-after": String(wait) },
       );
     }
-    const form = await c.req.parseBody().catch(
-      () => ({} as Record<string, unknown>),
-    );
     const token = typeof form.token === "string" ? form.token : "";
-    if (!deps.auth.enabled || !(await deps.auth.checkToken(token))) {
+    if (!deps.auth.enabled || !deps.auth.checkToken(token)) {
       if (deps.auth.enabled) failedToken(deps, failures, c);
       return c.html(LOGIN_PAGE("That token is not valid."), 401, {
         "cache-control": "no-store",

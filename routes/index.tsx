@@ -9,13 +9,18 @@ import { IslandHost } from "@/components/IslandHost.tsx";
 import { Page } from "@/components/Page.tsx";
 import LiveBoard, { type LiveBoardProps } from "@/islands/LiveBoard.tsx";
 import type { PnlState } from "@/lib/aggregate/mod.ts";
+import type { FailureLimiter } from "@/lib/security/mod.ts";
+import { credential } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** Builds the dashboard page handler. */
-export function indexRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+export function indexRoute(
+  deps: AppDeps,
+  failures: FailureLimiter,
+): (c: Context) => Promise<Response> {
   return async function index(c: Context): Promise<Response> {
     if (
-      deps.auth.enabled && !(await deps.auth.authenticate(c.req.raw, false))
+      deps.auth.enabled && !(await credential(deps, failures, c, false))
     ) {
       return new Response(null, {
         status: 303,

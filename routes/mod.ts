@@ -56,8 +56,8 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/metrics", requireAuth(deps, limits.authFailures));
   const serveStatic = staticRoute(deps);
 
-  app.get("/", indexRoute(deps));
-  app.get("/admin", adminRoute(deps));
+  app.get("/", indexRoute(deps, limits.authFailures));
+  app.get("/admin", adminRoute(deps, limits.authFailures));
   app.get("/login", loginPage());
   app.post("/login", loginSubmit(deps, limits.authFailures));
   app.post("/api/ticket", ticketRoute(deps, limits.authFailures));
@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/sse", sseRoute(deps, limits));
   app.get("/api/poll", pollRoute(deps, limits));
   app.get("/api/history", historyRoute(deps));
-  app.get("/api/health", healthRoute(deps));
+  app.get("/api/health", healthRoute(deps, limits.authFailures));
   app.post("/api/ingest/:source", ingestRoute(deps));
   app.get("/metrics", metricsRoute(deps));
   app.on(["GET", "HEAD"], "/static/*", async (c, next) => {

@@ -6,17 +6,22 @@
  * secrets or addresses.
  */
 import type { Context } from "hono";
+import type { FailureLimiter } from "@/lib/security/mod.ts";
+import { credential } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 
 /** Builds the health handler. */
-export function healthRoute(deps: AppDeps): (c: Context) => Promise<Response> {
+export function healthRoute(
+  deps: AppDeps,
+  failures: FailureLimiter,
+): (c: Context) => Promise<Response> {
   return async function health(c: Context): Promise<Response> {
     const report = deps.health();
     const ready = c.req.query("ready") !== undefined;
     const status = ready && report.status === "down" ? 503 : 200;
     // With auth on, strangers learn the verdict and nothing else.
     const visible =
-      deps.auth.enabled && !(await deps.auth.authenticate(c.req.raw, false))
+      deps.auth.enabled && !(await credential(deps, failures, c, false))
         ? { status: report.status }
         : report;
     return Response.json(visible, {

@@ -386,3 +386,42 @@ Deno.test("auth: refused tokens are counted in pulse_auth_failures_total, and a 
     await server.stop();
   }
 });
+
+Deno.test("auth: concurrent wrong tokens are counted one by one, on every route that reads a credential (no guessing oracle)", async () => {
+  using t = makeTestApp({
+    config: parseConfig({
+      PULSE_TOKENS: TOKEN,
+      PULSE_MAX_AUTH_FAILURES_PER_IP: "5",
+      PULSE_AUTH_FAILURE_WINDOW_MS: "60000",
+    }),
+  });
+  // 300 guesses at once: only the first 5 are checked; the rest wait.
+  const answers = await Promise.all(
+    Array.from(
+      { length: 300 },
+      (_, i) => t.request("/api/snapshot", bearer(`tok_guess_${i}_xxxxxxxx`)),
+    ),
+  );
+  const statuses = answers.map((r) => r.status);
+  await Promise.all(answers.map((r) => r.body?.cancel()));
+  assert.equal(statuses.filter((s) => s === 401).length, 5);
+  assert.equal(statuses.filter((s) => s === 429).length, 295);
+
+  // The pages and health read Bearer tokens too: they count and lock out.
+  using u = makeTestApp({
+    config: parseConfig({
+      PULSE_TOKENS: TOKEN,
+      PULSE_MAX_AUTH_FAILURES_PER_IP: "3",
+    }),
+  });
+  for (const path of ["/api/health", "/", "/admin"]) {
+    const res = await u.request(path, bearer("tok_guess_page_xxxxxxx"));
+    await res.body?.cancel();
+    assert.notEqual(res.status, 429, path);
+  }
+  for (const path of ["/api/health", "/", "/admin"]) {
+    const res = await u.request(path, bearer(TOKEN));
+    await res.body?.cancel();
+    assert.equal(res.status, 429, `${path}: locked out, a valid token too`);
+  }
+});
