@@ -57,8 +57,8 @@ export function cachedRead(
 ): (source: Source, signal: AbortSignal) => Promise<SourceRead> {
   const { clock, ttlMs, onRead = () => {} } = options;
   return async function readThroughCache(source, signal) {
-    const started = clock.now();
-    const seconds = () => (clock.now() - started) / 1000;
+    const started = clock.monotonic();
+    const seconds = () => (clock.monotonic() - started) / 1000;
     try {
       const c = await cache.read(
         `source:${source.id}`,

@@ -141,14 +141,19 @@ export class PnlRecorder {
    */
   record(state: JsonObject, seq: number, epoch: string): void {
     const now = this.#clock.now();
+    // The throttles run on monotonic time: a wall clock set back must not
+    // stop the chart for as long as it was set back.
+    const elapsed = this.#clock.monotonic();
     this.#store.saveSnapshot(this.#topic, { state, seq, epoch, savedAt: now });
-    if (!isPnlState(state) || now - this.#lastPointAt < this.#pointEveryMs) {
+    if (
+      !isPnlState(state) || elapsed - this.#lastPointAt < this.#pointEveryMs
+    ) {
       return;
     }
-    this.#lastPointAt = now;
+    this.#lastPointAt = elapsed;
     this.#store.history.record(this.#topic, { at: now, ...state.totals });
-    if (now - this.#lastPruneAt < this.#pruneEveryMs) return;
-    this.#lastPruneAt = now;
+    if (elapsed - this.#lastPruneAt < this.#pruneEveryMs) return;
+    this.#lastPruneAt = elapsed;
     this.#store.history.prune(this.#topic, now);
     this.#store.ingest.prune(now - this.#dedupeMs);
   }

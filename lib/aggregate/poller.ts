@@ -269,7 +269,7 @@ export class PnlPoller {
     let started: number;
     do {
       slot.again = false;
-      started = this.#clock.now();
+      started = this.#clock.monotonic();
       await this.#readSlot(slot, true);
     } while (slot.again && !this.#closed);
     if (this.#closed) return;
@@ -278,7 +278,7 @@ export class PnlPoller {
     // than its interval is followed by the next one at once, never two at
     // the same time.
     const due = started + slot.intervalMs * (1 + slot.jitter * this.#random());
-    const wait = Math.max(0, due - this.#clock.now());
+    const wait = Math.max(0, due - this.#clock.monotonic());
     slot.timer = this.#clock.setTimeout(() => this.#loop(slot), wait);
   }
 

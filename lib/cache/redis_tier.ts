@@ -83,7 +83,7 @@ export class RedisTier<T> implements CacheTier<T> {
       this.stats.misses++;
       return undefined;
     }
-    const started = this.#clock.now();
+    const started = this.#clock.monotonic();
     try {
       const text = await this.#redis.command(
         "Redis GET",
@@ -97,7 +97,7 @@ export class RedisTier<T> implements CacheTier<T> {
       this.stats.errors++;
       return undefined;
     } finally {
-      this.stats.readMs += this.#clock.now() - started;
+      this.stats.readMs += this.#clock.monotonic() - started;
     }
   }
 

@@ -119,7 +119,7 @@ export class LeaderLease {
           this.#value,
           String(leaseMs),
         ]);
-        if (renewed === 1) this.#renewedAt = clock.now();
+        if (renewed === 1) this.#renewedAt = clock.monotonic();
         else this.#lose();
       } else {
         const value = await this.#o.run(ACQUIRE, [key, `${key}:token`], [
@@ -128,7 +128,7 @@ export class LeaderLease {
         ]);
         if (typeof value === "string" && !this.#stopped) {
           this.#value = value;
-          this.#renewedAt = clock.now();
+          this.#renewedAt = clock.monotonic();
           this.#o.onChange(true, value);
         }
       }
@@ -136,7 +136,7 @@ export class LeaderLease {
       this.#o.onError?.(error);
       // Cannot reach Redis: step down before the lease can have run out,
       // so two instances never both believe they lead.
-      if (this.#value && clock.now() - this.#renewedAt >= leaseMs / 2) {
+      if (this.#value && clock.monotonic() - this.#renewedAt >= leaseMs / 2) {
         this.#lose();
       }
     } finally {

@@ -238,7 +238,10 @@ export class CircuitBreaker {
     if (this.#state === "open") {
       throw new CircuitOpenError(
         this.#name,
-        Math.max(0, this.#openedAt + this.#cooldownMs - this.#clock.now()),
+        Math.max(
+          0,
+          this.#openedAt + this.#cooldownMs - this.#clock.monotonic(),
+        ),
       );
     }
     const probing = this.#state === "half_open";
@@ -304,7 +307,7 @@ export class CircuitBreaker {
   }
 
   #record(failed: boolean): void {
-    const now = this.#clock.now();
+    const now = this.#clock.monotonic();
     this.#outcomes.push({ at: now, failed });
     const cutoff = now - this.#windowMs;
     let drop = 0;
@@ -315,14 +318,14 @@ export class CircuitBreaker {
   }
 
   #open(reason: string): void {
-    this.#openedAt = this.#clock.now();
+    this.#openedAt = this.#clock.monotonic();
     this.#transition("open", reason);
   }
 
   #maybeHalfOpen(): void {
     if (
       this.#state === "open" &&
-      this.#clock.now() >= this.#openedAt + this.#cooldownMs
+      this.#clock.monotonic() >= this.#openedAt + this.#cooldownMs
     ) {
       this.#transition(
         "half_open",

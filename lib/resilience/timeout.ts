@@ -142,7 +142,7 @@ export class Deadline implements Disposable {
       );
     }
     this.#clock = clock;
-    this.#at = clock.now() + ms;
+    this.#at = clock.monotonic() + ms;
     this.#timer = clock.setTimeout(
       () => this.#controller.abort(new TimeoutError(operation, ms)),
       ms,
@@ -165,7 +165,7 @@ export class Deadline implements Disposable {
 
   /** Milliseconds left, never negative. */
   remaining(): number {
-    return Math.max(0, this.#at - this.#clock.now());
+    return Math.max(0, this.#at - this.#clock.monotonic());
   }
 
   /** Aborts the budget now (the work is no longer wanted). */

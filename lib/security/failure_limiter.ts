@@ -89,7 +89,7 @@ export class FailureLimiter {
   retryAfterMs(key: string): number {
     const entry = this.#current(key);
     if (!entry || entry.failures < this.#max) return 0;
-    return entry.since + this.#windowMs - this.#clock.now();
+    return entry.since + this.#windowMs - this.#clock.monotonic();
   }
 
   /** Counts a failed credential from `key`. */
@@ -99,7 +99,7 @@ export class FailureLimiter {
       entry.failures++;
       return;
     }
-    this.#entries.set(key, { failures: 1, since: this.#clock.now() });
+    this.#entries.set(key, { failures: 1, since: this.#clock.monotonic() });
     if (this.#entries.size > this.#maxKeys) {
       // Maps iterate in insertion order: the first key is the oldest window.
       this.#entries.delete(this.#entries.keys().next().value!);
@@ -108,7 +108,7 @@ export class FailureLimiter {
 
   #current(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
-    if (entry && this.#clock.now() - entry.since >= this.#windowMs) {
+    if (entry && this.#clock.monotonic() - entry.since >= this.#windowMs) {
       this.#entries.delete(key);
       return undefined;
     }

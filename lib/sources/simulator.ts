@@ -104,8 +104,9 @@ export class Simulator {
     this.#figures = { ...initial };
     // Steps fall on multiples of the interval, so every simulator on one
     // clock and interval moves at the same instants (read together, they
-    // publish one change per step).
-    this.#steppedAt = Math.floor(clock.now() / intervalMs) * intervalMs;
+    // publish one change per step). Monotonic: a wall clock set back or
+    // forward neither stops the steps nor fires a burst of them.
+    this.#steppedAt = Math.floor(clock.monotonic() / intervalMs) * intervalMs;
   }
 
   /** The figures at the clock's current time. */
@@ -132,7 +133,9 @@ export class Simulator {
           role,
           amountMinor: pick(this.#figures),
           currency: this.#currency,
-          asOf: isoTime(this.#steppedAt),
+          asOf: isoTime(
+            this.#clock.now() - (this.#clock.monotonic() - this.#steppedAt),
+          ),
         });
       },
     });
@@ -144,7 +147,7 @@ export class Simulator {
   }
 
   #catchUp(): void {
-    const now = this.#clock.now();
+    const now = this.#clock.monotonic();
     const due = Math.floor((now - this.#steppedAt) / this.#intervalMs);
     if (due <= 0) return;
     for (let i = 0; i < Math.min(due, MAX_CATCH_UP_STEPS); i++) this.#step();

@@ -95,7 +95,7 @@ export class HeartbeatTicker {
   #schedule(): void {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
-      const now = this.#clock.now();
+      const now = this.#clock.monotonic();
       for (const member of this.#members) {
         try {
           member.beat(now);

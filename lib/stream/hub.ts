@@ -106,6 +106,7 @@ export class Hub {
     this.#olderHistory = olderHistory;
     for (const [name, state] of Object.entries(topics)) {
       const topic = new HubTopic(name, state, {
+        clock,
         maxCount: historyCount,
         maxAgeMs: historyMaxAgeMs,
         onSinkError: (error) => onSinkError?.(name, error),
@@ -198,7 +199,7 @@ export class Hub {
    * @throws {ProtocolError} `unknown_topic` when the topic does not exist.
    */
   snapshot(topic: string): HubMessage<SnapshotEnvelope> {
-    return this.#topic(topic).snapshot(this.#epoch, this.#clock.now());
+    return this.#topic(topic).snapshot(this.#epoch);
   }
 
   /**
@@ -264,11 +265,10 @@ export class Hub {
     const t = this.#topic(topic);
     const { since, epoch } = position;
     if (since === t.seq && epoch === this.#epoch) return [];
-    const now = this.#clock.now();
     if (since === undefined || epoch !== this.#epoch || since > t.seq) {
-      return [t.snapshot(this.#epoch, now)];
+      return [t.snapshot(this.#epoch)];
     }
-    return [t.catchUp(since, this.#epoch, now)];
+    return [t.catchUp(since, this.#epoch)];
   }
 
   /**
@@ -295,10 +295,9 @@ export class Hub {
    */
   sync(epoch: string, topics: Readonly<Record<string, SharedPosition>>): void {
     if (this.#closed) return;
-    const now = this.#clock.now();
     const reset = (name: string, given?: SharedPosition) => {
       const { topic, window } = this.#entry(name);
-      topic.reset(this.#epoch, given, now);
+      topic.reset(this.#epoch, given);
       window.rebase(topic.seq);
     };
     if (epoch !== this.#epoch) {
@@ -366,13 +365,12 @@ export class Hub {
     position: ResumePosition,
   ): ResumeAnswer | undefined {
     const { since, epoch } = position;
-    const now = this.#clock.now();
     if (since !== undefined && epoch === this.#epoch) {
-      const missed = t.since(since, now);
+      const missed = t.since(since);
       if (missed) return { messages: missed, resumed: true };
       if (this.#olderHistory && since < t.seq) return undefined;
     }
-    return { messages: [t.snapshot(this.#epoch, now)], resumed: false };
+    return { messages: [t.snapshot(this.#epoch)], resumed: false };
   }
 
   /** Reads deltas older than this instance's history from the shared log. */
@@ -394,9 +392,7 @@ export class Hub {
     });
     if (reaches !== t.seq) {
       // The rest may be in the local history.
-      const rest = reaches > since
-        ? t.since(reaches, this.#clock.now())
-        : undefined;
+      const rest = reaches > since ? t.since(reaches) : undefined;
       if (!rest) return { messages: [this.snapshot(t.name)], resumed: false };
       chain.push(...rest);
     }
@@ -412,12 +408,12 @@ export class Hub {
     ) return;
     const { topic, window } = entry;
     if (envelope.base !== topic.seq) return; // a duplicate or foreign delta: not ours to apply
-    const started = this.#clock.now();
-    topic.apply(event.message, event.state, started);
+    const started = this.#clock.monotonic();
+    topic.apply(event.message, event.state);
     window.rebase(topic.seq);
     this.#onPublish?.(topic.name, event.message, topic.state, {
       subscribers: topic.subscriberCount,
-      ms: this.#clock.now() - started,
+      ms: this.#clock.monotonic() - started,
     });
   }
 }

@@ -11,7 +11,7 @@ import {
   type JsonObject,
   type SnapshotEnvelope,
 } from "../protocol/mod.ts";
-import { isoTime } from "../time/mod.ts";
+import { type Clock, isoTime } from "../time/mod.ts";
 import { composeCatchUp } from "./catch_up.ts";
 import { DeltaHistory, type DeltaHistoryOptions } from "./history.ts";
 import { createHubMessage, type HubMessage } from "./hub_message.ts";
@@ -55,17 +55,25 @@ export class HubTopic {
   #catchUps = new Map<number, HubMessage>();
   #catchUpsAt = 1;
   #onSinkError?: (error: unknown) => void;
+  #clock: Clock;
 
-  /** Creates the topic at seq 1 with `state`. */
+  /**
+   * Creates the topic at seq 1 with `state`. The clock's wall time stamps
+   * snapshots; its monotonic time ages the history.
+   */
   constructor(
     name: string,
     state: JsonObject,
-    options: DeltaHistoryOptions & { onSinkError?: (error: unknown) => void },
+    options: DeltaHistoryOptions & {
+      clock: Clock;
+      onSinkError?: (error: unknown) => void;
+    },
   ) {
     this.name = name;
     this.#state = state;
     this.#history = new DeltaHistory(options);
     this.#onSinkError = options.onSinkError;
+    this.#clock = options.clock;
   }
 
   /** The published state (do not modify). */
@@ -89,7 +97,7 @@ export class HubTopic {
   }
 
   /** The snapshot at the published seq; serialized once per seq and epoch. */
-  snapshot(epoch: string, now: number): HubMessage<SnapshotEnvelope> {
+  snapshot(epoch: string): HubMessage<SnapshotEnvelope> {
     const cached = this.#snapshot;
     if (
       cached && cached.envelope.seq === this.#seq &&
@@ -100,7 +108,7 @@ export class HubTopic {
       topic: this.name,
       epoch,
       seq: this.#seq,
-      ts: isoTime(now),
+      ts: isoTime(this.#clock.now()),
       data: this.#state,
     });
   }
@@ -109,10 +117,10 @@ export class HubTopic {
    * The missed deltas after `since` from the kept history, `[]` when
    * current, `undefined` when the history does not reach back to it.
    */
-  since(since: number, now: number): HubMessage[] | undefined {
+  since(since: number): HubMessage[] | undefined {
     if (since === this.#seq) return [];
     if (since > this.#seq) return undefined;
-    return this.#history.since(since, now);
+    return this.#history.since(since, this.#clock.monotonic());
   }
 
   /**
@@ -121,13 +129,13 @@ export class HubTopic {
    * @param message A delta whose base is {@linkcode HubTopic.seq}.
    * @param state The state after it, when known (saves applying the patch).
    */
-  apply(message: HubMessage, state: JsonObject | undefined, now: number): void {
+  apply(message: HubMessage, state: JsonObject | undefined): void {
     const envelope = message.envelope;
     if (envelope.type !== "delta") return;
     this.#state = state ??
       applyMergePatch(this.#state, envelope.patch) as JsonObject;
     this.#seq = envelope.seq;
-    this.#history.append(message, now);
+    this.#history.append(message, this.#clock.monotonic());
     this.fanOut(message);
   }
 
@@ -136,7 +144,8 @@ export class HubTopic {
    * given), keeps the log's deltas up to it, and sends every subscriber a
    * snapshot.
    */
-  reset(epoch: string, given: SharedPosition | undefined, now: number): void {
+  reset(epoch: string, given: SharedPosition | undefined): void {
+    const now = this.#clock.monotonic();
     if (given) {
       this.#state = given.state;
       this.#seq = given.seq;
@@ -147,7 +156,7 @@ export class HubTopic {
     }
     this.#snapshot = undefined;
     this.#catchUps.clear();
-    this.fanOut(this.snapshot(epoch, now));
+    this.fanOut(this.snapshot(epoch));
   }
 
   /**
@@ -156,16 +165,16 @@ export class HubTopic {
    * snapshot, else the snapshot. Shared by every subscriber behind at the
    * same seq.
    */
-  catchUp(since: number, epoch: string, now: number): HubMessage {
+  catchUp(since: number, epoch: string): HubMessage {
     if (this.#catchUpsAt !== this.#seq) {
       this.#catchUps.clear();
       this.#catchUpsAt = this.#seq;
     }
     let message = this.#catchUps.get(since);
     if (!message) {
-      const snapshot = this.snapshot(epoch, now);
+      const snapshot = this.snapshot(epoch);
       const missed = since <= this.#seq
-        ? this.#history.since(since, now)
+        ? this.#history.since(since, this.#clock.monotonic())
         : undefined;
       message = (missed && composeCatchUp(missed, since, snapshot)) ??
         snapshot;

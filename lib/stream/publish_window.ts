@@ -78,6 +78,7 @@ export class PublishWindow {
   #pending?: JsonObject;
   #pendingSeq: number;
   #timer?: TimerId;
+  /** When the last change went out, monotonic ms: its window runs from there. */
   #flushedAt: number;
   #inFlight?: Promise<void>;
   #closed = false;
@@ -89,7 +90,7 @@ export class PublishWindow {
     this.#pendingSeq = topic.seq;
     // The start opens a window, so the first reads of every source after
     // a start go out together as one delta.
-    this.#flushedAt = options.clock.now();
+    this.#flushedAt = options.clock.monotonic();
   }
 
   /** Where the window is. */
@@ -115,7 +116,7 @@ export class PublishWindow {
     this.#pending = state;
     this.#pendingSeq += 1;
     if (this.#phase !== "idle") return;
-    const wait = this.#flushedAt + this.#o.batchMs - this.#o.clock.now();
+    const wait = this.#flushedAt + this.#o.batchMs - this.#o.clock.monotonic();
     if (wait > 0) {
       this.#wait(wait);
       return;
@@ -144,13 +145,13 @@ export class PublishWindow {
       this.#pendingSeq = this.#topic.seq; // the window's changes cancelled out
       return;
     }
-    this.#flushedAt = this.#o.clock.now();
+    this.#flushedAt = this.#o.clock.monotonic();
     const change: BusChange = {
       topic: this.#topic.name,
       epoch: this.#o.epoch(),
       base: this.#topic.seq,
       seqHint: this.#pendingSeq,
-      ts: isoTime(this.#flushedAt),
+      ts: isoTime(this.#o.clock.now()),
       patch,
       state: next,
     };

@@ -70,7 +70,7 @@ class SseStream implements SseConnection, FeedOutlet, Beating {
     options: SseStreamOptions,
   ) {
     this.#options = options;
-    this.#lastSentAt = options.clock.now();
+    this.#lastSentAt = options.clock.monotonic();
     this.closed = new Promise((resolve) => this.#onClosed = resolve);
     // deno-lint-ignore no-this-alias -- the stream's callbacks need the connection
     const self = this;
@@ -159,7 +159,7 @@ class SseStream implements SseConnection, FeedOutlet, Beating {
 
   #enqueue(bytes: Uint8Array): void {
     this.#controller.enqueue(bytes);
-    this.#lastSentAt = this.#options.clock.now();
+    this.#lastSentAt = this.#options.clock.monotonic();
   }
 
   #endWithError(code: ErrorCode, message: string): void {

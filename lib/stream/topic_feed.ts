@@ -189,7 +189,7 @@ export class TopicFeed {
       if (
         this.#backlog > (this.#options.highWaterBytes ?? DEFAULT_HIGH_WATER)
       ) {
-        this.#behindSince = this.#options.clock.now();
+        this.#behindSince = this.#options.clock.monotonic();
         this.#scheduleCheck();
         return;
       }
@@ -229,7 +229,7 @@ export class TopicFeed {
         for (const m of messages) this.#write(m);
         this.#outlet.onCatchUp?.(skipped);
       } else if (
-        options.clock.now() - this.#behindSince >=
+        options.clock.monotonic() - this.#behindSince >=
           (options.maxBehindMs ?? DEFAULT_MAX_BEHIND_MS)
       ) {
         this.stop();

@@ -83,11 +83,11 @@ export class WsSession implements FeedOutlet, Beating {
     this.#peer = peer;
     this.#hub = hub;
     this.#opts = options;
-    this.#lastSentAt = options.clock.now();
+    this.#lastSentAt = options.clock.monotonic();
     this.#bucket = new TokenBucket(
       options.wsMessagesPerSecond,
       options.wsMessagesPerSecond * 2,
-      options.clock.now(),
+      options.clock.monotonic(),
     );
     options.heartbeats.add(this);
   }
@@ -106,7 +106,7 @@ export class WsSession implements FeedOutlet, Beating {
   /** Handles one frame from the client. */
   handleFrame(data: unknown): void {
     if (this.#ended) return;
-    if (!this.#bucket.take(this.#opts.clock.now())) {
+    if (!this.#bucket.take(this.#opts.clock.monotonic())) {
       this.closeWithError(
         CLOSE_CODES.POLICY,
         "rate_limited",
@@ -201,7 +201,7 @@ export class WsSession implements FeedOutlet, Beating {
   write(message: HubMessage): void {
     this.#peer.send(message.text);
     this.#opts.onSent?.("ws", message.envelope.type, message.text.length);
-    this.#lastSentAt = this.#opts.clock.now();
+    this.#lastSentAt = this.#opts.clock.monotonic();
   }
 
   /** Bytes the socket has not written yet (for its feeds). */
@@ -310,7 +310,7 @@ export class WsSession implements FeedOutlet, Beating {
     if (this.#ended) return;
     try {
       this.#peer.send(text);
-      this.#lastSentAt = this.#opts.clock.now();
+      this.#lastSentAt = this.#opts.clock.monotonic();
     } catch {
       // A failed write means the peer is gone: stop sending to it.
       this.end();

@@ -8,10 +8,19 @@
 /** Opaque handle returned by {@linkcode Clock.setTimeout}. */
 export type TimerId = number;
 
-/** Wall time and timers, injected wherever `lib/` measures or waits. */
+/**
+ * Wall time, a monotonic clock and timers, injected wherever `lib/`
+ * measures or waits. Wall time (`now`) is for timestamps that leave the
+ * process (`ts`, stored expiries, signed credentials); every duration
+ * inside it (windows, cooldowns, ages, rates) is measured with
+ * `monotonic`, so a wall clock stepped by NTP or by hand neither freezes
+ * nor rushes anything.
+ */
 export interface Clock {
-  /** Milliseconds since the Unix epoch. */
+  /** Milliseconds since the Unix epoch (steps when the system clock is set). */
   now(): number;
+  /** Milliseconds from an arbitrary start; never steps, only for durations. */
+  monotonic(): number;
   /** Calls `fn` once after `ms` milliseconds. */
   setTimeout(fn: () => void, ms: number): TimerId;
   /** Cancels a timer; unknown or fired ids are ignored. */
@@ -76,6 +85,7 @@ export function sleepWith(
  */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout: (fn: () => void, ms: number): TimerId =>
     setTimeout(fn, ms) as unknown as TimerId,
   clearTimeout: (id: TimerId) => clearTimeout(id),

@@ -38,7 +38,10 @@ export interface FakeClockOptions {
  * ```
  */
 export class FakeClock implements Clock {
+  /** Monotonic time; timers run on it. */
   #now: number;
+  /** Wall time minus monotonic time (moved by {@linkcode FakeClock.stepWall}). */
+  #wallOffset = 0;
   #nextId = 1;
   #timers: PendingTimer[] = [];
 
@@ -53,12 +56,31 @@ export class FakeClock implements Clock {
     this.#now = start;
   }
 
-  /** The simulated time. */
+  /** The simulated wall time. */
   now(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  /** The simulated monotonic time (equal to `now()` until the wall steps). */
+  monotonic(): number {
     return this.#now;
   }
 
-  /** Schedules `fn` at now + `ms` of simulated time. */
+  /**
+   * Steps the wall clock by `ms` (negative: backwards), as NTP or an
+   * operator setting the time does; monotonic time and timers are not
+   * moved.
+   */
+  stepWall(ms: number): void {
+    if (!Number.isFinite(ms)) {
+      throw new RangeError(
+        `Cannot step fake clock: 'ms' must be a finite number, received ${ms}`,
+      );
+    }
+    this.#wallOffset += ms;
+  }
+
+  /** Schedules `fn` at `ms` of simulated monotonic time from now. */
   setTimeout(fn: () => void, ms: number): TimerId {
     const id = this.#nextId++;
     this.#timers.push({ id, at: this.#now + Math.max(0, ms), fn });
