@@ -34,6 +34,9 @@ export interface IngestStore {
     | Promise<{ duplicate: boolean; value: T }>;
 }
 
+/** How far an event's `asOf` may be ahead of this server's clock, ms. */
+export const FUTURE_SKEW_MS = 300_000;
+
 /** Why an ingest request was refused: status, protocol code and words. */
 export class IngestError extends Error {
   /** HTTP status. */
@@ -352,9 +355,22 @@ export class WebhookSource implements Source {
             '"amount" must be a decimal string such as "12.50"',
           );
         })();
+      const now = this.#o.clock.now();
       const asOf = e.asOf === undefined
-        ? isoTime(this.#o.clock.now())
+        ? isoTime(now)
         : readTimestamp(e.asOf, "iso", '"asOf"');
+      // A `total` dated in the future would pin the figure until that date
+      // (the newest wins); the sender's clock may run a little ahead.
+      const aheadMs = Date.parse(asOf) - now;
+      if (aheadMs > FUTURE_SKEW_MS) {
+        throw bad(
+          `"asOf" is ${asOf}, ${
+            Math.round(aheadMs / 1000)
+          } s after this server's time ${
+            isoTime(now)
+          }; events may be at most ${FUTURE_SKEW_MS / 1000} s ahead (check the sender's clock)`,
+        );
+      }
       return { id: e.id, amountMinor, asOf };
     } catch (error) {
       if (error instanceof UpstreamDataError) throw bad(error.message);
