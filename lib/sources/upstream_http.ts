@@ -120,13 +120,31 @@ async function readText(
       `${upstream} sent ${declared} bytes for ${where}, above the ${MAX_BODY_BYTES}-byte limit`,
     );
   }
-  const text = await response.text();
-  if (text.length > MAX_BODY_BYTES) {
-    throw new UpstreamDataError(
-      `${upstream} sent more than ${MAX_BODY_BYTES} bytes for ${where}`,
-    );
+  // Read as a stream and cut at the limit: a huge or endless chunked body
+  // must cost at most the limit in memory, not its whole size first.
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw new UpstreamDataError(
+        `${upstream} sent more than ${MAX_BODY_BYTES} bytes for ${where}`,
+      );
+    }
+    chunks.push(value);
   }
-  return text;
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /**

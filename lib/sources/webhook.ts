@@ -366,9 +366,9 @@ export class WebhookSource implements Source {
         throw bad(
           `"asOf" is ${asOf}, ${
             Math.round(aheadMs / 1000)
-          } s after this server's time ${
-            isoTime(now)
-          }; events may be at most ${FUTURE_SKEW_MS / 1000} s ahead (check the sender's clock)`,
+          } s after this server's time ${isoTime(now)}; events may be at most ${
+            FUTURE_SKEW_MS / 1000
+          } s ahead (check the sender's clock)`,
         );
       }
       return { id: e.id, amountMinor, asOf };
