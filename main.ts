@@ -186,6 +186,7 @@ export async function startServer(
     hub,
     connections: () => connections.counts(),
     openFilesLimit: await openFilesLimit(),
+    errorDetails: () => engine.polling.errorDetails(),
   });
   const pulse = createPulseMetrics(() => status.picture());
   // Without PULSE_SESSION_SECRET, sessions and tickets last until a restart.

@@ -99,6 +99,11 @@ export interface StatusParts {
   connections: () => Record<string, number>;
   /** The soft limit of open files, when the platform tells it. */
   openFilesLimit?: number;
+  /**
+   * The full error text of each failing source (operators only; the P&L
+   * state carries a summary).
+   */
+  errorDetails?: () => Record<string, string>;
 }
 
 /**
@@ -152,13 +157,14 @@ export class StatusBoard {
     const pnl = p.pnl();
     const shown = isPnlState(pnl) ? pnl.sources : {};
     const sources: Record<string, SourceStatusLine> = {};
+    const details = p.errorDetails?.() ?? {};
     for (const { id, breakerState } of p.sources()) {
       const s = shown[id];
       sources[id] = {
         status: s?.status ?? "error",
         breaker: breakerState,
         origin: s?.origin ?? "live",
-        lastError: typeof s?.error === "string" ? s.error : "",
+        lastError: details[id] ?? (typeof s?.error === "string" ? s.error : ""),
       };
     }
     const cache: StatusPicture["cache"] = {};

@@ -43,3 +43,4 @@ export {
   type PnlEngine,
   type PnlEngineOptions,
 } from "./pnl_engine.ts";
+export { type ErrorSummary, summarizeError } from "./error_summary.ts";

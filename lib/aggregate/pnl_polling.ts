@@ -59,6 +59,14 @@ export class PnlPolling {
     this.#options = options;
   }
 
+  /**
+   * The full error text of each failing source in the current term, for
+   * operators (see `PnlPoller.errorDetails`); empty between terms.
+   */
+  errorDetails(): Record<string, string> {
+    return this.#poller?.errorDetails() ?? {};
+  }
+
   /** Whether a term is running. */
   get running(): boolean {
     return this.#poller !== undefined;

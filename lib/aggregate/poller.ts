@@ -10,6 +10,7 @@
 import { CircuitOpenError, Deadline } from "../resilience/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
 import type { Reading, Source } from "../sources/mod.ts";
+import { summarizeError } from "./error_summary.ts";
 import {
   buildPnlState,
   type FigureOrigin,
@@ -149,6 +150,8 @@ export class PnlPoller {
   #read: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
   #onError: (error: unknown) => void;
   #reports = new Map<string, SourceReport>();
+  /** Each failing source's full error text, for operators only. */
+  #details = new Map<string, string>();
   #started = false;
   #closed = false;
 
@@ -307,6 +310,14 @@ export class PnlPoller {
 
   #record(source: Source, result: PromiseSettledResult<SourceRead>): void {
     const previous = this.#reports.get(source.id);
+    const failure = result.status === "fulfilled"
+      ? result.value.error
+      : result.reason;
+    const described = failure === undefined
+      ? undefined
+      : summarizeError(failure);
+    if (described) this.#details.set(source.id, described.detail);
+    else this.#details.delete(source.id);
     this.#reports.set(
       source.id,
       result.status === "fulfilled"
@@ -320,9 +331,7 @@ export class PnlPoller {
             ? "open"
             : "stale",
           origin: result.value.origin,
-          ...(result.value.error !== undefined
-            ? { error: describeError(result.value.error) }
-            : {}),
+          ...(described ? { error: described.summary } : {}),
         }
         : {
           kind: source.kind,
@@ -334,7 +343,7 @@ export class PnlPoller {
             ? "stale"
             : "error",
           origin: previous?.origin ?? "live",
-          error: describeError(result.reason),
+          error: described!.summary,
         },
     );
   }
@@ -359,6 +368,15 @@ export class PnlPoller {
     }
   }
 
+  /**
+   * The full error text of each source whose last read failed (with its
+   * causes): for operators (`/admin`, logs), never for viewers, whose P&L
+   * state carries only the summary.
+   */
+  errorDetails(): Record<string, string> {
+    return Object.fromEntries(this.#details);
+  }
+
   /** Stops reading and aborts the reads in flight. */
   close(): void {
     this.#closed = true;
@@ -373,8 +391,4 @@ export class PnlPoller {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -131,3 +131,13 @@ Deno.test("StatusBoard.health reports the open-files limit and degrades when con
   );
   assert.equal(new StatusBoard(parts()).health().limits?.openFiles, null);
 });
+
+Deno.test("StatusBoard: operators see each failing source's full error text; the P&L keeps only its summary", () => {
+  const board = new StatusBoard(parts({
+    errorDetails: () => ({ shop: "fetch failed: connection refused (full)" }),
+  }));
+  assert.equal(
+    board.picture().sources.shop?.lastError,
+    "fetch failed: connection refused (full)",
+  );
+});

@@ -70,7 +70,9 @@ Deno.test("PnlPoller keeps a failing source's last figure, marked stale with the
   const s = states[1]!;
   assert.equal(s.stale, true);
   assert.equal(s.sources.c?.status, "stale");
-  assert.equal(s.sources.c?.error, "upstream said 500");
+  // Viewers get the kind of failure; operators the upstream's own words.
+  assert.equal(s.sources.c?.error, "the read failed");
+  assert.deepEqual(poller.errorDetails(), { c: "upstream said 500" });
   assert.equal(s.sources.c?.amountMinor, 7);
   assert.equal(s.sources.r?.amountMinor, 101);
   assert.equal(s.totals.netMinor, 101 - 7);
@@ -184,6 +186,10 @@ Deno.test("PnlPoller shows a guarded source whose breaker opened as open, keepin
   assert.equal(states[2]?.sources.kalshi?.role, "trading");
   assert.match(
     String(states[2]?.sources.kalshi?.error),
+    /^paused after repeated failures; next try in \d+ s$/,
+  );
+  assert.match(
+    poller.errorDetails().kalshi ?? "",
     /kalshi is unavailable \(circuit open\)/,
   );
   assert.equal(states[2]?.sources.r?.amountMinor, 10);
