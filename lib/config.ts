@@ -60,6 +60,8 @@ export interface Config {
   readonly allowedOrigins: readonly string[];
   /** Host names served besides loopback ones; empty: the defaults. */
   readonly allowedHosts: readonly string[];
+  /** Whether `X-Forwarded-For` and `X-Forwarded-Proto` are believed. */
+  readonly trustProxy: boolean;
   /** Open WebSocket and SSE connections allowed per client IP. */
   readonly maxConnectionsPerIp: number;
   /** Long-polls parked at once per client IP. */
@@ -322,6 +324,15 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     parse: (env) => hosts(env.PULSE_ALLOWED_HOSTS),
   },
   {
+    variable: "PULSE_TRUST_PROXY",
+    key: "trustProxy",
+    meaning:
+      "behind one reverse proxy that sets them: take the client address from the last `X-Forwarded-For` entry (for per-address limits and lockouts) and the scheme from `X-Forwarded-Proto` (session cookies get `Secure` behind TLS). Never set it without such a proxy: clients could then pick their own address",
+    accepted: "`true` or `false`",
+    fallback: "`false`",
+    parse: (env) => flag("PULSE_TRUST_PROXY", env.PULSE_TRUST_PROXY),
+  },
+  {
     variable: "PULSE_TOKENS",
     key: "tokens",
     meaning:
@@ -501,6 +512,18 @@ function currency(value: string | undefined): string {
     );
   }
   return raw;
+}
+
+function flag(name: string, value: string | undefined): boolean {
+  const raw = nonEmpty(value)?.toLowerCase();
+  if (raw === undefined || raw === "false" || raw === "0") return false;
+  if (raw === "true" || raw === "1") return true;
+  throw new ConfigError(
+    name,
+    `${name} must be true or false, received ${
+      JSON.stringify(raw.slice(0, 40))
+    }`,
+  );
 }
 
 function hosts(value: string | undefined): readonly string[] {

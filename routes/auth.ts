@@ -5,14 +5,14 @@
  * cookie browsers need.
  */
 import type { Context, Next } from "hono";
-import { HttpError } from "@/lib/http/mod.ts";
+import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
 import {
   type FailureLimiter,
   type Principal,
   SESSION_COOKIE,
 } from "@/lib/security/mod.ts";
 import type { AppDeps } from "./deps.ts";
-import { clientIp } from "./limits.ts";
+import { clientIp, isHttps } from "./limits.ts";
 
 const TICKET_ROUTES = new Set(["/api/ws", "/api/sse", "/api/poll"]);
 
@@ -79,8 +79,13 @@ export function credential(
   }
   const wait = lockedOutFor(deps, failures, c);
   if (wait > 0) return Promise.reject(tooManyFailures(wait));
-  if (deps.auth.checkToken(header.slice(7).trim())) {
-    return Promise.resolve({ via: "token", until: 0 });
+  const token = header.slice(7).trim();
+  if (deps.auth.checkToken(token)) {
+    return Promise.resolve({
+      via: "token",
+      until: 0,
+      tokenId: deps.auth.tokenId(token),
+    });
   }
   failedToken(deps, failures, c);
   return Promise.resolve(undefined);
@@ -165,8 +170,16 @@ export function loginPage(): (c: Context) => Response {
 export function loginSubmit(
   deps: AppDeps,
   failures: FailureLimiter,
+  origins: OriginPolicy,
 ): (c: Context) => Promise<Response> {
   return async function login(c: Context): Promise<Response> {
+    if (crossSite(c, origins)) {
+      return c.html(
+        LOGIN_PAGE("Sign in from this server's own page."),
+        403,
+        { "cache-control": "no-store" },
+      );
+    }
     const form = await c.req.parseBody().catch(
       () => ({} as Record<string, unknown>),
     );
@@ -189,14 +202,59 @@ export function loginSubmit(
         "cache-control": "no-store",
       });
     }
-    const session = await deps.auth.issueSession();
-    const secure = new URL(c.req.url).protocol === "https:" ? "; Secure" : "";
+    const session = await deps.auth.issueSession(token);
+    const secure = isHttps(c) ? "; Secure" : "";
     return new Response(null, {
       status: 303,
       headers: {
         location: "/",
         "set-cookie":
           `${SESSION_COOKIE}=${session.value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${session.maxAgeS}${secure}`,
+        "cache-control": "no-store",
+      },
+    });
+  };
+}
+
+/**
+ * Whether a form post comes from another site's page (login CSRF: a page
+ * elsewhere signing the visitor in with the attacker's token, or out).
+ * Browsers send `Origin` on every POST, and `Sec-Fetch-Site`.
+ */
+function crossSite(c: Context, origins: OriginPolicy): boolean {
+  if (c.req.header("sec-fetch-site") === "cross-site") {
+    const origin = c.req.header("origin") ?? null;
+    return !(origin !== null && origins.lists(origin));
+  }
+  const origin = c.req.header("origin") ?? null;
+  return origin !== null && origin !== "null" &&
+    !origins.allows(origin, c.req.url);
+}
+
+/**
+ * `POST /logout`: ends the browser's session here by clearing its cookie,
+ * then shows the sign-in page. (A copied cookie stays valid until it
+ * expires, the secret changes, or its token is removed from
+ * `PULSE_TOKENS`.)
+ */
+export function logoutSubmit(
+  origins: OriginPolicy,
+): (c: Context) => Response {
+  return function logout(c: Context): Response {
+    if (crossSite(c, origins)) {
+      throw new HttpError(
+        403,
+        "forbidden",
+        "sign out from this server's own page",
+      );
+    }
+    const secure = isHttps(c) ? "; Secure" : "";
+    return new Response(null, {
+      status: 303,
+      headers: {
+        location: "/login",
+        "set-cookie":
+          `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure}`,
         "cache-control": "no-store",
       },
     });

@@ -36,8 +36,44 @@ export function routeLimits(config: Config, clock: Clock): RouteLimits {
 
 /** The client's IP as the runtime saw it (`unknown` in-process). */
 export function clientIp(c: Context): string {
+  const forwarded = c.get(FORWARDED_FOR as never) as string | undefined;
+  if (forwarded) return forwarded;
   const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
   return info?.remoteAddr?.hostname ?? "unknown";
+}
+
+const FORWARDED_FOR = "forwardedFor";
+const FORWARDED_PROTO = "forwardedProto";
+
+/**
+ * Behind a trusted proxy (`PULSE_TRUST_PROXY`), reads the client's address
+ * from the last `X-Forwarded-For` entry (the one that proxy added; any
+ * earlier ones are the client's own claims) and the scheme from
+ * `X-Forwarded-Proto`. Without it, both headers are ignored.
+ */
+export function forwardedHeaders(
+  trustProxy: boolean,
+): (c: Context, next: Next) => Promise<void> {
+  return async function forwarded(c: Context, next: Next): Promise<void> {
+    if (trustProxy) {
+      const last = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
+      if (last && /^[0-9a-fA-F:.]{2,45}$/.test(last)) {
+        c.set(FORWARDED_FOR as never, last as never);
+      }
+      const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim()
+        .toLowerCase();
+      if (proto === "https" || proto === "http") {
+        c.set(FORWARDED_PROTO as never, proto as never);
+      }
+    }
+    await next();
+  };
+}
+
+/** Whether the client reached the server over TLS (directly or via a trusted proxy). */
+export function isHttps(c: Context): boolean {
+  const forwarded = c.get(FORWARDED_PROTO as never) as string | undefined;
+  return (forwarded ?? new URL(c.req.url).protocol.slice(0, -1)) === "https";
 }
 
 /**

@@ -11,8 +11,14 @@ import {
   toResponse,
 } from "@/lib/http/mod.ts";
 import { allowedHosts, cors, requestIds, securityHeaders } from "./security.ts";
-import { bodyLimit, routeLimits } from "./limits.ts";
-import { loginPage, loginSubmit, requireAuth, ticketRoute } from "./auth.ts";
+import { bodyLimit, forwardedHeaders, routeLimits } from "./limits.ts";
+import {
+  loginPage,
+  loginSubmit,
+  logoutSubmit,
+  requireAuth,
+  ticketRoute,
+} from "./auth.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
 import { healthRoute } from "./api/health.ts";
 import { historyRoute } from "./api/history.ts";
@@ -48,6 +54,7 @@ export function createApp(deps: AppDeps): Hono {
   const hosts = deps.hosts ?? hostPolicy([]);
   const limits = routeLimits(deps.config, deps.clock);
   app.use("*", allowedHosts(hosts, deps.onRefused));
+  app.use("*", forwardedHeaders(deps.config.trustProxy));
   app.use("*", bodyLimit(deps.config.maxBodyBytes));
   app.use("*", requestIds());
   app.use("*", securityHeaders());
@@ -59,7 +66,8 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/", indexRoute(deps, limits.authFailures));
   app.get("/admin", adminRoute(deps, limits.authFailures));
   app.get("/login", loginPage());
-  app.post("/login", loginSubmit(deps, limits.authFailures));
+  app.post("/login", loginSubmit(deps, limits.authFailures, origins));
+  app.post("/logout", logoutSubmit(origins));
   app.post("/api/ticket", ticketRoute(deps, limits.authFailures));
   app.get("/api/snapshot", snapshotRoute(deps));
   app.get("/api/ws", wsRoute(deps, origins, limits));

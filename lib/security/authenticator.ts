@@ -39,11 +39,16 @@ export interface Principal {
   via: "open" | "token" | "session" | "ticket";
   /** When the credential stops being valid (epoch ms), or 0 for never. */
   until: number;
+  /** The API token it descends from (a digest prefix), when one. */
+  tokenId?: string;
 }
 
 /** Checks and issues credentials. */
 export class Authenticator {
   #digests: Uint8Array[];
+  #tokenIds: Set<string>;
+  /** Tickets taken, by id, until they expire (each is good for one connection). */
+  #usedTickets = new Map<string, number>();
   #key: Promise<CryptoKey>;
   #clock: Clock;
   #ticketTtlMs: number;
@@ -63,6 +68,7 @@ export class Authenticator {
     this.enabled = tokens.length > 0;
     this.#tokenCount = tokens.length;
     this.#digests = tokens.map(digest);
+    this.#tokenIds = new Set(this.#digests.map(tokenIdOf));
     this.#key = importKey(secret);
     this.#clock = clock;
     this.#ticketTtlMs = ticketTtlMs;
@@ -99,6 +105,11 @@ export class Authenticator {
     return match;
   }
 
+  /** The id sessions and tickets minted from `token` carry (not a secret). */
+  tokenId(token: string): string {
+    return tokenIdOf(digest(token));
+  }
+
   /**
    * The request's principal: open mode, a Bearer token, a session cookie,
    * or (when `allowTicket`) a `?ticket=`. `undefined` when none is valid.
@@ -111,24 +122,63 @@ export class Authenticator {
     const now = this.#clock.now();
     const auth = req.headers.get("authorization");
     if (auth?.startsWith("Bearer ")) {
-      return this.checkToken(auth.slice(7).trim())
-        ? { via: "token", until: 0 }
+      const token = auth.slice(7).trim();
+      return this.checkToken(token)
+        ? { via: "token", until: 0, tokenId: this.tokenId(token) }
         : undefined;
     }
     if (allowTicket) {
       const ticket = new URL(req.url).searchParams.get("ticket");
       if (ticket) {
         const p = await verify(ticket, await this.#key, "ticket", now);
-        if (p) return { via: "ticket", until: p.until ?? 0 };
+        // A ticket opens one stream; the polls of one long-poll connection
+        // share theirs until it expires (each poll is a request).
+        const stream = !new URL(req.url).pathname.endsWith("/api/poll");
+        if (
+          p && this.#current(p.tid) &&
+          (!stream || this.#take(p.jti, p.exp, now))
+        ) {
+          return { via: "ticket", until: p.until ?? 0, tokenId: p.tid };
+        }
         // An expired ticket may travel with a valid session cookie: try that.
       }
     }
     const session = cookie(req.headers.get("cookie"), SESSION_COOKIE);
     if (session) {
       const p = await verify(session, await this.#key, "session", now);
-      return p ? { via: "session", until: p.exp } : undefined;
+      return p && this.#current(p.tid)
+        ? { via: "session", until: p.exp, tokenId: p.tid }
+        : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * Whether a credential minted from token `tid` still stands: its token
+   * is still configured. Credentials from before token ids (none) pass
+   * only while some token is configured.
+   */
+  #current(tid: string | undefined): boolean {
+    return tid === undefined
+      ? this.#tokenIds.size > 0
+      : this.#tokenIds.has(tid);
+  }
+
+  /**
+   * Takes ticket `jti` for one connection: `false` when it was taken
+   * before (a replayed URL). Remembered only until the ticket expires, so
+   * the set stays as small as the tickets alive.
+   */
+  #take(jti: string | undefined, exp: number, now: number): boolean {
+    if (jti === undefined) return false;
+    if (this.#usedTickets.size > 1_000) {
+      for (const [id, until] of this.#usedTickets) {
+        if (until <= now) this.#usedTickets.delete(id);
+      }
+    }
+    if (this.#usedTickets.has(jti)) return false;
+    this.#usedTickets.set(jti, exp);
+    return true;
   }
 
   /** A ticket for one connection, bound to the minting credential's expiry. */
@@ -140,15 +190,27 @@ export class Authenticator {
       kind: "ticket",
       exp: expiresAt,
       until: principal.until,
+      tid: principal.tokenId,
+      jti: crypto.randomUUID(),
     }, await this.#key);
     return { ticket, expiresAt };
   }
 
-  /** A session cookie value and its lifetime. */
-  async issueSession(): Promise<{ value: string; maxAgeS: number }> {
+  /**
+   * A session cookie value and its lifetime.
+   *
+   * @param token The API token signed in with: removing it from the
+   *   configuration ends the session.
+   */
+  async issueSession(
+    token: string,
+  ): Promise<{ value: string; maxAgeS: number }> {
     const exp = this.#clock.now() + this.#sessionTtlMs;
     return {
-      value: await sign({ kind: "session", exp }, await this.#key),
+      value: await sign(
+        { kind: "session", exp, tid: this.tokenId(token) },
+        await this.#key,
+      ),
       maxAgeS: Math.floor(this.#sessionTtlMs / 1000),
     };
   }
@@ -156,6 +218,12 @@ export class Authenticator {
 
 function digest(text: string): Uint8Array {
   return new Uint8Array(createHash("sha256").update(text, "utf8").digest());
+}
+
+function tokenIdOf(digest: Uint8Array): string {
+  let hex = "";
+  for (const b of digest.subarray(0, 8)) hex += b.toString(16).padStart(2, "0");
+  return hex;
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

@@ -14,6 +14,13 @@ export interface SignedPayload {
   exp: number;
   /** For a ticket: when the credential that minted it expires (epoch ms, or 0 for never). */
   until?: number;
+  /**
+   * Which API token it descends from (a digest prefix, not the token), so
+   * removing that token from the configuration ends it.
+   */
+  tid?: string;
+  /** A ticket's own id, so it is taken once. */
+  jti?: string;
 }
 
 const encoder = new TextEncoder();

@@ -425,3 +425,142 @@ Deno.test("auth: concurrent wrong tokens are counted one by one, on every route 
     assert.equal(res.status, 429, `${path}: locked out, a valid token too`);
   }
 });
+
+/** Signs in through the form; returns the session cookie. */
+async function formLogin(
+  t: ReturnType<typeof makeTestApp>,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return await t.request("/login", {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      ...headers,
+    },
+    body: `token=${token}`,
+    redirect: "manual",
+  });
+}
+
+const cookieOf = (res: Response) =>
+  res.headers.get("set-cookie")?.split(";")[0] ?? "";
+
+Deno.test("auth: removing a token from PULSE_TOKENS ends the sessions and tickets it minted; the others go on", async () => {
+  const OTHER = "tok_other_0123456789";
+  const secret = "s".repeat(32);
+  const app = (tokens: string) =>
+    makeTestApp({
+      config: parseConfig({
+        PULSE_TOKENS: tokens,
+        PULSE_SESSION_SECRET: secret,
+      }),
+    });
+  using before = app(`${TOKEN},${OTHER}`);
+  const fromToken = cookieOf(await formLogin(before, TOKEN));
+  const fromOther = cookieOf(await formLogin(before, OTHER));
+  const ticket = (await (await before.request("/api/ticket", {
+    method: "POST",
+    headers: { cookie: fromToken },
+  })).json()).ticket;
+  // The operator removes TOKEN and restarts with the same secret.
+  using after = app(OTHER);
+  const snapshot = (init: RequestInit) => after.request("/api/snapshot", init);
+  const revoked = await snapshot({ headers: { cookie: fromToken } });
+  assert.equal(revoked.status, 401, "its session ended");
+  await revoked.body?.cancel();
+  const poll = await after.request(
+    `/api/poll?timeout=0&ticket=${ticket}`,
+  );
+  assert.equal(poll.status, 401, "its ticket ended");
+  await poll.body?.cancel();
+  const kept = await snapshot({ headers: { cookie: fromOther } });
+  assert.equal(kept.status, 200, "another token's session goes on");
+  await kept.body?.cancel();
+});
+
+Deno.test("auth: a ticket opens one stream; a replayed ticket URL is refused", async () => {
+  using t = withAuth();
+  const { ticket } = await (await t.request("/api/ticket", {
+    method: "POST",
+    ...bearer(TOKEN),
+  })).json();
+  const first = await t.request(`/api/sse?topic=pnl&ticket=${ticket}`);
+  assert.equal(first.status, 200);
+  await first.body?.cancel();
+  const replay = await t.request(`/api/sse?topic=pnl&ticket=${ticket}`);
+  assert.equal(replay.status, 401);
+  await replay.body?.cancel();
+});
+
+Deno.test("auth: sign-in and sign-out refuse another site's form (login CSRF); /logout clears the cookie", async () => {
+  using t = withAuth();
+  const foreign = await formLogin(t, TOKEN, {
+    origin: "https://evil.example",
+  });
+  assert.equal(foreign.status, 403);
+  assert.equal(foreign.headers.get("set-cookie"), null);
+  const crossSite = await formLogin(t, TOKEN, {
+    "sec-fetch-site": "cross-site",
+  });
+  assert.equal(crossSite.status, 403);
+  const own = await formLogin(t, TOKEN, { origin: "http://pulse.test" });
+  assert.equal(own.status, 303);
+  const cookie = cookieOf(own);
+  const out = await t.request("/logout", {
+    method: "POST",
+    headers: { cookie, origin: "http://pulse.test" },
+    redirect: "manual",
+  });
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get("location"), "/login");
+  assert.match(
+    out.headers.get("set-cookie") ?? "",
+    /^pulse_session=; .*Max-Age=0/,
+  );
+  const foreignOut = await t.request("/logout", {
+    method: "POST",
+    headers: { cookie, origin: "https://evil.example" },
+  });
+  assert.equal(foreignOut.status, 403);
+  await foreignOut.body?.cancel();
+});
+
+Deno.test("auth: behind a trusted proxy, the cookie is Secure under TLS and lockouts count the client's address, not the proxy's", async () => {
+  const config = (trust: string) =>
+    parseConfig({
+      PULSE_TOKENS: TOKEN,
+      PULSE_TRUST_PROXY: trust,
+      PULSE_MAX_AUTH_FAILURES_PER_IP: "2",
+    });
+  using trusted = makeTestApp({ config: config("true") });
+  const viaTls = await formLogin(trusted, TOKEN, {
+    "x-forwarded-proto": "https",
+  });
+  assert.match(viaTls.headers.get("set-cookie") ?? "", /; Secure$/);
+  // Two clients behind the same proxy: one guessing does not lock out the other.
+  const guess = (client: string) =>
+    trusted.request("/api/snapshot", {
+      headers: {
+        authorization: "Bearer tok_guess_guess_guess",
+        "x-forwarded-for": `203.0.113.9, ${client}`,
+      },
+    });
+  for (let i = 0; i < 3; i++) {
+    await (await guess("198.51.100.1")).body?.cancel();
+  }
+  const locked = await guess("198.51.100.1");
+  assert.equal(locked.status, 429);
+  await locked.body?.cancel();
+  const other = await guess("198.51.100.2");
+  assert.equal(other.status, 401, "another client behind the proxy");
+  await other.body?.cancel();
+
+  // Without the setting, the forwarded headers are not believed.
+  using untrusted = makeTestApp({ config: config("false") });
+  const plain = await formLogin(untrusted, TOKEN, {
+    "x-forwarded-proto": "https",
+  });
+  assert.doesNotMatch(plain.headers.get("set-cookie") ?? "", /Secure/);
+  assert.throws(() => config("yes"), /PULSE_TRUST_PROXY must be true or false/);
+});
