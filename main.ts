@@ -15,7 +15,7 @@ import {
   createPnlEngine,
   PnlRecorder,
 } from "@/lib/aggregate/mod.ts";
-import { SqliteStore, StoreError } from "@/lib/cache/mod.ts";
+import { openHistoryReader, SqliteStore, StoreError } from "@/lib/cache/mod.ts";
 import { Cluster } from "@/lib/cluster/mod.ts";
 import {
   type Config,
@@ -198,6 +198,8 @@ export async function startServer(
     ticketTtlMs: config.ticketTtlMs,
   });
   const { webhooks } = engine;
+  // Chart reads run beside the event loop, never on it.
+  const history = await openHistoryReader(store.path, store.history);
   const hosts = hostPolicy(servedHosts({
     configured: config.allowedHosts,
     bound: config.hostname,
@@ -223,7 +225,7 @@ export async function startServer(
       },
       onSent: pulse.onSent,
     }),
-    history: store.history,
+    history,
     auth,
     metrics: pulse.metrics,
     health: () => status.health(),
@@ -283,6 +285,7 @@ export async function startServer(
       hub.close();
       await cluster.close();
       engine[Symbol.dispose]();
+      history.close();
       store.close();
       log.info("stopped");
     })();

@@ -66,6 +66,8 @@ export interface Config {
   readonly maxConnectionsPerIp: number;
   /** Long-polls parked at once per client IP. */
   readonly maxParkedPollsPerIp: number;
+  /** History queries allowed per second per client address. */
+  readonly historyPerSecond: number;
   /** Failed tokens a client may send per window before it must wait. */
   readonly maxAuthFailuresPerIp: number;
   /** That window, ms. */
@@ -372,6 +374,12 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     "maxParkedPollsPerIp",
     "long-polls held at once per client address (429 past it)",
     { min: 1, max: 1_000_000, fallback: 200 },
+  ),
+  int(
+    "PULSE_HISTORY_PER_SECOND",
+    "historyPerSecond",
+    "`/api/history` queries per second per client address, bursts of twice that (429 with `Retry-After` past it)",
+    { min: 1, max: 10_000, fallback: 5 },
   ),
   int(
     "PULSE_MAX_AUTH_FAILURES_PER_IP",

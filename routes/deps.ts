@@ -2,7 +2,7 @@
  * What `main.ts` hands to the routes: the parts they call, built once.
  */
 import type { HostPolicy } from "@/lib/http/mod.ts";
-import type { SqliteHistory } from "@/lib/cache/mod.ts";
+import type { HistoryReader } from "@/lib/cache/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { HealthReport } from "@/lib/health.ts";
 import type { Metrics } from "@/lib/metrics.ts";
@@ -37,7 +37,7 @@ export interface AppDeps {
   /** The current health report. */
   health: () => HealthReport;
   /** Stored P&L history for charts, when a store is open. */
-  history?: SqliteHistory;
+  history?: HistoryReader;
   /** Absolute path of the `static/` folder. */
   staticDir: string;
   /** The built island bundle's URL, when built. */

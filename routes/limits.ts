@@ -6,7 +6,7 @@
  */
 import type { Context, Next } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
-import { SlotLimiter } from "@/lib/resilience/mod.ts";
+import { KeyedRateLimiter, SlotLimiter } from "@/lib/resilience/mod.ts";
 import { FailureLimiter } from "@/lib/security/mod.ts";
 import type { Clock } from "@/lib/time/mod.ts";
 import type { Config } from "@/lib/config.ts";
@@ -19,6 +19,8 @@ export interface RouteLimits {
   polls: SlotLimiter;
   /** Failed API tokens per IP (a Bearer header or the /login form). */
   authFailures: FailureLimiter;
+  /** History queries per IP. */
+  history: KeyedRateLimiter;
 }
 
 /** Builds the limiters from the configuration. */
@@ -30,6 +32,10 @@ export function routeLimits(config: Config, clock: Clock): RouteLimits {
       clock,
       maxFailures: config.maxAuthFailuresPerIp,
       windowMs: config.authFailureWindowMs,
+    }),
+    history: new KeyedRateLimiter({
+      now: () => clock.monotonic(),
+      perSecond: config.historyPerSecond,
     }),
   };
 }

@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/ws", wsRoute(deps, origins, limits));
   app.get("/api/sse", sseRoute(deps, limits));
   app.get("/api/poll", pollRoute(deps, limits));
-  app.get("/api/history", historyRoute(deps));
+  app.get("/api/history", historyRoute(deps, limits.history));
   app.get("/api/health", healthRoute(deps, limits.authFailures));
   app.post("/api/ingest/:source", ingestRoute(deps));
   app.get("/metrics", metricsRoute(deps));

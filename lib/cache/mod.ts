@@ -36,3 +36,4 @@ export {
   RedisIngest,
   type RedisIngestOptions,
 } from "./redis_ingest.ts";
+export { type HistoryReader, openHistoryReader } from "./history_reader.ts";

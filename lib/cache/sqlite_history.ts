@@ -4,6 +4,12 @@
  * minute, read back downsampled so that a bucket's minimum and maximum
  * survive (spikes are never averaged away).
  *
+ * Every point also updates per-minute and per-hour rollups (each bucket's
+ * minimum, maximum and last point) as it is written, so a long range is
+ * answered from at most a few thousand rollup rows instead of a scan of
+ * every point: a 90-day query costs milliseconds, and the synchronous
+ * SQLite call never stalls the event loop that carries the stream.
+ *
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
@@ -31,6 +37,12 @@ export interface SqliteHistoryOptions {
    * @default {7776000000} (90 days)
    */
   keepMs?: number;
+  /**
+   * Only reads (a second connection, such as the history reader's):
+   * nothing is written, not even the rollups' backfill.
+   * @default {false}
+   */
+  readOnly?: boolean;
 }
 
 /** A query's answer. */
@@ -55,6 +67,49 @@ export const HISTORY_MIGRATION = `CREATE TABLE history (
 ) STRICT;
 CREATE INDEX history_topic_at ON history (topic, at)`;
 
+/** The rollup table's migration (applied by the store, then backfilled). */
+export const ROLLUP_MIGRATION = `CREATE TABLE history_rollup (
+  topic TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  min_at INTEGER NOT NULL, min_net INTEGER NOT NULL, min_revenue INTEGER NOT NULL,
+  min_expenses INTEGER NOT NULL, min_trading INTEGER NOT NULL,
+  max_at INTEGER NOT NULL, max_net INTEGER NOT NULL, max_revenue INTEGER NOT NULL,
+  max_expenses INTEGER NOT NULL, max_trading INTEGER NOT NULL,
+  last_at INTEGER NOT NULL, last_net INTEGER NOT NULL, last_revenue INTEGER NOT NULL,
+  last_expenses INTEGER NOT NULL, last_trading INTEGER NOT NULL,
+  PRIMARY KEY (topic, level, bucket)
+) STRICT, WITHOUT ROWID`;
+
+/** Rollup widths, ms: a minute and an hour. */
+const LEVELS = [60_000, 3_600_000] as const;
+/** Most rows one query reads from any table (raw points or rollups). */
+const MAX_ROWS_READ = 20_000;
+
+const ROLLUP_UPSERT = `INSERT INTO history_rollup VALUES
+  (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (topic, level, bucket) DO UPDATE SET
+  min_at = CASE WHEN excluded.min_net < min_net THEN excluded.min_at ELSE min_at END,
+  min_revenue = CASE WHEN excluded.min_net < min_net THEN excluded.min_revenue ELSE min_revenue END,
+  min_expenses = CASE WHEN excluded.min_net < min_net THEN excluded.min_expenses ELSE min_expenses END,
+  min_trading = CASE WHEN excluded.min_net < min_net THEN excluded.min_trading ELSE min_trading END,
+  min_net = MIN(min_net, excluded.min_net),
+  max_at = CASE WHEN excluded.max_net > max_net THEN excluded.max_at ELSE max_at END,
+  max_revenue = CASE WHEN excluded.max_net > max_net THEN excluded.max_revenue ELSE max_revenue END,
+  max_expenses = CASE WHEN excluded.max_net > max_net THEN excluded.max_expenses ELSE max_expenses END,
+  max_trading = CASE WHEN excluded.max_net > max_net THEN excluded.max_trading ELSE max_trading END,
+  max_net = MAX(max_net, excluded.max_net),
+  last_revenue = CASE WHEN excluded.last_at >= last_at THEN excluded.last_revenue ELSE last_revenue END,
+  last_expenses = CASE WHEN excluded.last_at >= last_at THEN excluded.last_expenses ELSE last_expenses END,
+  last_trading = CASE WHEN excluded.last_at >= last_at THEN excluded.last_trading ELSE last_trading END,
+  last_net = CASE WHEN excluded.last_at >= last_at THEN excluded.last_net ELSE last_net END,
+  last_at = MAX(last_at, excluded.last_at)`;
+
+const ROLLUP_COLUMNS = ["min", "max", "last"].map((k) =>
+  `${k}_at AS ${k}At, ${k}_net AS ${k}Net, ${k}_revenue AS ${k}Revenue, ` +
+  `${k}_expenses AS ${k}Expenses, ${k}_trading AS ${k}Trading`
+).join(", ");
+
 /**
  * Records and queries points. Created by `SqliteStore` over its database.
  */
@@ -65,6 +120,8 @@ export class SqliteHistory {
   #insert: StatementSync;
   #count: StatementSync;
   #range: StatementSync;
+  #upsert: StatementSync;
+  #rollups: StatementSync;
 
   /** Prepares the statements. */
   constructor(db: DatabaseSync, options: SqliteHistoryOptions = {}) {
@@ -76,14 +133,19 @@ export class SqliteHistory {
       "INSERT INTO history (topic, at, net_minor, revenue_minor, expenses_minor, trading_minor) VALUES (?, ?, ?, ?, ?, ?)",
     );
     this.#count = db.prepare(
-      "SELECT COUNT(*) AS n FROM history WHERE topic = ? AND at >= ? AND at <= ?",
+      "SELECT COUNT(*) AS n FROM (SELECT 1 FROM history WHERE topic = ? AND at >= ? AND at <= ? LIMIT ?)",
     );
     this.#range = db.prepare(
       `SELECT ${COLUMNS} FROM history WHERE topic = ? AND at >= ? AND at <= ? ORDER BY at LIMIT ?`,
     );
+    this.#upsert = db.prepare(ROLLUP_UPSERT);
+    this.#rollups = db.prepare(
+      `SELECT ${ROLLUP_COLUMNS} FROM history_rollup WHERE topic = ? AND level = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket`,
+    );
+    if (!options.readOnly) this.#backfill();
   }
 
-  /** Appends a point. */
+  /** Appends a point and folds it into its minute and hour. */
   record(topic: string, point: HistoryPoint): void {
     this.#insert.run(
       topic,
@@ -93,6 +155,45 @@ export class SqliteHistory {
       point.expensesMinor,
       point.tradingMinor,
     );
+    this.#rollUp(topic, point);
+  }
+
+  #rollUp(topic: string, p: HistoryPoint): void {
+    const values = [
+      p.at,
+      p.netMinor,
+      p.revenueMinor,
+      p.expensesMinor,
+      p.tradingMinor,
+    ];
+    for (const level of LEVELS) {
+      const bucket = Math.floor(p.at / level) * level;
+      this.#upsert.run(topic, level, bucket, ...values, ...values, ...values);
+    }
+  }
+
+  /**
+   * Builds the rollups of a database written before they existed, once:
+   * one pass over the points in order, in one transaction.
+   */
+  #backfill(): void {
+    const has = this.#db.prepare("SELECT 1 FROM history_rollup LIMIT 1").get();
+    const any = this.#db.prepare("SELECT 1 FROM history LIMIT 1").get();
+    if (has || !any) return;
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const all = this.#db.prepare(
+        `SELECT topic, ${COLUMNS} FROM history ORDER BY topic, at`,
+      );
+      for (const row of all.iterate()) {
+        const r = row as unknown as HistoryPoint & { topic: string };
+        this.#rollUp(r.topic, normalize(r));
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
   }
 
   /**
@@ -101,7 +202,9 @@ export class SqliteHistory {
    * maximum (of net P&L) and its last point.
    */
   query(topic: string, from: number, to: number, limit: number): HistoryResult {
-    const { n } = this.#count.get(topic, from, to) as { n: number };
+    // Counting stops past the limit: a count over a long range would be
+    // the very scan the rollups avoid.
+    const { n } = this.#count.get(topic, from, to, limit + 1) as { n: number };
     if (Number(n) <= limit) {
       return {
         points:
@@ -112,14 +215,35 @@ export class SqliteHistory {
     }
     const buckets = Math.max(1, Math.floor(limit / 3));
     const width = Math.max(1, Math.ceil((to - from + 1) / buckets));
-    // SQLite returns the other columns of the row holding a lone MIN() or MAX().
-    const pick = (aggregate: string) =>
-      this.#db.prepare(
-        `SELECT ${COLUMNS}, ${aggregate} FROM history WHERE topic = ? AND at >= ? AND at <= ? GROUP BY CAST((at - ?) / ? AS INTEGER)`,
-      ).all(topic, from, to, from, width) as unknown as HistoryPoint[];
+    const span = to - from + 1;
+    // The finest source that answers within the read budget: raw points
+    // (at most one a second) for short ranges, else minutes, else hours.
+    const level = width < LEVELS[0] && span / 1000 <= MAX_ROWS_READ
+      ? undefined
+      : LEVELS.find((l) => span / l <= MAX_ROWS_READ) ?? LEVELS[1];
+    const candidates = level === undefined
+      ? this.#rawCandidates(topic, from, to, width)
+      : this.#rollupCandidates(topic, level, from, to);
+    // Each bucket keeps its minimum and maximum net P&L and its last point.
+    const kept = new Map<
+      number,
+      { min: HistoryPoint; max: HistoryPoint; last: HistoryPoint }
+    >();
+    for (const p of candidates) {
+      if (p.at < from || p.at > to) continue;
+      const b = Math.floor((p.at - from) / width);
+      const k = kept.get(b);
+      if (!k) {
+        kept.set(b, { min: p, max: p, last: p });
+        continue;
+      }
+      if (p.netMinor < k.min.netMinor) k.min = p;
+      if (p.netMinor > k.max.netMinor) k.max = p;
+      if (p.at >= k.last.at) k.last = p;
+    }
     const byAt = new Map<number, HistoryPoint>();
-    for (const aggregate of ["MIN(net_minor)", "MAX(net_minor)", "MAX(at)"]) {
-      for (const p of pick(aggregate)) byAt.set(Number(p.at), normalize(p));
+    for (const { min, max, last } of kept.values()) {
+      for (const p of [min, max, last]) byAt.set(p.at, p);
     }
     const points = [...byAt.values()].sort((a, b) => a.at - b.at).slice(
       0,
@@ -128,20 +252,77 @@ export class SqliteHistory {
     return { points, downsampled: true };
   }
 
+  /** Each raw bucket's minimum, maximum and last point (short ranges). */
+  #rawCandidates(
+    topic: string,
+    from: number,
+    to: number,
+    width: number,
+  ): HistoryPoint[] {
+    // SQLite returns the other columns of the row holding a lone MIN() or MAX().
+    const pick = (aggregate: string) =>
+      this.#db.prepare(
+        `SELECT ${COLUMNS}, ${aggregate} FROM history WHERE topic = ? AND at >= ? AND at <= ? GROUP BY CAST((at - ?) / ? AS INTEGER)`,
+      ).all(topic, from, to, from, width) as unknown as HistoryPoint[];
+    return ["MIN(net_minor)", "MAX(net_minor)", "MAX(at)"].flatMap((a) =>
+      pick(a).map(normalize)
+    );
+  }
+
+  /** The rollups' minimum, maximum and last points over the range. */
+  #rollupCandidates(
+    topic: string,
+    level: number,
+    from: number,
+    to: number,
+  ): HistoryPoint[] {
+    const rows = this.#rollups.all(
+      topic,
+      level,
+      Math.floor(from / level) * level,
+      to,
+    ) as Record<string, number | bigint>[];
+    const out: HistoryPoint[] = [];
+    for (const r of rows) {
+      for (const k of ["min", "max", "last"]) {
+        out.push({
+          at: Number(r[`${k}At`]),
+          netMinor: Number(r[`${k}Net`]),
+          revenueMinor: Number(r[`${k}Revenue`]),
+          expensesMinor: Number(r[`${k}Expenses`]),
+          tradingMinor: Number(r[`${k}Trading`]),
+        });
+      }
+    }
+    return out;
+  }
+
   /**
-   * Applies retention: points older than the raw window are thinned to the
-   * last one of each minute, and points older than the keep window go.
+   * Applies retention: points older than the keep window go, and points
+   * that left the raw window since `thinFrom` are thinned to the last one
+   * of each minute. Thinning only that slice keeps each run's cost to the
+   * points of one interval (a few milliseconds), never a pass over the
+   * months already thinned, which would stall the event loop.
+   *
+   * @param topic The topic.
+   * @param now The time now, epoch ms.
+   * @param thinFrom Where the slice to thin starts (default: a day before
+   *   the raw window's edge, enough for hourly runs and short downtimes).
    */
-  prune(topic: string, now: number): void {
+  prune(topic: string, now: number, thinFrom?: number): void {
     const rawCutoff = now - this.#rawMs;
+    const from = Math.min(thinFrom ?? rawCutoff - 86_400_000, rawCutoff);
     this.#db.prepare("DELETE FROM history WHERE topic = ? AND at < ?").run(
       topic,
       now - this.#keepMs,
     );
     this.#db.prepare(
-      `DELETE FROM history WHERE topic = ? AND at < ? AND rowid NOT IN (
-         SELECT MAX(rowid) FROM history WHERE topic = ? AND at < ? GROUP BY at / 60000)`,
-    ).run(topic, rawCutoff, topic, rawCutoff);
+      "DELETE FROM history_rollup WHERE topic = ? AND bucket < ?",
+    ).run(topic, now - this.#keepMs - LEVELS[1]);
+    this.#db.prepare(
+      `DELETE FROM history WHERE topic = ? AND at >= ? AND at < ? AND rowid NOT IN (
+         SELECT MAX(rowid) FROM history WHERE topic = ? AND at >= ? AND at < ? GROUP BY at / 60000)`,
+    ).run(topic, from, rawCutoff, topic, from, rawCutoff);
   }
 }
 

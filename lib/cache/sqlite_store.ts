@@ -11,6 +11,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { JsonObject } from "../protocol/mod.ts";
 import {
   HISTORY_MIGRATION,
+  ROLLUP_MIGRATION,
   SqliteHistory,
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
@@ -53,6 +54,7 @@ const MIGRATIONS: readonly string[] = [
   HISTORY_MIGRATION,
   READINGS_MIGRATION,
   INGEST_MIGRATION,
+  ROLLUP_MIGRATION,
 ];
 
 /**

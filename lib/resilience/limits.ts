@@ -96,3 +96,82 @@ export class TokenBucket {
     return true;
   }
 }
+
+/** Options for {@linkcode KeyedRateLimiter}. */
+export interface KeyedRateLimiterOptions {
+  /** Monotonic time source (`Clock.monotonic`), ms. */
+  now: () => number;
+  /** Requests allowed per second per key. */
+  perSecond: number;
+  /**
+   * Requests allowed at once after a quiet spell.
+   * @default {perSecond * 2}
+   */
+  burst?: number;
+  /**
+   * Keys remembered; past it the oldest is forgotten (memory stays bounded).
+   * @default {10000}
+   */
+  maxKeys?: number;
+}
+
+/**
+ * A token bucket per key (a client address): `take` answers how long the
+ * caller must wait, 0 when it may go.
+ *
+ * @example Two a second, then wait
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KeyedRateLimiter } from "@/lib/resilience/limits.ts";
+ * let now = 0;
+ * const limiter = new KeyedRateLimiter({ now: () => now, perSecond: 2, burst: 2 });
+ * assert.equal(limiter.take("a"), 0);
+ * assert.equal(limiter.take("a"), 0);
+ * assert.equal(limiter.take("a"), 500);
+ * assert.equal(limiter.take("b"), 0, "each key has its own bucket");
+ * now = 500;
+ * assert.equal(limiter.take("a"), 0);
+ * ```
+ */
+export class KeyedRateLimiter {
+  #now: () => number;
+  #perSecond: number;
+  #burst: number;
+  #maxKeys: number;
+  #buckets = new Map<string, { tokens: number; at: number }>();
+
+  /** Creates the limiter. */
+  constructor(options: KeyedRateLimiterOptions) {
+    const { now, perSecond, burst = perSecond * 2, maxKeys = 10_000 } = options;
+    if (!(perSecond > 0) || !(burst >= 1)) {
+      throw new RangeError(
+        `Cannot create rate limiter: 'perSecond' must be positive and 'burst' at least 1, received ${perSecond} and ${burst}`,
+      );
+    }
+    this.#now = now;
+    this.#perSecond = perSecond;
+    this.#burst = burst;
+    this.#maxKeys = maxKeys;
+  }
+
+  /** Takes a request for `key`: 0 when it may go, else the wait in ms. */
+  take(key: string): number {
+    const now = this.#now();
+    const b = this.#buckets.get(key) ?? { tokens: this.#burst, at: now };
+    this.#buckets.delete(key); // re-inserted last: the map is oldest-first
+    b.tokens = Math.min(
+      this.#burst,
+      b.tokens + ((now - b.at) / 1000) * this.#perSecond,
+    );
+    b.at = now;
+    this.#buckets.set(key, b);
+    if (this.#buckets.size > this.#maxKeys) {
+      this.#buckets.delete(this.#buckets.keys().next().value!);
+    }
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - b.tokens) / this.#perSecond) * 1000);
+  }
+}

@@ -27,4 +27,9 @@ export {
   classifyOutcome,
   type OutcomeKind,
 } from "./circuit_breaker.ts";
-export { SlotLimiter, TokenBucket } from "./limits.ts";
+export {
+  KeyedRateLimiter,
+  type KeyedRateLimiterOptions,
+  SlotLimiter,
+  TokenBucket,
+} from "./limits.ts";

@@ -6,15 +6,31 @@
 import type { Context } from "hono";
 import { parseTopic, ProtocolError } from "@/lib/protocol/mod.ts";
 import { isoTime, normalizeTimestamp, TimestampError } from "@/lib/time/mod.ts";
+import { HttpError } from "@/lib/http/mod.ts";
+import type { KeyedRateLimiter } from "@/lib/resilience/mod.ts";
 import type { AppDeps } from "../deps.ts";
+import { clientIp } from "../limits.ts";
 
 const DEFAULT_SPAN_MS = 3_600_000;
 const DEFAULT_LIMIT = 500;
 const MAX_LIMIT = 5_000;
 
 /** Builds the history handler. */
-export function historyRoute(deps: AppDeps): (c: Context) => Response {
-  return function history(c: Context): Response {
+export function historyRoute(
+  deps: AppDeps,
+  limiter: KeyedRateLimiter,
+): (c: Context) => Promise<Response> {
+  return async function history(c: Context): Promise<Response> {
+    const wait = limiter.take(clientIp(c));
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new HttpError(
+        429,
+        "rate_limited",
+        `at most ${deps.config.historyPerSecond} history queries a second per client address; retry in ${seconds} s`,
+        { headers: { "retry-after": String(seconds) } },
+      );
+    }
     const topic = parseTopic(c.req.query("topic") ?? "pnl");
     if (topic !== "pnl" || !deps.hub.has(topic)) {
       throw new ProtocolError(
@@ -24,8 +40,16 @@ export function historyRoute(deps: AppDeps): (c: Context) => Response {
         }; history is kept for pnl`,
       );
     }
-    const to = parseTime(c.req.query("to"), "to") ?? deps.clock.now();
-    const from = parseTime(c.req.query("from"), "from") ?? to - DEFAULT_SPAN_MS;
+    const now = deps.clock.now();
+    // Nothing is stored after now or before the keep window: a range past
+    // either edge is cut to them, so an absurd `to` cannot make an absurd
+    // bucket width.
+    const oldest = now - deps.config.historyKeepMs;
+    const to = Math.min(parseTime(c.req.query("to"), "to") ?? now, now);
+    const from = Math.max(
+      parseTime(c.req.query("from"), "from") ?? to - DEFAULT_SPAN_MS,
+      oldest,
+    );
     if (from > to) {
       throw new ProtocolError(
         "bad_request",
@@ -39,7 +63,12 @@ export function historyRoute(deps: AppDeps): (c: Context) => Response {
         "history is not stored by this server",
       );
     }
-    const { points, downsampled } = deps.history.query(topic, from, to, limit);
+    const { points, downsampled } = await deps.history.query(
+      topic,
+      from,
+      to,
+      limit,
+    );
     return Response.json({
       topic,
       from: isoTime(from),

@@ -3,6 +3,7 @@
  * route tests that need no network.
  */
 import { buildPnlState } from "@/lib/aggregate/mod.ts";
+import type { HistoryReader } from "@/lib/cache/mod.ts";
 import { type Config, parseConfig } from "@/lib/config.ts";
 import { hostPolicy } from "@/lib/http/mod.ts";
 import { createLogger } from "@/lib/log.ts";
@@ -24,7 +25,9 @@ export interface TestApp extends Disposable {
 }
 
 /** Builds the app over a fresh hub on a fake clock. */
-export function makeTestApp(overrides: { config?: Config } = {}): TestApp {
+export function makeTestApp(
+  overrides: { config?: Config; history?: HistoryReader } = {},
+): TestApp {
   const config = overrides.config ?? parseConfig({});
   const clock = new FakeClock({
     start: Date.parse("2026-11-28T13:00:00.000Z"),
@@ -46,6 +49,7 @@ export function makeTestApp(overrides: { config?: Config } = {}): TestApp {
     staticDir: `${ROOT}static`,
     islandScript: "/static/_islands/islands-test.js",
     hosts: hostPolicy(["pulse.test"]),
+    history: overrides.history,
   });
   const request = (path: string, init?: RequestInit) =>
     app.fetch(new Request(new URL(path, "http://pulse.test"), init));

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { parseConfig } from "@/lib/config.ts";
 import { makeTestApp } from "../_helpers/app.ts";
 
 Deno.test("GET /api/snapshot: 304 for a matching tag, also weak or in a list; 200 once seq moves", async () => {
@@ -196,7 +197,6 @@ Deno.test("origins: a cross-site WebSocket upgrade is refused with 403, and CORS
 });
 
 Deno.test("origins: a listed origin gets its CORS grant and may upgrade", async () => {
-  const { parseConfig } = await import("@/lib/config.ts");
   using t = makeTestApp({
     config: parseConfig({ PULSE_ALLOWED_ORIGINS: "https://ops.example.com" }),
   });
@@ -273,4 +273,50 @@ Deno.test("every response carries a request id, keeping a well-formed incoming o
   });
   assert.notEqual(refused.headers.get("x-request-id"), "bad id\u0001");
   await refused.body?.cancel();
+});
+
+Deno.test("GET /api/history: a range past now or the keep window is cut to them, and each address gets a few queries a second", async () => {
+  const { SqliteStore, openHistoryReader } = await import("@/lib/cache/mod.ts");
+  using store = SqliteStore.open(":memory:");
+  const reader = await openHistoryReader(":memory:", store.history);
+  using t = makeTestApp({
+    config: parseConfig({ PULSE_HISTORY_PER_SECOND: "2" }),
+    history: reader,
+  });
+  const now = t.clock.now();
+  store.history.record("pnl", {
+    at: now - 1_000,
+    netMinor: 5,
+    revenueMinor: 5,
+    expensesMinor: 0,
+    tradingMinor: 0,
+  });
+  const absurd = await t.request(
+    "/api/history?topic=pnl&from=1970-01-01T00:00:00Z&to=9999-12-31T00:00:00Z",
+  );
+  assert.equal(absurd.status, 200);
+  const body = await absurd.json();
+  assert.equal(body.to, new Date(now).toISOString(), "cut to now");
+  assert.equal(
+    body.from,
+    new Date(now - 90 * 86_400_000).toISOString(),
+    "cut to the keep window",
+  );
+  assert.equal(body.points.length, 1);
+  // The burst is twice the rate: 4 answered, then 429 until a token returns.
+  const statuses: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const res = await t.request("/api/history?topic=pnl");
+    statuses.push(res.status);
+    await res.body?.cancel();
+  }
+  assert.deepEqual(statuses, [200, 200, 200, 429]);
+  const throttled = await t.request("/api/history?topic=pnl");
+  assert.equal(throttled.status, 429);
+  assert.equal(throttled.headers.get("retry-after"), "1");
+  assert.equal((await throttled.json()).error.code, "rate_limited");
+  await t.clock.advance(500);
+  const again = await t.request("/api/history?topic=pnl");
+  assert.equal(again.status, 200);
+  await again.body?.cancel();
 });
