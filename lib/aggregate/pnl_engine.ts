@@ -92,10 +92,23 @@ export async function createPnlEngine(
   const { clock, random, log, store, redis } = options;
   const l2 = redis && new RedisTier<Reading>({ redis, clock });
   const cache = await openReadingCache<Reading>({ clock, store, l2 });
+  // With Redis, pushed figures are shared there and copied here, so a
+  // Redis that comes back empty is refilled, not zeroed.
+  const ingest = redis && new RedisIngest({
+    redis,
+    clock,
+    random,
+    replica: store.ingest,
+    onError: (error) => log.warn("ingest replica", { error }),
+  });
+  if (redis && ingest) {
+    redis.onReady(() => void ingest.restoreAll());
+    if (redis.up) await ingest.restoreAll();
+  }
   const declared = await createSources(sourcesFile, {
     clock,
     env: options.env,
-    ingest: redis ? new RedisIngest({ redis }) : store.ingest,
+    ingest: ingest ?? store.ingest,
     lastKnown: options.lastKnown,
   });
   const guarded = guardDeclared(declared, {

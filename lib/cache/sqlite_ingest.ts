@@ -21,6 +21,26 @@ export const INGEST_MIGRATION = `CREATE TABLE ingest_events (
      value TEXT NOT NULL
    ) STRICT`;
 
+/**
+ * The local copy of what Redis holds for pushed sources (with Redis, the
+ * shared figure lives there): each value with Redis's version of it, so
+ * a Redis that comes back empty is refilled with the newest copy any
+ * instance kept, never zeroed.
+ */
+export const INGEST_REPLICA_MIGRATION = `CREATE TABLE ingest_replica (
+     source TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     version INTEGER NOT NULL
+   ) STRICT`;
+
+/** A source's value as this instance last saw it in Redis. */
+export interface IngestReplica {
+  /** The stored value, JSON. */
+  value: string;
+  /** Redis's version counter for it (higher is newer). */
+  version: number;
+}
+
 /** What applying one event did. */
 export interface IngestOutcome<T> {
   /** The event id had been seen before; nothing changed. */
@@ -50,6 +70,9 @@ export class SqliteIngest {
   #get: StatementSync;
   #put: StatementSync;
   #prune: StatementSync;
+  #replicaGet: StatementSync;
+  #replicaPut: StatementSync;
+  #recent: StatementSync;
 
   /** Prepares the statements over a migrated database. */
   constructor(db: DatabaseSync) {
@@ -66,6 +89,67 @@ export class SqliteIngest {
        ON CONFLICT (source) DO UPDATE SET value = excluded.value`,
     );
     this.#prune = db.prepare("DELETE FROM ingest_events WHERE received_at < ?");
+    this.#replicaGet = db.prepare(
+      "SELECT value, version FROM ingest_replica WHERE source = ?",
+    );
+    this.#replicaPut = db.prepare(
+      `INSERT INTO ingest_replica (source, value, version) VALUES (?, ?, ?)
+       ON CONFLICT (source) DO UPDATE SET value = excluded.value, version = excluded.version
+       WHERE excluded.version > ingest_replica.version`,
+    );
+    this.#recent = db.prepare(
+      "SELECT event_id AS id, received_at AS at FROM ingest_events WHERE source = ? AND received_at >= ?",
+    );
+  }
+
+  /** This instance's copy of a source's value in Redis, if it has one. */
+  replica(source: string): IngestReplica | undefined {
+    const row = this.#replicaGet.get(source) as
+      | { value: string; version: number | bigint }
+      | undefined;
+    return row && { value: row.value, version: Number(row.version) };
+  }
+
+  /**
+   * Keeps a copy of what Redis holds (only when newer than the one kept),
+   * and the event id that produced it, in one transaction.
+   */
+  keepReplica(
+    source: string,
+    replica: IngestReplica,
+    event?: { id: string; receivedAt: number },
+  ): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      this.#replicaPut.run(source, replica.value, replica.version);
+      if (event && !this.#seen.get(source, event.id)) {
+        this.#mark.run(source, event.id, event.receivedAt);
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** The sources this instance keeps a copy of. */
+  replicaSources(): string[] {
+    return (this.#db.prepare("SELECT source FROM ingest_replica").all() as {
+      source: string;
+    }[]).map((r) => r.source);
+  }
+
+  /** Whether this instance recorded `eventId` for `source`. */
+  seen(source: string, eventId: string): boolean {
+    return this.#seen.get(source, eventId) !== undefined;
+  }
+
+  /** The event ids recorded for `source` since `since` (epoch ms). */
+  eventsSince(source: string, since: number): { id: string; at: number }[] {
+    return (this.#recent.all(source, since) as {
+      id: string;
+      at: number | bigint;
+    }[]).map(({ id, at }) => ({ id, at: Number(at) }));
   }
 
   /**

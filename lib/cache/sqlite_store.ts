@@ -16,7 +16,11 @@ import {
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
 import { READINGS_MIGRATION, SqliteTier } from "./sqlite_tier.ts";
-import { INGEST_MIGRATION, SqliteIngest } from "./sqlite_ingest.ts";
+import {
+  INGEST_MIGRATION,
+  INGEST_REPLICA_MIGRATION,
+  SqliteIngest,
+} from "./sqlite_ingest.ts";
 
 /** A state read back from storage. */
 export interface StoredSnapshot {
@@ -55,6 +59,7 @@ const MIGRATIONS: readonly string[] = [
   READINGS_MIGRATION,
   INGEST_MIGRATION,
   ROLLUP_MIGRATION,
+  INGEST_REPLICA_MIGRATION,
 ];
 
 /**
