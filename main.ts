@@ -175,6 +175,7 @@ export async function startServer(
   });
 
   const connections = new ConnectionRegistry();
+  const openFiles = await openFilesLimit();
   const status = new StatusBoard({
     stopping: () => stopping !== undefined,
     leader: () => cluster.leadership.leader,
@@ -185,7 +186,7 @@ export async function startServer(
     tiers: () => engine.cache.tiers,
     hub,
     connections: () => connections.counts(),
-    openFilesLimit: await openFilesLimit(),
+    openFilesLimit: openFiles,
     errorDetails: () => engine.polling.errorDetails(),
   });
   const pulse = createPulseMetrics(() => status.picture());
@@ -237,6 +238,7 @@ export async function startServer(
     onIngest: (id, outcome) => pulse.onIngest(id, outcome),
     onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
     hosts,
+    openFilesLimit: openFiles,
     onRefused: (reason) => pulse.onRefused(reason),
   });
 

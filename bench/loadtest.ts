@@ -199,7 +199,8 @@ if (values.json) {
 if (report.failed > 0) {
   console.error(
     "some clients never went live: a server refuses connections past PULSE_MAX_CONNECTIONS_PER_IP and " +
-      "PULSE_MAX_PARKED_POLLS_PER_IP from one address; raise them for load tests from a single machine",
+      "PULSE_MAX_PARKED_POLLS_PER_IP from one address (raise them for load tests from a single machine), " +
+      "and past PULSE_MAX_CONNECTIONS in all (by default 80 % of its open-files limit less 100: raise ulimit -n)",
   );
 }
 Deno.exit(report.failed > 0 || report.resyncs > 0 || report.gaps > 0 ? 1 : 0);

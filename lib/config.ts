@@ -64,6 +64,8 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Open WebSocket and SSE connections allowed per client IP. */
   readonly maxConnectionsPerIp: number;
+  /** Open streaming connections in all (0: derived from the open-files limit). */
+  readonly maxConnections: number;
   /** Long-polls parked at once per client IP. */
   readonly maxParkedPollsPerIp: number;
   /** History queries allowed per second per client address. */
@@ -128,7 +130,7 @@ function int(
   variable: string,
   key: keyof Config,
   meaning: string,
-  range: { min: number; max: number; fallback: number },
+  range: { min: number; max: number; fallback: number; fallbackText?: string },
 ): Setting {
   const { min, max, fallback } = range;
   return {
@@ -136,7 +138,8 @@ function int(
     key,
     meaning,
     accepted: `${grouped(min)}-${grouped(max)}`,
-    fallback: `\`${fallback}\`${gloss(variable, fallback)}`,
+    fallback: range.fallbackText ??
+      `\`${fallback}\`${gloss(variable, fallback)}`,
     parse: (env) => integer(env, variable, fallback, min, max),
   };
 }
@@ -362,6 +365,18 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     "ticketTtlMs",
     "how long a ticket from `POST /api/ticket` may open a connection",
     { min: 100, max: 3_600_000, fallback: 60_000 },
+  ),
+  int(
+    "PULSE_MAX_CONNECTIONS",
+    "maxConnections",
+    "open WebSocket, SSE and parked long-poll connections in all, so they can never use up the file descriptors the listener, the database and Redis need (503 with `Retry-After` past it); `0` derives it from the open-files limit",
+    {
+      min: 0,
+      max: 10_000_000,
+      fallback: 0,
+      fallbackText:
+        "`0`: 80 % of the open-files limit less 100 (10,000 where the limit is unknown)",
+    },
   ),
   int(
     "PULSE_MAX_CONNECTIONS_PER_IP",

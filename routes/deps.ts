@@ -61,6 +61,8 @@ export interface AppDeps {
    * @default {only loopback names}
    */
   hosts?: HostPolicy;
+  /** The process's soft limit of open files, when known (sizes the connection cap). */
+  openFilesLimit?: number;
   /** Counts a request refused before routing, by reason (`host`). */
   onRefused?: (reason: "host") => void;
 }

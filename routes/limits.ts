@@ -15,6 +15,8 @@ import type { Config } from "@/lib/config.ts";
 export interface RouteLimits {
   /** WebSocket and SSE connections per IP. */
   connections: SlotLimiter;
+  /** WebSocket, SSE and parked long-poll connections in all (one key). */
+  total: SlotLimiter;
   /** Parked long-polls per IP. */
   polls: SlotLimiter;
   /** Failed API tokens per IP (a Bearer header or the /login form). */
@@ -24,9 +26,14 @@ export interface RouteLimits {
 }
 
 /** Builds the limiters from the configuration. */
-export function routeLimits(config: Config, clock: Clock): RouteLimits {
+export function routeLimits(
+  config: Config,
+  clock: Clock,
+  openFiles?: number,
+): RouteLimits {
   return {
     connections: new SlotLimiter(config.maxConnectionsPerIp),
+    total: new SlotLimiter(connectionCap(config.maxConnections, openFiles)),
     polls: new SlotLimiter(config.maxParkedPollsPerIp),
     authFailures: new FailureLimiter({
       clock,
@@ -91,9 +98,21 @@ export function takeSlot(
   limiter: SlotLimiter,
   c: Context,
   what: string,
+  total?: SlotLimiter,
 ): () => void {
+  // The server's own cap first: past it nobody gets in, whoever asks.
+  const releaseTotal = total?.acquire("*");
+  if (total && !releaseTotal) {
+    throw new HttpError(
+      503,
+      "unavailable",
+      `this server holds its maximum of ${total.max} open connections; retry shortly (or another instance)`,
+      { headers: { "retry-after": "5" } },
+    );
+  }
   const release = limiter.acquire(clientIp(c));
   if (!release) {
+    releaseTotal?.();
     throw new HttpError(
       429,
       "rate_limited",
@@ -101,7 +120,28 @@ export function takeSlot(
       { headers: { "retry-after": "5" } },
     );
   }
-  return release;
+  return function releaseSlots() {
+    release();
+    releaseTotal?.();
+  };
+}
+
+/**
+ * The total connection cap: the configured one, or 80 % of the
+ * open-files soft limit less 100 for the listener, the database, Redis
+ * and upstream requests (10,000 where the limit is unknown).
+ *
+ * @param configured `PULSE_MAX_CONNECTIONS` (0: derive).
+ * @param openFiles The soft limit of open files, when known.
+ * @returns The cap.
+ */
+export function connectionCap(
+  configured: number,
+  openFiles: number | undefined,
+): number {
+  if (configured > 0) return configured;
+  if (openFiles === undefined) return 10_000;
+  return Math.max(16, Math.floor(openFiles * 0.8) - 100);
 }
 
 /** Refuses request bodies over `maxBytes` with 413, before reading them whole. */

@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const origins = originPolicy(deps.config.allowedOrigins);
   const hosts = deps.hosts ?? hostPolicy([]);
-  const limits = routeLimits(deps.config, deps.clock);
+  const limits = routeLimits(deps.config, deps.clock, deps.openFilesLimit);
   app.use("*", allowedHosts(hosts, deps.onRefused));
   app.use("*", forwardedHeaders(deps.config.trustProxy));
   app.use("*", bodyLimit(deps.config.maxBodyBytes));

@@ -23,7 +23,12 @@ export function pollRoute(
   return async function poll(c: Context): Promise<Response> {
     const { topic, since, epoch } = positionFromQuery(c, deps.hub);
     const timeoutS = parseTimeout(c.req.query("timeout"));
-    const release = takeSlot(limits.polls, c, "parked long-polls");
+    const release = takeSlot(
+      limits.polls,
+      c,
+      "parked long-polls",
+      limits.total,
+    );
     // Shutdown answers parked polls at once, with a paced retry hint.
     const stop = new AbortController();
     let stoppedBy: HttpError | undefined;

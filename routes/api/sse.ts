@@ -23,7 +23,12 @@ export function sseRoute(
       : query;
     // A client that goes away cancels the body stream, which releases the
     // subscription and timers; request.signal is not needed for that.
-    const release = takeSlot(limits.connections, c, "open connections");
+    const release = takeSlot(
+      limits.connections,
+      c,
+      "open connections",
+      limits.total,
+    );
     const connection = createSseStream(
       deps.hub,
       query.topic,

@@ -50,7 +50,12 @@ export function wsRoute(
     }
     let initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
     const until = credentialEnd(c);
-    const release = takeSlot(limits.connections, c, "open connections");
+    const release = takeSlot(
+      limits.connections,
+      c,
+      "open connections",
+      limits.total,
+    );
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(req, {

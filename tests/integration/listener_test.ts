@@ -87,3 +87,36 @@ Deno.test("out of file descriptors: the listener failure is logged and the port 
   assert.equal(health.limits.openFiles, 96, "health reports the limit");
   assert.ok(server.lines.some((l) => l.includes('"listening again"')));
 });
+
+Deno.test("the connection cap keeps streams from using up the descriptors: past it a stream gets 503, and the server keeps answering", async () => {
+  // 200 files: a cap of 80 % less 100 = 60 connections.
+  await using server = await startServerProcess({ openFilesLimit: 200 });
+  const health = await (await fetch(new URL("api/health", server.url))).json();
+  assert.equal(health.limits.openFiles, 200);
+  const url = new URL("api/sse?topic=pnl", server.url);
+  const open: Response[] = [];
+  const statuses: number[] = [];
+  try {
+    for (let i = 0; i < 70; i++) {
+      const res = await fetch(url);
+      statuses.push(res.status);
+      if (res.ok) open.push(res);
+      else await res.body?.cancel();
+    }
+    assert.equal(statuses.filter((s) => s === 200).length, 60);
+    assert.ok(statuses.slice(60).every((s) => s === 503), String(statuses));
+    const plain = await fetch(new URL("api/snapshot?topic=pnl", server.url));
+    assert.equal(plain.status, 200, "plain requests still answered");
+    await plain.body?.cancel();
+  } finally {
+    await Promise.all(open.map((r) => r.body?.cancel()));
+  }
+  // Closed streams free their slots.
+  const after = await eventually(async () => {
+    const res = await fetch(url);
+    if (res.ok) return res;
+    await res.body?.cancel();
+    return undefined;
+  }, "a slot to free up");
+  await after.body?.cancel();
+});
