@@ -127,6 +127,7 @@ export const webhookKind = defineKind({
         maxBodyBytes: settings.maxBodyBytes,
         store: deps.ingest,
         clock: deps.clock,
+        lastKnown: deps.lastKnown?.(common.id),
       }),
     );
   },
@@ -152,6 +153,12 @@ export interface WebhookSourceOptions {
   store: IngestStore;
   /** Time source. */
   clock: { now(): number };
+  /**
+   * The figure shown for this source before this start, if any: with it,
+   * a store that has nothing (a Redis that lost its data) makes the source
+   * stale instead of a live zero.
+   */
+  lastKnown?: number;
 }
 
 /**
@@ -182,6 +189,7 @@ export class WebhookSource implements Source {
   readonly role: Reading["role"];
   #o: WebhookSourceOptions;
   #started: number;
+  #hadFigure = false;
 
   /** Creates the source. */
   constructor(options: WebhookSourceOptions) {
@@ -202,7 +210,17 @@ export class WebhookSource implements Source {
    */
   async read(): Promise<Reading> {
     const stored = await this.#o.store.latest<Reading>(this.id);
-    if (stored) return stored;
+    if (stored) {
+      this.#hadFigure = true;
+      return stored;
+    }
+    // A figure that existed and is gone means the store lost it (a Redis
+    // emptied with no copy left): stale with the last figure, not zero.
+    if (this.#hadFigure || (this.#o.lastKnown ?? 0) !== 0) {
+      throw new UpstreamDataError(
+        `the stored figure of /api/ingest/${this.id} is missing (was Redis emptied?); the last one is kept until it is restored or an event arrives`,
+      );
+    }
     if (this.#o.mode === "increment") {
       return this.#reading(0, isoTime(this.#started));
     }

@@ -77,3 +77,49 @@ Deno.test("Redis ingest: Redis restarted empty is refilled from the instances' c
   assert.deepEqual(next, { duplicate: false, value: 1_100 });
   assert.ok(again.url);
 });
+
+Deno.test("Redis ingest: a pushed figure that Redis lost with no copy left goes stale, not a live zero", async () => {
+  const { WebhookSource, UpstreamDataError } = await import(
+    "@/lib/sources/mod.ts"
+  );
+  const { signWebhook } = await import("@/lib/security/mod.ts");
+  const redis = await startRedis();
+  const connection = new RedisConnection({
+    url: redis.url,
+    clock: systemClock,
+  });
+  await connection.connect();
+  try {
+    // No SQLite copy: the case no instance can repair.
+    const store = new RedisIngest({ redis: connection, clock: systemClock });
+    const shop = new WebhookSource({
+      id: "shop",
+      role: "revenue",
+      currency: "USD",
+      secrets: ["whsec_lost"],
+      mode: "increment",
+      toleranceS: 300,
+      maxBodyBytes: 65_536,
+      store,
+      clock: systemClock,
+    });
+    assert.equal(
+      (await shop.read()).amountMinor,
+      0,
+      "a new source starts at 0",
+    );
+    const body = new TextEncoder().encode('{"id":"evt_1","amountMinor":1250}');
+    await shop.ingest(
+      body,
+      await signWebhook("whsec_lost", Math.floor(Date.now() / 1000), body),
+    );
+    assert.equal((await shop.read()).amountMinor, 1250);
+    await redis.stop();
+    await using again = await startRedis(redis.port);
+    await eventually(() => connection.up, "the reconnection");
+    await assert.rejects(shop.read(), UpstreamDataError);
+    assert.ok(again.url);
+  } finally {
+    await connection.close();
+  }
+});
