@@ -68,6 +68,8 @@ export interface Config {
   readonly maxConnections: number;
   /** Long-polls parked at once per client IP. */
   readonly maxParkedPollsPerIp: number;
+  /** Plain requests in progress at once per client address. */
+  readonly maxRequestsPerIp: number;
   /** History queries allowed per second per client address. */
   readonly historyPerSecond: number;
   /** Failed tokens a client may send per window before it must wait. */
@@ -389,6 +391,12 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     "maxParkedPollsPerIp",
     "long-polls held at once per client address (429 past it)",
     { min: 1, max: 1_000_000, fallback: 200 },
+  ),
+  int(
+    "PULSE_MAX_REQUESTS_PER_IP",
+    "maxRequestsPerIp",
+    "plain HTTP requests in progress at once per client address (streams and parked polls have their own limits); 429 with `Retry-After` past it",
+    { min: 1, max: 1_000_000, fallback: 64 },
   ),
   int(
     "PULSE_HISTORY_PER_SECOND",

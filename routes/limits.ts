@@ -23,6 +23,8 @@ export interface RouteLimits {
   authFailures: FailureLimiter;
   /** History queries per IP. */
   history: KeyedRateLimiter;
+  /** Plain requests in progress per IP. */
+  requests: SlotLimiter;
 }
 
 /** Builds the limiters from the configuration. */
@@ -40,6 +42,7 @@ export function routeLimits(
       maxFailures: config.maxAuthFailuresPerIp,
       windowMs: config.authFailureWindowMs,
     }),
+    requests: new SlotLimiter(config.maxRequestsPerIp),
     history: new KeyedRateLimiter({
       now: () => clock.monotonic(),
       perSecond: config.historyPerSecond,
@@ -142,6 +145,36 @@ export function connectionCap(
   if (configured > 0) return configured;
   if (openFiles === undefined) return 10_000;
   return Math.max(16, Math.floor(openFiles * 0.8) - 100);
+}
+
+/** Paths with their own connection limits, not counted as plain requests. */
+const STREAMS = new Set(["/api/ws", "/api/sse", "/api/poll"]);
+
+/**
+ * Caps the plain requests one address has in progress at once (a flood
+ * of slow or heavy requests from one client), 429 past it. Streams and
+ * parked polls are counted by their own limits.
+ */
+export function requestSlots(
+  limiter: SlotLimiter,
+): (c: Context, next: Next) => Promise<void> {
+  return async function requestSlot(c: Context, next: Next): Promise<void> {
+    if (STREAMS.has(c.req.path)) return await next();
+    const release = limiter.acquire(clientIp(c));
+    if (!release) {
+      throw new HttpError(
+        429,
+        "rate_limited",
+        `at most ${limiter.max} requests in progress per client address; retry when one is answered`,
+        { headers: { "retry-after": "1" } },
+      );
+    }
+    try {
+      await next();
+    } finally {
+      release();
+    }
+  };
 }
 
 /** Refuses request bodies over `maxBytes` with 413, before reading them whole. */

@@ -11,7 +11,12 @@ import {
   toResponse,
 } from "@/lib/http/mod.ts";
 import { allowedHosts, cors, requestIds, securityHeaders } from "./security.ts";
-import { bodyLimit, forwardedHeaders, routeLimits } from "./limits.ts";
+import {
+  bodyLimit,
+  forwardedHeaders,
+  requestSlots,
+  routeLimits,
+} from "./limits.ts";
 import {
   loginPage,
   loginSubmit,
@@ -55,6 +60,7 @@ export function createApp(deps: AppDeps): Hono {
   const limits = routeLimits(deps.config, deps.clock, deps.openFilesLimit);
   app.use("*", allowedHosts(hosts, deps.onRefused));
   app.use("*", forwardedHeaders(deps.config.trustProxy));
+  app.use("*", requestSlots(limits.requests));
   app.use("*", bodyLimit(deps.config.maxBodyBytes));
   app.use("*", requestIds());
   app.use("*", securityHeaders());

@@ -320,3 +320,35 @@ Deno.test("GET /api/history: a range past now or the keep window is cut to them,
   assert.equal(again.status, 200);
   await again.body?.cancel();
 });
+
+Deno.test("plain requests in progress are capped per client address (429), and the slot returns when one is answered", async () => {
+  using t = makeTestApp({
+    config: parseConfig({ PULSE_MAX_REQUESTS_PER_IP: "2" }),
+  });
+  // Two sign-ins whose bodies are still arriving hold both slots.
+  const slow = Array.from({ length: 2 }, () => {
+    const body = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = body.writable.getWriter();
+    void writer.write(new TextEncoder().encode("token=abc"));
+    const answer = t.request("/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: body.readable,
+      // @ts-ignore: a streamed request body needs half duplex
+      duplex: "half",
+    });
+    return { writer, answer };
+  });
+  await new Promise((r) => setTimeout(r, 10));
+  const third = await t.request("/api/snapshot?topic=pnl");
+  assert.equal(third.status, 429);
+  assert.equal(third.headers.get("retry-after"), "1");
+  await third.body?.cancel();
+  for (const { writer, answer } of slow) {
+    await writer.close();
+    await (await answer).body?.cancel();
+  }
+  const after = await t.request("/api/snapshot?topic=pnl");
+  assert.equal(after.status, 200);
+  await after.body?.cancel();
+});
