@@ -239,6 +239,13 @@ export class StreamClient {
               if (live()) this.#dispatch({ type: "activity", gen });
             },
             onEnvelope: (envelope) => this.#receive(gen, envelope),
+            onAcknowledged: () => {
+              if (live()) {
+                this.#dispatch({ type: "acknowledged", gen }, {
+                  lastMessageAt: this.#clock.now(),
+                });
+              }
+            },
             onEnd: (end) => {
               this.#conns.delete(gen);
               this.#dispatch({ type: "ended", gen, end });
@@ -263,11 +270,19 @@ export class StreamClient {
     const current = m.phase.kind === "attempting" &&
       m.phase.attempt.gen === gen;
     const isState = envelope.type === "snapshot" || envelope.type === "delta";
-    // A probe counts from its first state message, when it is adopted.
-    if (!current && !(m.probe?.gen === gen && isState)) return;
+    // A heartbeat acknowledges the subscription when there was nothing to
+    // send: for liveness it is as good as data, however quiet the topic.
+    const isAck = envelope.type === "heartbeat";
+    // A probe counts from its first state message or acknowledgment, when
+    // it is adopted.
+    if (!current && !(m.probe?.gen === gen && (isState || isAck))) return;
     const now = this.#clock.now();
     if (envelope.type === "error") {
       this.#onError?.({ code: envelope.code, message: envelope.message });
+      return;
+    }
+    if (isAck) {
+      this.#dispatch({ type: "acknowledged", gen }, { lastMessageAt: now });
       return;
     }
     if (!isState) {

@@ -81,6 +81,12 @@ export type ConnectionEvent =
   | { readonly type: "opened"; readonly gen: number }
   | { readonly type: "activity"; readonly gen: number }
   | { readonly type: "state_message"; readonly gen: number }
+  /**
+   * The server confirmed the subscription without data (the client is
+   * current): a heartbeat acknowledgment, or a long-poll's first answer.
+   * For liveness it counts as a first message.
+   */
+  | { readonly type: "acknowledged"; readonly gen: number }
   | { readonly type: "gap"; readonly gen: number }
   | { readonly type: "ended"; readonly gen: number; readonly end: TransportEnd }
   | {

@@ -100,6 +100,7 @@ function reduce(
         });
       }
       return s;
+    case "acknowledged":
     case "state_message": {
       let state = s;
       let attempt = current;
@@ -205,7 +206,9 @@ function onTimer(
     case "retry":
       return s.phase.kind === "waiting" ? connect(s, config, fx) : s;
     case "connect":
-      if (!current) return s;
+      // Already acknowledged: a connect timer that fired in the same turn
+      // as its clearing has nothing left to judge.
+      if (!current || current.gotMessage) return s;
       return end(s, config, fx, {
         how: current.opened ? "silent" : "no_open",
         reason: "timed out",

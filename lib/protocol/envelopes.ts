@@ -56,6 +56,15 @@ export interface DeltaEnvelope {
 export interface HeartbeatEnvelope {
   type: "heartbeat";
   ts: string;
+  /**
+   * Set when the heartbeat acknowledges a subscription that had nothing
+   * to send (the client is current): the topic and the position it holds.
+   */
+  topic?: string;
+  /** The acknowledged position's epoch. */
+  epoch?: string;
+  /** The acknowledged position's seq. */
+  seq?: number;
 }
 
 /** The answer to a client's `ping`. */

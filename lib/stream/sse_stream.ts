@@ -145,6 +145,28 @@ class SseStream implements SseConnection, FeedOutlet, Beating {
     this.#options.onEvent?.({ kind: "subscribe", transport: "sse", resumed });
   }
 
+  /**
+   * Acknowledges a current subscriber with a `heartbeat` event carrying its
+   * position (its id is that position, so a browser's own reconnect
+   * resumes from it).
+   */
+  acknowledge(position: { topic: string; epoch: string; seq: number }): void {
+    const data = encodeEnvelope({
+      type: "heartbeat",
+      ts: isoTime(this.#options.clock.now()),
+      ...position,
+    });
+    try {
+      this.#enqueue(
+        encoder.encode(
+          `id: ${position.epoch}:${position.seq}\ndata: ${data}\n\n`,
+        ),
+      );
+    } catch {
+      this.#cleanup();
+    }
+  }
+
   /** Sends a heartbeat comment once the stream has been silent long enough. */
   beat(now: number): void {
     if (this.#ended || now - this.#lastSentAt < this.#options.heartbeatMs) {

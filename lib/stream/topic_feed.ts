@@ -37,6 +37,12 @@ export interface FeedOutlet {
   /** Called on each catch-up, for metrics. */
   onCatchUp?(skipped: number): void;
   /**
+   * Acknowledges a subscription that had nothing to send (the client is
+   * current) with an immediate `heartbeat` carrying the position, so the
+   * client knows at once that it is live however quiet the topic is.
+   */
+  acknowledge?(position: { topic: string; epoch: string; seq: number }): void;
+  /**
    * Told once the initial messages are written: whether they came from
    * history (a resume) or are a snapshot. At once, or after a read of the
    * shared log when the local history does not reach back far enough.
@@ -143,6 +149,9 @@ export class TopicFeed {
       start: (initial, resumed) => {
         this.#resumed = resumed;
         for (const m of initial) this.#write(m);
+        if (initial.length === 0 && !this.#stopped) {
+          outlet.acknowledge?.({ topic, ...hub.position(topic) });
+        }
         if (!this.#stopped) outlet.onSubscribed?.(resumed);
       },
       live: (m) => this.#offer(m),

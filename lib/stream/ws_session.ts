@@ -239,6 +239,17 @@ export class WsSession implements FeedOutlet, Beating {
     this.#opts.onEvent?.({ kind: "subscribe", transport: "ws", resumed });
   }
 
+  /** Acknowledges a current subscriber with a heartbeat carrying its position. */
+  acknowledge(position: { topic: string; epoch: string; seq: number }): void {
+    this.#send(
+      encodeEnvelope({
+        type: "heartbeat",
+        ts: isoTime(this.#opts.clock.now()),
+        ...position,
+      }),
+    );
+  }
+
   /** Sends a heartbeat once the connection has been silent long enough. */
   beat(now: number): void {
     if (now - this.#lastSentAt >= this.#opts.heartbeatMs) {

@@ -36,10 +36,12 @@ export function pollTransport(
     };
     const loop = async () => {
       while (!ended) {
+        // The first request is answered at once (timeout 0): that answer
+        // acknowledges the subscription even when nothing has changed.
         const res = await fetchFn(
           streamUrl(baseUrl, "/api/poll", topic, position(), {
             ...query,
-            timeout: String(timeoutS),
+            timeout: opened ? String(timeoutS) : "0",
           }),
           { signal: abort.signal },
         );
@@ -66,6 +68,9 @@ export function pollTransport(
           } catch {
             // Skip what is not an envelope.
           }
+        }
+        if (!ended && (body.messages ?? []).length === 0) {
+          handlers.onAcknowledged?.();
         }
       }
     };

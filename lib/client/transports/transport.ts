@@ -26,6 +26,12 @@ export interface TransportHandlers {
   onEnvelope(envelope: ServerEnvelope): void;
   /** Bytes arrived that carry no envelope (an SSE heartbeat comment). */
   onActivity(): void;
+  /**
+   * The server confirmed the subscription without sending data (a
+   * long-poll's first, immediate answer); WebSocket and SSE confirm with a
+   * heartbeat envelope instead.
+   */
+  onAcknowledged?(): void;
   /** Counts what arrived, in characters of text (load reports). */
   onBytes?(n: number): void;
   /** The connection ended; called once. `retryAfterMs` is the server's pacing hint. */

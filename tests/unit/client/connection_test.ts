@@ -281,3 +281,27 @@ Deno.test("StreamClient keeps an adopted probe alive on its heartbeats, like any
   assert.equal(client.state.status, "live");
   client.close();
 });
+
+Deno.test("StreamClient stays live on WebSocket for minutes on a quiet board: the acknowledgment and heartbeats are enough", async () => {
+  const { clock, conns, client, last } = setup();
+  client.start();
+  last().open();
+  // Current already (the page was rendered at this seq): no data, an ack.
+  last().send(
+    {
+      type: "heartbeat",
+      ts,
+      topic: "pnl",
+      epoch: "ep-1",
+      seq: 1,
+    } as ServerEnvelope,
+  );
+  for (let s = 0; s < 180; s += 15) {
+    await clock.advance(15_000);
+    last().send({ type: "heartbeat", ts } as ServerEnvelope);
+  }
+  assert.equal(client.state.status, "live");
+  assert.equal(client.state.transport, "ws");
+  assert.equal(conns.length, 1, "never reconnected, never fell back");
+  client.close();
+});

@@ -269,3 +269,18 @@ Deno.test("transition: closed and offline clients open nothing, whatever happens
     }
   }
 });
+
+Deno.test("transition: an acknowledgment without data makes the attempt live like a first message (a quiet board)", () => {
+  const { state, effects } = run([
+    { type: "start", online: true },
+    { type: "opened", gen: 1 },
+    { type: "acknowledged", gen: 1 },
+    { type: "timer", timer: "connect" }, // cleared, but fired late: ignored
+  ]);
+  assert.equal(state.status, "live");
+  assert.equal(state.transport, "ws");
+  assert.ok(
+    effects.some((e) => e.type === "clear_timer" && e.timer === "connect"),
+  );
+  assert.equal(opens(effects).length, 1);
+});

@@ -80,3 +80,24 @@ Deno.test("createSseStream().close() sends an error event with retryAfterMs and 
   });
   await conn.closed;
 });
+
+Deno.test("createSseStream() acknowledges a resume that is already current with a heartbeat event carrying the position as its id", async () => {
+  const clock = new FakeClock({
+    start: Date.parse("2026-11-28T13:00:00.000Z"),
+  });
+  using hub = new Hub({ clock, topics: { pnl: { n: 0 } }, epoch: "sse-epoch" });
+  const conn = createSseStream(
+    hub,
+    "pnl",
+    { since: 1, epoch: "sse-epoch" },
+    testStreamOptions(clock, { heartbeatMs: 15_000, random: () => 0.25 }),
+  );
+  const reader = conn.stream.getReader();
+  const head = await readText(reader, 2);
+  assert.equal(
+    head,
+    'retry: 2000\n\nid: sse-epoch:1\ndata: {"type":"heartbeat","ts":"2026-11-28T13:00:00.000Z","topic":"pnl","epoch":"sse-epoch","seq":1}\n\n',
+  );
+  conn.close(1000, "done");
+  await reader.cancel();
+});

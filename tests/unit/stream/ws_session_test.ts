@@ -245,3 +245,23 @@ Deno.test("WsSession delivers each of several topics and drops only the one unsu
   assert.equal(hub.subscriberCount("a") + hub.subscriberCount("b"), 0);
   assert.equal(clock.pendingTimers, 0, "the heartbeat ticker stopped too");
 });
+
+Deno.test("WsSession acknowledges a resume that is already current with an immediate heartbeat naming the position", () => {
+  const { hub, sent, session } = setup();
+  session.handleFrame(
+    '{"type":"subscribe","topic":"pnl","since":1,"epoch":"ws-epoch"}',
+  );
+  assert.equal(sent.length, 1, "acknowledged at once, not after 15 s");
+  assert.deepEqual(
+    { ...sent[0], ts: undefined },
+    {
+      type: "heartbeat",
+      ts: undefined,
+      topic: "pnl",
+      epoch: "ws-epoch",
+      seq: 1,
+    },
+  );
+  session.end();
+  hub.close();
+});
