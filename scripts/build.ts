@@ -9,6 +9,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants as zlibConstants } from "node:zlib";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = `${root}static/_islands`;
@@ -80,10 +81,14 @@ async function readManifest(): Promise<Manifest | undefined> {
   }
 }
 
-async function gzipSize(bytes: Uint8Array): Promise<number> {
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
     .pipeThrough(new CompressionStream("gzip"));
-  return (await new Response(stream).arrayBuffer()).byteLength;
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function gzipSize(bytes: Uint8Array): Promise<number> {
+  return (await gzip(bytes)).byteLength;
 }
 
 async function build(sourceHash: string): Promise<Manifest> {
@@ -157,6 +162,15 @@ async function build(sourceHash: string): Promise<Manifest> {
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(outDir, { recursive: true });
   await Deno.writeFile(`${outDir}/${entry}`, bytes);
+  // Precompressed once here, so the server sends the smallest encoding
+  // the browser accepts without compressing per request.
+  await Deno.writeFile(
+    `${outDir}/${entry}.br`,
+    brotliCompressSync(bytes, {
+      params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 },
+    }),
+  );
+  await Deno.writeFile(`${outDir}/${entry}.gz`, await gzip(bytes));
   const manifest: Manifest = {
     sourceHash,
     entry,

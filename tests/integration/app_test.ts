@@ -352,3 +352,41 @@ Deno.test("plain requests in progress are capped per client address (429), and t
   assert.equal(after.status, 200);
   await after.body?.cancel();
 });
+
+Deno.test("GET /static/*: the bundle goes out as its brotli or gzip twin, other text gzipped, per Accept-Encoding", async () => {
+  const { brotliDecompressSync, gunzipSync } = await import("node:zlib");
+  const { ROOT } = await import("../_helpers/server_process.ts");
+  const manifest = JSON.parse(
+    await Deno.readTextFile(`${ROOT}static/_islands/manifest.json`),
+  );
+  const path = `/static/_islands/${manifest.entry}`;
+  const raw = await Deno.readFile(`${ROOT}static/_islands/${manifest.entry}`);
+  using t = makeTestApp();
+  const get = async (p: string, encoding?: string) => {
+    const res = await t.request(p, {
+      headers: encoding === undefined ? {} : { "accept-encoding": encoding },
+    });
+    return { res, bytes: new Uint8Array(await res.arrayBuffer()) };
+  };
+  const br = await get(path, "gzip, deflate, br");
+  assert.equal(br.res.headers.get("content-encoding"), "br");
+  assert.equal(br.res.headers.get("vary"), "Accept-Encoding");
+  assert.match(br.res.headers.get("cache-control") ?? "", /immutable/);
+  assert.deepEqual(new Uint8Array(brotliDecompressSync(br.bytes)), raw);
+  assert.ok(br.bytes.length < raw.length / 2, "compressed on the wire");
+  const gz = await get(path, "gzip");
+  assert.equal(gz.res.headers.get("content-encoding"), "gzip");
+  assert.deepEqual(new Uint8Array(gunzipSync(gz.bytes)), raw);
+  const refused = await get(path, "br;q=0, identity");
+  assert.equal(refused.res.headers.get("content-encoding"), null);
+  assert.deepEqual(refused.bytes, raw);
+  const plain = await get(path);
+  assert.equal(plain.res.headers.get("content-encoding"), null);
+  assert.equal(plain.res.headers.get("content-length"), String(raw.length));
+  const css = await get("/static/styles.css", "gzip");
+  assert.equal(css.res.headers.get("content-encoding"), "gzip");
+  assert.deepEqual(
+    new Uint8Array(gunzipSync(css.bytes)),
+    await Deno.readFile(`${ROOT}static/styles.css`),
+  );
+});
