@@ -9,6 +9,11 @@ import { currencyExponent, formatMoney } from "@/lib/money.ts";
 import { PnlChart } from "./parts/PnlChart.tsx";
 import { useStreamClient } from "./parts/use_stream_client.ts";
 import {
+  describeMissing,
+  missingFigures,
+  totalOfRole,
+} from "./parts/pnl_view.ts";
+import {
   ago,
   useFlash,
   useNow,
@@ -68,6 +73,8 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
   const sources = Object.entries(pnl.sources) as [string, PnlSourceState][];
   const now = useNow(props.renderedAt);
   const flash = useFlash(pnl.totals.netMinor);
+  const missing = missingFigures(sources);
+  const lacking = new Set(missing.map((m) => totalOfRole(m.role)));
   const announcement = useThrottledAnnouncement(
     `Net P&L ${money(pnl.totals.netMinor, true)}`,
   );
@@ -121,13 +128,26 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
             .join("; ")}
         </p>
       )}
-      <section class="net" aria-label="Net P&L">
-        <h2>Net P&amp;L</h2>
+      {missing.length > 0 && (
+        <p class="incomplete-banner" role="status" data-testid="incomplete">
+          {describeMissing(missing)}
+        </p>
+      )}
+      <section
+        class={`net${missing.length > 0 ? " incomplete" : ""}`}
+        aria-label="Net P&L"
+      >
+        <h2>
+          Net P&amp;L{missing.length > 0 && (
+            <span class="incomplete-tag">incomplete</span>
+          )}
+        </h2>
         <p
           class={`net-value ${pnl.totals.netMinor < 0 ? "neg" : "pos"}${
             flash ? ` flash-${flash}` : ""
           }`}
           data-testid="net"
+          data-incomplete={missing.length > 0 ? "true" : undefined}
         >
           {money(pnl.totals.netMinor, true)}
         </p>
@@ -138,16 +158,19 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
           label="Revenue"
           value={money(pnl.totals.revenueMinor)}
           id="revenue"
+          incomplete={lacking.has("revenue")}
         />
         <Figure
           label="Expenses"
           value={money(pnl.totals.expensesMinor)}
           id="expenses"
+          incomplete={lacking.has("expenses")}
         />
         <Figure
           label="Trading P&L"
           value={money(pnl.totals.tradingMinor, true)}
           id="trading"
+          incomplete={lacking.has("trading")}
         />
       </section>
       <PnlChart
@@ -183,12 +206,22 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
 }
 
 function Figure(
-  { label, value, id }: { label: string; value: string; id: string },
+  { label, value, id, incomplete }: {
+    label: string;
+    value: string;
+    id: string;
+    incomplete: boolean;
+  },
 ): preact.JSX.Element {
   return (
-    <div class="figure">
-      <h3>{label}</h3>
-      <p data-testid={id}>{value}</p>
+    <div class={`figure${incomplete ? " incomplete" : ""}`}>
+      <h3>
+        {label}
+        {incomplete && <span class="incomplete-tag">incomplete</span>}
+      </h3>
+      <p data-testid={id} data-incomplete={incomplete ? "true" : undefined}>
+        {value}
+      </p>
     </div>
   );
 }

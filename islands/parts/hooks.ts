@@ -51,14 +51,19 @@ export function useThrottledAnnouncement(
   return spoken;
 }
 
-/** "updated 4 s ago", "updated 3 min ago", "updated 2 h ago". */
+/**
+ * "updated 4 s ago", "updated 3 min ago", "updated 5 h ago", and past a
+ * day and a half the date instead of a count of hours nobody can read
+ * ("updated on 2026-08-14", UTC, the same on the server and every browser).
+ */
 export function ago(iso: string | undefined, now: number): string {
   const at = iso ? Date.parse(iso) : NaN;
   if (!Number.isFinite(at)) return "never updated";
   const s = Math.max(0, Math.round((now - at) / 1000));
   if (s < 90) return `updated ${s} s ago`;
   if (s < 90 * 60) return `updated ${Math.round(s / 60)} min ago`;
-  return `updated ${Math.round(s / 3600)} h ago`;
+  if (s < 36 * 3600) return `updated ${Math.round(s / 3600)} h ago`;
+  return `updated on ${new Date(at).toISOString().slice(0, 10)}`;
 }
 
 /** HH:MM:SS UTC of an ISO time, the same on the server and in any browser. */

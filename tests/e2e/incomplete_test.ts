@@ -1,0 +1,91 @@
+/**
+ * A missing figure is never a silent zero: with an expense source that
+ * cannot be read, the board marks Expenses and the net figure incomplete
+ * and says which source is missing and why, in words.
+ */
+import assert from "node:assert/strict";
+import { launchBrowser } from "../_helpers/browser.ts";
+import { startServerProcess } from "../_helpers/server_process.ts";
+import { serveMock } from "../_helpers/upstreams/mod.ts";
+
+Deno.test("in a browser, an expense source never read makes Expenses and the net figure incomplete, naming it and why", async () => {
+  await using upstream = serveMock(() => Response.json({ total: 125_000 }));
+  // A port just closed: every read of api-costs is refused.
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = closed.addr.port;
+  closed.close();
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/sources.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        sources: [{
+          id: "shop",
+          kind: "http-json",
+          role: "revenue",
+          url: `${upstream.url}/total`,
+          amountPointer: "/total",
+          unit: "minor",
+          intervalMs: 1_000,
+        }, {
+          id: "api-costs",
+          kind: "http-json",
+          role: "expense",
+          url: `http://127.0.0.1:${deadPort}/costs`,
+          amountPointer: "/total",
+          unit: "minor",
+          intervalMs: 1_000,
+          timeoutMs: 500,
+        }],
+      }),
+    );
+    await using server = await startServerProcess({
+      env: { PULSE_CONFIG: file },
+    });
+    await using browser = await launchBrowser();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector("[data-testid=incomplete]", {
+        timeout: 10_000,
+      });
+      await page.waitForFunction(
+        () =>
+          /connection refused/.test(
+            document.querySelector("[data-testid=incomplete]")?.textContent ??
+              "",
+          ),
+        undefined,
+        { timeout: 15_000 },
+      );
+      const banner = await page.textContent("[data-testid=incomplete]");
+      assert.match(
+        banner ?? "",
+        /no figure from api-costs \(expense: connection refused\)/,
+      );
+      assert.equal(
+        await page.getAttribute("[data-testid=expenses]", "data-incomplete"),
+        "true",
+      );
+      assert.equal(
+        await page.getAttribute("[data-testid=net]", "data-incomplete"),
+        "true",
+      );
+      assert.equal(
+        await page.getAttribute("[data-testid=revenue]", "data-incomplete"),
+        null,
+        "revenue has its figure",
+      );
+      assert.equal(
+        await page.textContent("[data-testid=revenue]"),
+        "$1,250.00",
+      );
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
