@@ -59,7 +59,13 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         (h) => {
           if (h) health.value = { status: h.status, reasons: h.reasons };
         },
-      ).catch(() => {});
+      ).catch(() => {
+        // No answer is news too: never keep saying "ok" through an outage.
+        health.value = {
+          status: "unreachable",
+          reasons: ["the server did not answer"],
+        };
+      });
     }, 15_000);
     return () => clearInterval(id);
   }, []);
@@ -74,13 +80,22 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
   const now = useNow(props.renderedAt);
   const flash = useFlash(pnl.totals.netMinor);
   const missing = missingFigures(sources);
+  // Not connected after having been (or given up): the figures on screen
+  // are the last ones received, and the board says since when.
+  const disconnected = status === "reconnecting" || status === "offline" ||
+    status === "closed";
+  const since = client.value.lastMessageAt;
   const lacking = new Set(missing.map((m) => totalOfRole(m.role)));
   const announcement = useThrottledAnnouncement(
     `Net P&L ${money(pnl.totals.netMinor, true)}`,
   );
 
   return (
-    <main class="board" data-epoch={view.epoch} data-seq={String(view.seq)}>
+    <main
+      class={`board${disconnected ? " disconnected" : ""}`}
+      data-epoch={view.epoch}
+      data-seq={String(view.seq)}
+    >
       <header class="board-head">
         <h1>Pulseboard</h1>
         <details
@@ -91,7 +106,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
           <summary>
             {transport} · {status}
             {latencyMs !== undefined &&
-                (status === "live" || status === "degraded")
+                status === "live"
               ? ` · ${latencyMs} ms`
               : ""}
           </summary>
@@ -126,6 +141,17 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
               })`
             )
             .join("; ")}
+        </p>
+      )}
+      {disconnected && (
+        <p class="disconnected-banner" role="status" data-testid="disconnected">
+          {status === "offline"
+            ? "Offline"
+            : status === "closed"
+            ? "Disconnected"
+            : "Reconnecting"}: the figures are the last ones received{since
+            ? `, at ${utcClock(new Date(since).toISOString())}`
+            : ""}.
         </p>
       )}
       {missing.length > 0 && (

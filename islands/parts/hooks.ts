@@ -18,18 +18,43 @@ export function useNow(initial: number, everyMs = 1000): number {
   return now;
 }
 
-/** `"up"` or `"down"` for `ms` after `value` rises or falls, else `""`. */
-export function useFlash(value: number, ms = 700): "" | "up" | "down" {
+/**
+ * `"up"` or `"down"` for `ms` after `value` rises or falls, else `""`: at
+ * most one highlight per `minGapMs` (a figure changing ten times a second
+ * must not blink), and none when the viewer asked for reduced motion.
+ */
+export function useFlash(
+  value: number,
+  ms = 700,
+  minGapMs = 1_000,
+): "" | "up" | "down" {
   const previous = useRef(value);
+  const lastAt = useRef(-Infinity);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const [flash, setFlash] = useState<"" | "up" | "down">("");
   useEffect(() => {
     if (value === previous.current) return;
-    setFlash(value > previous.current ? "up" : "down");
+    const direction = value > previous.current ? "up" : "down";
     previous.current = value;
-    const id = setTimeout(() => setFlash(""), ms);
-    return () => clearTimeout(id);
+    const now = Date.now();
+    if (now - lastAt.current < minGapMs || prefersReducedMotion()) return;
+    lastAt.current = now;
+    setFlash(direction);
+    // Not cleared by the next change: a change within the gap must not
+    // leave the highlight stuck on.
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => setFlash(""), ms);
   }, [value]);
+  useEffect(() => () => clearTimeout(timer.current), []);
   return flash;
+}
+
+/** Whether the viewer asked for reduced motion (never on the server). */
+function prefersReducedMotion(): boolean {
+  const media = (globalThis as {
+    matchMedia?: (q: string) => { matches: boolean };
+  }).matchMedia;
+  return media?.("(prefers-reduced-motion: reduce)").matches ?? false;
 }
 
 /**

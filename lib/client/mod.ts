@@ -13,7 +13,6 @@ export {
   type AttemptEnd,
   type ClientStatus,
   initialPolicy,
-  liveStatus,
   nextPolicy,
   type PolicyEvent,
   type PolicyOptions,

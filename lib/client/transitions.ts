@@ -26,7 +26,7 @@ import {
   scheduleProbe,
   startProbe,
 } from "./probe.ts";
-import { type AttemptEnd, liveStatus, nextPolicy } from "./transport_policy.ts";
+import { type AttemptEnd, nextPolicy } from "./transport_policy.ts";
 
 export {
   type Attempt,
@@ -122,7 +122,9 @@ function reduce(
       }
       return {
         ...state,
-        status: liveStatus(state.policy),
+        // Live on any transport: a working fallback is not degraded (the
+        // badge shows the transport and why it was chosen).
+        status: "live",
         transport: attempt.transport,
       };
     }

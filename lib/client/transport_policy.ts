@@ -13,10 +13,12 @@ export type TransportName = "ws" | "sse" | "poll";
 export type ClientStatus =
   /** The first attempt is under way. */
   | "connecting"
-  /** Messages flow on the best transport. */
+  /**
+   * Messages flow, or the subscription is acknowledged, on any transport
+   * (a fallback that works is not "degraded": the transport is shown
+   * beside the status, with the reason for the fallback).
+   */
   | "live"
-  /** Messages flow, but on a fallback transport. */
-  | "degraded"
   /** The last attempt failed; the next one waits for its backoff. */
   | "reconnecting"
   /** The browser says it is offline; nothing is attempted until it is back. */
@@ -190,16 +192,6 @@ export function nextPolicy(
       };
     }
   }
-}
-
-/**
- * The status to show for a live connection on `transport`.
- *
- * @param state The policy.
- * @returns `live` on the best transport, `degraded` on a fallback.
- */
-export function liveStatus(state: PolicyState): ClientStatus {
-  return state.transport === state.order[0] ? "live" : "degraded";
 }
 
 const NAMES: Record<TransportName, string> = {

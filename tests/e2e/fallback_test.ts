@@ -37,7 +37,7 @@ Deno.test("in a browser, the board falls back to SSE when WebSocket is blocked, 
       // Every WebSocket opens and is closed before its first message, as by a hostile proxy.
       await page.routeWebSocket(/\/api\/ws/, (ws) => ws.close());
       await page.goto(server.url);
-      await page.waitForSelector("[data-transport=sse][data-status=degraded]", {
+      await page.waitForSelector("[data-transport=sse][data-status=live]", {
         timeout: 10_000,
       });
       await seqAdvances(page);
@@ -53,7 +53,7 @@ Deno.test("in a browser, the board falls back to SSE when WebSocket is blocked, 
       await page.route(/\/api\/sse/, (route) => route.abort());
       await page.goto(server.url);
       await page.waitForSelector(
-        "[data-transport=poll][data-status=degraded]",
+        "[data-transport=poll][data-status=live]",
         { timeout: 15_000 },
       );
       await seqAdvances(page);

@@ -53,7 +53,7 @@ Deno.test("StreamClient falls back to SSE when upgrades are stripped, keeps upda
   client.start();
   const degraded = await until(
     client,
-    (s) => s.transport === "sse" && s.status === "degraded",
+    (s) => s.transport === "sse" && s.status === "live",
   );
   assert.match(degraded.fallbackReason!, /WebSocket/);
   const seq = degraded.view!.seq;
@@ -76,7 +76,7 @@ Deno.test("StreamClient reaches long-poll when SSE is blocked too, or buffered b
     client.start();
     const s = await until(
       client,
-      (s) => s.transport === "poll" && s.status === "degraded",
+      (s) => s.transport === "poll" && s.status === "live",
     );
     assert.match(
       s.fallbackReason!,

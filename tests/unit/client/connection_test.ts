@@ -134,7 +134,7 @@ Deno.test("StreamClient falls back WebSocket -> SSE -> long-poll, resuming from 
   assert.equal(last().name, "sse");
   last().open();
   last().send(snap(4));
-  assert.equal(client.state.status, "degraded");
+  assert.equal(client.state.status, "live");
   last().end("proxy closed");
   await clock.advance(500);
   assert.equal(last().name, "sse");
@@ -148,7 +148,7 @@ Deno.test("StreamClient falls back WebSocket -> SSE -> long-poll, resuming from 
   last().open();
   last().send(delta(4, 5));
   assert.equal(client.state.view?.seq, 5);
-  assert.equal(client.state.status, "degraded");
+  assert.equal(client.state.status, "live");
   client.close();
 });
 

@@ -177,7 +177,7 @@ Deno.test("transition: on a fallback a probe of WebSocket runs in the background
     { type: "timer", timer: "retry" },
     { type: "state_message", gen: 3 },
   ]);
-  assert.equal(onSse.state.status, "degraded");
+  assert.equal(onSse.state.status, "live");
   assert.deepEqual(timer(onSse.effects, "probe"), {
     type: "set_timer",
     timer: "probe",
@@ -203,7 +203,7 @@ Deno.test("transition: on a fallback a probe of WebSocket runs in the background
     end: { kind: "failed", reason: "refused" },
   }], probing.state);
   assert.equal(failed.state.transport, "sse");
-  assert.equal(failed.state.status, "degraded");
+  assert.equal(failed.state.status, "live");
   assert.ok(timer(failed.effects, "probe"));
 });
 

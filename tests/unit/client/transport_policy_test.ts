@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   type AttemptEnd,
   initialPolicy,
-  liveStatus,
   nextPolicy,
   type PolicyState,
   type TransportName,
@@ -67,7 +66,6 @@ Deno.test("policy: WebSocket that fails to open twice (a proxy stripping Upgrade
     /WebSocket closed before its first message 2 time\(s\)/,
   );
   assert.equal(s.streak, 2);
-  assert.equal(liveStatus(s), "degraded");
 });
 
 Deno.test("policy: SSE that errors twice, or stays silent once (a buffering proxy), moves to long-poll", () => {
@@ -134,7 +132,6 @@ Deno.test("policy: a successful probe moves back to the best transport and forge
   const up = nextPolicy(down, { type: "probe_succeeded" });
   assert.equal(up.transport, "ws");
   assert.equal(up.fallbackReason, undefined);
-  assert.equal(liveStatus(up), "live");
 });
 
 Deno.test("policy: a forced transport never falls back", () => {
@@ -146,7 +143,6 @@ Deno.test("policy: a forced transport never falls back", () => {
     ["sse"],
   );
   assert.equal(s.transport, "sse");
-  assert.equal(liveStatus(s), "live");
   assert.throws(() => initialPolicy([]), RangeError);
 });
 
