@@ -126,6 +126,18 @@ Deno.test("screenshots of the board: light, dark and phone width", async () => {
       colorScheme: "light",
       deviceScaleFactor: 2,
     }],
+    ["dashboard-1280-dark.png", {
+      viewport: { width: 1280, height: 800 },
+      colorScheme: "dark",
+    }],
+    ["dashboard-1920.png", {
+      viewport: { width: 1920, height: 1080 },
+      colorScheme: "light",
+    }],
+    ["dashboard-1920-dark.png", {
+      viewport: { width: 1920, height: 1080 },
+      colorScheme: "dark",
+    }],
   ];
   for (const [file, options] of shots) {
     const context = await browser.newContext(options);
@@ -151,8 +163,18 @@ Deno.test("screenshots of the board: light, dark and phone width", async () => {
         const [r, g, b] = (m ?? ["0", "0", "0"]).map(Number);
         return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
       };
+      const ranges = [...document.querySelectorAll(".range")].map((el) =>
+        el.getBoundingClientRect().y
+      );
       return {
         scrollWidth: document.documentElement.scrollWidth,
+        boardWidth: document.querySelector("main.board")!
+          .getBoundingClientRect().width,
+        netFontPx: parseFloat(
+          getComputedStyle(document.querySelector("[data-testid=net]")!)
+            .fontSize,
+        ),
+        rangeRows: new Set(ranges.map((y) => Math.round(y))).size,
         background: luminance(document.body),
         boxes: {
           net: box("[data-testid=net]"),
@@ -164,6 +186,12 @@ Deno.test("screenshots of the board: light, dark and phone width", async () => {
       };
     });
     assert.ok(look.scrollWidth <= width, `${file}: page wider than ${width}`);
+    assert.equal(look.rangeRows, 1, `${file}: the range buttons wrap`);
+    if (width >= 1900) {
+      // A wall screen: the board fills most of it and the net figure is big.
+      assert.ok(look.boardWidth >= width * 0.8, `${file}: a narrow column`);
+      assert.ok(look.netFontPx >= 120, `${file}: net ${look.netFontPx}px`);
+    }
     const boxes = Object.entries(look.boxes);
     for (const [name, b] of boxes) {
       assert.ok(b && b.w > 0 && b.h > 0, `${file}: ${name} is not shown`);
