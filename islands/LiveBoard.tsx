@@ -203,6 +203,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         netMinor={pnl.totals.netMinor}
         asOf={latestAsOf(sources)}
         minorPerMajor={10 ** currencyExponent(pnl.currency)}
+        currency={pnl.currency}
       />
       <section class="sources" aria-label="Sources">
         <h2>Sources</h2>

@@ -1,10 +1,16 @@
 /**
  * The net P&L chart inside the LiveBoard island: history from
- * `/api/history` for the chosen range (1 h, 24 h, 7 d) drawn with uPlot,
- * and live points appended as the board's state changes.
+ * `/api/history` for the chosen window (1 h, 24 h, 7 d) drawn with uPlot,
+ * live points appended as the board's state changes. The x-axis is the
+ * window itself and slides with time (a young server's few points do not
+ * stretch to fill it); the line is stepped (a figure holds until it
+ * changes); hovering or focusing shows the time and the value; the axis
+ * speaks the board's currency in the page's colours (dark mode too); and a
+ * sentence summarises the window for screen readers.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
+import { formatMoney } from "@/lib/money.ts";
 
 /** Props of {@linkcode PnlChart}. */
 export interface PnlChartProps {
@@ -14,6 +20,8 @@ export interface PnlChartProps {
   asOf?: string;
   /** Minor units per major unit (100 for USD). */
   minorPerMajor: number;
+  /** The board's currency, for the axis and the readout. */
+  currency: string;
 }
 
 const RANGES = [
@@ -26,18 +34,44 @@ type RangeId = (typeof RANGES)[number]["id"];
 
 /** The chart; renders an empty frame on the server, draws in the browser. */
 export function PnlChart(
-  { netMinor, asOf, minorPerMajor }: PnlChartProps,
+  { netMinor, asOf, minorPerMajor, currency }: PnlChartProps,
 ): preact.JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const data = useRef<[number[], number[]]>([[], []]);
   const [range, setRange] = useState<RangeId>("1h");
   const [error, setError] = useState<string | undefined>();
+  const [summary, setSummary] = useState("");
+  const span = RANGES.find((r) => r.id === range)!.ms;
+  const money = (major: number) =>
+    formatMoney(Math.round(major * minorPerMajor), currency, { signed: true });
 
-  // Load the range's history, then (re)draw.
+  /** Slides the window to end now, drops points that left it, redraws. */
+  const slide = () => {
+    const p = plot.current;
+    const el = host.current;
+    if (!p || !el) return;
+    const to = Date.now() / 1000;
+    const from = to - span / 1000;
+    const [xs, ys] = data.current;
+    // Keep one point before the window: the step it holds enters the window.
+    let drop = 0;
+    while (drop + 1 < xs.length && xs[drop + 1]! < from) drop++;
+    if (drop > 0) {
+      xs.splice(0, drop);
+      ys.splice(0, drop);
+    }
+    p.setData([xs, ys], false);
+    p.setScale("x", { min: from, max: to });
+    el.dataset.from = new Date(from * 1000).toISOString();
+    el.dataset.to = new Date(to * 1000).toISOString();
+    el.dataset.points = String(xs.length);
+    setSummary(describe(xs, ys, from, money));
+  };
+
+  // Load the window's history, then (re)draw.
   useEffect(() => {
     const abort = new AbortController();
-    const span = RANGES.find((r) => r.id === range)!.ms;
     (async () => {
       const [{ default: UPlot }] = await Promise.all([import("uplot")]);
       const from = new Date(Date.now() - span).toISOString();
@@ -54,34 +88,48 @@ export function PnlChart(
       ];
       plot.current?.destroy();
       const el = host.current!;
+      // Canvas text does not follow CSS: hand it the page's own colours.
+      const style = getComputedStyle(el);
+      const ink = style.color;
+      const line = style.getPropertyValue("--pos").trim() || "#2e9e5b";
       plot.current = new UPlot(
         {
           width: el.clientWidth || 600,
           height: 220,
-          legend: { show: false },
-          cursor: { drag: { x: false, y: false } },
+          legend: { show: true, live: true },
+          cursor: { drag: { x: false, y: false }, focus: { prox: 30 } },
           scales: { x: { time: true } },
           axes: [
             {
-              stroke: "currentColor",
+              stroke: ink,
               grid: { stroke: "rgba(127,127,127,0.15)" },
+              ticks: { stroke: "rgba(127,127,127,0.3)" },
             },
             {
-              stroke: "currentColor",
+              stroke: ink,
               grid: { stroke: "rgba(127,127,127,0.15)" },
-              size: 70,
+              ticks: { stroke: "rgba(127,127,127,0.3)" },
+              size: 90,
+              values: (_u, splits) => splits.map((v) => money(v)),
             },
           ],
-          series: [{}, {
-            label: "Net P&L",
-            stroke: "#2e9e5b",
-            width: 2,
-            fill: "rgba(46,158,91,0.08)",
-          }],
+          series: [
+            { value: (_u, v) => v == null ? "" : timeLabel(v) },
+            {
+              label: "Net P&L",
+              stroke: line,
+              width: 2,
+              fill: withAlpha(line, 0.1),
+              // A figure holds until it changes: steps, not ramps.
+              paths: UPlot.paths.stepped!({ align: 1 }),
+              value: (_u, v) => v == null ? "" : money(v),
+            },
+          ],
         },
         data.current,
         el,
       );
+      slide();
       setError(undefined);
     })().catch((e) => {
       if (!abort.signal.aborted) {
@@ -93,15 +141,21 @@ export function PnlChart(
 
   // Append live points.
   useEffect(() => {
-    const p = plot.current;
-    if (!p) return;
+    if (!plot.current) return;
     const t = (asOf ? Date.parse(asOf) : Date.now()) / 1000;
     const [xs, ys] = data.current;
-    if (xs.length > 0 && t <= xs[xs.length - 1]!) return;
-    xs.push(t);
-    ys.push(netMinor / minorPerMajor);
-    p.setData([xs, ys]);
+    if (xs.length === 0 || t > xs[xs.length - 1]!) {
+      xs.push(t);
+      ys.push(netMinor / minorPerMajor);
+    }
+    slide();
   }, [netMinor, asOf]);
+
+  // The window slides even when nothing changes (a quiet board).
+  useEffect(() => {
+    const id = setInterval(slide, Math.max(1_000, span / 600));
+    return () => clearInterval(id);
+  }, [range]);
 
   // Follow the container's width.
   useEffect(() => {
@@ -133,7 +187,41 @@ export function PnlChart(
         </div>
       </div>
       <div ref={host} class="chart-canvas" data-testid="chart" />
+      <p class="visually-hidden" data-testid="chart-summary">{summary}</p>
       {error && <p class="chart-error">{error}</p>}
     </section>
   );
+}
+
+/** `#rrggbb` at `alpha` as `rgba()` (canvas has no `color-mix`). */
+function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (!m) return `rgba(46,158,91,${alpha})`;
+  const [r, g, b] = [m[1]!, m[2]!, m[3]!].map((h) => parseInt(h, 16));
+  return `rgba(${r},${g},${b},${alpha})`;
+}
+
+/** The viewer's local date and time of a point, for the readout. */
+function timeLabel(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleString(undefined, {
+    dateStyle: "medium",
+    timeStyle: "medium",
+  });
+}
+
+/** One sentence over the window: first and last value, low and high. */
+function describe(
+  xs: readonly number[],
+  ys: readonly number[],
+  from: number,
+  money: (major: number) => string,
+): string {
+  const inWindow = ys.filter((_, i) => xs[i]! >= from);
+  if (inWindow.length === 0) return "No net P&L recorded in this window.";
+  const first = inWindow[0]!;
+  const last = inWindow[inWindow.length - 1]!;
+  return `Net P&L in this window: from ${money(first)} to ${money(last)}, ` +
+    `low ${money(Math.min(...inWindow))}, high ${
+      money(Math.max(...inWindow))
+    }.`;
 }

@@ -1,0 +1,127 @@
+/**
+ * The chart reads right: its x-axis is the chosen window ending now
+ * (not the data's own extent), a hover shows the time and the value in
+ * the board's currency, the axis labels are legible in dark mode, and a
+ * sentence summarises the window for screen readers.
+ */
+import assert from "node:assert/strict";
+import { launchBrowser } from "../_helpers/browser.ts";
+import { startServerProcess } from "../_helpers/server_process.ts";
+
+const MONEY = /^[+-]?\$[\d,]+\.\d\d$/;
+
+Deno.test("in a browser, the chart spans the chosen window, reads out hovered values and is legible in dark mode", async () => {
+  await using server = await startServerProcess({
+    env: { PULSE_SIM_INTERVAL_MS: "200", PULSE_BATCH_MS: "20" },
+  });
+  await using browser = await launchBrowser();
+  for (const colorScheme of ["dark", "light"] as const) {
+    const context = await browser.newContext({
+      colorScheme,
+      viewport: { width: 1100, height: 800 },
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector("[data-testid=chart][data-to] canvas", {
+        timeout: 10_000,
+      });
+      for (
+        const [label, seconds] of [["1 h", 3_600], ["24 h", 86_400], [
+          "7 d",
+          604_800,
+        ]] as const
+      ) {
+        await page.click(`.range:text-is("${label}")`);
+        await page.waitForFunction(
+          (s) => {
+            const el = document.querySelector<HTMLElement>(
+              "[data-testid=chart]",
+            )!;
+            const span =
+              (Date.parse(el.dataset.to!) - Date.parse(el.dataset.from!)) /
+              1000;
+            return Math.abs(span - s) < 1 &&
+              Math.abs(Date.parse(el.dataset.to!) - Date.now()) < 5_000;
+          },
+          seconds,
+          { timeout: 10_000 },
+        );
+      }
+      await page.click('.range:text-is("1 h")');
+      await page.waitForFunction(
+        () => {
+          const el = document.querySelector<HTMLElement>(
+            "[data-testid=chart]",
+          )!;
+          return el.querySelector(".u-over") !== null &&
+            Date.parse(el.dataset.to!) - Date.parse(el.dataset.from!) ===
+              3_600_000;
+        },
+        undefined,
+        { timeout: 10_000 },
+      );
+      await page.waitForTimeout(300); // the redraw after the history read
+      // Axis labels drawn in the page's text colour: light on dark.
+      const luminance = await page.evaluate(() => {
+        const canvas = document.querySelector<HTMLCanvasElement>(
+          "[data-testid=chart] canvas",
+        )!;
+        const ctx = canvas.getContext("2d")!;
+        const { data } = ctx.getImageData(
+          0,
+          0,
+          80 * devicePixelRatio,
+          canvas.height,
+        );
+        let max = 0;
+        let min = 1;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3]! < 200) continue; // transparent: the page shows through
+          const l = (0.2126 * data[i]! + 0.7152 * data[i + 1]! +
+            0.0722 * data[i + 2]!) / 255;
+          max = Math.max(max, l);
+          min = Math.min(min, l);
+        }
+        return { max, min };
+      });
+      if (colorScheme === "dark") {
+        assert.ok(
+          luminance.max > 0.5,
+          `dark: axis labels too dark (${luminance.max})`,
+        );
+      } else {
+        assert.ok(
+          luminance.min < 0.5,
+          `light: axis labels too light (${luminance.min})`,
+        );
+      }
+      // Hovering the middle of the plot reads out a money value.
+      const box =
+        (await page.locator("[data-testid=chart] .u-over").boundingBox())!;
+      await page.mouse.move(box.x + box.width - 5, box.y + box.height / 2);
+      const readout = await page.waitForFunction(
+        () => {
+          const values = [
+            ...document.querySelectorAll(
+              "[data-testid=chart] .u-legend .u-value",
+            ),
+          ]
+            .map((el) => el.textContent ?? "");
+          return values.length >= 2 && values[1] !== "" ? values : undefined;
+        },
+        undefined,
+        { timeout: 5_000 },
+      );
+      const [time, value] = await readout.jsonValue() as string[];
+      assert.ok(time && time.length > 5, `time readout ${time}`);
+      assert.match(value!, MONEY);
+      assert.match(
+        await page.textContent("[data-testid=chart-summary]") ?? "",
+        /^Net P&L in this window: from [+-]?\$[\d,.]+ to [+-]?\$[\d,.]+, low .+, high .+\.$/,
+      );
+    } finally {
+      await context.close();
+    }
+  }
+});
