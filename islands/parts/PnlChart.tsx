@@ -114,7 +114,7 @@ export function PnlChart(
             },
           ],
           series: [
-            { value: (_u, v) => v == null ? "" : timeLabel(v) },
+            { value: (_u, v) => typeof v === "number" ? timeLabel(v) : "" },
             {
               label: "Net P&L",
               stroke: line,
@@ -122,7 +122,7 @@ export function PnlChart(
               fill: withAlpha(line, 0.1),
               // A figure holds until it changes: steps, not ramps.
               paths: UPlot.paths.stepped!({ align: 1 }),
-              value: (_u, v) => v == null ? "" : money(v),
+              value: (_u, v) => typeof v === "number" ? money(v) : "",
             },
           ],
         },
