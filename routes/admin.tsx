@@ -9,7 +9,7 @@ import { IslandHost } from "@/components/IslandHost.tsx";
 import { Page } from "@/components/Page.tsx";
 import AdminBoard, { type AdminBoardProps } from "@/islands/AdminBoard.tsx";
 import type { FailureLimiter } from "@/lib/security/mod.ts";
-import { credential } from "./auth.ts";
+import { credential, loginUrl } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** Builds the operator page handler. */
@@ -23,7 +23,7 @@ export function adminRoute(
     ) {
       return new Response(null, {
         status: 303,
-        headers: { location: "/login", "cache-control": "no-store" },
+        headers: { location: loginUrl("/admin"), "cache-control": "no-store" },
       });
     }
     const { envelope } = deps.hub.snapshot("admin");

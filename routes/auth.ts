@@ -149,10 +149,35 @@ export function ticketRoute(
   };
 }
 
-const LOGIN_PAGE = (message: string) =>
+/**
+ * Where to go after signing in: a path on this server taken from `next`
+ * (`/admin`, `/?kiosk`), never another site (no `//host`, no scheme, no
+ * backslash); `/` otherwise.
+ */
+export function safeNext(next: unknown): string {
+  return typeof next === "string" && /^\/(?![\/\\])[^\s\\]*$/.test(next) &&
+      next.length <= 512
+    ? next
+    : "/";
+}
+
+/** The sign-in page's URL that comes back to `path` afterwards. */
+export function loginUrl(path: string): string {
+  return path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`;
+}
+
+const LOGIN_PAGE = (message: string, next = "/") =>
   `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
   `<meta name="color-scheme" content="light dark"><title>Pulseboard: sign in</title><link rel="stylesheet" href="/static/styles.css"></head>` +
   `<body><main class="board login"><h1>Pulseboard</h1><form method="post" action="/login">` +
+  (next === "/"
+    ? ""
+    : `<input type="hidden" name="next" value="${
+      next.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll(
+        "<",
+        "&lt;",
+      )
+    }">`) +
   `<label for="token">API token</label><input id="token" name="token" type="password" autocomplete="current-password" required autofocus>` +
   `<button type="submit">Sign in</button>${
     message ? `<p class="stale-banner" role="alert">${message}</p>` : ""
@@ -160,7 +185,10 @@ const LOGIN_PAGE = (message: string) =>
 
 /** `GET /login`: the sign-in form. */
 export function loginPage(): (c: Context) => Response {
-  return (c) => c.html(LOGIN_PAGE(""), 200, { "cache-control": "no-store" });
+  return (c) =>
+    c.html(LOGIN_PAGE("", safeNext(c.req.query("next"))), 200, {
+      "cache-control": "no-store",
+    });
 }
 
 /**
@@ -198,16 +226,21 @@ export function loginSubmit(
     const token = typeof form.token === "string" ? form.token : "";
     if (!deps.auth.enabled || !deps.auth.checkToken(token)) {
       if (deps.auth.enabled) failedToken(deps, failures, c);
-      return c.html(LOGIN_PAGE("That token is not valid."), 401, {
-        "cache-control": "no-store",
-      });
+      return c.html(
+        LOGIN_PAGE("That token is not valid.", safeNext(form.next)),
+        401,
+        {
+          "cache-control": "no-store",
+        },
+      );
     }
     const session = await deps.auth.issueSession(token);
     const secure = isHttps(c) ? "; Secure" : "";
     return new Response(null, {
       status: 303,
       headers: {
-        location: "/",
+        // Back to the page that asked for the sign-in.
+        location: safeNext(form.next),
         "set-cookie":
           `${SESSION_COOKIE}=${session.value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${session.maxAgeS}${secure}`,
         "cache-control": "no-store",

@@ -10,7 +10,7 @@ import { Page } from "@/components/Page.tsx";
 import LiveBoard, { type LiveBoardProps } from "@/islands/LiveBoard.tsx";
 import type { PnlState } from "@/lib/aggregate/mod.ts";
 import type { FailureLimiter } from "@/lib/security/mod.ts";
-import { credential } from "./auth.ts";
+import { credential, loginUrl } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** Builds the dashboard page handler. */
@@ -24,7 +24,12 @@ export function indexRoute(
     ) {
       return new Response(null, {
         status: 303,
-        headers: { location: "/login", "cache-control": "no-store" },
+        headers: {
+          location: loginUrl(
+            new URL(c.req.url).search ? `/${new URL(c.req.url).search}` : "/",
+          ),
+          "cache-control": "no-store",
+        },
       });
     }
     const { envelope } = deps.hub.snapshot("pnl");

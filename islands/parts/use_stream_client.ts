@@ -65,7 +65,13 @@ async function fetchTicket(): Promise<string> {
     method: "POST",
     credentials: "same-origin",
   });
-  if (res.status === 401) location.assign("/login");
+  if (res.status === 401) {
+    // Signed out (the session ended): sign in, then come back here.
+    const here = location.pathname + location.search;
+    location.assign(
+      here === "/" ? "/login" : `/login?next=${encodeURIComponent(here)}`,
+    );
+  }
   if (!res.ok) throw new Error(`ticket request answered ${res.status}`);
   return (await res.json()).ticket;
 }

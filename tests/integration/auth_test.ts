@@ -564,3 +564,33 @@ Deno.test("auth: behind a trusted proxy, the cookie is Secure under TLS and lock
   assert.doesNotMatch(plain.headers.get("set-cookie") ?? "", /Secure/);
   assert.throws(() => config("yes"), /PULSE_TRUST_PROXY must be true or false/);
 });
+
+Deno.test("auth: after signing in, the browser returns to the page that asked (only a path on this server)", async () => {
+  using t = withAuth();
+  const admin = await t.request("/admin", { redirect: "manual" });
+  assert.equal(admin.status, 303);
+  assert.equal(admin.headers.get("location"), "/login?next=%2Fadmin");
+  const kiosk = await t.request("/?kiosk", { redirect: "manual" });
+  assert.equal(kiosk.headers.get("location"), "/login?next=%2F%3Fkiosk");
+  const page = await (await t.request("/login?next=%2Fadmin")).text();
+  assert.match(page, /<input type="hidden" name="next" value="\/admin">/);
+  for (
+    const [next, to] of [
+      ["/admin", "/admin"],
+      ["/?kiosk", "/?kiosk"],
+      ["//evil.example/x", "/"],
+      ["https://evil.example", "/"],
+      ["/\\evil.example", "/"],
+      ["", "/"],
+    ]
+  ) {
+    const res = await t.request("/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `token=${TOKEN}&next=${encodeURIComponent(next!)}`,
+      redirect: "manual",
+    });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get("location"), to, `next=${next}`);
+  }
+});
