@@ -40,6 +40,12 @@ export interface LiveBoardProps {
   renderedAt: number;
   /** A transport forced by `?transport=` (debugging), else automatic. */
   forceTransport?: TransportName;
+  /**
+   * A wall screen (`?kiosk`): full-bleed, the net figure scaled to the
+   * screen, no controls. The client reconnects forever and the chart
+   * trims old points, so it can run for days.
+   */
+  kiosk?: boolean;
 }
 
 /** The live P&L board. */
@@ -92,7 +98,9 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
 
   return (
     <main
-      class={`board${disconnected ? " disconnected" : ""}`}
+      class={`board${disconnected ? " disconnected" : ""}${
+        props.kiosk ? " kiosk" : ""
+      }`}
       data-epoch={view.epoch}
       data-seq={String(view.seq)}
     >
@@ -200,6 +208,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         />
       </section>
       <PnlChart
+        controls={!props.kiosk}
         netMinor={pnl.totals.netMinor}
         asOf={latestAsOf(sources)}
         minorPerMajor={10 ** currencyExponent(pnl.currency)}

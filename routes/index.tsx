@@ -35,6 +35,7 @@ export function indexRoute(
     const { envelope } = deps.hub.snapshot("pnl");
     const forced = c.req.query("transport");
     const props: LiveBoardProps = {
+      ...(c.req.query("kiosk") !== undefined ? { kiosk: true } : {}),
       ...(forced === "ws" || forced === "sse" || forced === "poll"
         ? { forceTransport: forced }
         : {}),

@@ -22,6 +22,12 @@ export interface PnlChartProps {
   minorPerMajor: number;
   /** The board's currency, for the axis and the readout. */
   currency: string;
+  /**
+   * Whether the window buttons are shown (not on a kiosk screen, which
+   * keeps the last hour).
+   * @default {true}
+   */
+  controls?: boolean;
 }
 
 const RANGES = [
@@ -34,7 +40,7 @@ type RangeId = (typeof RANGES)[number]["id"];
 
 /** The chart; renders an empty frame on the server, draws in the browser. */
 export function PnlChart(
-  { netMinor, asOf, minorPerMajor, currency }: PnlChartProps,
+  { netMinor, asOf, minorPerMajor, currency, controls = true }: PnlChartProps,
 ): preact.JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -172,19 +178,21 @@ export function PnlChart(
     <section class="chart" aria-label="Net P&L over time">
       <div class="chart-head">
         <h2>Net P&amp;L over time</h2>
-        <div class="ranges" role="group" aria-label="Range">
-          {RANGES.map((r) => (
-            <button
-              key={r.id}
-              type="button"
-              class={r.id === range ? "range active" : "range"}
-              aria-pressed={r.id === range}
-              onClick={() => setRange(r.id)}
-            >
-              {r.label}
-            </button>
-          ))}
-        </div>
+        {controls && (
+          <div class="ranges" role="group" aria-label="Range">
+            {RANGES.map((r) => (
+              <button
+                key={r.id}
+                type="button"
+                class={r.id === range ? "range active" : "range"}
+                aria-pressed={r.id === range}
+                onClick={() => setRange(r.id)}
+              >
+                {r.label}
+              </button>
+            ))}
+          </div>
+        )}
       </div>
       <div ref={host} class="chart-canvas" data-testid="chart" />
       <p class="visually-hidden" data-testid="chart-summary">{summary}</p>
