@@ -10,6 +10,7 @@ import { Page } from "@/components/Page.tsx";
 import AdminBoard, { type AdminBoardProps } from "@/islands/AdminBoard.tsx";
 import type { FailureLimiter } from "@/lib/security/mod.ts";
 import { credential, loginUrl } from "./auth.ts";
+import { HttpError } from "@/lib/http/mod.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** Builds the operator page handler. */
@@ -18,13 +19,21 @@ export function adminRoute(
   failures: FailureLimiter,
 ): (c: Context) => Promise<Response> {
   return async function admin(c: Context): Promise<Response> {
-    if (
-      deps.auth.enabled && !(await credential(deps, failures, c, false))
-    ) {
+    const principal = deps.auth.enabled
+      ? await credential(deps, failures, c, false)
+      : undefined;
+    if (deps.auth.enabled && !principal) {
       return new Response(null, {
         status: 303,
         headers: { location: loginUrl("/admin"), "cache-control": "no-store" },
       });
+    }
+    if (principal?.role === "viewer") {
+      throw new HttpError(
+        403,
+        "forbidden",
+        "a viewer link reads the board; /admin needs an operator's token",
+      );
     }
     const { envelope } = deps.hub.snapshot("admin");
     const props: AdminBoardProps = {

@@ -23,6 +23,8 @@ import {
   logoutSubmit,
   requireAuth,
   ticketRoute,
+  viewerLinkRoute,
+  viewRoute,
 } from "./auth.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
 import { healthRoute } from "./api/health.ts";
@@ -75,6 +77,8 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/login", loginSubmit(deps, limits.authFailures, origins));
   app.post("/logout", logoutSubmit(origins));
   app.post("/api/ticket", ticketRoute(deps, limits.authFailures));
+  app.post("/api/viewer-links", viewerLinkRoute(deps));
+  app.get("/view", viewRoute(deps));
   app.get("/api/snapshot", snapshotRoute(deps));
   app.get("/api/ws", wsRoute(deps, origins, limits));
   app.get("/api/sse", sseRoute(deps, limits));

@@ -41,6 +41,11 @@ export interface Principal {
   until: number;
   /** The API token it descends from (a digest prefix), when one. */
   tokenId?: string;
+  /**
+   * `operator` (an API token and what it signs in) or `viewer` (from a
+   * viewer link: reads boards, not /admin, /metrics or the admin topic).
+   */
+  role: "operator" | "viewer";
 }
 
 /** Checks and issues credentials. */
@@ -118,13 +123,18 @@ export class Authenticator {
     req: Request,
     allowTicket: boolean,
   ): Promise<Principal | undefined> {
-    if (!this.enabled) return { via: "open", until: 0 };
+    if (!this.enabled) return { via: "open", until: 0, role: "operator" };
     const now = this.#clock.now();
     const auth = req.headers.get("authorization");
     if (auth?.startsWith("Bearer ")) {
       const token = auth.slice(7).trim();
       return this.checkToken(token)
-        ? { via: "token", until: 0, tokenId: this.tokenId(token) }
+        ? {
+          via: "token",
+          until: 0,
+          tokenId: this.tokenId(token),
+          role: "operator",
+        }
         : undefined;
     }
     if (allowTicket) {
@@ -138,7 +148,12 @@ export class Authenticator {
           p && this.#current(p.tid) &&
           (!stream || this.#take(p.jti, p.exp, now))
         ) {
-          return { via: "ticket", until: p.until ?? 0, tokenId: p.tid };
+          return {
+            via: "ticket",
+            until: p.until ?? 0,
+            tokenId: p.tid,
+            role: p.role ?? "operator",
+          };
         }
         // An expired ticket may travel with a valid session cookie: try that.
       }
@@ -147,7 +162,12 @@ export class Authenticator {
     if (session) {
       const p = await verify(session, await this.#key, "session", now);
       return p && this.#current(p.tid)
-        ? { via: "session", until: p.exp, tokenId: p.tid }
+        ? {
+          via: "session",
+          until: p.exp,
+          tokenId: p.tid,
+          role: p.role ?? "operator",
+        }
         : undefined;
     }
     return undefined;
@@ -192,8 +212,54 @@ export class Authenticator {
       until: principal.until,
       tid: principal.tokenId,
       jti: crypto.randomUUID(),
+      ...(principal.role === "viewer" ? { role: "viewer" as const } : {}),
     }, await this.#key);
     return { ticket, expiresAt };
+  }
+
+  /**
+   * A read-only viewer link for `principal` (an operator): signed, valid
+   * for `ttlMs`, ended early by removing the minting token or rotating the
+   * secret.
+   *
+   * @throws {RangeError} When `ttlMs` is not 1 minute to 30 days.
+   */
+  async issueViewerLink(
+    principal: Principal,
+    ttlMs: number,
+  ): Promise<{ link: string; expiresAt: number }> {
+    if (!(ttlMs >= 60_000 && ttlMs <= 30 * 86_400_000)) {
+      throw new RangeError(
+        `A viewer link lasts from 1 minute to 30 days, received ${ttlMs} ms`,
+      );
+    }
+    const expiresAt = this.#clock.now() + ttlMs;
+    const link = await sign({
+      kind: "view",
+      exp: expiresAt,
+      tid: principal.tokenId,
+      role: "viewer",
+    }, await this.#key);
+    return { link, expiresAt };
+  }
+
+  /**
+   * A viewer session cookie for a valid viewer link, lasting as long as
+   * the link; `undefined` for an expired, tampered or revoked link.
+   */
+  async redeemViewerLink(
+    link: string,
+  ): Promise<{ value: string; maxAgeS: number } | undefined> {
+    const now = this.#clock.now();
+    const p = await verify(link, await this.#key, "view", now);
+    if (!p || !this.#current(p.tid)) return undefined;
+    return {
+      value: await sign(
+        { kind: "session", exp: p.exp, tid: p.tid, role: "viewer" },
+        await this.#key,
+      ),
+      maxAgeS: Math.floor((p.exp - now) / 1000),
+    };
   }
 
   /**

@@ -8,8 +8,8 @@
 
 /** What a signed credential carries. */
 export interface SignedPayload {
-  /** `session` (cookie) or `ticket` (one connection). */
-  kind: "session" | "ticket";
+  /** `session` (cookie), `ticket` (one connection) or `view` (a viewer link). */
+  kind: "session" | "ticket" | "view";
   /** Expiry, epoch ms. */
   exp: number;
   /** For a ticket: when the credential that minted it expires (epoch ms, or 0 for never). */
@@ -21,6 +21,8 @@ export interface SignedPayload {
   tid?: string;
   /** A ticket's own id, so it is taken once. */
   jti?: string;
+  /** `viewer` for read-only credentials; absent for operators. */
+  role?: "viewer";
 }
 
 const encoder = new TextEncoder();

@@ -38,6 +38,12 @@ export interface WsPeer {
 export interface WsSessionOptions extends StreamOptions {
   /** Called once when the session ends, however it ended. */
   onEnd?: () => void;
+  /**
+   * Which topics this client may subscribe to (a viewer may not read the
+   * operators' `admin` topic); others get a `forbidden` error envelope.
+   * @default {every topic}
+   */
+  canRead?: (topic: string) => boolean;
 }
 
 /**
@@ -158,6 +164,14 @@ export class WsSession implements FeedOutlet, Beating {
   subscribe(message: SubscribeMessage): void {
     if (this.#ended) return;
     const { topic, since, epoch } = message;
+    if (this.#opts.canRead && !this.#opts.canRead(topic)) {
+      this.#sendError(
+        "forbidden",
+        `topic ${JSON.stringify(topic)} is for operators`,
+        topic,
+      );
+      return;
+    }
     if (!this.#hub.has(topic)) {
       this.#sendError(
         "unknown_topic",

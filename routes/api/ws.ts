@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
 import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { endAtExpiry, WsSession } from "@/lib/stream/mod.ts";
-import { credentialEnd } from "../auth.ts";
+import { credentialEnd, principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
@@ -72,7 +72,14 @@ export function wsRoute(
     const { socket, response } = upgraded;
     // The socket itself is the session's peer, and the shared options are
     // not copied: an idle connection costs as little as it can.
-    const session = new WsSession(socket, deps.hub, deps.stream);
+    // A viewer gets its own options object, to keep it off the admin topic.
+    const session = new WsSession(
+      socket,
+      deps.hub,
+      principalOf(c)?.role === "viewer"
+        ? { ...deps.stream, canRead: (topic) => topic !== "admin" }
+        : deps.stream,
+    );
     socket.onopen = () => {
       deps.connections.add("ws", session);
       if (initial) session.subscribe({ type: "subscribe", ...initial });

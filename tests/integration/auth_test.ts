@@ -594,3 +594,76 @@ Deno.test("auth: after signing in, the browser returns to the page that asked (o
     assert.equal(res.headers.get("location"), to, `next=${next}`);
   }
 });
+
+Deno.test("auth: a viewer link opens the board read-only: the board and its API, never /admin, /metrics, the admin topic or new links; it ends with its token", async () => {
+  const secret = "v".repeat(32);
+  const app = (tokens: string) =>
+    makeTestApp({
+      config: parseConfig({
+        PULSE_TOKENS: tokens,
+        PULSE_SESSION_SECRET: secret,
+      }),
+    });
+  using t = app(TOKEN);
+  const minted = await t.request("/api/viewer-links", {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ hours: 48 }),
+  });
+  assert.equal(minted.status, 200);
+  const { url, expiresAt } = await minted.json();
+  assert.match(url, /^\/view\?link=/);
+  assert.equal(Date.parse(expiresAt) - t.clock.now(), 48 * 3_600_000);
+  const opened = await t.request(url, { redirect: "manual" });
+  assert.equal(opened.status, 303);
+  assert.equal(opened.headers.get("location"), "/");
+  const cookie = cookieOf(opened);
+  const as = (path: string, init: RequestInit = {}) =>
+    t.request(path, { ...init, headers: { cookie, ...init.headers } });
+  const statuses: Record<string, number> = {};
+  for (
+    const path of [
+      "/",
+      "/api/snapshot?topic=pnl",
+      "/api/poll?topic=pnl&timeout=0",
+      "/admin",
+      "/metrics",
+      "/api/snapshot?topic=admin",
+      "/api/sse?topic=admin",
+    ]
+  ) {
+    const res = await as(path);
+    statuses[path] = res.status;
+    await res.body?.cancel();
+  }
+  assert.deepEqual(statuses, {
+    "/": 200,
+    "/api/snapshot?topic=pnl": 200,
+    "/api/poll?topic=pnl&timeout=0": 200,
+    "/admin": 403,
+    "/metrics": 403,
+    "/api/snapshot?topic=admin": 403,
+    "/api/sse?topic=admin": 403,
+  });
+  const relinked = await as("/api/viewer-links", { method: "POST" });
+  assert.equal(relinked.status, 403, "a viewer cannot mint links");
+  await relinked.body?.cancel();
+  // Its tickets are viewer tickets: still no admin topic.
+  const { ticket } = await (await as("/api/ticket", { method: "POST" })).json();
+  const adminStream = await t.request(`/api/sse?topic=admin&ticket=${ticket}`);
+  assert.equal(adminStream.status, 403);
+  await adminStream.body?.cancel();
+  // Removing the operator token that minted it ends the link and its session.
+  using after = app("tok_another_operator_1");
+  const revoked = await after.request("/api/snapshot?topic=pnl", {
+    headers: { cookie },
+  });
+  assert.equal(revoked.status, 401);
+  await revoked.body?.cancel();
+  const relink = await after.request(url);
+  assert.equal(relink.status, 401);
+  assert.match(await relink.text(), /expired or was revoked/);
+});

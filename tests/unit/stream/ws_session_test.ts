@@ -265,3 +265,25 @@ Deno.test("WsSession acknowledges a resume that is already current with an immed
   session.end();
   hub.close();
 });
+
+Deno.test("WsSession refuses a topic the client may not read with a forbidden error and stays open", () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ clock, topics: { pnl: { n: 0 }, admin: {} } });
+  const sent: Record<string, unknown>[] = [];
+  const session = new WsSession(
+    {
+      send: (t) => void sent.push(JSON.parse(t)),
+      close() {},
+      bufferedAmount: 0,
+    },
+    hub,
+    { ...testStreamOptions(clock), canRead: (topic) => topic !== "admin" },
+  );
+  session.handleFrame('{"type":"subscribe","topic":"admin"}');
+  assert.equal(sent[0]?.type, "error");
+  assert.equal(sent[0]?.code, "forbidden");
+  session.handleFrame('{"type":"subscribe","topic":"pnl"}');
+  assert.equal(sent[1]?.type, "snapshot");
+  session.end();
+  hub.close();
+});
