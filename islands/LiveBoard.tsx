@@ -227,9 +227,13 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
                   : "—"}
               </span>
               <span class="source-status">
-                {s.status === "open" ? "circuit open" : s.status}
-                {s.origin !== "live" ? ` · from ${s.origin}` : ""}
+                {statusWords(s)}
               </span>
+              {s.status !== "ok" && typeof s.error === "string" && (
+                <span class="source-error-text" data-testid="source-error">
+                  {s.error}
+                </span>
+              )}
               <span class="source-age">
                 {ago(text(s.asOf), now)}
               </span>
@@ -239,6 +243,25 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
       </section>
     </main>
   );
+}
+
+/** A source's status in words: "ok", "stale, kept from the cache", "paused". */
+function statusWords(s: PnlSourceState): string {
+  const where = s.origin === "live"
+    ? ""
+    : s.origin === "L3" || s.origin === "L4"
+    ? ", the last figure saved"
+    : ", from the shared cache";
+  switch (s.status) {
+    case "ok":
+      return `ok${where}`;
+    case "stale":
+      return `stale${where || ", the last figure read"}`;
+    case "open":
+      return `paused after repeated failures${where}`;
+    default:
+      return "no figure";
+  }
 }
 
 function Figure(

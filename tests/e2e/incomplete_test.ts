@@ -82,6 +82,17 @@ Deno.test("in a browser, an expense source never read makes Expenses and the net
         await page.textContent("[data-testid=revenue]"),
         "$1,250.00",
       );
+      // The source's own row says what is wrong, in words.
+      assert.equal(
+        await page.textContent("[data-source=api-costs] .source-status"),
+        "no figure",
+      );
+      assert.equal(
+        await page.textContent(
+          "[data-source=api-costs] [data-testid=source-error]",
+        ),
+        "connection refused",
+      );
     } finally {
       await context.close();
     }
