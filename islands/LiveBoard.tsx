@@ -210,6 +210,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
       <PnlChart
         controls={!props.kiosk}
         netMinor={pnl.totals.netMinor}
+        totals={pnl.totals}
         asOf={latestAsOf(sources)}
         minorPerMajor={10 ** currencyExponent(pnl.currency)}
         currency={pnl.currency}

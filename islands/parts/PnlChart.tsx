@@ -16,6 +16,12 @@ import { formatMoney } from "@/lib/money.ts";
 export interface PnlChartProps {
   /** The latest net P&L, minor units. */
   netMinor: number;
+  /** The latest revenue, expenses and trading totals, minor units. */
+  totals?: {
+    revenueMinor: number;
+    expensesMinor: number;
+    tradingMinor: number;
+  };
   /** When that figure was true, ISO-8601. */
   asOf?: string;
   /** Minor units per major unit (100 for USD). */
@@ -38,13 +44,24 @@ const RANGES = [
 
 type RangeId = (typeof RANGES)[number]["id"];
 
+/** The parts of the net figure that can be drawn beside it. */
+const PARTS = [
+  { key: "revenueMinor", label: "Revenue", color: "#3b82f6" },
+  { key: "expensesMinor", label: "Expenses", color: "#f59e0b" },
+  { key: "tradingMinor", label: "Trading", color: "#a855f7" },
+] as const;
+
+type Series = [number[], number[], number[], number[], number[]];
+
 /** The chart; renders an empty frame on the server, draws in the browser. */
 export function PnlChart(
-  { netMinor, asOf, minorPerMajor, currency, controls = true }: PnlChartProps,
+  { netMinor, totals, asOf, minorPerMajor, currency, controls = true }:
+    PnlChartProps,
 ): preact.JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const data = useRef<[number[], number[]]>([[], []]);
+  const data = useRef<Series>([[], [], [], [], []]);
+  const [shown, setShown] = useState<boolean[]>([false, false, false]);
   const [range, setRange] = useState<RangeId>("1h");
   const [error, setError] = useState<string | undefined>();
   const [summary, setSummary] = useState("");
@@ -59,15 +76,13 @@ export function PnlChart(
     if (!p || !el) return;
     const to = Date.now() / 1000;
     const from = to - span / 1000;
-    const [xs, ys] = data.current;
+    const series = data.current;
+    const [xs, ys] = series;
     // Keep one point before the window: the step it holds enters the window.
     let drop = 0;
     while (drop + 1 < xs.length && xs[drop + 1]! < from) drop++;
-    if (drop > 0) {
-      xs.splice(0, drop);
-      ys.splice(0, drop);
-    }
-    p.setData([xs, ys], false);
+    if (drop > 0) { for (const column of series) column.splice(0, drop); }
+    p.setData(series, false);
     p.setScale("x", { min: from, max: to });
     el.dataset.from = new Date(from * 1000).toISOString();
     el.dataset.to = new Date(to * 1000).toISOString();
@@ -86,12 +101,21 @@ export function PnlChart(
       });
       if (!res.ok) throw new Error(`history answered ${res.status}`);
       const body = await res.json() as {
-        points: { at: string; netMinor: number }[];
+        points: {
+          at: string;
+          netMinor: number;
+          revenueMinor: number;
+          expensesMinor: number;
+          tradingMinor: number;
+        }[];
       };
       data.current = [
         body.points.map((p) => Date.parse(p.at) / 1000),
         body.points.map((p) => p.netMinor / minorPerMajor),
-      ];
+        ...PARTS.map(({ key }) =>
+          body.points.map((p) => p[key] / minorPerMajor)
+        ),
+      ] as Series;
       plot.current?.destroy();
       const el = host.current!;
       // Canvas text does not follow CSS: hand it the page's own colours.
@@ -130,6 +154,15 @@ export function PnlChart(
               paths: UPlot.paths.stepped!({ align: 1 }),
               value: (_u, v) => typeof v === "number" ? money(v) : "",
             },
+            ...PARTS.map((part, i) => ({
+              label: part.label,
+              stroke: part.color,
+              width: 1.5,
+              show: shown[i],
+              paths: UPlot.paths.stepped!({ align: 1 }),
+              value: (_u: uPlot, v: number | null) =>
+                typeof v === "number" ? money(v) : "",
+            })),
           ],
         },
         data.current,
@@ -149,13 +182,24 @@ export function PnlChart(
   useEffect(() => {
     if (!plot.current) return;
     const t = (asOf ? Date.parse(asOf) : Date.now()) / 1000;
-    const [xs, ys] = data.current;
+    const series = data.current;
+    const xs = series[0];
     if (xs.length === 0 || t > xs[xs.length - 1]!) {
       xs.push(t);
-      ys.push(netMinor / minorPerMajor);
+      series[1].push(netMinor / minorPerMajor);
+      PARTS.forEach(({ key }, i) =>
+        series[i + 2]!.push((totals?.[key] ?? 0) / minorPerMajor)
+      );
     }
     slide();
   }, [netMinor, asOf]);
+
+  /** Shows or hides one of the parts beside the net line. */
+  const toggle = (i: number) => {
+    const next = shown.map((s, j) => j === i ? !s : s);
+    setShown(next);
+    plot.current?.setSeries(i + 2, { show: next[i]! });
+  };
 
   // The window slides even when nothing changes (a quiet board).
   useEffect(() => {
@@ -185,7 +229,7 @@ export function PnlChart(
                 key={r.id}
                 type="button"
                 class={r.id === range ? "range active" : "range"}
-                aria-pressed={r.id === range}
+                aria-pressed={r.id === range ? "true" : "false"}
                 onClick={() => setRange(r.id)}
               >
                 {r.label}
@@ -194,6 +238,22 @@ export function PnlChart(
           </div>
         )}
       </div>
+      {controls && (
+        <div class="parts" role="group" aria-label="Also draw">
+          {PARTS.map((part, i) => (
+            <button
+              key={part.key}
+              type="button"
+              class={shown[i] ? "part active" : "part"}
+              aria-pressed={shown[i] ? "true" : "false"}
+              data-part={part.key}
+              onClick={() => toggle(i)}
+            >
+              {part.label}
+            </button>
+          ))}
+        </div>
+      )}
       <div ref={host} class="chart-canvas" data-testid="chart" />
       <p class="visually-hidden" data-testid="chart-summary">{summary}</p>
       {error && <p class="chart-error">{error}</p>}

@@ -116,6 +116,24 @@ Deno.test("in a browser, the chart spans the chosen window, reads out hovered va
       const [time, value] = await readout.jsonValue() as string[];
       assert.ok(time && time.length > 5, `time readout ${time}`);
       assert.match(value!, MONEY);
+      // Revenue can be drawn beside the net line, and hidden again.
+      const revenue = page.locator("[data-part=revenueMinor]");
+      assert.equal(await revenue.getAttribute("aria-pressed"), "false");
+      await revenue.click();
+      assert.equal(await revenue.getAttribute("aria-pressed"), "true");
+      await page.waitForFunction(
+        () => {
+          const rows = document.querySelectorAll(
+            "[data-testid=chart] .u-legend .u-series",
+          );
+          return rows.length === 5 && !rows[2]!.classList.contains("u-off") &&
+            rows[3]!.classList.contains("u-off");
+        },
+        undefined,
+        { timeout: 5_000 },
+      );
+      await revenue.click();
+      assert.equal(await revenue.getAttribute("aria-pressed"), "false");
       assert.match(
         await page.textContent("[data-testid=chart-summary]") ?? "",
         /^Net P&L in this window: from [+-]?\$[\d,.]+ to [+-]?\$[\d,.]+, low .+, high .+\.$/,
