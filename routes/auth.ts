@@ -175,7 +175,8 @@ export function loginUrl(path: string): string {
   return path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`;
 }
 
-const LOGIN_PAGE = (message: string, next = "/") =>
+/** The sign-in page with `message`, coming back to `next` afterwards. */
+export const LOGIN_PAGE = (message: string, next = "/"): string =>
   `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
   `<meta name="color-scheme" content="light dark"><title>Pulseboard: sign in</title><link rel="stylesheet" href="/static/styles.css"></head>` +
   `<body><main class="board login"><h1>Pulseboard</h1><form method="post" action="/login">` +
@@ -318,77 +319,6 @@ function operatorOnly(c: Context): boolean {
  */
 export function principalOf(c: Context): Principal | undefined {
   return c.get(PRINCIPAL) as Principal | undefined;
-}
-
-/**
- * `POST /api/viewer-links` (operators): a read-only link to the board,
- * `{"hours": 24}` by default, at most 30 days. Answers
- * `{"url","expiresAt"}`; the URL signs its holder in as a viewer.
- */
-export function viewerLinkRoute(
-  deps: AppDeps,
-): (c: Context) => Promise<Response> {
-  return async function viewerLink(c: Context): Promise<Response> {
-    const principal = principalOf(c);
-    if (!deps.auth.enabled || !principal) {
-      throw new HttpError(
-        400,
-        "bad_request",
-        "viewer links need authentication on (PULSE_TOKENS); an open board needs no link",
-      );
-    }
-    const body = await c.req.json().catch(() => ({})) as { hours?: unknown };
-    const hours = body.hours ?? 24;
-    if (typeof hours !== "number" || !(hours > 0 && hours <= 720)) {
-      throw new HttpError(
-        400,
-        "bad_request",
-        `hours must be a number from 0 to 720 (30 days), received ${
-          JSON.stringify(hours)
-        }`,
-      );
-    }
-    const { link, expiresAt } = await deps.auth.issueViewerLink(
-      principal,
-      Math.max(60_000, Math.round(hours * 3_600_000)),
-    );
-    return Response.json({
-      url: `/view?link=${encodeURIComponent(link)}`,
-      expiresAt: new Date(expiresAt).toISOString(),
-    }, { headers: { "cache-control": "no-store" } });
-  };
-}
-
-/**
- * `GET /view?link=...`: signs the holder of a viewer link in as a viewer
- * (a session cookie that ends with the link) and opens the board; an
- * expired or revoked link gets the sign-in page with the reason.
- */
-export function viewRoute(deps: AppDeps): (c: Context) => Promise<Response> {
-  return async function view(c: Context): Promise<Response> {
-    const session = deps.auth.enabled
-      ? await deps.auth.redeemViewerLink(c.req.query("link") ?? "")
-      : undefined;
-    if (!session) {
-      return c.html(
-        LOGIN_PAGE(
-          "This viewer link has expired or was revoked; ask for a new one.",
-        ),
-        401,
-        { "cache-control": "no-store" },
-      );
-    }
-    const secure = isHttps(c) ? "; Secure" : "";
-    return new Response(null, {
-      status: 303,
-      headers: {
-        location: "/",
-        "set-cookie":
-          `${SESSION_COOKIE}=${session.value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${session.maxAgeS}${secure}`,
-        "cache-control": "no-store",
-      },
-    });
-  };
 }
 
 /**

@@ -23,9 +23,8 @@ import {
   logoutSubmit,
   requireAuth,
   ticketRoute,
-  viewerLinkRoute,
-  viewRoute,
 } from "./auth.ts";
+import { viewerLinkRoute, viewRoute } from "./viewer_links.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
 import { healthRoute } from "./api/health.ts";
 import { historyRoute } from "./api/history.ts";

@@ -181,19 +181,7 @@ function reduce(
         retryAfterMs: 0,
       });
     case "close":
-      dropAttempt(s, fx);
-      dropProbe(s, fx);
-      fx.push(
-        { type: "clear_timer", timer: "retry" },
-        { type: "clear_timer", timer: "probe" },
-      );
-      return {
-        ...s,
-        phase: { kind: "closed" },
-        probe: undefined,
-        probeScheduled: false,
-        status: "closed",
-      };
+      return stopEverything(s, fx, "closed");
   }
 }
 
@@ -295,6 +283,15 @@ function end(
 }
 
 function goOffline(s: ConnectionState, fx: Effect[]): ConnectionState {
+  return stopEverything(s, fx, "offline");
+}
+
+/** Closes the attempt and the probe and stops every timer: offline or closed. */
+function stopEverything(
+  s: ConnectionState,
+  fx: Effect[],
+  kind: "offline" | "closed",
+): ConnectionState {
   dropAttempt(s, fx);
   dropProbe(s, fx);
   fx.push(
@@ -303,9 +300,9 @@ function goOffline(s: ConnectionState, fx: Effect[]): ConnectionState {
   );
   return {
     ...s,
-    phase: { kind: "offline" },
+    phase: { kind },
     probe: undefined,
     probeScheduled: false,
-    status: "offline",
+    status: kind,
   };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { type ErrorCode, ProtocolError } from "../protocol/mod.ts";
+import { readBounded } from "../resilience/mod.ts";
 
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
   bad_request: 400,
@@ -107,24 +108,7 @@ export async function readBodyBounded(
     throw tooLarge();
   }
   if (!request.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  const bytes = await readBounded(request.body, maxBytes);
+  if (!bytes) throw tooLarge();
+  return bytes;
 }

@@ -175,3 +175,47 @@ export class KeyedRateLimiter {
     return Math.ceil(((1 - b.tokens) / this.#perSecond) * 1000);
   }
 }
+
+/**
+ * Reads a byte stream whole, but never more than `maxBytes`: past it the
+ * stream is cancelled and `undefined` returned, so a huge or endless body
+ * costs at most the limit in memory (request bodies, upstream answers).
+ *
+ * @param stream The bytes.
+ * @param maxBytes The limit.
+ * @returns The bytes, or `undefined` when they passed the limit.
+ *
+ * @example Cut at the limit
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readBounded } from "@/lib/resilience/limits.ts";
+ * const body = () => new Blob(["hello"]).stream();
+ * assert.equal((await readBounded(body(), 10))?.length, 5);
+ * assert.equal(await readBounded(body(), 4), undefined);
+ * ```
+ */
+export async function readBounded(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

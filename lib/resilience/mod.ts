@@ -30,6 +30,7 @@ export {
 export {
   KeyedRateLimiter,
   type KeyedRateLimiterOptions,
+  readBounded,
   SlotLimiter,
   TokenBucket,
 } from "./limits.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UpstreamHttpError } from "../resilience/mod.ts";
+import { readBounded, UpstreamHttpError } from "../resilience/mod.ts";
 
 /** Largest upstream body read, bytes; more is treated as malformed. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -123,26 +123,11 @@ async function readText(
   // Read as a stream and cut at the limit: a huge or endless chunked body
   // must cost at most the limit in memory, not its whole size first.
   if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new UpstreamDataError(
-        `${upstream} sent more than ${MAX_BODY_BYTES} bytes for ${where}`,
-      );
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
+  const bytes = await readBounded(response.body, MAX_BODY_BYTES);
+  if (!bytes) {
+    throw new UpstreamDataError(
+      `${upstream} sent more than ${MAX_BODY_BYTES} bytes for ${where}`,
+    );
   }
   return new TextDecoder().decode(bytes);
 }
