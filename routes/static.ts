@@ -77,7 +77,7 @@ export function staticRoute(
     const gzipOnTheFly = text && !encoding && accepted.has("gzip");
     // Built bundles carry a content hash in their names, so they never change.
     const immutable = rel.startsWith("_islands/") &&
-      /-[0-9a-f]{8,}\./.test(rel);
+      /-[0-9A-Za-z]{8,}\.js$/.test(rel);
     const head = c.req.method === "HEAD";
     if (head) file.close();
     const body = head

@@ -390,3 +390,28 @@ Deno.test("GET /static/*: the bundle goes out as its brotli or gzip twin, other 
     await Deno.readFile(`${ROOT}static/styles.css`),
   );
 });
+
+Deno.test("the page's script is under 40 KB compressed; the chart library is its own chunk, loaded after first paint and cached for good", async () => {
+  const { ROOT } = await import("../_helpers/server_process.ts");
+  const manifest = JSON.parse(
+    await Deno.readTextFile(`${ROOT}static/_islands/manifest.json`),
+  );
+  const entry = await Deno.stat(`${ROOT}static/_islands/${manifest.entry}.br`);
+  assert.ok(entry.size < 40 * 1024, `entry ${entry.size} bytes brotli`);
+  const chart = (manifest.chunks as string[]).find((c) =>
+    c.startsWith("uPlot")
+  );
+  assert.ok(chart, "uPlot is a chunk of its own");
+  const text = await Deno.readTextFile(
+    `${ROOT}static/_islands/${manifest.entry}`,
+  );
+  assert.ok(text.includes(`import("./${chart}")`), "loaded on demand");
+  using t = makeTestApp();
+  const res = await t.request(`/static/_islands/${chart}`, {
+    headers: { "accept-encoding": "br" },
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-encoding"), "br");
+  assert.match(res.headers.get("cache-control") ?? "", /immutable/);
+  await res.body?.cancel();
+});
