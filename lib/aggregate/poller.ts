@@ -8,7 +8,7 @@
  * @module
  */
 import { CircuitOpenError, Deadline } from "../resilience/mod.ts";
-import type { Clock, TimerId } from "../time/mod.ts";
+import { type Clock, systemRandom, type TimerId } from "../time/mod.ts";
 import type { Reading, Source } from "../sources/mod.ts";
 import { summarizeError } from "./error_summary.ts";
 import {
@@ -83,7 +83,7 @@ export interface PnlPollerOptions {
   jitter?: number;
   /**
    * Uniform random numbers in [0, 1), for the jitter.
-   * @default {Math.random}
+   * @default {systemRandom}
    */
   random?: () => number;
   /**
@@ -163,7 +163,7 @@ export class PnlPoller {
       intervalMs = 1000,
       plans = {},
       jitter = 0,
-      random = Math.random,
+      random = systemRandom,
       currency = "USD",
       onState,
       onError = () => {},
