@@ -3,12 +3,13 @@
  * them; too many failures OPEN it, and calls fail fast for a cooldown; then
  * HALF_OPEN admits exactly one probe at a time, and enough successful
  * probes close it again. Throttling (429) and the caller's own aborts are
- * not failures.
+ * not failures. About 350 lines, most of them the options' and the error's
+ * documentation and an asserting example; the state machine itself is one
+ * class, as in std's.
  *
  * @module
  */
-import { type Clock, systemClock } from "../time/mod.ts";
-import { isoTime } from "../time/mod.ts";
+import { type Clock, isoTime, systemClock } from "../time/mod.ts";
 import { TimeoutError } from "./timeout.ts";
 import { UpstreamHttpError } from "./upstream_error.ts";
 
