@@ -109,6 +109,8 @@ export class RedisIngest {
     replica?: SqliteIngest;
     onError?: (error: unknown) => void;
   };
+  /** The version last copied per source, so a repeated read writes nothing. */
+  #kept = new Map<string, number>();
 
   /** Creates the store over a Redis connection. */
   constructor(options: RedisIngestOptions) {
@@ -271,8 +273,11 @@ export class RedisIngest {
     replica: { value: string; version: number },
     event?: { id: string; receivedAt: number },
   ): void {
+    // The leader reads every interval: only a newer version costs a write.
+    if (!event && (this.#kept.get(source) ?? -1) >= replica.version) return;
     try {
       this.#o.replica?.keepReplica(source, replica, event);
+      this.#kept.set(source, replica.version);
     } catch (error) {
       this.#o.onError?.(error);
     }

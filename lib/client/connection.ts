@@ -29,9 +29,9 @@ import {
   type Effect,
   initialConnection,
   type TimerName,
-  transition,
   type TransitionConfig,
-} from "./transitions.ts";
+} from "./connection_state.ts";
+import { transition } from "./transitions.ts";
 import type { TransportName } from "./transport_policy.ts";
 import { applyEnvelope } from "./topic_view.ts";
 import { pollTransport } from "./transports/poll_transport.ts";

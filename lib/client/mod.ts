@@ -39,10 +39,11 @@ export {
   type Effect,
   initialConnection,
   type TimerName,
-  transition,
+  type Transition,
   type TransitionConfig,
   type TransportEnd,
-} from "./transitions.ts";
+} from "./connection_state.ts";
+export { transition } from "./transitions.ts";
 export {
   type ClientPosition,
   type TransportConnection,

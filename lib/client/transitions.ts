@@ -28,19 +28,6 @@ import {
 } from "./probe.ts";
 import { type AttemptEnd, nextPolicy } from "./transport_policy.ts";
 
-export {
-  type Attempt,
-  type ConnectionEvent,
-  type ConnectionPhase,
-  type ConnectionState,
-  type Effect,
-  initialConnection,
-  type TimerName,
-  type Transition,
-  type TransitionConfig,
-  type TransportEnd,
-} from "./connection_state.ts";
-
 /**
  * The next state and its effects after `event`.
  *
@@ -52,7 +39,7 @@ export {
  * @example A first state message makes the connection live
  * ```ts
  * import assert from "node:assert/strict";
- * import { initialConnection, transition } from "@/lib/client/transitions.ts";
+ * import { initialConnection, transition } from "@/lib/client/mod.ts";
  * const config = { backoff: {}, maxAttempts: Infinity, connectTimeoutMs: 5000,
  *   livenessMs: 35000, probeIntervalMs: 30000, random: () => 0.5 };
  * let t = transition(initialConnection(["ws", "sse", "poll"]), { type: "start", online: true }, config);

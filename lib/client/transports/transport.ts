@@ -6,7 +6,7 @@
  * @module
  */
 import type { ServerEnvelope } from "../../protocol/mod.ts";
-import type { TransportEnd } from "../transitions.ts";
+import type { TransportEnd } from "../connection_state.ts";
 
 export type { TransportEnd };
 

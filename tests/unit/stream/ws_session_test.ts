@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { Hub, type StreamOptions, WsSession } from "@/lib/stream/mod.ts";
+import { Hub, WsSession, type WsSessionOptions } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import { testStreamOptions } from "../../_helpers/stream_options.ts";
 
 /** A session over a peer that records what it was sent, parsed. */
-function openSession(hub: Hub, options: StreamOptions) {
+function openSession(hub: Hub, options: WsSessionOptions) {
   const sent: Record<string, unknown>[] = [];
   const session = new WsSession(
     {
@@ -269,16 +269,10 @@ Deno.test("WsSession acknowledges a resume that is already current with an immed
 Deno.test("WsSession refuses a topic the client may not read with a forbidden error and stays open", () => {
   const clock = new FakeClock();
   const hub = new Hub({ clock, topics: { pnl: { n: 0 }, admin: {} } });
-  const sent: Record<string, unknown>[] = [];
-  const session = new WsSession(
-    {
-      send: (t) => void sent.push(JSON.parse(t)),
-      close() {},
-      bufferedAmount: 0,
-    },
-    hub,
-    { ...testStreamOptions(clock), canRead: (topic) => topic !== "admin" },
-  );
+  const { session, sent } = openSession(hub, {
+    ...testStreamOptions(clock),
+    canRead: (topic: string) => topic !== "admin",
+  });
   session.handleFrame('{"type":"subscribe","topic":"admin"}');
   assert.equal(sent[0]?.type, "error");
   assert.equal(sent[0]?.code, "forbidden");
