@@ -231,6 +231,7 @@ export async function startServer(
     metrics: pulse.metrics,
     health: () => status.health(),
     staticDir: STATIC_DIR,
+    ...(sourcesFile.title ? { title: sourcesFile.title } : {}),
     islandScript: await readIslandScript(STATIC_DIR, log),
     ingest: webhooks.size === 0
       ? undefined
@@ -287,6 +288,7 @@ export async function startServer(
       hub.close();
       await cluster.close();
       engine[Symbol.dispose]();
+      recorder.close();
       history.close();
       store.close();
       log.info("stopped");

@@ -26,6 +26,11 @@ import type { PnlSourceState, PnlState } from "@/lib/aggregate/mod.ts";
 export interface LiveBoardProps {
   /** The topic shown. */
   topic: string;
+  /**
+   * The board's title (the sources file's `title`).
+   * @default {"Pulseboard"}
+   */
+  title?: string;
   /** The epoch of the snapshot. */
   epoch: string;
   /** The seq of the snapshot. */
@@ -105,7 +110,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
       data-seq={String(view.seq)}
     >
       <header class="board-head">
-        <h1>Pulseboard</h1>
+        <h1>{props.title ?? "Pulseboard"}</h1>
         <details
           class={`badge badge-${status}`}
           data-transport={transport}

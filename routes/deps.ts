@@ -40,6 +40,11 @@ export interface AppDeps {
   history?: HistoryReader;
   /** Absolute path of the `static/` folder. */
   staticDir: string;
+  /**
+   * The board's title (the sources file's `title`).
+   * @default {"Pulseboard"}
+   */
+  title?: string;
   /** The built island bundle's URL, when built. */
   islandScript?: string;
   /**

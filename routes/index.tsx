@@ -40,6 +40,7 @@ export function indexRoute(
         ? { forceTransport: forced }
         : {}),
       topic: "pnl",
+      ...(deps.title ? { title: deps.title } : {}),
       renderedAt: deps.clock.now(),
       authRequired: deps.auth.enabled,
       health: (({ status, reasons }) => ({ status, reasons }))(deps.health()),
@@ -48,7 +49,7 @@ export function indexRoute(
       data: envelope.data as PnlState,
     };
     const html = renderToString(
-      <Page title="Pulseboard" islandScript={deps.islandScript}>
+      <Page title={deps.title ?? "Pulseboard"} islandScript={deps.islandScript}>
         <IslandHost name="LiveBoard" id="0" props={props}>
           <LiveBoard {...props} />
         </IslandHost>

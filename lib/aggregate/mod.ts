@@ -37,6 +37,7 @@ export {
   PnlRecorder,
   type PnlRecorderOptions,
   type RestoredPnl,
+  sourceHistoryKey,
 } from "./pnl_recorder.ts";
 export {
   createPnlEngine,

@@ -124,6 +124,11 @@ export async function createPnlEngine(
     plans,
     random,
     currency: sourcesFile.currency,
+    labels: Object.fromEntries(
+      declared.flatMap(({ common }) =>
+        common.label ? [[common.id, common.label]] : []
+      ),
+    ),
     shown: options.shown,
     shownFrom: options.shownFrom,
     read: cachedRead(cache, {

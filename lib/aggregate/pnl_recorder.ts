@@ -1,12 +1,20 @@
 /**
  * Keeps the P&L on disk: the last published state (so a restart shows the
  * last figures at once, marked stale), a history point at most once a
- * second for the charts, and retention once an hour.
+ * second for the charts (the last change of a burst is written when the
+ * second is up, so a chart never ends on a value the board left), a
+ * point a minute while nothing changes (so a chart can tell "no change"
+ * from "no data": a gap means the server was not recording), each
+ * source's own series for its sparkline, and retention once an hour.
+ *
+ * A source's series lives in the history table under the key
+ * {@linkcode sourceHistoryKey}, its amount in the net column; a point is
+ * written only when the amount changed.
  *
  * @module
  */
 import type { SqliteStore } from "../cache/mod.ts";
-import type { Clock } from "../time/mod.ts";
+import type { Clock, TimerId } from "../time/mod.ts";
 import type { JsonObject } from "../protocol/mod.ts";
 import { isPnlState, markStale, type PnlState } from "./pnl_state.ts";
 
@@ -21,6 +29,13 @@ export interface PnlRecorderOptions {
    * @default {1000}
    */
   pointEveryMs?: number;
+  /**
+   * Longest time without a history point while the server runs, ms: the
+   * last state is written again, so a longer silence in the history
+   * means the server was down.
+   * @default {60_000}
+   */
+  keepAliveMs?: number;
   /**
    * Time between retention runs (history thinning, old webhook ids), ms.
    * @default {3_600_000}
@@ -45,7 +60,19 @@ export interface RestoredPnl {
 }
 
 /**
- * Saves each published P&L state and throttles its history.
+ * The history key of one source's own series (its amount over time).
+ *
+ * @param topic The P&L topic.
+ * @param sourceId The source's id.
+ * @returns A key no stream topic can take (topics have no `/`).
+ */
+export function sourceHistoryKey(topic: string, sourceId: string): string {
+  return `${topic}/source/${sourceId}`;
+}
+
+/**
+ * Saves each published P&L state and throttles its history. Its timers
+ * (the trailing and keep-alive points) stop with `close()`.
  *
  * @example Save, then restore as stale
  * ```ts
@@ -65,10 +92,20 @@ export class PnlRecorder {
   #topic: string;
   #pointEveryMs: number;
   #pruneEveryMs: number;
+  #keepAliveMs: number;
   #dedupeMs: number;
   // -Infinity: the first state always makes a point and a retention run.
   #lastPointAt = -Infinity;
   #lastPruneAt = -Infinity;
+  /** The newest P&L state not yet in the history (throttled). */
+  #pending?: PnlState;
+  /** The state last written to the history, for keep-alive points. */
+  #written?: PnlState;
+  /** Each source's amount as last written to its series. */
+  #sourceAmounts = new Map<string, number>();
+  #timer?: TimerId;
+  #closed = false;
+  #onError: (error: unknown) => void = () => {};
 
   /** Creates a recorder over an open store. */
   constructor(store: SqliteStore, options: PnlRecorderOptions) {
@@ -77,6 +114,7 @@ export class PnlRecorder {
       topic = "pnl",
       pointEveryMs = 1_000,
       pruneEveryMs = 3_600_000,
+      keepAliveMs = 60_000,
       dedupeMs = 30 * 86_400_000,
     } = options;
     this.#store = store;
@@ -84,6 +122,7 @@ export class PnlRecorder {
     this.#topic = topic;
     this.#pointEveryMs = pointEveryMs;
     this.#pruneEveryMs = pruneEveryMs;
+    this.#keepAliveMs = keepAliveMs;
     this.#dedupeMs = dedupeMs;
   }
 
@@ -121,6 +160,7 @@ export class PnlRecorder {
     onError: (error: unknown) => void,
   ): void {
     if (topic !== this.#topic) return;
+    this.#onError = onError;
     try {
       this.record(state, position.seq, position.epoch);
     } catch (error) {
@@ -130,7 +170,8 @@ export class PnlRecorder {
 
   /**
    * Saves a published state; adds a history point when the last is a
-   * second old, and runs retention once an interval.
+   * second old (else when the second is up), and runs retention once an
+   * interval.
    *
    * @param state The state as published (a P&L state; anything else is
    *   saved but makes no history point).
@@ -140,21 +181,81 @@ export class PnlRecorder {
    *   goes on; the caller logs it).
    */
   record(state: JsonObject, seq: number, epoch: string): void {
+    if (this.#closed) return;
     const now = this.#clock.now();
+    this.#store.saveSnapshot(this.#topic, { state, seq, epoch, savedAt: now });
+    if (!isPnlState(state)) return;
+    this.#pending = state;
     // The throttles run on monotonic time: a wall clock set back must not
     // stop the chart for as long as it was set back.
+    const dueIn = this.#lastPointAt + this.#pointEveryMs -
+      this.#clock.monotonic();
+    if (dueIn <= 0) this.#writePoint();
+    else this.#arm(dueIn);
+  }
+
+  /** Writes the pending state (or, with none, the last one again) as a point. */
+  #writePoint(): void {
+    const state = this.#pending ?? this.#written;
+    if (!state) return;
+    const now = this.#clock.now();
     const elapsed = this.#clock.monotonic();
-    this.#store.saveSnapshot(this.#topic, { state, seq, epoch, savedAt: now });
-    if (
-      !isPnlState(state) || elapsed - this.#lastPointAt < this.#pointEveryMs
-    ) {
-      return;
-    }
-    this.#lastPointAt = elapsed;
+    // A keep-alive point does not hold back the next change.
+    if (this.#pending) this.#lastPointAt = elapsed;
+    this.#pending = undefined;
+    this.#written = state;
     this.#store.history.record(this.#topic, { at: now, ...state.totals });
+    for (const [id, s] of Object.entries(state.sources)) {
+      const amount = s.amountMinor;
+      if (
+        !Number.isSafeInteger(amount) ||
+        this.#sourceAmounts.get(id) === amount
+      ) continue;
+      this.#sourceAmounts.set(id, amount as number);
+      this.#store.history.record(sourceHistoryKey(this.#topic, id), {
+        at: now,
+        netMinor: amount as number,
+        revenueMinor: 0,
+        expensesMinor: 0,
+        tradingMinor: 0,
+      });
+    }
+    this.#arm(this.#keepAliveMs);
     if (elapsed - this.#lastPruneAt < this.#pruneEveryMs) return;
     this.#lastPruneAt = elapsed;
-    this.#store.history.prune(this.#topic, now);
+    for (
+      const key of [
+        this.#topic,
+        ...Object.keys(state.sources).map((id) =>
+          sourceHistoryKey(this.#topic, id)
+        ),
+      ]
+    ) this.#store.history.prune(key, now);
     this.#store.ingest.prune(now - this.#dedupeMs);
+  }
+
+  /** (Re)sets the one timer: a trailing point, or a keep-alive point. */
+  #arm(ms: number): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      try {
+        this.#writePoint();
+      } catch (error) {
+        this.#onError(error);
+      }
+    }, ms);
+  }
+
+  /** Stops the timers; later states are not recorded. */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Closes the recorder. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -37,7 +37,30 @@ export interface SourceReport {
   origin: FigureOrigin;
   /** A sentence for people when the last read failed; no secrets. */
   error?: string;
+  /** The name the board shows, when the sources file gives one. */
+  label?: string;
+  /**
+   * While failing: when a read last succeeded (ISO-8601 UTC), if one did
+   * since this server started or its state was restored.
+   */
+  lastSuccessAt?: string;
+  /** While failing: when the current run of failures began (ISO-8601 UTC). */
+  failingSince?: string;
+  /** While failing: when the next attempt is due (ISO-8601 UTC). */
+  nextReadAt?: string;
+  /** How often it is read, ms (its poll interval). */
+  everyMs?: number;
 }
+
+/** The optional fields a report and its state share, copied as they are. */
+const CARRIED = [
+  "error",
+  "label",
+  "lastSuccessAt",
+  "failingSince",
+  "nextReadAt",
+  "everyMs",
+] as const;
 
 /** The P&L state as published on topic `pnl`. Integers in minor units. */
 export interface PnlState extends JsonObject {
@@ -59,8 +82,10 @@ export interface PnlSourceState extends JsonObject {
   status: SourceStatus;
   origin: FigureOrigin;
   // Also, once known: amountMinor (integer), currency, asOf (ISO-8601 UTC),
-  // error (words) after a failed read, and detail (a few labelled
-  // figures behind the amount, such as a Kalshi balance).
+  // detail (a few labelled figures behind the amount, such as a Kalshi
+  // balance), label (its display name), everyMs (its poll interval); and
+  // while failing: error (words),
+  // lastSuccessAt, failingSince and nextReadAt (ISO-8601 UTC).
 }
 
 /** A P&L that cannot be built, with the reason. */
@@ -113,13 +138,16 @@ export function buildPnlState(
   for (const [id, report] of Object.entries(reports)) {
     const { reading } = report;
     if (report.status !== "ok") stale = true;
-    const common = {
+    const common: PnlSourceState = {
       kind: report.kind,
       role: report.role,
       status: report.status,
       origin: report.origin,
-      ...(report.error ? { error: report.error } : {}),
     };
+    for (const key of CARRIED) {
+      const value = report[key];
+      if (value !== undefined && value !== "") common[key] = value;
+    }
     if (!reading) {
       sources[id] = common;
       continue;
@@ -225,10 +253,8 @@ export function reportsOf(
 ): Record<string, SourceReport> {
   const reports: Record<string, SourceReport> = {};
   for (const [id, s] of Object.entries(state.sources)) {
-    const { amountMinor, currency, asOf, detail } = s as Record<
-      string,
-      unknown
-    >;
+    const { amountMinor, currency, asOf, detail, label, lastSuccessAt } =
+      s as Record<string, unknown>;
     if (
       !Number.isSafeInteger(amountMinor) || typeof currency !== "string" ||
       typeof asOf !== "string"
@@ -238,6 +264,8 @@ export function reportsOf(
       role: s.role,
       status: "stale",
       origin,
+      ...(typeof label === "string" ? { label } : {}),
+      ...(typeof lastSuccessAt === "string" ? { lastSuccessAt } : {}),
       reading: {
         source: id,
         role: s.role,

@@ -8,7 +8,12 @@
  * @module
  */
 import { CircuitOpenError, Deadline } from "../resilience/mod.ts";
-import { type Clock, systemRandom, type TimerId } from "../time/mod.ts";
+import {
+  type Clock,
+  isoTime,
+  systemRandom,
+  type TimerId,
+} from "../time/mod.ts";
 import type { Reading, Source } from "../sources/mod.ts";
 import { summarizeError } from "./error_summary.ts";
 import {
@@ -105,6 +110,8 @@ export interface PnlPollerOptions {
    * state): shown until the source is read, instead of nothing.
    */
   initial?: Readonly<Record<string, SourceReport>>;
+  /** The name the board shows for each source, by id, where one is given. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 interface Slot {
@@ -116,6 +123,16 @@ interface Slot {
   inFlight?: Promise<void>;
   deadline?: Deadline;
   again: boolean;
+  /** When the read after the one in flight is due (monotonic ms), once scheduled. */
+  nextDue?: number;
+}
+
+/** A source's run of outcomes, for "last success 10:03; next try in 20 s". */
+interface Track {
+  /** When a read last succeeded, epoch ms. */
+  lastSuccessAt?: number;
+  /** When the current run of failures began, epoch ms. */
+  failingSince?: number;
 }
 
 /**
@@ -150,6 +167,8 @@ export class PnlPoller {
   #read: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
   #onError: (error: unknown) => void;
   #reports = new Map<string, SourceReport>();
+  #tracks = new Map<string, Track>();
+  #labels: Readonly<Record<string, string>>;
   /** Each failing source's full error text, for operators only. */
   #details = new Map<string, string>();
   #started = false;
@@ -168,6 +187,7 @@ export class PnlPoller {
       onState,
       onError = () => {},
       read = readLive,
+      labels = {},
     } = options;
     const positive = (name: string, v: number) => {
       if (!(v > 0) || !Number.isFinite(v)) {
@@ -214,7 +234,9 @@ export class PnlPoller {
     for (const source of sources) {
       const before = options.initial?.[source.id];
       if (before?.role === source.role) {
-        this.#reports.set(source.id, { ...before, kind: source.kind });
+        // The file's label and interval now, not the restored ones.
+        const { label: _label, everyMs: _every, ...rest } = before;
+        this.#reports.set(source.id, { ...rest, kind: source.kind });
       }
     }
     this.#clock = clock;
@@ -223,6 +245,14 @@ export class PnlPoller {
     this.#onState = onState;
     this.#read = read;
     this.#onError = onError;
+    this.#labels = labels;
+    for (const [id, before] of this.#reports) {
+      if (before.lastSuccessAt) {
+        this.#tracks.set(id, {
+          lastSuccessAt: Date.parse(before.lastSuccessAt),
+        });
+      }
+    }
   }
 
   /** Reads every source now, then each on its own interval, until closed. */
@@ -273,15 +303,17 @@ export class PnlPoller {
     do {
       slot.again = false;
       started = this.#clock.monotonic();
+      // Counted from the read's start, so the time it took (and the
+      // fan-out of what it published) does not stretch the interval; a
+      // read slower than its interval is followed by the next one at once,
+      // never two at the same time. Drawn before the read, so a failed
+      // read can say when the next try is.
+      slot.nextDue = started +
+        slot.intervalMs * (1 + slot.jitter * this.#random());
       await this.#readSlot(slot, true);
     } while (slot.again && !this.#closed);
     if (this.#closed) return;
-    // Counted from the read's start, so the time it took (and the fan-out
-    // of what it published) does not stretch the interval; a read slower
-    // than its interval is followed by the next one at once, never two at
-    // the same time.
-    const due = started + slot.intervalMs * (1 + slot.jitter * this.#random());
-    const wait = Math.max(0, due - this.#clock.monotonic());
+    const wait = Math.max(0, slot.nextDue - this.#clock.monotonic());
     slot.timer = this.#clock.setTimeout(() => this.#loop(slot), wait);
   }
 
@@ -298,7 +330,9 @@ export class PnlPoller {
         slot.sources.map((source) => this.#read(source, deadline.signal)),
       );
       if (this.#closed) return;
-      results.forEach((result, i) => this.#record(slot.sources[i]!, result));
+      results.forEach((result, i) =>
+        this.#record(slot.sources[i]!, result, slot)
+      );
       if (publish) this.#publish();
     };
     slot.inFlight = run().finally(() => {
@@ -308,7 +342,11 @@ export class PnlPoller {
     return slot.inFlight;
   }
 
-  #record(source: Source, result: PromiseSettledResult<SourceRead>): void {
+  #record(
+    source: Source,
+    result: PromiseSettledResult<SourceRead>,
+    slot: Slot,
+  ): void {
     const previous = this.#reports.get(source.id);
     const failure = result.status === "fulfilled"
       ? result.value.error
@@ -318,34 +356,79 @@ export class PnlPoller {
       : summarizeError(failure);
     if (described) this.#details.set(source.id, described.detail);
     else this.#details.delete(source.id);
-    this.#reports.set(
-      source.id,
-      result.status === "fulfilled"
-        ? {
-          kind: source.kind,
-          role: source.role,
-          reading: result.value.reading,
-          status: result.value.fresh
-            ? "ok"
-            : result.value.error instanceof CircuitOpenError
-            ? "open"
-            : "stale",
-          origin: result.value.origin,
-          ...(described ? { error: described.summary } : {}),
-        }
-        : {
-          kind: source.kind,
-          role: source.role,
-          reading: previous?.reading,
-          status: result.reason instanceof CircuitOpenError
-            ? "open"
-            : previous?.reading
-            ? "stale"
-            : "error",
-          origin: previous?.origin ?? "live",
-          error: described!.summary,
-        },
-    );
+    const report: SourceReport = result.status === "fulfilled"
+      ? {
+        kind: source.kind,
+        role: source.role,
+        reading: result.value.reading,
+        status: result.value.fresh
+          ? "ok"
+          : result.value.error instanceof CircuitOpenError
+          ? "open"
+          : "stale",
+        origin: result.value.origin,
+        ...(described ? { error: described.summary } : {}),
+      }
+      : {
+        kind: source.kind,
+        role: source.role,
+        reading: previous?.reading,
+        status: result.reason instanceof CircuitOpenError
+          ? "open"
+          : previous?.reading
+          ? "stale"
+          : "error",
+        origin: previous?.origin ?? "live",
+        error: described!.summary,
+      };
+    this.#track(source.id, report, failure, slot);
+    this.#reports.set(source.id, report);
+  }
+
+  /** Adds what the board shows beside the figure: name and interval. */
+  #describe(id: string, report: SourceReport, slot: Slot): SourceReport {
+    const label = this.#labels[id];
+    return {
+      ...report,
+      ...(label ? { label } : {}),
+      everyMs: slot.intervalMs,
+    };
+  }
+
+  /**
+   * Notes a read's outcome in the source's track and, while it fails,
+   * tells the report when it last succeeded, since when it fails and when
+   * the next try is. A healthy source's report carries none of these, so
+   * a quiet source publishes nothing new between changes.
+   */
+  #track(
+    id: string,
+    report: SourceReport,
+    failure: unknown,
+    slot: Slot,
+  ): void {
+    const now = this.#clock.now();
+    const track = this.#tracks.get(id) ?? {};
+    this.#tracks.set(id, track);
+    if (report.status === "ok") {
+      track.lastSuccessAt = now;
+      track.failingSince = undefined;
+      return;
+    }
+    track.failingSince ??= now;
+    if (track.lastSuccessAt !== undefined) {
+      report.lastSuccessAt = isoTime(track.lastSuccessAt);
+    }
+    report.failingSince = isoTime(track.failingSince);
+    if (this.#started && slot.nextDue !== undefined) {
+      // An open breaker lets nothing through before its cooldown ends.
+      const waitMs = Math.max(
+        slot.nextDue - this.#clock.monotonic(),
+        failure instanceof CircuitOpenError ? failure.retryAfterMs : 0,
+        0,
+      );
+      report.nextReadAt = isoTime(now + waitMs);
+    }
   }
 
   #publish(): void {
@@ -353,14 +436,20 @@ export class PnlPoller {
     try {
       // Sources not read yet are listed too, so the board shows them.
       const reports: Record<string, SourceReport> = {};
-      for (const source of this.#slots.flatMap((slot) => slot.sources)) {
-        reports[source.id] = this.#reports.get(source.id) ?? {
-          kind: source.kind,
-          role: source.role,
-          status: "error",
-          origin: "live",
-          error: "not read yet",
-        };
+      for (const slot of this.#slots) {
+        for (const source of slot.sources) {
+          reports[source.id] = this.#describe(
+            source.id,
+            this.#reports.get(source.id) ?? {
+              kind: source.kind,
+              role: source.role,
+              status: "error",
+              origin: "live",
+              error: "not read yet",
+            },
+            slot,
+          );
+        }
       }
       this.#onState(buildPnlState(reports, this.#currency));
     } catch (error) {

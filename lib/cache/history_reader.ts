@@ -7,7 +7,11 @@
  *
  * @module
  */
-import type { HistoryResult, SqliteHistory } from "./sqlite_history.ts";
+import type {
+  HistoryQueryOptions,
+  HistoryResult,
+  SqliteHistory,
+} from "./sqlite_history.ts";
 
 /** Answers history queries. */
 export interface HistoryReader {
@@ -17,6 +21,7 @@ export interface HistoryReader {
     from: number,
     to: number,
     limit: number,
+    options?: HistoryQueryOptions,
   ): Promise<HistoryResult>;
   /** Stops the worker, if any; pending queries reject. */
   close(): void;
@@ -42,9 +47,9 @@ export async function openHistoryReader(
 
 function inlineReader(history: SqliteHistory): HistoryReader {
   return {
-    query: (topic, from, to, limit) => {
+    query: (topic, from, to, limit, options) => {
       try {
-        return Promise.resolve(history.query(topic, from, to, limit));
+        return Promise.resolve(history.query(topic, from, to, limit, options));
       } catch (error) {
         return Promise.reject(error);
       }
@@ -105,8 +110,9 @@ class WorkerReader implements HistoryReader {
     from: number,
     to: number,
     limit: number,
+    options: HistoryQueryOptions = {},
   ): Promise<HistoryResult> {
-    return this.#send({ topic, from, to, limit });
+    return this.#send({ topic, from, to, limit, options });
   }
 
   #failAll(error: Error): void {

@@ -1,13 +1,13 @@
 /**
  * The history reader's worker: opens the database read-only and answers
  * queries off the main thread, so even a slow read cannot delay the
- * stream. Messages: `{ id, topic, from, to, limit }` in,
+ * stream. Messages: `{ id, topic, from, to, limit, options }` in,
  * `{ id, result }` or `{ id, error }` out.
  *
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { SqliteHistory } from "./sqlite_history.ts";
+import { type HistoryQueryOptions, SqliteHistory } from "./sqlite_history.ts";
 
 interface Query {
   id: number;
@@ -16,6 +16,7 @@ interface Query {
   from: number;
   to: number;
   limit: number;
+  options?: HistoryQueryOptions;
 }
 
 const scope = globalThis as unknown as {
@@ -37,7 +38,7 @@ scope.onmessage = (event) => {
       scope.postMessage({ id: q.id, result: undefined });
       return;
     }
-    const result = history!.query(q.topic, q.from, q.to, q.limit);
+    const result = history!.query(q.topic, q.from, q.to, q.limit, q.options);
     scope.postMessage({ id: q.id, result });
   } catch (error) {
     scope.postMessage({

@@ -10,6 +10,7 @@ export {
 } from "./sqlite_store.ts";
 export {
   type HistoryPoint,
+  type HistoryQueryOptions,
   type HistoryResult,
   SqliteHistory,
   type SqliteHistoryOptions,

@@ -51,6 +51,21 @@ export interface HistoryResult {
   points: HistoryPoint[];
   /** Whether buckets were merged to fit the limit. */
   downsampled: boolean;
+  /**
+   * The last point before the range, when asked for: the value the range
+   * starts with (a series written only on change may have no point inside
+   * a quiet range at all).
+   */
+  previous?: HistoryPoint;
+}
+
+/** Options for {@linkcode SqliteHistory.query}. */
+export interface HistoryQueryOptions {
+  /**
+   * Also return the last point before `from`.
+   * @default {false}
+   */
+  previous?: boolean;
 }
 
 const COLUMNS = "at, net_minor AS netMinor, revenue_minor AS revenueMinor, " +
@@ -122,6 +137,7 @@ export class SqliteHistory {
   #range: StatementSync;
   #upsert: StatementSync;
   #rollups: StatementSync;
+  #before: StatementSync;
 
   /** Prepares the statements. */
   constructor(db: DatabaseSync, options: SqliteHistoryOptions = {}) {
@@ -139,6 +155,9 @@ export class SqliteHistory {
       `SELECT ${COLUMNS} FROM history WHERE topic = ? AND at >= ? AND at <= ? ORDER BY at LIMIT ?`,
     );
     this.#upsert = db.prepare(ROLLUP_UPSERT);
+    this.#before = db.prepare(
+      `SELECT ${COLUMNS} FROM history WHERE topic = ? AND at < ? ORDER BY at DESC LIMIT 1`,
+    );
     this.#rollups = db.prepare(
       `SELECT ${ROLLUP_COLUMNS} FROM history_rollup WHERE topic = ? AND level = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket`,
     );
@@ -201,7 +220,25 @@ export class SqliteHistory {
    * exist, the range is cut into buckets and each keeps its minimum, its
    * maximum (of net P&L) and its last point.
    */
-  query(topic: string, from: number, to: number, limit: number): HistoryResult {
+  query(
+    topic: string,
+    from: number,
+    to: number,
+    limit: number,
+    options: HistoryQueryOptions = {},
+  ): HistoryResult {
+    const result = this.#query(topic, from, to, limit);
+    if (!options.previous) return result;
+    const before = this.#before.get(topic, from) as HistoryPoint | undefined;
+    return before ? { ...result, previous: normalize(before) } : result;
+  }
+
+  #query(
+    topic: string,
+    from: number,
+    to: number,
+    limit: number,
+  ): HistoryResult {
     // Counting stops past the limit: a count over a long range would be
     // the very scan the rollups avoid.
     const { n } = this.#count.get(topic, from, to, limit + 1) as { n: number };

@@ -13,6 +13,8 @@ import type { IngestStore } from "./webhook.ts";
 export interface CommonSettings {
   /** Unique id: the key in the P&L state and in `/api/ingest/:source`. */
   id: string;
+  /** The name the board shows, when the file gives one. */
+  label?: string;
   /** The adapter kind. */
   kind: string;
   /** How the amount enters the P&L. */

@@ -86,6 +86,12 @@ function commonFields(kind: SourceKind): Fields {
       description:
         "Unique id: the key in the P&L and the :source of /api/ingest",
     },
+    label: {
+      type: str({ words: "a name of 1 to 80 characters", maxLength: 80 }),
+      optional: true,
+      description:
+        'The name the board shows for this source, such as "Stripe (EU)"; the id when absent',
+    },
     role: {
       type: oneOf(["revenue", "expense", "trading"] as const),
       description:
@@ -134,6 +140,12 @@ const TOP_FIELDS = {
     optional: true,
     description: "The JSON Schema for editors (ignored by the server)",
   },
+  title: {
+    type: str({ words: "a title of 1 to 80 characters", maxLength: 80 }),
+    optional: true,
+    description:
+      'The board\'s title, shown as its heading and in the browser tab, such as "Acme P&L"; "Pulseboard" when absent',
+  },
   currency: {
     type: currencyCode,
     optional: true,
@@ -175,6 +187,8 @@ export interface SourcesFile {
   file: string;
   /** Reporting currency. */
   currency: string;
+  /** The board's title, when the file gives one. */
+  title?: string;
   /** The sources, in file order. */
   entries: SourceEntry[];
 }
@@ -324,7 +338,12 @@ export function parseSourcesFile(
         throw error;
       }
     });
-    return { file, currency, entries };
+    return {
+      file,
+      currency,
+      ...(top.title !== undefined ? { title: top.title } : {}),
+      entries,
+    };
   } catch (error) {
     if (error instanceof SpecError) {
       throw new SourcesFileError(file, error.message, { cause: error });

@@ -1,10 +1,14 @@
 /**
- * `GET /api/history?topic=pnl&from=T&to=T&limit=N`: stored P&L totals over
- * time (oldest first) for charts, from `lib/cache`'s SqliteHistory,
- * downsampled so each bucket keeps its minimum, maximum and last point.
+ * `GET /api/history?topic=pnl&from=T&to=T&limit=N[&source=ID]`: stored P&L
+ * totals over time (oldest first) for charts, or one source's amount for
+ * its sparkline, from `lib/cache`'s SqliteHistory, downsampled so each
+ * bucket keeps its minimum, maximum and last point. `previous` is the last
+ * point before the range: the value the range starts with.
  */
 import type { Context } from "hono";
 import { parseTopic, ProtocolError } from "@/lib/protocol/mod.ts";
+import { type PnlState, sourceHistoryKey } from "@/lib/aggregate/mod.ts";
+import type { HistoryPoint } from "@/lib/cache/mod.ts";
 import { isoTime, normalizeTimestamp, TimestampError } from "@/lib/time/mod.ts";
 import { HttpError } from "@/lib/http/mod.ts";
 import type { KeyedRateLimiter } from "@/lib/resilience/mod.ts";
@@ -63,18 +67,27 @@ export function historyRoute(
         "history is not stored by this server",
       );
     }
-    const { points, downsampled } = await deps.history.query(
-      topic,
+    const source = sourceOf(c.req.query("source"), deps.hub.state(topic));
+    const { points, downsampled, previous } = await deps.history.query(
+      source === undefined ? topic : sourceHistoryKey(topic, source),
       from,
       to,
       limit,
+      { previous: true },
     );
+    // A source's series keeps its amount in the net column.
+    const shape = (p: HistoryPoint): Record<string, string | number> =>
+      source === undefined
+        ? { ...p, at: isoTime(p.at) }
+        : { at: isoTime(p.at), amountMinor: p.netMinor };
     return Response.json({
       topic,
+      ...(source === undefined ? {} : { source }),
       from: isoTime(from),
       to: isoTime(to),
       downsampled,
-      points: points.map((p) => ({ ...p, at: isoTime(p.at) })),
+      previous: previous ? shape(previous) : null,
+      points: points.map(shape),
     }, { headers: { "cache-control": "no-store" } });
   };
 }
@@ -98,6 +111,29 @@ function parseTime(
       }`,
     );
   }
+}
+
+/** The `source` asked for, checked against the board's sources. */
+function sourceOf(
+  value: string | undefined,
+  state: unknown,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const ids = Object.keys((state as PnlState | undefined)?.sources ?? {});
+  if (!ids.includes(value)) {
+    // The contract's codes have no "not found" but for topics: a 404 with
+    // bad_request, like a path with no route.
+    throw new HttpError(
+      404,
+      "bad_request",
+      `no source ${
+        JSON.stringify(value.slice(0, 64))
+      } on this board; its sources are ${
+        ids.length ? ids.join(", ") : "none yet"
+      }`,
+    );
+  }
+  return value;
 }
 
 function parseLimit(value: string | undefined): number {

@@ -321,6 +321,56 @@ Deno.test("GET /api/history: a range past now or the keep window is cut to them,
   await again.body?.cancel();
 });
 
+Deno.test("GET /api/history?source=ID: one source's amount over time with the value the range starts with; an unknown source is a 404 naming the board's sources", async () => {
+  const { SqliteStore, openHistoryReader } = await import("@/lib/cache/mod.ts");
+  const { PnlRecorder, buildPnlState } = await import("@/lib/aggregate/mod.ts");
+  using store = SqliteStore.open(":memory:");
+  const reader = await openHistoryReader(":memory:", store.history);
+  using t = makeTestApp({ history: reader });
+  using recorder = new PnlRecorder(store, { clock: t.clock });
+  const state = (amountMinor: number) =>
+    buildPnlState({
+      shop: {
+        kind: "stripe",
+        role: "revenue",
+        status: "ok",
+        origin: "live",
+        reading: {
+          source: "shop",
+          role: "revenue",
+          amountMinor,
+          currency: "USD",
+          asOf: new Date(t.clock.now()).toISOString(),
+        },
+      },
+    }, "USD");
+  const start = t.clock.now();
+  for (const amount of [1_000, 1_500, 1_250]) {
+    t.hub.publish("pnl", state(amount));
+    recorder.record(state(amount), 1, "e");
+    await t.clock.advance(10 * 60_000);
+  }
+  const from = new Date(start + 15 * 60_000).toISOString();
+  const res = await t.request(`/api/history?source=shop&from=${from}`);
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.source, "shop");
+  assert.deepEqual(body.previous, {
+    at: new Date(start + 10 * 60_000).toISOString(),
+    amountMinor: 1_500,
+  });
+  assert.deepEqual(body.points, [{
+    at: new Date(start + 20 * 60_000).toISOString(),
+    amountMinor: 1_250,
+  }]);
+  const unknown = await t.request("/api/history?source=nope");
+  assert.equal(unknown.status, 404);
+  assert.match(
+    (await unknown.json()).error.message,
+    /no source "nope" on this board; its sources are shop/,
+  );
+});
+
 Deno.test("plain requests in progress are capped per client address (429), and the slot returns when one is answered", async () => {
   using t = makeTestApp({
     config: parseConfig({ PULSE_MAX_REQUESTS_PER_IP: "2" }),

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { buildPnlState, PnlRecorder } from "@/lib/aggregate/mod.ts";
+import {
+  buildPnlState,
+  PnlRecorder,
+  sourceHistoryKey,
+} from "@/lib/aggregate/mod.ts";
 import { SqliteStore } from "@/lib/cache/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 
@@ -23,20 +27,62 @@ function state(amountMinor: number) {
   }, "USD");
 }
 
-Deno.test("PnlRecorder saves every state but makes at most one history point a second", async () => {
+Deno.test("PnlRecorder saves every state but makes at most one history point a second, the last of a burst when the second is up", async () => {
   const clock = new FakeClock({ start: Date.parse(AT) });
   using store = SqliteStore.open(":memory:");
-  const recorder = new PnlRecorder(store, { clock });
+  using recorder = new PnlRecorder(store, { clock });
   const points = () =>
-    store.history.query("pnl", 0, clock.now() + 1, 1000).points.length;
+    store.history.query("pnl", 0, clock.now() + 1, 1000).points;
   recorder.record(state(100), 1, "abcd");
-  await clock.advance(999);
+  await clock.advance(400);
   recorder.record(state(200), 2, "abcd"); // under a second: saved, no point
-  assert.equal(store.loadSnapshot("pnl")?.seq, 2);
-  assert.equal(points(), 1);
-  await clock.advance(1);
+  await clock.advance(400);
   recorder.record(state(300), 3, "abcd");
-  assert.equal(points(), 2);
+  assert.equal(store.loadSnapshot("pnl")?.seq, 3);
+  assert.equal(points().length, 1);
+  await clock.advance(200);
+  // The burst's last value, not a value the board already left.
+  assert.deepEqual(points().map((p) => p.netMinor), [100, 300]);
+  await clock.advance(5_000);
+  assert.equal(points().length, 2);
+});
+
+Deno.test("PnlRecorder writes the unchanged state again once a minute, so silence in the history means the server was down", async () => {
+  const clock = new FakeClock({ start: Date.parse(AT) });
+  using store = SqliteStore.open(":memory:");
+  using recorder = new PnlRecorder(store, { clock });
+  recorder.record(state(100), 1, "abcd");
+  await clock.advance(3 * 60_000);
+  const { points } = store.history.query("pnl", 0, clock.now() + 1, 1000);
+  assert.deepEqual(
+    points.map((p) => (p.at - Date.parse(AT)) / 60_000),
+    [0, 1, 2, 3],
+  );
+  assert.ok(points.every((p) => p.netMinor === 100));
+  recorder.close();
+  await clock.advance(3 * 60_000);
+  assert.equal(
+    store.history.query("pnl", 0, clock.now() + 1, 1000).points.length,
+    4,
+  );
+});
+
+Deno.test("PnlRecorder keeps each source's own series, one point per change of its amount", async () => {
+  const clock = new FakeClock({ start: Date.parse(AT) });
+  using store = SqliteStore.open(":memory:");
+  using recorder = new PnlRecorder(store, { clock });
+  for (const amount of [100, 100, 250, 250, 90]) {
+    recorder.record(state(amount), 1, "abcd");
+    await clock.advance(2_000);
+  }
+  const key = sourceHistoryKey("pnl", "shop");
+  assert.equal(key, "pnl/source/shop");
+  const { points } = store.history.query(key, 0, clock.now(), 1000);
+  assert.deepEqual(points.map((p) => p.netMinor), [100, 250, 90]);
+  assert.deepEqual(
+    points.map((p) => (p.at - Date.parse(AT)) / 1000),
+    [0, 4, 8],
+  );
 });
 
 Deno.test("PnlRecorder restores the last state as stale from L3, with each source's last figure", () => {

@@ -256,3 +256,59 @@ Deno.test("PnlPoller reads a group of sources together and publishes once per ro
   await clock.advance(3000);
   assert.equal(states, 4);
 });
+
+Deno.test("PnlPoller tells a failing source's last success, since when it fails and when it tries next, and a healthy source none of these", async () => {
+  const clock = new FakeClock({
+    start: Date.parse("2026-12-02T10:00:00.000Z"),
+  });
+  const states: PnlState[] = [];
+  let fail = false;
+  using poller = new PnlPoller({
+    clock,
+    sources: [
+      source(
+        "shop",
+        "revenue",
+        () =>
+          fail
+            ? Promise.reject(
+              new TypeError("fetch failed", {
+                cause: Object.assign(new Error("connect ECONNREFUSED"), {
+                  code: "ECONNREFUSED",
+                }),
+              }),
+            )
+            : Promise.resolve(500),
+      ),
+    ],
+    intervalMs: 20_000,
+    labels: { shop: "Shop (EU)" },
+    onState: (s) => states.push(s),
+  });
+  poller.start();
+  await clock.advance(0);
+  const ok = states.at(-1)!.sources.shop!;
+  assert.equal(ok.status, "ok");
+  assert.equal(ok.label, "Shop (EU)");
+  assert.equal(ok.everyMs, 20_000);
+  for (const key of ["lastSuccessAt", "failingSince", "nextReadAt", "error"]) {
+    assert.equal(key in ok, false, key);
+  }
+  fail = true;
+  await clock.advance(20_000);
+  const first = states.at(-1)!.sources.shop!;
+  assert.equal(first.status, "stale");
+  assert.equal(first.lastSuccessAt, "2026-12-02T10:00:00.000Z");
+  assert.equal(first.failingSince, "2026-12-02T10:00:20.000Z");
+  assert.equal(first.nextReadAt, "2026-12-02T10:00:40.000Z");
+  assert.match(String(first.error), /connection refused/);
+  await clock.advance(20_000);
+  const second = states.at(-1)!.sources.shop!;
+  assert.equal(second.failingSince, "2026-12-02T10:00:20.000Z");
+  assert.equal(second.nextReadAt, "2026-12-02T10:01:00.000Z");
+  fail = false;
+  await clock.advance(20_000);
+  const back = states.at(-1)!.sources.shop!;
+  assert.equal(back.status, "ok");
+  assert.equal("failingSince" in back, false);
+});
