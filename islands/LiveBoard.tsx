@@ -14,12 +14,13 @@ import {
   totalOfRole,
 } from "./parts/pnl_view.ts";
 import {
-  ago,
   useFlash,
   useNow,
   useThrottledAnnouncement,
-  utcClock,
+  useTimeZone,
 } from "./parts/hooks.ts";
+import { SourceRow } from "./parts/SourceRow.tsx";
+import { clockTime } from "./parts/time_words.ts";
 import type { PnlSourceState, PnlState } from "@/lib/aggregate/mod.ts";
 
 /** Props of {@linkcode LiveBoard}: the snapshot the page was rendered from. */
@@ -89,6 +90,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
     formatMoney(minor, pnl.currency, { signed });
   const sources = Object.entries(pnl.sources) as [string, PnlSourceState][];
   const now = useNow(props.renderedAt);
+  const zone = useTimeZone();
   const flash = useFlash(pnl.totals.netMinor);
   const missing = missingFigures(sources);
   // Not connected after having been (or given up): the figures on screen
@@ -146,7 +148,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
             .filter(([, s]) => s.status !== "ok")
             .map(([id, s]) =>
               `${id} (${s.status}${
-                s.asOf ? ` since ${utcClock(text(s.asOf))}` : ""
+                s.asOf ? ` since ${clockTime(text(s.asOf), now, zone)}` : ""
               }, ${
                 s.origin === "live"
                   ? "last live value"
@@ -163,7 +165,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
             : status === "closed"
             ? "Disconnected"
             : "Reconnecting"}: the figures are the last ones received{since
-            ? `, at ${utcClock(new Date(since).toISOString())}`
+            ? `, at ${clockTime(new Date(since).toISOString(), now, zone)}`
             : ""}.
         </p>
       )}
@@ -224,50 +226,23 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         <h2>Sources</h2>
         <ul>
           {sources.map(([id, s]) => (
-            <li key={id} class={`source source-${s.status}`} data-source={id}>
-              <span class="source-name">{id}</span>
-              <span class="source-role">{s.role}</span>
-              <span class="source-amount">
-                {typeof s.amountMinor === "number"
-                  ? money(s.amountMinor, s.role === "trading")
-                  : "—"}
-              </span>
-              <span class="source-status">
-                {statusWords(s)}
-              </span>
-              {s.status !== "ok" && typeof s.error === "string" && (
-                <span class="source-error-text" data-testid="source-error">
-                  {s.error}
-                </span>
-              )}
-              <span class="source-age">
-                {ago(text(s.asOf), now)}
-              </span>
-            </li>
+            <SourceRow
+              key={id}
+              id={id}
+              s={s}
+              currency={pnl.currency}
+              now={now}
+              zone={zone}
+              opens={!props.kiosk}
+            />
           ))}
         </ul>
       </section>
+      <p class="board-foot" data-testid="time-zone">
+        Times are in {zone === "UTC" ? "UTC" : `your time zone, ${zone}`}.
+      </p>
     </main>
   );
-}
-
-/** A source's status in words: "ok", "stale, kept from the cache", "paused". */
-function statusWords(s: PnlSourceState): string {
-  const where = s.origin === "live"
-    ? ""
-    : s.origin === "L3" || s.origin === "L4"
-    ? ", the last figure saved"
-    : ", from the shared cache";
-  switch (s.status) {
-    case "ok":
-      return `ok${where}`;
-    case "stale":
-      return `stale${where || ", the last figure read"}`;
-    case "open":
-      return `paused after repeated failures${where}`;
-    default:
-      return "no figure";
-  }
 }
 
 function Figure(

@@ -51,7 +51,27 @@ const PARTS = [
   { key: "tradingMinor", label: "Trading", color: "#a855f7" },
 ] as const;
 
-type Series = [number[], number[], number[], number[], number[]];
+type Values = (number | null)[];
+type Series = [number[], Values, Values, Values, Values];
+
+/** One point of `/api/history`. */
+type HistoryPoint = {
+  at: string;
+  netMinor: number;
+  revenueMinor: number;
+  expensesMinor: number;
+  tradingMinor: number;
+};
+
+/**
+ * The server writes a point at least once a minute while it runs, and a
+ * downsampled answer has a point per bucket (600 points: 200 buckets): a
+ * longer silence than a few of either is time with no data (the server
+ * was down), drawn as a gap instead of a line held across it.
+ */
+function gapAfterMs(spanMs: number): number {
+  return Math.max(180_000, 3 * spanMs / 200);
+}
 
 /** The chart; renders an empty frame on the server, draws in the browser. */
 export function PnlChart(
@@ -87,6 +107,7 @@ export function PnlChart(
     el.dataset.from = new Date(from * 1000).toISOString();
     el.dataset.to = new Date(to * 1000).toISOString();
     el.dataset.points = String(xs.length);
+    el.dataset.gaps = String(ys.filter((y) => y === null).length);
     setSummary(describe(xs, ys, from, money));
   };
 
@@ -101,21 +122,15 @@ export function PnlChart(
       });
       if (!res.ok) throw new Error(`history answered ${res.status}`);
       const body = await res.json() as {
-        points: {
-          at: string;
-          netMinor: number;
-          revenueMinor: number;
-          expensesMinor: number;
-          tradingMinor: number;
-        }[];
+        previous: HistoryPoint | null;
+        points: HistoryPoint[];
       };
-      data.current = [
-        body.points.map((p) => Date.parse(p.at) / 1000),
-        body.points.map((p) => p.netMinor / minorPerMajor),
-        ...PARTS.map(({ key }) =>
-          body.points.map((p) => p[key] / minorPerMajor)
-        ),
-      ] as Series;
+      data.current = toSeries(
+        // The value the window starts with, even when nothing changed in it.
+        body.previous ? [body.previous, ...body.points] : body.points,
+        minorPerMajor,
+        gapAfterMs(span),
+      );
       plot.current?.destroy();
       const el = host.current!;
       // Canvas text does not follow CSS: hand it the page's own colours.
@@ -261,6 +276,33 @@ export function PnlChart(
   );
 }
 
+/**
+ * History points as uPlot columns (seconds; major units), with a gap (a
+ * null point) wherever two points are further apart than `gapMs`.
+ */
+function toSeries(
+  points: readonly HistoryPoint[],
+  minorPerMajor: number,
+  gapMs: number,
+): Series {
+  const series: Series = [[], [], [], [], []];
+  let last: number | undefined;
+  for (const p of points) {
+    const at = Date.parse(p.at);
+    if (last !== undefined && at - last > gapMs) {
+      series[0].push((last + gapMs / 2) / 1000);
+      for (let i = 1; i < 5; i++) series[i as 1]!.push(null);
+    }
+    last = at;
+    series[0].push(at / 1000);
+    series[1].push(p.netMinor / minorPerMajor);
+    PARTS.forEach(({ key }, i) =>
+      series[(i + 2) as 2]!.push(p[key] / minorPerMajor)
+    );
+  }
+  return series;
+}
+
 /** `#rrggbb` at `alpha` as `rgba()` (canvas has no `color-mix`). */
 function withAlpha(color: string, alpha: number): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
@@ -280,11 +322,13 @@ function timeLabel(seconds: number): string {
 /** One sentence over the window: first and last value, low and high. */
 function describe(
   xs: readonly number[],
-  ys: readonly number[],
+  ys: Readonly<Values>,
   from: number,
   money: (major: number) => string,
 ): string {
-  const inWindow = ys.filter((_, i) => xs[i]! >= from);
+  const inWindow = ys.filter((y, i): y is number =>
+    xs[i]! >= from && typeof y === "number"
+  );
   if (inWindow.length === 0) return "No net P&L recorded in this window.";
   const first = inWindow[0]!;
   const last = inWindow[inWindow.length - 1]!;

@@ -1,8 +1,10 @@
 /**
- * Small hooks for the board: a ticking clock for "updated 4 s ago", a
- * flash on change, and polite, throttled screen-reader announcements.
+ * Small hooks for the board: a ticking clock for "updated 4 s ago", the
+ * time zone times are shown in, a flash on change, and polite, throttled
+ * screen-reader announcements.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { viewerTimeZone } from "./time_words.ts";
 
 /**
  * The current time, ticking every `everyMs` in the browser. Starts at
@@ -77,23 +79,12 @@ export function useThrottledAnnouncement(
 }
 
 /**
- * "updated 4 s ago", "updated 3 min ago", "updated 5 h ago", and past a
- * day and a half the date instead of a count of hours nobody can read
- * ("updated on 2026-08-14", UTC, the same on the server and every browser).
+ * The time zone the board shows times in: UTC in the server's render and
+ * the first browser render (so hydration changes nothing), then the
+ * viewer's own zone.
  */
-export function ago(iso: string | undefined, now: number): string {
-  const at = iso ? Date.parse(iso) : NaN;
-  if (!Number.isFinite(at)) return "never updated";
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  if (s < 90) return `updated ${s} s ago`;
-  if (s < 90 * 60) return `updated ${Math.round(s / 60)} min ago`;
-  if (s < 36 * 3600) return `updated ${Math.round(s / 3600)} h ago`;
-  return `updated on ${new Date(at).toISOString().slice(0, 10)}`;
-}
-
-/** HH:MM:SS UTC of an ISO time, the same on the server and in any browser. */
-export function utcClock(iso: string | undefined): string {
-  return iso && Number.isFinite(Date.parse(iso))
-    ? `${iso.slice(11, 19)} UTC`
-    : "unknown";
+export function useTimeZone(): string {
+  const [zone, setZone] = useState("UTC");
+  useEffect(() => setZone(viewerTimeZone()), []);
+  return zone;
 }

@@ -143,3 +143,49 @@ Deno.test("in a browser, the chart spans the chosen window, reads out hovered va
     }
   }
 });
+
+Deno.test("in a browser, the chart draws a gap where the server recorded nothing (it was down), and starts a quiet window at the value it had", async () => {
+  const { SqliteStore } = await import("@/lib/cache/mod.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = `${dir}/pulse.db`;
+    // An earlier run: a point a minute from 50 to 40 minutes ago, then
+    // nothing until this start.
+    {
+      using store = SqliteStore.open(db);
+      const now = Date.now();
+      for (let m = 50; m >= 40; m--) {
+        store.history.record("pnl", {
+          at: now - m * 60_000,
+          netMinor: 12_345,
+          revenueMinor: 12_345,
+          expensesMinor: 0,
+          tradingMinor: 0,
+        });
+      }
+    }
+    await using server = await startServerProcess({ env: { PULSE_DB: db } });
+    await using browser = await launchBrowser();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector("[data-testid=chart][data-gaps] canvas", {
+        timeout: 10_000,
+      });
+      assert.equal(
+        await page.getAttribute("[data-testid=chart]", "data-gaps"),
+        "1",
+        "one gap: between the last run and this one",
+      );
+      assert.match(
+        await page.textContent("[data-testid=chart-summary]") ?? "",
+        /^Net P&L in this window: from \+\$123\.45 to /,
+      );
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

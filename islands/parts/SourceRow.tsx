@@ -1,0 +1,204 @@
+/**
+ * One source on the board: its name, role, figure, status in words and
+ * age; while it fails, the error with its last success and next try. The
+ * row opens (its name is a button: keyboard and pointer) to the detail
+ * behind the figure, its read schedule and breaker, and a sparkline of
+ * its own last 24 hours.
+ */
+import { useState } from "preact/hooks";
+import { formatMoney } from "@/lib/money.ts";
+import type { PnlSourceState } from "@/lib/aggregate/mod.ts";
+import { Sparkline } from "./Sparkline.tsx";
+import { ago, clockTime, duration, failureTimes } from "./time_words.ts";
+
+/** Props of {@linkcode SourceRow}. */
+export interface SourceRowProps {
+  /** The source's id. */
+  id: string;
+  /** Its state in the `pnl` topic. */
+  s: PnlSourceState;
+  /** The board's currency (the amount's). */
+  currency: string;
+  /** The time now, epoch ms. */
+  now: number;
+  /** The zone times are shown in. */
+  zone: string;
+  /**
+   * Whether the row opens (not on a kiosk screen, which has no controls).
+   * @default {true}
+   */
+  opens?: boolean;
+}
+
+/** A source's row and, when opened, its detail. */
+export function SourceRow(
+  { id, s, currency, now, zone, opens = true }: SourceRowProps,
+): preact.JSX.Element {
+  const [open, setOpen] = useState(false);
+  const name = typeof s.label === "string" ? s.label : id;
+  const panel = `source-more-${id}`;
+  const failing = s.status !== "ok" && typeof s.error === "string";
+  const times = failing ? failureTimes(s, now, zone) : "";
+  return (
+    <li
+      class={`source source-${s.status}${open ? " open" : ""}`}
+      data-source={id}
+    >
+      {opens
+        ? (
+          <button
+            type="button"
+            class="source-name"
+            aria-expanded={open ? "true" : "false"}
+            aria-controls={panel}
+            onClick={() => setOpen(!open)}
+          >
+            {name}
+          </button>
+        )
+        : <span class="source-name">{name}</span>}
+      <span class="source-role">{s.role}</span>
+      <span class="source-amount">
+        {typeof s.amountMinor === "number"
+          ? formatMoney(s.amountMinor, currency, {
+            signed: s.role === "trading",
+          })
+          : "—"}
+      </span>
+      <span class="source-status">{statusWords(s)}</span>
+      {failing && (
+        <span class="source-error-text" data-testid="source-error">
+          {s.error as string}
+          {times ? ` (${times})` : ""}
+        </span>
+      )}
+      <span class="source-age">
+        {ago(text(s.asOf), now, zone)}
+      </span>
+      {open && (
+        <div
+          class="source-more"
+          id={panel}
+          role="region"
+          aria-label={`${name} details`}
+          data-testid="source-more"
+        >
+          <dl>
+            <dt>Kind</dt>
+            <dd>{s.kind} ({s.role}){name !== id ? `, id ${id}` : ""}</dd>
+            <dt>Figure</dt>
+            <dd>
+              {typeof s.amountMinor === "number"
+                ? `${formatMoney(s.amountMinor, currency)} as of ${
+                  clockTime(text(s.asOf), now, zone)
+                }`
+                : "none yet"}
+            </dd>
+            {Object.entries(detailOf(s)).map(([key, value]) => [
+              <dt key={`${key}-t`}>{words(key)}</dt>,
+              <dd key={`${key}-d`} data-detail={key}>
+                {detailValue(key, value, s, currency)}
+              </dd>,
+            ])}
+            <dt>Reads</dt>
+            <dd>
+              {typeof s.everyMs === "number"
+                ? `every ${duration(s.everyMs)}`
+                : "on its schedule"}
+              {typeof s.nextReadAt === "string"
+                ? `; next try ${clockTime(s.nextReadAt, now, zone)}`
+                : ""}
+            </dd>
+            <dt>Last success</dt>
+            <dd>
+              {failing
+                ? typeof s.lastSuccessAt === "string"
+                  ? clockTime(s.lastSuccessAt, now, zone)
+                  : "none since the server started"
+                : "the latest read succeeded"}
+            </dd>
+            <dt>Last error</dt>
+            <dd>
+              {failing
+                ? `${s.error as string}${
+                  typeof s.failingSince === "string"
+                    ? `, failing since ${clockTime(s.failingSince, now, zone)}`
+                    : ""
+                }`
+                : "none"}
+            </dd>
+            <dt>Circuit breaker</dt>
+            <dd>
+              {s.status === "open"
+                ? "open: reads paused after repeated failures"
+                : "closed: reads go through"}
+            </dd>
+          </dl>
+          <Sparkline
+            source={id}
+            amountMinor={typeof s.amountMinor === "number"
+              ? s.amountMinor
+              : undefined}
+            currency={currency}
+          />
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** A source's status in words: "ok", "stale, kept from the cache", "paused". */
+function statusWords(s: PnlSourceState): string {
+  const where = s.origin === "live"
+    ? ""
+    : s.origin === "L3" || s.origin === "L4"
+    ? ", the last figure saved"
+    : ", from the shared cache";
+  switch (s.status) {
+    case "ok":
+      return `ok${where}`;
+    case "stale":
+      return `stale${where || ", the last figure read"}`;
+    case "open":
+      return `paused after repeated failures${where}`;
+    default:
+      return "no figure";
+  }
+}
+
+function detailOf(s: PnlSourceState): Record<string, unknown> {
+  const d = s.detail;
+  return typeof d === "object" && d !== null && !Array.isArray(d)
+    ? d as Record<string, unknown>
+    : {};
+}
+
+/** `monthToDateMinor` -> "Month to date". */
+function words(key: string): string {
+  const bare = key.replace(/Minor$/, "");
+  const spaced = bare.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** Money for `...Minor` fields (in the source's own currency), else as is. */
+function detailValue(
+  key: string,
+  value: unknown,
+  s: PnlSourceState,
+  currency: string,
+): string {
+  const d = detailOf(s);
+  if (key.endsWith("Minor") && Number.isSafeInteger(value)) {
+    const own = typeof d.originalCurrency === "string"
+      ? d.originalCurrency
+      : currency;
+    return formatMoney(value as number, own);
+  }
+  return typeof value === "number"
+    ? value.toLocaleString("en-US")
+    : String(value);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
