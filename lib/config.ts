@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { CalendarError, parseTimeZone, type WeekStart } from "./time/mod.ts";
 
 /** The resolved configuration. */
 export interface Config {
@@ -40,6 +41,10 @@ export interface Config {
   readonly wsIdleTimeoutS: number;
   /** Reporting currency. */
   readonly currency: string;
+  /** The IANA time zone reporting periods are counted in. */
+  readonly timeZone: string;
+  /** The day reporting weeks start on. */
+  readonly weekStart: WeekStart;
   /** Most deltas kept per topic for resume. */
   readonly historyCount: number;
   /** Oldest delta kept for resume, ms. */
@@ -99,8 +104,8 @@ export class ConfigError extends Error {
   /** The variable at fault. */
   readonly variable: string;
   /** Creates the error. */
-  constructor(variable: string, message: string) {
-    super(message);
+  constructor(variable: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "ConfigError";
     this.variable = variable;
   }
@@ -204,6 +209,23 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     accepted: "ISO 4217 code",
     fallback: "`USD`",
     parse: (env) => currency(env.PULSE_CURRENCY),
+  },
+  {
+    variable: "PULSE_TIMEZONE",
+    key: "timeZone",
+    meaning:
+      "the time zone of the reporting periods (today, week, month, quarter and year to date) and of the board's times; the sources file's `timezone` wins",
+    accepted: "an IANA name such as `Europe/Berlin`",
+    fallback: "`UTC`",
+    parse: (env) => timeZone(env.PULSE_TIMEZONE),
+  },
+  {
+    variable: "PULSE_WEEK_START",
+    key: "weekStart",
+    meaning: "the day reporting weeks start on",
+    accepted: "`monday` or `sunday`",
+    fallback: "`monday`",
+    parse: (env) => weekStart(env.PULSE_WEEK_START),
   },
   {
     variable: "PULSE_CACHE_TTL_MS",
@@ -540,6 +562,30 @@ function currency(value: string | undefined): string {
       `PULSE_CURRENCY must be an ISO 4217 code such as USD, received ${
         shown(raw)
       }`,
+    );
+  }
+  return raw;
+}
+
+function timeZone(value: string | undefined): string {
+  try {
+    return parseTimeZone(nonEmpty(value) ?? "UTC");
+  } catch (error) {
+    if (!(error instanceof CalendarError)) throw error;
+    throw new ConfigError(
+      "PULSE_TIMEZONE",
+      `PULSE_TIMEZONE: ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
+function weekStart(value: string | undefined): WeekStart {
+  const raw = nonEmpty(value)?.toLowerCase() ?? "monday";
+  if (raw !== "monday" && raw !== "sunday") {
+    throw new ConfigError(
+      "PULSE_WEEK_START",
+      `PULSE_WEEK_START must be "monday" or "sunday", received ${shown(raw)}`,
     );
   }
   return raw;

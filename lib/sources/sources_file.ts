@@ -27,6 +27,7 @@ import {
   positiveDecimal,
   SpecError,
   str,
+  timeZoneName,
 } from "./spec.ts";
 
 /** The sources file cannot be used; the message says where and why. */
@@ -152,6 +153,12 @@ const TOP_FIELDS = {
     description:
       "Reporting currency of the board; PULSE_CURRENCY (or USD) when absent",
   },
+  timezone: {
+    type: timeZoneName,
+    optional: true,
+    description:
+      'The time zone of the reporting periods (today, week, month, quarter, year to date), an IANA name such as "Europe/Berlin"; PULSE_TIMEZONE (or UTC) when absent',
+  },
   sources: {
     type: listOf({ parse: (v: unknown) => v, schema: () => ({}) }, 100),
     description: "The sources, at least one",
@@ -189,6 +196,8 @@ export interface SourcesFile {
   currency: string;
   /** The board's title, when the file gives one. */
   title?: string;
+  /** The time zone of the reporting periods, when the file gives one. */
+  timeZone?: string;
   /** The sources, in file order. */
   entries: SourceEntry[];
 }
@@ -342,6 +351,7 @@ export function parseSourcesFile(
       file,
       currency,
       ...(top.title !== undefined ? { title: top.title } : {}),
+      ...(top.timezone !== undefined ? { timeZone: top.timezone } : {}),
       entries,
     };
   } catch (error) {

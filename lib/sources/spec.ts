@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseTimeZone } from "../time/mod.ts";
 
 /** JSON Schema, as much of it as the descriptors produce. */
 export type JsonSchema = Record<string, unknown>;
@@ -129,6 +130,22 @@ export const currencyCode: FieldType<string> = str({
   maxLength: 3,
   words: 'an ISO 4217 currency code in capitals, such as "USD"',
 });
+
+/** An IANA time zone name, checked against the runtime's zone data. */
+export const timeZoneName: FieldType<string> = {
+  parse(value, path) {
+    const words = 'an IANA time zone such as "UTC" or "Europe/Berlin"';
+    if (typeof value !== "string" || value.length === 0 || value.length > 64) {
+      fail(path, value, words);
+    }
+    try {
+      return parseTimeZone(value);
+    } catch {
+      return fail(path, value, words);
+    }
+  },
+  schema: () => ({ type: "string", minLength: 1, maxLength: 64 }),
+};
 
 /** A positive decimal written as a string (exact, no float). */
 export const positiveDecimal: FieldType<string> = str({

@@ -13,3 +13,14 @@ export {
   TimestampError,
 } from "./timestamp.ts";
 export { randomHex, randomId, seededRandom, systemRandom } from "./random.ts";
+export {
+  CalendarError,
+  parseTimeZone,
+  PERIOD_NAMES,
+  type PeriodName,
+  type PeriodWindow,
+  ReportingCalendar,
+  type ReportingCalendarOptions,
+  type TimeWindow,
+  type WeekStart,
+} from "./calendar.ts";

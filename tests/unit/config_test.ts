@@ -93,3 +93,21 @@ Deno.test("parseConfig() reads PULSE_ALLOWED_ORIGINS as origins and refuses path
     /PULSE_ALLOWED_ORIGINS must be/,
   );
 });
+
+Deno.test("config: PULSE_TIMEZONE takes an IANA zone (UTC by default) and PULSE_WEEK_START monday or sunday, refusing others with what is accepted", () => {
+  assert.equal(parseConfig({}).timeZone, "UTC");
+  assert.equal(parseConfig({}).weekStart, "monday");
+  assert.equal(
+    parseConfig({ PULSE_TIMEZONE: "Europe/Berlin" }).timeZone,
+    "Europe/Berlin",
+  );
+  assert.equal(parseConfig({ PULSE_WEEK_START: "Sunday" }).weekStart, "sunday");
+  assert.throws(
+    () => parseConfig({ PULSE_TIMEZONE: "Berlin" }),
+    /PULSE_TIMEZONE: unknown time zone "Berlin"; expected an IANA name/,
+  );
+  assert.throws(
+    () => parseConfig({ PULSE_WEEK_START: "friday" }),
+    /PULSE_WEEK_START must be "monday" or "sunday", received "friday"/,
+  );
+});

@@ -240,3 +240,35 @@ Deno.test("the example sources file in docs/ is valid", async () => {
     ],
   );
 });
+
+Deno.test("sources file: a board title, per-source labels and a reporting time zone are read; an unknown zone is refused with what is accepted", () => {
+  const file = parseSourcesFile(
+    {
+      title: "Acme P&L",
+      timezone: "America/New_York",
+      sources: [{
+        id: "sim",
+        label: "Demo",
+        kind: "simulator",
+        role: "revenue",
+      }],
+    },
+    "/x/sources.json",
+    "USD",
+  );
+  assert.equal(file.title, "Acme P&L");
+  assert.equal(file.timeZone, "America/New_York");
+  assert.equal(file.entries[0]?.common.label, "Demo");
+  assert.throws(
+    () =>
+      parseSourcesFile(
+        {
+          timezone: "EST5",
+          sources: [{ id: "sim", kind: "simulator", role: "revenue" }],
+        },
+        "/x/sources.json",
+        "USD",
+      ),
+    /timezone: found the string "EST5", expected an IANA time zone such as "UTC" or "Europe\/Berlin"/,
+  );
+});
