@@ -41,8 +41,10 @@ import {
 } from "@/lib/stream/mod.ts";
 import {
   type Clock,
+  isoTime,
   randomHex,
   randomId,
+  ReportingCalendar,
   systemClock,
   systemRandom,
 } from "@/lib/time/mod.ts";
@@ -91,12 +93,21 @@ export async function startServer(
       intervalMs: config.simIntervalMs,
       currency: config.currency,
     });
+  // The sources file's zone wins over PULSE_TIMEZONE.
+  const calendar = new ReportingCalendar({
+    timeZone: sourcesFile.timeZone ?? config.timeZone,
+    weekStart: config.weekStart,
+  });
   const store = SqliteStore.open(config.dbPath, {
     rawMs: config.historyRawMs,
     keepMs: config.historyKeepMs,
   });
   const recorder = new PnlRecorder(store, { clock });
   const restored = recorder.restore();
+  const restoredToday = restored !== undefined &&
+    (restored.state as { periods?: { today?: { from?: string } } }).periods
+        ?.today?.from ===
+      isoTime(calendar.period("today", clock.now()).from);
   if (restored) {
     log.info("restored last figures", {
       db: config.dbPath,
@@ -137,7 +148,11 @@ export async function startServer(
         topic,
       }),
     topics: {
-      pnl: restored?.state ?? buildPnlState({}, sourcesFile.currency),
+      pnl: restored?.state ??
+        buildPnlState({}, sourcesFile.currency, {
+          calendar,
+          at: clock.now(),
+        }),
       admin: {},
     },
     batchMs: config.batchMs,
@@ -158,13 +173,16 @@ export async function startServer(
   await cluster.connect();
   const engine = await createPnlEngine(sourcesFile, {
     clock,
+    calendar,
     random: systemRandom,
     log,
     env,
     store,
     redis: cluster.redis,
     cacheTtlMs: config.cacheTtlMs,
-    lastKnown: (id) => restored?.figures[id],
+    // A flow's figure is today's: carried over a restart only within the
+    // day it belongs to.
+    lastKnown: (id) => restoredToday ? restored?.figures[id] : undefined,
     shown: () => hub.state("pnl"),
     shownFrom: cluster.shared ? "L2" : "L3",
     onState: (state) => hub.publish("pnl", state),

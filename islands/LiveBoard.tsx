@@ -185,8 +185,8 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         </h2>
         <p
           class={`net-value ${pnl.totals.netMinor < 0 ? "neg" : "pos"}${
-            flash ? ` flash-${flash}` : ""
-          }`}
+            fitClass(money(pnl.totals.netMinor, true))
+          }${flash ? ` flash-${flash}` : ""}`}
           data-testid="net"
           data-incomplete={missing.length > 0 ? "true" : undefined}
         >
@@ -264,6 +264,12 @@ function Figure(
       </p>
     </div>
   );
+}
+
+/** A size class for a long figure, so it fits the screen. */
+function fitClass(text: string): string {
+  const n = text.length;
+  return n <= 10 ? "" : n <= 13 ? " fit-m" : n <= 17 ? " fit-l" : " fit-xl";
 }
 
 function latestAsOf(sources: [string, PnlSourceState][]): string | undefined {

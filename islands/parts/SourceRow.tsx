@@ -57,11 +57,13 @@ export function SourceRow(
           </button>
         )
         : <span class="source-name">{name}</span>}
-      <span class="source-role">{s.role}</span>
+      <span class="source-role">
+        {s.nature === "stock" ? "balance (not in the P&L)" : s.role}
+      </span>
       <span class="source-amount">
         {typeof s.amountMinor === "number"
           ? formatMoney(s.amountMinor, currency, {
-            signed: s.role === "trading",
+            signed: s.role === "trading" && s.nature !== "stock",
           })
           : "—"}
       </span>

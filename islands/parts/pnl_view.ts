@@ -25,8 +25,11 @@ export interface MissingFigure {
 export function missingFigures(
   sources: readonly [string, PnlSourceState][],
 ): MissingFigure[] {
+  // A balance is not part of the totals, so its absence leaves none incomplete.
   return sources
-    .filter(([, s]) => typeof s.amountMinor !== "number")
+    .filter(([, s]) =>
+      typeof s.amountMinor !== "number" && s.nature !== "stock"
+    )
     .map(([id, s]) => ({
       id,
       role: s.role,

@@ -6,7 +6,7 @@
  * @module
  */
 import type { TieredCache } from "../cache/mod.ts";
-import type { Reading, Source } from "../sources/mod.ts";
+import type { ReadContext, Reading, Source } from "../sources/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { SourceRead } from "./poller.ts";
 
@@ -54,17 +54,27 @@ export interface CachedReadOptions {
 export function cachedRead(
   cache: TieredCache<Reading>,
   options: CachedReadOptions,
-): (source: Source, signal: AbortSignal) => Promise<SourceRead> {
+): (
+  source: Source,
+  signal: AbortSignal,
+  context?: ReadContext,
+) => Promise<SourceRead> {
   const { clock, ttlMs, onRead = () => {} } = options;
-  return async function readThroughCache(source, signal) {
+  return async function readThroughCache(source, signal, context) {
     const started = clock.monotonic();
     const seconds = () => (clock.monotonic() - started) / 1000;
+    const key = `source:${source.id}`;
+    const live = () => source.read(signal, context);
     try {
-      const c = await cache.read(
-        `source:${source.id}`,
-        ttlMs(source.id),
-        () => source.read(signal),
-      );
+      let c = await cache.read(key, ttlMs(source.id), live);
+      // A flow's cached reading from before today began reports periods
+      // that have ended: read it afresh.
+      const today = context?.periods.today.from;
+      const at = c.value.periodsAt;
+      if (
+        c.error === undefined && c.origin !== "live" && today !== undefined &&
+        at !== undefined && Date.parse(at) < today
+      ) c = await cache.read(key, 0, live);
       const fresh = c.origin === "live" || c.error === undefined;
       onRead(source.id, seconds(), fresh ? "ok" : "cached");
       return {

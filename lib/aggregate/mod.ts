@@ -4,6 +4,7 @@
  * @module
  */
 export {
+  type BuildPnlOptions,
   buildPnlState,
   type FigureOrigin,
   isPnlState,
@@ -15,6 +16,13 @@ export {
   type SourceReport,
   type SourceStatus,
 } from "./pnl_state.ts";
+export {
+  type BalanceState,
+  type PeriodState,
+  type PeriodTotals,
+  periodTotals,
+  type RoleTotals,
+} from "./period_totals.ts";
 export {
   PnlPoller,
   type PnlPollerOptions,

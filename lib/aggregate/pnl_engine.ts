@@ -25,7 +25,7 @@ import {
   type Reading,
   type SourcesFile,
 } from "../sources/mod.ts";
-import type { Clock } from "../time/mod.ts";
+import type { Clock, ReportingCalendar } from "../time/mod.ts";
 import { cachedRead, type ReadOutcome } from "./cached_read.ts";
 import { PnlPolling } from "./pnl_polling.ts";
 import type { FigureOrigin, PnlState } from "./pnl_state.ts";
@@ -57,6 +57,8 @@ export interface PnlEngineOptions {
   onState: (state: PnlState) => void;
   /** A delivery was stored: the leader should read that source now. */
   onStored: (sourceId: string) => void;
+  /** The board's reporting calendar (periods, rollovers). */
+  calendar?: ReportingCalendar;
   /** Counts a retry of a source (metrics). */
   onRetry?: (sourceId: string, throttled: boolean) => void;
   /** Counts a read: seconds taken and where the answer came from (metrics). */
@@ -124,6 +126,7 @@ export async function createPnlEngine(
     plans,
     random,
     currency: sourcesFile.currency,
+    calendar: options.calendar,
     labels: Object.fromEntries(
       declared.flatMap(({ common }) =>
         common.label ? [[common.id, common.label]] : []

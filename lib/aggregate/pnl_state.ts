@@ -12,6 +12,8 @@ import {
   subtractMoney,
 } from "../money.ts";
 import type { Reading, SourceRole } from "../sources/mod.ts";
+import { PERIOD_NAMES, type ReportingCalendar } from "../time/mod.ts";
+import { periodTotals } from "./period_totals.ts";
 
 /**
  * How fresh a source's figure is: `ok` current; `stale` the last good
@@ -62,10 +64,16 @@ const CARRIED = [
   "everyMs",
 ] as const;
 
-/** The P&L state as published on topic `pnl`. Integers in minor units. */
+/**
+ * The P&L state as published on topic `pnl`. Integers in minor units.
+ * With a reporting calendar it also has `timezone`, `periods` (today,
+ * wtd, mtd, qtd, ytd) and `balances`, and `totals` are today's.
+ */
 export interface PnlState extends JsonObject {
   currency: string;
   stale: boolean;
+  // With a calendar, also: timezone (IANA name), periods (PeriodState by
+  // name: today, wtd, mtd, qtd, ytd) and balances (BalanceState by id).
   totals: {
     revenueMinor: number;
     expensesMinor: number;
@@ -83,7 +91,9 @@ export interface PnlSourceState extends JsonObject {
   origin: FigureOrigin;
   // Also, once known: amountMinor (integer), currency, asOf (ISO-8601 UTC),
   // detail (a few labelled figures behind the amount, such as a Kalshi
-  // balance), label (its display name), everyMs (its poll interval); and
+  // balance), label (its display name), everyMs (its poll interval),
+  // nature ("flow" or "stock") and periodsAt (when a flow's periods were
+  // evaluated); and
   // while failing: error (words),
   // lastSuccessAt, failingSince and nextReadAt (ISO-8601 UTC).
 }
@@ -98,6 +108,17 @@ export class PnlError extends Error {
     this.name = "PnlError";
     this.source = source;
   }
+}
+
+/** Options for {@linkcode buildPnlState}. */
+export interface BuildPnlOptions {
+  /**
+   * The board's reporting calendar: with it, the state has periods and
+   * balances, and totals are today's.
+   */
+  calendar?: ReportingCalendar;
+  /** The instant the periods stand at, epoch ms (required with a calendar). */
+  at?: number;
 }
 
 /**
@@ -126,7 +147,9 @@ export class PnlError extends Error {
 export function buildPnlState(
   reports: Record<string, SourceReport>,
   currency: string,
+  options: BuildPnlOptions = {},
 ): PnlState {
+  const { calendar, at } = options;
   const zero = money(0, currency);
   const sums: Record<SourceRole, Money> = {
     revenue: zero,
@@ -134,6 +157,7 @@ export function buildPnlState(
     trading: zero,
   };
   const sources: Record<string, PnlSourceState> = {};
+  const readings: Record<string, Reading> = {};
   let stale = false;
   for (const [id, report] of Object.entries(reports)) {
     const { reading } = report;
@@ -154,7 +178,17 @@ export function buildPnlState(
     }
     try {
       const amount = money(reading.amountMinor, reading.currency);
-      sums[reading.role] = addMoney(sums[reading.role], amount);
+      for (const p of Object.values(reading.periods ?? {})) {
+        money(p.amountMinor, reading.currency);
+        money(p.previousMinor, reading.currency);
+      }
+      if (reading.currency !== currency) {
+        throw new MoneyError(`it reports ${reading.currency}`);
+      }
+      // A balance is never part of the P&L.
+      if (reading.nature !== "stock") {
+        sums[reading.role] = addMoney(sums[reading.role], amount);
+      }
     } catch (cause) {
       if (!(cause instanceof MoneyError) && !(cause instanceof RangeError)) {
         throw cause;
@@ -168,13 +202,34 @@ export function buildPnlState(
         }`,
       );
     }
+    readings[id] = reading;
     sources[id] = {
       ...common,
       role: reading.role,
+      nature: reading.nature ?? "flow",
       amountMinor: reading.amountMinor,
       currency: reading.currency,
       asOf: reading.asOf,
+      ...(reading.periodsAt ? { periodsAt: reading.periodsAt } : {}),
       ...(reading.detail ? { detail: { ...reading.detail } } : {}),
+    };
+  }
+  if (calendar) {
+    const byPeriod = periodTotals(readings, calendar, at ?? Date.now());
+    // A flow's figure on the board is what it moved today.
+    for (const [id, amountMinor] of Object.entries(byPeriod.today)) {
+      sources[id]!.amountMinor = amountMinor;
+    }
+    const { revenueMinor, expensesMinor, tradingMinor, netMinor } =
+      byPeriod.periods.today;
+    return {
+      currency,
+      stale,
+      timezone: calendar.timeZone,
+      totals: { revenueMinor, expensesMinor, tradingMinor, netMinor },
+      periods: byPeriod.periods,
+      balances: byPeriod.balances,
+      sources,
     };
   }
   const net = subtractMoney(addMoney(sums.revenue, sums.trading), sums.expense);
@@ -253,8 +308,17 @@ export function reportsOf(
 ): Record<string, SourceReport> {
   const reports: Record<string, SourceReport> = {};
   for (const [id, s] of Object.entries(state.sources)) {
-    const { amountMinor, currency, asOf, detail, label, lastSuccessAt } =
-      s as Record<string, unknown>;
+    const {
+      amountMinor,
+      currency,
+      asOf,
+      detail,
+      label,
+      lastSuccessAt,
+      nature,
+      periodsAt,
+    } = s as Record<string, unknown>;
+    const periods = periodsOf(state, id);
     if (
       !Number.isSafeInteger(amountMinor) || typeof currency !== "string" ||
       typeof asOf !== "string"
@@ -272,6 +336,10 @@ export function reportsOf(
         amountMinor: amountMinor as number,
         currency,
         asOf,
+        ...(nature === "stock" ? { nature: "stock" as const } : {}),
+        ...(periods && typeof periodsAt === "string"
+          ? { periods, periodsAt }
+          : {}),
         ...(typeof detail === "object" && detail !== null
           ? { detail: detail as Record<string, string | number | boolean> }
           : {}),
@@ -279,4 +347,29 @@ export function reportsOf(
     };
   }
   return reports;
+}
+
+/** One flow's amounts per period in a stored state, when it has them all. */
+function periodsOf(
+  state: PnlState,
+  id: string,
+): Reading["periods"] | undefined {
+  const periods = (state as Record<string, unknown>).periods as
+    | Record<string, { sources?: Record<string, Record<string, unknown>> }>
+    | undefined;
+  if (typeof periods !== "object" || periods === null) return undefined;
+  const out: Record<string, { amountMinor: number; previousMinor: number }> =
+    {};
+  for (const name of PERIOD_NAMES) {
+    const p = periods[name]?.sources?.[id];
+    if (
+      !p || !Number.isSafeInteger(p.amountMinor) ||
+      !Number.isSafeInteger(p.previousMinor)
+    ) return undefined;
+    out[name] = {
+      amountMinor: p.amountMinor as number,
+      previousMinor: p.previousMinor as number,
+    };
+  }
+  return out as Reading["periods"];
 }

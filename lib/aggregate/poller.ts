@@ -11,10 +11,11 @@ import { CircuitOpenError, Deadline } from "../resilience/mod.ts";
 import {
   type Clock,
   isoTime,
+  type ReportingCalendar,
   systemRandom,
   type TimerId,
 } from "../time/mod.ts";
-import type { Reading, Source } from "../sources/mod.ts";
+import type { ReadContext, Reading, Source } from "../sources/mod.ts";
 import { summarizeError } from "./error_summary.ts";
 import {
   buildPnlState,
@@ -45,8 +46,13 @@ export interface SourceRead {
 export async function readLive(
   source: Source,
   signal: AbortSignal,
+  context?: ReadContext,
 ): Promise<SourceRead> {
-  return { reading: await source.read(signal), origin: "live", fresh: true };
+  return {
+    reading: await source.read(signal, context),
+    origin: "live",
+    fresh: true,
+  };
 }
 
 /** How one source is scheduled. */
@@ -102,7 +108,18 @@ export interface PnlPollerOptions {
    * How a source is read (through the cache tiers, in production).
    * @default {readLive}
    */
-  read?: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
+  read?: (
+    source: Source,
+    signal: AbortSignal,
+    context?: ReadContext,
+  ) => Promise<SourceRead>;
+  /**
+   * The board's reporting calendar: with it, flows report their periods,
+   * the state has periods and balances, and at each boundary (midnight in
+   * the board's zone) the periods roll at that instant and every source is
+   * read again.
+   */
+  calendar?: ReportingCalendar;
   /** Receives errors that stopped a state from being built. */
   onError?: (error: unknown) => void;
   /**
@@ -164,7 +181,13 @@ export class PnlPoller {
   #random: () => number;
   #currency: string;
   #onState: (state: PnlState) => void;
-  #read: (source: Source, signal: AbortSignal) => Promise<SourceRead>;
+  #read: (
+    source: Source,
+    signal: AbortSignal,
+    context?: ReadContext,
+  ) => Promise<SourceRead>;
+  #calendar?: ReportingCalendar;
+  #boundaryTimer?: TimerId;
   #onError: (error: unknown) => void;
   #reports = new Map<string, SourceReport>();
   #tracks = new Map<string, Track>();
@@ -246,6 +269,7 @@ export class PnlPoller {
     this.#read = read;
     this.#onError = onError;
     this.#labels = labels;
+    this.#calendar = options.calendar;
     for (const [id, before] of this.#reports) {
       if (before.lastSuccessAt) {
         this.#tracks.set(id, {
@@ -262,6 +286,31 @@ export class PnlPoller {
     for (const slot of this.#slots) {
       slot.timer = this.#clock.setTimeout(() => this.#loop(slot), 0);
     }
+    this.#armBoundary();
+  }
+
+  /**
+   * Waits for the next period boundary; then publishes at once (the new
+   * periods start at zero: nothing has moved in them yet) and reads every
+   * source again.
+   */
+  #armBoundary(): void {
+    const calendar = this.#calendar;
+    if (!calendar || this.#closed) return;
+    const boundary = calendar.nextBoundary(this.#clock.now());
+    // Timers run on monotonic time and the boundary is a wall-clock
+    // instant: look again at least hourly, so a clock set forward or back
+    // still rolls at the boundary, not hours off.
+    const wait = Math.min(boundary - this.#clock.now(), 3_600_000);
+    this.#boundaryTimer = this.#clock.setTimeout(() => {
+      this.#boundaryTimer = undefined;
+      if (this.#closed) return;
+      if (this.#clock.now() >= boundary) {
+        this.#publish();
+        for (const slot of this.#slots) this.refresh(slot.sources[0]!.id);
+      }
+      this.#armBoundary();
+    }, Math.max(0, wait));
   }
 
   /**
@@ -327,7 +376,9 @@ export class PnlPoller {
       });
       slot.deadline = deadline;
       const results = await Promise.allSettled(
-        slot.sources.map((source) => this.#read(source, deadline.signal)),
+        slot.sources.map((source) =>
+          this.#read(source, deadline.signal, this.#context())
+        ),
       );
       if (this.#closed) return;
       results.forEach((result, i) =>
@@ -451,10 +502,22 @@ export class PnlPoller {
           );
         }
       }
-      this.#onState(buildPnlState(reports, this.#currency));
+      this.#onState(
+        buildPnlState(reports, this.#currency, {
+          calendar: this.#calendar,
+          at: this.#clock.now(),
+        }),
+      );
     } catch (error) {
       this.#onError(error);
     }
+  }
+
+  /** What a read is for: the periods as they stand now. */
+  #context(): ReadContext | undefined {
+    return this.#calendar && {
+      periods: this.#calendar.periods(this.#clock.now()),
+    };
   }
 
   /**
@@ -469,6 +532,9 @@ export class PnlPoller {
   /** Stops reading and aborts the reads in flight. */
   close(): void {
     this.#closed = true;
+    if (this.#boundaryTimer !== undefined) {
+      this.#clock.clearTimeout(this.#boundaryTimer);
+    }
     for (const slot of this.#slots) {
       if (slot.timer !== undefined) this.#clock.clearTimeout(slot.timer);
       slot.timer = undefined;

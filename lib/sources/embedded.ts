@@ -1,7 +1,8 @@
 /**
- * The embedded default: with no sources file, three simulated sources
- * (revenue, API costs, trading) declared the way a sources file would
- * declare them, so they get the same defaults and the same path.
+ * The embedded default: with no sources file, four simulated sources
+ * (revenue, API costs and trading as flows, a cash balance as a stock)
+ * declared the way a sources file would declare them, so they get the
+ * same defaults and the same path.
  *
  * @module
  */
@@ -14,14 +15,14 @@ const EMBEDDED = "(built-in simulator)";
  * The built-in sources file.
  *
  * @param options How often the figures move, and the board's currency.
- * @returns A validated sources file of three simulator sources.
+ * @returns A validated sources file of four simulator sources.
  *
- * @example Three simulated figures
+ * @example Four simulated figures
  * ```ts
  * import assert from "node:assert/strict";
  * import { embeddedSourcesFile } from "@/lib/sources/mod.ts";
  * const file = embeddedSourcesFile({ intervalMs: 1000, currency: "USD" });
- * assert.deepEqual(file.entries.map((e) => e.common.id), ["sim-revenue", "sim-api-costs", "sim-trading"]);
+ * assert.deepEqual(file.entries.map((e) => e.common.id), ["sim-revenue", "sim-api-costs", "sim-trading", "sim-balance"]);
  * assert.equal(file.entries[0]?.common.retry.maxDelayMs, 5_000);
  * ```
  */
@@ -29,20 +30,33 @@ export function embeddedSourcesFile(
   options: { intervalMs: number; currency: string },
 ): SourcesFile {
   const { intervalMs, currency } = options;
-  const simulated = (id: string, role: string) => ({
+  const simulated = (
+    id: string,
+    role: string,
+    label: string,
+    figure?: string,
+  ) => ({
     id,
+    label,
     kind: "simulator",
     role,
     intervalMs,
     stepMs: intervalMs,
+    ...(figure ? { figure } : {}),
   });
   return parseSourcesFile(
     {
       currency,
       sources: [
-        simulated("sim-revenue", "revenue"),
-        simulated("sim-api-costs", "expense"),
-        simulated("sim-trading", "trading"),
+        simulated("sim-revenue", "revenue", "Sales (simulated)"),
+        simulated("sim-api-costs", "expense", "API costs (simulated)"),
+        simulated("sim-trading", "trading", "Trading (simulated)"),
+        simulated(
+          "sim-balance",
+          "trading",
+          "Cash balance (simulated)",
+          "balance",
+        ),
       ],
     },
     EMBEDDED,

@@ -5,7 +5,7 @@
  * @module
  */
 import { currencyExponent, parseDecimal, toMinorUnits } from "../money.ts";
-import type { Reading, Source } from "./source.ts";
+import type { ReadContext, Reading, Source } from "./source.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 
 /**
@@ -40,8 +40,9 @@ export function inReportingCurrency(
     role: source.role,
     // A SQL source holds a database open; disposing the wrapper closes it.
     [Symbol.dispose]: () => (source as Partial<Disposable>)[Symbol.dispose]?.(),
-    async read(signal?: AbortSignal): Promise<Reading> {
-      const reading = await source.read(signal);
+    ...(source.nature ? { nature: source.nature } : {}),
+    async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
+      const reading = await source.read(signal, context);
       if (reading.currency === to) return reading;
       if (!factor) {
         throw new UpstreamDataError(
@@ -49,13 +50,26 @@ export function inReportingCurrency(
         );
       }
       // minor_to = minor_from * rate * 10^(exp_to - exp_from)
-      const value = {
-        coefficient: BigInt(reading.amountMinor) * factor.coefficient,
-        scale: factor.scale + currencyExponent(reading.currency),
-      };
+      const convert = (minor: number) =>
+        toMinorUnits(
+          {
+            coefficient: BigInt(minor) * factor.coefficient,
+            scale: factor.scale + currencyExponent(reading.currency),
+          },
+          "major",
+          to,
+        );
+      const periods = reading.periods &&
+        Object.fromEntries(
+          Object.entries(reading.periods).map(([name, p]) => [name, {
+            amountMinor: convert(p.amountMinor),
+            previousMinor: convert(p.previousMinor),
+          }]),
+        ) as Reading["periods"];
       return {
         ...reading,
-        amountMinor: toMinorUnits(value, "major", to),
+        amountMinor: convert(reading.amountMinor),
+        ...(periods ? { periods } : {}),
         currency: to,
         detail: {
           ...reading.detail,

@@ -18,7 +18,7 @@ import {
 import type { DeclaredSource } from "./sources_file.ts";
 import type { Clock } from "../time/mod.ts";
 import { systemRandom } from "../time/mod.ts";
-import type { Reading, Source } from "./source.ts";
+import type { ReadContext, Reading, Source } from "./source.ts";
 
 /** Options for {@linkcode guardSource}. */
 export interface GuardOptions {
@@ -84,11 +84,12 @@ export function guardSource(
     get breakerState() {
       return breaker.state;
     },
-    read(signal?: AbortSignal): Promise<Reading> {
+    ...(source.nature ? { nature: source.nature } : {}),
+    read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
       return breaker.execute(() =>
         retry(
           () =>
-            withTimeout((s) => source.read(s), timeoutMs, {
+            withTimeout((s) => source.read(s, context), timeoutMs, {
               clock,
               signal,
               operation: `reading ${source.id}`,

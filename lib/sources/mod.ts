@@ -4,7 +4,15 @@
  *
  * @module
  */
-export type { Reading, Source, SourceRole } from "./source.ts";
+export type {
+  PeriodAmounts,
+  ReadContext,
+  Reading,
+  Source,
+  SourceNature,
+  SourceRole,
+} from "./source.ts";
+export { FlowLedger } from "./flow_ledger.ts";
 export {
   Simulator,
   type SimulatorFigures,

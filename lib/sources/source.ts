@@ -4,8 +4,32 @@
  * @module
  */
 
+import type { PeriodName, PeriodWindow } from "../time/mod.ts";
+
 /** How a source's amount enters the P&L. */
 export type SourceRole = "revenue" | "expense" | "trading";
+
+/**
+ * What a source's figure is: a `flow` is money that moved over time
+ * (revenue, costs, realized P&L), summed per reporting period by when it
+ * moved; a `stock` is a balance at an instant (an account balance), shown
+ * as a balance and never summed into a period.
+ */
+export type SourceNature = "flow" | "stock";
+
+/** What a flow moved in one period, and in the previous one to the same point. */
+export interface PeriodAmounts {
+  /** In the period so far, integer minor units. */
+  amountMinor: number;
+  /** In the previous period up to the same point, integer minor units. */
+  previousMinor: number;
+}
+
+/** What a read is for: the periods a flow reports, as they stand now. */
+export interface ReadContext {
+  /** Each period's window, from the board's reporting calendar. */
+  periods: Readonly<Record<PeriodName, PeriodWindow>>;
+}
 
 /** One figure read from a source, exact and time-stamped. */
 export interface Reading {
@@ -13,7 +37,10 @@ export interface Reading {
   source: string;
   /** How the amount enters the P&L. */
   role: SourceRole;
-  /** Integer minor units (cents for USD). */
+  /**
+   * Integer minor units (cents for USD): a stock's balance, or what a flow
+   * moved today.
+   */
   amountMinor: number;
   /** ISO 4217 code. */
   currency: string;
@@ -24,6 +51,12 @@ export interface Reading {
    * month-to-date cost), for display; never secrets.
    */
   detail?: Readonly<Record<string, string | number | boolean>>;
+  /** A flow (the default) or a stock. */
+  nature?: SourceNature;
+  /** A flow's amounts by period, as they stood at `periodsAt`. */
+  periods?: Readonly<Record<PeriodName, PeriodAmounts>>;
+  /** When `periods` were evaluated, ISO-8601 UTC. */
+  periodsAt?: string;
 }
 
 /** A place money figures come from. */
@@ -34,6 +67,11 @@ export interface Source {
   readonly kind: string;
   /** How its amount enters the P&L. */
   readonly role: SourceRole;
-  /** Reads the current figure; aborts promptly when `signal` aborts. */
-  read(signal?: AbortSignal): Promise<Reading>;
+  /** A flow (the default) or a stock. */
+  readonly nature?: SourceNature;
+  /**
+   * Reads the current figure; aborts promptly when `signal` aborts. A
+   * flow given a `context` reports each of its periods.
+   */
+  read(signal?: AbortSignal, context?: ReadContext): Promise<Reading>;
 }

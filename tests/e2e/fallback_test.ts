@@ -170,10 +170,8 @@ Deno.test("screenshots of the board: light, dark and phone width", async () => {
         scrollWidth: document.documentElement.scrollWidth,
         boardWidth: document.querySelector("main.board")!
           .getBoundingClientRect().width,
-        netFontPx: parseFloat(
-          getComputedStyle(document.querySelector("[data-testid=net]")!)
-            .fontSize,
-        ),
+        netWidth: document.querySelector("[data-testid=net]")!
+          .getBoundingClientRect().width,
         rangeRows: new Set(ranges.map((y) => Math.round(y))).size,
         background: luminance(document.body),
         boxes: {
@@ -190,7 +188,10 @@ Deno.test("screenshots of the board: light, dark and phone width", async () => {
     if (width >= 1900) {
       // A wall screen: the board fills most of it and the net figure is big.
       assert.ok(look.boardWidth >= width * 0.8, `${file}: a narrow column`);
-      assert.ok(look.netFontPx >= 120, `${file}: net ${look.netFontPx}px`);
+      assert.ok(
+        look.netWidth >= width * 0.3,
+        `${file}: net ${look.netWidth}px wide`,
+      );
     }
     const boxes = Object.entries(look.boxes);
     for (const [name, b] of boxes) {

@@ -24,16 +24,20 @@ Deno.test("in a browser, ?kiosk at 1920 px fills the screen with a big net figur
     const look = await page.evaluate(() => ({
       boardWidth: document.querySelector("main.board")!.getBoundingClientRect()
         .width,
-      netFontPx: parseFloat(
-        getComputedStyle(document.querySelector("[data-testid=net]")!).fontSize,
-      ),
+      netWidth: document.querySelector("[data-testid=net]")!
+        .getBoundingClientRect().width,
+      netText: document.querySelector("[data-testid=net]")!.textContent,
       scrollWidth: document.documentElement.scrollWidth,
       buttons: document.querySelectorAll("button, .ranges").length,
       detailsShown: getComputedStyle(document.querySelector(".badge-details")!)
         .display,
     }));
     assert.ok(look.boardWidth >= 1920 * 0.9, `board ${look.boardWidth}px`);
-    assert.ok(look.netFontPx >= 250, `net ${look.netFontPx}px`);
+    // Scaled to the screen whatever its length: half the width at least.
+    assert.ok(
+      look.netWidth >= 1920 * 0.5,
+      `net ${look.netText} is ${look.netWidth}px wide`,
+    );
     assert.ok(look.scrollWidth <= 1920, "no horizontal scroll");
     assert.equal(look.buttons, 0, "no controls");
     assert.equal(look.detailsShown, "none");

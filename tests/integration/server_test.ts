@@ -206,6 +206,7 @@ Deno.test("GET /metrics and GET /api/health report connections, messages, source
   assert.equal(health.status, "ok");
   assert.deepEqual(Object.keys(health.sources).sort(), [
     "sim-api-costs",
+    "sim-balance",
     "sim-revenue",
     "sim-trading",
   ]);

@@ -312,3 +312,64 @@ Deno.test("PnlPoller tells a failing source's last success, since when it fails 
   assert.equal(back.status, "ok");
   assert.equal("failingSince" in back, false);
 });
+
+Deno.test("PnlPoller with a calendar rolls the periods at midnight in the board's zone, at that instant and before any read, then reads every source again", async () => {
+  const { FlowLedger } = await import("@/lib/sources/mod.ts");
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  const clock = new FakeClock({ start: Date.parse("2026-11-30T22:59:50Z") });
+  const ledger = new FlowLedger();
+  ledger.add(Date.parse("2026-11-30T22:59:00Z"), 500);
+  let reads = 0;
+  const shop: Source = {
+    id: "shop",
+    kind: "test",
+    role: "revenue",
+    read: (_signal, context) => {
+      reads++;
+      const periods = ledger.periods(context!.periods);
+      return Promise.resolve({
+        source: "shop",
+        role: "revenue",
+        amountMinor: periods.today.amountMinor,
+        currency: "USD",
+        asOf: new Date(clock.now()).toISOString(),
+        periods,
+        periodsAt: new Date(context!.periods.today.at).toISOString(),
+      });
+    },
+  };
+  const states: { at: number; state: PnlState }[] = [];
+  using poller = new PnlPoller({
+    clock,
+    sources: [shop],
+    intervalMs: 600_000,
+    calendar: new ReportingCalendar({ timeZone: "Europe/Berlin" }),
+    onState: (state) => states.push({ at: clock.now(), state }),
+  });
+  poller.start();
+  await clock.advance(0);
+  assert.equal(reads, 1);
+  const before = states.at(-1)!.state;
+  assert.equal(before.totals.revenueMinor, 500);
+  // 23:00 UTC on 30 November is midnight, 1 December, in Berlin.
+  await clock.advance(9_999);
+  assert.equal(states.length, 1, "nothing before the boundary");
+  await clock.advance(1);
+  const rolled = states.find((s) =>
+    s.at === Date.parse("2026-11-30T23:00:00Z")
+  )!;
+  assert.ok(rolled, "a state at the boundary itself");
+  const periods = rolled.state.periods as Record<string, {
+    from: string;
+    revenueMinor: number;
+    previous: { revenueMinor: number };
+  }>;
+  assert.equal(periods.today?.from, "2026-11-30T23:00:00.000Z");
+  assert.equal(periods.today?.revenueMinor, 0);
+  assert.equal(rolled.state.totals.revenueMinor, 0);
+  assert.equal(periods.mtd?.revenueMinor, 0, "a new month in Berlin too");
+  assert.equal(periods.ytd?.revenueMinor, 500);
+  assert.equal(rolled.state.sources.shop?.amountMinor, 0);
+  await clock.advance(0);
+  assert.equal(reads, 2, "every source read again after the rollover");
+});

@@ -65,3 +65,55 @@ Deno.test("Simulator refuses a non-integer starting figure", () => {
     /initial\.revenueMinor' must be a safe integer/,
   );
 });
+
+Deno.test("Simulator flows report every period from what moved and when; its balance is a stock of everything that moved", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  const clock = new FakeClock({ start: Date.parse("2026-12-02T10:00:00Z") });
+  const sim = new Simulator({
+    clock,
+    random: seededRandom(7),
+    intervalMs: 1000,
+  });
+  const costs = sim.source("costs", "costs");
+  const balance = sim.source("cash", "balance");
+  assert.equal(costs.nature, "flow");
+  assert.equal(balance.nature, "stock");
+  await clock.advance(120_000);
+  const calendar = new ReportingCalendar();
+  const context = { periods: calendar.periods(clock.now()) };
+  const reading = await costs.read(undefined, context);
+  const moved = sim.figures().costsMinor;
+  assert.ok(moved > 0);
+  // Everything moved since the start, today, this week, month, year.
+  for (const p of ["today", "wtd", "mtd", "qtd", "ytd"] as const) {
+    assert.equal(reading.periods?.[p].amountMinor, moved, p);
+    assert.equal(reading.periods?.[p].previousMinor, 0, p);
+  }
+  assert.equal(reading.amountMinor, moved);
+  assert.equal(reading.periodsAt, "2026-12-02T10:02:00.000Z");
+  const cash = await balance.read(undefined, context);
+  const f = sim.figures();
+  assert.equal(cash.periods, undefined);
+  assert.equal(
+    cash.amountMinor,
+    2_500_000 + f.revenueMinor - f.costsMinor + f.tradingMinor,
+  );
+});
+
+Deno.test("Simulator history is the same on every start and gives last week and last year something to compare with", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  const clock = new FakeClock({ start: Date.parse("2026-12-02T10:00:00Z") });
+  const read = async () => {
+    const sim = new Simulator({
+      clock,
+      history: true,
+      random: seededRandom(1),
+    });
+    const context = { periods: new ReportingCalendar().periods(clock.now()) };
+    return (await sim.source("r", "revenue").read(undefined, context)).periods!;
+  };
+  const [a, b] = [await read(), await read()];
+  assert.deepEqual(a.ytd, b.ytd);
+  assert.ok(a.ytd.previousMinor > 0 && a.wtd.previousMinor > 0);
+  assert.ok(a.ytd.amountMinor > a.mtd.amountMinor);
+});
