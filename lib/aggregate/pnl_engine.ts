@@ -112,6 +112,7 @@ export async function createPnlEngine(
     env: options.env,
     ingest: ingest ?? store.ingest,
     lastKnown: options.lastKnown,
+    calendar: options.calendar,
   });
   const guarded = guardDeclared(declared, {
     clock,

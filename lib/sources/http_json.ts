@@ -13,7 +13,9 @@ import {
   type TimestampFormat,
 } from "./amount.ts";
 import { defineKind, readSecret, type SourceDeps } from "./kind.ts";
-import type { Reading, Source } from "./source.ts";
+import type { ReadContext, Reading, Source, SourceNature } from "./source.ts";
+import { periodQueries } from "./period_windows.ts";
+import { isoTime, type TimeWindow } from "../time/mod.ts";
 import {
   httpUrl,
   jsonPointer,
@@ -25,7 +27,11 @@ import {
 import { describeUrl, fetchJson, UpstreamDataError } from "./upstream_http.ts";
 
 const fields = {
-  url: { type: httpUrl, description: "The endpoint, fetched with GET" },
+  url: {
+    type: httpUrl,
+    description:
+      "The endpoint, fetched with GET; {from} and {to} in it are replaced by each reporting period's start and end (in timestampFormat), for a flow split by period",
+  },
   headers: {
     type: stringMap(),
     optional: true,
@@ -50,7 +56,13 @@ const fields = {
   timestampFormat: {
     type: oneOf(["iso", "unix-s", "unix-ms"] as const),
     default: "iso" as TimestampFormat,
-    description: "The timestamp's format",
+    description: "The timestamp's format, and that of {from} and {to}",
+  },
+  nature: {
+    type: oneOf(["flow", "stock"] as const),
+    optional: true,
+    description:
+      "A flow (money that moved; put {from} and {to} in the URL to split it by period) or a stock (a balance at an instant); a flow by default",
   },
   timeZone: {
     type: str({
@@ -96,6 +108,21 @@ export const httpJsonKind = defineKind({
   fields,
   defaultIntervalMs: 30_000,
   create(common, settings, deps): Promise<Source> {
+    const bounds = [/\{from\}/.test(settings.url), /\{to\}/.test(settings.url)];
+    if (bounds[0] !== bounds[1]) {
+      throw new SpecError(
+        `${common.path}.url`,
+        `${common.path}.url: it has ${bounds[0] ? "{from}" : "{to}"} but not ${
+          bounds[0] ? "{to}" : "{from}"
+        }; a flow split by period needs both`,
+      );
+    }
+    if (bounds[0] && settings.nature === "stock") {
+      throw new SpecError(
+        `${common.path}.nature`,
+        `${common.path}.nature: a stock is a balance at an instant and takes no {from} or {to}; remove them, or make it a flow`,
+      );
+    }
     return Promise.resolve(
       new HttpJsonSource({
         id: common.id,
@@ -136,27 +163,94 @@ export interface HttpJsonOptions {
   clock: { now(): number };
   /** The fetch to use. */
   fetch?: typeof fetch;
+  /** A flow (the default) or a stock. */
+  nature?: SourceNature;
 }
 
-/** Reads one figure from a JSON document. */
+/**
+ * Reads one figure from a JSON document: once per read, or, for a flow
+ * whose URL takes {from} and {to}, once per distinct period span, one
+ * request after the other.
+ */
 export class HttpJsonSource implements Source {
   readonly kind = "http-json";
   readonly id: string;
   readonly role: Reading["role"];
+  readonly nature: SourceNature;
   #o: HttpJsonOptions;
+  #bounded: boolean;
 
   /** Creates the source. */
   constructor(options: HttpJsonOptions) {
     this.id = options.id;
     this.role = options.role;
+    this.nature = options.nature ?? "flow";
     this.#o = options;
+    this.#bounded = options.url.includes("{from}");
   }
 
-  /** Fetches the document and reads the amount. */
-  async read(signal?: AbortSignal): Promise<Reading> {
+  /** Fetches the document (per period span, for a bounded flow). */
+  async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
+    if (!this.#bounded) {
+      return this.#reading(await this.#fetch(this.#o.url, signal));
+    }
+    if (!context) {
+      // No calendar: everything up to now.
+      return this.#reading(
+        await this.#fetch(
+          this.#url({ from: 0, to: this.#o.clock.now() }),
+          signal,
+        ),
+      );
+    }
+    const plan = periodQueries(context.periods);
+    const sums: number[] = [];
+    for (const w of plan.windows) {
+      sums.push((await this.#fetch(this.#url(w), signal)).amountMinor);
+    }
+    const periods = plan.assemble(sums);
+    const at = isoTime(context.periods.today.at);
+    return {
+      ...this.#reading({ amountMinor: periods.today.amountMinor, asOf: at }),
+      periods,
+      periodsAt: at,
+    };
+  }
+
+  #reading(figure: { amountMinor: number; asOf: string }): Reading {
+    return {
+      source: this.id,
+      role: this.role,
+      nature: this.nature,
+      amountMinor: figure.amountMinor,
+      currency: this.#o.currency,
+      asOf: figure.asOf,
+    };
+  }
+
+  /** The URL with a span's bounds in it. */
+  #url(span: TimeWindow): string {
+    const bound = (ms: number) =>
+      encodeURIComponent(
+        this.#o.timestampFormat === "unix-s"
+          ? String(Math.floor(ms / 1000))
+          : this.#o.timestampFormat === "unix-ms"
+          ? String(ms)
+          : isoTime(ms).replace(".000Z", "Z"),
+      );
+    return this.#o.url.replaceAll("{from}", bound(span.from)).replaceAll(
+      "{to}",
+      bound(span.to),
+    );
+  }
+
+  async #fetch(
+    url: string,
+    signal?: AbortSignal,
+  ): Promise<{ amountMinor: number; asOf: string }> {
     const o = this.#o;
-    const where = describeUrl(o.url);
-    const body = await fetchJson(o.url, {
+    const where = describeUrl(url);
+    const body = await fetchJson(url, {
       upstream: where.split("/")[0] as string,
       headers: { accept: "application/json", ...o.headers },
       signal,
@@ -183,12 +277,6 @@ export class HttpJsonSource implements Source {
         o.timeZone,
       );
     }
-    return {
-      source: this.id,
-      role: this.role,
-      amountMinor,
-      currency: o.currency,
-      asOf,
-    };
+    return { amountMinor, asOf };
   }
 }

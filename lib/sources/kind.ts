@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Clock } from "../time/mod.ts";
+import type { Clock, ReportingCalendar } from "../time/mod.ts";
 import type { Source, SourceRole } from "./source.ts";
 import { type Fields, type Parsed, SpecError } from "./spec.ts";
 import type { IngestStore } from "./webhook.ts";
@@ -56,6 +56,12 @@ export interface SourceDeps {
    * @default {() => undefined}
    */
   lastKnown?: (sourceId: string) => number | undefined;
+  /**
+   * The board's reporting calendar, for kinds that keep movements by
+   * period (webhook increments compact old ones into the zone's days).
+   * @default {a UTC calendar}
+   */
+  calendar?: ReportingCalendar;
 }
 
 /** A source kind: its fields and its factory. */

@@ -14,7 +14,9 @@ import {
   type TimestampFormat,
 } from "./amount.ts";
 import { defineKind } from "./kind.ts";
-import type { Reading, Source } from "./source.ts";
+import type { ReadContext, Reading, Source, SourceNature } from "./source.ts";
+import { periodQueries } from "./period_windows.ts";
+import { isoTime, type TimeWindow } from "../time/mod.ts";
 import { oneOf, SpecError, str } from "./spec.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 
@@ -37,9 +39,24 @@ const fields = {
   timestampFormat: {
     type: oneOf(["iso", "unix-s", "unix-ms"] as const),
     default: "iso" as TimestampFormat,
-    description: 'The format of the "as_of" column, when the query returns one',
+    description:
+      'The format of the "as_of" column, when the query returns one, and of the :from and :to bounds',
+  },
+  nature: {
+    type: oneOf(["flow", "stock"] as const),
+    optional: true,
+    description:
+      "A flow (money that moved; give the query :from and :to, bound to each reporting period's start and end, to split it by period) or a stock (a balance at an instant); a flow by default",
   },
 };
+
+/** Whether a query names a parameter, outside literals and comments. */
+function names(query: string, param: string): boolean {
+  const bare = query
+    .replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]/g, "''")
+    .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
+  return new RegExp(`:${param}\\b`).test(bare);
+}
 
 /**
  * Checks that `query` is a single statement that reads: it must start
@@ -80,6 +97,22 @@ export const sqlKind = defineKind({
     const problem = checkSelect(settings.query);
     if (problem) {
       throw new SpecError(path, `${path}: the query ${problem}`);
+    }
+    const bounds = [names(settings.query, "from"), names(settings.query, "to")];
+    if (bounds[0] !== bounds[1]) {
+      throw new SpecError(
+        path,
+        `${path}: the query names ${bounds[0] ? ":from" : ":to"} but not ${
+          bounds[0] ? ":to" : ":from"
+        }; a flow split by period needs both (such as "WHERE at >= :from AND at < :to")`,
+      );
+    }
+    const bounded = bounds[0] === true;
+    if (bounded && settings.nature === "stock") {
+      throw new SpecError(
+        `${common.path}.nature`,
+        `${common.path}.nature: a stock is a balance at an instant and takes no :from or :to; remove them, or make it a flow`,
+      );
     }
     const file = resolve(deps.baseDir, settings.database);
     let db: DatabaseSync;
@@ -124,6 +157,8 @@ export const sqlKind = defineKind({
         unit: settings.unit,
         timestampFormat: settings.timestampFormat,
         clock: deps.clock,
+        nature: settings.nature ?? "flow",
+        bounded,
       }),
     );
   },
@@ -149,59 +184,126 @@ export interface SqlSourceOptions {
   timestampFormat: TimestampFormat;
   /** Time source. */
   clock: { now(): number };
+  /** A flow (the default) or a stock. */
+  nature?: SourceNature;
+  /** Whether the query takes :from and :to (run once per period span). */
+  bounded?: boolean;
 }
 
-/** Reads one figure with a prepared SELECT. */
+/**
+ * Reads one figure with a prepared SELECT: once per read, or, for a flow
+ * whose query takes :from and :to, once per distinct period span.
+ */
 export class SqlSource implements Source, Disposable {
   readonly kind = "sql";
   readonly id: string;
   readonly role: Reading["role"];
+  readonly nature: SourceNature;
   #o: SqlSourceOptions;
 
   /** Creates the source over an open database. */
   constructor(options: SqlSourceOptions) {
     this.id = options.id;
     this.role = options.role;
+    this.nature = options.nature ?? "flow";
     this.#o = options;
   }
 
   /** Runs the query (synchronously: SQLite reads are local and short). */
-  read(): Promise<Reading> {
+  read(_signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
+    try {
+      return Promise.resolve(this.#read(context));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #read(context?: ReadContext): Reading {
+    const o = this.#o;
+    if (!o.bounded) {
+      const { amountMinor, asOf } = this.#run(undefined);
+      return this.#reading(amountMinor, asOf);
+    }
+    if (!context) {
+      // No calendar: everything up to now.
+      const { amountMinor, asOf } = this.#run({ from: 0, to: o.clock.now() });
+      return this.#reading(amountMinor, asOf);
+    }
+    const plan = periodQueries(context.periods);
+    const periods = plan.assemble(
+      plan.windows.map((w) => this.#run(w).amountMinor),
+    );
+    const at = isoTime(context.periods.today.at);
+    return {
+      ...this.#reading(periods.today.amountMinor, at),
+      periods,
+      periodsAt: at,
+    };
+  }
+
+  #reading(amountMinor: number, asOf: string): Reading {
+    return {
+      source: this.id,
+      role: this.role,
+      nature: this.nature,
+      amountMinor,
+      currency: this.#o.currency,
+      asOf,
+    };
+  }
+
+  /** Runs the query, with :from and :to bound to a span when given. */
+  #run(span: TimeWindow | undefined): { amountMinor: number; asOf: string } {
     const o = this.#o;
     const where = `query on ${o.file}`;
     let row: Record<string, unknown> | undefined;
     try {
-      row = o.statement.get() as Record<string, unknown> | undefined;
+      row = (span
+        ? o.statement.get({
+          from: this.#bound(span.from),
+          to: this.#bound(span.to),
+        })
+        : o.statement.get()) as Record<string, unknown> | undefined;
     } catch (cause) {
-      return Promise.reject(
-        new UpstreamDataError(`${where} failed: ${(cause as Error).message}`),
+      throw new UpstreamDataError(
+        `${where} failed: ${(cause as Error).message}`,
       );
     }
-    try {
-      if (!row) throw new UpstreamDataError(`${where} returned no row`);
-      const amount = typeof row.amount === "bigint"
-        ? String(row.amount)
-        : row.amount;
-      return Promise.resolve({
-        source: this.id,
-        role: this.role,
-        amountMinor: readAmount(
-          amount,
-          o.unit,
-          o.currency,
-          `${where}, column "amount"`,
+    if (!row) throw new UpstreamDataError(`${where} returned no row`);
+    // SUM over no rows is NULL: nothing moved in that span.
+    const amount = row.amount === null && span
+      ? 0
+      : typeof row.amount === "bigint"
+      ? String(row.amount)
+      : row.amount;
+    return {
+      amountMinor: readAmount(
+        amount,
+        o.unit,
+        o.currency,
+        `${where}, column "amount"`,
+      ),
+      asOf: row.as_of === undefined || row.as_of === null
+        ? new Date(o.clock.now()).toISOString()
+        : readTimestamp(
+          typeof row.as_of === "bigint" ? Number(row.as_of) : row.as_of,
+          o.timestampFormat,
+          `${where}, column "as_of"`,
         ),
-        currency: o.currency,
-        asOf: row.as_of === undefined || row.as_of === null
-          ? new Date(o.clock.now()).toISOString()
-          : readTimestamp(
-            typeof row.as_of === "bigint" ? Number(row.as_of) : row.as_of,
-            o.timestampFormat,
-            `${where}, column "as_of"`,
-          ),
-      });
-    } catch (error) {
-      return Promise.reject(error);
+    };
+  }
+
+  /** A bound in the database's own time format. */
+  #bound(ms: number): string | number {
+    switch (this.#o.timestampFormat) {
+      case "unix-s":
+        return Math.floor(ms / 1000);
+      case "unix-ms":
+        return ms;
+      default:
+        // "2026-12-01T00:00:00Z" for a boundary, as such columns are often
+        // written; with milliseconds only when it has them.
+        return isoTime(ms).replace(".000Z", "Z");
     }
   }
 

@@ -9,10 +9,16 @@
  * @module
  */
 import { verifyWebhook, WebhookSignatureError } from "../security/mod.ts";
-import { isoTime } from "../time/mod.ts";
+import { isoTime, ReportingCalendar } from "../time/mod.ts";
+import {
+  addToBuckets,
+  type FlowBuckets,
+  ledgerOf,
+  readBuckets,
+} from "./flow_buckets.ts";
 import { readAmount, readTimestamp } from "./amount.ts";
 import { defineKind, readSecret } from "./kind.ts";
-import type { Reading, Source } from "./source.ts";
+import type { ReadContext, Reading, Source, SourceNature } from "./source.ts";
 import { envName, int, oneOf } from "./spec.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 
@@ -128,6 +134,7 @@ export const webhookKind = defineKind({
         store: deps.ingest,
         clock: deps.clock,
         lastKnown: deps.lastKnown?.(common.id),
+        calendar: deps.calendar,
       }),
     );
   },
@@ -159,7 +166,16 @@ export interface WebhookSourceOptions {
    * stale instead of a live zero.
    */
   lastKnown?: number;
+  /**
+   * The board's reporting calendar: increments are kept by when they
+   * happened, compacted into its days past 35 days.
+   * @default {a UTC calendar}
+   */
+  calendar?: ReportingCalendar;
 }
+
+/** What is stored for a webhook source: its reading, and an increment's movements. */
+type Stored = Reading & { buckets?: FlowBuckets };
 
 /**
  * A source whose figure is pushed to it.
@@ -187,7 +203,10 @@ export class WebhookSource implements Source {
   readonly kind = "webhook";
   readonly id: string;
   readonly role: Reading["role"];
+  /** An increment's events are a flow; a `total` is a balance (a stock). */
+  readonly nature: SourceNature;
   #o: WebhookSourceOptions;
+  #calendar: ReportingCalendar;
   #started: number;
   #hadFigure = false;
 
@@ -195,7 +214,9 @@ export class WebhookSource implements Source {
   constructor(options: WebhookSourceOptions) {
     this.id = options.id;
     this.role = options.role;
+    this.nature = options.mode === "increment" ? "flow" : "stock";
     this.#o = options;
+    this.#calendar = options.calendar ?? new ReportingCalendar();
     this.#started = options.clock.now();
   }
 
@@ -208,11 +229,11 @@ export class WebhookSource implements Source {
    * The figure the stored events add up to. An `increment` source starts
    * at zero; a `total` source has no figure before its first event.
    */
-  async read(): Promise<Reading> {
-    const stored = await this.#o.store.latest<Reading>(this.id);
+  async read(_signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
+    const stored = await this.#o.store.latest<Stored>(this.id);
     if (stored) {
       this.#hadFigure = true;
-      return stored;
+      return this.#withPeriods(stored, context);
     }
     // A figure that existed and is gone means the store lost it (a Redis
     // emptied with no copy left): stale with the last figure, not zero.
@@ -222,7 +243,10 @@ export class WebhookSource implements Source {
       );
     }
     if (this.#o.mode === "increment") {
-      return this.#reading(0, isoTime(this.#started));
+      return this.#withPeriods(
+        { ...this.#reading(0, isoTime(this.#started)), buckets: [] },
+        context,
+      );
     }
     throw new UpstreamDataError(
       `no event received yet at /api/ingest/${this.id}`,
@@ -257,9 +281,9 @@ export class WebhookSource implements Source {
       throw new IngestError(401, `signature_${error.reason}`, error.message);
     }
     const event = this.#parse(body);
-    let outcome: { duplicate: boolean; value: Reading };
+    let outcome: { duplicate: boolean; value: Stored };
     try {
-      outcome = await o.store.apply<Reading>(
+      outcome = await o.store.apply<Stored>(
         this.id,
         event.id,
         now,
@@ -277,7 +301,17 @@ export class WebhookSource implements Source {
             const asOf = previous && previous.asOf > event.asOf
               ? previous.asOf
               : event.asOf;
-            return this.#reading(amountMinor, asOf);
+            // Counted in the period of the event's own time, not of its
+            // arrival (a late delivery lands where it belongs).
+            return {
+              ...this.#reading(amountMinor, asOf),
+              buckets: addToBuckets(
+                readBuckets(previous?.buckets) ?? [],
+                Date.parse(event.asOf),
+                event.amountMinor,
+                { calendar: this.#calendar, now },
+              ),
+            };
           }
           // Deliveries may arrive out of order: the newest figure wins.
           if (previous && previous.asOf > event.asOf) return previous;
@@ -295,10 +329,27 @@ export class WebhookSource implements Source {
         }); nothing was recorded, deliver it again later`,
       );
     }
+    const { buckets: _, ...reading } = outcome.value;
+    return { id: event.id, duplicate: outcome.duplicate, reading };
+  }
+
+  /**
+   * The stored figure as a reading: an increment's with its periods (when
+   * its movements were kept; a figure stored by an older version has none
+   * and counts whole), a total's as the balance it is.
+   */
+  #withPeriods(stored: Stored, context?: ReadContext): Reading {
+    const { buckets, ...reading } = stored;
+    if (this.nature === "stock") return { ...reading, nature: "stock" };
+    const kept = readBuckets(buckets);
+    if (!context || !kept) return { ...reading, nature: "flow" };
+    const periods = ledgerOf(kept).periods(context.periods);
     return {
-      id: event.id,
-      duplicate: outcome.duplicate,
-      reading: outcome.value,
+      ...reading,
+      nature: "flow",
+      amountMinor: periods.today.amountMinor,
+      periods,
+      periodsAt: isoTime(context.periods.today.at),
     };
   }
 

@@ -99,3 +99,77 @@ Deno.test("http-json: a hung endpoint is aborted at the timeout and counted agai
   await assert.rejects(pending, TimeoutError);
   assert.equal(guarded.breakerState, "open");
 });
+
+Deno.test("http-json: a URL with {from} and {to} is asked once per distinct period span, one request at a time, and each period is exact", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  // The endpoint sums its own orders over the span it is asked for.
+  const orders: [string, number][] = [
+    ["2026-11-28T10:00:00Z", 1_999],
+    ["2026-11-27T09:00:00Z", 700],
+    ["2026-11-27T13:00:00Z", 300],
+    ["2026-11-03T09:00:00Z", 50],
+  ];
+  const asked: string[] = [];
+  let inFlight = 0;
+  let most = 0;
+  await using mock = serveMock(async (_req, url) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    await new Promise((r) => setTimeout(r, 2));
+    const from = url.searchParams.get("from")!;
+    const to = url.searchParams.get("to")!;
+    asked.push(`${from}..${to}`);
+    const total = orders
+      .filter(([at]) =>
+        Date.parse(at) >= Date.parse(from) && Date.parse(at) < Date.parse(to)
+      )
+      .reduce((sum, [, cents]) => sum + cents, 0);
+    inFlight--;
+    return Response.json({ data: { total } });
+  });
+  const site = source(`${mock.url}/revenue?from={from}&to={to}`, {
+    unit: "minor",
+  });
+  assert.equal(site.nature, "flow");
+  const periods = new ReportingCalendar().periods(
+    Date.parse("2026-11-28T12:00:00Z"),
+  );
+  const reading = await site.read(undefined, { periods });
+  assert.deepEqual(reading.periods?.today, {
+    amountMinor: 1_999,
+    previousMinor: 700,
+  });
+  assert.deepEqual(reading.periods?.mtd, {
+    amountMinor: 3_049,
+    previousMinor: 0,
+  });
+  assert.equal(most, 1, "one request at a time");
+  assert.equal(new Set(asked).size, asked.length, "each span once");
+  assert.ok(asked.includes("2026-11-28T00:00:00Z..2026-11-28T12:00:00Z"));
+  // Half a span is refused when the sources are built.
+  const { createSources, parseSourcesFile, SqliteStore } = await import(
+    "./_deps.ts"
+  );
+  using store = SqliteStore.open(":memory:");
+  await assert.rejects(
+    () =>
+      createSources(
+        parseSourcesFile(
+          {
+            sources: [{
+              id: "x",
+              kind: "http-json",
+              role: "revenue",
+              url: "https://example.com/?from={from}",
+              amountPointer: "/t",
+              unit: "minor",
+            }],
+          },
+          "/x.json",
+          "USD",
+        ),
+        { clock: new FakeClock(), env: {}, ingest: store.ingest },
+      ),
+    /it has \{from\} but not \{to\}; a flow split by period needs both/,
+  );
+});

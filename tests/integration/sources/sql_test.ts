@@ -97,3 +97,61 @@ Deno.test("sql: writes, several statements, a missing amount column and a missin
     ok!.source[Symbol.dispose]?.();
   });
 });
+
+Deno.test("sql: a flow query with :from and :to runs once per period span, so each period and its comparison are exact; a stock takes no bounds", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  await withDb(async (dir) => {
+    const writer = new DatabaseSync(`${dir}/app.db`);
+    writer.exec(`INSERT INTO orders (cents, paid_at) VALUES
+      (700, '2026-11-27T09:00:00Z'), (300, '2026-11-27T13:00:00Z'),
+      (5000, '2026-10-20T10:00:00Z'), (40, '2026-10-30T10:00:00Z')`);
+    writer.close();
+    const [app] = await build(dir, {
+      query:
+        "SELECT SUM(cents) AS amount FROM orders WHERE paid_at >= :from AND paid_at < :to",
+    });
+    const calendar = new ReportingCalendar();
+    const at = Date.parse("2026-11-28T12:00:00Z");
+    const reading = await app!.source.read(undefined, {
+      periods: calendar.periods(at),
+    });
+    assert.equal(reading.nature, "flow");
+    assert.deepEqual(reading.periods?.today, {
+      amountMinor: 2500, // 10:00 and 11:00 today
+      previousMinor: 700, // yesterday until 12:00
+    });
+    assert.equal(reading.periods?.mtd.amountMinor, 3500);
+    assert.equal(reading.periods?.mtd.previousMinor, 5000); // October until the 28th, 12:00
+    assert.equal(reading.amountMinor, 2500);
+    assert.equal(reading.periodsAt, "2026-11-28T12:00:00.000Z");
+    app!.source[Symbol.dispose]?.();
+
+    await assert.rejects(
+      () =>
+        build(dir, {
+          query:
+            "SELECT SUM(cents) AS amount FROM orders WHERE paid_at >= :from",
+        }),
+      /names :from but not :to/,
+    );
+    await assert.rejects(
+      () =>
+        build(dir, {
+          nature: "stock",
+          query:
+            "SELECT SUM(cents) AS amount FROM orders WHERE paid_at >= :from AND paid_at < :to",
+        }),
+      /a stock is a balance at an instant and takes no :from or :to/,
+    );
+    const [balance] = await build(dir, {
+      nature: "stock",
+      query: "SELECT SUM(cents) AS amount FROM orders",
+    });
+    const held = await balance!.source.read(undefined, {
+      periods: calendar.periods(at),
+    });
+    assert.equal(held.nature, "stock");
+    assert.equal(held.amountMinor, 8540);
+    balance!.source[Symbol.dispose]?.();
+  });
+});

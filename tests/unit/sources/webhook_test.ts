@@ -221,3 +221,64 @@ Deno.test("webhook total: the newest asOf wins when deliveries arrive out of ord
   assert.equal(r.amountMinor, 900);
   assert.equal(r.asOf, "2023-11-14T12:00:00.000Z");
 });
+
+Deno.test("webhook increments count in the period of their own time (a late delivery lands yesterday); a total is a balance", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  const calendar = new ReportingCalendar({ timeZone: "America/New_York" });
+  const store = SqliteStore.open(":memory:");
+  try {
+    // 10:00 in New York on 2 December 2026.
+    const now = Date.parse("2026-12-02T15:00:00Z");
+    const clock = new FakeClock({ start: now });
+    const make = (mode: "total" | "increment") =>
+      new WebhookSource({
+        id: mode,
+        role: "revenue",
+        currency: "USD",
+        secrets: ["k"],
+        mode,
+        toleranceS: 300,
+        maxBodyBytes: 1024,
+        store: store.ingest,
+        clock,
+        calendar,
+      });
+    const shop = make("increment");
+    const send = async (
+      source: WebhookSource,
+      id: string,
+      amountMinor: number,
+      asOf: string,
+    ) => {
+      const body = encode(JSON.stringify({ id, amountMinor, asOf }));
+      const t = Math.floor(clock.now() / 1000);
+      return source.ingest(body, await signWebhook("k", t, body));
+    };
+    await send(shop, "a", 1_000, "2026-12-02T14:00:00Z"); // today, 09:00
+    // Sent at 23:30 on 1 December in New York, delivered now.
+    await send(shop, "b", 400, "2026-12-02T04:30:00Z");
+    await send(shop, "c", -150, "2026-12-02T14:30:00Z"); // a refund today
+    const context = { periods: calendar.periods(clock.now()) };
+    const reading = await shop.read(undefined, context);
+    assert.equal(shop.nature, "flow");
+    assert.equal(reading.nature, "flow");
+    assert.deepEqual(reading.periods?.today, {
+      amountMinor: 850,
+      previousMinor: 0,
+    });
+    assert.equal(reading.periods?.mtd.amountMinor, 1_250, "1 December");
+    assert.equal(reading.periods?.ytd.amountMinor, 1_250);
+    assert.equal(reading.amountMinor, 850, "the figure is today's");
+    assert.equal((reading as { buckets?: unknown }).buckets, undefined);
+
+    const balance = make("total");
+    assert.equal(balance.nature, "stock");
+    await send(balance, "t1", 90_000, "2026-12-02T14:00:00Z");
+    const held = await balance.read(undefined, context);
+    assert.equal(held.nature, "stock");
+    assert.equal(held.amountMinor, 90_000);
+    assert.equal(held.periods, undefined);
+  } finally {
+    store.close();
+  }
+});
