@@ -40,6 +40,11 @@ export interface PeriodState extends RoleTotals {
    * this list says so.
    */
   unattributed: string[];
+  /**
+   * Flows whose figures begin after the period's or the comparison's
+   * start (a Stripe source's `since`): counted, but only in part.
+   */
+  partial: string[];
 }
 
 /** A stock's balance in the `pnl` state. */
@@ -118,6 +123,7 @@ export function periodTotals(
       },
       sources: {},
       unattributed: [],
+      partial: [],
     };
   }
   const balances: Record<string, BalanceState> = {};
@@ -148,6 +154,10 @@ export function periodTotals(
         : 0;
       const previousMinor = current ? amounts.previousMinor : 0;
       if (amounts === undefined) p.unattributed.push(id);
+      const covered = reading.coverageFrom === undefined
+        ? -Infinity
+        : Date.parse(reading.coverageFrom);
+      if (covered > windows[name].previous.from) p.partial.push(id);
       p.sources[id] = { amountMinor, previousMinor };
       p[KEY[reading.role]] += amountMinor;
       p.previous[KEY[reading.role]] += previousMinor;

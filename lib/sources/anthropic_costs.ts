@@ -12,7 +12,8 @@ import {
   toMinorUnits,
 } from "../money.ts";
 import { defineKind, readSecret } from "./kind.ts";
-import type { Reading, Source } from "./source.ts";
+import type { PeriodAmounts, ReadContext, Reading, Source } from "./source.ts";
+import { PERIOD_NAMES, type PeriodName } from "../time/mod.ts";
 import { envName, httpUrl, int, oneOf, str } from "./spec.ts";
 import {
   arrayField,
@@ -36,7 +37,7 @@ const fields = {
     type: oneOf(["day", "month"] as const),
     default: "day" as "day" | "month",
     description:
-      "The amount: today's cost (UTC day) or month-to-date; both are in the reading's detail",
+      "Kept for older files: the board shows every reporting period from the day buckets; this picks the amount only when the source is read without periods (today's UTC day or month to date)",
   },
   anthropicVersion: {
     type: str({
@@ -53,7 +54,7 @@ const fields = {
   },
   maxPages: {
     type: int(1, 1000),
-    default: 20,
+    default: 40,
     description:
       "Most pages read per poll; a next_page that never ends is an error after this",
   },
@@ -85,6 +86,7 @@ export const anthropicCostsKind = defineKind({
         ...settings,
         clock: deps.clock,
         fetch: deps.fetch,
+        timeZone: deps.calendar?.timeZone,
       }),
     );
   },
@@ -110,16 +112,33 @@ export interface AnthropicCostsOptions {
   maxPages: number;
   /** Time source (which day and month it is). */
   clock: { now(): number };
+  /**
+   * The board's time zone: a UTC day counts on its day of the same date.
+   * @default {"UTC"}
+   */
+  timeZone?: string;
   /** The fetch to use. */
   fetch?: typeof fetch;
 }
 
-/** Reads an organization's API costs. */
+/**
+ * Reads an organization's API costs as UTC-day buckets, kept by day: the
+ * first read goes back to the start of the previous year (for every
+ * period's comparison), later reads fetch only the last three days (costs
+ * are finalized a little late). A UTC day's cost counts on the board's day
+ * of the same date (at its first instant), so today's costs are on today
+ * in every zone.
+ */
 export class AnthropicCostsSource implements Source {
   readonly kind = "anthropic-costs";
+  readonly nature = "flow";
   readonly id: string;
   readonly role: Reading["role"];
   #o: AnthropicCostsOptions;
+  /** Each UTC day's cost by the day's start (epoch ms), in exact cents. */
+  #days = new Map<number, Decimal>();
+  /** The first UTC day read, epoch ms. */
+  #syncedFrom = Infinity;
 
   /** Creates the source. */
   constructor(options: AnthropicCostsOptions) {
@@ -128,24 +147,92 @@ export class AnthropicCostsSource implements Source {
     this.#o = options;
   }
 
-  /** Reads the month's day buckets (one pass gives today and the month). */
-  async read(signal?: AbortSignal): Promise<Reading> {
-    const now = new Date(this.#o.clock.now());
-    const day = Date.UTC(
-      now.getUTCFullYear(),
-      now.getUTCMonth(),
-      now.getUTCDate(),
+  /** Reads the days not yet read and the last three again, then sums them. */
+  async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
+    const nowMs = this.#o.clock.now();
+    const today = utcDay(nowMs);
+    const zone = this.#o.timeZone ?? "UTC";
+    // As far back as any period's comparison reaches, in the board's dates.
+    const needFrom = context
+      ? utcDay(dateAsUtc(context.periods.ytd.previous.from, zone))
+      : Date.UTC(
+        new Date(nowMs).getUTCFullYear(),
+        new Date(nowMs).getUTCMonth(),
+        1,
+      );
+    const from = needFrom < this.#syncedFrom
+      ? needFrom
+      : Math.max(this.#syncedFrom, today - 2 * DAY);
+    const fetched = await this.#fetch(from, today + DAY, signal);
+    for (let d = from; d <= today; d += DAY) this.#days.delete(d);
+    for (const [d, amount] of fetched) this.#days.set(d, amount);
+    this.#syncedFrom = Math.min(this.#syncedFrom, from);
+
+    const sum = (test: (day: number) => boolean) =>
+      toMinorUnits(
+        sumDecimals([...this.#days].filter(([d]) => test(d)).map(([, a]) => a)),
+        "minor",
+        "USD",
+      );
+    const monthStart = Date.UTC(
+      new Date(nowMs).getUTCFullYear(),
+      new Date(nowMs).getUTCMonth(),
+      1,
     );
-    const month = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
-    const today = new Date(day).toISOString().replace(".000Z", "Z");
+    const dayMinor = sum((d) => d === today);
+    const monthMinor = sum((d) => d >= monthStart && d <= today);
+    const reading: Reading = {
+      source: this.id,
+      role: this.role,
+      nature: "flow",
+      amountMinor: this.#o.period === "day" ? dayMinor : monthMinor,
+      currency: "USD",
+      asOf: new Date(nowMs).toISOString(),
+      detail: { todayMinor: dayMinor, monthToDateMinor: monthMinor },
+    };
+    if (!context) return reading;
+    // A UTC day counts at the first instant of the board's day of that date.
+    const at = new Map<number, number>();
+    for (const d of this.#days.keys()) at.set(d, boardDayStart(d, zone));
+    const within = (w: { from: number; to: number }) => (d: number) =>
+      at.get(d)! >= w.from && at.get(d)! < w.to;
+    const periods = {} as Record<PeriodName, PeriodAmounts>;
+    for (const name of PERIOD_NAMES) {
+      const p = context.periods[name];
+      periods[name] = {
+        amountMinor: sum(within({ from: p.from, to: p.at })),
+        previousMinor: sum(within(p.previous)),
+      };
+    }
+    return {
+      ...reading,
+      amountMinor: periods.today.amountMinor,
+      periods,
+      periodsAt: new Date(context.periods.today.at).toISOString(),
+      detail: {
+        todayMinor: periods.today.amountMinor,
+        monthToDateMinor: periods.mtd.amountMinor,
+      },
+    };
+  }
+
+  /** The day buckets in [from, to), paged; each day's cost, exactly. */
+  async #fetch(
+    from: number,
+    to: number,
+    signal?: AbortSignal,
+  ): Promise<Map<number, Decimal>> {
+    const iso = (ms: number) =>
+      new Date(ms).toISOString().replace(".000Z", "Z");
     const query = new URLSearchParams({
-      starting_at: new Date(month).toISOString().replace(".000Z", "Z"),
-      ending_at: new Date(day + 86_400_000).toISOString().replace(".000Z", "Z"),
+      starting_at: iso(from),
+      // Tomorrow's start: today's bucket is in whether the API reads
+      // ending_at as inclusive or exclusive.
+      ending_at: iso(to),
       bucket_width: "1d",
       limit: String(this.#o.pageSize),
     });
-    const todays: Decimal[] = [];
-    const all: Decimal[] = [];
+    const days = new Map<number, Decimal[]>();
     let page: string | undefined;
     for (let n = 0;; n++) {
       if (n === this.#o.maxPages) {
@@ -180,6 +267,12 @@ export class AnthropicCostsSource implements Source {
           "Anthropic cost bucket",
         );
         const where = `Anthropic cost bucket ${start}`;
+        const day = utcDay(Date.parse(start));
+        if (!Number.isFinite(day)) {
+          throw new UpstreamDataError(`${where}: starting_at is not a time`);
+        }
+        const amounts = days.get(day) ?? [];
+        days.set(day, amounts);
         for (const item of arrayField(bucket, "results", where)) {
           const currency = field(item, "currency", "string", where);
           if (currency.toUpperCase() !== "USD") {
@@ -187,32 +280,45 @@ export class AnthropicCostsSource implements Source {
               `${where}: currency ${currency}, expected USD (the only currency the cost report uses)`,
             );
           }
-          let amount: Decimal;
           try {
-            amount = parseDecimal(field(item, "amount", "string", where));
+            amounts.push(parseDecimal(field(item, "amount", "string", where)));
           } catch (cause) {
             if (cause instanceof UpstreamDataError) throw cause;
             throw new UpstreamDataError(
               `${where}: ${(cause as Error).message}`,
             );
           }
-          all.push(amount);
-          if (Date.parse(start) === Date.parse(today)) todays.push(amount);
         }
       }
       const more = field(body, "has_more", "boolean", "Anthropic cost report");
       if (!more) break;
       page = field(body, "next_page", "string", "Anthropic cost report");
     }
-    const dayMinor = toMinorUnits(sumDecimals(todays), "minor", "USD");
-    const monthMinor = toMinorUnits(sumDecimals(all), "minor", "USD");
-    return {
-      source: this.id,
-      role: this.role,
-      amountMinor: this.#o.period === "day" ? dayMinor : monthMinor,
-      currency: "USD",
-      asOf: now.toISOString(),
-      detail: { todayMinor: dayMinor, monthToDateMinor: monthMinor },
-    };
+    return new Map([...days].map(([d, a]) => [d, sumDecimals(a)]));
   }
+}
+
+const DAY = 86_400_000;
+
+/** The start of an instant's UTC day, epoch ms. */
+function utcDay(ms: number): number {
+  return Math.floor(ms / DAY) * DAY;
+}
+
+/** An instant's date in a zone, as that date's UTC midnight. */
+function dateAsUtc(ms: number, zone: string): number {
+  const d = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(
+    zone,
+  );
+  return Date.UTC(d.year, d.month - 1, d.day);
+}
+
+/** The first instant, in a zone, of the date a UTC day has. */
+function boardDayStart(utcMidnight: number, zone: string): number {
+  const d = new Date(utcMidnight);
+  return Temporal.PlainDate.from({
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+  }).toZonedDateTime({ timeZone: zone }).epochMilliseconds;
 }

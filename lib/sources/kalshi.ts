@@ -21,7 +21,15 @@ import {
   KeyFormatError,
   signKalshiRequest,
 } from "./kalshi_signing.ts";
-import type { Reading, Source } from "./source.ts";
+import type {
+  PeriodAmounts,
+  ReadContext,
+  Reading,
+  Source,
+  SourceNature,
+} from "./source.ts";
+import { FlowLedger } from "./flow_ledger.ts";
+import type { PeriodName } from "../time/mod.ts";
 import { envName, httpUrl, int, oneOf, SpecError, str } from "./spec.ts";
 import {
   arrayField,
@@ -128,6 +136,23 @@ function cents(value: unknown, where: string, key: string): bigint {
     );
   }
   return BigInt(value as number) * CENT_IN_MICRO;
+}
+
+/** An RFC 3339 time (or Unix seconds) as epoch ms. */
+function timeOf(value: unknown, where: string, key: string): number {
+  const ms = typeof value === "string"
+    ? Date.parse(value)
+    : Number.isSafeInteger(value)
+    ? (value as number) * 1000
+    : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new UpstreamDataError(
+      `${where}: field "${key}" should be an RFC 3339 time, found ${
+        JSON.stringify(value)?.slice(0, 40) ?? "nothing"
+      }`,
+    );
+  }
+  return Math.floor(ms);
 }
 
 function toCents(microDollars: bigint): number {
@@ -239,17 +264,20 @@ export class KalshiSource implements Source {
   readonly kind = "kalshi";
   readonly id: string;
   readonly role: Reading["role"];
+  /** Realized P&L is a flow; the balance, portfolio value and equity are stocks. */
+  readonly nature: SourceNature;
   #o: KalshiSourceOptions;
 
   /** Creates the source. */
   constructor(options: KalshiSourceOptions) {
     this.id = options.id;
     this.role = options.role;
+    this.nature = options.figure === "realized" ? "flow" : "stock";
     this.#o = options;
   }
 
   /** Reads the configured figure (one signed request per page). */
-  async read(signal?: AbortSignal): Promise<Reading> {
+  async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
     const balance = await this.#get("/portfolio/balance", {}, signal);
     const where = "Kalshi balance";
     const balanceMicro = typeof (balance as Record<string, unknown>)
@@ -274,6 +302,7 @@ export class KalshiSource implements Source {
       portfolioValueMinor: toCents(portfolioMicro),
     };
     let amountMicro: bigint;
+    const realized = new FlowLedger();
     switch (this.#o.figure) {
       case "balance":
         amountMicro = balanceMicro;
@@ -285,17 +314,34 @@ export class KalshiSource implements Source {
         amountMicro = balanceMicro + portfolioMicro;
         break;
       case "realized": {
-        amountMicro = await this.#realized(signal, detail);
+        amountMicro = await this.#realized(signal, detail, realized);
         break;
       }
     }
-    return {
+    const reading: Reading = {
       source: this.id,
       role: this.role,
+      nature: this.nature,
       amountMinor: toCents(amountMicro),
       currency: "USD",
       asOf,
       detail,
+    };
+    if (this.nature === "stock" || !context) return reading;
+    // Realized P&L by when it was realized, in exact micro-dollars, each
+    // period rounded to cents once.
+    const periods = {} as Record<PeriodName, PeriodAmounts>;
+    for (const [name, p] of Object.entries(realized.periods(context.periods))) {
+      periods[name as PeriodName] = {
+        amountMinor: toCents(BigInt(p.amountMinor)),
+        previousMinor: toCents(BigInt(p.previousMinor)),
+      };
+    }
+    return {
+      ...reading,
+      amountMinor: periods.today.amountMinor,
+      periods,
+      periodsAt: new Date(context.periods.today.at).toISOString(),
     };
   }
 
@@ -307,6 +353,7 @@ export class KalshiSource implements Source {
   async #realized(
     signal: AbortSignal | undefined,
     detail: Record<string, number>,
+    ledger: FlowLedger,
   ): Promise<bigint> {
     let total = 0n;
     const settled = new Set<string>();
@@ -321,10 +368,13 @@ export class KalshiSource implements Source {
       const at = `Kalshi settlement ${ticker}`;
       settled.add(ticker);
       const r = s as Record<string, unknown>;
-      total += cents(r.revenue, at, "revenue") -
+      const pnl = cents(r.revenue, at, "revenue") -
         micro(r.yes_total_cost_dollars, at, "yes_total_cost_dollars") -
         micro(r.no_total_cost_dollars, at, "no_total_cost_dollars") -
         micro(r.fee_cost, at, "fee_cost");
+      total += pnl;
+      // Realized when the market settled.
+      ledger.add(timeOf(r.settled_time, at, "settled_time"), Number(pnl));
     }
     const positions = await this.#list(
       "/portfolio/positions",
@@ -336,8 +386,17 @@ export class KalshiSource implements Source {
       if (settled.has(ticker)) continue;
       const at = `Kalshi market position ${ticker}`;
       const r = p as Record<string, unknown>;
-      total += micro(r.realized_pnl_dollars, at, "realized_pnl_dollars") -
+      const pnl = micro(r.realized_pnl_dollars, at, "realized_pnl_dollars") -
         micro(r.fees_paid_dollars, at, "fees_paid_dollars");
+      total += pnl;
+      // Kalshi gives no time per closing trade: the position's last change
+      // stands for when its realized part was realized.
+      if (pnl !== 0n) {
+        ledger.add(
+          timeOf(r.last_updated_ts, at, "last_updated_ts"),
+          Number(pnl),
+        );
+      }
     }
     detail.settlements = settlements.length;
     detail.positions = positions.length;

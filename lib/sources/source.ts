@@ -57,6 +57,12 @@ export interface Reading {
   periods?: Readonly<Record<PeriodName, PeriodAmounts>>;
   /** When `periods` were evaluated, ISO-8601 UTC. */
   periodsAt?: string;
+  /**
+   * The earliest instant a flow's figures cover (a Stripe source's
+   * `since`), ISO-8601 UTC: a period or comparison starting before it is
+   * only partly counted, and says so.
+   */
+  coverageFrom?: string;
 }
 
 /** A place money figures come from. */

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { normalizeTimestamp } from "../time/mod.ts";
+import { isoTime, normalizeTimestamp } from "../time/mod.ts";
+import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
-import type { Reading, Source } from "./source.ts";
+import type { ReadContext, Reading, Source } from "./source.ts";
 import { envName, httpUrl, int, isoDate, listOf, oneOf, str } from "./spec.ts";
 import {
   arrayField,
@@ -131,11 +132,14 @@ export interface StripeSourceOptions {
 /** Sums an account's balance transactions, incrementally. */
 export class StripeSource implements Source {
   readonly kind = "stripe";
+  readonly nature = "flow";
   readonly id: string;
   readonly role: Reading["role"];
   #o: StripeSourceOptions;
   #total = 0;
   #count = 0;
+  /** Every transaction counted, by when it was created. */
+  #ledger = new FlowLedger();
   /** Newest `created` counted, Unix s, and the ids counted at that second. */
   #watermark: number;
   #atWatermark = new Set<string>();
@@ -158,7 +162,7 @@ export class StripeSource implements Source {
    * `starting_after`), and only then adds it: a read that fails half-way
    * counts nothing, so the next one starts from the same place.
    */
-  async read(signal?: AbortSignal): Promise<Reading> {
+  async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
     const fresh: { id: string; created: number; amount: number }[] = [];
     let after: string | undefined;
     for (let page = 0;; page++) {
@@ -221,6 +225,7 @@ export class StripeSource implements Source {
     for (const t of fresh) {
       this.#total += t.amount;
       this.#count++;
+      this.#ledger.add(t.created * 1000, t.amount);
       if (t.created > this.#watermark) {
         this.#watermark = t.created;
         this.#atWatermark = new Set();
@@ -232,13 +237,25 @@ export class StripeSource implements Source {
         "Stripe: the sum left the safe integer range",
       );
     }
-    return {
+    const reading: Reading = {
       source: this.id,
       role: this.role,
+      nature: "flow",
       amountMinor: this.#total,
       currency: this.#o.currency,
       asOf: normalizeTimestamp(this.#o.clock.now(), { epochUnit: "ms" }),
-      detail: { transactions: this.#count },
+      coverageFrom: new Date(Date.parse(this.#o.since)).toISOString(),
+      detail: { transactions: this.#count, sinceStartMinor: this.#total },
+    };
+    if (!context) return reading;
+    // Each period from the transactions already read, by their `created`:
+    // a new day costs no re-reading.
+    const periods = this.#ledger.periods(context.periods);
+    return {
+      ...reading,
+      amountMinor: periods.today.amountMinor,
+      periods,
+      periodsAt: isoTime(context.periods.today.at),
     };
   }
 }

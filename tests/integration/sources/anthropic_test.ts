@@ -165,3 +165,35 @@ Deno.test("Anthropic: 529 overloaded is retried; malformed JSON and wrong types 
   await clock.advance(10);
   assert.equal((await pending).amountMinor, 1124);
 });
+
+Deno.test("Anthropic: day buckets count on the board's day of the same date, in every zone; the past is read once, later reads fetch the last three days", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  await using mock = anthropicMock(costs());
+  for (const zone of ["UTC", "America/New_York", "Pacific/Auckland"]) {
+    const clock = new FakeClock({ start: NOW });
+    const calendar = new ReportingCalendar({ timeZone: zone });
+    const anthropic = source(mock.url, { clock, timeZone: zone, maxPages: 40 });
+    const reading = await anthropic.read(undefined, {
+      periods: calendar.periods(clock.now()),
+    });
+    // 15:00 UTC on 28 November is the 28th in New York and the 29th in
+    // Auckland: today's UTC costs are on "today" in the first two.
+    const today = zone === "Pacific/Auckland" ? 0 : 1124;
+    assert.equal(reading.periods?.today.amountMinor, today, zone);
+    assert.equal(reading.periods?.mtd.amountMinor, 1325, zone);
+    // October 31 is after "the same point" of last month, but in the quarter.
+    assert.equal(reading.periods?.mtd.previousMinor, 0, zone);
+    assert.equal(reading.periods?.qtd.amountMinor, 5000 + 1325, zone);
+    // In Auckland "yesterday" is 28 November: its whole UTC day.
+    assert.equal(
+      reading.periods?.today.previousMinor,
+      zone === "Pacific/Auckland" ? 1124 : 100,
+      zone,
+    );
+    const first = mock.requests.get("/v1/organizations/cost_report")!;
+    await anthropic.read(undefined, { periods: calendar.periods(clock.now()) });
+    const second = mock.requests.get("/v1/organizations/cost_report")! - first;
+    assert.equal(second, 1, `${zone}: one page for the last three days`);
+    mock.requests.clear();
+  }
+});

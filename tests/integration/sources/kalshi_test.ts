@@ -195,3 +195,28 @@ Deno.test("Kalshi: 500s open the breaker with the upstream's words, and it close
   assert.equal((await guarded.read()).amountMinor, 9802);
   assert.equal(guarded.breakerState, "closed");
 });
+
+Deno.test("Kalshi: realized P&L counts in the period it was realized (a settlement at its settled_time, a position's realized part at its last change); the balance is a stock", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  await using mock = kalshiMock({ keys });
+  const calendar = new ReportingCalendar();
+  const periods = calendar.periods(Date.parse("2026-09-07T20:00:00Z"));
+  const realized = await (await source(mock.apiUrl)).read(undefined, {
+    periods,
+  });
+  assert.equal(realized.nature, "flow");
+  // The settlement, 7 September: 2.00 - 0.50 - 0.06.
+  assert.deepEqual(realized.periods?.today, {
+    amountMinor: 144,
+    previousMinor: 0,
+  });
+  assert.equal(realized.periods?.qtd.amountMinor, 144);
+  // And June's positions: 0.2311 - 0.11, rounded once with the rest.
+  assert.equal(realized.periods?.ytd.amountMinor, 156);
+  assert.equal(realized.amountMinor, 144, "the figure is today's");
+  const balance = await (await source(mock.apiUrl, { figure: "balance" }))
+    .read(undefined, { periods });
+  assert.equal(balance.nature, "stock");
+  assert.equal(balance.periods, undefined);
+  assert.equal(balance.amountMinor, 9802);
+});

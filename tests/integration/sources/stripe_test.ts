@@ -175,3 +175,74 @@ Deno.test("Stripe: wrong types in a transaction and a list that never ends are c
     /has_more was still true after 4 pages/,
   );
 });
+
+Deno.test("Stripe: each transaction counts in the period of its created time, from what was read once; a period reaching before since says it is partial", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  const { periodTotals } = await import("@/lib/aggregate/mod.ts");
+  const at = (s: string) => Date.parse(s) / 1000;
+  await using mock = stripeMock([
+    {
+      id: "a",
+      amount: 10_000,
+      fee: 0,
+      currency: "usd",
+      created: at("2026-11-27T09:00:00Z"),
+      type: "charge",
+    },
+    {
+      id: "b",
+      amount: 2_500,
+      fee: 0,
+      currency: "usd",
+      created: at("2026-11-28T08:00:00Z"),
+      type: "charge",
+    },
+    {
+      id: "c",
+      amount: 700,
+      fee: 0,
+      currency: "usd",
+      created: at("2026-11-28T11:00:00Z"),
+      type: "charge",
+    },
+    {
+      id: "d",
+      amount: 4_000,
+      fee: 0,
+      currency: "usd",
+      created: at("2026-10-05T11:00:00Z"),
+      type: "charge",
+    },
+  ]);
+  const calendar = new ReportingCalendar();
+  const clock = new FakeClock({ start: Date.parse("2026-11-28T12:00:00Z") });
+  const stripe = source(mock.url, { since: "2026-10-01T00:00:00.000Z", clock });
+  const reading = await stripe.read(undefined, {
+    periods: calendar.periods(clock.now()),
+  });
+  assert.deepEqual(reading.periods?.today, {
+    amountMinor: 3_200,
+    previousMinor: 10_000,
+  });
+  assert.deepEqual(reading.periods?.mtd, {
+    amountMinor: 13_200,
+    previousMinor: 4_000,
+  });
+  assert.equal(reading.amountMinor, 3_200);
+  assert.equal(reading.detail?.sinceStartMinor, 17_200);
+  // The next day rolls from what was read: one request, nothing new.
+  const before = mock.total;
+  await clock.advance(86_400_000);
+  const next = await stripe.read(undefined, {
+    periods: calendar.periods(clock.now()),
+  });
+  assert.equal(mock.total - before, 1, "one request when nothing is new");
+  assert.deepEqual(next.periods?.today, {
+    amountMinor: 0,
+    previousMinor: 3_200,
+  });
+  // The year (and last year) reach before `since`: partial, and said.
+  const t = periodTotals({ stripe: next }, calendar, clock.now());
+  assert.deepEqual(t.periods.ytd.partial, ["stripe"]);
+  assert.deepEqual(t.periods.today.partial, []);
+});
