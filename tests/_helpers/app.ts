@@ -26,11 +26,11 @@ export interface TestApp extends Disposable {
 
 /** Builds the app over a fresh hub on a fake clock. */
 export function makeTestApp(
-  overrides: { config?: Config; history?: HistoryReader } = {},
+  overrides: { config?: Config; history?: HistoryReader; start?: number } = {},
 ): TestApp {
   const config = overrides.config ?? parseConfig({});
   const clock = new FakeClock({
-    start: Date.parse("2026-11-28T13:00:00.000Z"),
+    start: overrides.start ?? Date.parse("2026-11-28T13:00:00.000Z"),
   });
   const hub = new Hub({
     clock,
