@@ -42,6 +42,7 @@ export {
 } from "./cached_read.ts";
 export { PnlPolling, type PnlPollingOptions } from "./pnl_polling.ts";
 export {
+  periodHistoryKey,
   PnlRecorder,
   type PnlRecorderOptions,
   type RestoredPnl,

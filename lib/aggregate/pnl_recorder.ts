@@ -71,6 +71,21 @@ export function sourceHistoryKey(topic: string, sourceId: string): string {
 }
 
 /**
+ * The history key of one reporting period's totals (week, month, quarter
+ * or year to date; today's are the topic's own series).
+ *
+ * @param topic The P&L topic.
+ * @param period The period's name, such as `mtd`.
+ * @returns A key no stream topic can take.
+ */
+export function periodHistoryKey(topic: string, period: string): string {
+  return `${topic}/period/${period}`;
+}
+
+/** Periods whose series get a point at most once a minute. */
+const LONG_PERIODS = ["wtd", "mtd", "qtd", "ytd"] as const;
+
+/**
  * Saves each published P&L state and throttles its history. Its timers
  * (the trailing and keep-alive points) stop with `close()`.
  *
@@ -105,6 +120,10 @@ export class PnlRecorder {
   #sourceAmounts = new Map<string, number>();
   #timer?: TimerId;
   #closed = false;
+  /** When the longer periods last got a point (monotonic ms). */
+  #lastPeriodPointAt = -Infinity;
+  /** Today's start in the last periods recorded, to see a rollover. */
+  #periodsFrom?: string;
   #onError: (error: unknown) => void = () => {};
 
   /** Creates a recorder over an open store. */
@@ -199,10 +218,18 @@ export class PnlRecorder {
     const state = this.#pending ?? this.#written;
     if (!state) return;
     const now = this.#clock.now();
+    // A state from before a period boundary is not the value after it:
+    // the keep-alive waits for the rolled state instead of repeating it.
+    const today = periodsOf(state)?.today;
+    if (!this.#pending && Date.parse(String(today?.to)) <= now) {
+      this.#arm(this.#keepAliveMs);
+      return;
+    }
     const elapsed = this.#clock.monotonic();
     // A keep-alive point does not hold back the next change.
     if (this.#pending) this.#lastPointAt = elapsed;
     this.#pending = undefined;
+    const before = this.#written;
     this.#written = state;
     this.#store.history.record(this.#topic, { at: now, ...state.totals });
     for (const [id, s] of Object.entries(state.sources)) {
@@ -220,6 +247,7 @@ export class PnlRecorder {
         tradingMinor: 0,
       });
     }
+    this.#recordPeriods(state, before, now, elapsed);
     this.#arm(this.#keepAliveMs);
     if (elapsed - this.#lastPruneAt < this.#pruneEveryMs) return;
     this.#lastPruneAt = elapsed;
@@ -229,9 +257,61 @@ export class PnlRecorder {
         ...Object.keys(state.sources).map((id) =>
           sourceHistoryKey(this.#topic, id)
         ),
+        ...LONG_PERIODS.map((p) => periodHistoryKey(this.#topic, p)),
       ]
     ) this.#store.history.prune(key, now);
     this.#store.ingest.prune(now - this.#dedupeMs);
+  }
+
+  /**
+   * A point for each longer period's totals, at most once a minute (a
+   * month's chart needs no finer grain), and at once when a period rolled.
+   */
+  #recordPeriods(
+    state: PnlState,
+    before: PnlState | undefined,
+    now: number,
+    elapsed: number,
+  ): void {
+    const periods = periodsOf(state);
+    if (!periods) return;
+    const from = periods.today?.from as string | undefined;
+    const rolled = this.#periodsFrom !== undefined &&
+      from !== this.#periodsFrom;
+    if (!rolled && elapsed - this.#lastPeriodPointAt < 60_000) {
+      return;
+    }
+    // A period that closed keeps its final figures, just before the boundary.
+    const closed = rolled && before && periodsOf(before);
+    if (closed && from) this.#writePeriods(closed, Date.parse(from) - 1);
+    this.#periodsFrom = from;
+    this.#lastPeriodPointAt = elapsed;
+    this.#writePeriods(periods, now);
+  }
+
+  #writePeriods(
+    periods: Record<string, Record<string, unknown>>,
+    at: number,
+  ): void {
+    for (const name of LONG_PERIODS) {
+      const p = periods[name];
+      const totals = [
+        p?.netMinor,
+        p?.revenueMinor,
+        p?.expensesMinor,
+        p?.tradingMinor,
+      ];
+      if (!totals.every((v) => Number.isSafeInteger(v))) continue;
+      const [netMinor, revenueMinor, expensesMinor, tradingMinor] =
+        totals as number[];
+      this.#store.history.record(periodHistoryKey(this.#topic, name), {
+        at,
+        netMinor: netMinor!,
+        revenueMinor: revenueMinor!,
+        expensesMinor: expensesMinor!,
+        tradingMinor: tradingMinor!,
+      });
+    }
   }
 
   /** (Re)sets the one timer: a trailing point, or a keep-alive point. */
@@ -258,4 +338,13 @@ export class PnlRecorder {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+function periodsOf(
+  state: PnlState,
+): Record<string, Record<string, unknown>> | undefined {
+  const periods = (state as Record<string, unknown>).periods;
+  return typeof periods === "object" && periods !== null
+    ? periods as Record<string, Record<string, unknown>>
+    : undefined;
 }

@@ -1,15 +1,26 @@
 /**
- * `GET /api/history?topic=pnl&from=T&to=T&limit=N[&source=ID]`: stored P&L
- * totals over time (oldest first) for charts, or one source's amount for
+ * `GET /api/history?topic=pnl&from=T&to=T&limit=N[&period=P|&source=ID]`:
+ * stored P&L totals over time (oldest first) for charts (today's, or a
+ * longer period's, from its start by default), or one source's amount for
  * its sparkline, from `lib/cache`'s SqliteHistory, downsampled so each
  * bucket keeps its minimum, maximum and last point. `previous` is the last
  * point before the range: the value the range starts with.
  */
 import type { Context } from "hono";
 import { parseTopic, ProtocolError } from "@/lib/protocol/mod.ts";
-import { type PnlState, sourceHistoryKey } from "@/lib/aggregate/mod.ts";
+import {
+  periodHistoryKey,
+  type PnlState,
+  sourceHistoryKey,
+} from "@/lib/aggregate/mod.ts";
 import type { HistoryPoint } from "@/lib/cache/mod.ts";
-import { isoTime, normalizeTimestamp, TimestampError } from "@/lib/time/mod.ts";
+import {
+  isoTime,
+  normalizeTimestamp,
+  PERIOD_NAMES,
+  type PeriodName,
+  TimestampError,
+} from "@/lib/time/mod.ts";
 import { HttpError } from "@/lib/http/mod.ts";
 import type { KeyedRateLimiter } from "@/lib/resilience/mod.ts";
 import type { AppDeps } from "../deps.ts";
@@ -44,14 +55,29 @@ export function historyRoute(
         }; history is kept for pnl`,
       );
     }
+    const period = periodOf(c.req.query("period"));
+    const source = sourceOf(c.req.query("source"), deps.hub.state(topic));
+    if (period !== undefined && source !== undefined) {
+      throw new ProtocolError(
+        "bad_request",
+        "give period or source, not both: a source's series is its figure for today",
+      );
+    }
     const now = deps.clock.now();
     // Nothing is stored after now or before the keep window: a range past
     // either edge is cut to them, so an absurd `to` cannot make an absurd
     // bucket width.
     const oldest = now - deps.config.historyKeepMs;
     const to = Math.min(parseTime(c.req.query("to"), "to") ?? now, now);
+    // A period's chart starts where the period does, unless asked otherwise.
+    const periodStart = period === undefined ? undefined : Date.parse(String(
+      ((deps.hub.state(topic) as Record<string, unknown>).periods as
+        | Record<string, { from?: unknown }>
+        | undefined)?.[period]?.from,
+    ));
     const from = Math.max(
-      parseTime(c.req.query("from"), "from") ?? to - DEFAULT_SPAN_MS,
+      parseTime(c.req.query("from"), "from") ??
+        (Number.isFinite(periodStart) ? periodStart! : to - DEFAULT_SPAN_MS),
       oldest,
     );
     if (from > to) {
@@ -67,9 +93,13 @@ export function historyRoute(
         "history is not stored by this server",
       );
     }
-    const source = sourceOf(c.req.query("source"), deps.hub.state(topic));
+    const key = source !== undefined
+      ? sourceHistoryKey(topic, source)
+      : period !== undefined && period !== "today"
+      ? periodHistoryKey(topic, period)
+      : topic;
     const { points, downsampled, previous } = await deps.history.query(
-      source === undefined ? topic : sourceHistoryKey(topic, source),
+      key,
       from,
       to,
       limit,
@@ -83,6 +113,7 @@ export function historyRoute(
     return Response.json({
       topic,
       ...(source === undefined ? {} : { source }),
+      ...(period === undefined ? {} : { period }),
       from: isoTime(from),
       to: isoTime(to),
       downsampled,
@@ -111,6 +142,20 @@ function parseTime(
       }`,
     );
   }
+}
+
+/** The `period` asked for: today, wtd, mtd, qtd or ytd. */
+function periodOf(value: string | undefined): PeriodName | undefined {
+  if (value === undefined) return undefined;
+  if (!(PERIOD_NAMES as readonly string[]).includes(value)) {
+    throw new ProtocolError(
+      "bad_request",
+      `period must be one of ${PERIOD_NAMES.join(", ")}, received ${
+        JSON.stringify(value.slice(0, 40))
+      }`,
+    );
+  }
+  return value as PeriodName;
 }
 
 /** The `source` asked for, checked against the board's sources. */

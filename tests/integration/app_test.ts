@@ -371,6 +371,86 @@ Deno.test("GET /api/history?source=ID: one source's amount over time with the va
   );
 });
 
+Deno.test("GET /api/history?period=mtd: the month's totals from the month's start, a point a minute, with the closed period's final figures kept at its boundary", async () => {
+  const { SqliteStore, openHistoryReader } = await import("@/lib/cache/mod.ts");
+  const { PnlRecorder, buildPnlState } = await import("@/lib/aggregate/mod.ts");
+  const { ReportingCalendar, PERIOD_NAMES } = await import("@/lib/time/mod.ts");
+  using store = SqliteStore.open(":memory:");
+  const reader = await openHistoryReader(":memory:", store.history);
+  // 23:58 UTC on 30 November.
+  using t = makeTestApp({
+    history: reader,
+    start: Date.parse("2026-11-30T23:58:00Z"),
+  });
+  using recorder = new PnlRecorder(store, { clock: t.clock });
+  const calendar = new ReportingCalendar();
+  const state = (amountMinor: number) => {
+    const at = t.clock.now();
+    const periods = Object.fromEntries(PERIOD_NAMES.map((p) => {
+      const w = calendar.period(p, at);
+      // Everything moved this month; none of it on a new month's first instant.
+      return [p, {
+        amountMinor: w.from === at ? 0 : amountMinor,
+        previousMinor: 0,
+      }];
+    }));
+    return buildPnlState(
+      {
+        shop: {
+          kind: "test",
+          role: "revenue",
+          status: "ok",
+          origin: "live",
+          reading: {
+            source: "shop",
+            role: "revenue",
+            amountMinor,
+            currency: "USD",
+            asOf: new Date(at).toISOString(),
+            periods: periods as never,
+            periodsAt: new Date(at).toISOString(),
+          },
+        },
+      },
+      "USD",
+      { calendar, at },
+    );
+  };
+  for (const amount of [1_000, 1_500]) {
+    const s = state(amount);
+    t.hub.publish("pnl", s);
+    recorder.record(s, 1, "e");
+    await t.clock.advance(60_000);
+  }
+  // Midnight: December begins.
+  const december = state(0);
+  t.hub.publish("pnl", december);
+  recorder.record(december, 3, "e");
+  await t.clock.advance(500); // the hub's batch window
+  const res = await t.request("/api/history?period=mtd");
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.period, "mtd");
+  assert.equal(body.from, "2026-12-01T00:00:00.000Z", "from the month's start");
+  assert.deepEqual(body.points.map((p: { netMinor: number }) => p.netMinor), [
+    0,
+  ]);
+  // November's final figure, kept just before the boundary.
+  assert.deepEqual(body.previous, {
+    at: "2026-11-30T23:59:59.999Z",
+    netMinor: 1_500,
+    revenueMinor: 1_500,
+    expensesMinor: 0,
+    tradingMinor: 0,
+  });
+  const bad = await t.request("/api/history?period=month");
+  assert.equal(bad.status, 400);
+  assert.match(
+    (await bad.json()).error.message,
+    /period must be one of today, wtd, mtd, qtd, ytd, received "month"/,
+  );
+});
+
 Deno.test("plain requests in progress are capped per client address (429), and the slot returns when one is answered", async () => {
   using t = makeTestApp({
     config: parseConfig({ PULSE_MAX_REQUESTS_PER_IP: "2" }),
