@@ -8,11 +8,10 @@ import type { TopicView, TransportName } from "@/lib/client/mod.ts";
 import { currencyExponent, formatMoney } from "@/lib/money.ts";
 import { PnlChart } from "./parts/PnlChart.tsx";
 import { useStreamClient } from "./parts/use_stream_client.ts";
-import {
-  describeMissing,
-  missingFigures,
-  totalOfRole,
-} from "./parts/pnl_view.ts";
+import { describeMissing, missingFigures } from "./parts/pnl_view.ts";
+import { type PeriodId, periodTitle, periodView } from "./parts/period_view.ts";
+import { PeriodFigures } from "./parts/PeriodFigures.tsx";
+import { Balances } from "./parts/Balances.tsx";
 import {
   useFlash,
   useNow,
@@ -21,7 +20,11 @@ import {
 } from "./parts/hooks.ts";
 import { SourceRow } from "./parts/SourceRow.tsx";
 import { clockTime } from "./parts/time_words.ts";
-import type { PnlSourceState, PnlState } from "@/lib/aggregate/mod.ts";
+import type {
+  BalanceState,
+  PnlSourceState,
+  PnlState,
+} from "@/lib/aggregate/mod.ts";
 
 /** Props of {@linkcode LiveBoard}: the snapshot the page was rendered from. */
 export interface LiveBoardProps {
@@ -44,6 +47,11 @@ export interface LiveBoardProps {
   authRequired: boolean;
   /** The server's time when it rendered the page, epoch ms. */
   renderedAt: number;
+  /**
+   * The reporting period shown (`?period=`).
+   * @default {"today"}
+   */
+  period?: PeriodId;
   /** A transport forced by `?transport=` (debugging), else automatic. */
   forceTransport?: TransportName;
   /**
@@ -86,22 +94,37 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
     client.value;
   const view = client.value.view as TopicView;
   const pnl = view.data as PnlState;
-  const money = (minor: number, signed = false) =>
-    formatMoney(minor, pnl.currency, { signed });
   const sources = Object.entries(pnl.sources) as [string, PnlSourceState][];
   const now = useNow(props.renderedAt);
-  const zone = useTimeZone();
-  const flash = useFlash(pnl.totals.netMinor);
+  const zone = useTimeZone(
+    typeof pnl.timezone === "string" ? pnl.timezone : undefined,
+  );
+  const period = useSignal<PeriodId>(props.period ?? "today");
+  const shown = periodView(pnl, period.value);
+  const flash = useFlash(shown.netMinor);
   const missing = missingFigures(sources);
+  const nameOf = (id: string) => {
+    const label = pnl.sources[id]?.label;
+    return typeof label === "string" ? label : id;
+  };
   // Not connected after having been (or given up): the figures on screen
   // are the last ones received, and the board says since when.
   const disconnected = status === "reconnecting" || status === "offline" ||
     status === "closed";
   const since = client.value.lastMessageAt;
-  const lacking = new Set(missing.map((m) => totalOfRole(m.role)));
   const announcement = useThrottledAnnouncement(
-    `Net P&L ${money(pnl.totals.netMinor, true)}`,
+    `Net P&L ${periodTitle(period.value)} ${
+      formatMoney(shown.netMinor, pnl.currency, { signed: true })
+    }`,
   );
+  /** Shows another period and keeps it in the URL (reloads keep it). */
+  const choose = (next: PeriodId) => {
+    period.value = next;
+    const url = new URL(location.href);
+    if (next === "today") url.searchParams.delete("period");
+    else url.searchParams.set("period", next);
+    history.replaceState(null, "", url);
+  };
 
   return (
     <main
@@ -174,53 +197,35 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
           {describeMissing(missing)}
         </p>
       )}
-      <section
-        class={`net${missing.length > 0 ? " incomplete" : ""}`}
-        aria-label="Net P&L"
-      >
-        <h2>
-          Net P&amp;L{missing.length > 0 && (
-            <span class="incomplete-tag">incomplete</span>
-          )}
-        </h2>
-        <p
-          class={`net-value ${pnl.totals.netMinor < 0 ? "neg" : "pos"}${
-            fitClass(money(pnl.totals.netMinor, true))
-          }${flash ? ` flash-${flash}` : ""}`}
-          data-testid="net"
-          data-incomplete={missing.length > 0 ? "true" : undefined}
-        >
-          {money(pnl.totals.netMinor, true)}
-        </p>
-        <p class="visually-hidden" aria-live="polite">{announcement}</p>
-      </section>
-      <section class="totals" aria-label="Totals">
-        <Figure
-          label="Revenue"
-          value={money(pnl.totals.revenueMinor)}
-          id="revenue"
-          incomplete={lacking.has("revenue")}
-        />
-        <Figure
-          label="Expenses"
-          value={money(pnl.totals.expensesMinor)}
-          id="expenses"
-          incomplete={lacking.has("expenses")}
-        />
-        <Figure
-          label="Trading P&L"
-          value={money(pnl.totals.tradingMinor, true)}
-          id="trading"
-          incomplete={lacking.has("trading")}
-        />
-      </section>
-      <PnlChart
+      <PeriodFigures
+        period={period.value}
+        view={shown}
+        currency={pnl.currency}
+        zone={zone}
+        now={now}
+        missing={missing}
+        nameOf={nameOf}
+        flash={flash}
         controls={!props.kiosk}
-        netMinor={pnl.totals.netMinor}
-        totals={pnl.totals}
+        onPeriod={choose}
+      />
+      <p class="visually-hidden" aria-live="polite">{announcement}</p>
+      <PnlChart
+        period={period.value}
+        from={shown.from}
+        to={shown.to}
+        netMinor={shown.netMinor}
+        totals={shown}
         asOf={latestAsOf(sources)}
         minorPerMajor={10 ** currencyExponent(pnl.currency)}
         currency={pnl.currency}
+        controls={!props.kiosk}
+      />
+      <Balances
+        balances={(pnl.balances ?? {}) as Record<string, BalanceState>}
+        nameOf={nameOf}
+        now={now}
+        zone={zone}
       />
       <section class="sources" aria-label="Sources">
         <h2>Sources</h2>
@@ -229,7 +234,9 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
             <SourceRow
               key={id}
               id={id}
-              s={s}
+              s={s.nature !== "stock" && id in shown.sources
+                ? { ...s, amountMinor: shown.sources[id]! }
+                : s}
               currency={pnl.currency}
               now={now}
               zone={zone}
@@ -239,37 +246,14 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         </ul>
       </section>
       <p class="board-foot" data-testid="time-zone">
-        Times are in {zone === "UTC" ? "UTC" : `your time zone, ${zone}`}.
+        Times are in {typeof pnl.timezone === "string"
+          ? `${zone}, the board's time zone`
+          : zone === "UTC"
+          ? "UTC"
+          : `your time zone, ${zone}`}.
       </p>
     </main>
   );
-}
-
-function Figure(
-  { label, value, id, incomplete }: {
-    label: string;
-    value: string;
-    id: string;
-    incomplete: boolean;
-  },
-): preact.JSX.Element {
-  return (
-    <div class={`figure${incomplete ? " incomplete" : ""}`}>
-      <h3>
-        {label}
-        {incomplete && <span class="incomplete-tag">incomplete</span>}
-      </h3>
-      <p data-testid={id} data-incomplete={incomplete ? "true" : undefined}>
-        {value}
-      </p>
-    </div>
-  );
-}
-
-/** A size class for a long figure, so it fits the screen. */
-function fitClass(text: string): string {
-  const n = text.length;
-  return n <= 10 ? "" : n <= 13 ? " fit-m" : n <= 17 ? " fit-l" : " fit-xl";
 }
 
 function latestAsOf(sources: [string, PnlSourceState][]): string | undefined {

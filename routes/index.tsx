@@ -8,6 +8,7 @@ import { renderToString } from "preact-render-to-string";
 import { IslandHost } from "@/components/IslandHost.tsx";
 import { Page } from "@/components/Page.tsx";
 import LiveBoard, { type LiveBoardProps } from "@/islands/LiveBoard.tsx";
+import { periodFrom } from "@/islands/parts/period_view.ts";
 import type { PnlState } from "@/lib/aggregate/mod.ts";
 import type { FailureLimiter } from "@/lib/security/mod.ts";
 import { credential, loginUrl } from "./auth.ts";
@@ -40,6 +41,9 @@ export function indexRoute(
         ? { forceTransport: forced }
         : {}),
       topic: "pnl",
+      ...(c.req.query("period") !== undefined
+        ? { period: periodFrom(c.req.query("period")) }
+        : {}),
       ...(deps.title ? { title: deps.title } : {}),
       renderedAt: deps.clock.now(),
       authRequired: deps.auth.enabled,

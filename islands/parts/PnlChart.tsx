@@ -1,12 +1,14 @@
 /**
- * The net P&L chart inside the LiveBoard island: history from
- * `/api/history` for the chosen window (1 h, 24 h, 7 d) drawn with uPlot,
- * live points appended as the board's state changes. The x-axis is the
- * window itself and slides with time (a young server's few points do not
- * stretch to fill it); the line is stepped (a figure holds until it
- * changes); hovering or focusing shows the time and the value; the axis
- * speaks the board's currency in the page's colours (dark mode too); and a
- * sentence summarises the window for screen readers.
+ * The net P&L chart inside the LiveBoard island: the chosen reporting
+ * period's net from `/api/history?period=` drawn with uPlot, live points
+ * appended as the board's state changes. The x-axis is the whole period
+ * (today from midnight to midnight, the month from its first to its last
+ * day; the last hour, sliding, from a server without periods), so the
+ * line shows how far into the period it is; the line is stepped (a figure
+ * holds until it changes) with gaps where the server recorded nothing;
+ * hovering or focusing shows the time and the value; the axis speaks the
+ * board's currency in the page's colours (dark mode too); and a sentence
+ * summarises the period for screen readers.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
@@ -14,6 +16,12 @@ import { formatMoney } from "@/lib/money.ts";
 
 /** Props of {@linkcode PnlChart}. */
 export interface PnlChartProps {
+  /** The reporting period drawn. */
+  period: string;
+  /** Where it begins, ISO (absent: the last hour, sliding). */
+  from?: string;
+  /** Where it ends, ISO. */
+  to?: string;
   /** The latest net P&L, minor units. */
   netMinor: number;
   /** The latest revenue, expenses and trading totals, minor units. */
@@ -29,20 +37,14 @@ export interface PnlChartProps {
   /** The board's currency, for the axis and the readout. */
   currency: string;
   /**
-   * Whether the window buttons are shown (not on a kiosk screen, which
-   * keeps the last hour).
+   * Whether the series toggles are shown (not on a kiosk screen).
    * @default {true}
    */
   controls?: boolean;
 }
 
-const RANGES = [
-  { id: "1h", label: "1 h", ms: 3_600_000 },
-  { id: "24h", label: "24 h", ms: 86_400_000 },
-  { id: "7d", label: "7 d", ms: 7 * 86_400_000 },
-] as const;
-
-type RangeId = (typeof RANGES)[number]["id"];
+/** The window of a server without periods: the last hour, sliding. */
+const FALLBACK_SPAN_MS = 3_600_000;
 
 /** The parts of the net figure that can be drawn beside it. */
 const PARTS = [
@@ -75,17 +77,39 @@ function gapAfterMs(spanMs: number): number {
 
 /** The chart; renders an empty frame on the server, draws in the browser. */
 export function PnlChart(
-  { netMinor, totals, asOf, minorPerMajor, currency, controls = true }:
-    PnlChartProps,
+  {
+    period,
+    from: periodFrom,
+    to: periodTo,
+    netMinor,
+    totals,
+    asOf,
+    minorPerMajor,
+    currency,
+    controls = true,
+  }: PnlChartProps,
 ): preact.JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const data = useRef<Series>([[], [], [], [], []]);
   const [shown, setShown] = useState<boolean[]>([false, false, false]);
-  const [range, setRange] = useState<RangeId>("1h");
   const [error, setError] = useState<string | undefined>();
   const [summary, setSummary] = useState("");
-  const span = RANGES.find((r) => r.id === range)!.ms;
+  const fixed = periodFrom !== undefined && periodTo !== undefined;
+  const span = fixed
+    ? Date.parse(periodTo!) - Date.parse(periodFrom!)
+    : FALLBACK_SPAN_MS;
+  /** The window now: the period, or the last hour. */
+  const windowNow = () => {
+    if (fixed) {
+      return {
+        from: Date.parse(periodFrom!) / 1000,
+        to: Date.parse(periodTo!) / 1000,
+      };
+    }
+    const to = Date.now() / 1000;
+    return { from: to - span / 1000, to };
+  };
   const money = (major: number) =>
     formatMoney(Math.round(major * minorPerMajor), currency, { signed: true });
 
@@ -94,8 +118,7 @@ export function PnlChart(
     const p = plot.current;
     const el = host.current;
     if (!p || !el) return;
-    const to = Date.now() / 1000;
-    const from = to - span / 1000;
+    const { from, to } = windowNow();
     const series = data.current;
     const [xs, ys] = series;
     // Keep one point before the window: the step it holds enters the window.
@@ -116,10 +139,11 @@ export function PnlChart(
     const abort = new AbortController();
     (async () => {
       const [{ default: UPlot }] = await Promise.all([import("uplot")]);
-      const from = new Date(Date.now() - span).toISOString();
-      const res = await fetch(`/api/history?topic=pnl&from=${from}&limit=600`, {
-        signal: abort.signal,
-      });
+      const from = new Date(windowNow().from * 1000).toISOString();
+      const res = await fetch(
+        `/api/history?topic=pnl&period=${period}&from=${from}&limit=600`,
+        { signal: abort.signal },
+      );
       if (!res.ok) throw new Error(`history answered ${res.status}`);
       const body = await res.json() as {
         previous: HistoryPoint | null;
@@ -154,7 +178,12 @@ export function PnlChart(
               stroke: ink,
               grid: { stroke: "rgba(127,127,127,0.15)" },
               ticks: { stroke: "rgba(127,127,127,0.3)" },
-              size: 90,
+              // As wide as the longest label, so large figures are not cut.
+              size: (_u, values) =>
+                Math.max(
+                  60,
+                  ...(values ?? []).map((v) => String(v).length * 7 + 18),
+                ),
               values: (_u, splits) => splits.map((v) => money(v)),
             },
           ],
@@ -191,7 +220,7 @@ export function PnlChart(
       }
     });
     return () => abort.abort();
-  }, [range]);
+  }, [period, periodFrom]);
 
   // Append live points.
   useEffect(() => {
@@ -216,11 +245,11 @@ export function PnlChart(
     plot.current?.setSeries(i + 2, { show: next[i]! });
   };
 
-  // The window slides even when nothing changes (a quiet board).
+  // The window slides (or the summary follows) even when nothing changes.
   useEffect(() => {
     const id = setInterval(slide, Math.max(1_000, span / 600));
     return () => clearInterval(id);
-  }, [range]);
+  }, [period, periodFrom]);
 
   // Follow the container's width.
   useEffect(() => {
@@ -236,22 +265,7 @@ export function PnlChart(
   return (
     <section class="chart" aria-label="Net P&L over time">
       <div class="chart-head">
-        <h2>Net P&amp;L over time</h2>
-        {controls && (
-          <div class="ranges" role="group" aria-label="Range">
-            {RANGES.map((r) => (
-              <button
-                key={r.id}
-                type="button"
-                class={r.id === range ? "range active" : "range"}
-                aria-pressed={r.id === range ? "true" : "false"}
-                onClick={() => setRange(r.id)}
-              >
-                {r.label}
-              </button>
-            ))}
-          </div>
-        )}
+        <h2>Net P&amp;L over the period</h2>
       </div>
       {controls && (
         <div class="parts" role="group" aria-label="Also draw">

@@ -79,12 +79,12 @@ export function useThrottledAnnouncement(
 }
 
 /**
- * The time zone the board shows times in: UTC in the server's render and
- * the first browser render (so hydration changes nothing), then the
- * viewer's own zone.
+ * The time zone the board shows times in: the board's own (its periods'
+ * zone) when it has one; else UTC in the server's render and the first
+ * browser render (so hydration changes nothing), then the viewer's own.
  */
-export function useTimeZone(): string {
-  const [zone, setZone] = useState("UTC");
-  useEffect(() => setZone(viewerTimeZone()), []);
+export function useTimeZone(board?: string): string {
+  const [zone, setZone] = useState(board ?? "UTC");
+  useEffect(() => setZone(board ?? viewerTimeZone()), [board]);
   return zone;
 }

@@ -1,8 +1,9 @@
 /**
- * The chart reads right: its x-axis is the chosen window ending now
- * (not the data's own extent), a hover shows the time and the value in
- * the board's currency, the axis labels are legible in dark mode, and a
- * sentence summarises the window for screen readers.
+ * The chart reads right: its x-axis is the chosen reporting period, from
+ * its first instant to its last in the board's zone (not the data's own
+ * extent), a hover shows the time and the value in the board's currency,
+ * the axis labels are legible in dark mode, gaps show where nothing was
+ * recorded, and a sentence summarises the window for screen readers.
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../_helpers/browser.ts";
@@ -10,7 +11,7 @@ import { startServerProcess } from "../_helpers/server_process.ts";
 
 const MONEY = /^[+-]?\$[\d,]+\.\d\d$/;
 
-Deno.test("in a browser, the chart spans the chosen window, reads out hovered values and is legible in dark mode", async () => {
+Deno.test("in a browser, the chart spans the chosen period, reads out hovered values and is legible in dark mode", async () => {
   await using server = await startServerProcess({
     env: { PULSE_SIM_INTERVAL_MS: "200", PULSE_BATCH_MS: "20" },
   });
@@ -26,38 +27,43 @@ Deno.test("in a browser, the chart spans the chosen window, reads out hovered va
       await page.waitForSelector("[data-testid=chart][data-to] canvas", {
         timeout: 10_000,
       });
+      // Each period: the chart spans it, from its first instant to its
+      // last, as the server counts it in the board's zone.
+      const snapshot = await (await fetch(new URL("/api/snapshot", server.url)))
+        .json();
+      const periods = snapshot.data.periods as Record<
+        string,
+        { from: string; to: string }
+      >;
       for (
-        const [label, seconds] of [["1 h", 3_600], ["24 h", 86_400], [
-          "7 d",
-          604_800,
-        ]] as const
+        const [label, id] of [["Week", "wtd"], ["Month", "mtd"], [
+          "Year",
+          "ytd",
+        ], ["Today", "today"]] as const
       ) {
-        await page.click(`.range:text-is("${label}")`);
+        await page.click(`.period:text-is("${label}")`);
         await page.waitForFunction(
-          (s) => {
+          ({ from, to }) => {
             const el = document.querySelector<HTMLElement>(
               "[data-testid=chart]",
             )!;
-            const span =
-              (Date.parse(el.dataset.to!) - Date.parse(el.dataset.from!)) /
-              1000;
-            return Math.abs(span - s) < 1 &&
-              Math.abs(Date.parse(el.dataset.to!) - Date.now()) < 5_000;
+            return el.dataset.from === from && el.dataset.to === to;
           },
-          seconds,
+          periods[id]!,
           { timeout: 10_000 },
         );
+        assert.equal(
+          await page.getAttribute(`.period[data-period=${id}]`, "aria-pressed"),
+          "true",
+        );
+        assert.equal(
+          new URL(page.url()).searchParams.get("period"),
+          id === "today" ? null : id,
+          "the period is kept in the URL",
+        );
       }
-      await page.click('.range:text-is("1 h")');
       await page.waitForFunction(
-        () => {
-          const el = document.querySelector<HTMLElement>(
-            "[data-testid=chart]",
-          )!;
-          return el.querySelector(".u-over") !== null &&
-            Date.parse(el.dataset.to!) - Date.parse(el.dataset.from!) ===
-              3_600_000;
-        },
+        () => document.querySelector("[data-testid=chart] .u-over") !== null,
         undefined,
         { timeout: 10_000 },
       );

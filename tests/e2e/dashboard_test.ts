@@ -63,27 +63,26 @@ Deno.test("the dashboard shows server-rendered figures without JavaScript and up
       await page.waitForSelector("[data-testid=chart] canvas", {
         timeout: 10_000,
       });
+      // Choosing the month asks for the month's history from its start.
       const history = page.waitForRequest((r) =>
-        r.url().includes("/api/history") && r.url().includes("limit=600")
+        r.url().includes("/api/history") && r.url().includes("period=mtd")
       );
-      await page.getByRole("button", { name: "24 h" }).click();
+      await page.getByRole("button", { name: "Month" }).click();
       const from = new URL((await history).url()).searchParams.get("from")!;
-      const span = Date.now() - Date.parse(from);
-      assert.ok(
-        span > 23 * 3_600_000 && span < 25 * 3_600_000,
-        `24 h range asked from ${from}`,
+      const start = new Date();
+      assert.equal(
+        from,
+        new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1))
+          .toISOString(),
+        `the month asked from its first instant (UTC board), not ${from}`,
       );
       assert.equal(
-        await page.getAttribute("button[aria-pressed=true]", "aria-pressed"),
-        "true",
-      );
-      assert.equal(
-        (await page.textContent("button[aria-pressed=true]"))?.trim(),
-        "24 h",
+        (await page.textContent(".period[aria-pressed=true]"))?.trim(),
+        "Month",
       );
       assert.match(
         await page.textContent("[aria-live=polite]") ?? "",
-        /^Net P&L [+-]?\$/,
+        /^Net P&L (Today|Week to date|Month to date|Quarter to date|Year to date) [+-]?\$/,
       );
       assert.match(
         await page.textContent("[data-source=sim-revenue] .source-age") ?? "",

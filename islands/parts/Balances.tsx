@@ -1,0 +1,43 @@
+/**
+ * The board's balances: each stock (an account balance, a portfolio
+ * value) at its last reading, apart from the P&L, which never adds them.
+ */
+import { formatMoney } from "@/lib/money.ts";
+import type { BalanceState } from "@/lib/aggregate/mod.ts";
+import { ago } from "./time_words.ts";
+
+/** Props of {@linkcode Balances}. */
+export interface BalancesProps {
+  /** Each balance by source id. */
+  balances: Record<string, BalanceState>;
+  /** A source's name. */
+  nameOf: (id: string) => string;
+  /** The time now, epoch ms. */
+  now: number;
+  /** The zone dates are shown in. */
+  zone: string;
+}
+
+/** The balances section; nothing when there are none. */
+export function Balances(
+  { balances, nameOf, now, zone }: BalancesProps,
+): preact.JSX.Element | null {
+  const entries = Object.entries(balances);
+  if (entries.length === 0) return null;
+  return (
+    <section class="balances" aria-label="Balances">
+      <h2>Balances</h2>
+      <ul>
+        {entries.map(([id, b]) => (
+          <li key={id} class="balance" data-balance={id}>
+            <span class="balance-name">{nameOf(id)}</span>
+            <span class="balance-amount" data-testid={`balance-${id}`}>
+              {formatMoney(b.amountMinor, b.currency)}
+            </span>
+            <span class="balance-age">{ago(b.asOf, now, zone)}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
