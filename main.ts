@@ -14,6 +14,7 @@ import {
   buildPnlState,
   createPnlEngine,
   PnlRecorder,
+  rollForward,
 } from "@/lib/aggregate/mod.ts";
 import { openHistoryReader, SqliteStore, StoreError } from "@/lib/cache/mod.ts";
 import { Cluster } from "@/lib/cluster/mod.ts";
@@ -148,7 +149,8 @@ export async function startServer(
         topic,
       }),
     topics: {
-      pnl: restored?.state ??
+      pnl: (restored &&
+        rollForward(restored.state, { calendar, at: clock.now() })) ??
         buildPnlState({}, sourcesFile.currency, {
           calendar,
           at: clock.now(),

@@ -13,6 +13,7 @@ export {
   type PnlSourceState,
   type PnlState,
   reportsOf,
+  rollForward,
   type SourceReport,
   type SourceStatus,
 } from "./pnl_state.ts";

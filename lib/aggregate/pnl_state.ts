@@ -373,3 +373,56 @@ function periodsOf(
   }
   return out as Reading["periods"];
 }
+
+/**
+ * A restored state as it stands now: when a period boundary passed while
+ * the server was down, the periods are rebuilt at once from each source's
+ * last reading (the periods that began since start at zero: nothing read
+ * before them moved in them), instead of showing yesterday as today until
+ * the first read.
+ *
+ * @param state A restored state (marked stale).
+ * @param options The board's calendar and the time now.
+ * @returns The state, rolled to the current periods when needed.
+ *
+ * @example A state saved yesterday shows today at zero
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildPnlState, markStale, rollForward } from "@/lib/aggregate/pnl_state.ts";
+ * import { ReportingCalendar } from "@/lib/time/mod.ts";
+ * const calendar = new ReportingCalendar();
+ * const at = Date.parse("2026-12-01T23:00:00Z");
+ * const flat = { amountMinor: 500, previousMinor: 0 };
+ * const saved = markStale(buildPnlState({
+ *   shop: { kind: "test", role: "revenue", status: "ok", origin: "live", reading: {
+ *     source: "shop", role: "revenue", amountMinor: 500, currency: "USD",
+ *     asOf: new Date(at).toISOString(), periodsAt: new Date(at).toISOString(),
+ *     periods: { today: flat, wtd: flat, mtd: flat, qtd: flat, ytd: flat } } },
+ * }, "USD", { calendar, at }), "L3");
+ * const now = rollForward(saved, { calendar, at: Date.parse("2026-12-02T08:00:00Z") });
+ * assert.equal(now.totals.revenueMinor, 0);
+ * assert.equal(now.sources.shop?.status, "stale");
+ * ```
+ */
+export function rollForward(
+  state: PnlState,
+  options: { calendar: ReportingCalendar; at: number },
+): PnlState {
+  const { calendar, at } = options;
+  const periods = (state as Record<string, unknown>).periods as
+    | Record<string, { from?: unknown }>
+    | undefined;
+  const today = new Date(calendar.period("today", at).from).toISOString();
+  if (!periods || periods.today?.from === today) return state;
+  const first = Object.values(state.sources)[0];
+  const origin = first?.origin ?? "L3";
+  const rebuilt = buildPnlState(reportsOf(state, origin), state.currency, {
+    calendar,
+    at,
+  });
+  // Sources that had no figure stay listed as they were.
+  for (const [id, s] of Object.entries(state.sources)) {
+    rebuilt.sources[id] ??= s;
+  }
+  return { ...rebuilt, stale: true };
+}
