@@ -5,9 +5,11 @@
  * Money arrives mixed: integer cents (`balance`, `portfolio_value`,
  * settlement `revenue`) beside fixed-point dollar strings (`*_dollars`,
  * `fee_cost`). Everything is summed exactly in micro-dollars and rounded
- * to cents once, half to even. Over 350 lines: three endpoints, key
- * loading and the mixed-unit rules; the resumable paged sync of the
- * [real-accounts] issue takes the paging out into a shared module.
+ * to cents once, half to even. Realized P&L by period (settlements, the
+ * fills replay and the historical tier) is in `kalshi_realized.ts`. Over
+ * 350 lines: the endpoints, key loading and the mixed-unit rules; the
+ * resumable paged sync of the [real-accounts] issue takes the paging out
+ * into a shared module.
  *
  * @module
  */
@@ -29,6 +31,7 @@ import type {
   SourceNature,
 } from "./source.ts";
 import { FlowLedger } from "./flow_ledger.ts";
+import { KalshiRealized } from "./kalshi_realized.ts";
 import type { PeriodName } from "../time/mod.ts";
 import { envName, httpUrl, int, oneOf, SpecError, str } from "./spec.ts";
 import {
@@ -267,6 +270,7 @@ export class KalshiSource implements Source {
   /** Realized P&L is a flow; the balance, portfolio value and equity are stocks. */
   readonly nature: SourceNature;
   #o: KalshiSourceOptions;
+  #realized = new KalshiRealized({ micro, cents, timeOf });
 
   /** Creates the source. */
   constructor(options: KalshiSourceOptions) {
@@ -302,7 +306,7 @@ export class KalshiSource implements Source {
       portfolioValueMinor: toCents(portfolioMicro),
     };
     let amountMicro: bigint;
-    const realized = new FlowLedger();
+    let realized = new FlowLedger();
     switch (this.#o.figure) {
       case "balance":
         amountMicro = balanceMicro;
@@ -314,7 +318,16 @@ export class KalshiSource implements Source {
         amountMicro = balanceMicro + portfolioMicro;
         break;
       case "realized": {
-        amountMicro = await this.#realized(signal, detail, realized);
+        const r = await this.#realized.read({
+          list: (path, key, query) => this.#list(path, key, signal, query),
+          get: (path) => this.#get(path, {}, signal),
+        });
+        amountMicro = r.totalMicro;
+        realized = r.ledger;
+        detail.settlements = r.settlements;
+        detail.positions = r.positions;
+        detail.fills = r.fills;
+        detail.realizedMinor = toCents(r.totalMicro);
         break;
       }
     }
@@ -345,75 +358,19 @@ export class KalshiSource implements Source {
     };
   }
 
-  /**
-   * Realized P&L: each settlement's revenue minus its costs and fees, plus
-   * the realized part of positions in markets not yet settled, net of
-   * their fees.
-   */
-  async #realized(
-    signal: AbortSignal | undefined,
-    detail: Record<string, number>,
-    ledger: FlowLedger,
-  ): Promise<bigint> {
-    let total = 0n;
-    const settled = new Set<string>();
-    const settlements = await this.#list(
-      "/portfolio/settlements",
-      "settlements",
-      signal,
-    );
-    for (const s of settlements) {
-      const where = "Kalshi settlement";
-      const ticker = field(s, "ticker", "string", where);
-      const at = `Kalshi settlement ${ticker}`;
-      settled.add(ticker);
-      const r = s as Record<string, unknown>;
-      const pnl = cents(r.revenue, at, "revenue") -
-        micro(r.yes_total_cost_dollars, at, "yes_total_cost_dollars") -
-        micro(r.no_total_cost_dollars, at, "no_total_cost_dollars") -
-        micro(r.fee_cost, at, "fee_cost");
-      total += pnl;
-      // Realized when the market settled.
-      ledger.add(timeOf(r.settled_time, at, "settled_time"), Number(pnl));
-    }
-    const positions = await this.#list(
-      "/portfolio/positions",
-      "market_positions",
-      signal,
-    );
-    for (const p of positions) {
-      const ticker = field(p, "ticker", "string", "Kalshi market position");
-      if (settled.has(ticker)) continue;
-      const at = `Kalshi market position ${ticker}`;
-      const r = p as Record<string, unknown>;
-      const pnl = micro(r.realized_pnl_dollars, at, "realized_pnl_dollars") -
-        micro(r.fees_paid_dollars, at, "fees_paid_dollars");
-      total += pnl;
-      // Kalshi gives no time per closing trade: the position's last change
-      // stands for when its realized part was realized.
-      if (pnl !== 0n) {
-        ledger.add(
-          timeOf(r.last_updated_ts, at, "last_updated_ts"),
-          Number(pnl),
-        );
-      }
-    }
-    detail.settlements = settlements.length;
-    detail.positions = positions.length;
-    detail.realizedMinor = toCents(total);
-    return total;
-  }
-
   /** Reads every page of a list (an empty, null or absent cursor ends it). */
   async #list(
     path: string,
     key: string,
     signal?: AbortSignal,
+    query: Record<string, string> = {},
   ): Promise<unknown[]> {
     const items: unknown[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < this.#o.maxPages; page++) {
+      // Kalshi's cursor keeps no filters: every page repeats them.
       const body = await this.#get(path, {
+        ...query,
         limit: String(this.#o.pageSize),
         ...(cursor ? { cursor } : {}),
       }, signal);

@@ -4,7 +4,10 @@
  * (salt 32) signature over timestamp + method + path (with /trade-api/v2,
  * without the query), answering with Kalshi's recorded error bodies; it
  * pages with cursors ("" on the last page), refuses limit > 1000 with a
- * bare {"msg"}, and rate-limits with a 429 that has no Retry-After.
+ * bare {"msg"}, and rate-limits with a 429 that has no Retry-After. Fills
+ * are split like Kalshi's: those created before the cutoff's
+ * `trades_created_ts` only at /historical/fills, the rest at
+ * /portfolio/fills; both filter by `ticker`, `min_ts` and `max_ts`.
  */
 import { bucket, type MockServer, serveMock } from "./mock_server.ts";
 
@@ -13,6 +16,10 @@ export interface KalshiFixture {
   balance: Record<string, unknown>;
   positions: Record<string, unknown>[];
   settlements: Record<string, unknown>[];
+  /** Every fill, live and historical (split by `cutoff`). */
+  fills: Record<string, unknown>[];
+  /** GET /historical/cutoff. */
+  cutoff: Record<string, string>;
 }
 
 /** A fixture with figures worked out by hand in the tests. */
@@ -39,11 +46,88 @@ export function kalshiFixture(): KalshiFixture {
       fee_cost: "0.0600",
       settled_time: "2026-09-07T17:03:00Z",
     }],
+    // A: bought 8 YES at 0.40 on 1 June, sold 5 at 0.45 on 11 June: 0.25
+    // realized. C: bought 5 at 0.50 in February (historical now), sold 2
+    // at 0.45 on 11 June: -0.10. Fees as the positions say.
+    fills: [
+      fill(
+        "f1",
+        "KXEX-26JUN11-A",
+        "bid",
+        "8.00",
+        "0.4000",
+        "0.010000",
+        "2026-06-01T15:00:00Z",
+      ),
+      fill(
+        "f2",
+        "KXEX-26JUN11-A",
+        "ask",
+        "5.00",
+        "0.4500",
+        "0.008900",
+        "2026-06-11T06:29:30Z",
+      ),
+      fill(
+        "f3",
+        "KXEX-26JUN11-C",
+        "bid",
+        "5.00",
+        "0.5000",
+        "0.005000",
+        "2026-02-01T15:00:00Z",
+      ),
+      fill(
+        "f4",
+        "KXEX-26JUN11-C",
+        "ask",
+        "2.00",
+        "0.4500",
+        "0.005000",
+        "2026-06-11T06:29:30Z",
+      ),
+    ],
+    cutoff: {
+      market_settled_ts: "2026-03-01T00:00:00Z",
+      trades_created_ts: "2026-03-01T00:00:00Z",
+      orders_updated_ts: "2026-03-01T00:00:00Z",
+    },
     positions: [
       position("KXEX-26JUN11-A", "0.250000", "0.018900"),
       position("KXEX-26SEP07-B", "9.000000", "0.000000"), // settled: counted there
       position("KXEX-26JUN11-C", "-0.100000", "0.010000"),
     ],
+  };
+}
+
+function fill(
+  id: string,
+  ticker: string,
+  bookSide: "bid" | "ask",
+  count: string,
+  yes: string,
+  fee: string,
+  created: string,
+) {
+  return {
+    fill_id: id,
+    trade_id: id,
+    order_id: `o-${id}`,
+    ticker,
+    market_ticker: ticker,
+    exchange_index: 0,
+    outcome_side: "yes",
+    book_side: bookSide,
+    side: "yes",
+    action: bookSide === "bid" ? "buy" : "sell",
+    count_fp: count,
+    yes_price_dollars: yes,
+    no_price_dollars: (1 - Number(yes)).toFixed(4),
+    is_taker: true,
+    fee_cost: fee,
+    created_time: created,
+    ts: Date.parse(created) / 1000,
+    subaccount_number: 0,
   };
 }
 
@@ -217,6 +301,27 @@ export function kalshiMock(options: KalshiMockOptions): KalshiMock {
         return page(url, fixture.positions, "market_positions");
       case "/trade-api/v2/portfolio/settlements":
         return page(url, fixture.settlements, "settlements");
+      case "/trade-api/v2/historical/cutoff":
+        return Response.json(fixture.cutoff);
+      case "/trade-api/v2/portfolio/fills":
+      case "/trade-api/v2/historical/fills": {
+        const cutoff = Date.parse(fixture.cutoff.trades_created_ts!);
+        const historical = url.pathname.includes("/historical/");
+        const ticker = url.searchParams.get("ticker");
+        const min = Number(url.searchParams.get("min_ts") ?? -Infinity);
+        const max = Number(url.searchParams.get("max_ts") ?? Infinity);
+        // Newest first, as Kalshi lists them.
+        const fills = fixture.fills.filter((f) => {
+          const at = Date.parse(String(f.created_time));
+          return (historical ? at < cutoff : at >= cutoff) &&
+            (!ticker || f.ticker === ticker) &&
+            at / 1000 >= min && at / 1000 <= max;
+        }).sort((a, b) =>
+          Date.parse(String(b.created_time)) -
+          Date.parse(String(a.created_time))
+        );
+        return page(url, fills, "fills");
+      }
       default:
         return Response.json(
           { error: { code: "not_found", message: "not found" } },

@@ -56,6 +56,7 @@ Deno.test("Kalshi: realized P&L, balance, portfolio value and equity are exact (
     portfolioValueMinor: 198,
     settlements: 1,
     positions: 3,
+    fills: 4,
     realizedMinor: 156,
   });
   assert.equal(realized.asOf, "2026-06-11T06:29:08.000Z");
@@ -219,4 +220,31 @@ Deno.test("Kalshi: realized P&L counts in the period it was realized (a settleme
   assert.equal(balance.nature, "stock");
   assert.equal(balance.periods, undefined);
   assert.equal(balance.amountMinor, 9802);
+});
+
+Deno.test("Kalshi: an unsettled position's realized P&L counts at the fills that realized it (average cost, fees at each fill), older fills read once from the historical tier", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  await using mock = kalshiMock({ keys });
+  const kalshi = await source(mock.apiUrl);
+  const calendar = new ReportingCalendar();
+  const periods = calendar.periods(Date.parse("2026-06-11T20:00:00Z"));
+  const reading = await kalshi.read(undefined, { periods });
+  // 11 June: A sells 5 at 0.45 bought at 0.40 (+0.25, fee 0.0089) and C
+  // sells 2 at 0.45 bought at 0.50 (-0.10, fee 0.005): 0.1361.
+  assert.equal(reading.periods?.today.amountMinor, 14);
+  // June also has A's buying fee (0.01): 0.1261.
+  assert.equal(reading.periods?.mtd.amountMinor, 13);
+  // The year adds C's February buying fee (0.005), a historical fill.
+  assert.equal(reading.periods?.ytd.amountMinor, 12);
+  const historical = "/trade-api/v2/historical/fills";
+  const live = "/trade-api/v2/portfolio/fills";
+  assert.equal(mock.requests.get(historical), 2, "once per market");
+  assert.equal(mock.requests.get("/trade-api/v2/historical/cutoff"), 1);
+  await kalshi.read(undefined, { periods });
+  assert.equal(mock.requests.get(historical), 2, "historical fills read once");
+  assert.equal(mock.requests.get(live), 4, "live fills asked again");
+  // Nothing counted twice: the whole year is Kalshi's own total so far.
+  const later = calendar.periods(Date.parse("2026-12-31T12:00:00Z"));
+  const year = await kalshi.read(undefined, { periods: later });
+  assert.equal(year.periods?.ytd.amountMinor, 156);
 });
