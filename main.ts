@@ -3,9 +3,10 @@
  * The composition root: environment -> parseConfig -> build the parts ->
  * serve -> stop. The only place that reads `Deno.env` and writes to the
  * console. What each part does lives in lib/ (docs/architecture.md); the
- * callbacks between parts are the only logic here. About 300 lines, not
- * the 150 hoped for, because each of the dozen parts is built with its
- * options spelled out where a reader looks for them.
+ * callbacks between parts are the only logic here. About 350 lines, not
+ * the 150 hoped for, because each of the dozen parts (now with the
+ * reporting calendar and the restore across a period boundary) is built
+ * with its options spelled out where a reader looks for them.
  *
  * @module
  */

@@ -13,6 +13,16 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { formatMoney } from "@/lib/money.ts";
+import {
+  describe,
+  gapAfterMs,
+  type HistoryPoint,
+  PARTS,
+  type Series,
+  timeLabel,
+  toSeries,
+  withAlpha,
+} from "./chart_series.ts";
 
 /** Props of {@linkcode PnlChart}. */
 export interface PnlChartProps {
@@ -45,35 +55,6 @@ export interface PnlChartProps {
 
 /** The window of a server without periods: the last hour, sliding. */
 const FALLBACK_SPAN_MS = 3_600_000;
-
-/** The parts of the net figure that can be drawn beside it. */
-const PARTS = [
-  { key: "revenueMinor", label: "Revenue", color: "#3b82f6" },
-  { key: "expensesMinor", label: "Expenses", color: "#f59e0b" },
-  { key: "tradingMinor", label: "Trading", color: "#a855f7" },
-] as const;
-
-type Values = (number | null)[];
-type Series = [number[], Values, Values, Values, Values];
-
-/** One point of `/api/history`. */
-type HistoryPoint = {
-  at: string;
-  netMinor: number;
-  revenueMinor: number;
-  expensesMinor: number;
-  tradingMinor: number;
-};
-
-/**
- * The server writes a point at least once a minute while it runs, and a
- * downsampled answer has a point per bucket (600 points: 200 buckets): a
- * longer silence than a few of either is time with no data (the server
- * was down), drawn as a gap instead of a line held across it.
- */
-function gapAfterMs(spanMs: number): number {
-  return Math.max(180_000, 3 * spanMs / 200);
-}
 
 /** The chart; renders an empty frame on the server, draws in the browser. */
 export function PnlChart(
@@ -288,66 +269,4 @@ export function PnlChart(
       {error && <p class="chart-error">{error}</p>}
     </section>
   );
-}
-
-/**
- * History points as uPlot columns (seconds; major units), with a gap (a
- * null point) wherever two points are further apart than `gapMs`.
- */
-function toSeries(
-  points: readonly HistoryPoint[],
-  minorPerMajor: number,
-  gapMs: number,
-): Series {
-  const series: Series = [[], [], [], [], []];
-  let last: number | undefined;
-  for (const p of points) {
-    const at = Date.parse(p.at);
-    if (last !== undefined && at - last > gapMs) {
-      series[0].push((last + gapMs / 2) / 1000);
-      for (let i = 1; i < 5; i++) series[i as 1]!.push(null);
-    }
-    last = at;
-    series[0].push(at / 1000);
-    series[1].push(p.netMinor / minorPerMajor);
-    PARTS.forEach(({ key }, i) =>
-      series[(i + 2) as 2]!.push(p[key] / minorPerMajor)
-    );
-  }
-  return series;
-}
-
-/** `#rrggbb` at `alpha` as `rgba()` (canvas has no `color-mix`). */
-function withAlpha(color: string, alpha: number): string {
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
-  if (!m) return `rgba(46,158,91,${alpha})`;
-  const [r, g, b] = [m[1]!, m[2]!, m[3]!].map((h) => parseInt(h, 16));
-  return `rgba(${r},${g},${b},${alpha})`;
-}
-
-/** The viewer's local date and time of a point, for the readout. */
-function timeLabel(seconds: number): string {
-  return new Date(seconds * 1000).toLocaleString(undefined, {
-    dateStyle: "medium",
-    timeStyle: "medium",
-  });
-}
-
-/** One sentence over the window: first and last value, low and high. */
-function describe(
-  xs: readonly number[],
-  ys: Readonly<Values>,
-  from: number,
-  money: (major: number) => string,
-): string {
-  const inWindow = ys.filter((y, i): y is number =>
-    xs[i]! >= from && typeof y === "number"
-  );
-  if (inWindow.length === 0) return "No net P&L recorded in this window.";
-  const first = inWindow[0]!;
-  const last = inWindow[inWindow.length - 1]!;
-  return `Net P&L in this window: from ${money(first)} to ${money(last)}, ` +
-    `low ${money(Math.min(...inWindow))}, high ${
-      money(Math.max(...inWindow))
-    }.`;
 }

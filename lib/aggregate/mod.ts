@@ -12,11 +12,10 @@ export {
   PnlError,
   type PnlSourceState,
   type PnlState,
-  reportsOf,
-  rollForward,
   type SourceReport,
   type SourceStatus,
 } from "./pnl_state.ts";
+export { reportsOf, rollForward } from "./pnl_restore.ts";
 export {
   type BalanceState,
   type PeriodState,

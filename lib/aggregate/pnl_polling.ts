@@ -6,12 +6,8 @@
  * @module
  */
 import { PnlPoller, type PnlPollerOptions } from "./poller.ts";
-import {
-  type FigureOrigin,
-  isPnlState,
-  type PnlState,
-  reportsOf,
-} from "./pnl_state.ts";
+import { type FigureOrigin, isPnlState, type PnlState } from "./pnl_state.ts";
+import { reportsOf } from "./pnl_restore.ts";
 
 /** Options for {@linkcode PnlPolling}: the poller's, and what is shown. */
 export interface PnlPollingOptions extends Omit<PnlPollerOptions, "initial"> {

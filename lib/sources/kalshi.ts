@@ -37,7 +37,6 @@ import { envName, httpUrl, int, oneOf, SpecError, str } from "./spec.ts";
 import {
   arrayField,
   fetchJson,
-  field,
   genericErrorText,
   UpstreamDataError,
 } from "./upstream_http.ts";
