@@ -92,8 +92,9 @@ export interface PnlSourceState extends JsonObject {
   // Also, once known: amountMinor (integer), currency, asOf (ISO-8601 UTC),
   // detail (a few labelled figures behind the amount, such as a Kalshi
   // balance), label (its display name), everyMs (its poll interval),
-  // nature ("flow" or "stock") and periodsAt (when a flow's periods were
-  // evaluated); and
+  // nature ("flow" or "stock"), periodsAt (when a flow's periods were
+  // evaluated) and a flow's periods ({amountMinor, previousMinor} by
+  // period name, as in each period's sources); and
   // while failing: error (words),
   // lastSuccessAt, failingSince and nextReadAt (ISO-8601 UTC).
 }
@@ -216,9 +217,18 @@ export function buildPnlState(
   }
   if (calendar) {
     const byPeriod = periodTotals(readings, calendar, at ?? Date.now());
-    // A flow's figure on the board is what it moved today.
+    // A flow's figure on the board is what it moved today; its amounts in
+    // every period are also with the source, for clients that read by it.
     for (const [id, amountMinor] of Object.entries(byPeriod.today)) {
+      const own: Record<
+        string,
+        { amountMinor: number; previousMinor: number }
+      > = {};
+      for (const [name, p] of Object.entries(byPeriod.periods)) {
+        own[name] = p.sources[id]!;
+      }
       sources[id]!.amountMinor = amountMinor;
+      sources[id]!.periods = own;
     }
     const { revenueMinor, expensesMinor, tradingMinor, netMinor } =
       byPeriod.periods.today;

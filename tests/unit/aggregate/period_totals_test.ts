@@ -118,6 +118,12 @@ Deno.test("the pnl state with a calendar: its zone, periods and balances, totals
     netMinor: 10_000,
   });
   assert.equal(state.sources.cash?.nature, "stock");
+  // A flow's amounts by period, with the source too.
+  assert.deepEqual(
+    (state.sources.shop?.periods as Record<string, unknown>).mtd,
+    { amountMinor: 10_000, previousMinor: 8_000 },
+  );
+  assert.equal(state.sources.cash?.periods, undefined);
   assert.equal(
     (state.balances as Record<string, { amountMinor: number }>).cash
       ?.amountMinor,
