@@ -12,8 +12,8 @@ import type { PollPlan } from "./poller.ts";
 export interface PollPlansOptions {
   /**
    * How long a polled reading counts as fresh in the cache, ms, for every
-   * source (`PULSE_CACHE_TTL_MS`). Unset: half the source's interval, so
-   * each poll reads the upstream.
+   * source without its own `cacheTtlMs` (`PULSE_CACHE_TTL_MS`). Unset:
+   * half the source's interval, so each poll reads the upstream.
    */
   cacheTtlMs?: number;
   /**
@@ -66,7 +66,9 @@ export function pollPlans(
       jitter: together ? 0 : jitter,
       ...(together ? { group: `${kind.kind}:${intervalMs}` } : {}),
       // Pushed figures are already durable: reads skip the cache.
-      cacheTtlMs: kind.pushed ? 0 : cacheTtlMs ?? Math.floor(intervalMs / 2),
+      cacheTtlMs: kind.pushed
+        ? 0
+        : common.cacheTtlMs ?? cacheTtlMs ?? Math.floor(intervalMs / 2),
     };
     return [common.id, plan];
   }));

@@ -23,6 +23,8 @@ export interface CommonSettings {
   intervalMs: number;
   /** Time limit of one attempt, ms. */
   timeoutMs: number;
+  /** How long a reading counts as fresh in the cache, ms, when the file says. */
+  cacheTtlMs?: number;
   /** Retry settings. */
   retry: { maxAttempts: number; minDelayMs: number; maxDelayMs: number };
   /** Circuit breaker settings. */

@@ -109,6 +109,12 @@ function commonFields(kind: SourceKind): Fields {
       default: 10_000,
       description: "Time limit of one attempt, ms",
     },
+    cacheTtlMs: {
+      type: int(0, 86_400_000),
+      optional: true,
+      description:
+        "How long a reading counts as fresh in the cache tiers, ms: a read inside it is answered without asking the upstream (0: always ask). PULSE_CACHE_TTL_MS, else half of intervalMs, when absent; webhook sources are never cached",
+    },
     retry: {
       type: nested(RETRY_FIELDS),
       default: parseObject({}, RETRY_FIELDS, "retry"),

@@ -1,12 +1,14 @@
 /**
  * Stripe revenue: the sum of balance transactions since a configured
  * start, in the currency's minor units (zero-decimal currencies as they
- * come). The first read pages through everything since the start; later
+ * come; ISK and UGX, which Stripe's API keeps two-decimal although ISO
+ * 4217 gives them none, divided by 100 and rounded once per figure). The first read pages through everything since the start; later
  * reads fetch only what is new since the newest one counted.
  *
  * @module
  */
 import { isoTime, normalizeTimestamp } from "../time/mod.ts";
+import { toMinorUnits } from "../money.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
 import type { ReadContext, Reading, Source } from "./source.ts";
@@ -17,6 +19,40 @@ import {
   field,
   UpstreamDataError,
 } from "./upstream_http.ts";
+
+/**
+ * Currencies whose API amounts have more decimals than ISO 4217 gives them
+ * (Stripe's documented special cases): an ISK amount of 500 is 5 krónur.
+ * HUF and TWD are two-decimal in both, so they need nothing.
+ */
+export const STRIPE_API_EXPONENTS: Readonly<Record<string, number>> = Object
+  .freeze({ ISK: 2, UGX: 2 });
+
+/**
+ * An amount as Stripe's API gives it, in ISO 4217 minor units.
+ *
+ * @param amount Stripe's integer amount.
+ * @param currency The ISO code (upper case).
+ * @returns Integer minor units, rounded half to even when Stripe had more.
+ *
+ * @example ISK: two decimals in the API, none in ISO 4217
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromStripeAmount } from "@/lib/sources/stripe.ts";
+ * assert.equal(fromStripeAmount(50_000, "ISK"), 500);
+ * assert.equal(fromStripeAmount(1_999, "USD"), 1_999);
+ * assert.equal(fromStripeAmount(1_200, "JPY"), 1_200);
+ * ```
+ */
+export function fromStripeAmount(amount: number, currency: string): number {
+  const scale = STRIPE_API_EXPONENTS[currency];
+  if (scale === undefined) return amount;
+  return toMinorUnits(
+    { coefficient: BigInt(amount), scale },
+    "major",
+    currency,
+  );
+}
 
 /** Types that move money around rather than earn it; skipped by default. */
 export const STRIPE_NON_REVENUE_TYPES: readonly string[] = Object.freeze([
@@ -237,20 +273,33 @@ export class StripeSource implements Source {
         "Stripe: the sum left the safe integer range",
       );
     }
+    const minor = (amount: number) =>
+      fromStripeAmount(amount, this.#o.currency);
     const reading: Reading = {
       source: this.id,
       role: this.role,
       nature: "flow",
-      amountMinor: this.#total,
+      amountMinor: minor(this.#total),
       currency: this.#o.currency,
       asOf: normalizeTimestamp(this.#o.clock.now(), { epochUnit: "ms" }),
       coverageFrom: new Date(Date.parse(this.#o.since)).toISOString(),
-      detail: { transactions: this.#count, sinceStartMinor: this.#total },
+      detail: {
+        transactions: this.#count,
+        sinceStartMinor: minor(this.#total),
+      },
     };
     if (!context) return reading;
     // Each period from the transactions already read, by their `created`:
     // a new day costs no re-reading.
-    const periods = this.#ledger.periods(context.periods);
+    // Summed in Stripe's own units, converted once per figure.
+    const periods = Object.fromEntries(
+      Object.entries(this.#ledger.periods(context.periods)).map((
+        [name, p],
+      ) => [name, {
+        amountMinor: minor(p.amountMinor),
+        previousMinor: minor(p.previousMinor),
+      }]),
+    ) as NonNullable<Reading["periods"]>;
     return {
       ...reading,
       amountMinor: periods.today.amountMinor,

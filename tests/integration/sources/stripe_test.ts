@@ -246,3 +246,27 @@ Deno.test("Stripe: each transaction counts in the period of its created time, fr
   assert.deepEqual(t.periods.ytd.partial, ["stripe"]);
   assert.deepEqual(t.periods.today.partial, []);
 });
+
+Deno.test("Stripe: ISK and UGX amounts are two-decimal in Stripe's API and whole units in ISO 4217; HUF stays two-decimal in both", async () => {
+  const txn = (id: string, amount: number, fee: number, currency: string) => ({
+    id,
+    amount,
+    fee,
+    currency,
+    created: 1_770_000_000,
+    type: "charge",
+  });
+  await using mock = stripeMock([
+    txn("i1", 500_000, 15_050, "isk"), // 5,000 kr less a 150.50 kr fee
+    txn("i2", 20_000, 0, "isk"),
+    txn("u1", 1_000_000, 0, "ugx"),
+    txn("h1", 123_456, 0, "huf"),
+  ]);
+  // 5,200 kr less 150.50 kr = 5,049.50 kr: rounded once, half to even.
+  const isk = await source(mock.url, { currency: "ISK" }).read();
+  assert.equal(isk.amountMinor, 5_050);
+  const ugx = await source(mock.url, { currency: "UGX" }).read();
+  assert.equal(ugx.amountMinor, 10_000);
+  const huf = await source(mock.url, { currency: "HUF" }).read();
+  assert.equal(huf.amountMinor, 123_456);
+});

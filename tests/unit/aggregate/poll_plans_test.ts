@@ -68,3 +68,52 @@ Deno.test("pollPlans: a webhook's reads skip the cache; PULSE_CACHE_TTL_MS sets 
   assert.equal(set.api?.cacheTtlMs, 5_000);
   assert.equal(set.shop?.cacheTtlMs, 0);
 });
+
+Deno.test("pollPlans: a source's own cacheTtlMs wins over PULSE_CACHE_TTL_MS and the half-interval default; a webhook is never cached", () => {
+  const file = parseSourcesFile(
+    {
+      sources: [
+        {
+          id: "tuned",
+          kind: "http-json",
+          role: "revenue",
+          url: "http://127.0.0.1:9/x",
+          amountPointer: "/a",
+          unit: "minor",
+          intervalMs: 60_000,
+          cacheTtlMs: 300_000,
+        },
+        {
+          id: "plain",
+          kind: "http-json",
+          role: "revenue",
+          url: "http://127.0.0.1:9/y",
+          amountPointer: "/a",
+          unit: "minor",
+          intervalMs: 60_000,
+        },
+        {
+          id: "shop",
+          kind: "webhook",
+          role: "revenue",
+          secretEnv: "S",
+          cacheTtlMs: 5_000,
+        },
+      ],
+    },
+    "/x/sources.json",
+    "USD",
+  );
+  const declared = file.entries.map(({ common, kind }) => ({ common, kind }));
+  assert.equal(pollPlans(declared).tuned?.cacheTtlMs, 300_000);
+  assert.equal(pollPlans(declared).plain?.cacheTtlMs, 30_000);
+  assert.equal(
+    pollPlans(declared, { cacheTtlMs: 10_000 }).plain?.cacheTtlMs,
+    10_000,
+  );
+  assert.equal(
+    pollPlans(declared, { cacheTtlMs: 10_000 }).tuned?.cacheTtlMs,
+    300_000,
+  );
+  assert.equal(pollPlans(declared).shop?.cacheTtlMs, 0);
+});
