@@ -66,7 +66,9 @@ export function cachedRead(
     const key = `source:${source.id}`;
     const live = () => source.read(signal, context);
     try {
-      let c = await cache.read(key, ttlMs(source.id), live);
+      const ttl = ttlMs(source.id);
+      // A push said the upstream changed: past the cache, then through it.
+      let c = await cache.read(key, ttl, live, { live: context?.live });
       // A flow's cached reading from before today began reports periods
       // that have ended: read it afresh.
       const today = context?.periods.today.from;
@@ -74,7 +76,7 @@ export function cachedRead(
       if (
         c.error === undefined && c.origin !== "live" && today !== undefined &&
         at !== undefined && Date.parse(at) < today
-      ) c = await cache.read(key, 0, live);
+      ) c = await cache.read(key, ttl, live, { live: true });
       const fresh = c.origin === "live" || c.error === undefined;
       onRead(source.id, seconds(), fresh ? "ok" : "cached");
       return {

@@ -142,6 +142,8 @@ interface Slot {
   again: boolean;
   /** When the read after the one in flight is due (monotonic ms), once scheduled. */
   nextDue?: number;
+  /** The next read must reach the upstream (a push said it changed). */
+  live?: boolean;
 }
 
 /** A source's run of outcomes, for "last success 10:03; next try in 20 s". */
@@ -323,6 +325,7 @@ export class PnlPoller {
   refresh(id: string): boolean {
     const slot = this.#slots.find((s) => s.sources.some((x) => x.id === id));
     if (!slot || this.#closed) return Boolean(slot);
+    slot.live = true;
     if (slot.inFlight) {
       slot.again = true;
     } else if (this.#started) {
@@ -375,9 +378,11 @@ export class PnlPoller {
         operation: `reading ${slot.sources.map((s) => s.id).join(", ")}`,
       });
       slot.deadline = deadline;
+      const live = slot.live === true;
+      slot.live = false;
       const results = await Promise.allSettled(
         slot.sources.map((source) =>
-          this.#read(source, deadline.signal, this.#context())
+          this.#read(source, deadline.signal, this.#context(live))
         ),
       );
       if (this.#closed) return;
@@ -514,9 +519,10 @@ export class PnlPoller {
   }
 
   /** What a read is for: the periods as they stand now. */
-  #context(): ReadContext | undefined {
+  #context(live = false): ReadContext | undefined {
     return this.#calendar && {
       periods: this.#calendar.periods(this.#clock.now()),
+      ...(live ? { live } : {}),
     };
   }
 

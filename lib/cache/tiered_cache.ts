@@ -81,7 +81,9 @@ export class TieredCache<T> {
 
   /**
    * Reads `key`: fresh L1, fresh L2, else `fetch` (single-flight) written
-   * through; on a failed fetch, the freshest stored value, tagged.
+   * through; on a failed fetch, the freshest stored value, tagged. With
+   * `live`, fresh copies are passed over: the caller knows the upstream
+   * changed (a push, a new period) and needs it asked now.
    *
    * @throws The fetch's error when no tier has anything.
    */
@@ -89,13 +91,15 @@ export class TieredCache<T> {
     key: string,
     ttlMs: number,
     fetch: () => Promise<T>,
+    options: { live?: boolean } = {},
   ): Promise<CachedValue<T>> {
     const now = this.#clock.now();
+    const live = options.live === true;
     // Judged fresh at `now`: an expired entry counts as a miss, not a hit.
-    const l1 = await this.#l1.get(key, now);
+    const l1 = live ? undefined : await this.#l1.get(key, now);
     if (l1 && l1.expiresAt > now) return tagged(l1, "L1", true);
     const l2 = await this.#l2?.get(key, now);
-    if (l2 && l2.expiresAt > now) {
+    if (!live && l2 && l2.expiresAt > now) {
       await this.#l1.set(key, l2);
       return tagged(l2, "L2", true);
     }

@@ -6,7 +6,12 @@
  * @module
  */
 import type { DeclaredSource } from "./sources_file.ts";
-import { IngestError, type IngestResult, WebhookSource } from "./webhook.ts";
+import {
+  IngestError,
+  type IngestResult,
+  type IngestTarget,
+  isIngestTarget,
+} from "./webhook.ts";
 
 /** Options for {@linkcode IngestRouter}. */
 export interface IngestRouterOptions {
@@ -34,7 +39,7 @@ export interface IngestRouterOptions {
  * ```
  */
 export class IngestRouter {
-  #targets: Map<string, WebhookSource>;
+  #targets: Map<string, IngestTarget>;
   #onStored: IngestRouterOptions["onStored"];
 
   /** Collects the webhook sources among `declared`. */
@@ -44,7 +49,7 @@ export class IngestRouter {
   ) {
     this.#targets = new Map(
       declared.flatMap(({ inner }) =>
-        inner instanceof WebhookSource ? [[inner.id, inner]] : []
+        isIngestTarget(inner) ? [[inner.id, inner]] : []
       ),
     );
     this.#onStored = options.onStored;
@@ -75,11 +80,11 @@ export class IngestRouter {
       throw new IngestError(
         404,
         "unknown_source",
-        `no webhook source "${id}" is configured; deliveries go to /api/ingest/<id> of a source with "kind": "webhook"`,
+        `no source "${id}" takes deliveries; they go to /api/ingest/<id> of a "webhook" source, or of a "stripe" source with "webhookSecretEnv"`,
       );
     }
     const result = await target.ingest(body, signature);
-    if (!result.duplicate) await this.#onStored(id);
+    if (!result.duplicate && result.moved !== false) await this.#onStored(id);
     return result;
   }
 }

@@ -13,6 +13,7 @@ export type {
   SourceRole,
 } from "./source.ts";
 export { FlowLedger } from "./flow_ledger.ts";
+export { StripeEvents, type StripeEventsOptions } from "./stripe_events.ts";
 export {
   Simulator,
   type SimulatorFigures,
@@ -41,6 +42,8 @@ export {
   IngestError,
   type IngestResult,
   type IngestStore,
+  type IngestTarget,
+  isIngestTarget,
   WebhookSource,
 } from "./webhook.ts";
 export { IngestRouter, type IngestRouterOptions } from "./ingest_router.ts";

@@ -29,6 +29,12 @@ export interface PeriodAmounts {
 export interface ReadContext {
   /** Each period's window, from the board's reporting calendar. */
   periods: Readonly<Record<PeriodName, PeriodWindow>>;
+  /**
+   * The upstream changed (a push said so): read it now, not a cached
+   * copy.
+   * @default {false}
+   */
+  live?: boolean;
 }
 
 /** One figure read from a source, exact and time-stamped. */

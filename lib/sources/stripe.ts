@@ -12,6 +12,8 @@ import { toMinorUnits } from "../money.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
 import type { ReadContext, Reading, Source } from "./source.ts";
+import { StripeEvents } from "./stripe_events.ts";
+import type { IngestResult, IngestStore } from "./webhook.ts";
 import { envName, httpUrl, int, isoDate, listOf, oneOf, str } from "./spec.ts";
 import {
   arrayField,
@@ -106,6 +108,18 @@ const fields = {
     optional: true,
     description: "The Stripe-Version header; the account's default when absent",
   },
+  webhookSecretEnv: {
+    type: envName,
+    optional: true,
+    description:
+      "Environment variable holding the signing secret (whsec_...) of a Stripe webhook endpoint pointed at /api/ingest/<id>: its events make the source read at once",
+  },
+  previousWebhookSecretEnv: {
+    type: envName,
+    optional: true,
+    description:
+      "Environment variable holding the previous signing secret, accepted while Stripe rolls it",
+  },
   maxPages: {
     type: int(1, 100_000),
     default: 1000,
@@ -123,15 +137,34 @@ export const stripeKind = defineKind({
   defaultIntervalMs: 30_000,
   create(common, settings, deps): Promise<Source> {
     const key = readSecret(deps, settings.keyEnv, `${common.path}.keyEnv`);
+    const secrets = [
+      settings.webhookSecretEnv &&
+      readSecret(
+        deps,
+        settings.webhookSecretEnv,
+        `${common.path}.webhookSecretEnv`,
+      ),
+      settings.previousWebhookSecretEnv &&
+      readSecret(
+        deps,
+        settings.previousWebhookSecretEnv,
+        `${common.path}.previousWebhookSecretEnv`,
+      ),
+    ].filter((s): s is string => typeof s === "string");
+    const { webhookSecretEnv: _w, previousWebhookSecretEnv: _p, ...rest } =
+      settings;
     return Promise.resolve(
       new StripeSource({
         id: common.id,
         role: common.role,
         currency: common.currency,
         key,
-        ...settings,
+        ...rest,
         clock: deps.clock,
         fetch: deps.fetch,
+        ...(secrets.length > 0
+          ? { webhook: { secrets, store: deps.ingest } }
+          : {}),
       }),
     );
   },
@@ -163,6 +196,11 @@ export interface StripeSourceOptions {
   clock: { now(): number };
   /** The fetch to use. */
   fetch?: typeof fetch;
+  /**
+   * Stripe's event deliveries: the signing secrets and where event ids
+   * are kept. Absent: the source only polls.
+   */
+  webhook?: { secrets: readonly string[]; store: IngestStore };
 }
 
 /** Sums an account's balance transactions, incrementally. */
@@ -181,11 +219,39 @@ export class StripeSource implements Source {
   #atWatermark = new Set<string>();
   #include: (type: string) => boolean;
 
+  /**
+   * Takes one of Stripe's event deliveries (present only with a webhook
+   * secret); see {@linkcode StripeEvents}.
+   */
+  readonly ingest?: (
+    body: Uint8Array,
+    signature: string | null,
+  ) => Promise<IngestResult>;
+  #last?: Reading;
+
   /** Creates the source. */
   constructor(options: StripeSourceOptions) {
     this.id = options.id;
     this.role = options.role;
     this.#o = options;
+    if (options.webhook) {
+      const events = new StripeEvents({
+        id: options.id,
+        secrets: options.webhook.secrets,
+        store: options.webhook.store,
+        clock: options.clock,
+        counts: (type) => this.#include(type),
+        latest: () =>
+          this.#last ?? {
+            source: this.id,
+            role: this.role,
+            amountMinor: 0,
+            currency: options.currency,
+            asOf: new Date(options.clock.now()).toISOString(),
+          },
+      });
+      this.ingest = (body, signature) => events.ingest(body, signature);
+    }
     this.#watermark = Math.floor(Date.parse(options.since) / 1000);
     const { types } = options;
     this.#include = types
@@ -288,6 +354,7 @@ export class StripeSource implements Source {
         sinceStartMinor: minor(this.#total),
       },
     };
+    this.#last = reading;
     if (!context) return reading;
     // Each period from the transactions already read, by their `created`:
     // a new day costs no re-reading.

@@ -66,6 +66,30 @@ export interface IngestResult {
   duplicate: boolean;
   /** The source's reading after the event. */
   reading: Reading;
+  /**
+   * Whether the event changed the figure, so the source is read at once
+   * (a Stripe event that moves no money does not).
+   * @default {true}
+   */
+  moved?: boolean;
+}
+
+/** A source that takes pushed deliveries at `/api/ingest/<id>`. */
+export interface IngestTarget {
+  /** The source's id. */
+  readonly id: string;
+  /** Verifies, parses and stores one delivery. */
+  ingest(body: Uint8Array, signature: string | null): Promise<IngestResult>;
+}
+
+/**
+ * Whether a source takes deliveries.
+ *
+ * @param source Any source.
+ * @returns Whether it has an `ingest` method.
+ */
+export function isIngestTarget(source: unknown): source is IngestTarget {
+  return typeof (source as Partial<IngestTarget>)?.ingest === "function";
 }
 
 const fields = {

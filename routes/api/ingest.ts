@@ -1,5 +1,6 @@
 /**
- * `POST /api/ingest/:source`: a signed push into a webhook source. The
+ * `POST /api/ingest/:source`: a signed push into a webhook source, or one
+ * of Stripe's own event deliveries to a `stripe` source. The
  * body is read once as bytes, the signature checked over those bytes, and
  * 2xx sent only once the event is stored.
  */
@@ -27,7 +28,7 @@ export function ingestRoute(deps: AppDeps): (c: Context) => Promise<Response> {
         throw new IngestError(
           404,
           "unknown_source",
-          `no webhook source "${id}" is configured: declare one with "kind": "webhook" in the sources file (PULSE_CONFIG)`,
+          `no source "${id}" takes deliveries: declare one with "kind": "webhook", or a "stripe" source with "webhookSecretEnv", in the sources file (PULSE_CONFIG)`,
         );
       }
       let body: Uint8Array;

@@ -150,7 +150,7 @@ Deno.test("Kalshi: a 429 without Retry-After is retried with backoff, each attem
     await source(mock.apiUrl, { figure: "balance" }),
     {
       clock: systemClock,
-      retry: { maxAttempts: 6, minDelayMs: 300, maxDelayMs: 1500 },
+      retry: { maxAttempts: 10, minDelayMs: 300, maxDelayMs: 1500 },
     },
   );
   for (let i = 0; i < 4; i++) {

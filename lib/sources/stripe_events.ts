@@ -1,0 +1,167 @@
+/**
+ * Stripe's own event deliveries at `POST /api/ingest/<id>` of a `stripe`
+ * source: `Stripe-Signature` verified over the raw bytes (several secrets
+ * while they rotate), every event type answered 2xx once stored (Stripe
+ * retries anything else for days), each event id counted once, and an
+ * event that moves money (a charge, refund, dispute, `balance.available`,
+ * or a payout, transfer or top-up when those are counted) makes the source
+ * read its balance transactions at once. The transaction list stays the
+ * book of record: the event only says "look now".
+ *
+ * @module
+ */
+import { verifyWebhook, WebhookSignatureError } from "../security/mod.ts";
+import type { Reading } from "./source.ts";
+import { IngestError, type IngestResult, type IngestStore } from "./webhook.ts";
+
+/** Options for {@linkcode StripeEvents}. */
+export interface StripeEventsOptions {
+  /** The source's id (the store's key). */
+  id: string;
+  /** Signing secrets (`whsec_...`), the current one first. */
+  secrets: readonly string[];
+  /** Where event ids are kept, so a redelivery counts once. */
+  store: IngestStore;
+  /** Time source for the signature's tolerance. */
+  clock: { now(): number };
+  /** Whether a transaction type is counted (payouts are not, by default). */
+  counts: (type: string) => boolean;
+  /** The source's latest reading, for the answer. */
+  latest: () => Reading;
+  /**
+   * How far the signed timestamp may be from now, seconds (Stripe's own
+   * libraries use 300).
+   * @default {300}
+   */
+  toleranceS?: number;
+  /**
+   * Largest event accepted, bytes.
+   * @default {262144}
+   */
+  maxBodyBytes?: number;
+}
+
+/** What is stored per source: the last event seen. */
+interface Seen {
+  id: string;
+  type: string;
+  created: number;
+}
+
+/** Event types that move money in the balance, whatever is counted. */
+const MONEY_PREFIXES = ["charge.", "refund.", "balance.available"];
+/** Event types that move money only when those transactions are counted. */
+const COUNTED_PREFIXES: Readonly<Record<string, string>> = {
+  "payout.": "payout",
+  "transfer.": "transfer",
+  "topup.": "topup",
+};
+
+/** Takes Stripe's deliveries for one source. */
+export class StripeEvents {
+  #o: StripeEventsOptions;
+
+  /** Creates the receiver. */
+  constructor(options: StripeEventsOptions) {
+    this.#o = options;
+  }
+
+  /** Largest event accepted, bytes. */
+  get maxBodyBytes(): number {
+    return this.#o.maxBodyBytes ?? 262_144;
+  }
+
+  /**
+   * Verifies, parses and records one delivery.
+   *
+   * @param body The raw request bytes.
+   * @param signature The `Stripe-Signature` header.
+   * @returns The event id, whether it was a redelivery, and whether it
+   *   moves money (then the source reads at once).
+   * @throws {IngestError} 401 for a bad signature, 400 for a body that is
+   *   not a Stripe event, 413 when too large, 503 when it cannot be stored.
+   */
+  async ingest(
+    body: Uint8Array,
+    signature: string | null,
+  ): Promise<IngestResult> {
+    const o = this.#o;
+    if (body.byteLength > this.maxBodyBytes) {
+      throw new IngestError(
+        413,
+        "too_large",
+        `the event is ${body.byteLength} bytes; source "${o.id}" accepts at most ${this.maxBodyBytes}`,
+      );
+    }
+    const now = o.clock.now();
+    try {
+      await verifyWebhook(signature, body, o.secrets, now, o.toleranceS ?? 300);
+    } catch (error) {
+      if (!(error instanceof WebhookSignatureError)) throw error;
+      throw new IngestError(401, `signature_${error.reason}`, error.message);
+    }
+    const event = parseEvent(body);
+    let duplicate: boolean;
+    try {
+      ({ duplicate } = await o.store.apply<Seen>(
+        o.id,
+        event.id,
+        now,
+        () => event,
+      ));
+    } catch (error) {
+      throw new IngestError(
+        503,
+        "store_unavailable",
+        `the event could not be recorded now (${
+          error instanceof Error ? error.message : String(error)
+        }); nothing was recorded, Stripe will deliver it again`,
+      );
+    }
+    return {
+      id: event.id,
+      duplicate,
+      moved: this.#moves(event.type),
+      reading: o.latest(),
+    };
+  }
+
+  #moves(type: string): boolean {
+    if (MONEY_PREFIXES.some((p) => type.startsWith(p))) return true;
+    const counted = Object.entries(COUNTED_PREFIXES).find(([p]) =>
+      type.startsWith(p)
+    );
+    return counted !== undefined && this.#o.counts(counted[1]);
+  }
+}
+
+/** The parts of a Stripe event this needs, checked. */
+function parseEvent(body: Uint8Array): Seen {
+  const bad = (why: string) =>
+    new IngestError(
+      400,
+      "invalid",
+      `not a Stripe event: ${why}; Stripe sends {"id":"evt_...","object":"event","type":"charge.succeeded","created":...}`,
+    );
+  let event: unknown;
+  try {
+    event = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch {
+    throw bad("the body is not JSON");
+  }
+  const e = event as Record<string, unknown>;
+  if (typeof event !== "object" || event === null || e.object !== "event") {
+    throw bad('"object" is not "event"');
+  }
+  if (typeof e.id !== "string" || !/^[\x21-\x7e]{1,255}$/.test(e.id)) {
+    throw bad('"id" is missing');
+  }
+  if (typeof e.type !== "string" || e.type.length === 0) {
+    throw bad('"type" is missing');
+  }
+  return {
+    id: e.id,
+    type: e.type,
+    created: Number.isSafeInteger(e.created) ? e.created as number : 0,
+  };
+}
