@@ -24,6 +24,7 @@ import {
   ConfigError,
   type Env,
   parseConfig,
+  unknownVariables,
 } from "@/lib/config.ts";
 import { hostPolicy, servedHosts } from "@/lib/http/mod.ts";
 import { createLogger, type Logger, warnOnChange } from "@/lib/log.ts";
@@ -32,6 +33,7 @@ import { Authenticator } from "@/lib/security/mod.ts";
 import {
   embeddedSourcesFile,
   loadSourcesFile,
+  referencedVariables,
   SourcesFileError,
 } from "@/lib/sources/mod.ts";
 import { feedAdminTopic, StatusBoard } from "@/lib/status.ts";
@@ -95,6 +97,12 @@ export async function startServer(
       intervalMs: config.simIntervalMs,
       currency: config.currency,
     });
+  // A misspelt setting is otherwise silently ignored.
+  for (
+    const unknown of unknownVariables(env, referencedVariables(sourcesFile))
+  ) {
+    log.warn("unknown variable", { ...unknown });
+  }
   // The sources file's zone wins over PULSE_TIMEZONE.
   const calendar = new ReportingCalendar({
     timeZone: sourcesFile.timeZone ?? config.timeZone,

@@ -7,6 +7,7 @@
  * @module
  */
 import { CalendarError, parseTimeZone, type WeekStart } from "./time/mod.ts";
+import { didYouMean } from "./did_you_mean.ts";
 
 /** The resolved configuration. */
 export interface Config {
@@ -489,6 +490,57 @@ export function parseConfig(env: Env): Config {
   const config: Record<string, unknown> = {};
   for (const setting of SETTINGS) config[setting.key] = setting.parse(env);
   return Object.freeze(config) as unknown as Config;
+}
+
+/** A `PULSE_*` variable that no setting reads: likely a typo. */
+export interface UnknownVariable {
+  /** The variable as set. */
+  variable: string;
+  /** The setting it probably meant, when one is close. */
+  suggestion?: string;
+  /** One sentence for the log. */
+  message: string;
+}
+
+/**
+ * The `PULSE_*` variables in the environment that no setting reads (a
+ * misspelt `PULSE_CURENCY` is silently ignored otherwise), each with a
+ * did-you-mean.
+ *
+ * @param env The environment.
+ * @param used Variables read elsewhere (a sources file's secrets).
+ * @returns One warning per unknown variable, sorted by name.
+ *
+ * @example A typo
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unknownVariables } from "@/lib/config.ts";
+ * const [w] = unknownVariables({ PULSE_CURENCY: "EUR" });
+ * assert.equal(w?.suggestion, "PULSE_CURRENCY");
+ * ```
+ */
+export function unknownVariables(
+  env: Env,
+  used: Iterable<string> = [],
+): UnknownVariable[] {
+  const known = SETTINGS.map((s) => s.variable);
+  const skip = new Set([...known, ...used]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith("PULSE_") && !skip.has(name))
+    .sort()
+    .map((variable) => {
+      const suggestion = didYouMean(
+        variable,
+        known.filter((k) => k.startsWith("PULSE_")),
+      );
+      return {
+        variable,
+        ...(suggestion ? { suggestion } : {}),
+        message: `${variable} is not a Pulseboard setting and is ignored${
+          suggestion ? ` (did you mean ${suggestion}?)` : ""
+        }; the settings are listed in docs/configuration.md`,
+      };
+    });
 }
 
 function isDeploy(env: Env): boolean {

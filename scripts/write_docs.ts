@@ -1,11 +1,13 @@
 /**
  * Writes the generated parts of docs/ (`deno task docs`): the settings
- * table of configuration.md, the sources file's JSON Schema, and the
- * area imports of architecture.md. Tests fail when any is stale.
+ * table of configuration.md, the sources file's JSON Schema, the field
+ * reference of sources.md, and the area imports of architecture.md. Tests
+ * fail when any is stale.
  */
 // deno-lint-ignore-file no-console -- a command-line script
 import { sourcesFileSchema } from "@/lib/sources/mod.ts";
 import { BEGIN, END, settingsTable } from "./settings_table.ts";
+import { FIELDS_BEGIN, FIELDS_END, kindFieldsMarkdown } from "./kind_fields.ts";
 import {
   areaImports,
   AREAS_BEGIN,
@@ -50,10 +52,34 @@ await Deno.writeTextFile(
     map.slice(b)
   }`,
 );
+const sources = new URL("sources.md", docs);
+const guide = await Deno.readTextFile(sources);
+const f = guide.indexOf(FIELDS_BEGIN);
+const g = guide.indexOf(FIELDS_END);
+if (f < 0 || g < f) {
+  console.error(
+    `${sources.pathname}: the markers ${FIELDS_BEGIN} and ${FIELDS_END} are missing`,
+  );
+  Deno.exit(1);
+}
+await Deno.writeTextFile(
+  sources,
+  `${guide.slice(0, f)}${FIELDS_BEGIN}
+
+${kindFieldsMarkdown()}
+
+${guide.slice(g)}`,
+);
 const fmt = await new Deno.Command(Deno.execPath(), {
-  args: ["fmt", configuration.pathname, schema.pathname, architecture.pathname],
+  args: [
+    "fmt",
+    configuration.pathname,
+    schema.pathname,
+    architecture.pathname,
+    sources.pathname,
+  ],
 }).output();
 if (!fmt.success) Deno.exit(1);
 console.log(
-  `wrote ${configuration.pathname}, ${schema.pathname} and ${architecture.pathname}`,
+  `wrote ${configuration.pathname}, ${schema.pathname}, ${sources.pathname} and ${architecture.pathname}`,
 );

@@ -296,13 +296,19 @@ export class KalshiSource implements Source {
       where,
       "portfolio_value",
     );
+    // asOf is when this read happened: Kalshi's own `updated_ts` can be
+    // hours old on a quiet account and would make a live figure look stale.
+    // It is kept beside it.
     const updated = (balance as Record<string, unknown>).updated_ts;
-    const asOf = Number.isSafeInteger(updated)
-      ? normalizeTimestamp(updated, { epochUnit: "s" })
-      : new Date(this.#o.clock.now()).toISOString();
-    const detail: Record<string, number> = {
+    const asOf = new Date(this.#o.clock.now()).toISOString();
+    const detail: Record<string, number | string> = {
       balanceMinor: toCents(balanceMicro),
       portfolioValueMinor: toCents(portfolioMicro),
+      ...(Number.isSafeInteger(updated)
+        ? {
+          balanceUpdatedAt: normalizeTimestamp(updated, { epochUnit: "s" }),
+        }
+        : {}),
     };
     let amountMicro: bigint;
     let realized = new FlowLedger();

@@ -13,6 +13,7 @@ export type {
   SourceRole,
 } from "./source.ts";
 export { FlowLedger } from "./flow_ledger.ts";
+export { referencedVariables } from "./referenced_variables.ts";
 export { StripeEvents, type StripeEventsOptions } from "./stripe_events.ts";
 export {
   Simulator,

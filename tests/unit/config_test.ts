@@ -111,3 +111,30 @@ Deno.test("config: PULSE_TIMEZONE takes an IANA zone (UTC by default) and PULSE_
     /PULSE_WEEK_START must be "monday" or "sunday", received "friday"/,
   );
 });
+
+Deno.test("config: an unknown PULSE_* variable is a warning with a did-you-mean; settings and a sources file's own secrets are not", async () => {
+  const { unknownVariables } = await import("@/lib/config.ts");
+  const warnings = unknownVariables(
+    {
+      PULSE_CURENCY: "EUR",
+      PULSE_TIMEZON: "Europe/Berlin",
+      PULSE_COLOUR_SCHEME: "dark",
+      PULSE_CURRENCY: "USD",
+      PULSE_STRIPE_KEY: "sk_test_x",
+      HOME: "/root",
+    },
+    ["PULSE_STRIPE_KEY"],
+  );
+  assert.deepEqual(
+    warnings.map((w) => [w.variable, w.suggestion]),
+    [
+      ["PULSE_COLOUR_SCHEME", undefined],
+      ["PULSE_CURENCY", "PULSE_CURRENCY"],
+      ["PULSE_TIMEZON", "PULSE_TIMEZONE"],
+    ],
+  );
+  assert.match(
+    warnings[1]!.message,
+    /^PULSE_CURENCY is not a Pulseboard setting and is ignored \(did you mean PULSE_CURRENCY\?\)/,
+  );
+});

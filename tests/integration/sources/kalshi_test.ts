@@ -54,12 +54,13 @@ Deno.test("Kalshi: realized P&L, balance, portfolio value and equity are exact (
   assert.deepEqual(realized.detail, {
     balanceMinor: 9802,
     portfolioValueMinor: 198,
+    balanceUpdatedAt: "2026-06-11T06:29:08.000Z",
     settlements: 1,
     positions: 3,
     fills: 4,
     realizedMinor: 156,
   });
-  assert.equal(realized.asOf, "2026-06-11T06:29:08.000Z");
+  // asOf is the read time (systemClock here); see the test below.
   assert.equal((await read("balance")).amountMinor, 9802);
   assert.equal((await read("portfolio_value")).amountMinor, 198);
   // 98.0186 + 1.98 = 99.9986 -> 10000 cents
@@ -247,4 +248,13 @@ Deno.test("Kalshi: an unsettled position's realized P&L counts at the fills that
   const later = calendar.periods(Date.parse("2026-12-31T12:00:00Z"));
   const year = await kalshi.read(undefined, { periods: later });
   assert.equal(year.periods?.ytd.amountMinor, 156);
+});
+
+Deno.test("Kalshi: asOf is when the account was read; Kalshi's own updated_ts, hours old on a quiet account, is kept beside it", async () => {
+  await using mock = kalshiMock({ keys });
+  const clock = new FakeClock({ start: Date.now() });
+  const kalshi = await source(mock.apiUrl, { figure: "balance", clock });
+  const reading = await kalshi.read();
+  assert.equal(reading.asOf, new Date(clock.now()).toISOString());
+  assert.equal(reading.detail?.balanceUpdatedAt, "2026-06-11T06:29:08.000Z");
 });
