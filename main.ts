@@ -326,11 +326,10 @@ export async function startServer(
 }
 
 if (import.meta.main) {
-  const log = createLogger({
-    now: () => Date.now(),
-    write: (line, level) =>
-      level === "error" ? console.error(line) : console.log(line),
-  });
+  const write = (line: string, level: string) =>
+    level === "error" ? console.error(line) : console.log(line);
+  // Until the configuration is read (its own errors need a logger too).
+  let log = createLogger({ now: () => Date.now(), write });
   // A bug in one request's background work must not take the server down.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
@@ -339,6 +338,14 @@ if (import.meta.main) {
   let running: RunningServer;
   try {
     const config = parseConfig(Deno.env.toObject());
+    log = createLogger({
+      now: () => Date.now(),
+      write,
+      level: config.logLevel,
+      format: config.logFormat === "auto"
+        ? (Deno.stdout.isTerminal() ? "pretty" : "json")
+        : config.logFormat,
+    });
     running = await startServer(config, log, systemClock, Deno.env.toObject());
   } catch (error) {
     // Every failed start exits 1: the expected ones with their message

@@ -42,6 +42,10 @@ export interface Config {
   readonly wsIdleTimeoutS: number;
   /** Reporting currency. */
   readonly currency: string;
+  /** The lowest level logged. */
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+  /** How log lines look; `auto`: readable on a terminal, else JSON. */
+  readonly logFormat: "auto" | "json" | "pretty";
   /** The IANA time zone reporting periods are counted in. */
   readonly timeZone: string;
   /** The day reporting weeks start on. */
@@ -210,6 +214,30 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     accepted: "ISO 4217 code",
     fallback: "`USD`",
     parse: (env) => currency(env.PULSE_CURRENCY),
+  },
+  {
+    variable: "PULSE_LOG_LEVEL",
+    key: "logLevel",
+    meaning: "the lowest level logged",
+    accepted: "`debug`, `info`, `warn` or `error`",
+    fallback: "`info`",
+    parse: (env) =>
+      choice(
+        env,
+        "PULSE_LOG_LEVEL",
+        ["debug", "info", "warn", "error"],
+        "info",
+      ),
+  },
+  {
+    variable: "PULSE_LOG_FORMAT",
+    key: "logFormat",
+    meaning:
+      "how log lines look: one JSON object per line, or one readable line (time, level, message, fields; errors with their causes)",
+    accepted: "`json`, `pretty` or `auto`",
+    fallback: "`auto`: `pretty` on a terminal, else `json`",
+    parse: (env) =>
+      choice(env, "PULSE_LOG_FORMAT", ["auto", "json", "pretty"], "auto"),
   },
   {
     variable: "PULSE_TIMEZONE",
@@ -630,6 +658,24 @@ function timeZone(value: string | undefined): string {
       { cause: error },
     );
   }
+}
+
+function choice<T extends string>(
+  env: Env,
+  variable: string,
+  accepted: readonly T[],
+  fallback: T,
+): T {
+  const raw = nonEmpty(env[variable])?.toLowerCase() ?? fallback;
+  if (!(accepted as readonly string[]).includes(raw)) {
+    throw new ConfigError(
+      variable,
+      `${variable} must be one of ${
+        accepted.map((a) => `"${a}"`).join(", ")
+      }, received ${shown(raw)}`,
+    );
+  }
+  return raw as T;
 }
 
 function weekStart(value: string | undefined): WeekStart {

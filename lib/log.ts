@@ -1,12 +1,17 @@
 /**
- * Structured logs: one JSON line per event, with a level. The line writer is
- * injected (main.ts passes the console), so `lib/` never prints by itself.
+ * Structured logs: one JSON line per event (or one readable line on a
+ * terminal), with a level; errors carry their cause chain ("fetch failed"
+ * says "connection refused" beneath it). The line writer is injected
+ * (main.ts passes the console), so `lib/` never prints by itself.
  *
  * @module
  */
 
 /** Severity of a log event. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** How lines look: JSON for machines, or one readable line for people. */
+export type LogFormat = "json" | "pretty";
 
 /** Fields attached to a log event. */
 export type LogFields = Record<string, unknown>;
@@ -36,6 +41,11 @@ export interface LoggerOptions {
    * @default {"info"}
    */
   level?: LogLevel;
+  /**
+   * How lines look.
+   * @default {"json"}
+   */
+  format?: LogFormat;
 }
 
 /**
@@ -56,7 +66,7 @@ export interface LoggerOptions {
  * ```
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const { write, now, level = "info" } = options;
+  const { write, now, level = "info", format = "json" } = options;
   const min = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
     if (RANK[lvl] < min) return;
@@ -66,11 +76,9 @@ export function createLogger(options: LoggerOptions): Logger {
       msg,
     };
     for (const [key, value] of Object.entries(fields)) {
-      record[key] = value instanceof Error
-        ? { name: value.name, message: value.message }
-        : value;
+      record[key] = value instanceof Error ? errorRecord(value) : value;
     }
-    write(JSON.stringify(record), lvl);
+    write(format === "pretty" ? pretty(record) : JSON.stringify(record), lvl);
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),
@@ -78,6 +86,57 @@ export function createLogger(options: LoggerOptions): Logger {
     warn: (msg, fields) => emit("warn", msg, fields),
     error: (msg, fields) => emit("error", msg, fields),
   };
+}
+
+/** An error as a log field: name, message and its causes, no stack. */
+function errorRecord(error: Error, depth = 0): Record<string, unknown> {
+  const cause = (error as { cause?: unknown }).cause;
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === "string" ? { code } : {}),
+    ...(cause instanceof Error && depth < 5
+      ? { cause: errorRecord(cause, depth + 1) }
+      : cause !== undefined && depth < 5
+      ? { cause: String(cause) }
+      : {}),
+  };
+}
+
+/** `14:03:12.345 WARN  circuit breaker source=stripe state=open` */
+function pretty(record: Record<string, unknown>): string {
+  const { ts, level, msg, ...fields } = record;
+  const parts = [
+    String(ts).slice(11, 23),
+    String(level).toUpperCase().padEnd(5),
+    String(msg),
+  ];
+  for (const [key, value] of Object.entries(fields)) {
+    parts.push(`${key}=${flat(value)}`);
+  }
+  return parts.join(" ");
+}
+
+/** A field's value on one line: errors as "message <- cause <- ...". */
+function flat(value: unknown): string {
+  if (typeof value === "string") {
+    return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
+  }
+  const v = value as { message?: unknown; cause?: unknown } | null;
+  if (v && typeof v === "object" && typeof v.message === "string") {
+    const chain: string[] = [];
+    for (
+      let e: typeof v | undefined = v;
+      e && typeof e === "object";
+      e = e.cause as typeof v | undefined
+    ) {
+      if (typeof e.message === "string") chain.push(e.message);
+      else if (typeof e === "string") chain.push(e);
+    }
+    return JSON.stringify(chain.join(" <- "));
+  }
+  return JSON.stringify(value) ?? String(value);
 }
 
 /**

@@ -138,3 +138,14 @@ Deno.test("config: an unknown PULSE_* variable is a warning with a did-you-mean;
     /^PULSE_CURENCY is not a Pulseboard setting and is ignored \(did you mean PULSE_CURRENCY\?\)/,
   );
 });
+
+Deno.test("config: PULSE_LOG_LEVEL and PULSE_LOG_FORMAT take their named values and refuse others", () => {
+  assert.equal(parseConfig({}).logLevel, "info");
+  assert.equal(parseConfig({}).logFormat, "auto");
+  assert.equal(parseConfig({ PULSE_LOG_LEVEL: "DEBUG" }).logLevel, "debug");
+  assert.equal(parseConfig({ PULSE_LOG_FORMAT: "pretty" }).logFormat, "pretty");
+  assert.throws(
+    () => parseConfig({ PULSE_LOG_LEVEL: "verbose" }),
+    /PULSE_LOG_LEVEL must be one of "debug", "info", "warn", "error", received "verbose"/,
+  );
+});

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { createLogger } from "@/lib/log.ts";
+
+const refused = () =>
+  new TypeError("fetch failed", {
+    cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), {
+      code: "ECONNREFUSED",
+    }),
+  });
+
+Deno.test("log: an error keeps its cause chain (fetch failed, and why), without a stack", () => {
+  const lines: string[] = [];
+  const log = createLogger({ now: () => 0, write: (l) => lines.push(l) });
+  log.warn("poll failed", { source: "stripe", error: refused() });
+  const record = JSON.parse(lines[0]!);
+  assert.deepEqual(record.error, {
+    name: "TypeError",
+    message: "fetch failed",
+    cause: {
+      name: "Error",
+      message: "connect ECONNREFUSED 127.0.0.1:9",
+      code: "ECONNREFUSED",
+    },
+  });
+  assert.equal(JSON.stringify(record).includes("at "), false, "no stack");
+});
+
+Deno.test("log: pretty lines for a terminal read as time, level, message and fields; the level filters", () => {
+  const lines: string[] = [];
+  const log = createLogger({
+    now: () => Date.parse("2026-12-02T14:03:12.345Z"),
+    write: (l) => lines.push(l),
+    format: "pretty",
+    level: "warn",
+  });
+  log.info("not shown");
+  log.warn("circuit breaker", { source: "stripe", state: "open" });
+  log.error("poll failed", { error: refused(), note: "two words" });
+  assert.deepEqual(lines, [
+    "14:03:12.345 WARN  circuit breaker source=stripe state=open",
+    '14:03:12.345 ERROR poll failed error="fetch failed <- connect ECONNREFUSED 127.0.0.1:9" note="two words"',
+  ]);
+});
