@@ -29,16 +29,27 @@ await Deno.writeTextFile(
   Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") +
     "\n",
 );
-console.log(`  set -a; . ${envFile}; set +a; deno task start`);
-console.log("Push to the webhook source:");
-const body = '{"id":"evt_demo_1","amount":"19.99"}';
+// The README's way of running, on the port the server will use.
+const port = Deno.env.get("PORT") || "8000";
 console.log(
-  `  curl -s -X POST localhost:8000/api/ingest/shop -H 'pulse-signature: ${await upstreams
-    .sign(
-      body,
-      Math.floor(Date.now() / 1000),
-    )}' -d '${body}'   # valid for 5 minutes`,
+  `  set -a; . ${envFile}; set +a; PORT=${port} npx -y deno@2.9.6 task start`,
 );
+console.log(
+  `Then open http://127.0.0.1:${port}/?period=ytd (the fixtures' money moved this year).`,
+);
+console.log("Push to the webhook source (each event counts once):");
+const now = Math.floor(Date.now() / 1000);
+for (
+  const body of [
+    '{"id":"evt_demo_1","amount":"12.50"}',
+    '{"id":"evt_demo_2","amountMinor":725}',
+  ]
+) {
+  console.log(
+    `  curl -s -X POST http://127.0.0.1:${port}/api/ingest/shop -H 'pulse-signature: ${await upstreams
+      .sign(body, now)}' -d '${body}'   # valid for 5 minutes`,
+  );
+}
 Deno.addSignalListener("SIGINT", async () => {
   await upstreams[Symbol.asyncDispose]();
   Deno.exit(0);
