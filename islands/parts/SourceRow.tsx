@@ -163,6 +163,12 @@ function statusWords(s: PnlSourceState): string {
       return `stale${where || ", the last figure read"}`;
     case "open":
       return `paused after repeated failures${where}`;
+    case "syncing": {
+      const sync = s.sync as { pages?: number; items?: number } | undefined;
+      return `syncing: ${(sync?.items ?? 0).toLocaleString("en-US")} items in ${
+        sync?.pages ?? 0
+      } pages so far`;
+    }
     default:
       return "no figure";
   }

@@ -18,9 +18,10 @@ import { periodTotals } from "./period_totals.ts";
 /**
  * How fresh a source's figure is: `ok` current; `stale` the last good
  * figure after a failed read; `error` no figure yet; `open` its circuit
- * breaker is open (the upstream is failing; reads wait for the cooldown).
+ * breaker is open (the upstream is failing; reads wait for the cooldown);
+ * `syncing` a first sync is under way (the figure is what was read so far).
  */
-export type SourceStatus = "ok" | "stale" | "error" | "open";
+export type SourceStatus = "ok" | "stale" | "error" | "open" | "syncing";
 
 /** Where a source's figure came from: a live read, or a cache tier. */
 export type FigureOrigin = "live" | "L1" | "L2" | "L3" | "L4";
@@ -52,6 +53,8 @@ export interface SourceReport {
   nextReadAt?: string;
   /** How often it is read, ms (its poll interval). */
   everyMs?: number;
+  /** While syncing: pages and items read so far. */
+  sync?: { pages: number; items: number };
 }
 
 /** The optional fields a report and its state share, copied as they are. */
@@ -62,6 +65,7 @@ const CARRIED = [
   "failingSince",
   "nextReadAt",
   "everyMs",
+  "sync",
 ] as const;
 
 /**

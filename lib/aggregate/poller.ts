@@ -418,7 +418,7 @@ export class PnlPoller {
         role: source.role,
         reading: result.value.reading,
         status: result.value.fresh
-          ? "ok"
+          ? result.value.reading.syncing ? "syncing" : "ok"
           : result.value.error instanceof CircuitOpenError
           ? "open"
           : "stale",
@@ -437,6 +437,14 @@ export class PnlPoller {
         origin: previous?.origin ?? "live",
         error: described!.summary,
       };
+    const syncing = result.status === "fulfilled" &&
+      result.value.reading.syncing;
+    if (syncing && report.status === "syncing") {
+      report.sync = { ...syncing };
+      // Go on at once (paced by the source's rate cap), past the cache.
+      slot.again = true;
+      slot.live = true;
+    }
     this.#track(source.id, report, failure, slot);
     this.#reports.set(source.id, report);
   }
@@ -466,7 +474,7 @@ export class PnlPoller {
     const now = this.#clock.now();
     const track = this.#tracks.get(id) ?? {};
     this.#tracks.set(id, track);
-    if (report.status === "ok") {
+    if (report.status === "ok" || report.status === "syncing") {
       track.lastSuccessAt = now;
       track.failingSince = undefined;
       return;

@@ -10,6 +10,7 @@ import {
   type CircuitBreakerOptions,
   type CircuitState,
   type CircuitStateChange,
+  KeyedRateLimiter,
   retry,
   type RetryOptions,
   UpstreamHttpError,
@@ -38,6 +39,12 @@ export interface GuardOptions {
   retry?: Omit<RetryOptions, "clock" | "random" | "signal">;
   /** Breaker settings (thresholds, cooldown, state-change hook). */
   breaker?: Omit<CircuitBreakerOptions, "clock" | "name">;
+  /**
+   * Most upstream requests a second (each page of a source that pages
+   * itself, else each read), leaving room for the owner's own use of the
+   * key. Unset: no cap.
+   */
+  requestsPerSecond?: number;
 }
 
 /** A source whose reads are guarded, with its breaker's state. */
@@ -77,6 +84,35 @@ export function guardSource(
     clock,
     name: source.id,
   });
+  const limiter = options.requestsPerSecond
+    ? new KeyedRateLimiter({
+      now: () => clock.monotonic(),
+      perSecond: options.requestsPerSecond,
+      burst: Math.max(1, Math.ceil(options.requestsPerSecond)),
+    })
+    : undefined;
+  /** Waits until the rate cap lets one more request go. */
+  const pace = async (signal?: AbortSignal) => {
+    for (let wait = limiter?.take("") ?? 0; wait > 0;) {
+      await clock.sleep(wait, signal);
+      wait = limiter!.take("");
+    }
+  };
+  /** One guarded attempt-with-retries of `fn`, as the breaker counts it. */
+  const guarded = <T>(
+    operation: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> =>
+    breaker.execute(() =>
+      retry(
+        async () => {
+          await pace(signal);
+          return withTimeout(fn, timeoutMs, { clock, signal, operation });
+        },
+        { ...options.retry, clock, random, signal },
+      )
+    );
   return {
     id: source.id,
     kind: source.kind,
@@ -86,16 +122,18 @@ export function guardSource(
     },
     ...(source.nature ? { nature: source.nature } : {}),
     read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
-      return breaker.execute(() =>
-        retry(
-          () =>
-            withTimeout((s) => source.read(s, context), timeoutMs, {
-              clock,
-              signal,
-              operation: `reading ${source.id}`,
-            }),
-          { ...options.retry, clock, random, signal },
-        )
+      if (source.pagesItself) {
+        // Each page is its own guarded request; the read itself is not.
+        return source.read(
+          signal,
+          context,
+          (operation, fn) => guarded(`${operation} (${source.id})`, fn, signal),
+        );
+      }
+      return guarded(
+        `reading ${source.id}`,
+        (s) => source.read(s, context),
+        signal,
       );
     },
   };
@@ -134,6 +172,9 @@ export function guardDeclared(
       clock,
       random,
       timeoutMs: common.timeoutMs,
+      ...(common.requestsPerSecond !== undefined
+        ? { requestsPerSecond: common.requestsPerSecond }
+        : {}),
       retry: {
         ...common.retry,
         onRetry: ({ error }) =>

@@ -25,6 +25,8 @@ export interface CommonSettings {
   timeoutMs: number;
   /** How long a reading counts as fresh in the cache, ms, when the file says. */
   cacheTtlMs?: number;
+  /** Most upstream requests a second, when the file says. */
+  requestsPerSecond?: number;
   /** Retry settings. */
   retry: { maxAttempts: number; minDelayMs: number; maxDelayMs: number };
   /** Circuit breaker settings. */

@@ -11,6 +11,8 @@ export type {
   Source,
   SourceNature,
   SourceRole,
+  SyncProgress,
+  UpstreamRequest,
 } from "./source.ts";
 export { FlowLedger } from "./flow_ledger.ts";
 export { referencedVariables } from "./referenced_variables.ts";

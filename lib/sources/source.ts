@@ -25,6 +25,25 @@ export interface PeriodAmounts {
   previousMinor: number;
 }
 
+/**
+ * One upstream request of a read, run behind the source's breaker, with
+ * its retry and per-attempt timeout and its requests-per-second cap: a
+ * source that pages through many requests guards each one, so a 429 or a
+ * slow page is retried alone and never restarts the whole read.
+ */
+export type UpstreamRequest = <T>(
+  operation: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+) => Promise<T>;
+
+/** Progress of a first sync that is not finished yet. */
+export interface SyncProgress {
+  /** Pages read so far. */
+  pages: number;
+  /** Items (transactions) read so far. */
+  items: number;
+}
+
 /** What a read is for: the periods a flow reports, as they stand now. */
 export interface ReadContext {
   /** Each period's window, from the board's reporting calendar. */
@@ -64,6 +83,11 @@ export interface Reading {
   /** When `periods` were evaluated, ISO-8601 UTC. */
   periodsAt?: string;
   /**
+   * Present while a first sync is under way: the figures so far are
+   * partial, and the source is read again at once (at its rate cap).
+   */
+  syncing?: SyncProgress;
+  /**
    * The earliest instant a flow's figures cover (a Stripe source's
    * `since`), ISO-8601 UTC: a period or comparison starting before it is
    * only partly counted, and says so.
@@ -82,8 +106,18 @@ export interface Source {
   /** A flow (the default) or a stock. */
   readonly nature?: SourceNature;
   /**
-   * Reads the current figure; aborts promptly when `signal` aborts. A
-   * flow given a `context` reports each of its periods.
+   * Its read is many requests (pages), each run through the `request`
+   * given to `read`: the guard puts no retry or timeout around the whole.
    */
-  read(signal?: AbortSignal, context?: ReadContext): Promise<Reading>;
+  readonly pagesItself?: boolean;
+  /**
+   * Reads the current figure; aborts promptly when `signal` aborts. A
+   * flow given a `context` reports each of its periods; a source that
+   * pages itself runs each upstream request through `request`.
+   */
+  read(
+    signal?: AbortSignal,
+    context?: ReadContext,
+    request?: UpstreamRequest,
+  ): Promise<Reading>;
 }

@@ -109,6 +109,12 @@ function commonFields(kind: SourceKind): Fields {
       default: 10_000,
       description: "Time limit of one attempt, ms",
     },
+    requestsPerSecond: {
+      type: int(1, 1000),
+      optional: true,
+      description:
+        "Most upstream requests a second (each page of a paged sync), leaving room for the owner's own use of the key; Stripe allows about 25 in test mode and 100 live",
+    },
     cacheTtlMs: {
       type: int(0, 86_400_000),
       optional: true,

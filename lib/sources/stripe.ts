@@ -11,7 +11,13 @@ import { isoTime, normalizeTimestamp } from "../time/mod.ts";
 import { toMinorUnits } from "../money.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
-import type { ReadContext, Reading, Source } from "./source.ts";
+import type {
+  ReadContext,
+  Reading,
+  Source,
+  SyncProgress,
+  UpstreamRequest,
+} from "./source.ts";
 import { StripeEvents } from "./stripe_events.ts";
 import type { IngestResult, IngestStore } from "./webhook.ts";
 import { envName, httpUrl, int, isoDate, listOf, oneOf, str } from "./spec.ts";
@@ -124,7 +130,13 @@ const fields = {
     type: int(1, 100_000),
     default: 1000,
     description:
-      "Most pages of 100 read per poll; a list that never ends is an error after this",
+      "Most pages of 100 in one pass through the list; a list that never ends is an error after this",
+  },
+  pagesPerRead: {
+    type: int(1, 10_000),
+    default: 25,
+    description:
+      "Pages read per read: a longer first sync shows what it has so far, marked syncing, and goes on at once (each page its own request, resumed where it stopped)",
   },
 };
 
@@ -190,8 +202,14 @@ export interface StripeSourceOptions {
   types?: string[];
   /** Stripe-Version header. */
   stripeVersion?: string;
-  /** Most pages per read. */
+  /** Most pages of one pass through the list (a list that never ends is an error). */
   maxPages: number;
+  /**
+   * Pages read per read; a longer first sync returns what it has, marked
+   * syncing, and goes on at once.
+   * @default {25}
+   */
+  pagesPerRead?: number;
   /** Time source. */
   clock: { now(): number };
   /** The fetch to use. */
@@ -207,6 +225,8 @@ export interface StripeSourceOptions {
 export class StripeSource implements Source {
   readonly kind = "stripe";
   readonly nature = "flow";
+  /** Each page is its own guarded request (see UpstreamRequest). */
+  readonly pagesItself = true;
   readonly id: string;
   readonly role: Reading["role"];
   #o: StripeSourceOptions;
@@ -217,6 +237,14 @@ export class StripeSource implements Source {
   /** Newest `created` counted, Unix s, and the ids counted at that second. */
   #watermark: number;
   #atWatermark = new Set<string>();
+  /** A pass through the list not finished yet (a first sync, a catch-up). */
+  #pass?: {
+    after?: string;
+    pages: number;
+    items: number;
+    newest: number;
+    newestIds: Set<string>;
+  };
   #include: (type: string) => boolean;
 
   /**
@@ -264,76 +292,118 @@ export class StripeSource implements Source {
    * `starting_after`), and only then adds it: a read that fails half-way
    * counts nothing, so the next one starts from the same place.
    */
-  async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
-    const fresh: { id: string; created: number; amount: number }[] = [];
-    let after: string | undefined;
-    for (let page = 0;; page++) {
-      if (page === this.#o.maxPages) {
+  async read(
+    signal?: AbortSignal,
+    context?: ReadContext,
+    request?: UpstreamRequest,
+  ): Promise<Reading> {
+    // A pass that failed or stopped half-way goes on from the page it
+    // reached: nothing is read or counted twice.
+    const pass = this.#pass ??= {
+      pages: 0,
+      items: 0,
+      newest: this.#watermark,
+      newestIds: new Set(this.#atWatermark),
+    };
+    for (let pages = 0;; pages++) {
+      if (pass.pages === this.#o.maxPages) {
+        this.#pass = undefined;
         throw new UpstreamDataError(
           `Stripe balance transactions: has_more was still true after ${this.#o.maxPages} pages`,
         );
       }
-      const params = new URLSearchParams({
-        "created[gte]": String(this.#watermark),
-        currency: this.#o.currency.toLowerCase(),
-        limit: "100",
-      });
-      if (after) params.set("starting_after", after);
-      const body = await fetchJson(
-        `${this.#o.baseUrl}/v1/balance_transactions?${params}`,
-        {
-          upstream: "Stripe",
-          signal,
-          fetch: this.#o.fetch,
-          headers: {
-            authorization: `Bearer ${this.#o.key}`,
-            ...(this.#o.stripeVersion
-              ? { "stripe-version": this.#o.stripeVersion }
-              : {}),
-          },
-        },
-      );
+      if (pages === (this.#o.pagesPerRead ?? 25)) {
+        // Enough for one read: the poller reads again at once, at the
+        // source's rate cap, and the board says how far the sync is.
+        return this.#reading(context, { pages: pass.pages, items: pass.items });
+      }
+      const body = request
+        ? await request("Stripe page", (s) => this.#page(pass.after, s))
+        : await this.#page(pass.after, signal);
       const data = arrayField(body, "data", "Stripe balance transactions");
-      for (const txn of data) {
-        const id = field(txn, "id", "string", "Stripe balance transaction");
-        const where = `Stripe balance transaction ${id}`;
-        const created = field(txn, "created", "number", where);
-        const type = field(txn, "type", "string", where);
-        const currency = field(txn, "currency", "string", where);
-        const amount = field(txn, this.#o.amountField, "number", where);
-        if (!Number.isSafeInteger(amount) || !Number.isSafeInteger(created)) {
-          throw new UpstreamDataError(
-            `${where}: "${this.#o.amountField}" and "created" should be integers`,
-          );
-        }
-        if (
-          currency.toUpperCase() !== this.#o.currency ||
-          !this.#include(type) ||
-          (created === this.#watermark && this.#atWatermark.has(id))
-        ) continue;
-        fresh.push({ id, created, amount });
-      }
-      if (!field(body, "has_more", "boolean", "Stripe balance transactions")) {
-        break;
-      }
+      // The whole page is checked before any of it counts.
+      const fresh = data.map((txn) => this.#transaction(txn)).filter((t) =>
+        t !== undefined
+      );
+      const more = field(
+        body,
+        "has_more",
+        "boolean",
+        "Stripe balance transactions",
+      );
       const last = data.at(-1);
-      if (last === undefined) {
+      if (more && last === undefined) {
         throw new UpstreamDataError(
           "Stripe balance transactions: has_more is true on an empty page",
         );
       }
-      after = field(last, "id", "string", "Stripe balance transaction");
-    }
-    for (const t of fresh) {
-      this.#total += t.amount;
-      this.#count++;
-      this.#ledger.add(t.created * 1000, t.amount);
-      if (t.created > this.#watermark) {
-        this.#watermark = t.created;
-        this.#atWatermark = new Set();
+      for (const t of fresh) {
+        this.#total += t.amount;
+        this.#count++;
+        this.#ledger.add(t.created * 1000, t.amount);
+        if (t.created > pass.newest) {
+          pass.newest = t.created;
+          pass.newestIds = new Set();
+        }
+        if (t.created === pass.newest) pass.newestIds.add(t.id);
       }
-      if (t.created === this.#watermark) this.#atWatermark.add(t.id);
+      pass.pages++;
+      pass.items += fresh.length;
+      if (!more) break;
+      pass.after = field(last, "id", "string", "Stripe balance transaction");
     }
+    this.#watermark = pass.newest;
+    this.#atWatermark = pass.newestIds;
+    this.#pass = undefined;
+    return this.#reading(context);
+  }
+
+  /** One page of the list, newest first, after `after`. */
+  #page(after: string | undefined, signal?: AbortSignal): Promise<unknown> {
+    const params = new URLSearchParams({
+      "created[gte]": String(this.#watermark),
+      currency: this.#o.currency.toLowerCase(),
+      limit: "100",
+    });
+    if (after) params.set("starting_after", after);
+    return fetchJson(`${this.#o.baseUrl}/v1/balance_transactions?${params}`, {
+      upstream: "Stripe",
+      signal,
+      fetch: this.#o.fetch,
+      headers: {
+        authorization: `Bearer ${this.#o.key}`,
+        ...(this.#o.stripeVersion
+          ? { "stripe-version": this.#o.stripeVersion }
+          : {}),
+      },
+    });
+  }
+
+  /** A transaction checked, or undefined when it is not counted. */
+  #transaction(
+    txn: unknown,
+  ): { id: string; created: number; amount: number } | undefined {
+    const id = field(txn, "id", "string", "Stripe balance transaction");
+    const where = `Stripe balance transaction ${id}`;
+    const created = field(txn, "created", "number", where);
+    const type = field(txn, "type", "string", where);
+    const currency = field(txn, "currency", "string", where);
+    const amount = field(txn, this.#o.amountField, "number", where);
+    if (!Number.isSafeInteger(amount) || !Number.isSafeInteger(created)) {
+      throw new UpstreamDataError(
+        `${where}: "${this.#o.amountField}" and "created" should be integers`,
+      );
+    }
+    if (
+      currency.toUpperCase() !== this.#o.currency ||
+      !this.#include(type) ||
+      (created === this.#watermark && this.#atWatermark.has(id))
+    ) return undefined;
+    return { id, created, amount };
+  }
+
+  /** The reading from what is counted so far. */
+  #reading(context?: ReadContext, syncing?: SyncProgress): Reading {
     if (!Number.isSafeInteger(this.#total)) {
       throw new UpstreamDataError(
         "Stripe: the sum left the safe integer range",
@@ -353,6 +423,7 @@ export class StripeSource implements Source {
         transactions: this.#count,
         sinceStartMinor: minor(this.#total),
       },
+      ...(syncing ? { syncing } : {}),
     };
     this.#last = reading;
     if (!context) return reading;

@@ -42,11 +42,18 @@ function error(
 /** Starts the mock. */
 export function stripeMock(
   transactions: Txn[] = [],
-  options: { key?: string; requestsPerSecond?: number } = {},
+  options: { key?: string; requestsPerSecond?: number; latencyMs?: number } =
+    {},
 ): StripeMock {
-  const { key = "sk_test_pulseboard", requestsPerSecond = 25 } = options;
+  const {
+    key = "sk_test_pulseboard",
+    requestsPerSecond = 25,
+    latencyMs = 0,
+  } = options;
   const allow = bucket(requestsPerSecond, requestsPerSecond);
-  const mock = serveMock((request, url) => {
+  const mock = serveMock(async (request, url) => {
+    // A page takes as long as Stripe's do.
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     const auth = request.headers.get("authorization") ?? "";
     let given: string | undefined;
     if (auth.startsWith("Bearer ")) given = auth.slice(7);

@@ -270,3 +270,68 @@ Deno.test("Stripe: ISK and UGX amounts are two-decimal in Stripe's API and whole
   const huf = await source(mock.url, { currency: "HUF" }).read();
   assert.equal(huf.amountMinor, 123_456);
 });
+
+Deno.test("Stripe: a first sync of 20,000 transactions pages at the source's rate cap, each page retried alone on a 429, resumes where a timeout stopped it, and shows how far it is", async () => {
+  const { systemClock } = await import("@/lib/time/mod.ts");
+  const start = Date.parse("2026-01-01T00:00:00Z") / 1000;
+  const txns = Array.from({ length: 20_000 }, (_, i) => ({
+    id: `txn_${String(i).padStart(5, "0")}`,
+    amount: 100 + (i % 50),
+    fee: i % 7,
+    currency: "usd",
+    created: start + i * 60,
+    type: "charge",
+  }));
+  const expected = txns.reduce((sum, t) => sum + t.amount - t.fee, 0);
+  // Stripe's test-mode budget, and pages that take a while.
+  await using mock = stripeMock(txns, { requestsPerSecond: 25, latencyMs: 15 });
+  let throttled = 0;
+  const guarded = guardSource(
+    source(mock.url, { clock: systemClock, pagesPerRead: 25, maxPages: 1000 }),
+    {
+      clock: systemClock,
+      // Above the budget on purpose: some pages get a 429 and are retried.
+      requestsPerSecond: 30,
+      timeoutMs: 5_000,
+      retry: {
+        maxAttempts: 8,
+        minDelayMs: 50,
+        maxDelayMs: 400,
+        onRetry: () => throttled++,
+      },
+    },
+  );
+  const began = performance.now();
+  // A read cut short by its deadline keeps what it read.
+  const cut = new AbortController();
+  setTimeout(() => cut.abort(new Error("deadline")), 300);
+  await assert.rejects(guarded.read(cut.signal));
+  const afterCut = mock.total;
+  assert.ok(afterCut > 1, "some pages were read before the cut");
+  let reading = await guarded.read();
+  const progress: number[] = [];
+  while (reading.syncing) {
+    progress.push(reading.syncing.pages);
+    reading = await guarded.read();
+  }
+  const seconds = (performance.now() - began) / 1000;
+  assert.equal(reading.amountMinor, expected, "exact totals");
+  assert.equal(reading.detail?.transactions, 20_000);
+  assert.ok(progress.length >= 5, `syncing reported: ${progress}`);
+  assert.ok(
+    progress.every((p, i) => i === 0 || p > progress[i - 1]!),
+    "each read goes on from the page before",
+  );
+  // 200 pages; every extra request is a retried 429 or the page in flight
+  // at the cut: none read twice otherwise.
+  assert.ok(
+    mock.total <= 200 + throttled + 1,
+    `${mock.total} requests for 200 pages and ${throttled} retries`,
+  );
+  // 200 pages at 25 a second take 8 s; within 1.5x of it.
+  assert.ok(seconds < 12, `synced in ${seconds.toFixed(1)} s`);
+  // Synced: a poll with nothing new costs one request.
+  const before = mock.total;
+  assert.equal((await guarded.read()).amountMinor, expected);
+  assert.equal(mock.total - before, 1);
+});

@@ -373,3 +373,53 @@ Deno.test("PnlPoller with a calendar rolls the periods at midnight in the board'
   await clock.advance(0);
   assert.equal(reads, 2, "every source read again after the rollover");
 });
+
+Deno.test("PnlPoller shows a source on its first sync as syncing, with its progress, and reads it again at once until it is done", async () => {
+  const clock = new FakeClock();
+  let reads = 0;
+  const stripe: Source = {
+    id: "stripe",
+    kind: "stripe",
+    role: "revenue",
+    read: () => {
+      reads++;
+      return Promise.resolve({
+        source: "stripe",
+        role: "revenue",
+        amountMinor: reads * 1_000,
+        currency: "USD",
+        asOf: new Date(clock.now()).toISOString(),
+        ...(reads < 3
+          ? { syncing: { pages: reads * 25, items: reads * 2_500 } }
+          : {}),
+      });
+    },
+  };
+  const states: PnlState[] = [];
+  using poller = new PnlPoller({
+    clock,
+    sources: [stripe],
+    intervalMs: 60_000,
+    onState: (s) => states.push(s),
+  });
+  poller.start();
+  await clock.advance(0);
+  await clock.advance(0);
+  assert.equal(
+    reads,
+    3,
+    "read again at once while syncing, not a minute later",
+  );
+  assert.deepEqual(
+    states.map((s) => s.sources.stripe?.status),
+    ["syncing", "syncing", "ok"],
+  );
+  assert.deepEqual(states[1]?.sources.stripe?.sync, {
+    pages: 50,
+    items: 5_000,
+  });
+  assert.equal(states[2]?.sources.stripe?.sync, undefined);
+  assert.equal(states[0]?.stale, true, "the totals rest on a partial figure");
+  await clock.advance(59_999);
+  assert.equal(reads, 3, "then the interval");
+});
