@@ -113,6 +113,7 @@ export async function createPnlEngine(
     ingest: ingest ?? store.ingest,
     lastKnown: options.lastKnown,
     calendar: options.calendar,
+    sync: store.sync,
   });
   const guarded = guardDeclared(declared, {
     clock,

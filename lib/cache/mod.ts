@@ -32,6 +32,7 @@ export {
 } from "./tiered_cache.ts";
 export { openReadingCache, type ReadingCacheOptions } from "./reading_cache.ts";
 export { type IngestOutcome, SqliteIngest } from "./sqlite_ingest.ts";
+export { SqliteSync } from "./sqlite_sync.ts";
 export {
   IngestConflictError,
   RedisIngest,

@@ -15,6 +15,7 @@ import {
   SqliteHistory,
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
+import { SqliteSync, SYNC_MIGRATION } from "./sqlite_sync.ts";
 import { READINGS_MIGRATION, SqliteTier } from "./sqlite_tier.ts";
 import {
   INGEST_MIGRATION,
@@ -60,6 +61,7 @@ const MIGRATIONS: readonly string[] = [
   INGEST_MIGRATION,
   ROLLUP_MIGRATION,
   INGEST_REPLICA_MIGRATION,
+  SYNC_MIGRATION,
 ];
 
 /**
@@ -85,6 +87,8 @@ export class SqliteStore {
   readonly readings: SqliteTier<unknown>;
   /** Pushed events' ids and the values they add up to. */
   readonly ingest: SqliteIngest;
+  /** Paged sources' sync progress and the movements they counted. */
+  readonly sync: SqliteSync;
 
   private constructor(
     db: DatabaseSync,
@@ -96,6 +100,7 @@ export class SqliteStore {
     this.history = new SqliteHistory(db, options);
     this.readings = new SqliteTier(db);
     this.ingest = new SqliteIngest(db);
+    this.sync = new SqliteSync(db);
     this.#save = db.prepare(
       `INSERT INTO latest_snapshot (topic, epoch, seq, state, saved_at)
        VALUES (?, ?, ?, ?, ?)

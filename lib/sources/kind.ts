@@ -5,6 +5,7 @@
  * @module
  */
 import type { Clock, ReportingCalendar } from "../time/mod.ts";
+import type { SyncStore } from "./sync_store.ts";
 import type { Source, SourceRole } from "./source.ts";
 import { type Fields, type Parsed, SpecError } from "./spec.ts";
 import type { IngestStore } from "./webhook.ts";
@@ -60,6 +61,11 @@ export interface SourceDeps {
    * @default {() => undefined}
    */
   lastKnown?: (sourceId: string) => number | undefined;
+  /**
+   * Where paged sources keep their sync, page by page (so a restart goes
+   * on from the page it reached). Absent: in memory only.
+   */
+  sync?: SyncStore;
   /**
    * The board's reporting calendar, for kinds that keep movements by
    * period (webhook increments compact old ones into the zone's days).

@@ -15,6 +15,7 @@ export type {
   UpstreamRequest,
 } from "./source.ts";
 export { FlowLedger } from "./flow_ledger.ts";
+export type { SavedSync, SyncedMovement, SyncStore } from "./sync_store.ts";
 export { referencedVariables } from "./referenced_variables.ts";
 export { StripeEvents, type StripeEventsOptions } from "./stripe_events.ts";
 export {

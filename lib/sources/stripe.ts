@@ -20,6 +20,7 @@ import type {
 } from "./source.ts";
 import { StripeEvents } from "./stripe_events.ts";
 import type { IngestResult, IngestStore } from "./webhook.ts";
+import type { SyncedMovement, SyncStore } from "./sync_store.ts";
 import { envName, httpUrl, int, isoDate, listOf, oneOf, str } from "./spec.ts";
 import {
   arrayField,
@@ -174,6 +175,7 @@ export const stripeKind = defineKind({
         ...rest,
         clock: deps.clock,
         fetch: deps.fetch,
+        ...(deps.sync ? { sync: deps.sync } : {}),
         ...(secrets.length > 0
           ? { webhook: { secrets, store: deps.ingest } }
           : {}),
@@ -219,6 +221,8 @@ export interface StripeSourceOptions {
    * are kept. Absent: the source only polls.
    */
   webhook?: { secrets: readonly string[]; store: IngestStore };
+  /** Where the sync is kept page by page; absent: in memory only. */
+  sync?: SyncStore;
 }
 
 /** Sums an account's balance transactions, incrementally. */
@@ -282,6 +286,7 @@ export class StripeSource implements Source {
     }
     this.#watermark = Math.floor(Date.parse(options.since) / 1000);
     const { types } = options;
+    this.#restore();
     this.#include = types
       ? (t) => types.includes(t)
       : (t) => !STRIPE_NON_REVENUE_TYPES.includes(t);
@@ -349,13 +354,84 @@ export class StripeSource implements Source {
       }
       pass.pages++;
       pass.items += fresh.length;
-      if (!more) break;
+      const movements = fresh.map((t) => ({
+        ref: t.id,
+        at: t.created * 1000,
+        amount: t.amount,
+      }));
+      if (!more) {
+        this.#watermark = pass.newest;
+        this.#atWatermark = pass.newestIds;
+        this.#pass = undefined;
+        this.#persist(movements);
+        break;
+      }
       pass.after = field(last, "id", "string", "Stripe balance transaction");
+      // The page and where the pass stands, together: a restart goes on
+      // from the next page.
+      this.#persist(movements);
     }
-    this.#watermark = pass.newest;
-    this.#atWatermark = pass.newestIds;
-    this.#pass = undefined;
     return this.#reading(context);
+  }
+
+  /** What identifies the saved sync: a change of these starts it again. */
+  get #syncKey(): string {
+    const { since, amountField, types, currency } = this.#o;
+    return JSON.stringify({ since, amountField, types, currency });
+  }
+
+  /** Saves the progress and a page's movements (with a sync store). */
+  #persist(movements: SyncedMovement[]): void {
+    const pass = this.#pass;
+    this.#o.sync?.savePage(this.id, {
+      key: this.#syncKey,
+      watermark: this.#watermark,
+      atWatermark: [...this.#atWatermark],
+      ...(pass
+        ? {
+          pass: {
+            ...(pass.after ? { after: pass.after } : {}),
+            pages: pass.pages,
+            items: pass.items,
+            newest: pass.newest,
+            newestIds: [...pass.newestIds],
+          },
+        }
+        : {}),
+    }, movements);
+  }
+
+  /** Picks up a saved sync (the same settings), else starts afresh. */
+  #restore(): void {
+    const store = this.#o.sync;
+    const saved = store?.load(this.id);
+    if (!store || !saved) return;
+    const state = saved.state as {
+      key?: string;
+      watermark?: number;
+      atWatermark?: string[];
+      pass?: {
+        after?: string;
+        pages: number;
+        items: number;
+        newest: number;
+        newestIds: string[];
+      };
+    };
+    if (state.key !== this.#syncKey || !Number.isSafeInteger(state.watermark)) {
+      store.clear(this.id);
+      return;
+    }
+    this.#watermark = state.watermark!;
+    this.#atWatermark = new Set(state.atWatermark ?? []);
+    if (state.pass) {
+      this.#pass = { ...state.pass, newestIds: new Set(state.pass.newestIds) };
+    }
+    for (const m of saved.movements) {
+      this.#ledger.add(m.at, m.amount);
+      this.#total += m.amount;
+      this.#count++;
+    }
   }
 
   /** One page of the list, newest first, after `after`. */

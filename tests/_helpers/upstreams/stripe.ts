@@ -22,6 +22,8 @@ export interface Txn {
 export interface StripeMock extends MockServer {
   transactions: Txn[];
   key: string;
+  /** Each page served, as `created[gte]:starting_after`, in order. */
+  served: readonly string[];
 }
 
 function error(
@@ -51,6 +53,8 @@ export function stripeMock(
     latencyMs = 0,
   } = options;
   const allow = bucket(requestsPerSecond, requestsPerSecond);
+  /** Each page served, as `created[gte]:starting_after`. */
+  const served: string[] = [];
   const mock = serveMock(async (request, url) => {
     // A page takes as long as Stripe's do.
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
@@ -117,6 +121,7 @@ export function stripeMock(
       }
       from = i + 1;
     }
+    served.push(`${gte}:${after ?? ""}`);
     const data = rows.slice(from, from + limit).map((t) => ({
       id: t.id,
       object: "balance_transaction",
@@ -146,5 +151,6 @@ export function stripeMock(
   return Object.defineProperties(mock, {
     transactions: { value: transactions },
     key: { value: key },
+    served: { value: served },
   }) as StripeMock;
 }

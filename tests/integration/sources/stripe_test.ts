@@ -335,3 +335,53 @@ Deno.test("Stripe: a first sync of 20,000 transactions pages at the source's rat
   assert.equal((await guarded.read()).amountMinor, expected);
   assert.equal(mock.total - before, 1);
 });
+
+Deno.test("Stripe: the sync is kept page by page in SQLite: a new process goes on from the page the last one reached and counts nothing twice; other settings start afresh", async () => {
+  const { SqliteStore } = await import("@/lib/cache/mod.ts");
+  const start = Date.parse("2026-01-01T00:00:00Z") / 1000;
+  const txns = Array.from({ length: 2_000 }, (_, i) => ({
+    id: `txn_${String(i).padStart(5, "0")}`,
+    amount: 1_000 + i,
+    fee: 0,
+    currency: "usd",
+    created: start + i * 3_600,
+    type: "charge",
+  }));
+  const expected = txns.reduce((sum, t) => sum + t.amount, 0);
+  await using mock = stripeMock(txns, { requestsPerSecond: 1_000 });
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/pulse.db`;
+    {
+      using store = SqliteStore.open(path);
+      const first = source(mock.url, { pagesPerRead: 7, sync: store.sync });
+      const partial = await first.read();
+      assert.deepEqual(partial.syncing, { pages: 7, items: 700 });
+    } // the process ends here, half-way through a 20-page sync
+    assert.equal(mock.total, 7);
+    {
+      using store = SqliteStore.open(path);
+      const second = source(mock.url, { pagesPerRead: 7, sync: store.sync });
+      let reading = await second.read();
+      while (reading.syncing) reading = await second.read();
+      assert.equal(reading.amountMinor, expected);
+      assert.equal(reading.detail?.transactions, 2_000);
+      assert.equal(mock.total, 20, "20 pages, none read twice");
+      // Restarted once synced: one request when nothing is new.
+      const third = source(mock.url, { sync: store.sync });
+      assert.equal((await third.read()).amountMinor, expected);
+      assert.equal(mock.total, 21);
+      // Another start date: the saved sync does not apply.
+      const other = source(mock.url, {
+        since: "2026-02-01T00:00:00.000Z",
+        sync: store.sync,
+        maxPages: 1000,
+      });
+      let fresh = await other.read();
+      while (fresh.syncing) fresh = await other.read();
+      assert.ok(fresh.amountMinor < expected);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
