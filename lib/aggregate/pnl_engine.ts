@@ -10,6 +10,7 @@
 import {
   openReadingCache,
   RedisIngest,
+  RedisSync,
   RedisTier,
   type SqliteStore,
   type TieredCache,
@@ -113,7 +114,8 @@ export async function createPnlEngine(
     ingest: ingest ?? store.ingest,
     lastKnown: options.lastKnown,
     calendar: options.calendar,
-    sync: store.sync,
+    // With Redis, the sync is shared: a new leader goes on with the job.
+    sync: redis ? new RedisSync({ redis }) : store.sync,
   });
   const guarded = guardDeclared(declared, {
     clock,

@@ -78,6 +78,12 @@ export class SqliteSync {
     );
   }
 
+  /** The saved progress record alone. */
+  state(source: string): unknown {
+    const row = this.#state.get(source) as { state: string } | undefined;
+    return row ? JSON.parse(row.state) : undefined;
+  }
+
   /** The saved progress of a source, if any. */
   load(source: string): SavedSync | undefined {
     const row = this.#state.get(source) as { state: string } | undefined;

@@ -225,6 +225,21 @@ export interface StripeSourceOptions {
   sync?: SyncStore;
 }
 
+/** The sync record saved page by page. */
+interface SavedState {
+  key?: string;
+  version?: number;
+  watermark?: number;
+  atWatermark?: string[];
+  pass?: {
+    after?: string;
+    pages: number;
+    items: number;
+    newest: number;
+    newestIds: string[];
+  };
+}
+
 /** Sums an account's balance transactions, incrementally. */
 export class StripeSource implements Source {
   readonly kind = "stripe";
@@ -238,6 +253,8 @@ export class StripeSource implements Source {
   #count = 0;
   /** Every transaction counted, by when it was created. */
   #ledger = new FlowLedger();
+  /** The saved sync's version this instance holds (see SyncStore). */
+  #version = 0;
   /** Newest `created` counted, Unix s, and the ids counted at that second. */
   #watermark: number;
   #atWatermark = new Set<string>();
@@ -286,7 +303,6 @@ export class StripeSource implements Source {
     }
     this.#watermark = Math.floor(Date.parse(options.since) / 1000);
     const { types } = options;
-    this.#restore();
     this.#include = types
       ? (t) => types.includes(t)
       : (t) => !STRIPE_NON_REVENUE_TYPES.includes(t);
@@ -302,6 +318,9 @@ export class StripeSource implements Source {
     context?: ReadContext,
     request?: UpstreamRequest,
   ): Promise<Reading> {
+    // What another process (or this one before a restart) saved is newer:
+    // go on from there.
+    await this.#catchUpSaved();
     // A pass that failed or stopped half-way goes on from the page it
     // reached: nothing is read or counted twice.
     const pass = this.#pass ??= {
@@ -363,13 +382,13 @@ export class StripeSource implements Source {
         this.#watermark = pass.newest;
         this.#atWatermark = pass.newestIds;
         this.#pass = undefined;
-        this.#persist(movements);
+        await this.#persist(movements);
         break;
       }
       pass.after = field(last, "id", "string", "Stripe balance transaction");
       // The page and where the pass stands, together: a restart goes on
       // from the next page.
-      this.#persist(movements);
+      await this.#persist(movements);
     }
     return this.#reading(context);
   }
@@ -381,10 +400,14 @@ export class StripeSource implements Source {
   }
 
   /** Saves the progress and a page's movements (with a sync store). */
-  #persist(movements: SyncedMovement[]): void {
+  async #persist(movements: SyncedMovement[]): Promise<void> {
+    const store = this.#o.sync;
+    if (!store) return;
+    this.#version++;
     const pass = this.#pass;
-    this.#o.sync?.savePage(this.id, {
+    await store.savePage(this.id, {
       key: this.#syncKey,
+      version: this.#version,
       watermark: this.#watermark,
       atWatermark: [...this.#atWatermark],
       ...(pass
@@ -401,32 +424,33 @@ export class StripeSource implements Source {
     }, movements);
   }
 
-  /** Picks up a saved sync (the same settings), else starts afresh. */
-  #restore(): void {
+  /**
+   * Takes over a saved sync newer than this one's (a restart, or another
+   * instance that led before): its progress and every movement it counted.
+   * A sync saved with other settings is dropped.
+   */
+  async #catchUpSaved(): Promise<void> {
     const store = this.#o.sync;
-    const saved = store?.load(this.id);
-    if (!store || !saved) return;
-    const state = saved.state as {
-      key?: string;
-      watermark?: number;
-      atWatermark?: string[];
-      pass?: {
-        after?: string;
-        pages: number;
-        items: number;
-        newest: number;
-        newestIds: string[];
-      };
-    };
-    if (state.key !== this.#syncKey || !Number.isSafeInteger(state.watermark)) {
-      store.clear(this.id);
+    if (!store) return;
+    const peek = await store.state(this.id) as SavedState | undefined;
+    if (!peek) return;
+    if (peek.key !== this.#syncKey) {
+      await store.clear(this.id);
       return;
     }
+    if ((peek.version ?? 0) <= this.#version) return;
+    const saved = await store.load(this.id);
+    const state = saved?.state as SavedState | undefined;
+    if (!saved || !state || !Number.isSafeInteger(state.watermark)) return;
+    this.#version = state.version ?? 0;
     this.#watermark = state.watermark!;
     this.#atWatermark = new Set(state.atWatermark ?? []);
-    if (state.pass) {
-      this.#pass = { ...state.pass, newestIds: new Set(state.pass.newestIds) };
-    }
+    this.#pass = state.pass
+      ? { ...state.pass, newestIds: new Set(state.pass.newestIds) }
+      : undefined;
+    this.#ledger = new FlowLedger();
+    this.#total = 0;
+    this.#count = 0;
     for (const m of saved.movements) {
       this.#ledger.add(m.at, m.amount);
       this.#total += m.amount;

@@ -24,12 +24,21 @@ export interface SavedSync {
   movements: SyncedMovement[];
 }
 
-/** Where a paged source keeps its progress. */
+/**
+ * Where a paged source keeps its progress: SQLite on one instance, Redis
+ * when several share the work (so a new leader goes on with the job).
+ */
 export interface SyncStore {
-  /** The saved progress of a source, if any. */
-  load(source: string): SavedSync | undefined;
+  /** The saved progress record alone (cheap: read before every pass). */
+  state(source: string): unknown | Promise<unknown>;
+  /** The saved progress of a source and its movements, if any. */
+  load(source: string): SavedSync | undefined | Promise<SavedSync | undefined>;
   /** Saves a page: the new progress and the movements it counted, at once. */
-  savePage(source: string, state: unknown, movements: SyncedMovement[]): void;
+  savePage(
+    source: string,
+    state: unknown,
+    movements: SyncedMovement[],
+  ): void | Promise<void>;
   /** Forgets a source's progress (its settings changed). */
-  clear(source: string): void;
+  clear(source: string): void | Promise<void>;
 }
