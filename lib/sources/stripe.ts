@@ -1,14 +1,18 @@
 /**
  * Stripe revenue: the sum of balance transactions since a configured
- * start, in the currency's minor units (zero-decimal currencies as they
- * come; ISK and UGX, which Stripe's API keeps two-decimal although ISO
- * 4217 gives them none, divided by 100 and rounded once per figure). The first read pages through everything since the start; later
- * reads fetch only what is new since the newest one counted.
+ * start, in the currency's minor units (Stripe's currency exceptions in
+ * `stripe_money.ts`), counted by period from when each was created. The
+ * first sync pages through everything since the start, each page its own
+ * guarded request, saved page by page so it goes on after a failure, a
+ * restart or a change of leader; later reads fetch only what is new.
+ * Stripe's own event deliveries are taken by `stripe_events.ts`. Over 350
+ * lines: the kind's fields, the pass through the list and its saved
+ * progress share one state; the saved sync is the seam to split along.
  *
  * @module
  */
 import { isoTime, normalizeTimestamp } from "../time/mod.ts";
-import { toMinorUnits } from "../money.ts";
+import { fromStripeAmount } from "./stripe_money.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
 import type {
@@ -28,40 +32,6 @@ import {
   field,
   UpstreamDataError,
 } from "./upstream_http.ts";
-
-/**
- * Currencies whose API amounts have more decimals than ISO 4217 gives them
- * (Stripe's documented special cases): an ISK amount of 500 is 5 krónur.
- * HUF and TWD are two-decimal in both, so they need nothing.
- */
-export const STRIPE_API_EXPONENTS: Readonly<Record<string, number>> = Object
-  .freeze({ ISK: 2, UGX: 2 });
-
-/**
- * An amount as Stripe's API gives it, in ISO 4217 minor units.
- *
- * @param amount Stripe's integer amount.
- * @param currency The ISO code (upper case).
- * @returns Integer minor units, rounded half to even when Stripe had more.
- *
- * @example ISK: two decimals in the API, none in ISO 4217
- * ```ts
- * import assert from "node:assert/strict";
- * import { fromStripeAmount } from "@/lib/sources/stripe.ts";
- * assert.equal(fromStripeAmount(50_000, "ISK"), 500);
- * assert.equal(fromStripeAmount(1_999, "USD"), 1_999);
- * assert.equal(fromStripeAmount(1_200, "JPY"), 1_200);
- * ```
- */
-export function fromStripeAmount(amount: number, currency: string): number {
-  const scale = STRIPE_API_EXPONENTS[currency];
-  if (scale === undefined) return amount;
-  return toMinorUnits(
-    { coefficient: BigInt(amount), scale },
-    "major",
-    currency,
-  );
-}
 
 /** Types that move money around rather than earn it; skipped by default. */
 export const STRIPE_NON_REVENUE_TYPES: readonly string[] = Object.freeze([
