@@ -1,0 +1,55 @@
+// deno-lint-ignore-file no-console -- a command-line script: the terminal is its interface
+/**
+ * `deno task check-config [FILE]`: checks the configuration as the server
+ * would at start, without starting it: the environment's settings, the
+ * sources file (FILE, else PULSE_CONFIG), and what only shows when the
+ * sources are built (secrets present, keys readable, SQL queries valid).
+ * Unknown PULSE_* variables are warnings. Exit code 0 when it would
+ * start, 1 when it would not.
+ */
+import { ConfigError, parseConfig, unknownVariables } from "@/lib/config.ts";
+import { SqliteStore } from "@/lib/cache/mod.ts";
+import {
+  createSources,
+  embeddedSourcesFile,
+  loadSourcesFile,
+  referencedVariables,
+  SourcesFileError,
+} from "@/lib/sources/mod.ts";
+import { systemClock } from "@/lib/time/mod.ts";
+
+const env = Deno.env.toObject();
+if (Deno.args[0]) env.PULSE_CONFIG = Deno.args[0];
+
+try {
+  const config = parseConfig(env);
+  const file = config.sourcesPath
+    ? await loadSourcesFile(config.sourcesPath, config.currency)
+    : embeddedSourcesFile({
+      intervalMs: config.simIntervalMs,
+      currency: config.currency,
+    });
+  for (const unknown of unknownVariables(env, referencedVariables(file))) {
+    console.warn(`warning: ${unknown.message}`);
+  }
+  using store = SqliteStore.open(":memory:");
+  const declared = await createSources(file, {
+    clock: systemClock,
+    env,
+    ingest: store.ingest,
+  });
+  for (const { source } of declared) source[Symbol.dispose]?.();
+  console.log(
+    `ok: ${
+      config.sourcesPath ? file.file : "the built-in simulator"
+    } declares ${declared.length} source${declared.length === 1 ? "" : "s"} (${
+      declared.map(({ common }) => `${common.id}: ${common.kind}`).join(", ")
+    }), reporting in ${file.currency}`,
+  );
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof SourcesFileError) {
+    console.error(error.message);
+    Deno.exit(1);
+  }
+  throw error;
+}

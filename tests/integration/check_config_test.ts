@@ -1,0 +1,102 @@
+/**
+ * `deno task check-config [FILE]`: the configuration checked as the
+ * server would at start, without starting it; exit 0 or 1.
+ */
+import assert from "node:assert/strict";
+import { ROOT } from "../_helpers/server_process.ts";
+
+async function check(file: string, env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "scripts/check_config.ts",
+      file,
+    ],
+    cwd: ROOT,
+    // Only what the test sets, plus where Deno keeps its cache.
+    env: {
+      NO_COLOR: "1",
+      ...Object.fromEntries(
+        ["HOME", "DENO_DIR", "XDG_CACHE_HOME"].flatMap((k) => {
+          const v = Deno.env.get(k);
+          return v === undefined ? [] : [[k, v]];
+        }),
+      ),
+      ...env,
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: text.decode(out.stdout),
+    stderr: text.decode(out.stderr),
+  };
+}
+
+Deno.test("check-config: a good file passes with exit 0 and a summary; a bad one, or a missing secret, exits 1 saying what is wrong; an unknown PULSE_* variable warns", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const good = `${dir}/good.json`;
+    await Deno.writeTextFile(
+      good,
+      JSON.stringify({
+        sources: [{
+          id: "site",
+          kind: "http-json",
+          role: "revenue",
+          url: "https://example.com/total",
+          amountPointer: "/total",
+          unit: "minor",
+        }, {
+          id: "shop",
+          kind: "webhook",
+          role: "revenue",
+          secretEnv: "SHOP_SECRET",
+        }],
+      }),
+    );
+    const ok = await check(good, {
+      SHOP_SECRET: "whsec_x",
+      PULSE_CURENCY: "EUR",
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(
+      ok.stdout,
+      /^ok: .*good\.json declares 2 sources \(site: http-json, shop: webhook\), reporting in USD/,
+    );
+    assert.match(
+      ok.stderr,
+      /warning: PULSE_CURENCY .*did you mean PULSE_CURRENCY/,
+    );
+
+    const missing = await check(good);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /SHOP_SECRET is not set/);
+
+    const bad = `${dir}/bad.json`;
+    await Deno.writeTextFile(
+      bad,
+      JSON.stringify({
+        sources: [{
+          id: "x",
+          kind: "http-json",
+          role: "revenue",
+          intervalMS: 5,
+        }],
+      }),
+    );
+    const wrong = await check(bad);
+    assert.equal(wrong.code, 1);
+    assert.match(
+      wrong.stderr,
+      /unknown field "intervalMS" \(did you mean "intervalMs"\?\)/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
