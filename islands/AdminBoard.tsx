@@ -35,6 +35,9 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
           {client.value.transport} · {client.value.status}
         </span>
       </header>
+      <p class="board-foot">
+        <a href="/" data-testid="board-link">Back to the board</a>
+      </p>
       <Section
         title="Connections"
         rows={{ now: d.connections as Record<string, unknown> }}

@@ -47,6 +47,8 @@ export interface LiveBoardProps {
   authRequired: boolean;
   /** The server's time when it rendered the page, epoch ms. */
   renderedAt: number;
+  /** Whether the viewer is an operator (the badge links to /admin). */
+  operator?: boolean;
   /**
    * The reporting period shown (`?period=`).
    * @default {"today"}
@@ -162,6 +164,14 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
             <dd>
               {fallbackReason ? `${transport}: ${fallbackReason}` : transport}
             </dd>
+            {props.operator && !props.kiosk && (
+              <>
+                <dt>Operator</dt>
+                <dd>
+                  <a href="/admin" data-testid="admin-link">Operator console</a>
+                </dd>
+              </>
+            )}
           </dl>
         </details>
       </header>

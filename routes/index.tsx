@@ -20,9 +20,8 @@ export function indexRoute(
   failures: FailureLimiter,
 ): (c: Context) => Promise<Response> {
   return async function index(c: Context): Promise<Response> {
-    if (
-      deps.auth.enabled && !(await credential(deps, failures, c, false))
-    ) {
+    const principal = await credential(deps, failures, c, false);
+    if (deps.auth.enabled && !principal) {
       return new Response(null, {
         status: 303,
         headers: {
@@ -37,6 +36,8 @@ export function indexRoute(
     const forced = c.req.query("transport");
     const props: LiveBoardProps = {
       ...(c.req.query("kiosk") !== undefined ? { kiosk: true } : {}),
+      // Operators get a link to /admin; a viewer link's holder does not.
+      ...(principal?.role === "operator" ? { operator: true } : {}),
       ...(forced === "ws" || forced === "sse" || forced === "poll"
         ? { forceTransport: forced }
         : {}),

@@ -127,9 +127,16 @@ Deno.test("the operator page updates live and counts its own WebSocket; the boar
       "",
     /ok\s*closed/,
   );
-  await page.goto(server.url);
+  // The board and the console link to each other (an open server's
+  // visitor is an operator).
+  await page.click("[data-testid=board-link]");
+  await page.waitForURL(server.url);
   assert.equal(
     (await page.textContent("[data-testid=server-health]"))?.trim(),
     "ok",
+  );
+  assert.equal(
+    await page.getAttribute("[data-testid=admin-link]", "href"),
+    "/admin",
   );
 });

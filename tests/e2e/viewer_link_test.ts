@@ -43,6 +43,8 @@ Deno.test("in a browser, a viewer link opens a live board, its drill-down and hi
       "[data-source=sim-revenue] [data-testid=sparkline]",
       { timeout: 5_000 },
     );
+    // A viewer is not offered the operator console.
+    assert.equal(await page.$("[data-testid=admin-link]"), null);
     const admin = await page.goto(new URL("/admin", server.url).href);
     assert.equal(admin?.status(), 403);
     assert.match(await page.textContent("body") ?? "", /viewer|operator/i);
