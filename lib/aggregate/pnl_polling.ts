@@ -80,10 +80,18 @@ export class PnlPolling {
         : undefined,
     });
     this.#poller.start();
+    // Pushes (Kalshi's WebSocket) only while this instance polls: each
+    // says "read now".
+    for (const source of poller.sources) {
+      source.live?.start(() => this.refresh(source.id));
+    }
   }
 
-  /** Ends the term, aborting its reads in flight. */
+  /** Ends the term, aborting its reads in flight and closing pushes. */
   stop(): void {
+    if (this.#poller) {
+      for (const source of this.#options.sources) source.live?.stop();
+    }
     this.#poller?.close();
     this.#poller = undefined;
   }

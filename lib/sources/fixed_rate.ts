@@ -41,6 +41,7 @@ export function inReportingCurrency(
     // A SQL source holds a database open; disposing the wrapper closes it.
     [Symbol.dispose]: () => (source as Partial<Disposable>)[Symbol.dispose]?.(),
     ...(source.nature ? { nature: source.nature } : {}),
+    ...(source.live ? { live: source.live } : {}),
     async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
       const reading = await source.read(signal, context);
       if (reading.currency === to) return reading;

@@ -121,6 +121,7 @@ export function guardSource(
       return breaker.state;
     },
     ...(source.nature ? { nature: source.nature } : {}),
+    ...(source.live ? { live: source.live } : {}),
     read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
       if (source.pagesItself) {
         // Each page is its own guarded request; the read itself is not.

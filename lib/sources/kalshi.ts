@@ -16,7 +16,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { MoneyError, parseDecimal, toMinorUnits } from "../money.ts";
-import { normalizeTimestamp } from "../time/mod.ts";
+import { normalizeTimestamp, systemRandom } from "../time/mod.ts";
 import { defineKind, readSecret, type SourceDeps } from "./kind.ts";
 import {
   importKalshiKey,
@@ -24,6 +24,7 @@ import {
   signKalshiRequest,
 } from "./kalshi_signing.ts";
 import type {
+  LiveFeed,
   PeriodAmounts,
   ReadContext,
   Reading,
@@ -32,8 +33,9 @@ import type {
 } from "./source.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { KalshiRealized } from "./kalshi_realized.ts";
+import { KalshiLive } from "./kalshi_live.ts";
 import type { PeriodName } from "../time/mod.ts";
-import { envName, httpUrl, int, oneOf, SpecError, str } from "./spec.ts";
+import { bool, envName, httpUrl, int, oneOf, SpecError, str } from "./spec.ts";
 import {
   arrayField,
   fetchJson,
@@ -45,6 +47,12 @@ import {
 export const KALSHI_BASE_URLS = Object.freeze({
   prod: "https://external-api.kalshi.com/trade-api/v2",
   demo: "https://external-api.demo.kalshi.co/trade-api/v2",
+});
+
+/** The documented WebSocket endpoints, by environment. */
+export const KALSHI_WS_URLS = Object.freeze({
+  prod: "wss://api.elections.kalshi.com/trade-api/ws/v2",
+  demo: "wss://demo-api.kalshi.co/trade-api/ws/v2",
 });
 
 /** Which figure becomes the reading's amount. */
@@ -103,6 +111,18 @@ const fields = {
     default: 100,
     description:
       "Most pages read per list per poll; a cursor that never ends is an error after this",
+  },
+  live: {
+    type: bool(),
+    default: true,
+    description:
+      "Subscribe to Kalshi's WebSocket (fill and market_positions channels) while this instance polls: a fill makes the source read at once",
+  },
+  wsUrl: {
+    type: str({ maxLength: 500, words: "a ws:// or wss:// URL" }),
+    optional: true,
+    description:
+      "Overrides the WebSocket URL (ending in /trade-api/ws/v2); derived from baseUrl when that is set, else the environment's",
   },
 };
 
@@ -231,6 +251,23 @@ export const kalshiKind = defineKind({
       maxPages: settings.maxPages,
       clock: deps.clock,
       fetch: deps.fetch,
+      ...(settings.live
+        ? {
+          live: new KalshiLive({
+            url: settings.wsUrl ??
+              (settings.baseUrl
+                ? settings.baseUrl.replace(/^http/, "ws").replace(
+                  /\/trade-api\/v2$/,
+                  "/trade-api/ws/v2",
+                )
+                : KALSHI_WS_URLS[settings.environment]),
+            keyId,
+            key,
+            clock: deps.clock,
+            random: systemRandom,
+          }),
+        }
+        : {}),
     });
   },
 });
@@ -259,6 +296,8 @@ export interface KalshiSourceOptions {
   clock: { now(): number };
   /** The fetch to use. */
   fetch?: typeof fetch;
+  /** Kalshi's pushes, when subscribed. */
+  live?: LiveFeed;
 }
 
 /** Reads one Kalshi account. */
@@ -268,6 +307,8 @@ export class KalshiSource implements Source {
   readonly role: Reading["role"];
   /** Realized P&L is a flow; the balance, portfolio value and equity are stocks. */
   readonly nature: SourceNature;
+  /** Kalshi's pushes (a fill makes the source read at once), when on. */
+  readonly live?: LiveFeed;
   #o: KalshiSourceOptions;
   #realized = new KalshiRealized({ micro, cents, timeOf });
 
@@ -277,6 +318,7 @@ export class KalshiSource implements Source {
     this.role = options.role;
     this.nature = options.figure === "realized" ? "flow" : "stock";
     this.#o = options;
+    if (options.live) this.live = options.live;
   }
 
   /** Reads the configured figure (one signed request per page). */

@@ -5,6 +5,7 @@
  * @module
  */
 export type {
+  LiveFeed,
   PeriodAmounts,
   ReadContext,
   Reading,

@@ -36,6 +36,18 @@ export type UpstreamRequest = <T>(
   fn: (signal: AbortSignal) => Promise<T>,
 ) => Promise<T>;
 
+/**
+ * A source's push channel (Kalshi's WebSocket): started while this
+ * instance polls (it leads), stopped when it stops; `onChange` makes the
+ * source read at once.
+ */
+export interface LiveFeed {
+  /** Connects, and keeps reconnecting until stopped. */
+  start(onChange: () => void): void;
+  /** Disconnects for good (until started again). */
+  stop(): void;
+}
+
 /** Progress of a first sync that is not finished yet. */
 export interface SyncProgress {
   /** Pages read so far. */
@@ -110,6 +122,8 @@ export interface Source {
    * given to `read`: the guard puts no retry or timeout around the whole.
    */
   readonly pagesItself?: boolean;
+  /** Pushes from the upstream that say "read now", where it has them. */
+  readonly live?: LiveFeed;
   /**
    * Reads the current figure; aborts promptly when `signal` aborts. A
    * flow given a `context` reports each of its periods; a source that

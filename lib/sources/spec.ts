@@ -131,6 +131,17 @@ export const currencyCode: FieldType<string> = str({
   words: 'an ISO 4217 currency code in capitals, such as "USD"',
 });
 
+/** `true` or `false`. */
+export function bool(): FieldType<boolean> {
+  return {
+    parse(value, path) {
+      if (typeof value !== "boolean") fail(path, value, "true or false");
+      return value;
+    },
+    schema: () => ({ type: "boolean" }),
+  };
+}
+
 /** An IANA time zone name, checked against the runtime's zone data. */
 export const timeZoneName: FieldType<string> = {
   parse(value, path) {

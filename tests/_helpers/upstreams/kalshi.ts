@@ -223,6 +223,12 @@ export interface KalshiMock extends MockServer {
   apiUrl: string;
   /** Signatures that verified. */
   verified: number;
+  /** WebSocket connections accepted (signed handshakes), ever. */
+  readonly wsConnections: number;
+  /** Sends a data message on a channel to every subscribed socket. */
+  push(channel: "fill" | "market_positions", msg: unknown): void;
+  /** Closes every socket, as a network drop would. */
+  dropSockets(): void;
 }
 
 /** Starts the mock. */
@@ -231,6 +237,13 @@ export function kalshiMock(options: KalshiMockOptions): KalshiMock {
   const fixture = options.fixture ?? kalshiFixture();
   const allow = bucket(readsPerSecond, readsPerSecond * 2);
   let verified = 0;
+  let wsConnections = 0;
+  let sids = 0;
+  const sockets = new Set<{
+    socket: WebSocket;
+    subscribed: Map<string, number>;
+    seq: Map<number, number>;
+  }>();
   const page = (url: URL, items: unknown[], key: string) => {
     const limit = Number(url.searchParams.get("limit") ?? 100);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
@@ -291,6 +304,35 @@ export function kalshiMock(options: KalshiMockOptions): KalshiMock {
       );
     }
     verified++;
+    if (url.pathname === "/trade-api/ws/v2") {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return new Response("expected a WebSocket upgrade", { status: 400 });
+      }
+      const { socket, response } = Deno.upgradeWebSocket(request);
+      wsConnections++;
+      const subscribed = new Map<string, number>();
+      socket.onmessage = (event) => {
+        const cmd = JSON.parse(String(event.data)) as {
+          id: number;
+          cmd: string;
+          params?: { channels?: string[] };
+        };
+        if (cmd.cmd !== "subscribe") return;
+        for (const channel of cmd.params?.channels ?? []) {
+          const sid = ++sids;
+          subscribed.set(channel, sid);
+          socket.send(JSON.stringify({
+            type: "subscribed",
+            id: cmd.id,
+            msg: { channel, sid },
+          }));
+        }
+      };
+      socket.onclose = () => sockets.delete(client);
+      const client = { socket, subscribed, seq: new Map<number, number>() };
+      sockets.add(client);
+      return response;
+    }
     if (!allow()) {
       return Response.json({ error: "too many requests" }, { status: 429 });
     }
@@ -329,9 +371,38 @@ export function kalshiMock(options: KalshiMockOptions): KalshiMock {
         );
     }
   });
+  const push = (channel: string, msg: unknown) => {
+    for (const c of sockets) {
+      const sid = c.subscribed.get(channel);
+      if (sid === undefined || c.socket.readyState !== WebSocket.OPEN) continue;
+      const seq = (c.seq.get(sid) ?? 0) + 1;
+      c.seq.set(sid, seq);
+      c.socket.send(JSON.stringify({
+        type: channel === "fill" ? "fill" : "market_position",
+        sid,
+        seq,
+        msg,
+      }));
+    }
+  };
+  const dropSockets = () => {
+    for (const c of sockets) c.socket.close(1011, "drop");
+    sockets.clear();
+  };
+  const stop = mock.stop.bind(mock);
   return Object.defineProperties(mock, {
     fixture: { value: fixture },
     apiUrl: { get: () => `${mock.url}/trade-api/v2` },
     verified: { get: () => verified },
+    wsConnections: { get: () => wsConnections },
+    push: { value: push },
+    dropSockets: { value: dropSockets },
+    // Sockets close with the mock, so nothing is left open.
+    stop: {
+      value: () => {
+        dropSockets();
+        return stop();
+      },
+    },
   }) as KalshiMock;
 }
