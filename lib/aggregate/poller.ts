@@ -2,21 +2,22 @@
  * Polls every source on an interval and turns their readings into the
  * `pnl` state. One failing source never blanks the others: it keeps its
  * last good figure, marked stale, with the error in words. Over 350 lines
- * because scheduling, deadlines and recording a read's outcome share the
- * slot state; the paged-sync work of [real-accounts] is where it splits.
+ * because scheduling, deadlines, the period boundary and recording a
+ * read's outcome share the slot state (the outcome's words are in
+ * `outcome_track.ts`); the boundary timer is the next seam to split along.
  *
  * @module
  */
 import { CircuitOpenError, Deadline } from "../resilience/mod.ts";
 import {
   type Clock,
-  isoTime,
   type ReportingCalendar,
   systemRandom,
   type TimerId,
 } from "../time/mod.ts";
 import type { ReadContext, Reading, Source } from "../sources/mod.ts";
 import { summarizeError } from "./error_summary.ts";
+import { noteOutcome, type OutcomeTrack } from "./outcome_track.ts";
 import {
   buildPnlState,
   type FigureOrigin,
@@ -146,14 +147,6 @@ interface Slot {
   live?: boolean;
 }
 
-/** A source's run of outcomes, for "last success 10:03; next try in 20 s". */
-interface Track {
-  /** When a read last succeeded, epoch ms. */
-  lastSuccessAt?: number;
-  /** When the current run of failures began, epoch ms. */
-  failingSince?: number;
-}
-
 /**
  * Reads every source on its own schedule and reports the P&L after each
  * read. A source's next read starts only after its last one ended (never
@@ -192,7 +185,7 @@ export class PnlPoller {
   #boundaryTimer?: TimerId;
   #onError: (error: unknown) => void;
   #reports = new Map<string, SourceReport>();
-  #tracks = new Map<string, Track>();
+  #tracks = new Map<string, OutcomeTrack>();
   #labels: Readonly<Record<string, string>>;
   /** Each failing source's full error text, for operators only. */
   #details = new Map<string, string>();
@@ -465,34 +458,23 @@ export class PnlPoller {
    * the next try is. A healthy source's report carries none of these, so
    * a quiet source publishes nothing new between changes.
    */
+  /** Notes the outcome; while failing, the report says when it tries next. */
   #track(
     id: string,
     report: SourceReport,
     failure: unknown,
     slot: Slot,
   ): void {
-    const now = this.#clock.now();
     const track = this.#tracks.get(id) ?? {};
     this.#tracks.set(id, track);
-    if (report.status === "ok" || report.status === "syncing") {
-      track.lastSuccessAt = now;
-      track.failingSince = undefined;
-      return;
-    }
-    track.failingSince ??= now;
-    if (track.lastSuccessAt !== undefined) {
-      report.lastSuccessAt = isoTime(track.lastSuccessAt);
-    }
-    report.failingSince = isoTime(track.failingSince);
-    if (this.#started && slot.nextDue !== undefined) {
-      // An open breaker lets nothing through before its cooldown ends.
-      const waitMs = Math.max(
+    // An open breaker lets nothing through before its cooldown ends.
+    const nextTryInMs = this.#started && slot.nextDue !== undefined
+      ? Math.max(
         slot.nextDue - this.#clock.monotonic(),
         failure instanceof CircuitOpenError ? failure.retryAfterMs : 0,
-        0,
-      );
-      report.nextReadAt = isoTime(now + waitMs);
-    }
+      )
+      : undefined;
+    noteOutcome(track, report, this.#clock.now(), nextTryInMs);
   }
 
   #publish(): void {

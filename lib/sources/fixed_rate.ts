@@ -6,6 +6,7 @@
  */
 import { currencyExponent, parseDecimal, toMinorUnits } from "../money.ts";
 import type { ReadContext, Reading, Source } from "./source.ts";
+import { mapPeriods } from "./period_windows.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 
 /**
@@ -60,13 +61,7 @@ export function inReportingCurrency(
           "major",
           to,
         );
-      const periods = reading.periods &&
-        Object.fromEntries(
-          Object.entries(reading.periods).map(([name, p]) => [name, {
-            amountMinor: convert(p.amountMinor),
-            previousMinor: convert(p.previousMinor),
-          }]),
-        ) as Reading["periods"];
+      const periods = reading.periods && mapPeriods(reading.periods, convert);
       return {
         ...reading,
         amountMinor: convert(reading.amountMinor),

@@ -74,7 +74,8 @@ const fields = {
   },
 };
 
-const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** `${NAME}` in a header value: environment variable NAME. */
+export const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Resolves `${NAME}` placeholders from the environment, at start-up. */
 function resolveHeaders(

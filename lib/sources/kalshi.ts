@@ -25,7 +25,6 @@ import {
 } from "./kalshi_signing.ts";
 import type {
   LiveFeed,
-  PeriodAmounts,
   ReadContext,
   Reading,
   Source,
@@ -34,7 +33,7 @@ import type {
 import { FlowLedger } from "./flow_ledger.ts";
 import { KalshiRealized } from "./kalshi_realized.ts";
 import { KalshiLive } from "./kalshi_live.ts";
-import type { PeriodName } from "../time/mod.ts";
+import { mapPeriods } from "./period_windows.ts";
 import { bool, envName, httpUrl, int, oneOf, SpecError, str } from "./spec.ts";
 import {
   arrayField,
@@ -390,13 +389,10 @@ export class KalshiSource implements Source {
     if (this.nature === "stock" || !context) return reading;
     // Realized P&L by when it was realized, in exact micro-dollars, each
     // period rounded to cents once.
-    const periods = {} as Record<PeriodName, PeriodAmounts>;
-    for (const [name, p] of Object.entries(realized.periods(context.periods))) {
-      periods[name as PeriodName] = {
-        amountMinor: toCents(BigInt(p.amountMinor)),
-        previousMinor: toCents(BigInt(p.previousMinor)),
-      };
-    }
+    const periods = mapPeriods(
+      realized.periods(context.periods),
+      (micro) => toCents(BigInt(micro)),
+    );
     return {
       ...reading,
       amountMinor: periods.today.amountMinor,

@@ -80,3 +80,35 @@ export function periodQueries(
     },
   };
 }
+
+/**
+ * Each period's amounts passed through `convert` (into cents, into the
+ * board's currency), the current and the previous alike.
+ *
+ * @param periods Amounts by period.
+ * @param convert The conversion of one amount.
+ * @returns The converted amounts by period.
+ *
+ * @example Doubled
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mapPeriods } from "@/lib/sources/period_windows.ts";
+ * const one = { amountMinor: 2, previousMinor: 1 };
+ * const p = { today: one, wtd: one, mtd: one, qtd: one, ytd: one };
+ * assert.deepEqual(mapPeriods(p, (n) => n * 2).ytd, { amountMinor: 4, previousMinor: 2 });
+ * ```
+ */
+export function mapPeriods(
+  periods: Readonly<Record<PeriodName, PeriodAmounts>>,
+  convert: (minor: number) => number,
+): Record<PeriodName, PeriodAmounts> {
+  const out = {} as Record<PeriodName, PeriodAmounts>;
+  for (const name of PERIOD_NAMES) {
+    const p = periods[name];
+    out[name] = {
+      amountMinor: convert(p.amountMinor),
+      previousMinor: convert(p.previousMinor),
+    };
+  }
+  return out;
+}

@@ -6,8 +6,7 @@
  * @module
  */
 import type { SourcesFile } from "./sources_file.ts";
-
-const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+import { PLACEHOLDER } from "./http_json.ts";
 
 /**
  * Every variable a sources file reads.

@@ -50,12 +50,16 @@ const fields = {
   },
 };
 
-/** Whether a query names a parameter, outside literals and comments. */
-function names(query: string, param: string): boolean {
-  const bare = query
+/** A query with string literals, quoted names and comments blanked out. */
+function blanked(query: string): string {
+  return query
     .replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]/g, "''")
     .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
-  return new RegExp(`:${param}\\b`).test(bare);
+}
+
+/** Whether a query names a parameter, outside literals and comments. */
+function names(query: string, param: string): boolean {
+  return new RegExp(`:${param}\\b`).test(blanked(query));
 }
 
 /**
@@ -66,12 +70,8 @@ function names(query: string, param: string): boolean {
  * @returns An error message, or `undefined` when acceptable.
  */
 export function checkSelect(query: string): string | undefined {
-  // Blank out string literals, quoted names and comments before looking.
-  const bare = query
-    .replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]/g, "''")
-    .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ")
-    .trim()
-    .replace(/;\s*$/, "");
+  // Literals, quoted names and comments say nothing about the statement.
+  const bare = blanked(query).trim().replace(/;\s*$/, "");
   if (bare.includes(";")) {
     return "holds more than one statement; give exactly one SELECT";
   }

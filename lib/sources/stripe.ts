@@ -13,6 +13,7 @@
  */
 import { isoTime, normalizeTimestamp } from "../time/mod.ts";
 import { fromStripeAmount } from "./stripe_money.ts";
+import { mapPeriods } from "./period_windows.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
 import type {
@@ -500,14 +501,7 @@ export class StripeSource implements Source {
     // Each period from the transactions already read, by their `created`:
     // a new day costs no re-reading.
     // Summed in Stripe's own units, converted once per figure.
-    const periods = Object.fromEntries(
-      Object.entries(this.#ledger.periods(context.periods)).map((
-        [name, p],
-      ) => [name, {
-        amountMinor: minor(p.amountMinor),
-        previousMinor: minor(p.previousMinor),
-      }]),
-    ) as NonNullable<Reading["periods"]>;
+    const periods = mapPeriods(this.#ledger.periods(context.periods), minor);
     return {
       ...reading,
       amountMinor: periods.today.amountMinor,

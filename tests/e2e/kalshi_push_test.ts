@@ -9,16 +9,13 @@ import assert from "node:assert/strict";
 import { launchBrowser } from "../_helpers/browser.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { kalshiKeys, kalshiMock } from "../_helpers/upstreams/mod.ts";
+import { eventually } from "../_helpers/eventually.ts";
 
 const keys = await kalshiKeys();
 
-async function until(check: () => boolean, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Resolves once `check` holds. */
+const until = (check: () => boolean, what: string) =>
+  eventually(() => check() || undefined, what, 10_000, 20);
 
 Deno.test("in a browser, a Kalshi fill pushed on its WebSocket moves the board within a second; a dropped socket reconnects and reconciles", async () => {
   await using kalshi = kalshiMock({ keys });

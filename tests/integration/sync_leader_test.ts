@@ -10,7 +10,8 @@ import {
   type ServerProcess,
   startServerProcess,
 } from "../_helpers/server_process.ts";
-import { stripeMock } from "../_helpers/upstreams/mod.ts";
+import { stripeAccount, stripeMock } from "../_helpers/upstreams/mod.ts";
+import { eventually } from "../_helpers/eventually.ts";
 
 type Snapshot = {
   data: {
@@ -22,39 +23,16 @@ type Snapshot = {
   };
 };
 
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // A killed instance, or one not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 const snapshot = async (s: ServerProcess): Promise<Snapshot> =>
   await (await fetch(new URL("api/snapshot", s.url))).json();
 
 Deno.test("a Stripe sync goes on where it was when its leader is SIGKILLed: the next leader reads no page twice but the one in flight", async () => {
   await using redis = await startRedis();
   const since = Date.parse("2026-01-01T00:00:00Z") / 1000;
-  const txns = Array.from({ length: 4_000 }, (_, i) => ({
-    id: `txn_${String(i).padStart(5, "0")}`,
-    amount: 700 + (i % 31),
-    fee: 0,
-    currency: "usd",
-    created: since + 3_600 + i * 600,
-    type: "charge",
-  }));
-  const expected = txns.reduce((sum, t) => sum + t.amount, 0);
+  const { transactions: txns, net: expected } = stripeAccount(4_000, {
+    start: since + 3_600,
+    everyS: 600,
+  });
   await using stripe = stripeMock(txns, {
     requestsPerSecond: 100,
     latencyMs: 20,

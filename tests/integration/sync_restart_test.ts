@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { startServerProcess } from "../_helpers/server_process.ts";
-import { stripeMock } from "../_helpers/upstreams/mod.ts";
+import { stripeAccount, stripeMock } from "../_helpers/upstreams/mod.ts";
+import { eventually } from "../_helpers/eventually.ts";
 
 type Snapshot = {
   data: {
@@ -22,36 +23,25 @@ type Snapshot = {
   };
 };
 
-async function until(
+/** The server's snapshot once `ok` holds for it. */
+function until(
   url: string,
   ok: (s: Snapshot) => boolean,
   what: string,
 ): Promise<Snapshot> {
-  const end = Date.now() + 30_000;
-  let last: Snapshot | undefined;
-  while (Date.now() < end) {
-    try {
-      last = await (await fetch(new URL("/api/snapshot", url))).json();
-      if (last && ok(last)) return last;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+  return eventually(async () => {
+    const s: Snapshot = await (await fetch(new URL("/api/snapshot", url)))
+      .json();
+    return ok(s) ? s : undefined;
+  }, what);
 }
 
 Deno.test("a Stripe sync killed half-way (SIGKILL) goes on after a restart from the page it reached, with exact totals", async () => {
   const start = Date.parse("2026-01-05T00:00:00Z") / 1000;
-  const txns = Array.from({ length: 4_000 }, (_, i) => ({
-    id: `txn_${String(i).padStart(5, "0")}`,
-    amount: 500 + (i % 97),
-    fee: 0,
-    currency: "usd",
-    created: start + i * 600,
-    type: "charge",
-  }));
-  const expected = txns.reduce((sum, t) => sum + t.amount, 0);
+  const { transactions: txns, net: expected } = stripeAccount(4_000, {
+    start: start,
+    everyS: 600,
+  });
   await using stripe = stripeMock(txns, {
     requestsPerSecond: 100,
     latencyMs: 20,

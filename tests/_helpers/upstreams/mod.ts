@@ -10,7 +10,7 @@ import { type StripeMock, stripeMock, type Txn } from "./stripe.ts";
 
 export { anthropicMock } from "./anthropic.ts";
 export { kalshiFixture, kalshiKeys, kalshiMock } from "./kalshi.ts";
-export { stripeMock } from "./stripe.ts";
+export { stripeAccount, stripeMock } from "./stripe.ts";
 export { serveMock } from "./mock_server.ts";
 
 /**

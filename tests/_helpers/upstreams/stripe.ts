@@ -18,6 +18,29 @@ export interface Txn {
   type: string;
 }
 
+/**
+ * A busy account: `count` charges from `start` (Unix s), `everyS` apart,
+ * with varying amounts and fees, and the net they add up to.
+ */
+export function stripeAccount(
+  count: number,
+  options: { start: number; everyS: number; fee?: boolean },
+): { transactions: Txn[]; net: number } {
+  const { start, everyS, fee = false } = options;
+  const transactions = Array.from({ length: count }, (_, i) => ({
+    id: `txn_${String(i).padStart(5, "0")}`,
+    amount: 100 + (i % 50),
+    fee: fee ? i % 7 : 0,
+    currency: "usd",
+    created: start + i * everyS,
+    type: "charge",
+  }));
+  return {
+    transactions,
+    net: transactions.reduce((sum, t) => sum + t.amount - t.fee, 0),
+  };
+}
+
 /** A mock and its transactions (mutable while running). */
 export interface StripeMock extends MockServer {
   transactions: Txn[];

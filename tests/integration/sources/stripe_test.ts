@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { guardSource } from "@/lib/sources/mod.ts";
 import { StripeSource } from "@/lib/sources/stripe.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
-import { stripeMock } from "../../_helpers/upstreams/mod.ts";
+import { stripeAccount, stripeMock } from "../../_helpers/upstreams/mod.ts";
 import { stripeTransactions } from "../../_helpers/upstreams/mod.ts";
 
 function source(
@@ -274,15 +274,11 @@ Deno.test("Stripe: ISK and UGX amounts are two-decimal in Stripe's API and whole
 Deno.test("Stripe: a first sync of 20,000 transactions pages at the source's rate cap, each page retried alone on a 429, resumes where a timeout stopped it, and shows how far it is", async () => {
   const { systemClock } = await import("@/lib/time/mod.ts");
   const start = Date.parse("2026-01-01T00:00:00Z") / 1000;
-  const txns = Array.from({ length: 20_000 }, (_, i) => ({
-    id: `txn_${String(i).padStart(5, "0")}`,
-    amount: 100 + (i % 50),
-    fee: i % 7,
-    currency: "usd",
-    created: start + i * 60,
-    type: "charge",
-  }));
-  const expected = txns.reduce((sum, t) => sum + t.amount - t.fee, 0);
+  const { transactions: txns, net: expected } = stripeAccount(20_000, {
+    start,
+    everyS: 60,
+    fee: true,
+  });
   // Stripe's test-mode budget, and pages that take a while.
   await using mock = stripeMock(txns, { requestsPerSecond: 25, latencyMs: 15 });
   let throttled = 0;
