@@ -164,10 +164,14 @@ function statusWords(s: PnlSourceState): string {
     case "open":
       return `paused after repeated failures${where}`;
     case "syncing": {
-      const sync = s.sync as { pages?: number; items?: number } | undefined;
-      return `syncing: ${(sync?.items ?? 0).toLocaleString("en-US")} items in ${
-        sync?.pages ?? 0
-      } pages so far`;
+      const sync = s.sync as
+        | { pages?: number; items?: number; estimatedPages?: number }
+        | undefined;
+      const items = (sync?.items ?? 0).toLocaleString("en-US");
+      const pages = sync?.pages ?? 0;
+      return sync?.estimatedPages
+        ? `syncing: ${items} items, page ${pages} of about ${sync.estimatedPages}`
+        : `syncing: ${items} items in ${pages} pages so far`;
     }
     default:
       return "no figure";

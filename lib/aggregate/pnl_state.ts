@@ -54,7 +54,7 @@ export interface SourceReport {
   /** How often it is read, ms (its poll interval). */
   everyMs?: number;
   /** While syncing: pages and items read so far. */
-  sync?: { pages: number; items: number };
+  sync?: { pages: number; items: number; estimatedPages?: number };
 }
 
 /** The optional fields a report and its state share, copied as they are. */

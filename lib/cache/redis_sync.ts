@@ -7,7 +7,7 @@
  */
 import type { RedisConnection } from "../redis/mod.ts";
 
-// KEYS: state, moves; ARGV: state json, then ref, "at,amount" pairs
+// KEYS: state, moves; ARGV: state json, then ref, "at,amount[,data]" pairs
 const SAVE_PAGE = `
 for i = 2, #ARGV, 2 do
   redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
@@ -21,6 +21,7 @@ interface Movement {
   ref: string;
   at: number;
   amount: number;
+  data?: string;
 }
 
 /** Options for {@linkcode RedisSync}. */
@@ -70,9 +71,19 @@ export class RedisSync {
     const movements = Object.entries(moves as Record<string, string>).map((
       [ref, value],
     ) => {
-      const [at, amount] = value.split(",").map(Number);
-      return { ref, at: at!, amount: amount! };
-    }).sort((a, b) => a.at - b.at);
+      // The data (the source's own text) is everything after the second comma.
+      const first = value.indexOf(",");
+      const second = value.indexOf(",", first + 1);
+      const at = Number(value.slice(0, first));
+      const amount = Number(
+        value.slice(first + 1, second < 0 ? undefined : second),
+      );
+      return second < 0
+        ? { ref, at, amount }
+        : { ref, at, amount, data: value.slice(second + 1) };
+    }).sort((a, b) =>
+      a.at - b.at || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)
+    );
     return { state: JSON.parse(text), movements };
   }
 
@@ -88,7 +99,12 @@ export class RedisSync {
       [keys.state, keys.moves],
       [
         JSON.stringify(state),
-        ...movements.flatMap((m) => [m.ref, `${m.at},${m.amount}`]),
+        ...movements.flatMap((m) => [
+          m.ref,
+          m.data === undefined
+            ? `${m.at},${m.amount}`
+            : `${m.at},${m.amount},${m.data}`,
+        ]),
       ],
     );
   }

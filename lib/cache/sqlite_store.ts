@@ -15,7 +15,11 @@ import {
   SqliteHistory,
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
-import { SqliteSync, SYNC_MIGRATION } from "./sqlite_sync.ts";
+import {
+  SqliteSync,
+  SYNC_DATA_MIGRATION,
+  SYNC_MIGRATION,
+} from "./sqlite_sync.ts";
 import { READINGS_MIGRATION, SqliteTier } from "./sqlite_tier.ts";
 import {
   INGEST_MIGRATION,
@@ -62,6 +66,7 @@ const MIGRATIONS: readonly string[] = [
   ROLLUP_MIGRATION,
   INGEST_REPLICA_MIGRATION,
   SYNC_MIGRATION,
+  SYNC_DATA_MIGRATION,
 ];
 
 /**

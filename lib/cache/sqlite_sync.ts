@@ -21,6 +21,10 @@ export const SYNC_MIGRATION = `CREATE TABLE source_sync (
      PRIMARY KEY (source, ref)
    ) STRICT, WITHOUT ROWID`;
 
+/** What else a movement needs to be counted again (a Kalshi fill's market and price). */
+export const SYNC_DATA_MIGRATION =
+  `ALTER TABLE source_movements ADD COLUMN data TEXT`;
+
 /** One movement a page counted (the shape `lib/sources` declares). */
 interface SyncedMovement {
   /** The upstream's id for it (a balance transaction id). */
@@ -29,6 +33,8 @@ interface SyncedMovement {
   at: number;
   /** How much, in the upstream's integer units. */
   amount: number;
+  /** What else the source needs to count it again, as it wrote it. */
+  data?: string;
 }
 
 /** What was saved for a source. */
@@ -64,7 +70,7 @@ export class SqliteSync {
     this.#db = db;
     this.#state = db.prepare("SELECT state FROM source_sync WHERE source = ?");
     this.#movements = db.prepare(
-      "SELECT ref, at, amount FROM source_movements WHERE source = ? ORDER BY at",
+      "SELECT ref, at, amount, data FROM source_movements WHERE source = ? ORDER BY at, ref",
     );
     this.#saveState = db.prepare(
       `INSERT INTO source_sync (source, state) VALUES (?, ?)
@@ -73,7 +79,7 @@ export class SqliteSync {
     // A movement saved twice (a page read again after a crash between the
     // read and the save) is kept once.
     this.#saveMovement = db.prepare(
-      `INSERT INTO source_movements (source, ref, at, amount) VALUES (?, ?, ?, ?)
+      `INSERT INTO source_movements (source, ref, at, amount, data) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (source, ref) DO NOTHING`,
     );
   }
@@ -92,10 +98,12 @@ export class SqliteSync {
       ref: string;
       at: number | bigint;
       amount: number | bigint;
+      data: string | null;
     }[]).map((m) => ({
       ref: m.ref,
       at: Number(m.at),
       amount: Number(m.amount),
+      ...(m.data === null ? {} : { data: m.data }),
     }));
     return { state: JSON.parse(row.state), movements };
   }
@@ -105,7 +113,7 @@ export class SqliteSync {
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       for (const m of movements) {
-        this.#saveMovement.run(source, m.ref, m.at, m.amount);
+        this.#saveMovement.run(source, m.ref, m.at, m.amount, m.data ?? null);
       }
       this.#saveState.run(source, JSON.stringify(state));
       this.#db.exec("COMMIT");

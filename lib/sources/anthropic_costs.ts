@@ -1,7 +1,10 @@
 /**
  * Anthropic API costs from the Admin API cost report: today's spend (UTC
  * day) or month-to-date. `amount` is a decimal string in cents with
- * fractions; amounts are summed exactly and rounded to cents once.
+ * fractions; amounts are summed exactly and rounded to cents once. The
+ * final days (all but the last three) are read once as a resumable paged
+ * sync (`paged_sync.ts`) and kept; the last three are read again on every
+ * poll, as Anthropic may still revise them.
  *
  * @module
  */
@@ -12,7 +15,16 @@ import {
   toMinorUnits,
 } from "../money.ts";
 import { defineKind, readSecret } from "./kind.ts";
-import type { PeriodAmounts, ReadContext, Reading, Source } from "./source.ts";
+import type {
+  PeriodAmounts,
+  ReadContext,
+  Reading,
+  Source,
+  SyncProgress,
+  UpstreamRequest,
+} from "./source.ts";
+import { PagedSync, type SyncPage } from "./paged_sync.ts";
+import type { SyncStore } from "./sync_store.ts";
 import { PERIOD_NAMES, type PeriodName } from "../time/mod.ts";
 import { envName, httpUrl, int, oneOf, str } from "./spec.ts";
 import {
@@ -56,7 +68,13 @@ const fields = {
     type: int(1, 1000),
     default: 40,
     description:
-      "Most pages read per poll; a next_page that never ends is an error after this",
+      "Most pages of one pass through the report; a next_page that never ends is an error after this",
+  },
+  pagesPerRead: {
+    type: int(1, 10_000),
+    default: 25,
+    description:
+      "Pages read per read: a longer first sync shows what it has so far, marked syncing with an estimate of the pages left, and goes on at once",
   },
 };
 
@@ -75,6 +93,7 @@ export const anthropicCostsKind = defineKind({
     "Anthropic API spend from the Admin API cost report: today (UTC) or month-to-date",
   fields,
   defaultIntervalMs: 60_000,
+  defaultRequestsPerSecond: 5,
   fixedCurrency: "USD",
   create(common, settings, deps): Promise<Source> {
     const key = readSecret(deps, settings.keyEnv, `${common.path}.keyEnv`);
@@ -87,6 +106,7 @@ export const anthropicCostsKind = defineKind({
         clock: deps.clock,
         fetch: deps.fetch,
         timeZone: deps.calendar?.timeZone,
+        ...(deps.sync ? { sync: deps.sync } : {}),
       }),
     );
   },
@@ -108,8 +128,16 @@ export interface AnthropicCostsOptions {
   anthropicVersion: string;
   /** Buckets per page. */
   pageSize: number;
-  /** Most pages per read. */
+  /** Most pages of one pass through the report. */
   maxPages: number;
+  /**
+   * Pages read per read; a longer sync returns what it has, marked
+   * syncing, and goes on at once.
+   * @default {25}
+   */
+  pagesPerRead?: number;
+  /** Where the sync is kept page by page; absent: in memory only. */
+  sync?: SyncStore;
   /** Time source (which day and month it is). */
   clock: { now(): number };
   /**
@@ -123,22 +151,23 @@ export interface AnthropicCostsOptions {
 
 /**
  * Reads an organization's API costs as UTC-day buckets, kept by day: the
- * first read goes back to the start of the previous year (for every
- * period's comparison), later reads fetch only the last three days (costs
- * are finalized a little late). A UTC day's cost counts on the board's day
- * of the same date (at its first instant), so today's costs are on today
- * in every zone.
+ * final days back to the start of the previous year (for every period's
+ * comparison) are synced once, page by page, and the last three days
+ * (costs are finalized a little late) are read again on every poll. A UTC
+ * day's cost counts on the board's day of the same date (at its first
+ * instant), so today's costs are on today in every zone.
  */
 export class AnthropicCostsSource implements Source {
   readonly kind = "anthropic-costs";
   readonly nature = "flow";
+  /** Each page is its own guarded request (see UpstreamRequest). */
+  readonly pagesItself = true;
   readonly id: string;
   readonly role: Reading["role"];
   #o: AnthropicCostsOptions;
-  /** Each UTC day's cost by the day's start (epoch ms), in exact cents. */
+  /** Each final UTC day's cost by the day's start (epoch ms), in exact cents. */
   #days = new Map<number, Decimal>();
-  /** The first UTC day read, epoch ms. */
-  #syncedFrom = Infinity;
+  #sync?: PagedSync;
 
   /** Creates the source. */
   constructor(options: AnthropicCostsOptions) {
@@ -147,8 +176,17 @@ export class AnthropicCostsSource implements Source {
     this.#o = options;
   }
 
-  /** Reads the days not yet read and the last three again, then sums them. */
-  async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
+  /**
+   * Syncs the final days not yet read (as far as the read's page budget
+   * goes), reads the last three again, then sums them.
+   */
+  async read(
+    signal?: AbortSignal,
+    context?: ReadContext,
+    request?: UpstreamRequest,
+  ): Promise<Reading> {
+    const call = <T>(fn: (s?: AbortSignal) => Promise<T>) =>
+      request ? request("Anthropic cost report", fn) : fn(signal);
     const nowMs = this.#o.clock.now();
     const today = utcDay(nowMs);
     const zone = this.#o.timeZone ?? "UTC";
@@ -160,17 +198,90 @@ export class AnthropicCostsSource implements Source {
         new Date(nowMs).getUTCMonth(),
         1,
       );
-    const from = needFrom < this.#syncedFrom
-      ? needFrom
-      : Math.max(this.#syncedFrom, today - 2 * DAY);
-    const fetched = await this.#fetch(from, today + DAY, signal);
-    for (let d = from; d <= today; d += DAY) this.#days.delete(d);
-    for (const [d, amount] of fetched) this.#days.set(d, amount);
-    this.#syncedFrom = Math.min(this.#syncedFrom, from);
+    // Days before this are final: read once and kept.
+    const finalBefore = today - 2 * DAY;
+    const sync = this.#syncFrom(needFrom);
+    const taken = await sync.start();
+    if (taken) {
+      this.#days = new Map(
+        taken.map((m) => [m.at, parseDecimal(m.data ?? "0")]),
+      );
+    }
+    const done = await sync.run({
+      name: "days",
+      begin: (watermark) => {
+        const from = watermark === undefined ? needFrom : watermark + DAY;
+        return from < finalBefore
+          ? { starting_at: iso(from), ending_at: iso(finalBefore) }
+          : undefined;
+      },
+      estimate: (query) =>
+        Math.ceil(
+          (Date.parse(query.ending_at!) - Date.parse(query.starting_at!)) /
+            DAY / this.#o.pageSize,
+        ),
+      page: async (query, cursor) => {
+        const page = await this.#page(query, cursor, call);
+        return {
+          movements: [...page.days].map(([day, amount]) => ({
+            ref: `d:${iso(day)}`,
+            at: day,
+            amount: toMinorUnits(amount, "minor", "USD"),
+            data: decimalText(amount),
+          })),
+          ...(page.next !== undefined
+            ? { next: page.next }
+            : { reached: finalBefore - DAY }),
+        } satisfies SyncPage;
+      },
+    }, (movements) => {
+      for (const m of movements) {
+        this.#days.set(m.at, parseDecimal(m.data ?? "0"));
+      }
+    });
+    const days = new Map(this.#days);
+    let syncing: SyncProgress | undefined;
+    if (done) {
+      // The last three days again: Anthropic may still revise them.
+      for (const [d, amount] of await this.#range(finalBefore, today, call)) {
+        days.set(d, amount);
+      }
+      await sync.finish();
+    } else {
+      syncing = sync.progress;
+    }
+    return this.#reading(days, nowMs, context, syncing);
+  }
 
+  /** The sync for a start day (a new start is a new sync). */
+  #syncFrom(needFrom: number): PagedSync {
+    const key = JSON.stringify({ from: iso(needFrom) });
+    if (this.#sync && this.#syncKey === key) return this.#sync;
+    this.#syncKey = key;
+    this.#days = new Map();
+    return this.#sync = new PagedSync({
+      source: this.id,
+      key,
+      maxPages: this.#o.maxPages,
+      upstream: "Anthropic",
+      ...(this.#o.pagesPerRead ? { pagesPerRead: this.#o.pagesPerRead } : {}),
+      ...(this.#o.sync ? { store: this.#o.sync } : {}),
+    });
+  }
+  #syncKey?: string;
+
+  /** The reading from the days kept. */
+  #reading(
+    days: ReadonlyMap<number, Decimal>,
+    nowMs: number,
+    context: ReadContext | undefined,
+    syncing: SyncProgress | undefined,
+  ): Reading {
+    const today = utcDay(nowMs);
+    const zone = this.#o.timeZone ?? "UTC";
     const sum = (test: (day: number) => boolean) =>
       toMinorUnits(
-        sumDecimals([...this.#days].filter(([d]) => test(d)).map(([, a]) => a)),
+        sumDecimals([...days].filter(([d]) => test(d)).map(([, a]) => a)),
         "minor",
         "USD",
       );
@@ -189,11 +300,12 @@ export class AnthropicCostsSource implements Source {
       currency: "USD",
       asOf: new Date(nowMs).toISOString(),
       detail: { todayMinor: dayMinor, monthToDateMinor: monthMinor },
+      ...(syncing ? { syncing } : {}),
     };
     if (!context) return reading;
     // A UTC day counts at the first instant of the board's day of that date.
     const at = new Map<number, number>();
-    for (const d of this.#days.keys()) at.set(d, boardDayStart(d, zone));
+    for (const d of days.keys()) at.set(d, boardDayStart(d, zone));
     const within = (w: { from: number; to: number }) => (d: number) =>
       at.get(d)! >= w.from && at.get(d)! < w.to;
     const periods = {} as Record<PeriodName, PeriodAmounts>;
@@ -216,86 +328,111 @@ export class AnthropicCostsSource implements Source {
     };
   }
 
-  /** The day buckets in [from, to), paged; each day's cost, exactly. */
-  async #fetch(
+  /** Every day bucket from `from` through `last`, paged. */
+  async #range(
     from: number,
-    to: number,
-    signal?: AbortSignal,
+    last: number,
+    call: <T>(fn: (s?: AbortSignal) => Promise<T>) => Promise<T>,
   ): Promise<Map<number, Decimal>> {
-    const iso = (ms: number) =>
-      new Date(ms).toISOString().replace(".000Z", "Z");
-    const query = new URLSearchParams({
-      starting_at: iso(from),
-      // Tomorrow's start: today's bucket is in whether the API reads
-      // ending_at as inclusive or exclusive.
-      ending_at: iso(to),
-      bucket_width: "1d",
-      limit: String(this.#o.pageSize),
-    });
-    const days = new Map<number, Decimal[]>();
-    let page: string | undefined;
+    // Tomorrow's start: today's bucket is in whether the API reads
+    // ending_at as inclusive or exclusive.
+    const query = { starting_at: iso(from), ending_at: iso(last + DAY) };
+    const days = new Map<number, Decimal>();
+    let cursor: string | undefined;
     for (let n = 0;; n++) {
       if (n === this.#o.maxPages) {
         throw new UpstreamDataError(
           `Anthropic cost report: has_more was still true after ${this.#o.maxPages} pages`,
         );
       }
-      const params = new URLSearchParams(query);
-      if (page !== undefined) params.set("page", page);
-      const body = await fetchJson(
-        `${this.#o.baseUrl}/v1/organizations/cost_report?${params}`,
-        {
-          upstream: "Anthropic",
-          signal,
-          fetch: this.#o.fetch,
-          headers: {
-            "x-api-key": this.#o.key,
-            "anthropic-version": this.#o.anthropicVersion,
-            "user-agent": "pulseboard",
-          },
-          errorText,
-          // A 429 without retry-after is the spend cap: waiting will not help.
-          retryable: (status, headers) =>
-            status === 429 && !headers.has("retry-after") ? false : undefined,
+      const page = await this.#page(query, cursor, call);
+      for (const [d, amount] of page.days) days.set(d, amount);
+      if (page.next === undefined) return days;
+      cursor = page.next;
+    }
+  }
+
+  /** One page of day buckets: each day's cost, exactly. */
+  async #page(
+    query: Record<string, string>,
+    cursor: string | undefined,
+    call: <T>(fn: (s?: AbortSignal) => Promise<T>) => Promise<T>,
+  ): Promise<{ days: Map<number, Decimal>; next?: string }> {
+    const params = new URLSearchParams({
+      ...query,
+      bucket_width: "1d",
+      limit: String(this.#o.pageSize),
+    });
+    if (cursor !== undefined) params.set("page", cursor);
+    const body = await call((signal) =>
+      fetchJson(`${this.#o.baseUrl}/v1/organizations/cost_report?${params}`, {
+        upstream: "Anthropic",
+        signal,
+        fetch: this.#o.fetch,
+        headers: {
+          "x-api-key": this.#o.key,
+          "anthropic-version": this.#o.anthropicVersion,
+          "user-agent": "pulseboard",
         },
+        errorText,
+        // A 429 without retry-after is the spend cap: waiting will not help.
+        retryable: (status, headers) =>
+          status === 429 && !headers.has("retry-after") ? false : undefined,
+      })
+    );
+    const days = new Map<number, Decimal[]>();
+    for (const bucket of arrayField(body, "data", "Anthropic cost report")) {
+      const start = field(
+        bucket,
+        "starting_at",
+        "string",
+        "Anthropic cost bucket",
       );
-      for (const bucket of arrayField(body, "data", "Anthropic cost report")) {
-        const start = field(
-          bucket,
-          "starting_at",
-          "string",
-          "Anthropic cost bucket",
-        );
-        const where = `Anthropic cost bucket ${start}`;
-        const day = utcDay(Date.parse(start));
-        if (!Number.isFinite(day)) {
-          throw new UpstreamDataError(`${where}: starting_at is not a time`);
+      const where = `Anthropic cost bucket ${start}`;
+      const day = utcDay(Date.parse(start));
+      if (!Number.isFinite(day)) {
+        throw new UpstreamDataError(`${where}: starting_at is not a time`);
+      }
+      const amounts = days.get(day) ?? [];
+      days.set(day, amounts);
+      for (const item of arrayField(bucket, "results", where)) {
+        const currency = field(item, "currency", "string", where);
+        if (currency.toUpperCase() !== "USD") {
+          throw new UpstreamDataError(
+            `${where}: currency ${currency}, expected USD (the only currency the cost report uses)`,
+          );
         }
-        const amounts = days.get(day) ?? [];
-        days.set(day, amounts);
-        for (const item of arrayField(bucket, "results", where)) {
-          const currency = field(item, "currency", "string", where);
-          if (currency.toUpperCase() !== "USD") {
-            throw new UpstreamDataError(
-              `${where}: currency ${currency}, expected USD (the only currency the cost report uses)`,
-            );
-          }
-          try {
-            amounts.push(parseDecimal(field(item, "amount", "string", where)));
-          } catch (cause) {
-            if (cause instanceof UpstreamDataError) throw cause;
-            throw new UpstreamDataError(
-              `${where}: ${(cause as Error).message}`,
-            );
-          }
+        try {
+          amounts.push(parseDecimal(field(item, "amount", "string", where)));
+        } catch (cause) {
+          if (cause instanceof UpstreamDataError) throw cause;
+          throw new UpstreamDataError(`${where}: ${(cause as Error).message}`);
         }
       }
-      const more = field(body, "has_more", "boolean", "Anthropic cost report");
-      if (!more) break;
-      page = field(body, "next_page", "string", "Anthropic cost report");
     }
-    return new Map([...days].map(([d, a]) => [d, sumDecimals(a)]));
+    const more = field(body, "has_more", "boolean", "Anthropic cost report");
+    const summed = new Map([...days].map(([d, a]) => [d, sumDecimals(a)]));
+    if (!more) return { days: summed };
+    return {
+      days: summed,
+      next: field(body, "next_page", "string", "Anthropic cost report"),
+    };
   }
+}
+
+/** An instant as Anthropic's RFC 3339 (no milliseconds). */
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}
+
+/** A decimal as text that `parseDecimal` reads back exactly. */
+function decimalText(d: Decimal): string {
+  const negative = d.coefficient < 0n;
+  const digits = (negative ? -d.coefficient : d.coefficient).toString()
+    .padStart(d.scale + 1, "0");
+  const whole = digits.slice(0, digits.length - d.scale);
+  const fraction = d.scale > 0 ? `.${digits.slice(-d.scale)}` : "";
+  return `${negative ? "-" : ""}${whole}${fraction}`;
 }
 
 const DAY = 86_400_000;

@@ -6,10 +6,11 @@
  * settlement `revenue`) beside fixed-point dollar strings (`*_dollars`,
  * `fee_cost`). Everything is summed exactly in micro-dollars and rounded
  * to cents once, half to even. Realized P&L by period (settlements, the
- * fills replay and the historical tier) is in `kalshi_realized.ts`. Over
- * 350 lines: the endpoints, key loading and the mixed-unit rules; the
- * resumable paged sync of the [real-accounts] issue takes the paging out
- * into a shared module.
+ * fills replay and the historical tier) is in `kalshi_realized.ts`; the
+ * lists behind it are paged by a resumable sync (`paged_sync.ts`), so a
+ * year of fills survives timeouts, restarts and leader changes and a
+ * quiet poll asks only for what is new. Over 350 lines: the endpoints,
+ * key loading and the mixed-unit rules share one file.
  *
  * @module
  */
@@ -29,15 +30,20 @@ import type {
   Reading,
   Source,
   SourceNature,
+  SyncProgress,
+  UpstreamRequest,
 } from "./source.ts";
+import { PagedSync, type SyncList } from "./paged_sync.ts";
+import type { SyncedMovement, SyncStore } from "./sync_store.ts";
 import { FlowLedger } from "./flow_ledger.ts";
-import { KalshiRealized } from "./kalshi_realized.ts";
+import { KalshiRealized, type Realized } from "./kalshi_realized.ts";
 import { KalshiLive } from "./kalshi_live.ts";
 import { mapPeriods } from "./period_windows.ts";
 import { bool, envName, httpUrl, int, oneOf, SpecError, str } from "./spec.ts";
 import {
   arrayField,
   fetchJson,
+  field,
   genericErrorText,
   UpstreamDataError,
 } from "./upstream_http.ts";
@@ -103,13 +109,20 @@ const fields = {
   pageSize: {
     type: int(1, 1000),
     default: 200,
-    description: "Items per page for positions and settlements",
+    description:
+      "Items per page for settlements, fills and positions (Kalshi allows 1000)",
   },
   maxPages: {
-    type: int(1, 10_000),
-    default: 100,
+    type: int(1, 100_000),
+    default: 1000,
     description:
-      "Most pages read per list per poll; a cursor that never ends is an error after this",
+      "Most pages of one pass through a list; a cursor that never ends is an error after this",
+  },
+  pagesPerRead: {
+    type: int(1, 10_000),
+    default: 25,
+    description:
+      "Pages read per read: a longer first sync (a year of fills) shows what it has so far, marked syncing, and goes on at once, each page its own request, resumed where it stopped",
   },
   live: {
     type: bool(),
@@ -191,6 +204,7 @@ export const kalshiKind = defineKind({
     "A Kalshi account (Trade API v2): realized P&L, balance, portfolio value or equity, requests signed with RSA-PSS",
   fields,
   defaultIntervalMs: 15_000,
+  defaultRequestsPerSecond: 10,
   fixedCurrency: "USD",
   async create(common, settings, deps: SourceDeps): Promise<Source> {
     const keyId = readSecret(
@@ -248,8 +262,10 @@ export const kalshiKind = defineKind({
       subaccount: settings.subaccount,
       pageSize: settings.pageSize,
       maxPages: settings.maxPages,
+      pagesPerRead: settings.pagesPerRead,
       clock: deps.clock,
       fetch: deps.fetch,
+      ...(deps.sync ? { sync: deps.sync } : {}),
       ...(settings.live
         ? {
           live: new KalshiLive({
@@ -289,8 +305,16 @@ export interface KalshiSourceOptions {
   subaccount: number;
   /** Items per page. */
   pageSize: number;
-  /** Most pages per list per read. */
+  /** Most pages of one pass through a list. */
   maxPages: number;
+  /**
+   * Pages read per read; a longer sync returns what it has, marked
+   * syncing, and goes on at once.
+   * @default {25}
+   */
+  pagesPerRead?: number;
+  /** Where the sync is kept page by page; absent: in memory only. */
+  sync?: SyncStore;
   /** Time source (for the signed timestamp). */
   clock: { now(): number };
   /** The fetch to use. */
@@ -299,9 +323,20 @@ export interface KalshiSourceOptions {
   live?: LiveFeed;
 }
 
+/** How often the positions are read when nothing new was seen, ms. */
+const POSITIONS_EVERY_MS = 5 * 60_000;
+
+/** Runs one upstream request, guarded when the poller gave a guard. */
+type Call = <T>(
+  operation: string,
+  fn: (signal?: AbortSignal) => Promise<T>,
+) => Promise<T>;
+
 /** Reads one Kalshi account. */
 export class KalshiSource implements Source {
   readonly kind = "kalshi";
+  /** Each page is its own guarded request (see UpstreamRequest). */
+  readonly pagesItself = true;
   readonly id: string;
   readonly role: Reading["role"];
   /** Realized P&L is a flow; the balance, portfolio value and equity are stocks. */
@@ -310,6 +345,10 @@ export class KalshiSource implements Source {
   readonly live?: LiveFeed;
   #o: KalshiSourceOptions;
   #realized = new KalshiRealized({ micro, cents, timeOf });
+  #sync: PagedSync;
+  /** The positions last read, and when (monotonic enough: the read's clock). */
+  #positions?: unknown[];
+  #positionsAt = 0;
 
   /** Creates the source. */
   constructor(options: KalshiSourceOptions) {
@@ -318,41 +357,54 @@ export class KalshiSource implements Source {
     this.nature = options.figure === "realized" ? "flow" : "stock";
     this.#o = options;
     if (options.live) this.live = options.live;
+    const { baseUrl, keyId, subaccount } = options;
+    this.#sync = new PagedSync({
+      source: options.id,
+      // Another account or subaccount is another sync.
+      key: JSON.stringify({ baseUrl, keyId, subaccount }),
+      maxPages: options.maxPages,
+      upstream: "Kalshi",
+      ...(options.pagesPerRead ? { pagesPerRead: options.pagesPerRead } : {}),
+      ...(options.sync ? { store: options.sync } : {}),
+    });
   }
 
   /** Reads the configured figure (one signed request per page). */
-  async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
-    const balance = await this.#get("/portfolio/balance", {}, signal);
-    const where = "Kalshi balance";
-    const balanceMicro = typeof (balance as Record<string, unknown>)
-        .balance_dollars === "string"
-      ? micro(
-        (balance as Record<string, unknown>).balance_dollars,
-        where,
-        "balance_dollars",
-      )
-      : cents((balance as Record<string, unknown>).balance, where, "balance");
-    const portfolioMicro = cents(
-      (balance as Record<string, unknown>).portfolio_value,
-      where,
-      "portfolio_value",
+  async read(
+    signal?: AbortSignal,
+    context?: ReadContext,
+    request?: UpstreamRequest,
+  ): Promise<Reading> {
+    const call: Call = (operation, fn) =>
+      request ? request(operation, fn) : fn(signal);
+    const balance = await call(
+      "Kalshi balance",
+      (s) => this.#get("/portfolio/balance", {}, s),
     );
+    const where = "Kalshi balance";
+    const b = balance as Record<string, unknown>;
+    const balanceMicro = typeof b.balance_dollars === "string"
+      ? micro(b.balance_dollars, where, "balance_dollars")
+      : cents(b.balance, where, "balance");
+    const portfolioMicro = cents(b.portfolio_value, where, "portfolio_value");
     // asOf is when this read happened: Kalshi's own `updated_ts` can be
     // hours old on a quiet account and would make a live figure look stale.
     // It is kept beside it.
-    const updated = (balance as Record<string, unknown>).updated_ts;
     const asOf = new Date(this.#o.clock.now()).toISOString();
     const detail: Record<string, number | string> = {
       balanceMinor: toCents(balanceMicro),
       portfolioValueMinor: toCents(portfolioMicro),
-      ...(Number.isSafeInteger(updated)
+      ...(Number.isSafeInteger(b.updated_ts)
         ? {
-          balanceUpdatedAt: normalizeTimestamp(updated, { epochUnit: "s" }),
+          balanceUpdatedAt: normalizeTimestamp(b.updated_ts, {
+            epochUnit: "s",
+          }),
         }
         : {}),
     };
     let amountMicro: bigint;
     let realized = new FlowLedger();
+    let syncing: SyncProgress | undefined;
     switch (this.#o.figure) {
       case "balance":
         amountMicro = balanceMicro;
@@ -364,10 +416,8 @@ export class KalshiSource implements Source {
         amountMicro = balanceMicro + portfolioMicro;
         break;
       case "realized": {
-        const r = await this.#realized.read({
-          list: (path, key, query) => this.#list(path, key, signal, query),
-          get: (path) => this.#get(path, {}, signal),
-        });
+        const r = await this.#readRealized(call, context?.live === true);
+        syncing = r.syncing;
         amountMicro = r.totalMicro;
         realized = r.ledger;
         detail.settlements = r.settlements;
@@ -385,6 +435,7 @@ export class KalshiSource implements Source {
       currency: "USD",
       asOf,
       detail,
+      ...(syncing ? { syncing } : {}),
     };
     if (this.nature === "stock" || !context) return reading;
     // Realized P&L by when it was realized, in exact micro-dollars, each
@@ -401,33 +452,132 @@ export class KalshiSource implements Source {
     };
   }
 
-  /** Reads every page of a list (an empty, null or absent cursor ends it). */
-  async #list(
-    path: string,
-    key: string,
-    signal?: AbortSignal,
-    query: Record<string, string> = {},
-  ): Promise<unknown[]> {
+  /**
+   * Brings settlements, fills and (once) historical fills up to now, as
+   * far as the read's page budget goes, then the positions when something
+   * changed (or a push said so, or they are five minutes old).
+   */
+  async #readRealized(
+    call: Call,
+    live: boolean,
+  ): Promise<Realized & { syncing?: SyncProgress }> {
+    const taken = await this.#sync.start();
+    if (taken) {
+      this.#realized.reset();
+      this.#realized.add(taken);
+      this.#positions = undefined;
+    }
+    let fresh = 0;
+    const count = (movements: readonly SyncedMovement[]) => {
+      this.#realized.add(movements);
+      fresh += movements.length;
+    };
+    for (const list of this.#lists(call)) {
+      if (!(await this.#sync.run(list, count))) {
+        // Enough for one read: the poller reads again at once, at the
+        // source's rate cap, and the board says how far the sync is.
+        return { ...this.#realized.realized(), syncing: this.#sync.progress };
+      }
+    }
+    const now = this.#o.clock.now();
+    if (
+      !this.#positions || fresh > 0 || live ||
+      now - this.#positionsAt >= POSITIONS_EVERY_MS
+    ) {
+      this.#positions = await this.#list(
+        "/portfolio/positions",
+        "market_positions",
+        call,
+      );
+      this.#positionsAt = now;
+    }
+    await this.#sync.finish();
+    return this.#realized.realized(this.#positions);
+  }
+
+  /**
+   * The lists the sync pages, newest first: settlements and live fills
+   * from their watermark, then historical fills once, split at a cutoff
+   * read after the live fills (whatever moved to the historical tier
+   * meanwhile is older than it, so nothing falls between the two).
+   */
+  #lists(call: Call): SyncList[] {
+    const since = (watermark: number | undefined): Record<string, string> =>
+      watermark === undefined
+        ? {}
+        : { min_ts: String(Math.floor(watermark / 1000)) };
+    const list = (
+      path: string,
+      key: string,
+      movement: (item: unknown) => SyncedMovement,
+    ): SyncList["page"] =>
+    async (query, cursor) => {
+      // Kalshi's cursor keeps no filters: every page repeats them.
+      const body = await call(`Kalshi ${path}`, (s) =>
+        this.#get(path, {
+          ...query,
+          limit: String(this.#o.pageSize),
+          ...(cursor ? { cursor } : {}),
+        }, s));
+      const items = arrayField(body, key, `Kalshi ${path}`);
+      const next = cursorOf(body, path);
+      return { movements: items.map(movement), ...(next ? { next } : {}) };
+    };
+    const settlement = (item: unknown) => this.#realized.settlement(item);
+    const fill = (item: unknown) => this.#realized.fill(item);
+    return [
+      {
+        name: "settlements",
+        begin: since,
+        page: list("/portfolio/settlements", "settlements", settlement),
+      },
+      {
+        name: "fills",
+        begin: since,
+        page: list("/portfolio/fills", "fills", fill),
+      },
+      {
+        name: "historical fills",
+        once: true,
+        begin: async () => ({
+          max_ts: String(Math.floor(await this.#cutoff(call) / 1000)),
+        }),
+        page: list("/historical/fills", "fills", fill),
+      },
+    ];
+  }
+
+  /** Where live fills end and historical ones begin, epoch ms. */
+  async #cutoff(call: Call): Promise<number> {
+    const body = await call(
+      "Kalshi cutoff",
+      (s) => this.#get("/historical/cutoff", {}, s),
+    );
+    const text = field(body, "trades_created_ts", "string", "Kalshi cutoff");
+    const at = Date.parse(text);
+    if (!Number.isFinite(at)) {
+      throw new UpstreamDataError(
+        `Kalshi cutoff: trades_created_ts ${
+          JSON.stringify(text)
+        } is not a time`,
+      );
+    }
+    return at;
+  }
+
+  /** Reads every page of a short list (the positions). */
+  async #list(path: string, key: string, call: Call): Promise<unknown[]> {
     const items: unknown[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < this.#o.maxPages; page++) {
-      // Kalshi's cursor keeps no filters: every page repeats them.
-      const body = await this.#get(path, {
-        ...query,
-        limit: String(this.#o.pageSize),
-        ...(cursor ? { cursor } : {}),
-      }, signal);
+      const body = await call(`Kalshi ${path}`, (s) =>
+        this.#get(path, {
+          limit: String(this.#o.pageSize),
+          ...(cursor ? { cursor } : {}),
+        }, s));
       items.push(...arrayField(body, key, `Kalshi ${path}`));
-      const next = (body as Record<string, unknown>).cursor;
-      if (next === undefined || next === null || next === "") return items;
-      if (typeof next !== "string") {
-        throw new UpstreamDataError(
-          `Kalshi ${path}: field "cursor" should be a string, found ${
-            JSON.stringify(next).slice(0, 40)
-          }`,
-        );
-      }
-      cursor = next;
+      cursor = cursorOf(body, path);
+      if (!cursor) return items;
     }
     throw new UpstreamDataError(
       `Kalshi ${path}: the cursor had not ended after ${this.#o.maxPages} pages (raise maxPages if the account really has that many)`,
@@ -468,4 +618,18 @@ export class KalshiSource implements Source {
           : undefined,
     });
   }
+}
+
+/** A page's next cursor; null, absent and "" all end the list. */
+function cursorOf(body: unknown, path: string): string | undefined {
+  const next = (body as Record<string, unknown>).cursor;
+  if (next === undefined || next === null || next === "") return undefined;
+  if (typeof next !== "string") {
+    throw new UpstreamDataError(
+      `Kalshi ${path}: field "cursor" should be a string, found ${
+        JSON.stringify(next).slice(0, 40)
+      }`,
+    );
+  }
+  return next;
 }

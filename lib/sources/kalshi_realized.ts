@@ -7,26 +7,16 @@
  * closes, at the fill's `created_time`, and each fill's fee counts then
  * too. Fills older than Kalshi's live window are read from
  * `/historical/fills` (split at `GET /historical/cutoff`), so nothing is
- * counted twice or missed. Kalshi's own figure for the position stays the
+ * counted twice or missed. The lists are paged by the source's sync
+ * (`paged_sync.ts`); this module keeps what they held. Kalshi's own figure for the position stays the
  * truth: whatever the replay does not explain (a fill no longer listed)
  * counts at the position's last change.
  *
  * @module
  */
 import { FlowLedger } from "./flow_ledger.ts";
+import type { SyncedMovement } from "./sync_store.ts";
 import { field, UpstreamDataError } from "./upstream_http.ts";
-
-/** The signed reads the replay needs. */
-export interface KalshiReads {
-  /** Every page of a list, with extra query parameters. */
-  list(
-    path: string,
-    key: string,
-    query?: Record<string, string>,
-  ): Promise<unknown[]>;
-  /** One signed GET. */
-  get(path: string): Promise<unknown>;
-}
 
 /** What realized P&L came to, and when. */
 export interface Realized {
@@ -59,139 +49,57 @@ export interface KalshiFill {
 }
 
 /**
- * Reads realized P&L incrementally: fills already read are kept (by id),
- * later reads ask only for newer ones, and a ticker's historical fills
- * are read once.
+ * Keeps what the sync read (settlements by market, every fill) as
+ * movements it can save and take back, and works realized P&L out of
+ * them with the account's positions.
  */
 export class KalshiRealized {
   #units: KalshiUnits;
-  #fills = new Map<string, Map<string, KalshiFill>>();
-  #historicalRead = new Set<string>();
+  /** Each settled market's P&L, micro-dollars, at its settled time. */
+  #settled = new Map<string, { at: number; pnl: bigint }>();
+  /** Every fill read, by market. */
+  #fills = new Map<string, KalshiFill[]>();
+  #fillCount = 0;
 
-  /** Creates the reader. */
+  /** Creates the keeper. */
   constructor(units: KalshiUnits) {
     this.#units = units;
   }
 
+  /** Forgets everything (a saved sync is taken over). */
+  reset(): void {
+    this.#settled.clear();
+    this.#fills.clear();
+    this.#fillCount = 0;
+  }
+
   /**
-   * Realized P&L now: settlements, then the unsettled positions' fills.
-   *
-   * @param api The signed reads.
-   * @returns The total and when each part was realized.
+   * A settlement as a movement: its market's P&L (revenue minus the
+   * costs and fees), at `settled_time`.
    */
-  async read(api: KalshiReads): Promise<Realized> {
+  settlement(item: unknown): SyncedMovement {
     const { micro, cents, timeOf } = this.#units;
-    const ledger = new FlowLedger();
-    let total = 0n;
-    const settled = new Set<string>();
-    const settlements = await api.list("/portfolio/settlements", "settlements");
-    for (const s of settlements) {
-      const ticker = field(s, "ticker", "string", "Kalshi settlement");
-      const at = `Kalshi settlement ${ticker}`;
-      settled.add(ticker);
-      const r = s as Record<string, unknown>;
-      const pnl = cents(r.revenue, at, "revenue") -
-        micro(r.yes_total_cost_dollars, at, "yes_total_cost_dollars") -
-        micro(r.no_total_cost_dollars, at, "no_total_cost_dollars") -
-        micro(r.fee_cost, at, "fee_cost");
-      total += pnl;
-      ledger.add(timeOf(r.settled_time, at, "settled_time"), Number(pnl));
-    }
-    const positions = await api.list(
-      "/portfolio/positions",
-      "market_positions",
-    );
-    let cutoff: number | undefined;
-    let fillCount = 0;
-    for (const p of positions) {
-      const ticker = field(p, "ticker", "string", "Kalshi market position");
-      if (settled.has(ticker)) continue;
-      const at = `Kalshi market position ${ticker}`;
-      const r = p as Record<string, unknown>;
-      const target = micro(r.realized_pnl_dollars, at, "realized_pnl_dollars") -
-        micro(r.fees_paid_dollars, at, "fees_paid_dollars");
-      total += target;
-      if (target === 0n) continue;
-      cutoff ??= await this.#cutoff(api);
-      const fills = await this.#tickerFills(api, ticker, cutoff);
-      fillCount += fills.length;
-      let explained = 0n;
-      for (const [when, amount] of replay(fills)) {
-        ledger.add(when, Number(amount));
-        explained += amount;
-      }
-      // What the fills listed do not explain counts at the last change.
-      if (explained !== target) {
-        ledger.add(
-          timeOf(r.last_updated_ts, at, "last_updated_ts"),
-          Number(target - explained),
-        );
-      }
-    }
+    const ticker = field(item, "ticker", "string", "Kalshi settlement");
+    const at = `Kalshi settlement ${ticker}`;
+    const r = item as Record<string, unknown>;
+    const pnl = cents(r.revenue, at, "revenue") -
+      micro(r.yes_total_cost_dollars, at, "yes_total_cost_dollars") -
+      micro(r.no_total_cost_dollars, at, "no_total_cost_dollars") -
+      micro(r.fee_cost, at, "fee_cost");
     return {
-      totalMicro: total,
-      ledger,
-      settlements: settlements.length,
-      positions: positions.length,
-      fills: fillCount,
+      ref: `s:${ticker}`,
+      at: timeOf(r.settled_time, at, "settled_time"),
+      amount: Number(pnl),
     };
   }
 
-  /** Where live fills end and historical ones begin, epoch ms. */
-  async #cutoff(api: KalshiReads): Promise<number> {
-    const body = await api.get("/historical/cutoff");
-    const text = field(body, "trades_created_ts", "string", "Kalshi cutoff");
-    const at = Date.parse(text);
-    if (!Number.isFinite(at)) {
-      throw new UpstreamDataError(
-        `Kalshi cutoff: trades_created_ts ${
-          JSON.stringify(text)
-        } is not a time`,
-      );
-    }
-    return at;
-  }
-
-  /** A ticker's fills: historical once, then live ones newer than known. */
-  async #tickerFills(
-    api: KalshiReads,
-    ticker: string,
-    cutoff: number,
-  ): Promise<KalshiFill[]> {
-    const known = this.#fills.get(ticker) ?? new Map<string, KalshiFill>();
-    this.#fills.set(ticker, known);
-    const add = (items: unknown[]) => {
-      for (const item of items) {
-        const f = this.#fill(item);
-        known.set(f.id, f);
-      }
-    };
-    if (!this.#historicalRead.has(ticker)) {
-      add(
-        await api.list("/historical/fills", "fills", {
-          ticker,
-          max_ts: String(Math.floor(cutoff / 1000)),
-        }),
-      );
-      this.#historicalRead.add(ticker);
-    }
-    const newest = Math.max(0, ...[...known.values()].map((f) => f.at));
-    add(
-      await api.list("/portfolio/fills", "fills", {
-        ticker,
-        ...(newest > 0 ? { min_ts: String(Math.floor(newest / 1000)) } : {}),
-      }),
-    );
-    return [...known.values()].sort((a, b) =>
-      a.at - b.at || a.id.localeCompare(b.id)
-    );
-  }
-
-  #fill(item: unknown): KalshiFill {
+  /** A fill as a movement; its market, size and price ride in `data`. */
+  fill(item: unknown): SyncedMovement {
     const { micro, timeOf } = this.#units;
     const id = field(item, "fill_id", "string", "Kalshi fill");
     const where = `Kalshi fill ${id}`;
     const r = item as Record<string, unknown>;
+    const ticker = field(item, "ticker", "string", where);
     const outcome = field(item, "outcome_side", "string", where);
     const book = field(item, "book_side", "string", where);
     if (!["yes", "no"].includes(outcome) || !["bid", "ask"].includes(book)) {
@@ -202,12 +110,100 @@ export class KalshiRealized {
     // Hundredths of a contract; buying NO is selling YES, and so on.
     const count = micro(r.count_fp, where, "count_fp") / 10_000n;
     const buysYes = (outcome === "yes") === (book === "bid");
+    const price = micro(r.yes_price_dollars, where, "yes_price_dollars");
+    const fee = micro(r.fee_cost, where, "fee_cost");
     return {
-      id,
+      ref: `f:${id}`,
       at: timeOf(r.created_time ?? r.ts, where, "created_time"),
-      delta: buysYes ? count : -count,
-      price: micro(r.yes_price_dollars, where, "yes_price_dollars"),
-      fee: micro(r.fee_cost, where, "fee_cost"),
+      amount: Number(-fee),
+      data: `${ticker} ${buysYes ? count : -count} ${price} ${fee}`,
+    };
+  }
+
+  /** Counts movements made by {@linkcode settlement} and {@linkcode fill}. */
+  add(movements: readonly SyncedMovement[]): void {
+    for (const m of movements) {
+      if (m.ref.startsWith("s:")) {
+        this.#settled.set(m.ref.slice(2), { at: m.at, pnl: BigInt(m.amount) });
+        continue;
+      }
+      const [ticker, delta, price, fee] = (m.data ?? "").split(" ");
+      if (!m.ref.startsWith("f:") || fee === undefined) {
+        throw new UpstreamDataError(
+          `Kalshi sync: saved movement ${m.ref} is not a settlement or a fill`,
+        );
+      }
+      const fills = this.#fills.get(ticker!) ?? [];
+      this.#fills.set(ticker!, fills);
+      fills.push({
+        id: m.ref.slice(2),
+        at: m.at,
+        delta: BigInt(delta!),
+        price: BigInt(price!),
+        fee: BigInt(fee),
+      });
+      this.#fillCount++;
+    }
+  }
+
+  /**
+   * Realized P&L from what is kept: each settled market's P&L at its
+   * settled time; in each unsettled market, the fills replayed at average
+   * cost, with Kalshi's own figure for the position as the truth (what
+   * the fills do not explain counts at the position's last change).
+   *
+   * @param positions The account's market positions; undefined while the
+   *   first sync is under way (the fills alone count, for a partial figure).
+   */
+  realized(positions?: readonly unknown[]): Realized {
+    const { micro, timeOf } = this.#units;
+    const ledger = new FlowLedger();
+    let total = 0n;
+    for (const { at, pnl } of this.#settled.values()) {
+      total += pnl;
+      ledger.add(at, Number(pnl));
+    }
+    const replayed = (ticker: string) => {
+      const fills = this.#fills.get(ticker) ?? [];
+      fills.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+      let explained = 0n;
+      for (const [when, amount] of replay(fills)) {
+        ledger.add(when, Number(amount));
+        explained += amount;
+      }
+      return explained;
+    };
+    if (positions === undefined) {
+      for (const ticker of this.#fills.keys()) {
+        if (!this.#settled.has(ticker)) total += replayed(ticker);
+      }
+    } else {
+      for (const p of positions) {
+        const ticker = field(p, "ticker", "string", "Kalshi market position");
+        if (this.#settled.has(ticker)) continue;
+        const at = `Kalshi market position ${ticker}`;
+        const r = p as Record<string, unknown>;
+        const target =
+          micro(r.realized_pnl_dollars, at, "realized_pnl_dollars") -
+          micro(r.fees_paid_dollars, at, "fees_paid_dollars");
+        total += target;
+        if (target === 0n) continue;
+        const explained = replayed(ticker);
+        // What the fills listed do not explain counts at the last change.
+        if (explained !== target) {
+          ledger.add(
+            timeOf(r.last_updated_ts, at, "last_updated_ts"),
+            Number(target - explained),
+          );
+        }
+      }
+    }
+    return {
+      totalMicro: total,
+      ledger,
+      settlements: this.#settled.size,
+      positions: positions?.length ?? 0,
+      fills: this.#fillCount,
     };
   }
 }

@@ -92,6 +92,12 @@ export interface SourceKind<F extends Fields = Fields> {
   /** The currency used when the file gives none; else the reporting one. */
   readonly fixedCurrency?: string;
   /**
+   * Most upstream requests a second when the file gives none: below the
+   * upstream's own limit, with room for the owner's use of the key.
+   * @default {undefined (no cap)}
+   */
+  readonly defaultRequestsPerSecond?: number;
+  /**
    * Sources of this kind that share an interval are parts of one upstream
    * (the simulator's figures): read together on an exact schedule and
    * published as one change.

@@ -54,6 +54,8 @@ export interface SyncProgress {
   pages: number;
   /** Items (transactions) read so far. */
   items: number;
+  /** Pages the sync takes in all, where the upstream lets one tell. */
+  estimatedPages?: number;
 }
 
 /** What a read is for: the periods a flow reports, as they stand now. */

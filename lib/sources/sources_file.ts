@@ -111,9 +111,11 @@ function commonFields(kind: SourceKind): Fields {
     },
     requestsPerSecond: {
       type: int(1, 1000),
-      optional: true,
+      ...(kind.defaultRequestsPerSecond
+        ? { default: kind.defaultRequestsPerSecond }
+        : { optional: true }),
       description:
-        "Most upstream requests a second (each page of a paged sync), leaving room for the owner's own use of the key; Stripe allows about 25 in test mode and 100 live",
+        "Most upstream requests a second (each page of a paged sync), leaving room for the owner's own use of the key; Stripe allows about 25 in test mode and 100 live, Kalshi's Basic tier about 20 reads",
     },
     cacheTtlMs: {
       type: int(0, 86_400_000),

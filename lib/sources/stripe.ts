@@ -119,6 +119,7 @@ export const stripeKind = defineKind({
     "Stripe revenue: balance transactions since a start date, net or gross",
   fields,
   defaultIntervalMs: 30_000,
+  defaultRequestsPerSecond: 20,
   create(common, settings, deps): Promise<Source> {
     const key = readSecret(deps, settings.keyEnv, `${common.path}.keyEnv`);
     const secrets = [

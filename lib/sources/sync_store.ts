@@ -14,6 +14,11 @@ export interface SyncedMovement {
   at: number;
   /** How much, in the upstream's integer units. */
   amount: number;
+  /**
+   * What else the source needs to count it again after a restart (a
+   * Kalshi fill's market, size and price), as the source wrote it.
+   */
+  data?: string;
 }
 
 /** What was saved for a source. */

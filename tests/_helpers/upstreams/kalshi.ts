@@ -7,7 +7,9 @@
  * bare {"msg"}, and rate-limits with a 429 that has no Retry-After. Fills
  * are split like Kalshi's: those created before the cutoff's
  * `trades_created_ts` only at /historical/fills, the rest at
- * /portfolio/fills; both filter by `ticker`, `min_ts` and `max_ts`.
+ * /portfolio/fills; both filter by `ticker`, `min_ts` and `max_ts`, and
+ * settlements by `min_ts` and `max_ts` on their settled time, newest
+ * first. `latencyMs` delays every REST answer, as a real network does.
  */
 import { bucket, type MockServer, serveMock } from "./mock_server.ts";
 
@@ -214,6 +216,8 @@ export interface KalshiMockOptions {
   skewMs?: number;
   /** Read budget, requests per second (Basic tier: 20). */
   readsPerSecond?: number;
+  /** Delay of every REST answer, ms. */
+  latencyMs?: number;
 }
 
 /** A Kalshi mock and the fixture it serves (mutable while running). */
@@ -223,6 +227,8 @@ export interface KalshiMock extends MockServer {
   apiUrl: string;
   /** Signatures that verified. */
   verified: number;
+  /** Each list page served, as `path?query` without the subaccount, in order. */
+  readonly served: readonly string[];
   /** WebSocket connections accepted (signed handshakes), ever. */
   readonly wsConnections: number;
   /** Sends a data message on a channel to every subscribed socket. */
@@ -233,11 +239,12 @@ export interface KalshiMock extends MockServer {
 
 /** Starts the mock. */
 export function kalshiMock(options: KalshiMockOptions): KalshiMock {
-  const { keys, skewMs = 10_000, readsPerSecond = 20 } = options;
+  const { keys, skewMs = 10_000, readsPerSecond = 20, latencyMs = 0 } = options;
   const fixture = options.fixture ?? kalshiFixture();
   const allow = bucket(readsPerSecond, readsPerSecond * 2);
   let verified = 0;
   let wsConnections = 0;
+  const served: string[] = [];
   let sids = 0;
   const sockets = new Set<{
     socket: WebSocket;
@@ -255,6 +262,9 @@ export function kalshiMock(options: KalshiMockOptions): KalshiMock {
         { status: 400 },
       );
     }
+    const query = new URLSearchParams(url.searchParams);
+    query.delete("subaccount");
+    served.push(`${url.pathname.replace("/trade-api/v2", "")}?${query}`);
     const from = Number(url.searchParams.get("cursor") || 0) || 0;
     const slice = items.slice(from, from + limit);
     const next = from + limit < items.length ? String(from + limit) : "";
@@ -336,13 +346,25 @@ export function kalshiMock(options: KalshiMockOptions): KalshiMock {
     if (!allow()) {
       return Response.json({ error: "too many requests" }, { status: 429 });
     }
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     switch (url.pathname) {
       case "/trade-api/v2/portfolio/balance":
         return Response.json(fixture.balance);
       case "/trade-api/v2/portfolio/positions":
         return page(url, fixture.positions, "market_positions");
-      case "/trade-api/v2/portfolio/settlements":
-        return page(url, fixture.settlements, "settlements");
+      case "/trade-api/v2/portfolio/settlements": {
+        const min = Number(url.searchParams.get("min_ts") ?? -Infinity);
+        const max = Number(url.searchParams.get("max_ts") ?? Infinity);
+        // Newest first, filtered by settled_time.
+        const settled = fixture.settlements.filter((s) => {
+          const at = Date.parse(String(s.settled_time)) / 1000;
+          return at >= min && at <= max;
+        }).sort((a, b) =>
+          Date.parse(String(b.settled_time)) -
+          Date.parse(String(a.settled_time))
+        );
+        return page(url, settled, "settlements");
+      }
       case "/trade-api/v2/historical/cutoff":
         return Response.json(fixture.cutoff);
       case "/trade-api/v2/portfolio/fills":
@@ -394,6 +416,7 @@ export function kalshiMock(options: KalshiMockOptions): KalshiMock {
     fixture: { value: fixture },
     apiUrl: { get: () => `${mock.url}/trade-api/v2` },
     verified: { get: () => verified },
+    served: { value: served },
     wsConnections: { get: () => wsConnections },
     push: { value: push },
     dropSockets: { value: dropSockets },

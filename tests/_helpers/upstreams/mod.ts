@@ -10,6 +10,7 @@ import { type StripeMock, stripeMock, type Txn } from "./stripe.ts";
 
 export { anthropicMock } from "./anthropic.ts";
 export { kalshiFixture, kalshiKeys, kalshiMock } from "./kalshi.ts";
+export { kalshiAccount } from "./kalshi_account.ts";
 export { stripeAccount, stripeMock } from "./stripe.ts";
 export { serveMock } from "./mock_server.ts";
 

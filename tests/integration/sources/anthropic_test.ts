@@ -110,7 +110,8 @@ Deno.test("Anthropic: a 429 without retry-after (the spend cap) is not retried; 
   assert.equal(mock.total, 2);
   await clock.advance(100);
   assert.equal((await pending).amountMinor, 1124);
-  assert.equal(mock.total, 3);
+  // The retried page of the month's final days, then the last three days.
+  assert.equal(mock.total, 4);
 });
 
 Deno.test("Anthropic: 529 overloaded is retried; malformed JSON and wrong types fail with what was wrong", async () => {
@@ -143,7 +144,7 @@ Deno.test("Anthropic: 529 overloaded is retried; malformed JSON and wrong types 
   };
   await assert.rejects(
     source(mock.url, { clock, maxPages: 3 }).read(),
-    /has_more was still true after 3 pages/,
+    /Anthropic days: the cursor had not ended after 3 pages/,
   );
   mock.fault = {
     kind: "status",
@@ -195,5 +196,62 @@ Deno.test("Anthropic: day buckets count on the board's day of the same date, in 
     const second = mock.requests.get("/v1/organizations/cost_report")! - first;
     assert.equal(second, 1, `${zone}: one page for the last three days`);
     mock.requests.clear();
+  }
+});
+
+Deno.test("Anthropic: the first sync of two years of days goes page by page with an estimate of the pages, is kept in SQLite, and a restarted process then reads only the last three days", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  const { SqliteStore } = await import("@/lib/cache/mod.ts");
+  const days = new Map<string, string[]>();
+  for (
+    let d = Date.parse("2025-01-01T00:00:00Z");
+    d <= NOW;
+    d += 86_400_000
+  ) days.set(new Date(d).toISOString().slice(0, 10), ["150.5"]);
+  await using mock = anthropicMock(days);
+  const clock = new FakeClock({ start: NOW });
+  const periods = new ReportingCalendar().periods(NOW);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/pulse.db`;
+    const final = 694; // 2025-01-01 through 2026-11-25
+    {
+      using store = SqliteStore.open(path);
+      const first = source(mock.url, {
+        clock,
+        maxPages: 100,
+        pagesPerRead: 10,
+        sync: store.sync,
+      });
+      const partial = await first.read(undefined, { periods });
+      assert.deepEqual(partial.syncing, {
+        pages: 10,
+        items: 310,
+        estimatedPages: Math.ceil(final / 31),
+      });
+    } // the process ends here, a third of the way
+    using store = SqliteStore.open(path);
+    const second = source(mock.url, {
+      clock,
+      maxPages: 100,
+      pagesPerRead: 10,
+      sync: store.sync,
+    });
+    let reading = await second.read(undefined, { periods });
+    while (reading.syncing) reading = await second.read(undefined, { periods });
+    const requests = () => mock.requests.get("/v1/organizations/cost_report");
+    assert.equal(requests(), Math.ceil(final / 31) + 1, "no page twice");
+    // 2026 through the 28th of November: 332 days of $1.505.
+    assert.equal(reading.periods?.ytd.amountMinor, Math.round(332 * 150.5));
+    assert.equal(reading.periods?.ytd.previousMinor, Math.round(332 * 150.5));
+    const third = source(mock.url, { clock, sync: store.sync });
+    const again = await third.read(undefined, { periods });
+    assert.equal(
+      again.periods?.ytd.amountMinor,
+      reading.periods?.ytd.amountMinor,
+    );
+    assert.equal(requests(), Math.ceil(final / 31) + 2, "one request");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -223,7 +223,7 @@ Deno.test("Kalshi: realized P&L counts in the period it was realized (a settleme
   assert.equal(balance.amountMinor, 9802);
 });
 
-Deno.test("Kalshi: an unsettled position's realized P&L counts at the fills that realized it (average cost, fees at each fill), older fills read once from the historical tier", async () => {
+Deno.test("Kalshi: an unsettled position's realized P&L counts at the fills that realized it (average cost, fees at each fill), older fills read once from the historical tier, later fills from the watermark", async () => {
   const { ReportingCalendar } = await import("@/lib/time/mod.ts");
   await using mock = kalshiMock({ keys });
   const kalshi = await source(mock.apiUrl);
@@ -239,11 +239,23 @@ Deno.test("Kalshi: an unsettled position's realized P&L counts at the fills that
   assert.equal(reading.periods?.ytd.amountMinor, 12);
   const historical = "/trade-api/v2/historical/fills";
   const live = "/trade-api/v2/portfolio/fills";
-  assert.equal(mock.requests.get(historical), 2, "once per market");
+  assert.equal(mock.requests.get(historical), 1, "one list for every market");
   assert.equal(mock.requests.get("/trade-api/v2/historical/cutoff"), 1);
   await kalshi.read(undefined, { periods });
-  assert.equal(mock.requests.get(historical), 2, "historical fills read once");
-  assert.equal(mock.requests.get(live), 4, "live fills asked again");
+  assert.equal(mock.requests.get(historical), 1, "historical fills read once");
+  assert.equal(mock.requests.get(live), 2, "live fills asked again");
+  assert.equal(
+    mock.served.at(-1),
+    `/portfolio/fills?min_ts=${
+      Date.parse("2026-06-11T06:29:30Z") / 1000
+    }&limit=100`,
+    "from the newest fill counted",
+  );
+  assert.equal(
+    mock.requests.get("/trade-api/v2/portfolio/positions"),
+    1,
+    "positions again only when something is new",
+  );
   // Nothing counted twice: the whole year is Kalshi's own total so far.
   const later = calendar.periods(Date.parse("2026-12-31T12:00:00Z"));
   const year = await kalshi.read(undefined, { periods: later });
