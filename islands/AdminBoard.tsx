@@ -78,12 +78,20 @@ function Section(
           {entries.map(([name, r]) => (
             <tr key={name} data-row={name}>
               <th scope="row">{name}</th>
-              {columns.map((c) => <td key={c}>{String((r ?? {})[c] ?? "")}
-              </td>)}
+              {columns.map((c) => <td key={c}>{cell((r ?? {})[c])}</td>)}
             </tr>
           ))}
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** A value in a cell: objects (a sync's progress) as "key value" pairs. */
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value !== "object") return String(value);
+  return Object.entries(value).map(([k, v]) => `${k} ${String(v)}`).join(
+    ", ",
   );
 }

@@ -13,7 +13,16 @@ export interface HealthInputs {
   /** Whether the server is shutting down. */
   stopping: boolean;
   /** Each source: its status in the P&L and its breaker state. */
-  sources: Record<string, { status: string; origin: string; breaker: string }>;
+  sources: Record<
+    string,
+    {
+      status: string;
+      origin: string;
+      breaker: string;
+      /** While syncing: how far (see SourceStatusLine). */
+      sync?: { pages: number; items: number; estimatedPages?: number };
+    }
+  >;
   /** Each cache tier: present and reachable. */
   cache: Record<string, { up: boolean }>;
   /** Redis: configured, and reachable. */
@@ -60,8 +69,13 @@ export function judgeHealth(inputs: HealthInputs): HealthReport {
   if (inputs.stopping) reasons.push("server is shutting down");
   for (const [id, s] of Object.entries(inputs.sources)) {
     if (s.status !== "ok") {
+      const sync = s.sync
+        ? ` (${s.sync.items} items in ${s.sync.pages}${
+          s.sync.estimatedPages ? ` of about ${s.sync.estimatedPages}` : ""
+        } pages so far; figures partial)`
+        : "";
       reasons.push(
-        `source ${id} is ${s.status}${
+        `source ${id} is ${s.status}${sync}${
           s.origin !== "live" ? ` (from ${s.origin})` : ""
         }, breaker ${s.breaker}`,
       );

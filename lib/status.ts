@@ -24,6 +24,8 @@ export type SourceStatusLine = {
   origin: string;
   /** The last error in words, or `""`. */
   lastError: string;
+  /** While syncing: pages and items so far, and the pages in all when known. */
+  sync?: { pages: number; items: number; estimatedPages?: number };
 };
 
 /** One cache tier: reachable, and its counters (see TierStats). */
@@ -165,6 +167,7 @@ export class StatusBoard {
         breaker: breakerState,
         origin: s?.origin ?? "live",
         lastError: details[id] ?? (typeof s?.error === "string" ? s.error : ""),
+        ...(s?.sync ? { sync: s.sync as SourceStatusLine["sync"] } : {}),
       };
     }
     const cache: StatusPicture["cache"] = {};
@@ -216,8 +219,8 @@ export class StatusBoard {
       stopping,
       sources: Object.fromEntries(
         Object.entries(sources).map((
-          [id, { status, origin, breaker }],
-        ) => [id, { status, origin, breaker }]),
+          [id, { status, origin, breaker, sync }],
+        ) => [id, { status, origin, breaker, ...(sync ? { sync } : {}) }]),
       ),
       cache: Object.fromEntries(
         Object.entries(cache).map(([name, { up }]) => [name, { up }]),

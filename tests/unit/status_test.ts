@@ -141,3 +141,28 @@ Deno.test("StatusBoard: operators see each failing source's full error text; the
     "fetch failed: connection refused (full)",
   );
 });
+
+Deno.test("StatusBoard.health: a source still on its first sync says how far it is, in the picture and in the reasons", () => {
+  const pnl = buildPnlState({
+    claude: {
+      kind: "anthropic-costs",
+      role: "expense",
+      status: "syncing",
+      origin: "live",
+      sync: { pages: 5, items: 155, estimatedPages: 23 },
+    },
+  }, "USD");
+  const report = new StatusBoard(parts({
+    pnl: () => pnl,
+    redisConfigured: false,
+    sources: () => [{ id: "claude", breakerState: "closed" }],
+  })).health();
+  assert.deepEqual(report.sources.claude?.sync, {
+    pages: 5,
+    items: 155,
+    estimatedPages: 23,
+  });
+  assert.deepEqual(report.reasons, [
+    "source claude is syncing (155 items in 5 of about 23 pages so far; figures partial), breaker closed",
+  ]);
+});
