@@ -18,6 +18,7 @@ import {
   rollForward,
 } from "@/lib/aggregate/mod.ts";
 import { openHistoryReader, SqliteStore, StoreError } from "@/lib/cache/mod.ts";
+import { alertingOf, AlertService } from "@/lib/alerts/mod.ts";
 import { Cluster } from "@/lib/cluster/mod.ts";
 import {
   type Config,
@@ -97,6 +98,8 @@ export async function startServer(
       intervalMs: config.simIntervalMs,
       currency: config.currency,
     });
+  // Alert rules and channels are part of the file: wrong ones refuse too.
+  const alerting = alertingOf(sourcesFile, env);
   // A misspelt setting is otherwise silently ignored.
   for (
     const unknown of unknownVariables(env, referencedVariables(sourcesFile))
@@ -138,9 +141,14 @@ export async function startServer(
     newEpoch: () => randomId(12),
     onSync: (epoch, topics) => hub.sync(epoch, topics),
     onLead: () => {
-      if (!stopping) engine.polling.start();
+      if (stopping) return;
+      engine.polling.start();
+      alerts.start();
     },
-    onFollow: () => engine.polling.stop(),
+    onFollow: () => {
+      engine.polling.stop();
+      alerts.stop();
+    },
     // A delivery taken by any instance makes the leader read it at once.
     onNotice: (kind, id) => {
       if (kind === "ingest") engine.polling.refresh(id);
@@ -196,13 +204,47 @@ export async function startServer(
     lastKnown: (id) => restoredToday ? restored?.figures[id] : undefined,
     shown: () => hub.state("pnl"),
     shownFrom: cluster.shared ? "L2" : "L3",
-    onState: (state) => hub.publish("pnl", state),
+    // The rules see each new state first; the board shows what fires.
+    onState: (state) =>
+      hub.publish(
+        "pnl",
+        alerting.rules.length
+          ? { ...state, alerts: alerts.observe(state) }
+          : state,
+      ),
     // Stored: the leader reads the source now instead of at its interval.
     onStored: (id) => cluster.notify("ingest", id),
     onRetry: (id, throttled) => pulse.onRetry(id, throttled),
     onRead: (id, seconds, outcome) => pulse.onSourceRead(id, seconds, outcome),
   });
 
+  const alerts: AlertService = new AlertService({
+    alerting,
+    currency: sourcesFile.currency,
+    board: sourcesFile.title ?? "Pulseboard",
+    store: store.alerts,
+    clock,
+    random: systemRandom,
+    // A `for` ran out between states: the board shows it at once.
+    onBoard: (board) =>
+      hub.publish("pnl", {
+        ...(hub.state("pnl") as Record<string, unknown>),
+        alerts: board,
+      }),
+    onEvent: (event) => {
+      pulse.onAlert(event);
+      if (event.kind === "transition") {
+        log.info("alert", { rule: event.rule, event: event.event });
+      } else if (event.kind === "delivery" && event.outcome !== "delivered") {
+        log.warn("alert delivery failed", {
+          rule: event.rule,
+          channel: event.channel,
+          outcome: event.outcome,
+          error: event.error,
+        });
+      }
+    },
+  });
   const connections = new ConnectionRegistry();
   const openFiles = await openFilesLimit();
   const status = new StatusBoard({
@@ -259,6 +301,7 @@ export async function startServer(
     auth,
     metrics: pulse.metrics,
     health: () => status.health(),
+    alerts: () => ({ ...alerts.status(), ...alerts.board }),
     staticDir: STATIC_DIR,
     ...(sourcesFile.title ? { title: sourcesFile.title } : {}),
     islandScript: await readIslandScript(STATIC_DIR, log),
@@ -304,6 +347,7 @@ export async function startServer(
       log.info("shutting down");
       adminFeed[Symbol.dispose]();
       engine.polling.close();
+      alerts.stop();
       // The last batch window goes out before the lease is let go.
       await hub.drain();
       await cluster.leave();

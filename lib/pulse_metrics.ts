@@ -43,7 +43,15 @@ export interface PulseMetrics {
   onAuthFailure(outcome: string): void;
   /** Counts a request refused before routing, by reason (`host`). */
   onRefused(reason: string): void;
+  /** One alerting event: an evaluation, a transition, a delivery outcome. */
+  onAlert(event: AlertMetricEvent): void;
 }
+
+/** What alerting reports to the metrics (the service's events). */
+export type AlertMetricEvent =
+  | { kind: "evaluated"; rules: number }
+  | { kind: "transition"; rule: string; event: string }
+  | { kind: "delivery"; channel: string; outcome: string };
 
 const STATES: CircuitState[] = ["closed", "open", "half_open"];
 
@@ -140,6 +148,18 @@ export function createPulseMetrics(status: StatusReader): PulseMetrics {
   const refused = m.counter(
     "pulse_http_refused_total",
     "Requests refused before any route, by reason: host (a Host header not served, 421).",
+  );
+  const alertEvaluations = m.counter(
+    "pulse_alert_evaluations_total",
+    "Rule evaluations (each rule on each new state and each tick while leading).",
+  );
+  const alertEvents = m.counter(
+    "pulse_alert_notifications_total",
+    "Alert events by rule and event: firing, reminder, resolved.",
+  );
+  const alertDeliveries = m.counter(
+    "pulse_alert_deliveries_total",
+    "Notification delivery attempts by channel and outcome: delivered, retry, failed.",
   );
   const ingests = m.counter(
     "pulse_ingest_total",
@@ -269,6 +289,14 @@ export function createPulseMetrics(status: StatusReader): PulseMetrics {
     },
     onRefused(reason) {
       refused.inc({ reason });
+    },
+    onAlert(event) {
+      if (event.kind === "evaluated") alertEvaluations.inc({}, event.rules);
+      else if (event.kind === "transition") {
+        alertEvents.inc({ rule: event.rule, event: event.event });
+      } else {
+        alertDeliveries.inc({ channel: event.channel, outcome: event.outcome });
+      }
     },
   };
 }

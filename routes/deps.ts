@@ -36,6 +36,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** The current health report. */
   health: () => HealthReport;
+  /** Alert rules, their state and the latest deliveries (`/api/alerts`). */
+  alerts?: () => unknown;
   /** Stored P&L history for charts, when a store is open. */
   history?: HistoryReader;
   /** Absolute path of the `static/` folder. */

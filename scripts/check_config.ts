@@ -9,6 +9,7 @@
  */
 import { ConfigError, parseConfig, unknownVariables } from "@/lib/config.ts";
 import { SqliteStore } from "@/lib/cache/mod.ts";
+import { alertingOf } from "@/lib/alerts/mod.ts";
 import {
   createSources,
   embeddedSourcesFile,
@@ -32,6 +33,7 @@ try {
   for (const unknown of unknownVariables(env, referencedVariables(file))) {
     console.warn(`warning: ${unknown.message}`);
   }
+  const alerting = alertingOf(file, env);
   using store = SqliteStore.open(":memory:");
   const declared = await createSources(file, {
     clock: systemClock,
@@ -44,7 +46,15 @@ try {
       config.sourcesPath ? file.file : "the built-in simulator"
     } declares ${declared.length} source${declared.length === 1 ? "" : "s"} (${
       declared.map(({ common }) => `${common.id}: ${common.kind}`).join(", ")
-    }), reporting in ${file.currency}`,
+    }), reporting in ${file.currency}${
+      alerting.rules.length
+        ? `, with ${alerting.rules.length} alert rule${
+          alerting.rules.length === 1 ? "" : "s"
+        } and ${alerting.channels.length} channel${
+          alerting.channels.length === 1 ? "" : "s"
+        }`
+        : ""
+    }`,
   );
 } catch (error) {
   if (error instanceof ConfigError || error instanceof SourcesFileError) {

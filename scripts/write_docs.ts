@@ -6,6 +6,7 @@
  */
 // deno-lint-ignore-file no-console -- a command-line script
 import { sourcesFileSchema } from "@/lib/sources/mod.ts";
+import { alertingSchemas } from "@/lib/alerts/mod.ts";
 import { BEGIN, END, settingsTable } from "./settings_table.ts";
 import { FIELDS_BEGIN, FIELDS_END, kindFieldsMarkdown } from "./kind_fields.ts";
 import {
@@ -34,7 +35,7 @@ await Deno.writeTextFile(
 const schema = new URL("pulse-config.schema.json", docs);
 await Deno.writeTextFile(
   schema,
-  JSON.stringify(sourcesFileSchema(), null, 2) + "\n",
+  JSON.stringify(sourcesFileSchema(alertingSchemas()), null, 2) + "\n",
 );
 const architecture = new URL("architecture.md", docs);
 const map = await Deno.readTextFile(architecture);

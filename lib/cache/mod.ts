@@ -33,6 +33,7 @@ export {
 export { openReadingCache, type ReadingCacheOptions } from "./reading_cache.ts";
 export { type IngestOutcome, SqliteIngest } from "./sqlite_ingest.ts";
 export { SqliteSync } from "./sqlite_sync.ts";
+export { SqliteAlerts } from "./sqlite_alerts.ts";
 export { RedisSync, type RedisSyncOptions } from "./redis_sync.ts";
 export {
   IngestConflictError,

@@ -15,6 +15,7 @@ import {
   SqliteHistory,
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
+import { ALERTS_MIGRATION, SqliteAlerts } from "./sqlite_alerts.ts";
 import {
   SqliteSync,
   SYNC_DATA_MIGRATION,
@@ -67,6 +68,7 @@ const MIGRATIONS: readonly string[] = [
   INGEST_REPLICA_MIGRATION,
   SYNC_MIGRATION,
   SYNC_DATA_MIGRATION,
+  ALERTS_MIGRATION,
 ];
 
 /**
@@ -94,6 +96,8 @@ export class SqliteStore {
   readonly ingest: SqliteIngest;
   /** Paged sources' sync progress and the movements they counted. */
   readonly sync: SqliteSync;
+  /** Alert rules' tracks and the outbox of notifications. */
+  readonly alerts: SqliteAlerts;
 
   private constructor(
     db: DatabaseSync,
@@ -106,6 +110,7 @@ export class SqliteStore {
     this.readings = new SqliteTier(db);
     this.ingest = new SqliteIngest(db);
     this.sync = new SqliteSync(db);
+    this.alerts = new SqliteAlerts(db);
     this.#save = db.prepare(
       `INSERT INTO latest_snapshot (topic, epoch, seq, state, saved_at)
        VALUES (?, ?, ?, ?, ?)

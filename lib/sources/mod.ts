@@ -55,3 +55,19 @@ export { IngestRouter, type IngestRouterOptions } from "./ingest_router.ts";
 export { embeddedSourcesFile } from "./embedded.ts";
 export { UpstreamDataError } from "./upstream_http.ts";
 export { inReportingCurrency } from "./fixed_rate.ts";
+export {
+  bool,
+  envName,
+  type Fields,
+  httpUrl,
+  int,
+  type JsonSchema,
+  listOf,
+  nested,
+  objectSchema,
+  oneOf,
+  type Parsed,
+  parseObject,
+  SpecError,
+  str,
+} from "./spec.ts";

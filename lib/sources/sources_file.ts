@@ -177,6 +177,17 @@ const TOP_FIELDS = {
     type: listOf({ parse: (v: unknown) => v, schema: () => ({}) }, 100),
     description: "The sources, at least one",
   },
+  // Checked by lib/alerts (which knows their fields), not here.
+  alerts: {
+    type: listOf({ parse: (v: unknown) => v, schema: () => ({}) }, 200),
+    optional: true,
+    description: "Alert rules (docs/alerts.md)",
+  },
+  channels: {
+    type: listOf({ parse: (v: unknown) => v, schema: () => ({}) }, 50),
+    optional: true,
+    description: "Where alerts are delivered (docs/alerts.md)",
+  },
 } satisfies Fields;
 
 /** One validated source entry. */
@@ -214,6 +225,10 @@ export interface SourcesFile {
   timeZone?: string;
   /** The sources, in file order. */
   entries: SourceEntry[];
+  /** The alert rules as written (validated by `lib/alerts`). */
+  alerts?: readonly unknown[];
+  /** The alert channels as written (validated by `lib/alerts`). */
+  channels?: readonly unknown[];
 }
 
 /**
@@ -367,6 +382,8 @@ export function parseSourcesFile(
       ...(top.title !== undefined ? { title: top.title } : {}),
       ...(top.timezone !== undefined ? { timeZone: top.timezone } : {}),
       entries,
+      ...(top.alerts ? { alerts: top.alerts } : {}),
+      ...(top.channels ? { channels: top.channels } : {}),
     };
   } catch (error) {
     if (error instanceof SpecError) {
@@ -433,9 +450,13 @@ export async function createSources(
  * The JSON Schema of the sources file, from the same declarations the
  * validator uses (`deno task docs` writes it to docs/).
  *
+ * @param sections Schemas of top-level lists other areas validate
+ *   (`alerts` and `channels`, from `lib/alerts`).
  * @returns The schema.
  */
-export function sourcesFileSchema(): JsonSchema {
+export function sourcesFileSchema(
+  sections: Record<string, JsonSchema> = {},
+): JsonSchema {
   const variants = Object.values(SOURCE_KINDS).map((kind) => ({
     description: kind.description,
     ...objectSchema(
@@ -458,6 +479,7 @@ export function sourcesFileSchema(): JsonSchema {
         maxItems: 100,
         items: { oneOf: variants },
       },
+      ...sections,
     },
   };
 }

@@ -1,0 +1,387 @@
+/**
+ * Alerting while this instance leads: every new P&L state (and a tick, so
+ * a `for` runs out on a quiet board) moves each rule's track on; a
+ * transition and its notifications (one per channel) are saved together,
+ * then the deliverer sends them. The firing alerts and the latest events
+ * go into the P&L state for the board; `/api/alerts` reads the same.
+ *
+ * @module
+ */
+import { formatMoney } from "../money.ts";
+import type { Clock, TimerId } from "../time/mod.ts";
+import type { AlertStore, OutboxItem } from "./alert_store.ts";
+import { Deliverer, type DelivererOptions } from "./delivery.ts";
+import {
+  type AlertPhase,
+  type AlertTrack,
+  judge,
+  newTrack,
+  step,
+} from "./evaluator.ts";
+import { conditionWords, figureName } from "./figure.ts";
+import { type AlertNotification, notificationFor } from "./notification.ts";
+import { sendNotification } from "./channels.ts";
+import type { Alerting, AlertRule } from "./rule.ts";
+
+/** A firing alert, as the board shows it. */
+export type FiringAlert = {
+  rule: string;
+  severity: AlertRule["severity"];
+  summary: string;
+  /** When it fired, ISO-8601 UTC. */
+  since: string;
+};
+
+/** What the board shows of alerting (the P&L state's `alerts`). */
+export type AlertsBoard = {
+  /** Firing now, most severe first. */
+  firing: FiringAlert[];
+  /** The latest events (firing, resolved), newest first, at most 5. */
+  recent: { rule: string; status: string; summary: string; at: string }[];
+};
+
+/** One rule's line in `/api/alerts`. */
+export interface RuleStatus {
+  id: string;
+  watches: string;
+  condition: string;
+  severity: AlertRule["severity"];
+  phase: AlertPhase;
+  since: string;
+  episode: number;
+  notify: string[];
+  lastEvaluatedAt?: string;
+}
+
+/** Options for {@linkcode AlertService}. */
+export interface AlertServiceOptions {
+  alerting: Alerting;
+  /** The board's currency and title (for the words of notifications). */
+  currency: string;
+  board: string;
+  store: AlertStore;
+  clock: Clock;
+  random: () => number;
+  /** The fetch to use. @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+  /**
+   * How often rules are evaluated without a new state, ms.
+   * @default {1000}
+   */
+  tickMs?: number;
+  /** Delivery settings (backoff, give-up time). */
+  delivery?: Pick<DelivererOptions, "backoff" | "giveUpMs" | "timeoutMs">;
+  /**
+   * Told when what the board shows changes between states (a `for` ran
+   * out on a quiet board): publish it. A new state's own change is
+   * returned by `observe`.
+   */
+  onBoard?: (board: AlertsBoard) => void;
+  /** Told of each evaluation, event and delivery outcome (metrics, logs). */
+  onEvent?: (event: AlertServiceEvent) => void;
+}
+
+/** What the service reports as it runs. */
+export type AlertServiceEvent =
+  | { kind: "evaluated"; rules: number }
+  | { kind: "transition"; rule: string; event: string; key: string }
+  | {
+    kind: "delivery";
+    rule: string;
+    channel: string;
+    outcome: "delivered" | "retry" | "failed";
+    error?: Error;
+  };
+
+/** Evaluates the rules and delivers their notifications. */
+export class AlertService {
+  #o: AlertServiceOptions;
+  #tracks = new Map<string, AlertTrack>();
+  #deliverer: Deliverer;
+  #state?: unknown;
+  #timer?: TimerId;
+  #leading = false;
+  #evaluatedAt?: number;
+  #board: AlertsBoard = { firing: [], recent: [] };
+  /** Each rule's figure (or status) in words at the last evaluation. */
+  #shown = new Map<string, string>();
+
+  /** Creates the service (idle until {@linkcode start}). */
+  constructor(options: AlertServiceOptions) {
+    this.#o = options;
+    this.#deliverer = new Deliverer({
+      store: options.store,
+      channels: options.alerting.channels,
+      clock: options.clock,
+      random: options.random,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...options.delivery,
+      onOutcome: (item, outcome, error) =>
+        options.onEvent?.({
+          kind: "delivery",
+          rule: item.rule,
+          channel: item.channel,
+          outcome,
+          ...(error ? { error } : {}),
+        }),
+    });
+  }
+
+  /** The rules. */
+  get rules(): readonly AlertRule[] {
+    return this.#o.alerting.rules;
+  }
+
+  /**
+   * Starts evaluating and delivering (this instance leads): the tracks
+   * are read back from the store, so a pending or firing alert goes on
+   * where the last leader left it.
+   */
+  start(): void {
+    if (this.#leading || this.rules.length === 0) return;
+    this.#leading = true;
+    const saved = this.#o.store.tracks();
+    const now = this.#o.clock.now();
+    this.#tracks = new Map(
+      this.rules.map((r) => [r.id, asTrack(saved[r.id]) ?? newTrack(now)]),
+    );
+    this.#deliverer.start();
+    this.#tick();
+  }
+
+  /** Stops (this instance no longer leads). */
+  stop(): void {
+    this.#leading = false;
+    this.#deliverer.stop();
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Evaluates every rule against a new state.
+   *
+   * @returns What the board shows of alerting now.
+   */
+  observe(state: unknown): AlertsBoard {
+    this.#state = state;
+    if (this.#leading) this.#evaluate(state);
+    return this.#board;
+  }
+
+  /** What the board shows of alerting. */
+  get board(): AlertsBoard {
+    return this.#board;
+  }
+
+  /** Each rule's state, for `/api/alerts` and `/admin`. */
+  status(): {
+    rules: RuleStatus[];
+    deliveries: Omit<OutboxItem, "body">[];
+  } {
+    const { currency } = this.#o;
+    return {
+      rules: this.rules.map((r) => {
+        const t = this.#tracks.get(r.id);
+        return {
+          id: r.id,
+          watches: figureName(r),
+          condition: conditionWords(r, currency),
+          severity: r.severity,
+          phase: t?.phase ?? "normal",
+          since: new Date(t?.since ?? this.#o.clock.now()).toISOString(),
+          episode: t?.episode ?? 0,
+          notify: r.notify,
+          ...(this.#evaluatedAt !== undefined
+            ? { lastEvaluatedAt: new Date(this.#evaluatedAt).toISOString() }
+            : {}),
+        };
+      }),
+      deliveries: this.#o.store.recent(20).map(({ body: _b, ...rest }) => rest),
+    };
+  }
+
+  /**
+   * Sends a test notification through a rule's channels at once (not
+   * through the outbox), and says how each went.
+   *
+   * @throws {RangeError} For an unknown rule id.
+   */
+  async sendTest(
+    ruleId: string,
+  ): Promise<{ channel: string; ok: boolean; error?: string }[]> {
+    const rule = this.rules.find((r) => r.id === ruleId);
+    if (!rule) {
+      throw new RangeError(
+        `no alert rule has the id "${ruleId}"; the rules are ${
+          this.rules.map((r) => `"${r.id}"`).join(", ") || "none"
+        }`,
+      );
+    }
+    const now = this.#o.clock.now();
+    const track = this.#tracks.get(rule.id) ?? newTrack(now);
+    const judged = judge(rule, structuredClone(track), this.#state, now);
+    const note = notificationFor({
+      rule,
+      track,
+      event: "test",
+      now,
+      currency: this.#o.currency,
+      board: this.#o.board,
+      ...(judged.valueMinor !== undefined
+        ? { valueMinor: judged.valueMinor }
+        : {}),
+      ...(judged.status ? { status: judged.status } : {}),
+    });
+    const out = [];
+    for (const id of rule.notify) {
+      const channel = this.#o.alerting.channels.find((c) => c.id === id)!;
+      try {
+        await sendNotification(
+          channel,
+          { ...note, key: `${note.key}:${now}` },
+          {
+            now,
+            ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
+            signal: AbortSignal.timeout(10_000),
+          },
+        );
+        out.push({ channel: id, ok: true });
+      } catch (error) {
+        out.push({ channel: id, ok: false, error: (error as Error).message });
+      }
+    }
+    return out;
+  }
+
+  /** Resolves when delivery has nothing under way (for tests). */
+  idle(): Promise<void> {
+    return this.#deliverer.idle();
+  }
+
+  #tick(): void {
+    if (!this.#leading) return;
+    if (this.#state !== undefined && this.#evaluate(this.#state)) {
+      this.#o.onBoard?.(this.#board);
+    }
+    this.#timer = this.#o.clock.setTimeout(
+      () => this.#tick(),
+      this.#o.tickMs ?? 1_000,
+    );
+  }
+
+  /** Moves every rule on; true when what the board shows changed. */
+  #evaluate(state: unknown): boolean {
+    const { clock, store, currency, board } = this.#o;
+    const now = clock.now();
+    this.#evaluatedAt = now;
+    let enqueued = false;
+    let changed = false;
+    for (const rule of this.rules) {
+      const before = this.#tracks.get(rule.id) ?? newTrack(now);
+      const samples = before.samples.length;
+      const judged = judge(rule, before, state, now);
+      const { track, event } = step(rule, before, judged.holds, now);
+      this.#tracks.set(rule.id, track);
+      const shown = judged.status ??
+        (judged.valueMinor !== undefined
+          ? formatMoney(judged.valueMinor, currency)
+          : undefined);
+      if (shown !== undefined && shown !== this.#shown.get(rule.id)) {
+        this.#shown.set(rule.id, shown);
+        // A firing alert's figure moved: the banner says so.
+        changed ||= track.phase === "firing" || track.phase === "recovering";
+      }
+      if (
+        !event && track.phase === before.phase &&
+        track.samples.length === samples
+      ) continue;
+      const items: OutboxItem[] = [];
+      if (event) {
+        const note = notificationFor({
+          rule,
+          track,
+          event,
+          now,
+          currency,
+          board,
+          ...(judged.valueMinor !== undefined
+            ? { valueMinor: judged.valueMinor }
+            : {}),
+          ...(judged.status ? { status: judged.status } : {}),
+        });
+        for (const channel of rule.notify) {
+          items.push({
+            key: `${note.key}>${channel}`,
+            channel,
+            rule: rule.id,
+            body: JSON.stringify(note),
+            createdAt: now,
+            attempts: 0,
+            nextAt: now,
+          });
+        }
+        this.#remember(note);
+        this.#o.onEvent?.({
+          kind: "transition",
+          rule: rule.id,
+          event,
+          key: note.key,
+        });
+      }
+      // The transition and its notifications, together.
+      store.commit(rule.id, track, items);
+      enqueued ||= items.length > 0;
+      changed ||= event !== undefined || track.phase !== before.phase;
+    }
+    this.#o.onEvent?.({ kind: "evaluated", rules: this.rules.length });
+    if (enqueued) this.#deliverer.kick();
+    if (changed) this.#board = { ...this.#board, firing: this.#firing() };
+    return changed;
+  }
+
+  #remember(note: AlertNotification): void {
+    if (note.status === "reminder") return;
+    this.#board = {
+      ...this.#board,
+      recent: [
+        {
+          rule: note.rule,
+          status: note.status,
+          summary: note.summary,
+          at: note.at,
+        },
+        ...this.#board.recent,
+      ].slice(0, 5),
+    };
+  }
+
+  #firing(): FiringAlert[] {
+    const order = { critical: 0, warning: 1, info: 2 };
+    return this.rules
+      .filter((r) => {
+        const phase = this.#tracks.get(r.id)?.phase;
+        return phase === "firing" || phase === "recovering";
+      })
+      .sort((a, b) => order[a.severity] - order[b.severity])
+      .map((r) => {
+        const t = this.#tracks.get(r.id)!;
+        return {
+          rule: r.id,
+          severity: r.severity,
+          summary: `${figureName(r)} is ${
+            this.#shown.get(r.id) ?? "unknown"
+          }, ${conditionWords(r, this.#o.currency)}`,
+          since: new Date(t.firedAt ?? t.since).toISOString(),
+        };
+      });
+  }
+}
+
+/** A saved track, if it has the shape of one. */
+function asTrack(value: unknown): AlertTrack | undefined {
+  const t = value as AlertTrack | undefined;
+  return t && typeof t.phase === "string" && Number.isFinite(t.since) &&
+      Array.isArray(t.samples)
+    ? t
+    : undefined;
+}

@@ -1,0 +1,131 @@
+/**
+ * What a rule watches, read from the P&L state as the board shows it: a
+ * period total, a source's figure in a period (a flow) or its balance (a
+ * stock), or a source's status; and the words that name it.
+ *
+ * @module
+ */
+import { formatMoney } from "../money.ts";
+import type { AlertRule } from "./rule.ts";
+
+/** A figure as it stands, and the period it belongs to. */
+export interface FigureReading {
+  /** Integer minor units of the board's currency. */
+  valueMinor: number;
+  /** When the figure's period began (ISO), for a period's figure. */
+  periodFrom?: string;
+}
+
+type State = {
+  periods?: Record<string, Record<string, unknown> & { from?: string }>;
+  balances?: Record<string, { amountMinor?: unknown }>;
+  sources?: Record<
+    string,
+    {
+      status?: unknown;
+      nature?: unknown;
+      amountMinor?: unknown;
+      periods?: Record<string, { amountMinor?: unknown }>;
+    }
+  >;
+};
+
+/**
+ * Reads the figure a rule watches.
+ *
+ * @param state The P&L state.
+ * @param rule The rule.
+ * @returns The figure, or undefined when the state has none (no data).
+ */
+export function readFigure(
+  state: unknown,
+  rule: AlertRule,
+): FigureReading | undefined {
+  const s = state as State;
+  const period = s.periods?.[rule.period];
+  if (rule.figure) {
+    const value = period?.[`${rule.figure}Minor`];
+    return Number.isSafeInteger(value)
+      ? { valueMinor: value as number, periodFrom: period?.from }
+      : undefined;
+  }
+  const source = s.sources?.[rule.source!];
+  if (!source) return undefined;
+  if (source.nature === "stock") {
+    const value = s.balances?.[rule.source!]?.amountMinor ??
+      source.amountMinor;
+    return Number.isSafeInteger(value)
+      ? { valueMinor: value as number }
+      : undefined;
+  }
+  const value = source.periods?.[rule.period]?.amountMinor ??
+    (rule.period === "today" ? source.amountMinor : undefined);
+  return Number.isSafeInteger(value)
+    ? { valueMinor: value as number, periodFrom: period?.from }
+    : undefined;
+}
+
+/** A source's status in the state, or undefined when it is not there. */
+export function readStatus(state: unknown, source: string): string | undefined {
+  const status = (state as State).sources?.[source]?.status;
+  return typeof status === "string" ? status : undefined;
+}
+
+const PERIOD_WORDS: Record<string, string> = {
+  today: "today",
+  wtd: "this week",
+  mtd: "this month",
+  qtd: "this quarter",
+  ytd: "this year",
+};
+
+/**
+ * Names what a rule watches, for people: "Net today", "claude this month".
+ */
+export function figureName(rule: AlertRule): string {
+  const what = rule.figure
+    ? rule.figure[0]!.toUpperCase() + rule.figure.slice(1)
+    : rule.source!;
+  return rule.condition.kind === "status"
+    ? `Source ${what}`
+    : `${what} ${PERIOD_WORDS[rule.period]}`;
+}
+
+/**
+ * The condition in words: "below -$500.00", "up more than 20 % in 1 h",
+ * "stale or error".
+ */
+export function conditionWords(rule: AlertRule, currency: string): string {
+  const c = rule.condition;
+  const money = (minor: number) => formatMoney(minor, currency);
+  switch (c.kind) {
+    case "threshold":
+      return [
+        c.aboveMinor !== undefined ? `above ${money(c.aboveMinor)}` : "",
+        c.belowMinor !== undefined ? `below ${money(c.belowMinor)}` : "",
+      ].filter(Boolean).join(" or ");
+    case "change": {
+      const amount = (v: number) => c.percent ? `${v} %` : money(v);
+      const window = durationWords(c.windowMs);
+      return [
+        c.above !== undefined ? `changed by more than ${amount(c.above)}` : "",
+        c.below !== undefined ? `changed by less than ${amount(c.below)}` : "",
+      ].filter(Boolean).join(" or ") + ` in ${window}`;
+    }
+    case "status":
+      return c.statuses.join(" or ");
+  }
+}
+
+/** A duration in the largest whole unit: "90 s", "15 min", "4 h", "2 d". */
+export function durationWords(ms: number): string {
+  for (
+    const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], [
+      "min",
+      60_000,
+    ], ["s", 1000]] as const
+  ) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`;
+  }
+  return `${ms} ms`;
+}

@@ -1,0 +1,27 @@
+/**
+ * Alerts: rules on any figure or source state from the sources file,
+ * evaluated where the P&L is made (the leader), saved with their
+ * notifications in a durable outbox, and delivered to signed webhooks and
+ * Slack with retries that lose nothing and repeat nothing.
+ *
+ * @module
+ */
+export type { AlertStore, OutboxItem, Settlement } from "./alert_store.ts";
+export {
+  type AlertsBoard,
+  AlertService,
+  type AlertServiceEvent,
+  type AlertServiceOptions,
+  type FiringAlert,
+  type RuleStatus,
+} from "./alert_service.ts";
+export { DeliveryError } from "./channels.ts";
+export type { AlertNotification } from "./notification.ts";
+export {
+  type Alerting,
+  alertingOf,
+  alertingSchemas,
+  type AlertRule,
+  type ChannelSpec,
+  parseAlerting,
+} from "./rule.ts";

@@ -1,0 +1,493 @@
+/**
+ * Alert rules and notification channels as the sources file declares
+ * them (`alerts` and `channels`), validated with the same field machinery
+ * as sources: every error names its place in the file, what was found
+ * and what is accepted. Thresholds are in major units of the board's
+ * currency and kept as exact minor units.
+ *
+ * @module
+ */
+import { MoneyError, parseDecimal, toMinorUnits } from "../money.ts";
+import {
+  bool,
+  envName,
+  type Fields,
+  httpUrl,
+  int,
+  type JsonSchema,
+  listOf,
+  nested,
+  objectSchema,
+  oneOf,
+  type Parsed,
+  parseObject,
+  type SourcesFile,
+  SourcesFileError,
+  SpecError,
+  str,
+} from "../sources/mod.ts";
+import { PERIOD_NAMES, type PeriodName } from "../time/mod.ts";
+
+/** The P&L totals a rule can watch. */
+export const ALERT_FIGURES = ["net", "revenue", "expenses", "trading"] as const;
+/** A total of the P&L. */
+export type AlertFigure = typeof ALERT_FIGURES[number];
+/** Source statuses a rule can watch. */
+export const WATCHED_STATUSES = ["stale", "error", "open", "syncing"] as const;
+/** A source status. */
+export type WatchedStatus = typeof WATCHED_STATUSES[number];
+/** How loud an alert is. */
+export type Severity = "info" | "warning" | "critical";
+
+/** A threshold, change or status condition. */
+export type AlertCondition =
+  | { kind: "threshold"; aboveMinor?: number; belowMinor?: number }
+  | {
+    kind: "change";
+    windowMs: number;
+    /** Minor units, or percent when `percent`. */
+    above?: number;
+    below?: number;
+    percent: boolean;
+  }
+  | { kind: "status"; statuses: WatchedStatus[] };
+
+/** One validated rule. */
+export interface AlertRule {
+  id: string;
+  /** A P&L total (with `period`), or absent for a source's figure or status. */
+  figure?: AlertFigure;
+  /** A source's figure (with `period` for a flow) or status. */
+  source?: string;
+  period: PeriodName;
+  condition: AlertCondition;
+  forMs: number;
+  repeatMs: number;
+  severity: Severity;
+  /** Channel ids to notify. */
+  notify: string[];
+  /** Words for people, when the file gives them. */
+  description?: string;
+}
+
+/** One validated channel. */
+export type ChannelSpec =
+  | { id: string; kind: "webhook"; url: string; secret: string }
+  | { id: string; kind: "slack"; url: string };
+
+/** Rules and channels, ready to run. */
+export interface Alerting {
+  rules: AlertRule[];
+  channels: ChannelSpec[];
+}
+
+/** An amount in major units: a number or a decimal string. */
+const majorAmount: {
+  parse(v: unknown, p: string): string;
+  schema(): JsonSchema;
+} = {
+  parse(value, path) {
+    const text = typeof value === "number" && Number.isFinite(value)
+      ? String(value)
+      : value;
+    if (typeof text !== "string" || !/^-?\d+(\.\d+)?$/.test(text)) {
+      throw new SpecError(
+        path,
+        `${path}: found ${
+          JSON.stringify(value)
+        }, expected an amount in major units of the board's currency, such as 500 or "-199.99"`,
+      );
+    }
+    return text;
+  },
+  schema: () => ({
+    oneOf: [{ type: "number" }, {
+      type: "string",
+      pattern: "^-?\\d+(\\.\\d+)?$",
+    }],
+  }),
+};
+
+const duration = (max: number) => int(0, max);
+
+const CHANGE_FIELDS = {
+  windowMs: {
+    type: int(60_000, 31 * 86_400_000),
+    description:
+      "The window the change is measured over, ms (the figure now against the figure this long ago, or at the period's start when that is later)",
+  },
+  above: {
+    type: majorAmount,
+    optional: true,
+    description:
+      "Fires when the change is above this (an amount, or percent with percent)",
+  },
+  below: {
+    type: majorAmount,
+    optional: true,
+    description: "Fires when the change is below this (negative for a drop)",
+  },
+  percent: {
+    type: bool(),
+    default: false,
+    description:
+      "above and below are percentages of the figure at the window's start",
+  },
+} satisfies Fields;
+
+/** The fields of one rule in `alerts`. */
+export const RULE_FIELDS = {
+  id: {
+    type: str({
+      pattern: /^[a-z0-9][a-z0-9_-]{0,62}$/,
+      words: "an id of lowercase letters, digits, - and _",
+    }),
+    description: "Unique id of the rule (in notifications and /api/alerts)",
+  },
+  figure: {
+    type: oneOf(ALERT_FIGURES),
+    optional: true,
+    description: "A P&L total to watch, in the period given; or use source",
+  },
+  source: {
+    type: str({ maxLength: 64, words: "a source id" }),
+    optional: true,
+    description:
+      "A source to watch: its figure (in the period given, for a flow) or, with status, its status",
+  },
+  period: {
+    type: oneOf(PERIOD_NAMES),
+    default: "today" as PeriodName,
+    description: "The reporting period of the figure",
+  },
+  above: {
+    type: majorAmount,
+    optional: true,
+    description:
+      "Fires when the figure is above this, in major units of the board's currency",
+  },
+  below: {
+    type: majorAmount,
+    optional: true,
+    description: "Fires when the figure is below this (negative allowed)",
+  },
+  change: {
+    type: nested(CHANGE_FIELDS),
+    optional: true,
+    description:
+      "Fires when the figure changed by more than this over a window",
+  },
+  status: {
+    type: listOf(oneOf(WATCHED_STATUSES), 4),
+    optional: true,
+    description: "Fires while the source's status is one of these",
+  },
+  forMs: {
+    type: duration(7 * 86_400_000),
+    default: 0,
+    description:
+      "How long the condition must hold before the alert fires, and be false before it resolves, ms",
+  },
+  repeatMs: {
+    type: duration(30 * 86_400_000),
+    default: 14_400_000,
+    description: "Reminder interval while firing, ms (0: none)",
+  },
+  severity: {
+    type: oneOf(["info", "warning", "critical"] as const),
+    default: "warning" as Severity,
+    description: "How loud: info, warning or critical",
+  },
+  notify: {
+    type: listOf(str({ maxLength: 64, words: "a channel id" }), 10),
+    default: [] as string[],
+    description:
+      "Channels to notify (ids from channels); none: shown on the board only",
+  },
+  description: {
+    type: str({ maxLength: 300, words: "a sentence of up to 300 characters" }),
+    optional: true,
+    description: "What the alert means, for the people it reaches",
+  },
+} satisfies Fields;
+
+const CHANNEL_KINDS = {
+  webhook: {
+    id: RULE_FIELDS.id,
+    url: { type: httpUrl, description: "Where the signed JSON is POSTed" },
+    secretEnv: {
+      type: envName,
+      description:
+        "Environment variable holding the HMAC secret that signs each delivery (Pulse-Signature)",
+    },
+  },
+  slack: {
+    id: RULE_FIELDS.id,
+    urlEnv: {
+      type: envName,
+      description:
+        "Environment variable holding the Slack incoming-webhook URL (a secret)",
+    },
+  },
+} satisfies Record<string, Fields>;
+
+/**
+ * Validates the `alerts` and `channels` of a sources file.
+ *
+ * @param alerts The file's `alerts` (absent: none).
+ * @param channels The file's `channels` (absent: none).
+ * @param options The board's currency, the declared source ids, and the
+ *   environment where channel secrets are read.
+ * @returns The rules and channels.
+ * @throws {SpecError} For the first problem, located precisely.
+ */
+export function parseAlerting(
+  alerts: readonly unknown[] | undefined,
+  channels: readonly unknown[] | undefined,
+  options: {
+    currency: string;
+    sourceIds: readonly string[];
+    env: Readonly<Record<string, string | undefined>>;
+  },
+): Alerting {
+  const parsedChannels = (channels ?? []).map((raw, i) =>
+    parseChannel(raw, `channels[${i}]`, options.env)
+  );
+  unique(parsedChannels.map((c) => c.id), "channels");
+  const channelIds = parsedChannels.map((c) => c.id);
+  const rules = (alerts ?? []).map((raw, i) =>
+    parseRule(raw, `alerts[${i}]`, { ...options, channelIds })
+  );
+  unique(rules.map((r) => r.id), "alerts");
+  return { rules, channels: parsedChannels };
+}
+
+function unique(ids: string[], list: string): void {
+  const seen = new Map<string, number>();
+  ids.forEach((id, i) => {
+    const first = seen.get(id);
+    if (first !== undefined) {
+      throw new SpecError(
+        `${list}[${i}].id`,
+        `${list}[${i}].id: "${id}" is already the id of ${list}[${first}]; ids must be unique`,
+      );
+    }
+    seen.set(id, i);
+  });
+}
+
+function parseRule(
+  raw: unknown,
+  path: string,
+  options: {
+    currency: string;
+    sourceIds: readonly string[];
+    channelIds: string[];
+  },
+): AlertRule {
+  const r = parseObject(raw, RULE_FIELDS, path);
+  const at = `${path} ("${r.id}")`;
+  if ((r.figure === undefined) === (r.source === undefined)) {
+    throw new SpecError(
+      path,
+      `${at}: give either "figure" (net, revenue, expenses or trading) or "source" (a source id), not ${
+        r.figure === undefined ? "neither" : "both"
+      }`,
+    );
+  }
+  if (r.source !== undefined && !options.sourceIds.includes(r.source)) {
+    throw new SpecError(
+      `${path}.source`,
+      `${at}.source: no source has the id "${r.source}"; the sources are ${
+        options.sourceIds.map((s) => `"${s}"`).join(", ")
+      }`,
+    );
+  }
+  for (const [i, channel] of r.notify.entries()) {
+    if (!options.channelIds.includes(channel)) {
+      throw new SpecError(
+        `${path}.notify[${i}]`,
+        `${at}.notify[${i}]: no channel has the id "${channel}"; ${
+          options.channelIds.length
+            ? `the channels are ${
+              options.channelIds.map((c) => `"${c}"`).join(", ")
+            }`
+            : "declare it under channels"
+        }`,
+      );
+    }
+  }
+  const kinds = [
+    r.above !== undefined || r.below !== undefined ? "above/below" : "",
+    r.change ? "change" : "",
+    r.status ? "status" : "",
+  ].filter(Boolean);
+  if (kinds.length !== 1) {
+    throw new SpecError(
+      path,
+      `${at}: give one condition: "above" and/or "below" (a threshold), "change" or "status"; found ${
+        kinds.length ? kinds.join(" and ") : "none"
+      }`,
+    );
+  }
+  if (r.status && r.source === undefined) {
+    throw new SpecError(
+      `${path}.status`,
+      `${at}.status: a status condition watches a source; add "source"`,
+    );
+  }
+  const minor = (text: string, field: string) => {
+    try {
+      return toMinorUnits(parseDecimal(text), "major", options.currency);
+    } catch (cause) {
+      if (!(cause instanceof MoneyError)) throw cause;
+      throw new SpecError(
+        `${path}.${field}`,
+        `${at}.${field}: ${cause.message}`,
+      );
+    }
+  };
+  let condition: AlertCondition;
+  if (r.change) {
+    const c = r.change;
+    if (c.above === undefined && c.below === undefined) {
+      throw new SpecError(
+        `${path}.change`,
+        `${at}.change: give "above" (a rise) and/or "below" (a drop, negative)`,
+      );
+    }
+    const value = (text: string | undefined, field: string) =>
+      text === undefined
+        ? undefined
+        : c.percent
+        ? Number(text)
+        : minor(text, `change.${field}`);
+    condition = {
+      kind: "change",
+      windowMs: c.windowMs,
+      percent: c.percent,
+      ...(c.above !== undefined ? { above: value(c.above, "above") } : {}),
+      ...(c.below !== undefined ? { below: value(c.below, "below") } : {}),
+    };
+  } else if (r.status) {
+    condition = { kind: "status", statuses: r.status };
+  } else {
+    condition = {
+      kind: "threshold",
+      ...(r.above !== undefined ? { aboveMinor: minor(r.above, "above") } : {}),
+      ...(r.below !== undefined ? { belowMinor: minor(r.below, "below") } : {}),
+    };
+  }
+  return {
+    id: r.id,
+    ...(r.figure ? { figure: r.figure } : {}),
+    ...(r.source ? { source: r.source } : {}),
+    period: r.period,
+    condition,
+    forMs: r.forMs,
+    repeatMs: r.repeatMs,
+    severity: r.severity,
+    notify: r.notify,
+    ...(r.description ? { description: r.description } : {}),
+  };
+}
+
+function parseChannel(
+  raw: unknown,
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ChannelSpec {
+  const kind = (raw as { kind?: unknown })?.kind;
+  if (typeof kind !== "string" || !(kind in CHANNEL_KINDS)) {
+    throw new SpecError(
+      `${path}.kind`,
+      `${path}.kind: found ${
+        JSON.stringify(kind) ?? "nothing"
+      }, expected one of ${
+        Object.keys(CHANNEL_KINDS).map((k) => `"${k}"`).join(", ")
+      }`,
+    );
+  }
+  const secret = (name: string, field: string) => {
+    const value = env[name];
+    if (value === undefined || value.trim() === "") {
+      throw new SpecError(
+        `${path}.${field}`,
+        `${path}.${field}: the environment variable ${name} is not set (or empty); set it to the secret, or change ${path}.${field} to the variable that holds it`,
+      );
+    }
+    return value;
+  };
+  switch (kind) {
+    case "webhook": {
+      const c = parseObject(raw, CHANNEL_KINDS.webhook, path, ["kind"]);
+      return {
+        id: c.id,
+        kind,
+        url: c.url,
+        secret: secret(c.secretEnv, "secretEnv"),
+      };
+    }
+    default: {
+      const c = parseObject(raw, CHANNEL_KINDS.slack, path, ["kind"]);
+      const url = secret(c.urlEnv, "urlEnv");
+      httpUrl.parse(url, `${path}.urlEnv (${c.urlEnv})`);
+      return { id: c.id, kind: "slack", url };
+    }
+  }
+}
+
+/**
+ * The alerting a sources file declares.
+ *
+ * @param file The validated sources file.
+ * @param env Where channel secrets are read.
+ * @returns The rules and channels (none when the file has no `alerts`).
+ * @throws {SourcesFileError} Naming the rule or channel and the field.
+ */
+export function alertingOf(
+  file: SourcesFile,
+  env: Readonly<Record<string, string | undefined>>,
+): Alerting {
+  try {
+    return parseAlerting(file.alerts, file.channels, {
+      currency: file.currency,
+      sourceIds: file.entries.map((e) => e.common.id),
+      env,
+    });
+  } catch (error) {
+    if (error instanceof SpecError) {
+      throw new SourcesFileError(file.file, error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The JSON Schemas of `alerts` and `channels`, for the sources file's schema. */
+export function alertingSchemas(): {
+  alerts: JsonSchema;
+  channels: JsonSchema;
+} {
+  return {
+    alerts: {
+      description:
+        "Alert rules: a figure or source status, a condition, for how long, whom to notify",
+      type: "array",
+      maxItems: 200,
+      items: objectSchema(RULE_FIELDS),
+    },
+    channels: {
+      description: "Where alerts are delivered: signed webhooks and Slack",
+      type: "array",
+      maxItems: 50,
+      items: {
+        oneOf: Object.entries(CHANNEL_KINDS).map(([kind, fields]) =>
+          objectSchema(fields, { kind: { const: kind } })
+        ),
+      },
+    },
+  };
+}
+
+/** A rule's parsed fields (for tests of the declarations). */
+export type RuleFields = Parsed<typeof RULE_FIELDS>;

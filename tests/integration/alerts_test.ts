@@ -1,0 +1,209 @@
+/**
+ * Alerts delivered for real: the server in its own process, a webhook
+ * source moved by signed deliveries, and real HTTP receivers for the
+ * signed webhook and the Slack format. A threshold crossing reaches both
+ * within a second, once; a receiver answering 500 then 200 gets it once;
+ * a SIGKILL between enqueue and delivery delivers it once after the
+ * restart, without firing again.
+ */
+import assert from "node:assert/strict";
+import { signWebhook, verifyWebhook } from "@/lib/security/mod.ts";
+import {
+  type ServerProcess,
+  startServerProcess,
+} from "../_helpers/server_process.ts";
+import { startReceiver } from "../_helpers/receiver.ts";
+import { eventually } from "../_helpers/eventually.ts";
+
+const SHOP_SECRET = "whsec_shop";
+const OPS_SECRET = "ops-signing-secret";
+
+/** A sources file with a shop webhook and one rule on revenue today. */
+async function setUp(opsUrl: string, slackUrl: string) {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/sources.json`;
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      title: "Acme P&L",
+      sources: [{
+        id: "shop",
+        kind: "webhook",
+        role: "revenue",
+        mode: "increment",
+        secretEnv: "SHOP_SECRET",
+      }],
+      alerts: [{
+        id: "big-sales",
+        figure: "revenue",
+        period: "today",
+        above: 100,
+        severity: "critical",
+        notify: ["ops", "chat"],
+        description: "Sales passed $100 today",
+      }],
+      channels: [
+        { id: "ops", kind: "webhook", url: opsUrl, secretEnv: "OPS_SECRET" },
+        { id: "chat", kind: "slack", urlEnv: "SLACK_URL" },
+      ],
+    }),
+  );
+  return {
+    dir,
+    env: {
+      PULSE_CONFIG: file,
+      PULSE_DB: `${dir}/pulse.db`,
+      SHOP_SECRET,
+      OPS_SECRET,
+      SLACK_URL: slackUrl,
+    },
+  };
+}
+
+/** Posts a signed increment to the shop source. */
+async function sell(server: ServerProcess, id: string, amount: string) {
+  const body = JSON.stringify({ id, amount });
+  const response = await fetch(new URL("/api/ingest/shop", server.url), {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "pulse-signature": await signWebhook(
+        SHOP_SECRET,
+        Math.floor(Date.now() / 1000),
+        new TextEncoder().encode(body),
+      ),
+    },
+    body,
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("alerts: a threshold crossing reaches a signed webhook and Slack within a second, once; the board shows it; the resolve follows", async () => {
+  await using ops = startReceiver();
+  await using slack = startReceiver();
+  const { dir, env } = await setUp(ops.url, slack.url);
+  try {
+    await using server = await startServerProcess({ env });
+    await sell(server, "o1", "60.00");
+    await settle(300);
+    assert.equal(ops.received.length, 0, "$60 is below the threshold");
+    const sold = performance.now();
+    await sell(server, "o2", "90.00");
+    await eventually(
+      () => ops.delivered.length && slack.delivered.length ? true : undefined,
+      "both deliveries",
+    );
+    const latency = Math.max(ops.received[0]!.at, slack.received[0]!.at) -
+      sold;
+    assert.ok(latency < 1000, `delivered ${latency.toFixed(0)} ms after`);
+
+    const hook = ops.received[0]!;
+    await verifyWebhook(
+      hook.headers.get("pulse-signature"),
+      new TextEncoder().encode(hook.body),
+      [OPS_SECRET],
+      Date.now(),
+      300,
+    );
+    assert.equal(hook.headers.get("idempotency-key"), "big-sales:1:firing");
+    const note = JSON.parse(hook.body);
+    assert.equal(note.status, "firing");
+    assert.equal(note.severity, "critical");
+    assert.equal(note.figure.valueMinor, 15_000);
+    assert.equal(note.summary, "Revenue today is $150.00, above $100.00");
+    assert.equal(note.board, "Acme P&L");
+    const chat = JSON.parse(slack.received[0]!.body);
+    assert.match(chat.text, /FIRING: big-sales \(critical\): Revenue today/);
+    assert.equal(chat.blocks[0].type, "header");
+
+    const snapshot = await (await fetch(new URL("/api/snapshot", server.url)))
+      .json();
+    assert.equal(snapshot.data.alerts.firing[0].rule, "big-sales");
+    assert.match(snapshot.data.alerts.firing[0].summary, /\$150\.00/);
+    const api = await (await fetch(new URL("/api/alerts", server.url))).json();
+    assert.equal(api.rules[0].phase, "firing");
+    assert.equal(api.rules[0].episode, 1);
+
+    await settle(1_200);
+    assert.equal(ops.received.length, 1, "once");
+    assert.equal(slack.received.length, 1, "once");
+
+    await sell(server, "r1", "-80.00");
+    await eventually(
+      () => ops.delivered.length === 2 ? true : undefined,
+      "the resolve",
+    );
+    const resolved = JSON.parse(ops.received[1]!.body);
+    assert.equal(resolved.status, "resolved");
+    assert.equal(resolved.key, "big-sales:1:resolved");
+    assert.ok(resolved.endsAt);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("alerts: a receiver that answers 500 and then 200 gets the notification exactly once, with the same idempotency key", async () => {
+  await using ops = startReceiver();
+  await using slack = startReceiver();
+  ops.script([{ status: 500, body: "busy" }]);
+  const { dir, env } = await setUp(ops.url, slack.url);
+  try {
+    await using server = await startServerProcess({ env });
+    await sell(server, "o1", "150.00");
+    await eventually(
+      () => ops.delivered.length ? true : undefined,
+      "the retried delivery",
+    );
+    await settle(1_500);
+    assert.equal(ops.received.length, 2);
+    assert.equal(ops.delivered.length, 1);
+    assert.deepEqual(
+      ops.received.map((r) => r.headers.get("idempotency-key")),
+      ["big-sales:1:firing", "big-sales:1:firing"],
+    );
+    const api = await (await fetch(new URL("/api/alerts", server.url))).json();
+    const item = api.deliveries.find((d: { channel: string }) =>
+      d.channel === "ops"
+    );
+    assert.equal(item.attempts, 2);
+    assert.ok(item.deliveredAt);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("alerts: SIGKILL between enqueue and delivery: after the restart the notification is delivered once, and the alert does not fire again", async () => {
+  await using ops = startReceiver();
+  await using slack = startReceiver();
+  ops.script([{ hang: true }]);
+  const { dir, env } = await setUp(ops.url, slack.url);
+  try {
+    const first = await startServerProcess({ env });
+    await sell(first, "o1", "150.00");
+    await eventually(
+      () => ops.received.length ? true : undefined,
+      "the first attempt",
+    );
+    assert.equal(await first.stop("SIGKILL"), 137);
+    assert.equal(ops.delivered.length, 0, "the receiver never answered");
+    await using second = await startServerProcess({ env });
+    await eventually(
+      () => ops.delivered.length ? true : undefined,
+      "the delivery after the restart",
+    );
+    await settle(1_500);
+    assert.equal(ops.delivered.length, 1);
+    assert.deepEqual(
+      ops.received.map((r) => JSON.parse(r.body).key),
+      ["big-sales:1:firing", "big-sales:1:firing"],
+      "the same notification, not a second firing",
+    );
+    assert.equal(slack.delivered.length, 1);
+    const api = await (await fetch(new URL("/api/alerts", second.url))).json();
+    assert.equal(api.rules[0].phase, "firing");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
