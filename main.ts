@@ -259,6 +259,18 @@ export async function startServer(
     connections: () => connections.counts(),
     openFilesLimit: openFiles,
     errorDetails: () => engine.polling.errorDetails(),
+    alerts: () =>
+      Object.fromEntries(
+        alerts.status().rules.map((r) => [r.id, {
+          watches: r.watches,
+          condition: r.condition,
+          severity: r.severity,
+          phase: r.phase,
+          since: r.since,
+          episode: r.episode,
+          notify: r.notify.join(", "),
+        }]),
+      ),
   });
   const pulse = createPulseMetrics(() => status.picture());
   // Without PULSE_SESSION_SECRET, sessions and tickets last until a restart.

@@ -49,6 +49,9 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
       />
       <Section title="Sources" rows={d.sources as Table} />
       <Section title="Cache tiers" rows={d.cache as Table} />
+      {Object.keys(d.alerts ?? {}).length > 0 && (
+        <Section title="Alert rules" rows={d.alerts as Table} />
+      )}
       <Section
         title="Redis and leadership"
         rows={{ now: { ...(d.redis as object), leader: d.leader } }}

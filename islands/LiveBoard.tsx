@@ -19,6 +19,7 @@ import {
   useTimeZone,
 } from "./parts/hooks.ts";
 import { SourceRow } from "./parts/SourceRow.tsx";
+import { AlertBanner } from "./parts/AlertBanner.tsx";
 import { clockTime } from "./parts/time_words.ts";
 import type {
   BalanceState,
@@ -202,6 +203,11 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
             : ""}.
         </p>
       )}
+      <AlertBanner
+        alerts={(pnl as { alerts?: unknown }).alerts}
+        now={now}
+        zone={zone}
+      />
       {missing.length > 0 && (
         <p class="incomplete-banner" role="status" data-testid="incomplete">
           {describeMissing(missing)}

@@ -72,6 +72,8 @@ export type StatusPicture = {
   stream: StreamTotals;
   /** The process's soft limit of open files (`null`: unknown). */
   limits: { openFiles: number | null };
+  /** Each alert rule's state (phase, since, episode), by rule id. */
+  alerts: Record<string, Record<string, string | number>>;
 };
 
 /** What the picture is read from; each is asked at the moment of reading. */
@@ -106,6 +108,8 @@ export interface StatusParts {
    * state carries a summary).
    */
   errorDetails?: () => Record<string, string>;
+  /** Each alert rule's state, by rule id (none without rules). */
+  alerts?: () => Record<string, Record<string, string | number>>;
 }
 
 /**
@@ -193,6 +197,7 @@ export class StatusBoard {
       connections: { ws: 0, sse: 0, poll: 0, ...p.connections() },
       stream: { ...this.#stream },
       limits: { openFiles: p.openFilesLimit ?? null },
+      alerts: p.alerts?.() ?? {},
     };
   }
 

@@ -4,6 +4,7 @@
  * the docs list every field of every kind and cannot drift.
  */
 import { sourcesFileSchema } from "@/lib/sources/mod.ts";
+import { alertingSchemas } from "@/lib/alerts/mod.ts";
 
 /** Where the generated reference begins in docs/sources.md. */
 export const FIELDS_BEGIN =
@@ -21,43 +22,71 @@ export function kindFieldsMarkdown(): string {
   return variants.map((variant) => {
     const props = variant.properties as Record<string, Schema>;
     const kind = String((props.kind as Schema).const);
-    const required = new Set(variant.required as string[]);
-    const rows = Object.entries(props)
-      .filter(([name]) => name !== "kind")
-      .map(([name, p]) =>
-        `| \`${name}\` | ${cell(String(p.description ?? ""))} | ${
-          cell(accepted(p))
-        } | ${
-          required.has(name)
-            ? "required"
-            : p.default !== undefined
-            ? cell(`\`${JSON.stringify(p.default)}\``)
-            : "optional"
-        } |`
-      );
-    return [
-      `### \`${kind}\` fields`,
-      "",
-      cell(String(variant.description ?? "")),
-      "",
-      "| field | meaning | accepted | default |",
-      "| --- | --- | --- | --- |",
-      ...rows,
-    ].join("\n");
+    return fieldTable(`### \`${kind}\` fields`, variant);
   }).join("\n\n");
 }
 
-/** The rows of the reference as written in a document, for staleness tests. */
-export function documentedFields(markdown: string): string {
-  const from = markdown.indexOf(FIELDS_BEGIN);
-  const to = markdown.indexOf(FIELDS_END);
-  if (from < 0 || to < from) return "";
-  return normalize(markdown.slice(from + FIELDS_BEGIN.length, to));
+/** Where the generated alert reference begins in docs/alerts.md. */
+export const ALERT_FIELDS_BEGIN =
+  "<!-- generated from lib/alerts/rule.ts by `deno task docs`: edit there -->";
+/** Where it ends. */
+export const ALERT_FIELDS_END = "<!-- end of generated alert reference -->";
+
+/** The alert reference: a rule's fields, then each channel kind's. */
+export function alertFieldsMarkdown(): string {
+  const { alerts, channels } = alertingSchemas() as Record<string, Schema>;
+  const rule = fieldTable("### Rule fields", alerts!.items as Schema);
+  const kinds = ((channels!.items as Schema).oneOf as Schema[]).map((v) => {
+    const kind = String(
+      ((v.properties as Record<string, Schema>).kind as Schema).const,
+    );
+    return fieldTable(`### \`${kind}\` channel fields`, v);
+  });
+  return [rule, ...kinds].join("\n\n");
 }
 
-/** The reference normalized the same way, for comparison. */
-export function expectedFields(): string {
-  return normalize(kindFieldsMarkdown());
+/** One object's fields as a table under a title. */
+function fieldTable(title: string, variant: Schema): string {
+  const props = variant.properties as Record<string, Schema>;
+  const required = new Set(variant.required as string[]);
+  const rows = Object.entries(props)
+    .filter(([name]) => name !== "kind")
+    .map(([name, p]) =>
+      `| \`${name}\` | ${cell(String(p.description ?? ""))} | ${
+        cell(accepted(p))
+      } | ${
+        required.has(name)
+          ? "required"
+          : p.default !== undefined
+          ? cell(`\`${JSON.stringify(p.default)}\``)
+          : "optional"
+      } |`
+    );
+  return [
+    title,
+    ...(variant.description ? ["", cell(String(variant.description))] : []),
+    "",
+    "| field | meaning | accepted | default |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
+}
+
+/** The rows of a reference as written in a document, for staleness tests. */
+export function documentedFields(
+  markdown: string,
+  begin = FIELDS_BEGIN,
+  end = FIELDS_END,
+): string {
+  const from = markdown.indexOf(begin);
+  const to = markdown.indexOf(end);
+  if (from < 0 || to < from) return "";
+  return normalize(markdown.slice(from + begin.length, to));
+}
+
+/** A reference normalized the same way, for comparison. */
+export function expectedFields(markdown = kindFieldsMarkdown()): string {
+  return normalize(markdown);
 }
 
 /** Rows without the alignment, and prose without the wrapping, `deno fmt` adds. */
@@ -90,6 +119,8 @@ function accepted(p: Schema): string {
       return "a list";
     case "object":
       return "an object";
+    case undefined:
+      return Array.isArray(p.oneOf) ? "a number or a decimal string" : "";
     case "string":
       return p.format === "uri"
         ? "an http(s) URL"

@@ -8,7 +8,14 @@
 import { sourcesFileSchema } from "@/lib/sources/mod.ts";
 import { alertingSchemas } from "@/lib/alerts/mod.ts";
 import { BEGIN, END, settingsTable } from "./settings_table.ts";
-import { FIELDS_BEGIN, FIELDS_END, kindFieldsMarkdown } from "./kind_fields.ts";
+import {
+  ALERT_FIELDS_BEGIN,
+  ALERT_FIELDS_END,
+  alertFieldsMarkdown,
+  FIELDS_BEGIN,
+  FIELDS_END,
+  kindFieldsMarkdown,
+} from "./kind_fields.ts";
 import {
   areaImports,
   AREAS_BEGIN,
@@ -71,6 +78,24 @@ ${kindFieldsMarkdown()}
 
 ${guide.slice(g)}`,
 );
+const alertsDoc = new URL("alerts.md", docs);
+const alertsText = await Deno.readTextFile(alertsDoc);
+const h = alertsText.indexOf(ALERT_FIELDS_BEGIN);
+const k = alertsText.indexOf(ALERT_FIELDS_END);
+if (h < 0 || k < h) {
+  console.error(
+    `${alertsDoc.pathname}: the markers ${ALERT_FIELDS_BEGIN} and ${ALERT_FIELDS_END} are missing`,
+  );
+  Deno.exit(1);
+}
+await Deno.writeTextFile(
+  alertsDoc,
+  `${alertsText.slice(0, h)}${ALERT_FIELDS_BEGIN}
+
+${alertFieldsMarkdown()}
+
+${alertsText.slice(k)}`,
+);
 const fmt = await new Deno.Command(Deno.execPath(), {
   args: [
     "fmt",
@@ -78,9 +103,10 @@ const fmt = await new Deno.Command(Deno.execPath(), {
     schema.pathname,
     architecture.pathname,
     sources.pathname,
+    alertsDoc.pathname,
   ],
 }).output();
 if (!fmt.success) Deno.exit(1);
 console.log(
-  `wrote ${configuration.pathname}, ${schema.pathname}, ${sources.pathname} and ${architecture.pathname}`,
+  `wrote ${configuration.pathname}, ${schema.pathname}, ${sources.pathname}, ${alertsDoc.pathname} and ${architecture.pathname}`,
 );

@@ -235,6 +235,11 @@ export class AlertService {
     const out = [];
     for (const id of rule.notify) {
       const channel = this.#o.alerting.channels.find((c) => c.id === id)!;
+      const limit = new AbortController();
+      const timer = this.#o.clock.setTimeout(
+        () => limit.abort(new Error("no answer within 10 s")),
+        10_000,
+      );
       try {
         await sendNotification(
           channel,
@@ -242,12 +247,14 @@ export class AlertService {
           {
             now,
             ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
-            signal: AbortSignal.timeout(10_000),
+            signal: limit.signal,
           },
         );
         out.push({ channel: id, ok: true });
       } catch (error) {
         out.push({ channel: id, ok: false, error: (error as Error).message });
+      } finally {
+        this.#o.clock.clearTimeout(timer);
       }
     }
     return out;

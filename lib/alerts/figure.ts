@@ -41,7 +41,7 @@ export function readFigure(
   state: unknown,
   rule: AlertRule,
 ): FigureReading | undefined {
-  const s = state as State;
+  const s = (state ?? {}) as State;
   const period = s.periods?.[rule.period];
   if (rule.figure) {
     const value = period?.[`${rule.figure}Minor`];
@@ -67,7 +67,7 @@ export function readFigure(
 
 /** A source's status in the state, or undefined when it is not there. */
 export function readStatus(state: unknown, source: string): string | undefined {
-  const status = (state as State).sources?.[source]?.status;
+  const status = (state as State | undefined)?.sources?.[source]?.status;
   return typeof status === "string" ? status : undefined;
 }
 

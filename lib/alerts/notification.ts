@@ -66,7 +66,9 @@ export function notificationFor(c: EventContext): AlertNotification {
       ? formatMoney(c.valueMinor, currency)
       : "unknown");
   const verb = event === "resolved" ? "is back:" : "is";
-  const summary = event === "resolved"
+  const summary = event === "test"
+    ? `Test of "${rule.id}": it fires when ${name} is ${condition}`
+    : event === "resolved"
     ? `${name} ${verb} ${value}, no longer ${condition}`
     : `${name} is ${value}, ${condition}`;
   const suffix = event === "reminder" ? `:${track.reminders}` : "";

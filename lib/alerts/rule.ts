@@ -7,7 +7,12 @@
  *
  * @module
  */
-import { MoneyError, parseDecimal, toMinorUnits } from "../money.ts";
+import {
+  currencyExponent,
+  MoneyError,
+  parseDecimal,
+  toMinorUnits,
+} from "../money.ts";
 import {
   bool,
   envName,
@@ -211,9 +216,14 @@ export const RULE_FIELDS = {
   },
 } satisfies Fields;
 
+const CHANNEL_ID = {
+  type: RULE_FIELDS.id.type,
+  description: "Unique id of the channel (what a rule's notify names)",
+};
+
 const CHANNEL_KINDS = {
   webhook: {
-    id: RULE_FIELDS.id,
+    id: CHANNEL_ID,
     url: { type: httpUrl, description: "Where the signed JSON is POSTed" },
     secretEnv: {
       type: envName,
@@ -222,7 +232,7 @@ const CHANNEL_KINDS = {
     },
   },
   slack: {
-    id: RULE_FIELDS.id,
+    id: CHANNEL_ID,
     urlEnv: {
       type: envName,
       description:
@@ -338,7 +348,16 @@ function parseRule(
   }
   const minor = (text: string, field: string) => {
     try {
-      return toMinorUnits(parseDecimal(text), "major", options.currency);
+      const decimal = parseDecimal(text);
+      const exponent = currencyExponent(options.currency);
+      if (decimal.scale > exponent) {
+        throw new MoneyError(
+          `"${text}" has more decimals than ${options.currency} has (${exponent}); give at most ${exponent}, such as ${
+            exponent ? `12.${"5".repeat(exponent)}` : "12"
+          }`,
+        );
+      }
+      return toMinorUnits(decimal, "major", options.currency);
     } catch (cause) {
       if (!(cause instanceof MoneyError)) throw cause;
       throw new SpecError(

@@ -207,3 +207,64 @@ Deno.test("alerts: SIGKILL between enqueue and delivery: after the restart the n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("alerts: `deno task alerts:test RULE` sends a signed test through the rule's channels and exits 0; a receiver that refuses makes it exit 1 with its answer", async () => {
+  const { ROOT } = await import("../_helpers/server_process.ts");
+  await using ops = startReceiver();
+  await using slack = startReceiver();
+  const { dir, env } = await setUp(ops.url, slack.url);
+  const run = async (rule: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-net",
+        "scripts/alerts_test.ts",
+        rule,
+      ],
+      cwd: ROOT,
+      env: { ...env, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder();
+    return {
+      code: out.code,
+      out: text.decode(out.stdout) + text.decode(out.stderr),
+    };
+  };
+  try {
+    const ok = await run("big-sales");
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /ok: ops took it\nok: chat took it/);
+    const note = JSON.parse(ops.received[0]!.body);
+    assert.equal(note.status, "test");
+    assert.match(
+      note.summary,
+      /Test of "big-sales": it fires when Revenue today is above \$100\.00/,
+    );
+    await verifyWebhook(
+      ops.received[0]!.headers.get("pulse-signature"),
+      new TextEncoder().encode(ops.received[0]!.body),
+      [OPS_SECRET],
+      Date.now(),
+      300,
+    );
+    slack.script([{ status: 404, body: "no_service" }]);
+    const refused = await run("big-sales");
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.out,
+      /failed: chat: the receiver answered 404 no_service/,
+    );
+    const unknown = await run("big-sale");
+    assert.equal(unknown.code, 1);
+    assert.match(
+      unknown.out,
+      /no alert rule has the id "big-sale"; the rules are "big-sales"/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,67 @@
+/**
+ * `deno task alerts:test RULE_ID [FILE]`: sends a test notification
+ * through each channel of one alert rule, as the server would send it,
+ * and says how each went; exit 0 when every channel took it, 1 otherwise
+ * (or for a bad file or an unknown rule). Nothing is enqueued or saved.
+ */
+// deno-lint-ignore-file no-console -- a command-line script
+import { alertingOf, AlertService } from "@/lib/alerts/mod.ts";
+import { SqliteStore } from "@/lib/cache/mod.ts";
+import { ConfigError, parseConfig } from "@/lib/config.ts";
+import {
+  embeddedSourcesFile,
+  loadSourcesFile,
+  SourcesFileError,
+} from "@/lib/sources/mod.ts";
+import { systemClock, systemRandom } from "@/lib/time/mod.ts";
+
+const [ruleId, path] = Deno.args;
+if (!ruleId) {
+  console.error("usage: deno task alerts:test RULE_ID [SOURCES_FILE]");
+  Deno.exit(1);
+}
+const env = Deno.env.toObject();
+if (path) env.PULSE_CONFIG = path;
+
+try {
+  const config = parseConfig(env);
+  const file = config.sourcesPath
+    ? await loadSourcesFile(config.sourcesPath, config.currency)
+    : embeddedSourcesFile({
+      intervalMs: config.simIntervalMs,
+      currency: config.currency,
+    });
+  using store = SqliteStore.open(":memory:");
+  const alerts = new AlertService({
+    alerting: alertingOf(file, env),
+    currency: file.currency,
+    board: file.title ?? "Pulseboard",
+    store: store.alerts,
+    clock: systemClock,
+    random: systemRandom,
+  });
+  let results;
+  try {
+    results = await alerts.sendTest(ruleId);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
+  if (results.length === 0) {
+    console.error(
+      `alert rule "${ruleId}" notifies no channel (its notify list is empty): nothing to test`,
+    );
+    Deno.exit(1);
+  }
+  for (const r of results) {
+    console.log(r.ok ? `ok: ${r.channel} took it` : `failed: ${r.error}`);
+  }
+  Deno.exit(results.every((r) => r.ok) ? 0 : 1);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof SourcesFileError) {
+    console.error(error.message);
+    Deno.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,88 @@
+/**
+ * Firing alerts are seen where people look: a real server with an alert
+ * rule on revenue, a signed sale that crosses it, and the board in
+ * Chromium showing the banner (figure, threshold, since when) within a
+ * second, then the resolve in its recent alerts.
+ */
+import assert from "node:assert/strict";
+import { signWebhook } from "@/lib/security/mod.ts";
+import { launchBrowser } from "../_helpers/browser.ts";
+import { startServerProcess } from "../_helpers/server_process.ts";
+
+const SECRET = "whsec_shop";
+
+Deno.test("in a browser, a firing alert shows as a banner within a second of the state that crossed it, and its resolve in the recent alerts", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/sources.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        sources: [{
+          id: "shop",
+          kind: "webhook",
+          role: "revenue",
+          mode: "increment",
+          secretEnv: "SHOP_SECRET",
+        }],
+        alerts: [{
+          id: "big-sales",
+          figure: "revenue",
+          above: 100,
+          severity: "critical",
+        }],
+      }),
+    );
+    await using server = await startServerProcess({
+      env: { PULSE_CONFIG: file, SHOP_SECRET: SECRET },
+    });
+    const sell = async (id: string, amount: string) => {
+      const body = JSON.stringify({ id, amount });
+      const res = await fetch(new URL("/api/ingest/shop", server.url), {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "pulse-signature": await signWebhook(
+            SECRET,
+            Math.floor(Date.now() / 1000),
+            new TextEncoder().encode(body),
+          ),
+        },
+        body,
+      });
+      assert.equal(res.status, 200);
+    };
+    await using browser = await launchBrowser();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector("[data-source=shop]", { timeout: 10_000 });
+      assert.equal(await page.locator("[data-testid=alerts]").count(), 0);
+      const sent = performance.now();
+      await sell("o1", "150.00");
+      const banner = page.locator("[data-rule=big-sales].alert-critical");
+      await banner.waitFor({ timeout: 5_000 });
+      const ms = performance.now() - sent;
+      assert.ok(ms < 1000, `banner after ${ms.toFixed(0)} ms`);
+      assert.match(
+        await banner.textContent() ?? "",
+        /critical Revenue today is \$150\.00, above \$100\.00 since \d\d:\d\d/,
+      );
+      await sell("r1", "-100.00");
+      await page.locator("[data-rule=big-sales]").waitFor({
+        state: "detached",
+        timeout: 5_000,
+      });
+      await page.click(".alerts-recent summary");
+      assert.match(
+        await page.textContent(".alerts-recent") ?? "",
+        /resolved: Revenue today is back: \$50\.00, no longer above \$100\.00/,
+      );
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
