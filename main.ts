@@ -99,7 +99,7 @@ export async function startServer(
       currency: config.currency,
     });
   // Alert rules and channels are part of the file: wrong ones refuse too.
-  const alerting = alertingOf(sourcesFile, env);
+  const alerting = await alertingOf(sourcesFile, env);
   // A misspelt setting is otherwise silently ignored.
   for (
     const unknown of unknownVariables(env, referencedVariables(sourcesFile))

@@ -33,7 +33,7 @@ try {
     });
   using store = SqliteStore.open(":memory:");
   const alerts = new AlertService({
-    alerting: alertingOf(file, env),
+    alerting: await alertingOf(file, env),
     currency: file.currency,
     board: file.title ?? "Pulseboard",
     store: store.alerts,

@@ -33,7 +33,7 @@ try {
   for (const unknown of unknownVariables(env, referencedVariables(file))) {
     console.warn(`warning: ${unknown.message}`);
   }
-  const alerting = alertingOf(file, env);
+  const alerting = await alertingOf(file, env);
   using store = SqliteStore.open(":memory:");
   const declared = await createSources(file, {
     clock: systemClock,

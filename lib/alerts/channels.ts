@@ -1,6 +1,6 @@
 /**
- * Sending one notification to one channel: a signed JSON webhook or a
- * Slack incoming webhook. 2xx is delivered; 408, 429 and 5xx (and a
+ * Sending one notification to one channel: a signed JSON webhook, a
+ * Slack incoming webhook, or email (`email.ts`). 2xx is delivered; 408, 429 and 5xx (and a
  * network failure or timeout) may succeed later, with the wait
  * `Retry-After` asks for; any other answer never will.
  *
@@ -10,6 +10,7 @@ import { readBounded, retryAfterMs } from "../resilience/mod.ts";
 import { signWebhook } from "../security/mod.ts";
 import { type AlertNotification, slackMessage } from "./notification.ts";
 import type { ChannelSpec } from "./rule.ts";
+import { sendEmail } from "./email.ts";
 
 /** A delivery that did not happen, and whether it may later. */
 export class DeliveryError extends Error {
@@ -53,6 +54,15 @@ export async function sendNotification(
   options: SendOptions,
 ): Promise<void> {
   const { fetch: doFetch = fetch, signal, now } = options;
+  if (channel.kind === "email") {
+    const failure = await sendEmail(channel, notification, signal);
+    if (failure) {
+      throw new DeliveryError(failure.message, {
+        retryable: failure.retryable,
+      });
+    }
+    return;
+  }
   const body = new TextEncoder().encode(
     JSON.stringify(
       channel.kind === "slack" ? slackMessage(notification) : notification,

@@ -1,8 +1,8 @@
 /**
  * Alerts: rules on any figure or source state from the sources file,
  * evaluated where the P&L is made (the leader), saved with their
- * notifications in a durable outbox, and delivered to signed webhooks and
- * Slack with retries that lose nothing and repeat nothing.
+ * notifications in a durable outbox, and delivered to signed webhooks,
+ * Slack and email with retries that lose nothing and repeat nothing.
  *
  * @module
  */

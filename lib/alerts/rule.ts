@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import {
   currencyExponent,
   MoneyError,
@@ -78,7 +80,19 @@ export interface AlertRule {
 /** One validated channel. */
 export type ChannelSpec =
   | { id: string; kind: "webhook"; url: string; secret: string }
-  | { id: string; kind: "slack"; url: string };
+  | { id: string; kind: "slack"; url: string }
+  | {
+    id: string;
+    kind: "email";
+    /** `smtp://` (STARTTLS required) or `smtps://` (TLS from the start). */
+    smtpUrl: string;
+    from: string;
+    to: string[];
+    /** A private CA's certificate file (absolute path), when given. */
+    caFile?: string;
+    /** That file's PEM, once read by {@linkcode alertingOf}. */
+    ca?: string;
+  };
 
 /** Rules and channels, ready to run. */
 export interface Alerting {
@@ -216,6 +230,12 @@ export const RULE_FIELDS = {
   },
 } satisfies Fields;
 
+const emailAddress = str({
+  pattern: /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/,
+  maxLength: 254,
+  words: "an email address such as ops@example.com",
+});
+
 const CHANNEL_ID = {
   type: RULE_FIELDS.id.type,
   description: "Unique id of the channel (what a rule's notify names)",
@@ -237,6 +257,28 @@ const CHANNEL_KINDS = {
       type: envName,
       description:
         "Environment variable holding the Slack incoming-webhook URL (a secret)",
+    },
+  },
+  email: {
+    id: CHANNEL_ID,
+    smtpUrlEnv: {
+      type: envName,
+      description:
+        "Environment variable holding the SMTP server as smtp://user:password@host:587 (STARTTLS, required) or smtps://user:password@host:465 (TLS from the start)",
+    },
+    from: {
+      type: emailAddress,
+      description: "The From address",
+    },
+    to: {
+      type: listOf(emailAddress, 20),
+      description: "The recipients (1 to 20)",
+    },
+    caFile: {
+      type: str({ maxLength: 500, words: "a file path" }),
+      optional: true,
+      description:
+        "PEM file of a private CA that signs the SMTP server's certificate, relative to this file (public CAs are trusted already)",
     },
   },
 } satisfies Record<string, Fields>;
@@ -447,6 +489,38 @@ function parseChannel(
         secret: secret(c.secretEnv, "secretEnv"),
       };
     }
+    case "email": {
+      const c = parseObject(raw, CHANNEL_KINDS.email, path, ["kind"]);
+      const smtpUrl = secret(c.smtpUrlEnv, "smtpUrlEnv");
+      let url: URL | undefined;
+      try {
+        url = new URL(smtpUrl);
+      } catch {
+        url = undefined;
+      }
+      if (
+        !url || !["smtp:", "smtps:"].includes(url.protocol) || !url.hostname
+      ) {
+        throw new SpecError(
+          `${path}.smtpUrlEnv`,
+          `${path}.smtpUrlEnv: ${c.smtpUrlEnv} is not an SMTP URL; expected smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465`,
+        );
+      }
+      if (c.to.length === 0) {
+        throw new SpecError(
+          `${path}.to`,
+          `${path}.to: the list is empty; give at least one recipient`,
+        );
+      }
+      return {
+        id: c.id,
+        kind: "email",
+        smtpUrl,
+        from: c.from,
+        to: c.to,
+        ...(c.caFile ? { caFile: c.caFile } : {}),
+      };
+    }
     default: {
       const c = parseObject(raw, CHANNEL_KINDS.slack, path, ["kind"]);
       const url = secret(c.urlEnv, "urlEnv");
@@ -464,16 +538,33 @@ function parseChannel(
  * @returns The rules and channels (none when the file has no `alerts`).
  * @throws {SourcesFileError} Naming the rule or channel and the field.
  */
-export function alertingOf(
+export async function alertingOf(
   file: SourcesFile,
   env: Readonly<Record<string, string | undefined>>,
-): Alerting {
+): Promise<Alerting> {
   try {
-    return parseAlerting(file.alerts, file.channels, {
+    const alerting = parseAlerting(file.alerts, file.channels, {
       currency: file.currency,
       sourceIds: file.entries.map((e) => e.common.id),
       env,
     });
+    const channels = await Promise.all(
+      alerting.channels.map(async (c, i) => {
+        if (c.kind !== "email" || !c.caFile) return c;
+        const path = resolve(dirname(file.file), c.caFile);
+        try {
+          return { ...c, caFile: path, ca: await readFile(path, "utf8") };
+        } catch (cause) {
+          throw new SpecError(
+            `channels[${i}].caFile`,
+            `channels[${i}].caFile: cannot read ${path}: ${
+              (cause as Error).message
+            }`,
+          );
+        }
+      }),
+    );
+    return { ...alerting, channels };
   } catch (error) {
     if (error instanceof SpecError) {
       throw new SourcesFileError(file.file, error.message, { cause: error });
@@ -496,7 +587,8 @@ export function alertingSchemas(): {
       items: objectSchema(RULE_FIELDS),
     },
     channels: {
-      description: "Where alerts are delivered: signed webhooks and Slack",
+      description:
+        "Where alerts are delivered: signed webhooks, Slack and email",
       type: "array",
       maxItems: 50,
       items: {

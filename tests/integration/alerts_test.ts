@@ -268,3 +268,88 @@ Deno.test("alerts: `deno task alerts:test RULE` sends a signed test through the 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("alerts: email over STARTTLS with a login (certificate checked against a private CA) arrives once after a temporary refusal is retried, and the resolve threads under the firing message", async () => {
+  const { startSmtpServer, header } = await import(
+    "../_helpers/smtp_server.ts"
+  );
+  await using smtp = await startSmtpServer();
+  smtp.refuse(451);
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/sources.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        title: "Acme P&L",
+        sources: [{
+          id: "shop",
+          kind: "webhook",
+          role: "revenue",
+          mode: "increment",
+          secretEnv: "SHOP_SECRET",
+        }],
+        alerts: [{
+          id: "big-sales",
+          figure: "revenue",
+          above: 100,
+          severity: "critical",
+          notify: ["mail"],
+        }],
+        channels: [{
+          id: "mail",
+          kind: "email",
+          smtpUrlEnv: "SMTP_URL",
+          from: "pulseboard@acme.test",
+          to: ["oncall@acme.test"],
+          caFile: smtp.caFile,
+        }],
+      }),
+    );
+    await using server = await startServerProcess({
+      env: {
+        PULSE_CONFIG: file,
+        PULSE_DB: `${dir}/pulse.db`,
+        SHOP_SECRET,
+        SMTP_URL: smtp.url,
+      },
+      // What `deno task start` grants: email needs nothing more.
+      permissions: [
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-net",
+      ],
+    });
+    await sell(server, "o1", "150.00");
+    await eventually(
+      () => smtp.mails.length ? true : undefined,
+      "the email, after the 451",
+    ).catch((error) => {
+      throw new Error(`${error.message}\n${server.lines.join("\n")}`);
+    });
+    const firing = smtp.mails[0]!;
+    assert.equal(firing.secure, true, "STARTTLS");
+    assert.equal(firing.user, "alerts");
+    assert.equal(
+      header(firing.raw, "Subject"),
+      "[CRITICAL] FIRING: Revenue today is $150.00, above $100.00",
+    );
+    assert.equal(header(firing.raw, "To"), "oncall@acme.test");
+    const id = header(firing.raw, "Message-ID");
+    assert.equal(id, "<big-sales.1.firing@pulseboard>");
+    await sell(server, "r1", "-100.00");
+    await eventually(
+      () => smtp.mails.length === 2 ? true : undefined,
+      "the resolve",
+    );
+    const resolved = smtp.mails[1]!;
+    assert.match(header(resolved.raw, "Subject")!, /^\[CRITICAL\] RESOLVED:/);
+    assert.equal(header(resolved.raw, "In-Reply-To"), id);
+    assert.equal(header(resolved.raw, "References"), id);
+    await settle(1_000);
+    assert.equal(smtp.mails.length, 2, "each once");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -108,8 +108,42 @@ Deno.test("alert rules: every mistake is refused with its place, what was found 
     /channels\[0\]\.secretEnv: the environment variable MISSING is not set/,
   );
   assert.match(
-    refused({ id: "a", figure: "net", below: 1 }, [{ id: "m", kind: "email" }]),
-    /channels\[0\]\.kind: found "email", expected one of "webhook", "slack"/,
+    refused({ id: "a", figure: "net", below: 1 }, [{ id: "m", kind: "pager" }]),
+    /channels\[0\]\.kind: found "pager", expected one of "webhook", "slack", "email"/,
+  );
+  const email = {
+    id: "m",
+    kind: "email",
+    smtpUrlEnv: "SMTP_URL",
+    from: "pulse@acme.test",
+    to: ["oncall@acme.test"],
+  };
+  const withSmtp = (url: string, channel: Record<string, unknown> = email) => {
+    try {
+      parseAlerting([{ id: "a", figure: "net", below: 1 }], [channel], {
+        ...options,
+        env: { SMTP_URL: url },
+      });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return "accepted";
+  };
+  assert.equal(withSmtp("smtp://u:p@mail.acme.test:587"), "accepted");
+  assert.match(
+    withSmtp("http://mail.acme.test"),
+    /channels\[0\]\.smtpUrlEnv: SMTP_URL is not an SMTP URL; expected smtp:\/\/user:password@host:587/,
+  );
+  assert.match(
+    withSmtp("smtps://u:p@mail.acme.test", {
+      ...email,
+      to: ["not an address"],
+    }),
+    /channels\[0\]\.to\[0\]: found the string "not an address", expected an email address/,
+  );
+  assert.match(
+    withSmtp("smtps://u:p@mail.acme.test", { ...email, to: [] }),
+    /channels\[0\]\.to: the list is empty/,
   );
   assert.throws(
     () =>
