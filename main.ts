@@ -17,7 +17,12 @@ import {
   PnlRecorder,
   rollForward,
 } from "@/lib/aggregate/mod.ts";
-import { openHistoryReader, SqliteStore, StoreError } from "@/lib/cache/mod.ts";
+import {
+  openHistoryReader,
+  RedisAlerts,
+  SqliteStore,
+  StoreError,
+} from "@/lib/cache/mod.ts";
 import { alertingOf, AlertService } from "@/lib/alerts/mod.ts";
 import { Cluster } from "@/lib/cluster/mod.ts";
 import {
@@ -222,7 +227,10 @@ export async function startServer(
     alerting,
     currency: sourcesFile.currency,
     board: sourcesFile.title ?? "Pulseboard",
-    store: store.alerts,
+    // With Redis, the next leader reads the alerts where this one left them.
+    store: cluster.redis
+      ? new RedisAlerts({ redis: cluster.redis })
+      : store.alerts,
     clock,
     random: systemRandom,
     // A `for` ran out between states: the board shows it at once.
@@ -232,6 +240,12 @@ export async function startServer(
         alerts: board,
       }),
     onEvent: (event) => {
+      if (event.kind === "error") {
+        // The store failed (Redis down): the same transition is made
+        // again at the next evaluation, so nothing is lost.
+        log.warn("alerting paused", { error: event.error });
+        return;
+      }
       pulse.onAlert(event);
       if (event.kind === "transition") {
         log.info("alert", { rule: event.rule, event: event.event });
@@ -261,7 +275,7 @@ export async function startServer(
     errorDetails: () => engine.polling.errorDetails(),
     alerts: () =>
       Object.fromEntries(
-        alerts.status().rules.map((r) => [r.id, {
+        alerts.rulesNow().map((r) => [r.id, {
           watches: r.watches,
           condition: r.condition,
           severity: r.severity,
@@ -313,7 +327,13 @@ export async function startServer(
     auth,
     metrics: pulse.metrics,
     health: () => status.health(),
-    alerts: () => ({ ...alerts.status(), ...alerts.board }),
+    // The board's part from the state, the same on every instance.
+    alerts: async () => ({
+      firing: [],
+      recent: [],
+      ...(hub.state("pnl") as { alerts?: object }).alerts,
+      ...(await alerts.status()),
+    }),
     staticDir: STATIC_DIR,
     ...(sourcesFile.title ? { title: sourcesFile.title } : {}),
     islandScript: await readIslandScript(STATIC_DIR, log),

@@ -37,7 +37,7 @@ export interface AppDeps {
   /** The current health report. */
   health: () => HealthReport;
   /** Alert rules, their state and the latest deliveries (`/api/alerts`). */
-  alerts?: () => unknown;
+  alerts?: () => Promise<unknown>;
   /** Stored P&L history for charts, when a store is open. */
   history?: HistoryReader;
   /** Absolute path of the `static/` folder. */

@@ -85,6 +85,7 @@ export interface AlertServiceOptions {
 export type AlertServiceEvent =
   | { kind: "evaluated"; rules: number }
   | { kind: "transition"; rule: string; event: string; key: string }
+  | { kind: "error"; error: Error }
   | {
     kind: "delivery";
     rule: string;
@@ -100,6 +101,11 @@ export class AlertService {
   #deliverer: Deliverer;
   #state?: unknown;
   #timer?: TimerId;
+  /** The tracks read back at start (evaluations wait for them). */
+  #ready: Promise<void> = Promise.resolve();
+  /** The latest state not yet evaluated, and the evaluation under way. */
+  #queued?: { state: unknown };
+  #busy?: Promise<void>;
   #leading = false;
   #evaluatedAt?: number;
   #board: AlertsBoard = { firing: [], recent: [] };
@@ -116,6 +122,7 @@ export class AlertService {
       random: options.random,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...options.delivery,
+      onError: (error) => this.#failed(error),
       onOutcome: (item, outcome, error) =>
         options.onEvent?.({
           kind: "delivery",
@@ -134,19 +141,24 @@ export class AlertService {
 
   /**
    * Starts evaluating and delivering (this instance leads): the tracks
-   * are read back from the store, so a pending or firing alert goes on
-   * where the last leader left it.
+   * are read back from the store first, so a pending or firing alert goes
+   * on where the last leader left it.
    */
   start(): void {
     if (this.#leading || this.rules.length === 0) return;
     this.#leading = true;
-    const saved = this.#o.store.tracks();
-    const now = this.#o.clock.now();
-    this.#tracks = new Map(
-      this.rules.map((r) => [r.id, asTrack(saved[r.id]) ?? newTrack(now)]),
-    );
-    this.#deliverer.start();
-    this.#tick();
+    this.#ready = (async () => {
+      const saved = await this.#o.store.tracks();
+      const now = this.#o.clock.now();
+      this.#tracks = new Map(
+        this.rules.map((r) => [r.id, asTrack(saved[r.id]) ?? newTrack(now)]),
+      );
+    })();
+    this.#ready.then(() => {
+      if (!this.#leading) return;
+      this.#deliverer.start();
+      this.#tick();
+    }, (error) => this.#failed(error));
   }
 
   /** Stops (this instance no longer leads). */
@@ -158,13 +170,15 @@ export class AlertService {
   }
 
   /**
-   * Evaluates every rule against a new state.
+   * Takes a new state: every rule is evaluated against it (at once, after
+   * any evaluation under way); a change of what the board shows is told
+   * through `onBoard`.
    *
-   * @returns What the board shows of alerting now.
+   * @returns What the board shows of alerting so far.
    */
   observe(state: unknown): AlertsBoard {
     this.#state = state;
-    if (this.#leading) this.#evaluate(state);
+    if (this.#leading) this.#schedule(state);
     return this.#board;
   }
 
@@ -173,31 +187,51 @@ export class AlertService {
     return this.#board;
   }
 
-  /** Each rule's state, for `/api/alerts` and `/admin`. */
-  status(): {
+  /**
+   * Each rule's state, for `/api/alerts`: this instance's while it leads,
+   * else as the leader saved it; and the latest deliveries.
+   */
+  async status(): Promise<{
     rules: RuleStatus[];
     deliveries: Omit<OutboxItem, "body">[];
-  } {
-    const { currency } = this.#o;
+  }> {
+    const { store } = this.#o;
+    const saved = this.#leading ? undefined : await store.tracks();
+    const recent = await store.recent(20);
     return {
-      rules: this.rules.map((r) => {
-        const t = this.#tracks.get(r.id);
-        return {
-          id: r.id,
-          watches: figureName(r),
-          condition: conditionWords(r, currency),
-          severity: r.severity,
-          phase: t?.phase ?? "normal",
-          since: new Date(t?.since ?? this.#o.clock.now()).toISOString(),
-          episode: t?.episode ?? 0,
-          notify: r.notify,
-          ...(this.#evaluatedAt !== undefined
-            ? { lastEvaluatedAt: new Date(this.#evaluatedAt).toISOString() }
-            : {}),
-        };
-      }),
-      deliveries: this.#o.store.recent(20).map(({ body: _b, ...rest }) => rest),
+      rules: this.#rulesFrom((id) =>
+        saved ? asTrack(saved[id]) : this.#tracks.get(id)
+      ),
+      deliveries: recent.map(({ body: _b, ...rest }) => rest),
     };
+  }
+
+  /**
+   * Each rule's state as this instance holds it, at once (for `/admin`,
+   * which each instance feeds): current while it leads.
+   */
+  rulesNow(): RuleStatus[] {
+    return this.#rulesFrom((id) => this.#tracks.get(id));
+  }
+
+  #rulesFrom(track: (id: string) => AlertTrack | undefined): RuleStatus[] {
+    const { currency, clock } = this.#o;
+    return this.rules.map((r) => {
+      const t = track(r.id);
+      return {
+        id: r.id,
+        watches: figureName(r),
+        condition: conditionWords(r, currency),
+        severity: r.severity,
+        phase: t?.phase ?? "normal",
+        since: new Date(t?.since ?? clock.now()).toISOString(),
+        episode: t?.episode ?? 0,
+        notify: r.notify,
+        ...(this.#evaluatedAt !== undefined && this.#leading
+          ? { lastEvaluatedAt: new Date(this.#evaluatedAt).toISOString() }
+          : {}),
+      };
+    });
   }
 
   /**
@@ -260,24 +294,54 @@ export class AlertService {
     return out;
   }
 
-  /** Resolves when delivery has nothing under way (for tests). */
-  idle(): Promise<void> {
-    return this.#deliverer.idle();
+  /** Resolves when nothing is under way (for tests). */
+  async idle(): Promise<void> {
+    while (this.#busy) await this.#busy;
+    await this.#deliverer.idle();
   }
 
   #tick(): void {
     if (!this.#leading) return;
-    if (this.#state !== undefined && this.#evaluate(this.#state)) {
-      this.#o.onBoard?.(this.#board);
-    }
+    if (this.#state !== undefined) this.#schedule(this.#state);
     this.#timer = this.#o.clock.setTimeout(
       () => this.#tick(),
       this.#o.tickMs ?? 1_000,
     );
   }
 
-  /** Moves every rule on; true when what the board shows changed. */
-  #evaluate(state: unknown): boolean {
+  /** Evaluates the latest state once the one under way is done. */
+  #schedule(state: unknown): void {
+    this.#queued = { state };
+    if (this.#busy) return;
+    this.#busy = (async () => {
+      try {
+        await this.#ready;
+        while (this.#queued && this.#leading) {
+          const { state } = this.#queued;
+          this.#queued = undefined;
+          if (await this.#evaluate(state)) this.#o.onBoard?.(this.#board);
+        }
+      } catch (error) {
+        this.#failed(error);
+      } finally {
+        this.#busy = undefined;
+      }
+    })();
+  }
+
+  #failed(error: unknown): void {
+    this.#o.onEvent?.({
+      kind: "error",
+      error: error instanceof Error ? error : new Error(String(error)),
+    });
+  }
+
+  /**
+   * Moves every rule on; true when what the board shows changed. A track
+   * moves only once its transition and notifications are saved: when the
+   * store fails, the next evaluation makes the same transition again.
+   */
+  async #evaluate(state: unknown): Promise<boolean> {
     const { clock, store, currency, board } = this.#o;
     const now = clock.now();
     this.#evaluatedAt = now;
@@ -288,7 +352,6 @@ export class AlertService {
       const samples = before.samples.length;
       const judged = judge(rule, before, state, now);
       const { track, event } = step(rule, before, judged.holds, now);
-      this.#tracks.set(rule.id, track);
       const shown = judged.status ??
         (judged.valueMinor !== undefined
           ? formatMoney(judged.valueMinor, currency)
@@ -301,42 +364,48 @@ export class AlertService {
       if (
         !event && track.phase === before.phase &&
         track.samples.length === samples
-      ) continue;
+      ) {
+        this.#tracks.set(rule.id, track);
+        continue;
+      }
       const items: OutboxItem[] = [];
-      if (event) {
-        const note = notificationFor({
-          rule,
-          track,
-          event,
-          now,
-          currency,
-          board,
-          ...(judged.valueMinor !== undefined
-            ? { valueMinor: judged.valueMinor }
-            : {}),
-          ...(judged.status ? { status: judged.status } : {}),
+      const note = event && notificationFor({
+        rule,
+        track,
+        event,
+        now,
+        currency,
+        board,
+        ...(judged.valueMinor !== undefined
+          ? { valueMinor: judged.valueMinor }
+          : {}),
+        ...(judged.status ? { status: judged.status } : {}),
+      });
+      for (const channel of note ? rule.notify : []) {
+        items.push({
+          key: `${note!.key}>${channel}`,
+          channel,
+          rule: rule.id,
+          body: JSON.stringify(note),
+          createdAt: now,
+          attempts: 0,
+          nextAt: now,
         });
-        for (const channel of rule.notify) {
-          items.push({
-            key: `${note.key}>${channel}`,
-            channel,
-            rule: rule.id,
-            body: JSON.stringify(note),
-            createdAt: now,
-            attempts: 0,
-            nextAt: now,
-          });
-        }
+      }
+      // A deposed leader saves nothing more.
+      if (!this.#leading) return changed;
+      // The transition and its notifications, together.
+      await store.commit(rule.id, track, items);
+      this.#tracks.set(rule.id, track);
+      if (note) {
         this.#remember(note);
         this.#o.onEvent?.({
           kind: "transition",
           rule: rule.id,
-          event,
+          event: note.status,
           key: note.key,
         });
       }
-      // The transition and its notifications, together.
-      store.commit(rule.id, track, items);
       enqueued ||= items.length > 0;
       changed ||= event !== undefined || track.phase !== before.phase;
     }

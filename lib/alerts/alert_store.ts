@@ -3,7 +3,9 @@
  * leader: each rule's track, and the outbox of notifications not yet
  * delivered. A transition and the notifications it causes are saved
  * together, so one is never lost or sent without the other (implemented
- * by `lib/cache`'s SQLite store; alerting knows nothing of caches).
+ * by `lib/cache`: SQLite on one instance, Redis when several share the
+ * work, so a new leader goes on from the state the last one saved;
+ * alerting knows nothing of caches).
  *
  * @module
  */
@@ -38,19 +40,23 @@ export type Settlement =
   | { failedAt: number; attempts: number; error: string }
   | { nextAt: number; attempts: number; error: string };
 
-/** The store alerting runs on. */
+/** The store alerting runs on (SQLite answers at once, Redis later). */
 export interface AlertStore {
   /** Every saved track, by rule id. */
-  tracks(): Record<string, unknown>;
+  tracks(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /**
    * Saves a rule's track and enqueues its notifications, at once; an item
    * whose key is already there is kept as it was (never sent twice).
    */
-  commit(rule: string, track: unknown, items: readonly OutboxItem[]): void;
+  commit(
+    rule: string,
+    track: unknown,
+    items: readonly OutboxItem[],
+  ): void | Promise<void>;
   /** Items due at `now` and not yet settled, oldest first. */
-  due(now: number, limit: number): OutboxItem[];
-  /** Records an attempt's outcome. */
-  settle(key: string, outcome: Settlement): void;
+  due(now: number, limit: number): OutboxItem[] | Promise<OutboxItem[]>;
+  /** Records an attempt's outcome (the item as it was, and how it ended). */
+  settle(item: OutboxItem, outcome: Settlement): void | Promise<void>;
   /** The latest items, newest first (for /api/alerts and /admin). */
-  recent(limit: number): OutboxItem[];
+  recent(limit: number): OutboxItem[] | Promise<OutboxItem[]>;
 }

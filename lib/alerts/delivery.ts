@@ -44,6 +44,8 @@ export interface DelivererOptions {
    * @default {1000}
    */
   everyMs?: number;
+  /** Told when the store fails (the pass is tried again later). */
+  onError?: (error: Error) => void;
   /** Told of each attempt's outcome (metrics, logs). */
   onOutcome?: (
     item: OutboxItem,
@@ -91,7 +93,13 @@ export class Deliverer {
     }
     if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#running = this.#pass().finally(() => {
+    // A store that fails (Redis down) is reported; the next pass tries
+    // again.
+    this.#running = this.#pass().catch((error) =>
+      this.#o.onError?.(
+        error instanceof Error ? error : new Error(String(error)),
+      )
+    ).finally(() => {
       this.#running = undefined;
       if (!this.#abort) return;
       if (this.#again) {
@@ -115,7 +123,7 @@ export class Deliverer {
   async #pass(): Promise<void> {
     const { store, clock } = this.#o;
     const signal = this.#abort?.signal;
-    for (const item of store.due(clock.now(), 50)) {
+    for (const item of await store.due(clock.now(), 50)) {
       if (!signal || signal.aborted) return;
       await this.#attempt(item, signal);
     }
@@ -129,7 +137,7 @@ export class Deliverer {
       const error = new Error(
         `the channel "${item.channel}" is no longer in the sources file`,
       );
-      store.settle(item.key, {
+      await store.settle(item, {
         failedAt: clock.now(),
         attempts,
         error: error.message,
@@ -144,45 +152,51 @@ export class Deliverer {
       timeoutMs,
     );
     const timeout = AbortSignal.any([signal, limit.signal]);
+    let failure: Error | undefined;
     try {
       await sendNotification(
         channel,
         JSON.parse(item.body) as AlertNotification,
         { fetch: this.#o.fetch, signal: timeout, now: clock.now() },
       );
-      store.settle(item.key, { deliveredAt: clock.now(), attempts });
-      onOutcome?.(item, "delivered");
     } catch (cause) {
-      // Stopped (no longer leading): the next leader sends it.
-      if (signal.aborted) return;
-      const error = cause instanceof Error ? cause : new Error(String(cause));
-      const retryable = !(error instanceof DeliveryError) || error.retryable;
-      const now = clock.now();
-      const { minMs = 1_000, maxMs = 300_000 } = this.#o.backoff ?? {};
-      const wait = Math.max(
-        backoffDelay(item.attempts, random, { minMs, maxMs }),
-        error instanceof DeliveryError ? error.retryAfterMs ?? 0 : 0,
-      );
-      if (
-        !retryable ||
-        now + wait - item.createdAt > (this.#o.giveUpMs ?? 86_400_000)
-      ) {
-        store.settle(item.key, {
-          failedAt: now,
-          attempts,
-          error: error.message,
-        });
-        onOutcome?.(item, "failed", error);
-      } else {
-        store.settle(item.key, {
-          nextAt: now + wait,
-          attempts,
-          error: error.message,
-        });
-        onOutcome?.(item, "retry", error);
-      }
+      failure = cause instanceof Error ? cause : new Error(String(cause));
     } finally {
       clock.clearTimeout(timer);
+    }
+    // Stopped (no longer leading) mid-attempt: the next leader sends it.
+    if (failure && signal.aborted) return;
+    if (!failure) {
+      // Recorded apart from the send: a store that fails here must not
+      // make a delivered notification look failed (it would go again).
+      await store.settle(item, { deliveredAt: clock.now(), attempts });
+      onOutcome?.(item, "delivered");
+      return;
+    }
+    const retryable = !(failure instanceof DeliveryError) || failure.retryable;
+    const now = clock.now();
+    const { minMs = 1_000, maxMs = 300_000 } = this.#o.backoff ?? {};
+    const wait = Math.max(
+      backoffDelay(item.attempts, random, { minMs, maxMs }),
+      failure instanceof DeliveryError ? failure.retryAfterMs ?? 0 : 0,
+    );
+    if (
+      !retryable ||
+      now + wait - item.createdAt > (this.#o.giveUpMs ?? 86_400_000)
+    ) {
+      await store.settle(item, {
+        failedAt: now,
+        attempts,
+        error: failure.message,
+      });
+      onOutcome?.(item, "failed", failure);
+    } else {
+      await store.settle(item, {
+        nextAt: now + wait,
+        attempts,
+        error: failure.message,
+      });
+      onOutcome?.(item, "retry", failure);
     }
   }
 }

@@ -34,6 +34,7 @@ export { openReadingCache, type ReadingCacheOptions } from "./reading_cache.ts";
 export { type IngestOutcome, SqliteIngest } from "./sqlite_ingest.ts";
 export { SqliteSync } from "./sqlite_sync.ts";
 export { SqliteAlerts } from "./sqlite_alerts.ts";
+export { RedisAlerts } from "./redis_alerts.ts";
 export { RedisSync, type RedisSyncOptions } from "./redis_sync.ts";
 export {
   IngestConflictError,

@@ -182,7 +182,8 @@ export class SqliteAlerts {
   }
 
   /** Records an attempt's outcome. */
-  settle(key: string, outcome: Settlement): void {
+  settle(item: { key: string }, outcome: Settlement): void {
+    const { key } = item;
     if ("deliveredAt" in outcome) {
       this.#delivered.run(outcome.deliveredAt, outcome.attempts, key);
     } else if ("failedAt" in outcome) {

@@ -10,8 +10,10 @@ import { principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 
 /** Builds the alerts handler. */
-export function alertsRoute(deps: AppDeps): (c: Context) => Response {
-  return function alerts(c: Context): Response {
+export function alertsRoute(
+  deps: AppDeps,
+): (c: Context) => Promise<Response> {
+  return async function alerts(c: Context): Promise<Response> {
     if (principalOf(c)?.role === "viewer") {
       throw new HttpError(
         403,
@@ -19,7 +21,8 @@ export function alertsRoute(deps: AppDeps): (c: Context) => Response {
         "a viewer link reads the board; /api/alerts needs an operator's token",
       );
     }
-    return Response.json(deps.alerts?.() ?? { rules: [], deliveries: [] }, {
+    const body = await deps.alerts?.() ?? { rules: [], deliveries: [] };
+    return Response.json(body, {
       headers: { "cache-control": "no-store" },
     });
   };

@@ -118,8 +118,11 @@ Deno.test("alerts: a threshold crossing reaches a signed webhook and Slack withi
     assert.match(chat.text, /FIRING: big-sales \(critical\): Revenue today/);
     assert.equal(chat.blocks[0].type, "header");
 
-    const snapshot = await (await fetch(new URL("/api/snapshot", server.url)))
-      .json();
+    const snapshot = await eventually(async () => {
+      const s = await (await fetch(new URL("/api/snapshot", server.url)))
+        .json();
+      return s.data.alerts?.firing?.length ? s : undefined;
+    }, "the board's alerts");
     assert.equal(snapshot.data.alerts.firing[0].rule, "big-sales");
     assert.match(snapshot.data.alerts.firing[0].summary, /\$150\.00/);
     const api = await (await fetch(new URL("/api/alerts", server.url))).json();
