@@ -283,6 +283,11 @@ export async function startServer(
           since: r.since,
           episode: r.episode,
           notify: r.notify.join(", "),
+          lastEvaluatedAt: r.lastEvaluatedAt ?? "",
+          lastDelivery: r.lastDelivery
+            ? `${r.lastDelivery.outcome} (${r.lastDelivery.channel}, ${r.lastDelivery.at})`
+            : "",
+          failures: r.failures,
         }]),
       ),
   });

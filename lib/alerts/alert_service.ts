@@ -51,6 +51,10 @@ export interface RuleStatus {
   episode: number;
   notify: string[];
   lastEvaluatedAt?: string;
+  /** The last delivery attempt this instance made: when, where, how. */
+  lastDelivery?: { at: string; channel: string; outcome: string };
+  /** Attempts that failed (retried or given up) since this instance started. */
+  failures: number;
 }
 
 /** Options for {@linkcode AlertService}. */
@@ -109,6 +113,12 @@ export class AlertService {
   #leading = false;
   #evaluatedAt?: number;
   #board: AlertsBoard = { firing: [], recent: [] };
+  /** Each rule's last delivery attempt, and its failed attempts. */
+  #lastDelivery = new Map<
+    string,
+    { at: string; channel: string; outcome: string }
+  >();
+  #failures = new Map<string, number>();
   /** Each rule's figure (or status) in words at the last evaluation. */
   #shown = new Map<string, string>();
 
@@ -123,14 +133,26 @@ export class AlertService {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...options.delivery,
       onError: (error) => this.#failed(error),
-      onOutcome: (item, outcome, error) =>
+      onOutcome: (item, outcome, error) => {
+        this.#lastDelivery.set(item.rule, {
+          at: new Date(options.clock.now()).toISOString(),
+          channel: item.channel,
+          outcome,
+        });
+        if (outcome !== "delivered") {
+          this.#failures.set(
+            item.rule,
+            (this.#failures.get(item.rule) ?? 0) + 1,
+          );
+        }
         options.onEvent?.({
           kind: "delivery",
           rule: item.rule,
           channel: item.channel,
           outcome,
           ...(error ? { error } : {}),
-        }),
+        });
+      },
     });
   }
 
@@ -230,6 +252,10 @@ export class AlertService {
         ...(this.#evaluatedAt !== undefined && this.#leading
           ? { lastEvaluatedAt: new Date(this.#evaluatedAt).toISOString() }
           : {}),
+        ...(this.#lastDelivery.has(r.id)
+          ? { lastDelivery: this.#lastDelivery.get(r.id)! }
+          : {}),
+        failures: this.#failures.get(r.id) ?? 0,
       };
     });
   }

@@ -57,7 +57,7 @@ export async function sendNotification(
   if (channel.kind === "email") {
     const failure = await sendEmail(channel, notification, signal);
     if (failure) {
-      throw new DeliveryError(failure.message, {
+      throw new DeliveryError(redact(failure.message, secretsOf(channel)), {
         retryable: failure.retryable,
       });
     }
@@ -90,11 +90,13 @@ export async function sendNotification(
       redirect: "manual",
     });
   } catch (cause) {
+    // The raw error is not kept as the cause: its words may hold the URL,
+    // a secret for Slack, and causes are logged.
     throw new DeliveryError(
       `${channel.id}: no answer from the receiver (${
-        (cause as Error).message
+        redact((cause as Error).message, secretsOf(channel))
       })`,
-      { cause, retryable: true },
+      { retryable: true },
     );
   }
   const text = response.body
@@ -113,4 +115,29 @@ export async function sendNotification(
     }${retryable ? "" : " (not retried: it will not succeed as it is)"}`,
     { retryable, ...(wait !== undefined ? { retryAfterMs: wait } : {}) },
   );
+}
+
+/** What a channel holds that must never reach a log or an API answer. */
+export function secretsOf(channel: ChannelSpec): string[] {
+  switch (channel.kind) {
+    case "webhook":
+      return [channel.secret];
+    case "slack":
+      return [channel.url, new URL(channel.url).pathname];
+    case "email": {
+      const url = new URL(channel.smtpUrl);
+      return [channel.smtpUrl, url.password, decodeURIComponent(url.password)]
+        .filter((s) => s.length >= 4);
+    }
+  }
+}
+
+/** `text` with each secret replaced by a placeholder. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  // Longest first: a URL is replaced whole before its path is.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret) out = out.replaceAll(secret, "[redacted]");
+  }
+  return out;
 }

@@ -223,7 +223,7 @@ Deno.test("alerts: `deno task alerts:test RULE` sends a signed test through the 
         "--allow-read",
         "--allow-env",
         "--allow-net",
-        "scripts/alerts_test.ts",
+        "scripts/test_alert.ts",
         rule,
       ],
       cwd: ROOT,

@@ -38,9 +38,11 @@ Deno.test("AlertService: a store that fails (Redis down) loses no transition: th
     clock,
     random: () => 0.5,
     fetch: (_url, init) => {
-      sent.push(JSON.parse(String(new TextDecoder().decode(
-        init?.body as Uint8Array,
-      ))).key);
+      sent.push(
+        JSON.parse(String(new TextDecoder().decode(
+          init?.body as Uint8Array,
+        ))).key,
+      );
       return Promise.resolve(new Response("ok"));
     },
     onEvent: (e) => {
