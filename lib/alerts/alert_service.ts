@@ -11,51 +11,16 @@ import { formatMoney } from "../money.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
 import type { AlertStore, OutboxItem } from "./alert_store.ts";
 import { Deliverer, type DelivererOptions } from "./delivery.ts";
+import { type AlertTrack, judge, newTrack, step } from "./evaluator.ts";
+import { notificationFor } from "./notification.ts";
 import {
-  type AlertPhase,
-  type AlertTrack,
-  judge,
-  newTrack,
-  step,
-} from "./evaluator.ts";
-import { conditionWords, figureName } from "./figure.ts";
-import { type AlertNotification, notificationFor } from "./notification.ts";
-import { sendNotification } from "./channels.ts";
-import type { Alerting, AlertRule } from "./rule.ts";
-
-/** A firing alert, as the board shows it. */
-export type FiringAlert = {
-  rule: string;
-  severity: AlertRule["severity"];
-  summary: string;
-  /** When it fired, ISO-8601 UTC. */
-  since: string;
-};
-
-/** What the board shows of alerting (the P&L state's `alerts`). */
-export type AlertsBoard = {
-  /** Firing now, most severe first. */
-  firing: FiringAlert[];
-  /** The latest events (firing, resolved), newest first, at most 5. */
-  recent: { rule: string; status: string; summary: string; at: string }[];
-};
-
-/** One rule's line in `/api/alerts`. */
-export interface RuleStatus {
-  id: string;
-  watches: string;
-  condition: string;
-  severity: AlertRule["severity"];
-  phase: AlertPhase;
-  since: string;
-  episode: number;
-  notify: string[];
-  lastEvaluatedAt?: string;
-  /** The last delivery attempt this instance made: when, where, how. */
-  lastDelivery?: { at: string; channel: string; outcome: string };
-  /** Attempts that failed (retried or given up) since this instance started. */
-  failures: number;
-}
+  AlertReport,
+  type AlertsBoard,
+  type RuleStatus,
+} from "./alert_report.ts";
+import { sendTestNotification, type TestResult } from "./test_send.ts";
+import type { Alerting } from "./alerting.ts";
+import type { AlertRule } from "./rule.ts";
 
 /** Options for {@linkcode AlertService}. */
 export interface AlertServiceOptions {
@@ -112,19 +77,12 @@ export class AlertService {
   #busy?: Promise<void>;
   #leading = false;
   #evaluatedAt?: number;
-  #board: AlertsBoard = { firing: [], recent: [] };
-  /** Each rule's last delivery attempt, and its failed attempts. */
-  #lastDelivery = new Map<
-    string,
-    { at: string; channel: string; outcome: string }
-  >();
-  #failures = new Map<string, number>();
-  /** Each rule's figure (or status) in words at the last evaluation. */
-  #shown = new Map<string, string>();
+  #report: AlertReport;
 
   /** Creates the service (idle until {@linkcode start}). */
   constructor(options: AlertServiceOptions) {
     this.#o = options;
+    this.#report = new AlertReport(options.alerting.rules, options.currency);
     this.#deliverer = new Deliverer({
       store: options.store,
       channels: options.alerting.channels,
@@ -134,17 +92,12 @@ export class AlertService {
       ...options.delivery,
       onError: (error) => this.#failed(error),
       onOutcome: (item, outcome, error) => {
-        this.#lastDelivery.set(item.rule, {
-          at: new Date(options.clock.now()).toISOString(),
-          channel: item.channel,
+        this.#report.delivery(
+          item.rule,
+          item.channel,
           outcome,
-        });
-        if (outcome !== "delivered") {
-          this.#failures.set(
-            item.rule,
-            (this.#failures.get(item.rule) ?? 0) + 1,
-          );
-        }
+          options.clock.now(),
+        );
         options.onEvent?.({
           kind: "delivery",
           rule: item.rule,
@@ -201,12 +154,12 @@ export class AlertService {
   observe(state: unknown): AlertsBoard {
     this.#state = state;
     if (this.#leading) this.#schedule(state);
-    return this.#board;
+    return this.#report.board;
   }
 
   /** What the board shows of alerting. */
   get board(): AlertsBoard {
-    return this.#board;
+    return this.#report.board;
   }
 
   /**
@@ -236,28 +189,32 @@ export class AlertService {
     return this.#rulesFrom((id) => this.#tracks.get(id));
   }
 
-  #rulesFrom(track: (id: string) => AlertTrack | undefined): RuleStatus[] {
-    const { currency, clock } = this.#o;
-    return this.rules.map((r) => {
-      const t = track(r.id);
-      return {
-        id: r.id,
-        watches: figureName(r),
-        condition: conditionWords(r, currency),
+  /** Each rule's state in words, a row per rule (the `/admin` table). */
+  adminRows(): Record<string, Record<string, string | number>> {
+    return Object.fromEntries(
+      this.rulesNow().map((r) => [r.id, {
+        watches: r.watches,
+        condition: r.condition,
         severity: r.severity,
-        phase: t?.phase ?? "normal",
-        since: new Date(t?.since ?? clock.now()).toISOString(),
-        episode: t?.episode ?? 0,
-        notify: r.notify,
-        ...(this.#evaluatedAt !== undefined && this.#leading
-          ? { lastEvaluatedAt: new Date(this.#evaluatedAt).toISOString() }
-          : {}),
-        ...(this.#lastDelivery.has(r.id)
-          ? { lastDelivery: this.#lastDelivery.get(r.id)! }
-          : {}),
-        failures: this.#failures.get(r.id) ?? 0,
-      };
-    });
+        phase: r.phase,
+        since: r.since,
+        episode: r.episode,
+        notify: r.notify.join(", "),
+        lastEvaluatedAt: r.lastEvaluatedAt ?? "",
+        lastDelivery: r.lastDelivery
+          ? `${r.lastDelivery.outcome} (${r.lastDelivery.channel}, ${r.lastDelivery.at})`
+          : "",
+        failures: r.failures,
+      }]),
+    );
+  }
+
+  #rulesFrom(track: (id: string) => AlertTrack | undefined): RuleStatus[] {
+    return this.#report.rules(
+      track,
+      this.#o.clock.now(),
+      this.#leading ? this.#evaluatedAt : undefined,
+    );
   }
 
   /**
@@ -268,7 +225,7 @@ export class AlertService {
    */
   async sendTest(
     ruleId: string,
-  ): Promise<{ channel: string; ok: boolean; error?: string }[]> {
+  ): Promise<TestResult[]> {
     const rule = this.rules.find((r) => r.id === ruleId);
     if (!rule) {
       throw new RangeError(
@@ -277,47 +234,15 @@ export class AlertService {
         }`,
       );
     }
-    const now = this.#o.clock.now();
-    const track = this.#tracks.get(rule.id) ?? newTrack(now);
-    const judged = judge(rule, structuredClone(track), this.#state, now);
-    const note = notificationFor({
-      rule,
-      track,
-      event: "test",
-      now,
+    return await sendTestNotification(rule, {
+      channels: this.#o.alerting.channels,
+      track: this.#tracks.get(rule.id),
+      state: this.#state,
+      clock: this.#o.clock,
       currency: this.#o.currency,
       board: this.#o.board,
-      ...(judged.valueMinor !== undefined
-        ? { valueMinor: judged.valueMinor }
-        : {}),
-      ...(judged.status ? { status: judged.status } : {}),
+      ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
     });
-    const out = [];
-    for (const id of rule.notify) {
-      const channel = this.#o.alerting.channels.find((c) => c.id === id)!;
-      const limit = new AbortController();
-      const timer = this.#o.clock.setTimeout(
-        () => limit.abort(new Error("no answer within 10 s")),
-        10_000,
-      );
-      try {
-        await sendNotification(
-          channel,
-          { ...note, key: `${note.key}:${now}` },
-          {
-            now,
-            ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
-            signal: limit.signal,
-          },
-        );
-        out.push({ channel: id, ok: true });
-      } catch (error) {
-        out.push({ channel: id, ok: false, error: (error as Error).message });
-      } finally {
-        this.#o.clock.clearTimeout(timer);
-      }
-    }
-    return out;
   }
 
   /** Resolves when nothing is under way (for tests). */
@@ -345,7 +270,9 @@ export class AlertService {
         while (this.#queued && this.#leading) {
           const { state } = this.#queued;
           this.#queued = undefined;
-          if (await this.#evaluate(state)) this.#o.onBoard?.(this.#board);
+          if (await this.#evaluate(state)) {
+            this.#o.onBoard?.(this.#report.board);
+          }
         }
       } catch (error) {
         this.#failed(error);
@@ -378,13 +305,12 @@ export class AlertService {
       const samples = before.samples.length;
       const judged = judge(rule, before, state, now);
       const { track, event } = step(rule, before, judged.holds, now);
-      const shown = judged.status ??
+      const words = judged.status ??
         (judged.valueMinor !== undefined
           ? formatMoney(judged.valueMinor, currency)
           : undefined);
-      if (shown !== undefined && shown !== this.#shown.get(rule.id)) {
-        this.#shown.set(rule.id, shown);
-        // A firing alert's figure moved: the banner says so.
+      // A firing alert's figure moved: the banner says so.
+      if (this.#report.shown(rule.id, words)) {
         changed ||= track.phase === "firing" || track.phase === "recovering";
       }
       if (
@@ -424,7 +350,7 @@ export class AlertService {
       await store.commit(rule.id, track, items);
       this.#tracks.set(rule.id, track);
       if (note) {
-        this.#remember(note);
+        this.#report.event(note);
         this.#o.onEvent?.({
           kind: "transition",
           rule: rule.id,
@@ -437,45 +363,8 @@ export class AlertService {
     }
     this.#o.onEvent?.({ kind: "evaluated", rules: this.rules.length });
     if (enqueued) this.#deliverer.kick();
-    if (changed) this.#board = { ...this.#board, firing: this.#firing() };
+    if (changed) this.#report.refresh((id) => this.#tracks.get(id));
     return changed;
-  }
-
-  #remember(note: AlertNotification): void {
-    if (note.status === "reminder") return;
-    this.#board = {
-      ...this.#board,
-      recent: [
-        {
-          rule: note.rule,
-          status: note.status,
-          summary: note.summary,
-          at: note.at,
-        },
-        ...this.#board.recent,
-      ].slice(0, 5),
-    };
-  }
-
-  #firing(): FiringAlert[] {
-    const order = { critical: 0, warning: 1, info: 2 };
-    return this.rules
-      .filter((r) => {
-        const phase = this.#tracks.get(r.id)?.phase;
-        return phase === "firing" || phase === "recovering";
-      })
-      .sort((a, b) => order[a.severity] - order[b.severity])
-      .map((r) => {
-        const t = this.#tracks.get(r.id)!;
-        return {
-          rule: r.id,
-          severity: r.severity,
-          summary: `${figureName(r)} is ${
-            this.#shown.get(r.id) ?? "unknown"
-          }, ${conditionWords(r, this.#o.currency)}`,
-          since: new Date(t.firedAt ?? t.since).toISOString(),
-        };
-      });
   }
 }
 

@@ -9,7 +9,7 @@
 import { readBounded, retryAfterMs } from "../resilience/mod.ts";
 import { signWebhook } from "../security/mod.ts";
 import { type AlertNotification, slackMessage } from "./notification.ts";
-import type { ChannelSpec } from "./rule.ts";
+import type { ChannelSpec } from "./channel_spec.ts";
 import { sendEmail } from "./email.ts";
 
 /** A delivery that did not happen, and whether it may later. */

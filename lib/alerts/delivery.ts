@@ -13,7 +13,7 @@ import type { Clock, TimerId } from "../time/mod.ts";
 import type { AlertStore, OutboxItem } from "./alert_store.ts";
 import { DeliveryError, sendNotification } from "./channels.ts";
 import type { AlertNotification } from "./notification.ts";
-import type { ChannelSpec } from "./rule.ts";
+import type { ChannelSpec } from "./channel_spec.ts";
 
 /** Options for {@linkcode Deliverer}. */
 export interface DelivererOptions {

@@ -8,20 +8,18 @@
  */
 export type { AlertStore, OutboxItem, Settlement } from "./alert_store.ts";
 export {
-  type AlertsBoard,
   AlertService,
   type AlertServiceEvent,
   type AlertServiceOptions,
-  type FiringAlert,
-  type RuleStatus,
 } from "./alert_service.ts";
+export type { AlertsBoard, FiringAlert, RuleStatus } from "./alert_report.ts";
 export { DeliveryError } from "./channels.ts";
 export type { AlertNotification } from "./notification.ts";
 export {
   type Alerting,
   alertingOf,
   alertingSchemas,
-  type AlertRule,
-  type ChannelSpec,
   parseAlerting,
-} from "./rule.ts";
+} from "./alerting.ts";
+export type { AlertRule } from "./rule.ts";
+export type { ChannelSpec } from "./channel_spec.ts";

@@ -1,14 +1,12 @@
 /**
- * Alert rules and notification channels as the sources file declares
- * them (`alerts` and `channels`), validated with the same field machinery
- * as sources: every error names its place in the file, what was found
- * and what is accepted. Thresholds are in major units of the board's
- * currency and kept as exact minor units.
+ * An alert rule as the sources file declares it (`alerts`): what it
+ * watches, its one condition, `for`, `repeat`, severity and channels,
+ * validated with the same field machinery as sources (every error names
+ * its place, what was found and what is accepted). Thresholds are in
+ * major units of the board's currency and kept as exact minor units.
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
 import {
   currencyExponent,
   MoneyError,
@@ -17,19 +15,14 @@ import {
 } from "../money.ts";
 import {
   bool,
-  envName,
   type Fields,
-  httpUrl,
   int,
   type JsonSchema,
   listOf,
   nested,
-  objectSchema,
   oneOf,
   type Parsed,
   parseObject,
-  type SourcesFile,
-  SourcesFileError,
   SpecError,
   str,
 } from "../sources/mod.ts";
@@ -75,29 +68,6 @@ export interface AlertRule {
   notify: string[];
   /** Words for people, when the file gives them. */
   description?: string;
-}
-
-/** One validated channel. */
-export type ChannelSpec =
-  | { id: string; kind: "webhook"; url: string; secret: string }
-  | { id: string; kind: "slack"; url: string }
-  | {
-    id: string;
-    kind: "email";
-    /** `smtp://` (STARTTLS required) or `smtps://` (TLS from the start). */
-    smtpUrl: string;
-    from: string;
-    to: string[];
-    /** A private CA's certificate file (absolute path), when given. */
-    caFile?: string;
-    /** That file's PEM, once read by {@linkcode alertingOf}. */
-    ca?: string;
-  };
-
-/** Rules and channels, ready to run. */
-export interface Alerting {
-  rules: AlertRule[];
-  channels: ChannelSpec[];
 }
 
 /** An amount in major units: a number or a decimal string. */
@@ -230,105 +200,16 @@ export const RULE_FIELDS = {
   },
 } satisfies Fields;
 
-const emailAddress = str({
-  pattern: /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/,
-  maxLength: 254,
-  words: "an email address such as ops@example.com",
-});
-
-const CHANNEL_ID = {
-  type: RULE_FIELDS.id.type,
-  description: "Unique id of the channel (what a rule's notify names)",
-};
-
-const CHANNEL_KINDS = {
-  webhook: {
-    id: CHANNEL_ID,
-    url: { type: httpUrl, description: "Where the signed JSON is POSTed" },
-    secretEnv: {
-      type: envName,
-      description:
-        "Environment variable holding the HMAC secret that signs each delivery (Pulse-Signature)",
-    },
-  },
-  slack: {
-    id: CHANNEL_ID,
-    urlEnv: {
-      type: envName,
-      description:
-        "Environment variable holding the Slack incoming-webhook URL (a secret)",
-    },
-  },
-  email: {
-    id: CHANNEL_ID,
-    smtpUrlEnv: {
-      type: envName,
-      description:
-        "Environment variable holding the SMTP server as smtp://user:password@host:587 (STARTTLS, required) or smtps://user:password@host:465 (TLS from the start)",
-    },
-    from: {
-      type: emailAddress,
-      description: "The From address",
-    },
-    to: {
-      type: listOf(emailAddress, 20),
-      description: "The recipients (1 to 20)",
-    },
-    caFile: {
-      type: str({ maxLength: 500, words: "a file path" }),
-      optional: true,
-      description:
-        "PEM file of a private CA that signs the SMTP server's certificate, relative to this file (public CAs are trusted already)",
-    },
-  },
-} satisfies Record<string, Fields>;
-
 /**
- * Validates the `alerts` and `channels` of a sources file.
+ * Validates one rule.
  *
- * @param alerts The file's `alerts` (absent: none).
- * @param channels The file's `channels` (absent: none).
- * @param options The board's currency, the declared source ids, and the
- *   environment where channel secrets are read.
- * @returns The rules and channels.
+ * @param raw The rule as written.
+ * @param path Where it is (`alerts[2]`).
+ * @param options The board's currency, the source and channel ids.
+ * @returns The rule.
  * @throws {SpecError} For the first problem, located precisely.
  */
-export function parseAlerting(
-  alerts: readonly unknown[] | undefined,
-  channels: readonly unknown[] | undefined,
-  options: {
-    currency: string;
-    sourceIds: readonly string[];
-    env: Readonly<Record<string, string | undefined>>;
-  },
-): Alerting {
-  const parsedChannels = (channels ?? []).map((raw, i) =>
-    parseChannel(raw, `channels[${i}]`, options.env)
-  );
-  unique(parsedChannels.map((c) => c.id), "channels");
-  const channelIds = parsedChannels.map((c) => c.id);
-  const rules = (alerts ?? []).map((raw, i) =>
-    parseRule(raw, `alerts[${i}]`, { ...options, channelIds })
-  );
-  unique(rules.map((r) => r.id), "alerts");
-  return { rules, channels: parsedChannels };
-}
-
-function unique(ids: string[], list: string): void {
-  const seen = new Map<string, number>();
-  ids.forEach((id, i) => {
-    const first = seen.get(id);
-    if (first !== undefined) {
-      throw new SpecError(
-        `${list}[${i}].id`,
-        `${list}[${i}].id: "${id}" is already the id of ${list}[${first}]; ids must be unique`,
-      );
-    }
-    seen.set(id, i);
-  });
-}
-
-function parseRule(
+export function parseRule(
   raw: unknown,
   path: string,
   options: {
@@ -450,153 +331,6 @@ function parseRule(
     severity: r.severity,
     notify: r.notify,
     ...(r.description ? { description: r.description } : {}),
-  };
-}
-
-function parseChannel(
-  raw: unknown,
-  path: string,
-  env: Readonly<Record<string, string | undefined>>,
-): ChannelSpec {
-  const kind = (raw as { kind?: unknown })?.kind;
-  if (typeof kind !== "string" || !(kind in CHANNEL_KINDS)) {
-    throw new SpecError(
-      `${path}.kind`,
-      `${path}.kind: found ${
-        JSON.stringify(kind) ?? "nothing"
-      }, expected one of ${
-        Object.keys(CHANNEL_KINDS).map((k) => `"${k}"`).join(", ")
-      }`,
-    );
-  }
-  const secret = (name: string, field: string) => {
-    const value = env[name];
-    if (value === undefined || value.trim() === "") {
-      throw new SpecError(
-        `${path}.${field}`,
-        `${path}.${field}: the environment variable ${name} is not set (or empty); set it to the secret, or change ${path}.${field} to the variable that holds it`,
-      );
-    }
-    return value;
-  };
-  switch (kind) {
-    case "webhook": {
-      const c = parseObject(raw, CHANNEL_KINDS.webhook, path, ["kind"]);
-      return {
-        id: c.id,
-        kind,
-        url: c.url,
-        secret: secret(c.secretEnv, "secretEnv"),
-      };
-    }
-    case "email": {
-      const c = parseObject(raw, CHANNEL_KINDS.email, path, ["kind"]);
-      const smtpUrl = secret(c.smtpUrlEnv, "smtpUrlEnv");
-      let url: URL | undefined;
-      try {
-        url = new URL(smtpUrl);
-      } catch {
-        url = undefined;
-      }
-      if (
-        !url || !["smtp:", "smtps:"].includes(url.protocol) || !url.hostname
-      ) {
-        throw new SpecError(
-          `${path}.smtpUrlEnv`,
-          `${path}.smtpUrlEnv: ${c.smtpUrlEnv} is not an SMTP URL; expected smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465`,
-        );
-      }
-      if (c.to.length === 0) {
-        throw new SpecError(
-          `${path}.to`,
-          `${path}.to: the list is empty; give at least one recipient`,
-        );
-      }
-      return {
-        id: c.id,
-        kind: "email",
-        smtpUrl,
-        from: c.from,
-        to: c.to,
-        ...(c.caFile ? { caFile: c.caFile } : {}),
-      };
-    }
-    default: {
-      const c = parseObject(raw, CHANNEL_KINDS.slack, path, ["kind"]);
-      const url = secret(c.urlEnv, "urlEnv");
-      httpUrl.parse(url, `${path}.urlEnv (${c.urlEnv})`);
-      return { id: c.id, kind: "slack", url };
-    }
-  }
-}
-
-/**
- * The alerting a sources file declares.
- *
- * @param file The validated sources file.
- * @param env Where channel secrets are read.
- * @returns The rules and channels (none when the file has no `alerts`).
- * @throws {SourcesFileError} Naming the rule or channel and the field.
- */
-export async function alertingOf(
-  file: SourcesFile,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<Alerting> {
-  try {
-    const alerting = parseAlerting(file.alerts, file.channels, {
-      currency: file.currency,
-      sourceIds: file.entries.map((e) => e.common.id),
-      env,
-    });
-    const channels = await Promise.all(
-      alerting.channels.map(async (c, i) => {
-        if (c.kind !== "email" || !c.caFile) return c;
-        const path = resolve(dirname(file.file), c.caFile);
-        try {
-          return { ...c, caFile: path, ca: await readFile(path, "utf8") };
-        } catch (cause) {
-          throw new SpecError(
-            `channels[${i}].caFile`,
-            `channels[${i}].caFile: cannot read ${path}: ${
-              (cause as Error).message
-            }`,
-          );
-        }
-      }),
-    );
-    return { ...alerting, channels };
-  } catch (error) {
-    if (error instanceof SpecError) {
-      throw new SourcesFileError(file.file, error.message, { cause: error });
-    }
-    throw error;
-  }
-}
-
-/** The JSON Schemas of `alerts` and `channels`, for the sources file's schema. */
-export function alertingSchemas(): {
-  alerts: JsonSchema;
-  channels: JsonSchema;
-} {
-  return {
-    alerts: {
-      description:
-        "Alert rules: a figure or source status, a condition, for how long, whom to notify",
-      type: "array",
-      maxItems: 200,
-      items: objectSchema(RULE_FIELDS),
-    },
-    channels: {
-      description:
-        "Where alerts are delivered: signed webhooks, Slack and email",
-      type: "array",
-      maxItems: 50,
-      items: {
-        oneOf: Object.entries(CHANNEL_KINDS).map(([kind, fields]) =>
-          objectSchema(fields, { kind: { const: kind } })
-        ),
-      },
-    },
   };
 }
 

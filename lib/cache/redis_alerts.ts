@@ -8,26 +8,8 @@
  *
  * @module
  */
+import type { OutboxItem, Settlement } from "./alert_rows.ts";
 import type { RedisConnection } from "../redis/mod.ts";
-
-/** An outbox item (the shape `lib/alerts` declares). */
-interface OutboxItem {
-  key: string;
-  channel: string;
-  rule: string;
-  body: string;
-  createdAt: number;
-  attempts: number;
-  nextAt: number;
-  deliveredAt?: number;
-  failedAt?: number;
-  lastError?: string;
-}
-
-type Settlement =
-  | { deliveredAt: number; attempts: number }
-  | { failedAt: number; attempts: number; error: string }
-  | { nextAt: number; attempts: number; error: string };
 
 /** Items kept for the history shown (settled ones past it are dropped). */
 const KEEP = 500;

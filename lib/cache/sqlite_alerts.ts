@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { OutboxItem, Settlement } from "./alert_rows.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 
 /** The alert tables' migration (applied by the store). */
@@ -27,25 +28,6 @@ export const ALERTS_MIGRATION = `CREATE TABLE alert_tracks (
    ) STRICT;
    CREATE INDEX alert_outbox_due ON alert_outbox (next_at)
      WHERE delivered_at IS NULL AND failed_at IS NULL`;
-
-/** An outbox item (the shape `lib/alerts` declares). */
-interface OutboxItem {
-  key: string;
-  channel: string;
-  rule: string;
-  body: string;
-  createdAt: number;
-  attempts: number;
-  nextAt: number;
-  deliveredAt?: number;
-  failedAt?: number;
-  lastError?: string;
-}
-
-type Settlement =
-  | { deliveredAt: number; attempts: number }
-  | { failedAt: number; attempts: number; error: string }
-  | { nextAt: number; attempts: number; error: string };
 
 type Row = {
   key: string;

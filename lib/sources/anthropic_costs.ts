@@ -4,7 +4,10 @@
  * fractions; amounts are summed exactly and rounded to cents once. The
  * final days (all but the last three) are read once as a resumable paged
  * sync (`paged_sync.ts`) and kept; the last three are read again on every
- * poll, as Anthropic may still revise them.
+ * poll, as Anthropic may still revise them. Over 350 lines: the kind's
+ * fields, the sync of final days, the page parsing and the mapping of UTC
+ * days onto the board's periods share the days kept; the page parsing is
+ * the seam to split along.
  *
  * @module
  */

@@ -5,7 +5,7 @@
  */
 import { anthropicCostsKind } from "./anthropic_costs.ts";
 import { httpJsonKind } from "./http_json.ts";
-import { kalshiKind } from "./kalshi.ts";
+import { kalshiKind } from "./kalshi_kind.ts";
 import type { SourceKind } from "./kind.ts";
 import { simulatorKind } from "./simulator.ts";
 import { sqlKind } from "./sql.ts";

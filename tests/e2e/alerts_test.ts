@@ -5,7 +5,7 @@
  * second, then the resolve in its recent alerts.
  */
 import assert from "node:assert/strict";
-import { signWebhook } from "@/lib/security/mod.ts";
+import { postSigned } from "../_helpers/ingest.ts";
 import { launchBrowser } from "../_helpers/browser.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 
@@ -36,22 +36,8 @@ Deno.test("in a browser, a firing alert shows as a banner within a second of the
     await using server = await startServerProcess({
       env: { PULSE_CONFIG: file, SHOP_SECRET: SECRET },
     });
-    const sell = async (id: string, amount: string) => {
-      const body = JSON.stringify({ id, amount });
-      const res = await fetch(new URL("/api/ingest/shop", server.url), {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "pulse-signature": await signWebhook(
-            SECRET,
-            Math.floor(Date.now() / 1000),
-            new TextEncoder().encode(body),
-          ),
-        },
-        body,
-      });
-      assert.equal(res.status, 200);
-    };
+    const sell = (id: string, amount: string) =>
+      postSigned(server.url, "shop", SECRET, { id, amount });
     await using browser = await launchBrowser();
     const context = await browser.newContext();
     try {

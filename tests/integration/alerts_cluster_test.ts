@@ -5,7 +5,7 @@
  * them from Redis and neither drops nor repeats anything.
  */
 import assert from "node:assert/strict";
-import { signWebhook } from "@/lib/security/mod.ts";
+import { postSigned } from "../_helpers/ingest.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 import {
   type ServerProcess,
@@ -76,22 +76,8 @@ Deno.test("alerts in a cluster: three instances on one Redis deliver each notifi
           if (h.leader === true) return s;
         }
       }, "a leader");
-    const sell = async (via: ServerProcess, id: string, amount: string) => {
-      const body = JSON.stringify({ id, amount });
-      const res = await fetch(new URL("/api/ingest/shop", via.url), {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "pulse-signature": await signWebhook(
-            SHOP_SECRET,
-            Math.floor(Date.now() / 1000),
-            new TextEncoder().encode(body),
-          ),
-        },
-        body,
-      });
-      assert.equal(res.status, 200, await res.text());
-    };
+    const sell = (via: ServerProcess, id: string, amount: string) =>
+      postSigned(via.url, "shop", SHOP_SECRET, { id, amount });
     const keys = () => ops.delivered.map((r) => JSON.parse(r.body).key);
 
     // Once, whichever instance takes the delivery.

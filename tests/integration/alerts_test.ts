@@ -7,7 +7,8 @@
  * restart, without firing again.
  */
 import assert from "node:assert/strict";
-import { signWebhook, verifyWebhook } from "@/lib/security/mod.ts";
+import { verifyWebhook } from "@/lib/security/mod.ts";
+import { postSigned } from "../_helpers/ingest.ts";
 import {
   type ServerProcess,
   startServerProcess,
@@ -61,22 +62,8 @@ async function setUp(opsUrl: string, slackUrl: string) {
 }
 
 /** Posts a signed increment to the shop source. */
-async function sell(server: ServerProcess, id: string, amount: string) {
-  const body = JSON.stringify({ id, amount });
-  const response = await fetch(new URL("/api/ingest/shop", server.url), {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "pulse-signature": await signWebhook(
-        SHOP_SECRET,
-        Math.floor(Date.now() / 1000),
-        new TextEncoder().encode(body),
-      ),
-    },
-    body,
-  });
-  assert.equal(response.status, 200, await response.text());
-}
+const sell = (server: ServerProcess, id: string, amount: string) =>
+  postSigned(server.url, "shop", SHOP_SECRET, { id, amount });
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

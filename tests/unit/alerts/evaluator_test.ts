@@ -6,7 +6,7 @@ import {
   newTrack,
   step,
 } from "@/lib/alerts/evaluator.ts";
-import { parseAlerting } from "@/lib/alerts/rule.ts";
+import { parseAlerting } from "@/lib/alerts/alerting.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 
 const MIN = 60_000;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseAlerting } from "@/lib/alerts/rule.ts";
+import { parseAlerting } from "@/lib/alerts/alerting.ts";
 import { SpecError } from "@/lib/sources/mod.ts";
 
 const options = {
