@@ -38,7 +38,9 @@ import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
 import {
   embeddedSourcesFile,
+  formatDiagnostics,
   loadSourcesFile,
+  locateDiagnostics,
   referencedVariables,
   SourcesFileError,
 } from "@/lib/sources/mod.ts";
@@ -401,23 +403,33 @@ if (import.meta.main) {
     log.error("unhandled rejection", { error: event.reason });
   });
   let running: RunningServer;
+  let logFormat: "pretty" | "json" = "json";
   try {
     const config = parseConfig(Deno.env.toObject());
+    logFormat = config.logFormat === "auto"
+      ? (Deno.stdout.isTerminal() ? "pretty" : "json")
+      : config.logFormat;
     log = createLogger({
       now: () => Date.now(),
       write,
       level: config.logLevel,
-      format: config.logFormat === "auto"
-        ? (Deno.stdout.isTerminal() ? "pretty" : "json")
-        : config.logFormat,
+      format: logFormat,
     });
     running = await startServer(config, log, systemClock, Deno.env.toObject());
   } catch (error) {
     // Every failed start exits 1: the expected ones with their message
     // alone, anything else with its stack.
-    if (
+    if (error instanceof SourcesFileError && logFormat === "json") {
+      // One record per problem, each with its line and column.
+      for (const d of locateDiagnostics(error)) {
+        log.error("invalid sources file", { ...d });
+      }
+    } else if (error instanceof SourcesFileError) {
+      // Every problem at once, the way a compiler shows them.
+      console.error(formatDiagnostics(error));
+    } else if (
       error instanceof ConfigError || error instanceof StoreError ||
-      error instanceof SourcesFileError || error instanceof ListenError
+      error instanceof ListenError
     ) {
       log.error(error.message);
     } else log.error("start failed", { error });

@@ -106,13 +106,20 @@ export interface Config {
 
 /** An environment variable holds a value the server cannot use. */
 export class ConfigError extends Error {
-  /** The variable at fault. */
+  /** The variable at fault (the first, when several are). */
   readonly variable: string;
+  /** Each variable's problem, when several were found at once. */
+  readonly problems: readonly ConfigError[];
   /** Creates the error. */
-  constructor(variable: string, message: string, options?: ErrorOptions) {
+  constructor(
+    variable: string,
+    message: string,
+    options?: ErrorOptions & { problems?: readonly ConfigError[] },
+  ) {
     super(message, options);
     this.name = "ConfigError";
     this.variable = variable;
+    this.problems = options?.problems ?? [this];
   }
 }
 
@@ -502,7 +509,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
  *
  * @param env The environment.
  * @returns The frozen configuration.
- * @throws {ConfigError} Naming the variable, the value and what is accepted.
+ * @throws {ConfigError} Naming the variable, the value and what is accepted;
+ *   with several wrong, every one of them (its `problems`).
  *
  * @example Defaults
  * ```ts
@@ -516,7 +524,26 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
  */
 export function parseConfig(env: Env): Config {
   const config: Record<string, unknown> = {};
-  for (const setting of SETTINGS) config[setting.key] = setting.parse(env);
+  // Every variable's problem at once, not the first alone.
+  const problems: ConfigError[] = [];
+  for (const setting of SETTINGS) {
+    try {
+      config[setting.key] = setting.parse(env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+    }
+  }
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) {
+    throw new ConfigError(
+      problems[0]!.variable,
+      `${problems.length} problems in the environment:\n${
+        problems.map((p) => `- ${p.message}`).join("\n")
+      }`,
+      { problems },
+    );
+  }
   return Object.freeze(config) as unknown as Config;
 }
 

@@ -13,6 +13,7 @@ import { alertingOf } from "@/lib/alerts/mod.ts";
 import {
   createSources,
   embeddedSourcesFile,
+  formatDiagnostics,
   loadSourcesFile,
   referencedVariables,
   SourcesFileError,
@@ -57,7 +58,11 @@ try {
     }`,
   );
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof SourcesFileError) {
+  if (error instanceof SourcesFileError) {
+    console.error(formatDiagnostics(error));
+    Deno.exit(1);
+  }
+  if (error instanceof ConfigError) {
     console.error(error.message);
     Deno.exit(1);
   }

@@ -8,11 +8,14 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import {
+  collectErrors,
   type JsonSchema,
   objectSchema,
   type SourcesFile,
-  SourcesFileError,
   SpecError,
+  SpecErrors,
+  specErrorsToFileError,
+  throwCollected,
 } from "../sources/mod.ts";
 import {
   CHANNEL_KINDS,
@@ -35,7 +38,8 @@ export interface Alerting {
  * @param options The board's currency, the declared source ids, and the
  *   environment where channel secrets are read.
  * @returns The rules and channels.
- * @throws {SpecError} For the first problem, located precisely.
+ * @throws {SpecError} For a problem, or {@linkcode SpecErrors} for each
+ *   of several, located precisely.
  */
 export function parseAlerting(
   alerts: readonly unknown[] | undefined,
@@ -46,16 +50,35 @@ export function parseAlerting(
     env: Readonly<Record<string, string | undefined>>;
   },
 ): Alerting {
+  // Every problem at once; a channel with a mistake still counts as
+  // declared, so its rules are not reported twice.
+  const errors: SpecError[] = [];
   const parsedChannels = (channels ?? []).map((raw, i) =>
-    parseChannel(raw, `channels[${i}]`, options.env)
+    collectErrors(
+      errors,
+      () => parseChannel(raw, `channels[${i}]`, options.env),
+    )
   );
-  unique(parsedChannels.map((c) => c.id), "channels");
-  const channelIds = parsedChannels.map((c) => c.id);
+  const channelIds = (channels ?? []).map((raw) =>
+    String((raw as { id?: unknown })?.id)
+  );
+  collectErrors(errors, () => unique(channelIds, "channels"));
   const rules = (alerts ?? []).map((raw, i) =>
-    parseRule(raw, `alerts[${i}]`, { ...options, channelIds })
+    collectErrors(
+      errors,
+      () => parseRule(raw, `alerts[${i}]`, { ...options, channelIds }),
+    )
   );
-  unique(rules.map((r) => r.id), "alerts");
-  return { rules, channels: parsedChannels };
+  collectErrors(errors, () =>
+    unique(
+      (alerts ?? []).map((raw) => String((raw as { id?: unknown })?.id)),
+      "alerts",
+    ));
+  throwCollected(errors);
+  return {
+    rules: rules as AlertRule[],
+    channels: parsedChannels as ChannelSpec[],
+  };
 }
 
 function unique(ids: string[], list: string): void {
@@ -108,10 +131,15 @@ export async function alertingOf(
     );
     return { ...alerting, channels };
   } catch (error) {
-    if (error instanceof SpecError) {
-      throw new SourcesFileError(file.file, error.message, { cause: error });
-    }
-    throw error;
+    const errors = error instanceof SpecErrors
+      ? error.errors
+      : error instanceof SpecError
+      ? [error]
+      : undefined;
+    if (!errors) throw error;
+    const fileError = specErrorsToFileError(file.file, errors);
+    if (file.text !== undefined) fileError.text = file.text;
+    throw fileError;
   }
 }
 

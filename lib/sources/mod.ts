@@ -36,12 +36,14 @@ export { SOURCE_KINDS } from "./registry.ts";
 export {
   createSources,
   type DeclaredSource,
+  type Diagnostic,
   loadSourcesFile,
   parseSourcesFile,
   type SourceEntry,
   type SourcesFile,
   SourcesFileError,
   sourcesFileSchema,
+  specErrorsToFileError,
 } from "./sources_file.ts";
 export {
   IngestError,
@@ -57,6 +59,7 @@ export { UpstreamDataError } from "./upstream_http.ts";
 export { inReportingCurrency } from "./fixed_rate.ts";
 export {
   bool,
+  collectErrors,
   envName,
   type Fields,
   httpUrl,
@@ -69,5 +72,12 @@ export {
   type Parsed,
   parseObject,
   SpecError,
+  SpecErrors,
   str,
+  throwCollected,
 } from "./spec.ts";
+export {
+  formatDiagnostics,
+  type LocatedDiagnostic,
+  locateDiagnostics,
+} from "./diagnostics.ts";

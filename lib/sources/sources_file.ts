@@ -15,6 +15,7 @@ import { inReportingCurrency } from "./fixed_rate.ts";
 import { SOURCE_KINDS } from "./registry.ts";
 import type { Source, SourceRole } from "./source.ts";
 import {
+  collectErrors,
   currencyCode,
   type Fields,
   int,
@@ -26,9 +27,13 @@ import {
   parseObject,
   positiveDecimal,
   SpecError,
+  SpecErrors,
   str,
+  throwCollected,
   timeZoneName,
 } from "./spec.ts";
+import { jsonSyntaxError } from "./json_positions.ts";
+import { didYouMean } from "../did_you_mean.ts";
 
 /** The sources file cannot be used; the message says where and why. */
 export class SourcesFileError extends Error {
@@ -36,12 +41,61 @@ export class SourcesFileError extends Error {
   readonly file: string;
   /** Always `PULSE_CONFIG`, like ConfigError's field. */
   readonly variable = "PULSE_CONFIG";
-  /** Creates the error. */
-  constructor(file: string, message: string, options?: ErrorOptions) {
-    super(`Invalid sources file ${file} (PULSE_CONFIG): ${message}`, options);
+  /** Each problem found, with its place in the file (see diagnostics.ts). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The file's text, when it was read (for line:column and frames). */
+  text?: string;
+  /** Creates the error; several problems each become a diagnostic. */
+  constructor(
+    file: string,
+    message: string,
+    options?: ErrorOptions & { diagnostics?: readonly Diagnostic[] },
+  ) {
+    const diagnostics = options?.diagnostics ?? [{ path: "", message }];
+    super(
+      `Invalid sources file ${file} (PULSE_CONFIG): ${
+        diagnostics.length > 1
+          ? `${diagnostics.length} problems:\n${
+            diagnostics.map((d) => `- ${d.message}`).join("\n")
+          }`
+          : message
+      }`,
+      options,
+    );
     this.name = "SourcesFileError";
     this.file = file;
+    this.diagnostics = diagnostics;
   }
+}
+
+/** One problem of a sources file: where (the validator's path) and what. */
+export interface Diagnostic {
+  /** Such as `sources[2].intervalMs`; `""` for the whole file. */
+  path: string;
+  /** For people: what was found and what is accepted. */
+  message: string;
+  /** Where in the text, when known apart from the path (a syntax error). */
+  at?: { line: number; column: number; offset: number };
+}
+
+/**
+ * The error for problems the validators found.
+ *
+ * @param file The file.
+ * @param errors What they threw (one, or several).
+ */
+export function specErrorsToFileError(
+  file: string,
+  errors: readonly SpecError[],
+): SourcesFileError {
+  // Both halves of a source (common and kind fields) see an unknown key.
+  const unique = errors.filter((e, i) =>
+    errors.findIndex((o) => o.message === e.message) === i
+  );
+  return new SourcesFileError(file, unique[0]?.message ?? "invalid", {
+    cause: unique.length === 1 ? unique[0] : new SpecErrors(unique),
+    diagnostics: unique.map((e) => ({ path: e.path, message: e.message })),
+  });
 }
 
 const RETRY_FIELDS = {
@@ -225,6 +279,8 @@ export interface SourcesFile {
   timeZone?: string;
   /** The sources, in file order. */
   entries: SourceEntry[];
+  /** The file's text, when read from disk (for line:column in errors). */
+  text?: string;
   /** The alert rules as written (validated by `lib/alerts`). */
   alerts?: readonly unknown[];
   /** The alert channels as written (validated by `lib/alerts`). */
@@ -237,7 +293,7 @@ export interface SourcesFile {
  * @param path The file (`PULSE_CONFIG`).
  * @param defaultCurrency The reporting currency when the file names none.
  * @returns The validated entries.
- * @throws {SourcesFileError} For the first problem, located precisely.
+ * @throws {SourcesFileError} With every problem found, each located.
  */
 export async function loadSourcesFile(
   path: string,
@@ -259,12 +315,23 @@ export async function loadSourcesFile(
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new SourcesFileError(
-      file,
-      `not valid JSON: ${(cause as Error).message}`,
-    );
+    const fault = jsonSyntaxError(text);
+    const message = fault
+      ? `not valid JSON: expected ${fault.expected} at line ${fault.at.line}, column ${fault.at.column}`
+      : `not valid JSON: ${(cause as Error).message}`;
+    const error = new SourcesFileError(file, message, {
+      cause,
+      diagnostics: [{ path: "", message, ...(fault ? { at: fault.at } : {}) }],
+    });
+    error.text = text;
+    throw error;
   }
-  return parseSourcesFile(json, file, defaultCurrency);
+  try {
+    return { ...parseSourcesFile(json, file, defaultCurrency), text };
+  } catch (error) {
+    if (error instanceof SourcesFileError) error.text = text;
+    throw error;
+  }
 }
 
 /**
@@ -274,123 +341,171 @@ export async function loadSourcesFile(
  * @param file Its path, for messages.
  * @param defaultCurrency The reporting currency when the file names none.
  * @returns The validated entries.
- * @throws {SourcesFileError} For the first problem, located precisely.
+ * @throws {SourcesFileError} With every problem found, each located.
  */
 export function parseSourcesFile(
   json: unknown,
   file: string,
   defaultCurrency: string,
 ): SourcesFile {
-  try {
-    const top = parseObject(json, TOP_FIELDS, "(top level)");
-    const currency = top.currency ?? defaultCurrency;
-    if (top.sources.length === 0) {
-      throw new SpecError(
+  const errors: SpecError[] = [];
+  const top = collectErrors(
+    errors,
+    () => parseObject(json, TOP_FIELDS, "(top level)"),
+  );
+  const raw = (typeof json === "object" && json !== null ? json : {}) as {
+    sources?: unknown;
+    currency?: unknown;
+  };
+  // A mistake elsewhere at the top does not hide the sources' own.
+  const currency = top?.currency ??
+    collectErrors([], () => currencyCode.parse(raw.currency, "currency")) ??
+    defaultCurrency;
+  const sources = top?.sources ??
+    (Array.isArray(raw.sources) ? raw.sources as unknown[] : undefined);
+  if (sources && sources.length === 0) {
+    errors.push(
+      new SpecError(
         "sources",
         "sources: the list is empty; declare at least one source (or unset PULSE_CONFIG to run the simulator)",
-      );
-    }
-    const seen = new Map<string, string>();
-    const entries = top.sources.map((raw, i) => {
-      const path = `sources[${i}]`;
-      const label = (typeof (raw as { id?: unknown })?.id === "string")
-        ? `source "${(raw as { id: string }).id}" (${path})`
-        : path;
-      try {
-        const kindName = (raw as { kind?: unknown })?.kind;
-        const kind = typeof kindName === "string"
-          ? SOURCE_KINDS[kindName]
-          : undefined;
-        if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-          throw new SpecError(path, `${path}: expected an object`);
-        }
-        if (!kind) {
-          throw new SpecError(
-            `${path}.kind`,
-            `${path}.kind: found ${
-              kindName === undefined ? "nothing" : JSON.stringify(kindName)
-            }, expected one of ${
-              Object.keys(SOURCE_KINDS).map((k) => `"${k}"`).join(", ")
-            }`,
-          );
-        }
-        const common = parseObject(raw, commonFields(kind), path, [
-          "kind",
-          ...Object.keys(kind.fields),
-        ]) as Omit<CommonSettings, "kind" | "path" | "currency"> & {
-          currency?: string;
-        };
-        const settings = parseObject(raw, kind.fields, path, [
-          "kind",
-          ...Object.keys(commonFields(kind)),
-        ]);
-        const sourceCurrency = common.currency ?? kind.fixedCurrency ??
-          currency;
-        if (kind.fixedCurrency && sourceCurrency !== kind.fixedCurrency) {
-          throw new SpecError(
-            `${path}.currency`,
-            `${path}.currency: found "${sourceCurrency}", but ${kind.kind} always reports ${kind.fixedCurrency}`,
-          );
-        }
-        if (sourceCurrency !== currency && common.fxRate === undefined) {
-          throw new SpecError(
-            `${path}.fxRate`,
-            `${path}: the source reports ${sourceCurrency} and the board reports ${currency}; add "fxRate" (one ${sourceCurrency} in ${currency}, such as "1.08") or change the board's currency`,
-          );
-        }
-        if (sourceCurrency === currency && common.fxRate !== undefined) {
-          throw new SpecError(
-            `${path}.fxRate`,
-            `${path}.fxRate: the source already reports ${currency}, the board's currency; remove "fxRate"`,
-          );
-        }
-        if (common.retry.minDelayMs > common.retry.maxDelayMs) {
-          throw new SpecError(
-            `${path}.retry`,
-            `${path}.retry: minDelayMs (${common.retry.minDelayMs}) is above maxDelayMs (${common.retry.maxDelayMs})`,
-          );
-        }
-        const earlier = seen.get(common.id);
-        if (earlier) {
-          throw new SpecError(
-            `${path}.id`,
-            `${path}.id: "${common.id}" is already the id of ${earlier}; ids must be unique`,
-          );
-        }
-        seen.set(common.id, path);
-        return {
-          common: {
-            ...common,
-            kind: kind.kind,
-            role: common.role as SourceRole,
-            currency: sourceCurrency,
-            path,
-          },
-          kind,
-          settings: settings as Record<string, unknown>,
-        };
-      } catch (error) {
-        if (error instanceof SpecError && label !== path) {
-          throw new SpecError(error.path, `${label}: ${error.message}`);
-        }
-        throw error;
-      }
-    });
-    return {
-      file,
-      currency,
-      ...(top.title !== undefined ? { title: top.title } : {}),
-      ...(top.timezone !== undefined ? { timeZone: top.timezone } : {}),
-      entries,
-      ...(top.alerts ? { alerts: top.alerts } : {}),
-      ...(top.channels ? { channels: top.channels } : {}),
-    };
-  } catch (error) {
-    if (error instanceof SpecError) {
-      throw new SourcesFileError(file, error.message, { cause: error });
-    }
-    throw error;
+      ),
+    );
   }
+  const seen = new Map<string, string>();
+  const entries = (sources ?? []).map((item, i) =>
+    collectErrors(errors, () => parseEntry(item, i, currency, seen))
+  );
+  if (errors.length > 0) throw specErrorsToFileError(file, errors);
+  return {
+    file,
+    currency,
+    ...(top!.title !== undefined ? { title: top!.title } : {}),
+    ...(top!.timezone !== undefined ? { timeZone: top!.timezone } : {}),
+    entries: entries as SourceEntry[],
+    ...(top!.alerts ? { alerts: top!.alerts } : {}),
+    ...(top!.channels ? { channels: top!.channels } : {}),
+  };
+}
+
+/**
+ * Validates one source entry; every problem of it, each prefixed with the
+ * source's name.
+ */
+function parseEntry(
+  raw: unknown,
+  i: number,
+  currency: string,
+  seen: Map<string, string>,
+): SourceEntry {
+  const path = `sources[${i}]`;
+  const label = (typeof (raw as { id?: unknown })?.id === "string")
+    ? `source "${(raw as { id: string }).id}" (${path})`
+    : path;
+  const named = (e: SpecError) =>
+    label === path ? e : new SpecError(e.path, `${label}: ${e.message}`);
+  const errors: SpecError[] = [];
+  const entry = collectErrors(
+    errors,
+    () => checkEntry(raw, path, currency, seen),
+  );
+  throwCollected(errors.map(named));
+  return entry!;
+}
+
+function checkEntry(
+  raw: unknown,
+  path: string,
+  currency: string,
+  seen: Map<string, string>,
+): SourceEntry {
+  const kindName = (raw as { kind?: unknown })?.kind;
+  const kind = typeof kindName === "string"
+    ? SOURCE_KINDS[kindName]
+    : undefined;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new SpecError(path, `${path}: expected an object`);
+  }
+  if (!kind) {
+    const near = typeof kindName === "string"
+      ? didYouMean(kindName, Object.keys(SOURCE_KINDS))
+      : undefined;
+    throw new SpecError(
+      `${path}.kind`,
+      `${path}.kind: found ${
+        kindName === undefined ? "nothing" : JSON.stringify(kindName)
+      }, expected one of ${
+        Object.keys(SOURCE_KINDS).map((k) => `"${k}"`).join(", ")
+      }${near ? ` (did you mean "${near}"?)` : ""}`,
+    );
+  }
+  // Both halves are checked, so each reports its own problems.
+  const errors: SpecError[] = [];
+  const common = collectErrors(
+    errors,
+    () =>
+      parseObject(raw, commonFields(kind), path, [
+        "kind",
+        ...Object.keys(kind.fields),
+      ]),
+  ) as
+    | Omit<CommonSettings, "kind" | "path" | "currency"> & {
+      currency?: string;
+    }
+    | undefined;
+  const settings = collectErrors(
+    errors,
+    () =>
+      parseObject(raw, kind.fields, path, [
+        "kind",
+        ...Object.keys(commonFields(kind)),
+      ]),
+  );
+  throwCollected(errors);
+  const c = common!;
+  const sourceCurrency = c.currency ?? kind.fixedCurrency ?? currency;
+  if (kind.fixedCurrency && sourceCurrency !== kind.fixedCurrency) {
+    throw new SpecError(
+      `${path}.currency`,
+      `${path}.currency: found "${sourceCurrency}", but ${kind.kind} always reports ${kind.fixedCurrency}`,
+    );
+  }
+  if (sourceCurrency !== currency && c.fxRate === undefined) {
+    throw new SpecError(
+      `${path}.fxRate`,
+      `${path}: the source reports ${sourceCurrency} and the board reports ${currency}; add "fxRate" (one ${sourceCurrency} in ${currency}, such as "1.08") or change the board's currency`,
+    );
+  }
+  if (sourceCurrency === currency && c.fxRate !== undefined) {
+    throw new SpecError(
+      `${path}.fxRate`,
+      `${path}.fxRate: the source already reports ${currency}, the board's currency; remove "fxRate"`,
+    );
+  }
+  if (c.retry.minDelayMs > c.retry.maxDelayMs) {
+    throw new SpecError(
+      `${path}.retry`,
+      `${path}.retry: minDelayMs (${c.retry.minDelayMs}) is above maxDelayMs (${c.retry.maxDelayMs})`,
+    );
+  }
+  const earlier = seen.get(c.id);
+  if (earlier) {
+    throw new SpecError(
+      `${path}.id`,
+      `${path}.id: "${c.id}" is already the id of ${earlier}; ids must be unique`,
+    );
+  }
+  seen.set(c.id, path);
+  return {
+    common: {
+      ...c,
+      kind: kind.kind,
+      role: c.role as SourceRole,
+      currency: sourceCurrency,
+      path,
+    },
+    kind,
+    settings: settings as Record<string, unknown>,
+  };
 }
 
 /**
@@ -409,6 +524,9 @@ export async function createSources(
   deps: Omit<SourceDeps, "baseDir">,
 ): Promise<DeclaredSource[]> {
   const built: DeclaredSource[] = [];
+  // Every source's problem (a missing secret, an unreadable key), not
+  // only the first.
+  const errors: SpecError[] = [];
   try {
     for (const { common, kind, settings } of sourcesFile.entries) {
       try {
@@ -427,15 +545,17 @@ export async function createSources(
           kind,
         });
       } catch (error) {
-        if (error instanceof SpecError) {
-          throw new SourcesFileError(
-            sourcesFile.file,
+        if (!(error instanceof SpecError)) throw error;
+        errors.push(
+          new SpecError(
+            error.path,
             `source "${common.id}" (${common.path}): ${error.message}`,
-            { cause: error },
-          );
-        }
-        throw error;
+          ),
+        );
       }
+    }
+    if (errors.length > 0) {
+      throw specErrorsToFileError(sourcesFile.file, errors);
     }
     return built;
   } catch (error) {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { didYouMean } from "../did_you_mean.ts";
 import { parseTimeZone } from "../time/mod.ts";
 
 /** JSON Schema, as much of it as the descriptors produce. */
@@ -23,6 +24,51 @@ export class SpecError extends Error {
     this.name = "SpecError";
     this.path = path;
   }
+}
+
+/**
+ * Several problems in one document, each with its place: what a
+ * validator throws when it found more than one (a compiler reports every
+ * error, not the first).
+ */
+export class SpecErrors extends Error {
+  /** Each problem, in document order. */
+  readonly errors: readonly SpecError[];
+  /** Creates the error. */
+  constructor(errors: readonly SpecError[]) {
+    super(errors.map((e) => e.message).join("\n"));
+    this.name = "SpecErrors";
+    this.errors = errors;
+  }
+}
+
+/**
+ * Runs `fn`, adding what it throws to `errors` (a SpecError, or each of a
+ * SpecErrors) instead of stopping.
+ *
+ * @returns What `fn` returned, or undefined when it threw.
+ */
+export function collectErrors<T>(
+  errors: SpecError[],
+  fn: () => T,
+): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof SpecErrors) errors.push(...error.errors);
+    else if (error instanceof SpecError) errors.push(error);
+    else throw error;
+    return undefined;
+  }
+}
+
+/**
+ * Throws what was collected: nothing for none, the error for one,
+ * {@linkcode SpecErrors} for several.
+ */
+export function throwCollected(errors: readonly SpecError[]): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new SpecErrors(errors);
 }
 
 /** One field type: how to check a value, and its schema. */
@@ -110,7 +156,16 @@ export function oneOf<const T extends string>(
   return {
     parse(value, path) {
       if (!values.includes(value as T)) {
-        fail(path, value, `one of ${values.map((v) => `"${v}"`).join(", ")}`);
+        const near = typeof value === "string"
+          ? didYouMean(value, values)
+          : undefined;
+        fail(
+          path,
+          value,
+          `one of ${values.map((v) => `"${v}"`).join(", ")}${
+            near ? ` (did you mean "${near}"?)` : ""
+          }`,
+        );
       }
       return value as T;
     },
@@ -225,7 +280,12 @@ export function listOf<T>(
       if (!Array.isArray(value) || value.length > maxItems) {
         fail(path, value, `an array of at most ${maxItems} items`);
       }
-      return value.map((v, i) => item.parse(v, `${path}[${i}]`));
+      const errors: SpecError[] = [];
+      const items = value.map((v, i) =>
+        collectErrors(errors, () => item.parse(v, `${path}[${i}]`))
+      );
+      throwCollected(errors);
+      return items as T[];
     },
     schema: () => ({ type: "array", maxItems, items: item.schema() }),
   };
@@ -274,7 +334,8 @@ export type Parsed<F extends Fields> = {
  * @param path Where it is, for messages.
  * @param ignore Keys checked elsewhere (present but not in `fields`).
  * @returns The fields, defaults applied.
- * @throws {SpecError} For the first problem found.
+ * @throws {SpecError} For the problem found, or {@linkcode SpecErrors}
+ *   for each of several.
  */
 export function parseObject<F extends Fields>(
   value: unknown,
@@ -286,15 +347,19 @@ export function parseObject<F extends Fields>(
     fail(path, value, "an object");
   }
   const record = value as Record<string, unknown>;
+  // Every problem of the object, not only the first.
+  const errors: SpecError[] = [];
   for (const key of Object.keys(record)) {
     if (!(key in fields) && !ignore.includes(key)) {
       const known = Object.keys(fields).concat(ignore).sort();
-      const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
-      throw new SpecError(
-        `${path}.${key}`,
-        `${path}: unknown field "${key}"${
-          near ? ` (did you mean "${near}"?)` : ""
-        }; the accepted fields are ${known.map((k) => `"${k}"`).join(", ")}`,
+      const near = didYouMean(key, known);
+      errors.push(
+        new SpecError(
+          `${path}.${key}`,
+          `${path}: unknown field "${key}"${
+            near ? ` (did you mean "${near}"?)` : ""
+          }; the accepted fields are ${known.map((k) => `"${k}"`).join(", ")}`,
+        ),
       );
     }
   }
@@ -304,15 +369,20 @@ export function parseObject<F extends Fields>(
     if (record[key] === undefined) {
       if (field.default !== undefined) out[key] = field.default;
       else if (!field.optional) {
-        throw new SpecError(
-          at,
-          `${path}: missing field "${key}": ${field.description}`,
+        errors.push(
+          new SpecError(
+            at,
+            `${path}: missing field "${key}": ${field.description}`,
+          ),
         );
       }
       continue;
     }
-    out[key] = field.type.parse(record[key], at);
+    collectErrors(errors, () => {
+      out[key] = field.type.parse(record[key], at);
+    });
   }
+  throwCollected(errors);
   return out as Parsed<F>;
 }
 

@@ -94,8 +94,48 @@ Deno.test("check-config: a good file passes with exit 0 and a summary; a bad one
     assert.equal(wrong.code, 1);
     assert.match(
       wrong.stderr,
-      /unknown field "intervalMS" \(did you mean "intervalMs"\?\)/,
+      /bad\.json:1:\d+: error: .*unknown field "intervalMS" \(did you mean "intervalMs"\?\)/,
     );
+    // Every problem at once: the missing url, pointer and unit too.
+    assert.match(wrong.stderr, /missing field "url"/);
+    assert.match(wrong.stderr, /missing field "amountPointer"/);
+    assert.match(wrong.stderr, /\n4 problems in .*bad\.json$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the server refused a bad sources file with exit 1 and, with JSON logs, one record per problem with its line and column", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/pulse.json`;
+    await Deno.writeTextFile(
+      file,
+      '{\n  "sources": [\n    {"id": "s", "kind": "simulatr", "role": "revenue"},\n    {"id": "t", "kind": "simulator", "role": "profit"}\n  ]\n}\n',
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts"],
+      cwd: ROOT,
+      env: {
+        PULSE_CONFIG: file,
+        PULSE_DB: ":memory:",
+        PORT: "0",
+        PULSE_LOG_FORMAT: "json",
+        NO_COLOR: "1",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 1);
+    const records = new TextDecoder().decode(out.stderr).trim().split("\n")
+      .map((line) => JSON.parse(line))
+      .filter((r) => r.msg === "invalid sources file");
+    assert.deepEqual(
+      records.map((r) => [r.line, r.column, r.path]),
+      [[3, 25, "sources[0].kind"], [4, 46, "sources[1].role"]],
+    );
+    assert.match(records[0].message, /did you mean "simulator"\?/);
+    assert.match(records[1].message, /found the string "profit"/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

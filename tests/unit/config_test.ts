@@ -149,3 +149,23 @@ Deno.test("config: PULSE_LOG_LEVEL and PULSE_LOG_FORMAT take their named values 
     /PULSE_LOG_LEVEL must be one of "debug", "info", "warn", "error", received "verbose"/,
   );
 });
+
+Deno.test("parseConfig reports every wrong variable at once, each naming what is accepted", () => {
+  assert.throws(
+    () =>
+      parseConfig({
+        PORT: "eighty",
+        PULSE_BATCH_MS: "-5",
+        PULSE_TIMEZONE: "Mars/Olympus",
+      }),
+    (error: ConfigError) => {
+      assert.equal(error.problems.length, 3);
+      assert.deepEqual(
+        error.problems.map((p) => p.variable),
+        ["PORT", "PULSE_TIMEZONE", "PULSE_BATCH_MS"],
+      );
+      assert.match(error.message, /^3 problems in the environment:\n- PORT/);
+      return true;
+    },
+  );
+});
