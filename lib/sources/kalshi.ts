@@ -142,8 +142,11 @@ export interface KalshiSourceOptions {
   live?: LiveFeed;
 }
 
-/** How often the positions are read when nothing new was seen, ms. */
-const POSITIONS_EVERY_MS = 5 * 60_000;
+/**
+ * How often the lists and positions are read although the balance says
+ * nothing moved, ms (a safety net under the balance check).
+ */
+const CHECK_EVERY_MS = 5 * 60_000;
 
 /** Runs one upstream request, guarded when the poller gave a guard. */
 type Call = <T>(
@@ -168,6 +171,9 @@ export class KalshiSource implements Source {
   /** The positions last read, and when (monotonic enough: the read's clock). */
   #positions?: unknown[];
   #positionsAt = 0;
+  /** The balance and portfolio value when the lists were last read. */
+  #account?: string;
+  #checkedAt = 0;
 
   /** Creates the source. */
   constructor(options: KalshiSourceOptions) {
@@ -235,7 +241,11 @@ export class KalshiSource implements Source {
         amountMicro = balanceMicro + portfolioMicro;
         break;
       case "realized": {
-        const r = await this.#readRealized(call, context?.live === true);
+        const r = await this.#readRealized(
+          call,
+          context?.live === true,
+          `${balanceMicro}:${portfolioMicro}`,
+        );
         syncing = r.syncing;
         amountMicro = r.totalMicro;
         realized = r.ledger;
@@ -274,11 +284,13 @@ export class KalshiSource implements Source {
   /**
    * Brings settlements, fills and (once) historical fills up to now, as
    * far as the read's page budget goes, then the positions when something
-   * changed (or a push said so, or they are five minutes old).
+   * changed (or a push said so, or they are five minutes old); nothing
+   * when the balance says nothing moved.
    */
   async #readRealized(
     call: Call,
     live: boolean,
+    account: string,
   ): Promise<Realized & { syncing?: SyncProgress }> {
     const taken = await this.#sync.start();
     if (taken) {
@@ -286,6 +298,14 @@ export class KalshiSource implements Source {
       this.#realized.add(taken);
       this.#positions = undefined;
     }
+    const now = this.#o.clock.now();
+    // Every fill and settlement moves the cash balance or the portfolio
+    // value: while both stand still, nothing new can be in the lists, and
+    // a quiet poll costs the one request for the balance.
+    if (
+      this.#positions && !live && !this.#sync.pending &&
+      account === this.#account && now - this.#checkedAt < CHECK_EVERY_MS
+    ) return this.#realized.realized(this.#positions);
     let fresh = 0;
     const count = (movements: readonly SyncedMovement[]) => {
       this.#realized.add(movements);
@@ -298,10 +318,9 @@ export class KalshiSource implements Source {
         return { ...this.#realized.realized(), syncing: this.#sync.progress };
       }
     }
-    const now = this.#o.clock.now();
     if (
       !this.#positions || fresh > 0 || live ||
-      now - this.#positionsAt >= POSITIONS_EVERY_MS
+      now - this.#positionsAt >= CHECK_EVERY_MS
     ) {
       this.#positions = await this.#list(
         "/portfolio/positions",
@@ -311,6 +330,8 @@ export class KalshiSource implements Source {
       this.#positionsAt = now;
     }
     await this.#sync.finish();
+    this.#account = account;
+    this.#checkedAt = now;
     return this.#realized.realized(this.#positions);
   }
 

@@ -273,6 +273,11 @@ export class PagedSync {
     await this.#save([]);
   }
 
+  /** Whether a pass is under way (or a first one not begun). */
+  get pending(): boolean {
+    return this.#pending();
+  }
+
   /** Whether some list's pass is under way, or its first not begun. */
   #pending(): boolean {
     return Object.values(this.#state.lists).some((l) => l.pass || !l.done);

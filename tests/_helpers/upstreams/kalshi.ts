@@ -102,7 +102,8 @@ export function kalshiFixture(): KalshiFixture {
   };
 }
 
-function fill(
+/** A fill in Kalshi's shape (YES side). */
+export function fill(
   id: string,
   ticker: string,
   bookSide: "bid" | "ask",

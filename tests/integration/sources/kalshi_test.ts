@@ -12,6 +12,7 @@ import {
   kalshiMock,
   serveMock,
 } from "../../_helpers/upstreams/mod.ts";
+import { fill } from "../../_helpers/upstreams/kalshi.ts";
 
 const keys = await kalshiKeys();
 
@@ -241,20 +242,42 @@ Deno.test("Kalshi: an unsettled position's realized P&L counts at the fills that
   const live = "/trade-api/v2/portfolio/fills";
   assert.equal(mock.requests.get(historical), 1, "one list for every market");
   assert.equal(mock.requests.get("/trade-api/v2/historical/cutoff"), 1);
+  // Nothing moved (the balance says so): one request, for the balance.
+  const before = mock.total;
+  await kalshi.read(undefined, { periods });
+  assert.equal(mock.total - before, 1, "a quiet poll asks for the balance");
+  // A new fill: it moves the balance, and the lists are asked from the
+  // newest fill counted.
+  mock.fixture.fills.push(
+    fill(
+      "f5",
+      "KXEX-26JUN11-A",
+      "bid",
+      "1.00",
+      "0.4000",
+      "0.000000",
+      "2026-06-12T10:00:00Z",
+    ),
+  );
+  mock.fixture.balance = {
+    ...mock.fixture.balance,
+    balance_dollars: "97.6186",
+  };
   await kalshi.read(undefined, { periods });
   assert.equal(mock.requests.get(historical), 1, "historical fills read once");
   assert.equal(mock.requests.get(live), 2, "live fills asked again");
-  assert.equal(
-    mock.served.at(-1),
-    `/portfolio/fills?min_ts=${
-      Date.parse("2026-06-11T06:29:30Z") / 1000
-    }&limit=100`,
+  assert.ok(
+    mock.served.includes(
+      `/portfolio/fills?min_ts=${
+        Date.parse("2026-06-11T06:29:30Z") / 1000
+      }&limit=100`,
+    ),
     "from the newest fill counted",
   );
   assert.equal(
     mock.requests.get("/trade-api/v2/portfolio/positions"),
-    1,
-    "positions again only when something is new",
+    2,
+    "positions again once something is new",
   );
   // Nothing counted twice: the whole year is Kalshi's own total so far.
   const later = calendar.periods(Date.parse("2026-12-31T12:00:00Z"));
