@@ -111,7 +111,7 @@ export function fill(
   yes: string,
   fee: string,
   created: string,
-) {
+): Record<string, unknown> {
   return {
     fill_id: id,
     trade_id: id,
