@@ -156,9 +156,16 @@ export async function startServer(
       engine.polling.stop();
       alerts.stop();
     },
-    // A delivery taken by any instance makes the leader read it at once.
+    // A delivery taken by any instance, or an operator's "read now",
+    // makes the leader read the source at once; "reset" closes a breaker
+    // wherever the source is polled.
     onNotice: (kind, id) => {
-      if (kind === "ingest") engine.polling.refresh(id);
+      if (kind === "ingest" || kind === "read") engine.polling.refresh(id);
+      else if (kind === "reset") {
+        engine.guarded.find((s) => s.id === id)?.resetBreaker(
+          "reset by an operator",
+        );
+      }
     },
   });
   const refused = warnOnChange(log, "publish refused");
@@ -318,6 +325,11 @@ export async function startServer(
     auth,
     metrics: pulse.metrics,
     health: () => status.health(),
+    adminAction: ({ action, source }) => {
+      if (!engine.guarded.some((s) => s.id === source)) return false;
+      cluster.notify(action, source);
+      return true;
+    },
     // The board's part from the state, the same on every instance.
     alerts: async () => ({
       firing: [],

@@ -1,9 +1,11 @@
 /**
  * The operator page at `/admin`: connections, topics, stream counters,
- * sources with their breakers, cache tiers, Redis and leadership, live over
+ * sources with their breakers and the actions on them (read now, reset
+ * the breaker), cache tiers, alert rules, Redis and leadership, live over
  * the `admin` topic through `lib/client`'s StreamClient.
  */
 import { useStreamClient } from "./parts/use_stream_client.ts";
+import { SourceActions } from "./parts/SourceActions.tsx";
 
 /** Props of {@linkcode AdminBoard}: the `admin` snapshot the page was rendered from. */
 export interface AdminBoardProps {
@@ -48,6 +50,7 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
         rows={{ totals: d.stream as Record<string, unknown> }}
       />
       <Section title="Sources" rows={d.sources as Table} />
+      <SourceActions sources={Object.keys(d.sources ?? {})} />
       <Section title="Cache tiers" rows={d.cache as Table} />
       {Object.keys(d.alerts ?? {}).length > 0 && (
         <Section title="Alert rules" rows={d.alerts as Table} />

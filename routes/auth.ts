@@ -262,9 +262,10 @@ export function loginSubmit(
 /**
  * Whether a form post comes from another site's page (login CSRF: a page
  * elsewhere signing the visitor in with the attacker's token, or out).
- * Browsers send `Origin` on every POST, and `Sec-Fetch-Site`.
+ * Browsers send `Origin` on every POST, and `Sec-Fetch-Site`; the
+ * console's actions use the same test.
  */
-function crossSite(c: Context, origins: OriginPolicy): boolean {
+export function crossSite(c: Context, origins: OriginPolicy): boolean {
   if (c.req.header("sec-fetch-site") === "cross-site") {
     const origin = c.req.header("origin") ?? null;
     return !(origin !== null && origins.lists(origin));

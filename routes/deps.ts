@@ -36,6 +36,13 @@ export interface AppDeps {
   metrics: Metrics;
   /** The current health report. */
   health: () => HealthReport;
+  /**
+   * Carries out a console action on a source (read it now, close its
+   * breaker); false when no source has that id.
+   */
+  adminAction?: (
+    request: { action: "read" | "reset"; source: string },
+  ) => boolean;
   /** Alert rules, their state and the latest deliveries (`/api/alerts`). */
   alerts?: () => Promise<unknown>;
   /** Stored P&L history for charts, when a store is open. */

@@ -28,6 +28,7 @@ import { viewerLinkRoute, viewRoute } from "./viewer_links.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
 import { healthRoute } from "./api/health.ts";
 import { alertsRoute } from "./api/alerts.ts";
+import { adminActionRoute } from "./api/admin_actions.ts";
 import { historyRoute } from "./api/history.ts";
 import { metricsRoute } from "./metrics.ts";
 import { pollRoute } from "./api/poll.ts";
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/history", historyRoute(deps, limits.history));
   app.get("/api/health", healthRoute(deps, limits.authFailures));
   app.get("/api/alerts", alertsRoute(deps));
+  app.post("/api/admin/sources/:id/:action", adminActionRoute(deps, origins));
   app.post("/api/ingest/:source", ingestRoute(deps));
   app.get("/metrics", metricsRoute(deps));
   app.on(["GET", "HEAD"], "/static/*", async (c, next) => {

@@ -222,6 +222,20 @@ export class CircuitBreaker {
     this.#clock = clock;
   }
 
+  /**
+   * Closes the circuit by hand (an operator who fixed the upstream need
+   * not wait for the cooldown): failures are forgotten and the next call
+   * goes through.
+   *
+   * @param reason Why, for the state-change event.
+   */
+  reset(reason = "reset by hand"): void {
+    this.#probeInFlight = false;
+    this.#transition("closed", reason);
+    this.#consecutiveFailures = 0;
+    this.#outcomes = [];
+  }
+
   /** The current state (an open circuit past its cooldown reads half_open). */
   get state(): CircuitState {
     this.#maybeHalfOpen();

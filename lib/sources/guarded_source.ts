@@ -51,6 +51,8 @@ export interface GuardOptions {
 export interface GuardedSource extends Source {
   /** The breaker's current state. */
   readonly breakerState: CircuitState;
+  /** Closes the breaker by hand (an operator fixed the upstream). */
+  resetBreaker(reason: string): void;
 }
 
 /**
@@ -120,6 +122,7 @@ export function guardSource(
     get breakerState() {
       return breaker.state;
     },
+    resetBreaker: (reason) => breaker.reset(reason),
     ...(source.nature ? { nature: source.nature } : {}),
     ...(source.live ? { live: source.live } : {}),
     read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {

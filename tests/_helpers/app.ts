@@ -26,7 +26,12 @@ export interface TestApp extends Disposable {
 
 /** Builds the app over a fresh hub on a fake clock. */
 export function makeTestApp(
-  overrides: { config?: Config; history?: HistoryReader; start?: number } = {},
+  overrides: {
+    config?: Config;
+    history?: HistoryReader;
+    start?: number;
+    adminAction?: (r: { action: "read" | "reset"; source: string }) => boolean;
+  } = {},
 ): TestApp {
   const config = overrides.config ?? parseConfig({});
   const clock = new FakeClock({
@@ -50,6 +55,7 @@ export function makeTestApp(
     islandScript: "/static/_islands/islands-test.js",
     hosts: hostPolicy(["pulse.test"]),
     history: overrides.history,
+    ...(overrides.adminAction ? { adminAction: overrides.adminAction } : {}),
   });
   const request = (path: string, init?: RequestInit) =>
     app.fetch(new Request(new URL(path, "http://pulse.test"), init));

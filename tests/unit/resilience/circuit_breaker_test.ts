@@ -181,3 +181,19 @@ Deno.test("CircuitBreaker validates its options with std-style messages", () => 
     /'failureRate' must be in \(0, 1\]/,
   );
 });
+
+Deno.test("CircuitBreaker.reset closes an open circuit at once, says why, and forgets the failures that opened it", async () => {
+  const { breaker, changes } = make();
+  for (let i = 0; i < 3; i++) await assert.rejects(breaker.execute(fail));
+  assert.equal(breaker.state, "open");
+  breaker.reset("reset by an operator");
+  assert.equal(breaker.state, "closed");
+  assert.deepEqual(changes.map((c) => [c.to, c.reason.slice(0, 20)]), [
+    ["open", "3 consecutive failur"],
+    ["closed", "reset by an operator"],
+  ]);
+  assert.equal(await breaker.execute(ok), "ok");
+  // Two failures after the reset do not reopen it: the count started over.
+  for (let i = 0; i < 2; i++) await assert.rejects(breaker.execute(fail));
+  assert.equal(breaker.state, "closed");
+});

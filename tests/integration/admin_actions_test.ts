@@ -1,0 +1,164 @@
+/**
+ * The operator console's actions: read a source now and reset its
+ * breaker. Carried out for operators, audited in the log; refused for a
+ * viewer, for a cross-site page, and for what does not exist. Then for
+ * real: a source whose breaker opened reads again at once after a reset,
+ * instead of after its cooldown.
+ */
+import assert from "node:assert/strict";
+import { parseConfig } from "@/lib/config.ts";
+import { makeTestApp } from "../_helpers/app.ts";
+import { startServerProcess } from "../_helpers/server_process.ts";
+import { serveMock } from "../_helpers/upstreams/mod.ts";
+import { eventually } from "../_helpers/eventually.ts";
+
+const TOKEN = "tok_0123456789abcdef";
+
+Deno.test("console actions: an operator's read now and reset breaker are carried out and audited; a viewer, a cross-site page and unknown targets are refused", async () => {
+  const asked: string[] = [];
+  using t = makeTestApp({
+    config: parseConfig({
+      PULSE_TOKENS: TOKEN,
+      PULSE_SESSION_SECRET: "s".repeat(32),
+    }),
+    adminAction: ({ action, source }) => {
+      if (source !== "stripe") return false;
+      asked.push(`${action} ${source}`);
+      return true;
+    },
+  });
+  const post = (path: string, headers: Record<string, string> = {}) =>
+    t.request(path, { method: "POST", headers });
+  const bearer = { authorization: `Bearer ${TOKEN}` };
+
+  const read = await post("/api/admin/sources/stripe/read", bearer);
+  assert.equal(read.status, 202);
+  assert.deepEqual(await read.json(), {
+    accepted: true,
+    action: "read",
+    source: "stripe",
+  });
+  const reset = await post("/api/admin/sources/stripe/reset-breaker", bearer);
+  assert.equal(reset.status, 202);
+  await reset.body?.cancel();
+  assert.deepEqual(asked, ["read stripe", "reset stripe"]);
+  const audit = t.logs.map((l) => JSON.parse(l)).filter((r) =>
+    r.msg === "admin action"
+  );
+  assert.deepEqual(
+    audit.map((r) => [r.action, r.source]),
+    [["read", "stripe"], ["reset-breaker", "stripe"]],
+  );
+  assert.ok(audit.every((r) => /^token \S+$/.test(r.by)), "who asked");
+  assert.ok(audit.every((r) => typeof r.from === "string"), "from where");
+
+  const unknown = await post("/api/admin/sources/strip/read", bearer);
+  assert.equal(unknown.status, 404);
+  assert.match(
+    (await unknown.json()).error.message,
+    /no source has the id "strip"/,
+  );
+  const nonsense = await post("/api/admin/sources/stripe/delete", bearer);
+  assert.equal(nonsense.status, 404);
+  assert.match(
+    (await nonsense.json()).error.message,
+    /the actions are "read" and "reset-breaker"/,
+  );
+
+  // A page on another site cannot make the operator's browser act.
+  const login = await t.request("/login", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `token=${TOKEN}`,
+    redirect: "manual",
+  });
+  const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+  const crossSite = await post("/api/admin/sources/stripe/read", {
+    cookie,
+    origin: "https://evil.example",
+    "sec-fetch-site": "cross-site",
+  });
+  assert.equal(crossSite.status, 403);
+  assert.match((await crossSite.json()).error.message, /cross-site/);
+  const sameSite = await post("/api/admin/sources/stripe/read", {
+    cookie,
+    origin: "http://pulse.test",
+  });
+  assert.equal(sameSite.status, 202);
+  await sameSite.body?.cancel();
+
+  // A viewer reads the board and nothing more.
+  const minted = await post("/api/viewer-links", bearer);
+  const { url } = await minted.json();
+  const opened = await t.request(url, { redirect: "manual" });
+  const viewer = opened.headers.get("set-cookie")!.split(";")[0]!;
+  const refused = await post("/api/admin/sources/stripe/read", {
+    cookie: viewer,
+  });
+  assert.equal(refused.status, 403);
+  await refused.body?.cancel();
+  assert.equal(asked.length, 3, "nothing more was carried out");
+});
+
+Deno.test("console actions for real: after a reset, a source whose breaker opened reads again at once instead of after its cooldown", async () => {
+  let failing = true;
+  await using upstream = serveMock(() =>
+    failing
+      ? Response.json({ error: "down" }, { status: 503 })
+      : Response.json({ total: 4200 })
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/sources.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        sources: [{
+          id: "site",
+          kind: "http-json",
+          role: "revenue",
+          url: `${upstream.url}/total`,
+          amountPointer: "/total",
+          unit: "minor",
+          intervalMs: 300,
+          retry: { maxAttempts: 1, minDelayMs: 10, maxDelayMs: 10 },
+          breaker: { failureThreshold: 2, cooldownMs: 600_000 },
+        }],
+      }),
+    );
+    await using server = await startServerProcess({
+      env: { PULSE_CONFIG: file },
+    });
+    const health = async () =>
+      await (await fetch(new URL("/api/health", server.url))).json();
+    await eventually(
+      async () =>
+        (await health()).sources.site?.breaker === "open" ? true : undefined,
+      "the breaker to open",
+    );
+    failing = false;
+    const reset = await fetch(
+      new URL("/api/admin/sources/site/reset-breaker", server.url),
+      { method: "POST" },
+    );
+    assert.equal(reset.status, 202);
+    await reset.body?.cancel();
+    const read = await fetch(
+      new URL("/api/admin/sources/site/read", server.url),
+      { method: "POST" },
+    );
+    assert.equal(read.status, 202);
+    await read.body?.cancel();
+    const ok = await eventually(async () => {
+      const h = await health();
+      return h.sources.site?.status === "ok" ? h : undefined;
+    }, "the source to read again");
+    assert.equal(ok.sources.site.breaker, "closed");
+    assert.ok(
+      server.lines.some((l) => l.includes('"msg":"admin action"')),
+      "audited",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
