@@ -16,6 +16,7 @@ import {
   createPnlEngine,
   PnlRecorder,
   rollForward,
+  SourceStatusLog,
 } from "@/lib/aggregate/mod.ts";
 import {
   openHistoryReader,
@@ -204,6 +205,7 @@ export async function startServer(
       log.error("subscriber failed", { topic, error }),
   });
   await cluster.connect();
+  const statusLog = new SourceStatusLog({ log, clock });
   const engine = await createPnlEngine(sourcesFile, {
     clock,
     calendar,
@@ -218,14 +220,17 @@ export async function startServer(
     lastKnown: (id) => restoredToday ? restored?.figures[id] : undefined,
     shown: () => hub.state("pnl"),
     shownFrom: cluster.shared ? "L2" : "L3",
-    // The rules see each new state first; the board shows what fires.
-    onState: (state) =>
+    // The rules see each new state first; the board shows what fires;
+    // the log says when a source goes bad and recovers.
+    onState: (state) => {
+      statusLog.observe(state);
       hub.publish(
         "pnl",
         alerting.rules.length
           ? { ...state, alerts: alerts.observe(state) }
           : state,
-      ),
+      );
+    },
     // Stored: the leader reads the source now instead of at its interval.
     onStored: (id) => cluster.notify("ingest", id),
     onRetry: (id, throttled) => pulse.onRetry(id, throttled),
@@ -383,6 +388,7 @@ export async function startServer(
       adminFeed[Symbol.dispose]();
       engine.polling.close();
       alerts.stop();
+      statusLog[Symbol.dispose]();
       // The last batch window goes out before the lease is let go.
       await hub.drain();
       await cluster.leave();

@@ -54,3 +54,4 @@ export {
   type PnlEngineOptions,
 } from "./pnl_engine.ts";
 export { type ErrorSummary, summarizeError } from "./error_summary.ts";
+export { SourceStatusLog, type SourceStatusLogOptions } from "./status_log.ts";

@@ -120,8 +120,15 @@ export async function createPnlEngine(
   const guarded = guardDeclared(declared, {
     clock,
     onRetry: options.onRetry,
-    onBreakerChange: (source, change) =>
-      log.warn("circuit breaker", { source, ...change }),
+    // Opening and closing are news; the half-open probes between them
+    // (one per cooldown) are not, or an outage writes a line a minute.
+    onBreakerChange: (source, change) => {
+      if (change.to === "open" && change.from === "closed") {
+        log.warn("circuit breaker opened", { source, ...change });
+      } else if (change.to === "closed") {
+        log.info("circuit breaker closed", { source, ...change });
+      } else log.debug("circuit breaker", { source, ...change });
+    },
   });
   const plans = pollPlans(declared, { cacheTtlMs: options.cacheTtlMs });
   const polling = new PnlPolling({

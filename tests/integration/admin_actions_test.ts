@@ -162,3 +162,59 @@ Deno.test("console actions for real: after a reset, a source whose breaker opene
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a failing source is logged once as it fails and once as it recovers, not at every retry or probe; the breaker's opening and closing likewise", async () => {
+  let failing = true;
+  await using upstream = serveMock(() =>
+    failing
+      ? Response.json({ error: "down" }, { status: 503 })
+      : Response.json({ total: 100 })
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/sources.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        sources: [{
+          id: "site",
+          kind: "http-json",
+          role: "revenue",
+          url: `${upstream.url}/total`,
+          amountPointer: "/total",
+          unit: "minor",
+          intervalMs: 100,
+          retry: { maxAttempts: 2, minDelayMs: 10, maxDelayMs: 10 },
+          breaker: { failureThreshold: 2, cooldownMs: 300 },
+        }],
+      }),
+    );
+    await using server = await startServerProcess({
+      env: { PULSE_CONFIG: file },
+    });
+    // Three seconds down: dozens of attempts and several probes.
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.ok(upstream.total >= 10, `${upstream.total} attempts`);
+    failing = false;
+    await eventually(
+      () =>
+        server.lines.some((l) => l.includes('"msg":"source recovered"'))
+          ? true
+          : undefined,
+      "the recovery",
+    );
+    const count = (msg: string) =>
+      server.lines.filter((l) => l.includes(`"msg":"${msg}"`)).length;
+    assert.equal(count("source failing"), 1);
+    assert.equal(count("circuit breaker opened"), 1);
+    assert.equal(count("source recovered"), 1);
+    assert.equal(count("circuit breaker closed"), 1);
+    const warnings = server.lines.filter((l) => l.includes('"level":"warn"'));
+    assert.ok(
+      warnings.length <= 3,
+      `a few lines, not one per attempt:\n${warnings.join("\n")}`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
