@@ -15,6 +15,7 @@ import {
   buildPnlState,
   createPnlEngine,
   PnlRecorder,
+  ReadStats,
   rollForward,
   SourceStatusLog,
 } from "@/lib/aggregate/mod.ts";
@@ -206,6 +207,7 @@ export async function startServer(
   });
   await cluster.connect();
   const statusLog = new SourceStatusLog({ log, clock });
+  const readStats = new ReadStats({ clock, random: systemRandom });
   const engine = await createPnlEngine(sourcesFile, {
     clock,
     calendar,
@@ -234,7 +236,10 @@ export async function startServer(
     // Stored: the leader reads the source now instead of at its interval.
     onStored: (id) => cluster.notify("ingest", id),
     onRetry: (id, throttled) => pulse.onRetry(id, throttled),
-    onRead: (id, seconds, outcome) => pulse.onSourceRead(id, seconds, outcome),
+    onRead: (id, seconds, outcome) => {
+      pulse.onSourceRead(id, seconds, outcome);
+      readStats.record(id, seconds, outcome === "error");
+    },
   });
 
   const alerts: AlertService = new AlertService({
@@ -287,6 +292,9 @@ export async function startServer(
     connections: () => connections.counts(),
     openFilesLimit: openFiles,
     errorDetails: () => engine.polling.errorDetails(),
+    readHour: (id) => readStats.summary(id),
+    leaseHolder: () => cluster.leadership.holder,
+    clock,
     alerts: () => alerts.adminRows(),
   });
   const pulse = createPulseMetrics(() => status.picture());

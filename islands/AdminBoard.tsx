@@ -93,11 +93,42 @@ function Section(
   );
 }
 
-/** A value in a cell: objects (a sync's progress) as "key value" pairs. */
-function cell(value: unknown): string {
+/**
+ * A value in a cell: a series of numbers (a minute each) as a sparkline,
+ * objects (a sync's progress) as "key value" pairs.
+ */
+function cell(value: unknown): preact.JSX.Element | string {
   if (value === null || value === undefined) return "";
   if (typeof value !== "object") return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === "number")) {
+    return <Spark values={value as number[]} />;
+  }
   return Object.entries(value).map(([k, v]) => `${k} ${String(v)}`).join(
     ", ",
+  );
+}
+
+/** A small line over the last hour, its peak named for screen readers. */
+function Spark(props: { values: number[] }): preact.JSX.Element {
+  const { values } = props;
+  const width = 120;
+  const height = 24;
+  const peak = Math.max(0, ...values);
+  const points = values.map((v, i) =>
+    `${(i / Math.max(1, values.length - 1)) * width},${
+      height - 1 - (peak > 0 ? (v / peak) * (height - 2) : 0)
+    }`
+  ).join(" ");
+  return (
+    <svg
+      class="spark"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={`last hour, a value a minute; peak ${peak}`}
+    >
+      <polyline points={points} fill="none" stroke="currentColor" />
+    </svg>
   );
 }

@@ -26,6 +26,28 @@ export type SourceStatusLine = {
   lastError: string;
   /** While syncing: pages and items so far, and the pages in all when known. */
   sync?: { pages: number; items: number; estimatedPages?: number };
+  /** Reads and failed reads in the last hour (on the instance that polls). */
+  reads1h?: number;
+  errors1h?: number;
+  /** Read latency percentiles over the last hour, ms. */
+  p50Ms?: number;
+  p95Ms?: number;
+  p99Ms?: number;
+  /** The median read latency of each of the last 60 minutes, ms. */
+  latencyMs?: number[];
+  /** Failed reads in each of the last 60 minutes. */
+  errorsPerMinute?: number[];
+};
+
+/** A source's last hour of reads (see `lib/aggregate`'s ReadStats). */
+export type ReadHour = {
+  reads: number;
+  errors: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  latencyMs: number[];
+  errorsPerMinute: number[];
 };
 
 /** One cache tier: reachable, and its counters (see TierStats). */
@@ -55,8 +77,16 @@ export type StatusPicture = {
   stopping: boolean;
   /** Whether this instance polls upstream and publishes. */
   leader: boolean;
-  /** Redis: configured, and reachable. */
-  redis: { configured: boolean; up: boolean };
+  /**
+   * Redis: configured, reachable, and who holds the leader lease with its
+   * fencing token (as last seen).
+   */
+  redis: {
+    configured: boolean;
+    up: boolean;
+    leaseHolder?: string;
+    fencingToken?: number;
+  };
   /** Each source, by id. */
   sources: Record<string, SourceStatusLine>;
   /** Each cache tier present, with its counters. */
@@ -64,7 +94,14 @@ export type StatusPicture = {
   /** Each topic's position, local subscribers and history depth. */
   topics: Record<
     string,
-    { epoch: string; seq: number; subscribers: number; historyDepth: number }
+    {
+      epoch: string;
+      seq: number;
+      subscribers: number;
+      historyDepth: number;
+      /** Deltas published a second, over the last minute. */
+      perSecond: number;
+    }
   >;
   /** Open connections by transport. */
   connections: { ws: number; sse: number; poll: number };
@@ -110,6 +147,12 @@ export interface StatusParts {
   errorDetails?: () => Record<string, string>;
   /** Each alert rule's state, by rule id (none without rules). */
   alerts?: () => Record<string, Record<string, string | number>>;
+  /** A source's last hour of reads, where this instance read it. */
+  readHour?: (source: string) => ReadHour | undefined;
+  /** Who holds the leader lease (`instanceId:token`), as last seen. */
+  leaseHolder?: () => string | undefined;
+  /** A monotonic clock, for the topics' rates (none: rates read 0). */
+  clock?: { monotonic(): number };
 }
 
 /**
@@ -137,6 +180,7 @@ export interface StatusParts {
  */
 export class StatusBoard {
   #parts: StatusParts;
+  #seqs = new Map<string, { at: number; seq: number; epoch: string }[]>();
   #stream: StreamTotals = {
     resumed: 0,
     snapshots: 0,
@@ -147,6 +191,24 @@ export class StatusBoard {
   /** Creates the board over the running parts. */
   constructor(parts: StatusParts) {
     this.#parts = parts;
+  }
+
+  /**
+   * Deltas a second over about the last minute, from the seq positions
+   * seen at each picture (a new epoch starts the count again).
+   */
+  #rate(topic: string, at: { epoch: string; seq: number }): number {
+    const now = this.#parts.clock?.monotonic() ?? 0;
+    const seen = this.#seqs.get(topic) ?? [];
+    if (seen[0] && seen[0].epoch !== at.epoch) seen.length = 0;
+    seen.push({ at: now, seq: at.seq, epoch: at.epoch });
+    while (seen.length > 1 && now - seen[0]!.at > 60_000) seen.shift();
+    this.#seqs.set(topic, seen);
+    const first = seen[0]!;
+    const seconds = (now - first.at) / 1000;
+    return seconds > 0
+      ? Math.round((at.seq - first.seq) / seconds * 10) / 10
+      : 0;
   }
 
   /** Counts one stream event (hand it to the stream options' `onEvent`). */
@@ -172,24 +234,35 @@ export class StatusBoard {
         origin: s?.origin ?? "live",
         lastError: details[id] ?? (typeof s?.error === "string" ? s.error : ""),
         ...(s?.sync ? { sync: s.sync as SourceStatusLine["sync"] } : {}),
+        ...hourLine(p.readHour?.(id)),
       };
     }
     const cache: StatusPicture["cache"] = {};
     for (const t of p.tiers()) cache[t.name] = { up: t.up, ...t.stats };
     const topics: StatusPicture["topics"] = {};
     for (const t of p.hub.topics) {
+      const position = p.hub.position(t);
       topics[t] = {
-        ...p.hub.position(t),
+        ...position,
         subscribers: p.hub.subscriberCount(t),
         historyDepth: p.hub.historySize(t),
+        perSecond: this.#rate(t, position),
       };
     }
+    const holder = p.leaseHolder?.();
+    const cut = holder?.lastIndexOf(":") ?? -1;
     return {
       stopping: p.stopping(),
       leader: p.leader(),
       redis: {
         configured: p.redisConfigured,
         up: p.redisConfigured && p.redisUp(),
+        ...(holder && cut > 0
+          ? {
+            leaseHolder: holder.slice(0, cut),
+            fencingToken: Number(holder.slice(cut + 1)),
+          }
+          : {}),
       },
       sources,
       cache,
@@ -230,7 +303,8 @@ export class StatusBoard {
       cache: Object.fromEntries(
         Object.entries(cache).map(([name, { up }]) => [name, { up }]),
       ),
-      redis,
+      // Who holds the lease names a host: not for the public report.
+      redis: { configured: redis.configured, up: redis.up },
       leader,
       topics: Object.fromEntries(
         Object.entries(topics).map((
@@ -277,9 +351,10 @@ export function feedAdminTopic(
       cache,
       redis,
       leader,
+      alerts,
     } = status.picture();
     publish(
-      { connections, topics, stream, sources, cache, redis, leader },
+      { connections, topics, stream, sources, cache, redis, leader, alerts },
     );
     timer = clock.setTimeout(publishStatus, everyMs);
   };
@@ -289,5 +364,19 @@ export function feedAdminTopic(
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
     },
+  };
+}
+
+/** A source's last hour as fields of its status line. */
+function hourLine(hour: ReadHour | undefined): Partial<SourceStatusLine> {
+  if (!hour) return {};
+  return {
+    reads1h: hour.reads,
+    errors1h: hour.errors,
+    p50Ms: hour.p50Ms,
+    p95Ms: hour.p95Ms,
+    p99Ms: hour.p99Ms,
+    latencyMs: hour.latencyMs,
+    errorsPerMinute: hour.errorsPerMinute,
   };
 }

@@ -55,3 +55,8 @@ export {
 } from "./pnl_engine.ts";
 export { type ErrorSummary, summarizeError } from "./error_summary.ts";
 export { SourceStatusLog, type SourceStatusLogOptions } from "./status_log.ts";
+export {
+  ReadStats,
+  type ReadStatsOptions,
+  type ReadSummary,
+} from "./read_stats.ts";

@@ -9,12 +9,14 @@
  */
 import type { Clock, TimerId } from "../time/mod.ts";
 
-// KEYS: lease, token counter; ARGV: instance id, lease ms
+// KEYS: lease, token counter; ARGV: instance id, lease ms. Answers
+// {'won', value}, or {'held', the holder's value}.
 const ACQUIRE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local holder = redis.call('GET', KEYS[1])
+if holder then return {'held', holder} end
 local value = ARGV[1] .. ':' .. redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
-return value
+return {'won', value}
 `;
 // KEYS: lease; ARGV: value, lease ms
 const RENEW = `
@@ -65,6 +67,8 @@ export class LeaderLease {
     & Required<Omit<LeaderLeaseOptions, "onError">>
     & Pick<LeaderLeaseOptions, "onError">;
   #value?: string;
+  /** Who held the lease at the last round (this instance or another). */
+  #holder?: string;
   #renewedAt = 0;
   #timer?: TimerId;
   #stopped = false;
@@ -95,6 +99,14 @@ export class LeaderLease {
     return this.#value;
   }
 
+  /**
+   * Who held the lease at the last round (`instanceId:token`), this
+   * instance or another; undefined when nobody did or Redis was away.
+   */
+  get holder(): string | undefined {
+    return this.#holder;
+  }
+
   /** Campaigns now and then every third of the lease. */
   start(): void {
     if (this.#stopped || this.#timer !== undefined) return;
@@ -119,20 +131,25 @@ export class LeaderLease {
           this.#value,
           String(leaseMs),
         ]);
-        if (renewed === 1) this.#renewedAt = clock.monotonic();
-        else this.#lose();
+        if (renewed === 1) {
+          this.#renewedAt = clock.monotonic();
+          this.#holder = this.#value;
+        } else this.#lose();
       } else {
-        const value = await this.#o.run(ACQUIRE, [key, `${key}:token`], [
+        const answer = await this.#o.run(ACQUIRE, [key, `${key}:token`], [
           this.#o.instanceId,
           String(leaseMs),
         ]);
-        if (typeof value === "string" && !this.#stopped) {
+        const [outcome, value] = Array.isArray(answer) ? answer : [];
+        this.#holder = typeof value === "string" ? value : undefined;
+        if (outcome === "won" && typeof value === "string" && !this.#stopped) {
           this.#value = value;
           this.#renewedAt = clock.monotonic();
           this.#o.onChange(true, value);
         }
       }
     } catch (error) {
+      this.#holder = undefined;
       this.#o.onError?.(error);
       // Cannot reach Redis: step down before the lease can have run out,
       // so two instances never both believe they lead.
@@ -147,6 +164,7 @@ export class LeaderLease {
   #lose(): void {
     if (!this.#value) return;
     this.#value = undefined;
+    this.#holder = undefined;
     this.#o.onChange(false);
   }
 

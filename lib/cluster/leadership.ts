@@ -89,6 +89,14 @@ export class Leadership {
     return this.#lease;
   }
 
+  /**
+   * Who holds the lease (`instanceId:token`, the token being the fencing
+   * number), as last seen; undefined without Redis.
+   */
+  get holder(): string | undefined {
+    return this.#lease?.holder;
+  }
+
   /** Begins leading, or campaigning. */
   start(): void {
     if (this.#lease) this.#lease.start();

@@ -109,9 +109,16 @@ Deno.test("Redis bus: the lease passes to another instance when the leader stops
   a.hub.publish("pnl", { n: 1 });
   await eventually(() => b.hub.state("pnl").n === 1, "n = 1 on b");
   const before = b.hub.position("pnl").seq;
+  // Both know who holds the lease, and its fencing token.
+  await b.lease.tick();
+  assert.equal(a.lease.holder, a.lease.fence);
+  assert.equal(b.lease.holder, a.lease.fence);
+  assert.match(b.lease.holder!, /^a:\d+$/);
   // a stalls (never renews); b campaigns until the lease runs out.
   b.lease.start();
   await eventually(() => b.lease.leader, "b to lead", 3_000);
+  assert.equal(b.lease.holder, b.lease.fence);
+  assert.match(b.lease.holder!, /^b:\d+$/);
   b.hub.publish("pnl", { n: 2 });
   await eventually(() => a.hub.state("pnl").n === 2, "n = 2 on a");
   assert.equal(a.hub.position("pnl").seq, before + 1);

@@ -68,6 +68,7 @@ Deno.test("StatusBoard: one picture of sources, tiers, Redis, topics, connection
     seq: 42,
     subscribers: 5,
     historyDepth: 17,
+    perSecond: 0,
   });
   assert.deepEqual(picture.connections, { ws: 4, sse: 1, poll: 0 });
   assert.deepEqual(picture.stream, {
@@ -165,4 +166,43 @@ Deno.test("StatusBoard.health: a source still on its first sync says how far it 
   assert.deepEqual(report.reasons, [
     "source claude is syncing (155 items in 5 of about 23 pages so far; figures partial), breaker closed",
   ]);
+});
+
+Deno.test("StatusBoard: topic rates over the last minute, each source's last hour of reads, and the lease holder with its fencing token (kept out of the public health report)", async () => {
+  const { FakeClock } = await import("@/lib/time/mod.ts");
+  const clock = new FakeClock();
+  let seq = 100;
+  const base = parts();
+  const status = new StatusBoard({
+    ...base,
+    clock,
+    hub: { ...base.hub, position: () => ({ epoch: "abcd", seq }) },
+    leaseHolder: () => "host-a/123/x1y2:17",
+    readHour: (id) =>
+      id === "shop"
+        ? {
+          reads: 120,
+          errors: 3,
+          p50Ms: 40,
+          p95Ms: 180,
+          p99Ms: 900,
+          latencyMs: [40, 41],
+          errorsPerMinute: [0, 3],
+        }
+        : undefined,
+  });
+  status.picture();
+  await clock.advance(10_000);
+  seq += 50;
+  const picture = status.picture();
+  assert.equal(picture.topics.pnl?.perSecond, 5);
+  assert.deepEqual(picture.redis, {
+    configured: true,
+    up: false,
+    leaseHolder: "host-a/123/x1y2",
+    fencingToken: 17,
+  });
+  assert.equal(picture.sources.shop?.p95Ms, 180);
+  assert.deepEqual(picture.sources.shop?.errorsPerMinute, [0, 3]);
+  assert.deepEqual(status.health().redis, { configured: true, up: false });
 });

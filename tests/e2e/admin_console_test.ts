@@ -1,0 +1,73 @@
+/**
+ * The operator console in a browser: each source's last hour (latency
+ * percentiles, sparklines), the topics' rates, and the actions, which an
+ * operator clicks and the server carries out. Also takes the screenshot
+ * docs/operations.md shows.
+ */
+import assert from "node:assert/strict";
+import { launchBrowser } from "../_helpers/browser.ts";
+import { ROOT, startServerProcess } from "../_helpers/server_process.ts";
+
+Deno.test("in a browser, /admin shows each source's last hour with sparklines and topic rates, and 'Read now' is carried out and audited", async () => {
+  await using server = await startServerProcess({
+    env: { PULSE_SIM_INTERVAL_MS: "200", PULSE_BATCH_MS: "20" },
+  });
+  await using browser = await launchBrowser();
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.url}admin`);
+    await page.waitForSelector("main.admin[data-status=live]", {
+      timeout: 10_000,
+    });
+    const row = "[aria-label=Sources] tr[data-row=sim-revenue]";
+    await page.waitForSelector(`${row} svg.spark`, { timeout: 10_000 });
+    const p95 = await page.evaluate((selector) => {
+      const table = document.querySelector("[aria-label=Sources] table")!;
+      const heads = [...table.querySelectorAll("thead th")].map((th) =>
+        th.textContent
+      );
+      const cells = [...document.querySelector(selector)!.children];
+      return cells[heads.indexOf("p95Ms")]?.textContent;
+    }, row);
+    assert.ok(Number(p95) >= 0, `p95Ms cell: ${p95}`);
+    await page.waitForFunction(
+      () => {
+        const table = document.querySelector("[aria-label=Topics] table");
+        if (!table) return false;
+        const heads = [...table.querySelectorAll("thead th")].map((th) =>
+          th.textContent
+        );
+        const cell = table.querySelector("tr[data-row=pnl]")
+          ?.children[heads.indexOf("perSecond")];
+        return Number(cell?.textContent) > 0;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.click("[data-actions=sim-revenue] button:text('Read now')");
+    await page.waitForFunction(
+      () =>
+        document.querySelector("[data-actions=sim-revenue] output")
+          ?.textContent?.startsWith("read asked"),
+      undefined,
+      { timeout: 5_000 },
+    );
+    assert.ok(
+      server.lines.some((l) =>
+        l.includes('"msg":"admin action"') &&
+        l.includes('"source":"sim-revenue"')
+      ),
+      "audited",
+    );
+    await Deno.mkdir(`${ROOT}test-results`, { recursive: true });
+    await page.screenshot({
+      path: `${ROOT}test-results/admin.png`,
+      fullPage: true,
+    });
+  } finally {
+    await context.close();
+  }
+});
