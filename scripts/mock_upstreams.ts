@@ -3,7 +3,10 @@
  * Starts local Kalshi, Anthropic and Stripe mocks (the ones the tests use)
  * and writes a sources file naming them plus a webhook source, so the
  * sources can be tried without accounts: `deno task mocks`, then start the
- * server with the printed environment. Stops on Ctrl-C.
+ * server with the printed environment. Each mock can be stopped and
+ * started alone from this terminal (`stop kalshi`, `start kalshi`), to
+ * watch one source go stale while the others go on. Stops on Ctrl-C or at
+ * the end of input.
  */
 import { startUpstreams } from "../tests/_helpers/upstreams/mod.ts";
 
@@ -50,7 +53,50 @@ for (
       .sign(body, now)}' -d '${body}'   # valid for 5 minutes`,
   );
 }
+const mocks = {
+  kalshi: upstreams.kalshi,
+  anthropic: upstreams.anthropic,
+  stripe: upstreams.stripe,
+};
+const names = Object.keys(mocks).join(", ");
+console.log(
+  `Type "stop <mock>" or "start <mock>" (${names}) to take one down or bring it back, "status" to list them.`,
+);
+const down = new Set<string>();
 Deno.addSignalListener("SIGINT", async () => {
   await upstreams[Symbol.asyncDispose]();
   Deno.exit(0);
 });
+const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
+let buffer = "";
+for await (const chunk of lines) {
+  buffer += chunk;
+  let nl: number;
+  while ((nl = buffer.indexOf("\n")) >= 0) {
+    const [verb, name] = buffer.slice(0, nl).trim().split(/\s+/);
+    buffer = buffer.slice(nl + 1);
+    const mock = mocks[name as keyof typeof mocks];
+    if (verb === "status") {
+      for (const n of Object.keys(mocks)) {
+        console.log(`${n}: ${down.has(n) ? "stopped" : "running"}`);
+      }
+    } else if ((verb === "stop" || verb === "start") && mock) {
+      if (verb === "stop") {
+        await mock.stop();
+        down.add(name!);
+        console.log(
+          `${name} stopped: its source goes stale, then its breaker opens`,
+        );
+      } else {
+        if (down.has(name!)) mock.start();
+        down.delete(name!);
+        console.log(`${name} running again at ${mock.url}`);
+      }
+    } else if (verb) {
+      console.log(
+        `unknown command; try "stop <mock>", "start <mock>" or "status" (mocks: ${names})`,
+      );
+    }
+  }
+}
+await upstreams[Symbol.asyncDispose]();
