@@ -35,7 +35,7 @@ import {
   unknownVariables,
 } from "@/lib/config.ts";
 import { hostPolicy, servedHosts } from "@/lib/http/mod.ts";
-import { createLogger, type Logger, warnOnChange } from "@/lib/log.ts";
+import { createLogger, type RootLogger, warnOnChange } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
 import {
@@ -96,7 +96,7 @@ export interface RunningServer {
  */
 export async function startServer(
   config: Config,
-  log: Logger,
+  log: RootLogger,
   clock: Clock = systemClock,
   env: Env = {},
 ): Promise<RunningServer> {
@@ -141,7 +141,7 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const cluster: Cluster = new Cluster({
     clock,
-    log,
+    log: log.child("cluster"),
     redisUrl: config.redisUrl,
     instanceId: `${config.hostname}/${Deno.pid}/${randomId(4)}`,
     leaseMs: config.leaseMs,
@@ -206,13 +206,13 @@ export async function startServer(
       log.error("subscriber failed", { topic, error }),
   });
   await cluster.connect();
-  const statusLog = new SourceStatusLog({ log, clock });
+  const statusLog = new SourceStatusLog({ log: log.child("sources"), clock });
   const readStats = new ReadStats({ clock, random: systemRandom });
   const engine = await createPnlEngine(sourcesFile, {
     clock,
     calendar,
     random: systemRandom,
-    log,
+    log: log.child("sources"),
     env,
     store,
     redis: cluster.redis,
@@ -242,6 +242,7 @@ export async function startServer(
     },
   });
 
+  const alertLog = log.child("alerts");
   const alerts: AlertService = new AlertService({
     alerting,
     currency: sourcesFile.currency,
@@ -262,14 +263,14 @@ export async function startServer(
       if (event.kind === "error") {
         // The store failed (Redis down): the same transition is made
         // again at the next evaluation, so nothing is lost.
-        log.warn("alerting paused", { error: event.error });
+        alertLog.warn("alerting paused", { error: event.error });
         return;
       }
       pulse.onAlert(event);
       if (event.kind === "transition") {
-        log.info("alert", { rule: event.rule, event: event.event });
+        alertLog.info("alert", { rule: event.rule, event: event.event });
       } else if (event.kind === "delivery" && event.outcome !== "delivered") {
-        log.warn("alert delivery failed", {
+        alertLog.warn("alert delivery failed", {
           rule: event.rule,
           channel: event.channel,
           outcome: event.outcome,
@@ -323,7 +324,7 @@ export async function startServer(
     config,
     hub,
     clock,
-    log,
+    log: log.child("http"),
     connections,
     stream: streamOptionsFrom(config, {
       clock,
@@ -367,7 +368,7 @@ export async function startServer(
     hostname: config.hostname,
     port: config.port,
     handler: app.fetch,
-    log,
+    log: log.child("http"),
   });
   const { url } = server;
   await cluster.join();
@@ -438,7 +439,8 @@ if (import.meta.main) {
     log = createLogger({
       now: () => Date.now(),
       write,
-      level: config.logLevel,
+      level: config.logLevel.level,
+      areas: config.logLevel.areas,
       format: logFormat,
     });
     running = await startServer(config, log, systemClock, Deno.env.toObject());

@@ -9,6 +9,14 @@
 import { CalendarError, parseTimeZone, type WeekStart } from "./time/mod.ts";
 import { didYouMean } from "./did_you_mean.ts";
 
+/** The areas of the log that can have their own level. */
+export const LOG_AREAS = [
+  "sources",
+  "alerts",
+  "cluster",
+  "http",
+] as const;
+
 /** The resolved configuration. */
 export interface Config {
   /** Listening port; `0` picks a free one. */
@@ -43,7 +51,16 @@ export interface Config {
   /** Reporting currency. */
   readonly currency: string;
   /** The lowest level logged. */
-  readonly logLevel: "debug" | "info" | "warn" | "error";
+  /**
+   * The lowest level logged, and the levels of single areas over it
+   * (`info,alerts=debug`).
+   */
+  readonly logLevel: {
+    readonly level: "debug" | "info" | "warn" | "error";
+    readonly areas: Readonly<
+      Record<string, "debug" | "info" | "warn" | "error">
+    >;
+  };
   /** How log lines look; `auto`: readable on a terminal, else JSON. */
   readonly logFormat: "auto" | "json" | "pretty";
   /** The IANA time zone reporting periods are counted in. */
@@ -225,16 +242,13 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   {
     variable: "PULSE_LOG_LEVEL",
     key: "logLevel",
-    meaning: "the lowest level logged",
-    accepted: "`debug`, `info`, `warn` or `error`",
+    meaning:
+      "the lowest level logged; areas of the log may have their own after a comma (`info,alerts=debug,cluster=warn`)",
+    accepted:
+      "`debug`, `info`, `warn` or `error`, then `area=level` pairs for the areas " +
+      LOG_AREAS.map((a) => `\`${a}\``).join(", "),
     fallback: "`info`",
-    parse: (env) =>
-      choice(
-        env,
-        "PULSE_LOG_LEVEL",
-        ["debug", "info", "warn", "error"],
-        "info",
-      ),
+    parse: (env) => logLevels(env.PULSE_LOG_LEVEL),
   },
   {
     variable: "PULSE_LOG_FORMAT",
@@ -685,6 +699,43 @@ function timeZone(value: string | undefined): string {
       { cause: error },
     );
   }
+}
+
+const LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** `info,alerts=debug` as the default level and each area's. */
+function logLevels(value: string | undefined): {
+  level: typeof LEVELS[number];
+  areas: Record<string, typeof LEVELS[number]>;
+} {
+  const [first = "", ...pairs] = (nonEmpty(value) ?? "info").toLowerCase()
+    .split(",").map((p) => p.trim());
+  const level = (a: string, where: string) => {
+    if (!(LEVELS as readonly string[]).includes(a)) {
+      throw new ConfigError(
+        "PULSE_LOG_LEVEL",
+        `PULSE_LOG_LEVEL: ${where} must be one of ${
+          LEVELS.map((l) => `"${l}"`).join(", ")
+        }, received ${shown(a)}`,
+      );
+    }
+    return a as typeof LEVELS[number];
+  };
+  const areas: Record<string, typeof LEVELS[number]> = {};
+  for (const pair of pairs) {
+    const [area = "", lvl = ""] = pair.split("=").map((p) => p.trim());
+    if (!(LOG_AREAS as readonly string[]).includes(area)) {
+      const near = didYouMean(area, LOG_AREAS);
+      throw new ConfigError(
+        "PULSE_LOG_LEVEL",
+        `PULSE_LOG_LEVEL: unknown area ${shown(area)}${
+          near ? ` (did you mean "${near}"?)` : ""
+        }; the areas are ${LOG_AREAS.map((a) => `"${a}"`).join(", ")}`,
+      );
+    }
+    areas[area] = level(lvl, `the level of ${area}`);
+  }
+  return { level: level(first, "the level"), areas };
 }
 
 function choice<T extends string>(

@@ -28,6 +28,16 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
 }
 
+/** The process's logger, from which each area's is made. */
+export interface RootLogger extends Logger {
+  /**
+   * The logger of one area of the server (`sources`, `alerts`, ...): its
+   * lines carry `area`, and are filtered by that area's level when one
+   * is set.
+   */
+  child(area: string): Logger;
+}
+
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /** Options for {@linkcode createLogger}. */
@@ -46,6 +56,11 @@ export interface LoggerOptions {
    * @default {"json"}
    */
   format?: LogFormat;
+  /**
+   * Lowest level per area, over `level` (`{ alerts: "debug" }`).
+   * @default {{}}
+   */
+  areas?: Readonly<Record<string, LogLevel>>;
 }
 
 /**
@@ -65,27 +80,37 @@ export interface LoggerOptions {
  * assert.equal(JSON.parse(lines[0] ?? "").msg, "listening");
  * ```
  */
-export function createLogger(options: LoggerOptions): Logger {
-  const { write, now, level = "info", format = "json" } = options;
-  const min = RANK[level];
-  const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
-    if (RANK[lvl] < min) return;
-    const record: Record<string, unknown> = {
-      ts: new Date(now()).toISOString(),
-      level: lvl,
-      msg,
+export function createLogger(options: LoggerOptions): RootLogger {
+  const { write, now, level = "info", format = "json", areas = {} } = options;
+  const emitter = (area?: string) => {
+    const min = RANK[(area && areas[area]) || level];
+    return (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
+      if (RANK[lvl] < min) return;
+      const record: Record<string, unknown> = {
+        ts: new Date(now()).toISOString(),
+        level: lvl,
+        msg,
+        ...(area ? { area } : {}),
+      };
+      for (const [key, value] of Object.entries(fields)) {
+        record[key] = value instanceof Error ? errorRecord(value) : value;
+      }
+      write(
+        format === "pretty" ? pretty(record) : JSON.stringify(record),
+        lvl,
+      );
     };
-    for (const [key, value] of Object.entries(fields)) {
-      record[key] = value instanceof Error ? errorRecord(value) : value;
-    }
-    write(format === "pretty" ? pretty(record) : JSON.stringify(record), lvl);
   };
-  return {
-    debug: (msg, fields) => emit("debug", msg, fields),
-    info: (msg, fields) => emit("info", msg, fields),
-    warn: (msg, fields) => emit("warn", msg, fields),
-    error: (msg, fields) => emit("error", msg, fields),
+  const logger = (area?: string): Logger => {
+    const emit = emitter(area);
+    return {
+      debug: (msg, fields) => emit("debug", msg, fields),
+      info: (msg, fields) => emit("info", msg, fields),
+      warn: (msg, fields) => emit("warn", msg, fields),
+      error: (msg, fields) => emit("error", msg, fields),
+    };
   };
+  return { ...logger(), child: (area) => logger(area) };
 }
 
 /** An error as a log field: name, message and its causes, no stack. */

@@ -140,13 +140,16 @@ Deno.test("config: an unknown PULSE_* variable is a warning with a did-you-mean;
 });
 
 Deno.test("config: PULSE_LOG_LEVEL and PULSE_LOG_FORMAT take their named values and refuse others", () => {
-  assert.equal(parseConfig({}).logLevel, "info");
+  assert.equal(parseConfig({}).logLevel.level, "info");
   assert.equal(parseConfig({}).logFormat, "auto");
-  assert.equal(parseConfig({ PULSE_LOG_LEVEL: "DEBUG" }).logLevel, "debug");
+  assert.equal(
+    parseConfig({ PULSE_LOG_LEVEL: "DEBUG" }).logLevel.level,
+    "debug",
+  );
   assert.equal(parseConfig({ PULSE_LOG_FORMAT: "pretty" }).logFormat, "pretty");
   assert.throws(
     () => parseConfig({ PULSE_LOG_LEVEL: "verbose" }),
-    /PULSE_LOG_LEVEL must be one of "debug", "info", "warn", "error", received "verbose"/,
+    /PULSE_LOG_LEVEL: the level must be one of "debug", "info", "warn", "error", received "verbose"/,
   );
 });
 
@@ -167,5 +170,24 @@ Deno.test("parseConfig reports every wrong variable at once, each naming what is
       assert.match(error.message, /^3 problems in the environment:\n- PORT/);
       return true;
     },
+  );
+});
+
+Deno.test("PULSE_LOG_LEVEL takes a level for the whole log and, after commas, one per area; an unknown area gets a suggestion", () => {
+  const c = parseConfig({
+    PULSE_LOG_LEVEL: "warn, alerts=debug,cluster=error",
+  });
+  assert.deepEqual(c.logLevel, {
+    level: "warn",
+    areas: { alerts: "debug", cluster: "error" },
+  });
+  assert.deepEqual(parseConfig({}).logLevel, { level: "info", areas: {} });
+  assert.throws(
+    () => parseConfig({ PULSE_LOG_LEVEL: "info,alert=debug" }),
+    /PULSE_LOG_LEVEL: unknown area "alert" \(did you mean "alerts"\?\); the areas are "sources", "alerts", "cluster", "http"/,
+  );
+  assert.throws(
+    () => parseConfig({ PULSE_LOG_LEVEL: "info,alerts=loud" }),
+    /the level of alerts must be one of "debug", "info", "warn", "error", received "loud"/,
   );
 });

@@ -41,3 +41,21 @@ Deno.test("log: pretty lines for a terminal read as time, level, message and fie
     '14:03:12.345 ERROR poll failed error="fetch failed <- connect ECONNREFUSED 127.0.0.1:9" note="two words"',
   ]);
 });
+
+Deno.test("an area's logger writes its area on each line and follows that area's level over the default", () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    now: () => 0,
+    write: (l) => lines.push(JSON.parse(l)),
+    level: "warn",
+    areas: { alerts: "debug" },
+  });
+  log.child("alerts").debug("evaluated");
+  log.child("sources").info("read");
+  log.child("sources").warn("source failing");
+  log.info("listening");
+  assert.deepEqual(lines.map((l) => [l.area, l.msg]), [
+    ["alerts", "evaluated"],
+    ["sources", "source failing"],
+  ]);
+});
