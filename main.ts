@@ -294,6 +294,7 @@ export async function startServer(
     openFilesLimit: openFiles,
     errorDetails: () => engine.polling.errorDetails(),
     readHour: (id) => readStats.summary(id),
+    clients: () => connections.clients(clock.now()),
     leaseHolder: () => cluster.leadership.holder,
     clock,
     alerts: () => alerts.adminRows(),
@@ -339,6 +340,8 @@ export async function startServer(
     auth,
     metrics: pulse.metrics,
     health: () => status.health(),
+    disconnect: (id) =>
+      connections.close(id, CLOSE_CODES.POLICY, "closed by an operator"),
     adminAction: ({ action, source }) => {
       if (!engine.guarded.some((s) => s.id === source)) return false;
       cluster.notify(action, source);

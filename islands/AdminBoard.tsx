@@ -4,6 +4,7 @@
  * the breaker), cache tiers, alert rules, Redis and leadership, live over
  * the `admin` topic through `lib/client`'s StreamClient.
  */
+import { useSignal } from "@preact/signals";
 import { useStreamClient } from "./parts/use_stream_client.ts";
 import { SourceActions } from "./parts/SourceActions.tsx";
 
@@ -44,6 +45,11 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
         title="Connections"
         rows={{ now: d.connections as Record<string, unknown> }}
       />
+      <Section
+        title="Clients"
+        rows={d.clients as Table}
+        action={(id) => <Disconnect id={id} />}
+      />
       <Section title="Topics" rows={d.topics as Table} />
       <Section
         title="Stream"
@@ -64,7 +70,12 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
 }
 
 function Section(
-  { title, rows }: { title: string; rows?: Table },
+  { title, rows, action }: {
+    title: string;
+    rows?: Table;
+    /** A control at the end of each row (a client's "Disconnect"). */
+    action?: (row: string) => preact.JSX.Element;
+  },
 ): preact.JSX.Element {
   const entries = Object.entries(rows ?? {});
   const columns = [
@@ -78,6 +89,7 @@ function Section(
           <tr>
             <th scope="col"></th>
             {columns.map((c) => <th key={c} scope="col">{c}</th>)}
+            {action && <th scope="col"></th>}
           </tr>
         </thead>
         <tbody>
@@ -85,6 +97,7 @@ function Section(
             <tr key={name} data-row={name}>
               <th scope="row">{name}</th>
               {columns.map((c) => <td key={c}>{cell((r ?? {})[c])}</td>)}
+              {action && <td>{action(name)}</td>}
             </tr>
           ))}
         </tbody>
@@ -130,5 +143,29 @@ function Spark(props: { values: number[] }): preact.JSX.Element {
     >
       <polyline points={points} fill="none" stroke="currentColor" />
     </svg>
+  );
+}
+
+/** A client's "Disconnect": closes its connection on this instance. */
+function Disconnect(props: { id: string }): preact.JSX.Element {
+  const said = useSignal("");
+  const act = async () => {
+    const res = await fetch(
+      `/api/admin/connections/${encodeURIComponent(props.id)}/disconnect`,
+      { method: "POST" },
+    ).catch((error: Error) => error);
+    if (res instanceof Error) said.value = res.message;
+    else {
+      const body = await res.json().catch(() => ({}));
+      said.value = res.ok
+        ? "closed"
+        : body?.error?.message ?? `refused (${res.status})`;
+    }
+  };
+  return (
+    <span class="client-action">
+      <button type="button" onClick={act}>Disconnect</button>{" "}
+      <output>{said.value}</output>
+    </span>
   );
 }

@@ -11,7 +11,7 @@ import type { TierName, TierStats } from "./cache/mod.ts";
 import { type HealthReport, judgeHealth } from "./health.ts";
 import type { CircuitState } from "./resilience/mod.ts";
 import type { JsonObject } from "./protocol/mod.ts";
-import type { StreamEvent } from "./stream/mod.ts";
+import type { ClientLine, StreamEvent } from "./stream/mod.ts";
 import type { Clock, TimerId } from "./time/mod.ts";
 
 /** One source as the status picture shows it. */
@@ -111,6 +111,8 @@ export type StatusPicture = {
   limits: { openFiles: number | null };
   /** Each alert rule's state (phase, since, episode), by rule id. */
   alerts: Record<string, Record<string, string | number>>;
+  /** This instance's open connections by id (at most 50, oldest first). */
+  clients: Record<string, Omit<ClientLine, "id">>;
 };
 
 /** What the picture is read from; each is asked at the moment of reading. */
@@ -151,6 +153,8 @@ export interface StatusParts {
   readHour?: (source: string) => ReadHour | undefined;
   /** Who holds the leader lease (`instanceId:token`), as last seen. */
   leaseHolder?: () => string | undefined;
+  /** This instance's open connections, one line each (the console). */
+  clients?: () => readonly ClientLine[];
   /** A monotonic clock, for the topics' rates (none: rates read 0). */
   clock?: { monotonic(): number };
 }
@@ -271,6 +275,9 @@ export class StatusBoard {
       stream: { ...this.#stream },
       limits: { openFiles: p.openFilesLimit ?? null },
       alerts: p.alerts?.() ?? {},
+      clients: Object.fromEntries(
+        (p.clients?.() ?? []).map(({ id, ...line }) => [id, line]),
+      ),
     };
   }
 
@@ -352,10 +359,19 @@ export function feedAdminTopic(
       redis,
       leader,
       alerts,
+      clients,
     } = status.picture();
-    publish(
-      { connections, topics, stream, sources, cache, redis, leader, alerts },
-    );
+    publish({
+      connections,
+      topics,
+      stream,
+      sources,
+      cache,
+      redis,
+      leader,
+      alerts,
+      clients,
+    });
     timer = clock.setTimeout(publishStatus, everyMs);
   };
   tick();

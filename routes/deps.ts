@@ -43,6 +43,8 @@ export interface AppDeps {
   adminAction?: (
     request: { action: "read" | "reset"; source: string },
   ) => boolean;
+  /** Closes one client connection by its id; false when none has it. */
+  disconnect?: (id: string) => boolean;
   /** Alert rules, their state and the latest deliveries (`/api/alerts`). */
   alerts?: () => Promise<unknown>;
   /** Stored P&L history for charts, when a store is open. */

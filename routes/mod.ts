@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/history", historyRoute(deps, limits.history));
   app.get("/api/health", healthRoute(deps, limits.authFailures));
   app.get("/api/alerts", alertsRoute(deps));
-  app.post("/api/admin/sources/:id/:action", adminActionRoute(deps, origins));
+  app.post("/api/admin/:kind/:id/:action", adminActionRoute(deps, origins));
   app.post("/api/ingest/:source", ingestRoute(deps));
   app.get("/metrics", metricsRoute(deps));
   app.on(["GET", "HEAD"], "/static/*", async (c, next) => {

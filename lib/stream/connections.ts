@@ -10,7 +10,32 @@ import type { Clock } from "../time/mod.ts";
 export interface Closable {
   /** Tells the client to go away (with a code and a human reason), then closes. */
   close(code: number, reason: string): void;
+  /**
+   * Where it stands, for the operator console: its topics, the seq last
+   * sent, and the messages queued for it.
+   */
+  describe?(): { topics: string[]; seq?: number; backlog?: number };
 }
+
+/** Who a connection is, as it was registered. */
+export interface ConnectionInfo {
+  /** The client's address (as the proxy or the runtime saw it). */
+  address: string;
+  /** When it opened, epoch ms. */
+  openedAt: number;
+}
+
+/** One open connection, for the operator console. */
+export type ClientLine = {
+  id: string;
+  transport: string;
+  address: string;
+  topics: string;
+  seq?: number;
+  backlog?: number;
+  /** Seconds since it opened. */
+  ageS: number;
+};
 
 /**
  * Tracks open connections by transport. Each transport adds a connection
@@ -39,19 +64,64 @@ export interface Closable {
  */
 export class ConnectionRegistry {
   #byTransport = new Map<string, Set<Closable>>();
+  #info = new Map<Closable, ConnectionInfo & { id: string }>();
+  #next = 1;
   #onEmpty?: () => void;
 
-  /** Registers an open connection. */
-  add(transport: string, connection: Closable): void {
+  /** Registers an open connection (and who it is, for the console). */
+  add(transport: string, connection: Closable, info?: ConnectionInfo): void {
     let set = this.#byTransport.get(transport);
     if (!set) this.#byTransport.set(transport, set = new Set());
     set.add(connection);
+    if (info) this.#info.set(connection, { ...info, id: `c${this.#next++}` });
   }
 
   /** Forgets a connection that is gone; unknown ones are ignored. */
   delete(transport: string, connection: Closable): void {
     if (!this.#byTransport.get(transport)?.delete(connection)) return;
+    this.#info.delete(connection);
     if (this.#onEmpty && this.size === 0) this.#onEmpty();
+  }
+
+  /**
+   * The open connections that were registered with who they are, oldest
+   * first, at most `limit`.
+   *
+   * @param now Epoch ms, for their ages.
+   */
+  clients(now: number, limit = 50): ClientLine[] {
+    const out: ClientLine[] = [];
+    for (const [transport, set] of this.#byTransport) {
+      for (const connection of set) {
+        const info = this.#info.get(connection);
+        if (!info) continue;
+        const d = connection.describe?.();
+        out.push({
+          id: info.id,
+          transport,
+          address: info.address,
+          topics: d?.topics.join(", ") ?? "",
+          ...(d?.seq !== undefined ? { seq: d.seq } : {}),
+          ...(d?.backlog !== undefined ? { backlog: d.backlog } : {}),
+          ageS: Math.max(0, Math.round((now - info.openedAt) / 1000)),
+        });
+      }
+    }
+    return out.sort((a, b) => b.ageS - a.ageS).slice(0, limit);
+  }
+
+  /**
+   * Closes one connection by its id (an operator's "disconnect").
+   *
+   * @returns Whether one had that id.
+   */
+  close(id: string, code: number, reason: string): boolean {
+    for (const [connection, info] of this.#info) {
+      if (info.id !== id) continue;
+      connection.close(code, reason);
+      return true;
+    }
+    return false;
   }
 
   /** Open connections, all transports. */

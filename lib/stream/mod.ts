@@ -25,7 +25,12 @@ export {
 } from "./publish_window.ts";
 export { composeCatchUp, deltaChain } from "./catch_up.ts";
 export { type WsPeer, WsSession, type WsSessionOptions } from "./ws_session.ts";
-export { type Closable, ConnectionRegistry } from "./connections.ts";
+export {
+  type ClientLine,
+  type Closable,
+  type ConnectionInfo,
+  ConnectionRegistry,
+} from "./connections.ts";
 export {
   CREDENTIAL_EXPIRED,
   endAtExpiry,

@@ -24,6 +24,8 @@ export interface SseConnection extends Expirable {
   close(code: number, reason: string): void;
   /** Resolves once the stream has ended, however it ended. */
   readonly closed: Promise<void>;
+  /** Its topic, position and backlog (for the operator console). */
+  describe(): { topics: string[]; seq?: number; backlog?: number };
 }
 
 /** Options for {@linkcode createSseStream}. */
@@ -62,6 +64,16 @@ class SseStream implements SseConnection, FeedOutlet, Beating {
   #lastSentAt: number;
   #ended = false;
   #onClosed!: () => void;
+
+  /** Its topic, position and backlog (for the operator console). */
+  describe(): { topics: string[]; seq?: number; backlog?: number } {
+    const feed = this.#feed;
+    return {
+      topics: feed ? [feed.topic] : [],
+      ...(feed?.seq !== undefined ? { seq: feed.seq } : {}),
+      ...(feed ? { backlog: feed.backlog } : {}),
+    };
+  }
 
   constructor(
     hub: Hub,

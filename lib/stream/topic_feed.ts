@@ -171,6 +171,16 @@ export class TopicFeed {
     return this.#resumed;
   }
 
+  /** The seq last delivered, if any (for the operator console). */
+  get seq(): number | undefined {
+    return this.#delivered?.seq;
+  }
+
+  /** Bytes queued for the subscriber at the last look. */
+  get backlog(): number {
+    return this.#backlog;
+  }
+
   /** Whether deltas are being held back for this subscriber now. */
   get behind(): boolean {
     return this.#behindSince !== undefined;

@@ -111,6 +111,21 @@ export class WsSession implements FeedOutlet, Beating {
     return this.#ended;
   }
 
+  /** Its topics, and with one topic its position and backlog (console). */
+  describe(): { topics: string[]; seq?: number; backlog?: number } {
+    const feeds = this.#feeds
+      ? [...this.#feeds.values()]
+      : this.#feed
+      ? [this.#feed]
+      : [];
+    const one = feeds.length === 1 ? feeds[0] : undefined;
+    return {
+      topics: this.topics,
+      ...(one?.seq !== undefined ? { seq: one.seq } : {}),
+      ...(one ? { backlog: one.backlog } : {}),
+    };
+  }
+
   /** Handles one frame from the client. */
   handleFrame(data: unknown): void {
     if (this.#ended) return;

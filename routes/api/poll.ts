@@ -9,7 +9,7 @@ import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { endAtExpiry, longPoll, pacedDelay } from "@/lib/stream/mod.ts";
 import { credentialEnd } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
-import { type RouteLimits, takeSlot } from "../limits.ts";
+import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
 
 const DEFAULT_TIMEOUT_S = 25;
@@ -45,8 +45,16 @@ export function pollRoute(
         stoppedBy = new HttpError(401, "unauthorized", message);
         stop.abort();
       },
+      // The position is the one asked from (a parked poll sent nothing).
+      describe: () => ({
+        topics: [topic],
+        ...(since !== undefined ? { seq: since } : {}),
+      }),
     };
-    deps.connections.add("poll", parked);
+    deps.connections.add("poll", parked, {
+      address: clientIp(c),
+      openedAt: deps.clock.now(),
+    });
     const cancelExpiry = endAtExpiry(parked, credentialEnd(c), deps.clock);
     // request.signal aborts only when the client disconnects (deno.json
     // opts out of the legacy abort-after-response behaviour).

@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { createSseStream, endAtExpiry } from "@/lib/stream/mod.ts";
 import { credentialEnd } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
-import { type RouteLimits, takeSlot } from "../limits.ts";
+import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromLastEventId, positionFromQuery } from "./position.ts";
 
 /** Builds the SSE handler. */
@@ -35,7 +35,10 @@ export function sseRoute(
       position,
       deps.stream,
     );
-    deps.connections.add("sse", connection);
+    deps.connections.add("sse", connection, {
+      address: clientIp(c),
+      openedAt: deps.clock.now(),
+    });
     // A stream lives no longer than the credential that opened it.
     const cancelExpiry = endAtExpiry(connection, credentialEnd(c), deps.clock);
     connection.closed.then(() => {

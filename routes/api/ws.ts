@@ -8,7 +8,7 @@ import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { endAtExpiry, WsSession } from "@/lib/stream/mod.ts";
 import { credentialEnd, principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
-import { type RouteLimits, takeSlot } from "../limits.ts";
+import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
 
 /** Builds the WebSocket handler. */
@@ -56,6 +56,8 @@ export function wsRoute(
       "open connections",
       limits.total,
     );
+    // Read before the upgrade: the request is closed after it.
+    const address = clientIp(c);
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(req, {
@@ -81,7 +83,10 @@ export function wsRoute(
         : deps.stream,
     );
     socket.onopen = () => {
-      deps.connections.add("ws", session);
+      deps.connections.add("ws", session, {
+        address,
+        openedAt: deps.clock.now(),
+      });
       if (initial) session.subscribe({ type: "subscribe", ...initial });
       initial = undefined;
     };

@@ -31,6 +31,7 @@ export function makeTestApp(
     history?: HistoryReader;
     start?: number;
     adminAction?: (r: { action: "read" | "reset"; source: string }) => boolean;
+    disconnect?: (id: string) => boolean;
   } = {},
 ): TestApp {
   const config = overrides.config ?? parseConfig({});
@@ -56,6 +57,7 @@ export function makeTestApp(
     hosts: hostPolicy(["pulse.test"]),
     history: overrides.history,
     ...(overrides.adminAction ? { adminAction: overrides.adminAction } : {}),
+    ...(overrides.disconnect ? { disconnect: overrides.disconnect } : {}),
   });
   const request = (path: string, init?: RequestInit) =>
     app.fetch(new Request(new URL(path, "http://pulse.test"), init));

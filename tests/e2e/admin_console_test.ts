@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { launchBrowser } from "../_helpers/browser.ts";
 import { ROOT, startServerProcess } from "../_helpers/server_process.ts";
 
-Deno.test("in a browser, /admin shows each source's last hour with sparklines and topic rates, and 'Read now' is carried out and audited", async () => {
+Deno.test("in a browser, /admin shows each source's last hour with sparklines, topic rates and the clients; 'Read now' and 'Disconnect' are carried out and audited", async () => {
   await using server = await startServerProcess({
     env: { PULSE_SIM_INTERVAL_MS: "200", PULSE_BATCH_MS: "20" },
   });
@@ -62,6 +62,54 @@ Deno.test("in a browser, /admin shows each source's last hour with sparklines an
       ),
       "audited",
     );
+    // A board elsewhere: its connection is listed, and can be closed.
+    const board = await context.newPage();
+    await board.goto(server.url);
+    await board.waitForSelector("[data-status=live]", { timeout: 10_000 });
+    const boardRow = await page.waitForFunction(
+      () => {
+        const rows = [
+          ...document.querySelectorAll("[aria-label=Clients] tbody tr"),
+        ];
+        const row = rows.find((r) => r.textContent?.includes("pnl"));
+        return row?.getAttribute("data-row") ?? false;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    const id = await boardRow.jsonValue() as string;
+    assert.match(
+      await page.textContent(`[aria-label=Clients] tr[data-row=${id}]`) ?? "",
+      /ws.*127\.0\.0\.1.*pnl/,
+    );
+    await page.click(
+      `[aria-label=Clients] tr[data-row=${id}] button:text('Disconnect')`,
+    );
+    await page.waitForFunction(
+      (row) =>
+        document.querySelector(`[aria-label=Clients] tr[data-row=${row}]`) ===
+          null,
+      id,
+      { timeout: 10_000 },
+    );
+    // The board was closed, not banned: it reconnects and goes on.
+    await board.waitForSelector("[data-status=live]", { timeout: 10_000 });
+    const before = Number(await board.getAttribute("[data-seq]", "data-seq"));
+    await board.waitForFunction(
+      (s) =>
+        Number(document.querySelector("[data-seq]")?.getAttribute("data-seq")) >
+          s,
+      before,
+      { timeout: 10_000 },
+    );
+    assert.ok(
+      server.lines.some((l) =>
+        l.includes('"action":"disconnect"') &&
+        l.includes(`"connection":"${id}"`)
+      ),
+      "the disconnect is audited",
+    );
+    await board.close();
     await Deno.mkdir(`${ROOT}test-results`, { recursive: true });
     await page.screenshot({
       path: `${ROOT}test-results/admin.png`,

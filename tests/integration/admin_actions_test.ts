@@ -14,7 +14,7 @@ import { eventually } from "../_helpers/eventually.ts";
 
 const TOKEN = "tok_0123456789abcdef";
 
-Deno.test("console actions: an operator's read now and reset breaker are carried out and audited; a viewer, a cross-site page and unknown targets are refused", async () => {
+Deno.test("console actions: an operator's read now, reset breaker and disconnect are carried out and audited; a viewer, a cross-site page and unknown targets are refused", async () => {
   const asked: string[] = [];
   using t = makeTestApp({
     config: parseConfig({
@@ -24,6 +24,11 @@ Deno.test("console actions: an operator's read now and reset breaker are carried
     adminAction: ({ action, source }) => {
       if (source !== "stripe") return false;
       asked.push(`${action} ${source}`);
+      return true;
+    },
+    disconnect: (id) => {
+      if (id !== "c7") return false;
+      asked.push(`disconnect ${id}`);
       return true;
     },
   });
@@ -62,7 +67,16 @@ Deno.test("console actions: an operator's read now and reset breaker are carried
   assert.equal(nonsense.status, 404);
   assert.match(
     (await nonsense.json()).error.message,
-    /the actions are "read" and "reset-breaker"/,
+    /the actions are sources\/:id\/read, sources\/:id\/reset-breaker and connections\/:id\/disconnect/,
+  );
+  const kicked = await post("/api/admin/connections/c7/disconnect", bearer);
+  assert.equal(kicked.status, 202);
+  assert.equal((await kicked.json()).connection, "c7");
+  const gone = await post("/api/admin/connections/c8/disconnect", bearer);
+  assert.equal(gone.status, 404);
+  assert.match(
+    (await gone.json()).error.message,
+    /no open connection has the id "c8"/,
   );
 
   // A page on another site cannot make the operator's browser act.
@@ -97,7 +111,12 @@ Deno.test("console actions: an operator's read now and reset breaker are carried
   });
   assert.equal(refused.status, 403);
   await refused.body?.cancel();
-  assert.equal(asked.length, 3, "nothing more was carried out");
+  assert.deepEqual(asked, [
+    "read stripe",
+    "reset stripe",
+    "disconnect c7",
+    "read stripe",
+  ], "nothing more was carried out");
 });
 
 Deno.test("console actions for real: after a reset, a source whose breaker opened reads again at once instead of after its cooldown", async () => {

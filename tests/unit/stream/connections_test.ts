@@ -58,3 +58,51 @@ Deno.test("ConnectionRegistry.closeAll() waits for connections to be gone, up to
   await quick; // nothing open: no wait at all
   assert.equal(clock.pendingTimers, 0);
 });
+
+Deno.test("ConnectionRegistry lists registered clients (address, transport, topics, position, backlog, age) oldest first, and closes one by its id", () => {
+  const registry = new ConnectionRegistry();
+  const closed: [string, number, string][] = [];
+  const conn = (name: string, seq: number) => ({
+    close: (code: number, reason: string) => {
+      closed.push([name, code, reason]);
+      registry.delete("ws", connection(name));
+    },
+    describe: () => ({ topics: ["pnl"], seq, backlog: 0 }),
+  });
+  const made = new Map<string, ReturnType<typeof conn>>();
+  const connection = (name: string) => made.get(name)!;
+  made.set("a", conn("a", 40));
+  made.set("b", conn("b", 42));
+  registry.add("ws", connection("a"), { address: "10.0.0.1", openedAt: 1_000 });
+  registry.add("ws", connection("b"), {
+    address: "10.0.0.2",
+    openedAt: 61_000,
+  });
+  // Registered without who it is: counted, not listed.
+  registry.add("sse", { close: () => {} });
+  assert.deepEqual(registry.clients(121_000), [
+    {
+      id: "c1",
+      transport: "ws",
+      address: "10.0.0.1",
+      topics: "pnl",
+      seq: 40,
+      backlog: 0,
+      ageS: 120,
+    },
+    {
+      id: "c2",
+      transport: "ws",
+      address: "10.0.0.2",
+      topics: "pnl",
+      seq: 42,
+      backlog: 0,
+      ageS: 60,
+    },
+  ]);
+  assert.equal(registry.close("c2", 1008, "closed by an operator"), true);
+  assert.deepEqual(closed, [["b", 1008, "closed by an operator"]]);
+  assert.deepEqual(registry.clients(121_000).map((c) => c.id), ["c1"]);
+  assert.equal(registry.close("c9", 1008, "x"), false);
+  assert.equal(registry.size, 2);
+});
