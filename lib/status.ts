@@ -26,6 +26,12 @@ export type SourceStatusLine = {
   lastError: string;
   /** While syncing: pages and items so far, and the pages in all when known. */
   sync?: { pages: number; items: number; estimatedPages?: number };
+  /** The status in words, as the board says it. */
+  state?: string;
+  /** While failing: the last read that succeeded, since when it fails, the next try (ISO). */
+  lastSuccessAt?: string;
+  failingSince?: string;
+  nextReadAt?: string;
   /** Reads and failed reads in the last hour (on the instance that polls). */
   reads1h?: number;
   errors1h?: number;
@@ -238,6 +244,8 @@ export class StatusBoard {
         origin: s?.origin ?? "live",
         lastError: details[id] ?? (typeof s?.error === "string" ? s.error : ""),
         ...(s?.sync ? { sync: s.sync as SourceStatusLine["sync"] } : {}),
+        state: stateWords(s?.status ?? "error", s?.sync),
+        ...times(s),
         ...hourLine(p.readHour?.(id)),
       };
     }
@@ -395,4 +403,37 @@ function hourLine(hour: ReadHour | undefined): Partial<SourceStatusLine> {
     latencyMs: hour.latencyMs,
     errorsPerMinute: hour.errorsPerMinute,
   };
+}
+
+/** A source's status as a sentence fragment (the console's "state"). */
+function stateWords(status: string, sync: unknown): string {
+  const progress = sync as
+    | { pages?: number; items?: number; estimatedPages?: number }
+    | undefined;
+  switch (status) {
+    case "ok":
+      return "reading normally";
+    case "stale":
+      return "failing: showing the last figure read";
+    case "open":
+      return "paused after repeated failures (breaker open)";
+    case "syncing":
+      return `first sync: ${progress?.items ?? 0} items, ${
+        progress?.pages ?? 0
+      }${
+        progress?.estimatedPages ? ` of about ${progress.estimatedPages}` : ""
+      } pages so far`;
+    default:
+      return "no figure yet";
+  }
+}
+
+/** The failure times a source's state carries, when it has them. */
+function times(s: unknown): Partial<SourceStatusLine> {
+  const r = (s ?? {}) as Record<string, unknown>;
+  const out: Partial<SourceStatusLine> = {};
+  for (const key of ["lastSuccessAt", "failingSince", "nextReadAt"] as const) {
+    if (typeof r[key] === "string") out[key] = r[key] as string;
+  }
+  return out;
 }

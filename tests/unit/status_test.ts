@@ -54,6 +54,7 @@ Deno.test("StatusBoard: one picture of sources, tiers, Redis, topics, connection
     breaker: "open",
     origin: "L3",
     lastError: "connection refused (token sk_live_x in the URL)",
+    state: "failing: showing the last figure read",
   });
   assert.deepEqual(picture.cache.L2, {
     up: false,
@@ -205,4 +206,27 @@ Deno.test("StatusBoard: topic rates over the last minute, each source's last hou
   assert.equal(picture.sources.shop?.p95Ms, 180);
   assert.deepEqual(picture.sources.shop?.errorsPerMinute, [0, 3]);
   assert.deepEqual(status.health().redis, { configured: true, up: false });
+});
+
+Deno.test("StatusBoard: a failing source's line says in words what it is doing, with its last success, since when it fails and the next try", () => {
+  const pnl = buildPnlState({
+    stripe: {
+      kind: "stripe",
+      role: "revenue",
+      status: "open",
+      origin: "L3",
+      error: "503 busy",
+      lastSuccessAt: "2026-12-02T03:00:00.000Z",
+      failingSince: "2026-12-02T03:01:00.000Z",
+      nextReadAt: "2026-12-02T03:05:00.000Z",
+    },
+  }, "USD");
+  const line = new StatusBoard(parts({
+    pnl: () => pnl,
+    sources: () => [{ id: "stripe", breakerState: "open" }],
+  })).picture().sources.stripe;
+  assert.equal(line?.state, "paused after repeated failures (breaker open)");
+  assert.equal(line?.lastSuccessAt, "2026-12-02T03:00:00.000Z");
+  assert.equal(line?.failingSince, "2026-12-02T03:01:00.000Z");
+  assert.equal(line?.nextReadAt, "2026-12-02T03:05:00.000Z");
 });
