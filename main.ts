@@ -3,9 +3,10 @@
  * The composition root: environment -> parseConfig -> build the parts ->
  * serve -> stop. The only place that reads `Deno.env` and writes to the
  * console. What each part does lives in lib/ (docs/architecture.md); the
- * callbacks between parts are the only logic here. About 440 lines, not
+ * callbacks between parts are the only logic here. About 480 lines, not
  * the 150 hoped for, because each of the dozen parts (now with the
- * reporting calendar, the restore across a period boundary and alerting)
+ * reporting calendar, the restore across a period boundary, alerting and
+ * the console's actions)
  * is built with its options spelled out where a reader looks for them.
  *
  * @module
@@ -46,7 +47,8 @@ import {
   referencedVariables,
   SourcesFileError,
 } from "@/lib/sources/mod.ts";
-import { feedAdminTopic, StatusBoard } from "@/lib/status.ts";
+import { StatusBoard } from "@/lib/status.ts";
+import { feedAdminTopic } from "@/lib/admin_feed.ts";
 import { CLOSE_CODES } from "@/lib/protocol/mod.ts";
 import {
   ConnectionRegistry,

@@ -6,13 +6,19 @@
  *
  * @module
  */
+import {
+  failureTimes,
+  hourLine,
+  type ReadHour,
+  stateWords,
+} from "./status_lines.ts";
+
+export type { ReadHour } from "./status_lines.ts";
 import { isPnlState } from "./aggregate/mod.ts";
 import type { TierName, TierStats } from "./cache/mod.ts";
 import { type HealthReport, judgeHealth } from "./health.ts";
 import type { CircuitState } from "./resilience/mod.ts";
-import type { JsonObject } from "./protocol/mod.ts";
 import type { ClientLine, StreamEvent } from "./stream/mod.ts";
-import type { Clock, TimerId } from "./time/mod.ts";
 
 /** One source as the status picture shows it. */
 export type SourceStatusLine = {
@@ -43,17 +49,6 @@ export type SourceStatusLine = {
   latencyMs?: number[];
   /** Failed reads in each of the last 60 minutes. */
   errorsPerMinute?: number[];
-};
-
-/** A source's last hour of reads (see `lib/aggregate`'s ReadStats). */
-export type ReadHour = {
-  reads: number;
-  errors: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  latencyMs: number[];
-  errorsPerMinute: number[];
 };
 
 /** One cache tier: reachable, and its counters (see TierStats). */
@@ -245,7 +240,7 @@ export class StatusBoard {
         lastError: details[id] ?? (typeof s?.error === "string" ? s.error : ""),
         ...(s?.sync ? { sync: s.sync as SourceStatusLine["sync"] } : {}),
         state: stateWords(s?.status ?? "error", s?.sync),
-        ...times(s),
+        ...failureTimes(s),
         ...hourLine(p.readHour?.(id)),
       };
     }
@@ -328,112 +323,4 @@ export class StatusBoard {
       ),
     });
   }
-}
-
-/** Options for {@linkcode feedAdminTopic}. */
-export interface AdminFeedOptions {
-  /** Time source for the interval. */
-  clock: Clock;
-  /**
-   * How often the picture is published, ms.
-   * @default {1000}
-   */
-  everyMs?: number;
-}
-
-/**
- * Publishes the status picture on a topic (the operator page's `admin`)
- * now and then on an interval; the hub publishes only what changed.
- *
- * @param status The picture's source.
- * @param publish Publishes a state on the topic.
- * @param options Clock and interval.
- * @returns A handle that stops the feed when disposed.
- */
-export function feedAdminTopic(
-  status: StatusBoard,
-  publish: (state: JsonObject) => void,
-  options: AdminFeedOptions,
-): Disposable {
-  const { clock, everyMs = 1_000 } = options;
-  let timer: TimerId | undefined;
-  const tick = function publishStatus() {
-    const {
-      connections,
-      topics,
-      stream,
-      sources,
-      cache,
-      redis,
-      leader,
-      alerts,
-      clients,
-    } = status.picture();
-    publish({
-      connections,
-      topics,
-      stream,
-      sources,
-      cache,
-      redis,
-      leader,
-      alerts,
-      clients,
-    });
-    timer = clock.setTimeout(publishStatus, everyMs);
-  };
-  tick();
-  return {
-    [Symbol.dispose]() {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
-    },
-  };
-}
-
-/** A source's last hour as fields of its status line. */
-function hourLine(hour: ReadHour | undefined): Partial<SourceStatusLine> {
-  if (!hour) return {};
-  return {
-    reads1h: hour.reads,
-    errors1h: hour.errors,
-    p50Ms: hour.p50Ms,
-    p95Ms: hour.p95Ms,
-    p99Ms: hour.p99Ms,
-    latencyMs: hour.latencyMs,
-    errorsPerMinute: hour.errorsPerMinute,
-  };
-}
-
-/** A source's status as a sentence fragment (the console's "state"). */
-function stateWords(status: string, sync: unknown): string {
-  const progress = sync as
-    | { pages?: number; items?: number; estimatedPages?: number }
-    | undefined;
-  switch (status) {
-    case "ok":
-      return "reading normally";
-    case "stale":
-      return "failing: showing the last figure read";
-    case "open":
-      return "paused after repeated failures (breaker open)";
-    case "syncing":
-      return `first sync: ${progress?.items ?? 0} items, ${
-        progress?.pages ?? 0
-      }${
-        progress?.estimatedPages ? ` of about ${progress.estimatedPages}` : ""
-      } pages so far`;
-    default:
-      return "no figure yet";
-  }
-}
-
-/** The failure times a source's state carries, when it has them. */
-function times(s: unknown): Partial<SourceStatusLine> {
-  const r = (s ?? {}) as Record<string, unknown>;
-  const out: Partial<SourceStatusLine> = {};
-  for (const key of ["lastSuccessAt", "failingSince", "nextReadAt"] as const) {
-    if (typeof r[key] === "string") out[key] = r[key] as string;
-  }
-  return out;
 }
