@@ -2,9 +2,10 @@
  * Field descriptors for the sources file: one declaration per field gives
  * both the validator (with messages that name the field, what was found
  * and what is accepted) and the JSON Schema editors use, so the two
- * cannot drift apart. Just over 350 lines: one small descriptor per kind
- * of value, each with its schema, read best side by side; the object
- * parser is the seam should it grow.
+ * cannot drift apart. Over 350 lines: one small descriptor per kind of
+ * value, each with its schema, read best side by side, and the object
+ * parser that reports every problem at once with its error types; the
+ * parser and its errors are the seam should it grow.
  *
  * @module
  */
