@@ -146,3 +146,16 @@ export async function startServerProcess(
     },
   };
 }
+
+/** The one of `servers` whose health says it leads, once one does. */
+export async function findLeader(
+  servers: readonly ServerProcess[],
+): Promise<ServerProcess> {
+  const { eventually } = await import("./eventually.ts");
+  return await eventually(async () => {
+    for (const s of servers) {
+      const h = await (await fetch(new URL("api/health", s.url))).json();
+      if (h.leader === true) return s;
+    }
+  }, "a leader");
+}

@@ -119,121 +119,117 @@ Deno.test("console actions: an operator's read now, reset breaker and disconnect
   ], "nothing more was carried out");
 });
 
-Deno.test("console actions for real: after a reset, a source whose breaker opened reads again at once instead of after its cooldown", async () => {
+/**
+ * A server with one http-json source over an upstream that answers 503
+ * until `recover()`; the schedule, retry and breaker as given.
+ */
+async function flakySite(
+  settings: {
+    intervalMs: number;
+    retry: { maxAttempts: number; minDelayMs: number; maxDelayMs: number };
+    breaker: { failureThreshold: number; cooldownMs: number };
+  },
+) {
   let failing = true;
-  await using upstream = serveMock(() =>
+  const upstream = serveMock(() =>
     failing
       ? Response.json({ error: "down" }, { status: 503 })
       : Response.json({ total: 4200 })
   );
   const dir = await Deno.makeTempDir();
-  try {
-    const file = `${dir}/sources.json`;
-    await Deno.writeTextFile(
-      file,
-      JSON.stringify({
-        sources: [{
-          id: "site",
-          kind: "http-json",
-          role: "revenue",
-          url: `${upstream.url}/total`,
-          amountPointer: "/total",
-          unit: "minor",
-          intervalMs: 300,
-          retry: { maxAttempts: 1, minDelayMs: 10, maxDelayMs: 10 },
-          breaker: { failureThreshold: 2, cooldownMs: 600_000 },
-        }],
-      }),
-    );
-    await using server = await startServerProcess({
-      env: { PULSE_CONFIG: file },
-    });
-    const health = async () =>
-      await (await fetch(new URL("/api/health", server.url))).json();
-    await eventually(
-      async () =>
-        (await health()).sources.site?.breaker === "open" ? true : undefined,
-      "the breaker to open",
-    );
-    failing = false;
-    const reset = await fetch(
-      new URL("/api/admin/sources/site/reset-breaker", server.url),
-      { method: "POST" },
-    );
-    assert.equal(reset.status, 202);
-    await reset.body?.cancel();
-    const read = await fetch(
-      new URL("/api/admin/sources/site/read", server.url),
-      { method: "POST" },
-    );
-    assert.equal(read.status, 202);
-    await read.body?.cancel();
-    const ok = await eventually(async () => {
-      const h = await health();
-      return h.sources.site?.status === "ok" ? h : undefined;
-    }, "the source to read again");
-    assert.equal(ok.sources.site.breaker, "closed");
-    assert.ok(
-      server.lines.some((l) => l.includes('"msg":"admin action"')),
-      "audited",
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const file = `${dir}/sources.json`;
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify({
+      sources: [{
+        id: "site",
+        kind: "http-json",
+        role: "revenue",
+        url: `${upstream.url}/total`,
+        amountPointer: "/total",
+        unit: "minor",
+        ...settings,
+      }],
+    }),
+  );
+  const server = await startServerProcess({ env: { PULSE_CONFIG: file } });
+  return {
+    upstream,
+    server,
+    recover: () => void (failing = false),
+    async [Symbol.asyncDispose]() {
+      await server[Symbol.asyncDispose]();
+      await upstream.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("console actions for real: after a reset, a source whose breaker opened reads again at once instead of after its cooldown", async () => {
+  await using site = await flakySite({
+    intervalMs: 300,
+    retry: { maxAttempts: 1, minDelayMs: 10, maxDelayMs: 10 },
+    breaker: { failureThreshold: 2, cooldownMs: 600_000 },
+  });
+  const { server } = site;
+  const health = async () =>
+    await (await fetch(new URL("/api/health", server.url))).json();
+  await eventually(
+    async () =>
+      (await health()).sources.site?.breaker === "open" ? true : undefined,
+    "the breaker to open",
+  );
+  site.recover();
+  const reset = await fetch(
+    new URL("/api/admin/sources/site/reset-breaker", server.url),
+    { method: "POST" },
+  );
+  assert.equal(reset.status, 202);
+  await reset.body?.cancel();
+  const read = await fetch(
+    new URL("/api/admin/sources/site/read", server.url),
+    { method: "POST" },
+  );
+  assert.equal(read.status, 202);
+  await read.body?.cancel();
+  const ok = await eventually(async () => {
+    const h = await health();
+    return h.sources.site?.status === "ok" ? h : undefined;
+  }, "the source to read again");
+  assert.equal(ok.sources.site.breaker, "closed");
+  assert.ok(
+    server.lines.some((l) => l.includes('"msg":"admin action"')),
+    "audited",
+  );
 });
 
 Deno.test("a failing source is logged once as it fails and once as it recovers, not at every retry or probe; the breaker's opening and closing likewise", async () => {
-  let failing = true;
-  await using upstream = serveMock(() =>
-    failing
-      ? Response.json({ error: "down" }, { status: 503 })
-      : Response.json({ total: 100 })
+  await using site = await flakySite({
+    intervalMs: 100,
+    retry: { maxAttempts: 2, minDelayMs: 10, maxDelayMs: 10 },
+    breaker: { failureThreshold: 2, cooldownMs: 300 },
+  });
+  const { server, upstream } = site;
+  // Three seconds down: dozens of attempts and several probes.
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.ok(upstream.total >= 10, `${upstream.total} attempts`);
+  site.recover();
+  await eventually(
+    () =>
+      server.lines.some((l) => l.includes('"msg":"source recovered"'))
+        ? true
+        : undefined,
+    "the recovery",
   );
-  const dir = await Deno.makeTempDir();
-  try {
-    const file = `${dir}/sources.json`;
-    await Deno.writeTextFile(
-      file,
-      JSON.stringify({
-        sources: [{
-          id: "site",
-          kind: "http-json",
-          role: "revenue",
-          url: `${upstream.url}/total`,
-          amountPointer: "/total",
-          unit: "minor",
-          intervalMs: 100,
-          retry: { maxAttempts: 2, minDelayMs: 10, maxDelayMs: 10 },
-          breaker: { failureThreshold: 2, cooldownMs: 300 },
-        }],
-      }),
-    );
-    await using server = await startServerProcess({
-      env: { PULSE_CONFIG: file },
-    });
-    // Three seconds down: dozens of attempts and several probes.
-    await new Promise((r) => setTimeout(r, 3_000));
-    assert.ok(upstream.total >= 10, `${upstream.total} attempts`);
-    failing = false;
-    await eventually(
-      () =>
-        server.lines.some((l) => l.includes('"msg":"source recovered"'))
-          ? true
-          : undefined,
-      "the recovery",
-    );
-    const count = (msg: string) =>
-      server.lines.filter((l) => l.includes(`"msg":"${msg}"`)).length;
-    assert.equal(count("source failing"), 1);
-    assert.equal(count("circuit breaker opened"), 1);
-    assert.equal(count("source recovered"), 1);
-    assert.equal(count("circuit breaker closed"), 1);
-    const warnings = server.lines.filter((l) => l.includes('"level":"warn"'));
-    assert.ok(
-      warnings.length <= 3,
-      `a few lines, not one per attempt:\n${warnings.join("\n")}`,
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const count = (msg: string) =>
+    server.lines.filter((l) => l.includes(`"msg":"${msg}"`)).length;
+  assert.equal(count("source failing"), 1);
+  assert.equal(count("circuit breaker opened"), 1);
+  assert.equal(count("source recovered"), 1);
+  assert.equal(count("circuit breaker closed"), 1);
+  const warnings = server.lines.filter((l) => l.includes('"level":"warn"'));
+  assert.ok(
+    warnings.length <= 3,
+    `a few lines, not one per attempt:\n${warnings.join("\n")}`,
+  );
 });

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { postSigned } from "../_helpers/ingest.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 import {
+  findLeader,
   type ServerProcess,
   startServerProcess,
 } from "../_helpers/server_process.ts";
@@ -69,13 +70,7 @@ Deno.test("alerts in a cluster: three instances on one Redis deliver each notifi
       dead.add(s);
       assert.equal(await s.stop("SIGKILL"), 137);
     };
-    const leader = () =>
-      eventually(async () => {
-        for (const s of alive()) {
-          const h = await (await fetch(new URL("api/health", s.url))).json();
-          if (h.leader === true) return s;
-        }
-      }, "a leader");
+    const leader = () => findLeader(alive());
     const sell = (via: ServerProcess, id: string, amount: string) =>
       postSigned(via.url, "shop", SHOP_SECRET, { id, amount });
     const keys = () => ops.delivered.map((r) => JSON.parse(r.body).key);

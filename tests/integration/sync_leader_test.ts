@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { startRedis } from "../_helpers/redis_server.ts";
 import {
+  findLeader,
   type ServerProcess,
   startServerProcess,
 } from "../_helpers/server_process.ts";
@@ -64,12 +65,7 @@ Deno.test("a Stripe sync goes on where it was when its leader is SIGKILLed: the 
       STRIPE_KEY: "sk_test_pulseboard",
     };
     for (let i = 0; i < 2; i++) servers.push(await startServerProcess({ env }));
-    const leader = await eventually(async () => {
-      for (const s of servers) {
-        const h = await (await fetch(new URL("api/health", s.url))).json();
-        if (h.leader === true) return s;
-      }
-    }, "a leader");
+    const leader = await findLeader(servers);
     const other = servers.find((s) => s !== leader)!;
     await eventually(
       async () =>

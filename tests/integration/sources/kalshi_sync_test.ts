@@ -5,35 +5,21 @@
  */
 import assert from "node:assert/strict";
 import { guardSource } from "@/lib/sources/mod.ts";
-import { KalshiSource } from "@/lib/sources/kalshi.ts";
-import { importKalshiKey } from "@/lib/sources/kalshi_signing.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import {
   kalshiAccount,
   kalshiKeys,
   kalshiMock,
 } from "../../_helpers/upstreams/mod.ts";
+import { kalshiSource } from "../../_helpers/upstreams/kalshi_source.ts";
 
 const keys = await kalshiKeys();
 
-async function source(
+/** The source under test, on the mock at `apiUrl`. */
+const source = (
   apiUrl: string,
-  overrides: Partial<ConstructorParameters<typeof KalshiSource>[0]> = {},
-) {
-  return new KalshiSource({
-    id: "kalshi",
-    role: "trading",
-    baseUrl: apiUrl,
-    keyId: keys.keyId,
-    key: await importKalshiKey(keys.pkcs8Pem),
-    figure: "realized",
-    subaccount: 0,
-    pageSize: 100,
-    maxPages: 1000,
-    clock: systemClock,
-    ...overrides,
-  });
-}
+  overrides: Parameters<typeof kalshiSource>[2] = {},
+) => kalshiSource(keys, apiUrl, { maxPages: 1000, ...overrides });
 
 /** Pages of a list of `n` items at `size` a page. */
 const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));

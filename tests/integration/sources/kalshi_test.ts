@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { CircuitOpenError, UpstreamHttpError } from "@/lib/resilience/mod.ts";
 import { guardSource, UpstreamDataError } from "@/lib/sources/mod.ts";
-import { KalshiSource } from "@/lib/sources/kalshi.ts";
 import {
   importKalshiKey,
   signKalshiRequest,
@@ -12,28 +11,16 @@ import {
   kalshiMock,
   serveMock,
 } from "../../_helpers/upstreams/mod.ts";
+import { kalshiSource } from "../../_helpers/upstreams/kalshi_source.ts";
 import { fill } from "../../_helpers/upstreams/kalshi.ts";
 
 const keys = await kalshiKeys();
 
-async function source(
+/** The source under test, on the mock at `apiUrl`. */
+const source = (
   apiUrl: string,
-  overrides: Partial<ConstructorParameters<typeof KalshiSource>[0]> = {},
-) {
-  return new KalshiSource({
-    id: "kalshi",
-    role: "trading",
-    baseUrl: apiUrl,
-    keyId: keys.keyId,
-    key: await importKalshiKey(keys.pkcs8Pem),
-    figure: "realized",
-    subaccount: 0,
-    pageSize: 100,
-    maxPages: 10,
-    clock: systemClock,
-    ...overrides,
-  });
-}
+  overrides: Parameters<typeof kalshiSource>[2] = {},
+) => kalshiSource(keys, apiUrl, { ...overrides });
 
 Deno.test("Kalshi: PKCS#8 and PKCS#1 keys both sign requests the mock verifies with the public key", async () => {
   await using mock = kalshiMock({ keys });
