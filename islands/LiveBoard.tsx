@@ -3,7 +3,7 @@
  * by `lib/client`'s StreamClient from the server-rendered snapshot on.
  */
 import { useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useMemo } from "preact/hooks";
 import type { TopicView, TransportName } from "@/lib/client/mod.ts";
 import { currencyExponent, formatMoney } from "@/lib/money.ts";
 import { PnlChart } from "./parts/PnlChart.tsx";
@@ -20,6 +20,7 @@ import {
 } from "./parts/hooks.ts";
 import { SourceRow } from "./parts/SourceRow.tsx";
 import { AlertBanner } from "./parts/AlertBanner.tsx";
+import { ConnectionBadge } from "./parts/ConnectionBadge.tsx";
 import { clockTime } from "./parts/time_words.ts";
 import type {
   BalanceState,
@@ -106,10 +107,20 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
   const shown = periodView(pnl, period.value);
   const flash = useFlash(shown.netMinor);
   const missing = missingFigures(sources);
-  const nameOf = (id: string) => {
-    const label = pnl.sources[id]?.label;
-    return typeof label === "string" ? label : id;
-  };
+  // One function for as long as the names stay the same, so the parts
+  // that take it are not re-rendered by every delta.
+  const names = sources.map(([id, s]) =>
+    `${id}\u0000${typeof s.label === "string" ? s.label : id}`
+  ).join("\u0001");
+  const nameOf = useMemo(() => {
+    const byId = new Map(
+      names.split("\u0001").map((pair) => {
+        const [id = "", label = ""] = pair.split("\u0000");
+        return [id, label] as const;
+      }),
+    );
+    return (id: string) => byId.get(id) ?? id;
+  }, [names]);
   // Not connected after having been (or given up): the figures on screen
   // are the last ones received, and the board says since when.
   const disconnected = status === "reconnecting" || status === "offline" ||
@@ -139,42 +150,15 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
     >
       <header class="board-head">
         <h1>{props.title ?? "Pulseboard"}</h1>
-        <details
-          class={`badge badge-${status}`}
-          data-transport={transport}
-          data-status={status}
-        >
-          <summary>
-            {transport} · {status}
-            {latencyMs !== undefined &&
-                status === "live"
-              ? ` · ${latencyMs} ms`
-              : ""}
-          </summary>
-          <dl class="badge-details">
-            <dt>Server</dt>
-            <dd data-testid="server-health">
-              {health.value.status}
-              {health.value.reasons.length > 0
-                ? `: ${health.value.reasons.join("; ")}`
-                : ""}
-            </dd>
-            <dt>Reconnects</dt>
-            <dd>{reconnects}</dd>
-            <dt>Transport</dt>
-            <dd>
-              {fallbackReason ? `${transport}: ${fallbackReason}` : transport}
-            </dd>
-            {props.operator && !props.kiosk && (
-              <>
-                <dt>Operator</dt>
-                <dd>
-                  <a href="/admin" data-testid="admin-link">Operator console</a>
-                </dd>
-              </>
-            )}
-          </dl>
-        </details>
+        <ConnectionBadge
+          status={status}
+          transport={transport}
+          latencyMs={latencyMs}
+          reconnects={reconnects}
+          fallbackReason={fallbackReason}
+          health={health.value}
+          operatorLink={props.operator === true && !props.kiosk}
+        />
       </header>
       {pnl.stale && (
         <p class="stale-banner" role="status">
@@ -250,9 +234,10 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
             <SourceRow
               key={id}
               id={id}
-              s={s.nature !== "stock" && id in shown.sources
-                ? { ...s, amountMinor: shown.sources[id]! }
-                : s}
+              s={s}
+              periodMinor={s.nature !== "stock" && id in shown.sources
+                ? shown.sources[id]!
+                : undefined}
               currency={pnl.currency}
               now={now}
               zone={zone}

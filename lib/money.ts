@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { numberFormat } from "./intl_formats.ts";
 
 /** Minor-unit exponents of currencies that differ from the usual 2. */
 const EXPONENTS: Readonly<Record<string, number>> = Object.freeze({
@@ -381,7 +382,7 @@ export function formatMoney(
     ? digits
     : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
   // Intl accepts decimal strings exactly (no float rounding).
-  const format = new Intl.NumberFormat(locale, {
+  const format = numberFormat(locale, {
     style: "currency",
     currency,
     minimumFractionDigits: exponent,

@@ -5,6 +5,8 @@
  * server reads. `--if-stale` skips the build when the sources are unchanged.
  *
  * Usage: deno run -A scripts/build.ts [--if-stale]
+ * With PULSE_NO_MINIFY=1 the bundle keeps its names, for reading a
+ * browser profile (docs/benchmarks.md).
  *
  * @module
  */
@@ -143,7 +145,7 @@ async function build(sourceHash: string): Promise<Manifest> {
       "--quiet",
       "--platform",
       "browser",
-      "--minify",
+      ...(Deno.env.get("PULSE_NO_MINIFY") ? [] : ["--minify"]),
       "--config",
       bundleConfig,
       "--lock=deno.lock",

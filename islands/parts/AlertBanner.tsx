@@ -5,6 +5,7 @@
  * fired.
  */
 import { clockTime, duration } from "./time_words.ts";
+import { memo } from "./memo.ts";
 
 type Firing = {
   rule: string;
@@ -23,8 +24,8 @@ function alertsOf(value: unknown): { firing: Firing[]; recent: Recent[] } {
   };
 }
 
-/** The banner. */
-export function AlertBanner(
+/** The banner; re-rendered only when its props change. */
+export const AlertBanner = memo(function AlertBanner(
   props: { alerts: unknown; now: number; zone: string },
 ): preact.JSX.Element | null {
   const { firing, recent } = alertsOf(props.alerts);
@@ -64,4 +65,4 @@ export function AlertBanner(
       )}
     </section>
   );
-}
+});

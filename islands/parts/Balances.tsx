@@ -5,6 +5,7 @@
 import { formatMoney } from "@/lib/money.ts";
 import type { BalanceState } from "@/lib/aggregate/mod.ts";
 import { ago } from "./time_words.ts";
+import { memo } from "./memo.ts";
 
 /** Props of {@linkcode Balances}. */
 export interface BalancesProps {
@@ -18,8 +19,11 @@ export interface BalancesProps {
   zone: string;
 }
 
-/** The balances section; nothing when there are none. */
-export function Balances(
+/**
+ * The balances section; nothing when there are none. Re-rendered only
+ * when its props change (`nameOf` must keep its identity for that).
+ */
+export const Balances = memo(function Balances(
   { balances, nameOf, now, zone }: BalancesProps,
 ): preact.JSX.Element | null {
   const entries = Object.entries(balances);
@@ -40,4 +44,4 @@ export function Balances(
       </ul>
     </section>
   );
-}
+});

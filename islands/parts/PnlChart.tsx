@@ -10,10 +10,11 @@
  * board's currency in the page's colours (dark mode too); and a sentence
  * summarises the period for screen readers.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { formatMoney } from "@/lib/money.ts";
 import {
+  addLivePoint,
   describe,
   gapAfterMs,
   type HistoryPoint,
@@ -56,6 +57,9 @@ export interface PnlChartProps {
 /** The window of a server without periods: the last hour, sliding. */
 const FALLBACK_SPAN_MS = 3_600_000;
 
+/** The shortest time between two redraws for live points, ms. */
+const MIN_DRAW_GAP_MS = 500;
+
 /** The chart; renders an empty frame on the server, draws in the browser. */
 export function PnlChart(
   {
@@ -76,6 +80,10 @@ export function PnlChart(
   const [shown, setShown] = useState<boolean[]>([false, false, false]);
   const [error, setError] = useState<string | undefined>();
   const [summary, setSummary] = useState("");
+  const lastDrawAt = useRef(-Infinity);
+  const pendingDraw = useRef<ReturnType<typeof setTimeout> | undefined>(
+    undefined,
+  );
   const fixed = periodFrom !== undefined && periodTo !== undefined;
   const span = fixed
     ? Date.parse(periodTo!) - Date.parse(periodFrom!)
@@ -95,10 +103,12 @@ export function PnlChart(
     formatMoney(Math.round(major * minorPerMajor), currency, { signed: true });
 
   /** Slides the window to end now, drops points that left it, redraws. */
-  const slide = () => {
+  /** Moves the window to now and redraws; the summary waits for slide(). */
+  const draw = () => {
     const p = plot.current;
     const el = host.current;
     if (!p || !el) return;
+    lastDrawAt.current = performance.now();
     const { from, to } = windowNow();
     const series = data.current;
     const [xs, ys] = series;
@@ -112,8 +122,33 @@ export function PnlChart(
     el.dataset.to = new Date(to * 1000).toISOString();
     el.dataset.points = String(xs.length);
     el.dataset.gaps = String(ys.filter((y) => y === null).length);
+  };
+
+  /** Redraws and refreshes the screen readers' summary. */
+  const slide = () => {
+    draw();
+    const [xs, ys] = data.current;
+    const { from } = windowNow();
     setSummary(describe(xs, ys, from, money));
   };
+
+  /**
+   * A redraw for live points: at once when the last one is at least
+   * MIN_DRAW_GAP_MS old, else once when it will be (a canvas redraw per
+   * delta was the board's largest cost at 10 updates a second, for steps
+   * a pixel apart). Called in a layout effect, so an immediate redraw
+   * lands in the same frame as the figures, not a frame of its own.
+   */
+  const scheduleDraw = () => {
+    if (pendingDraw.current !== undefined) return;
+    const wait = lastDrawAt.current + MIN_DRAW_GAP_MS - performance.now();
+    if (wait <= 0) return draw();
+    pendingDraw.current = setTimeout(() => {
+      pendingDraw.current = undefined;
+      draw();
+    }, wait);
+  };
+  useEffect(() => () => clearTimeout(pendingDraw.current), []);
 
   // Load the window's history, then (re)draw.
   useEffect(() => {
@@ -204,19 +239,22 @@ export function PnlChart(
   }, [period, periodFrom]);
 
   // Append live points.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!plot.current) return;
     const t = (asOf ? Date.parse(asOf) : Date.now()) / 1000;
-    const series = data.current;
-    const xs = series[0];
-    if (xs.length === 0 || t > xs[xs.length - 1]!) {
-      xs.push(t);
-      series[1].push(netMinor / minorPerMajor);
-      PARTS.forEach(({ key }, i) =>
-        series[i + 2]!.push((totals?.[key] ?? 0) / minorPerMajor)
-      );
-    }
-    slide();
+    // One point per pixel column at most: the series stays as long as
+    // the chart is wide, however long the screen runs.
+    const width = plot.current.width || 600;
+    addLivePoint(
+      data.current,
+      t,
+      [
+        netMinor / minorPerMajor,
+        ...PARTS.map(({ key }) => (totals?.[key] ?? 0) / minorPerMajor),
+      ] as [number, number, number, number],
+      span / 1000 / width,
+    );
+    scheduleDraw();
   }, [netMinor, asOf]);
 
   /** Shows or hides one of the parts beside the net line. */

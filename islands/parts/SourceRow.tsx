@@ -9,6 +9,7 @@ import { useState } from "preact/hooks";
 import { formatMoney } from "@/lib/money.ts";
 import type { PnlSourceState } from "@/lib/aggregate/mod.ts";
 import { Sparkline } from "./Sparkline.tsx";
+import { memo } from "./memo.ts";
 import { ago, clockTime, duration, failureTimes } from "./time_words.ts";
 
 /** Props of {@linkcode SourceRow}. */
@@ -17,6 +18,12 @@ export interface SourceRowProps {
   id: string;
   /** Its state in the `pnl` topic. */
   s: PnlSourceState;
+  /**
+   * Its amount in the period shown, when that differs from the state's
+   * own (a flow's share of the period). Apart from `s` so that `s` stays
+   * the state's own object and an unchanged row is not re-rendered.
+   */
+  periodMinor?: number;
   /** The board's currency (the amount's). */
   currency: string;
   /** The time now, epoch ms. */
@@ -30,10 +37,17 @@ export interface SourceRowProps {
   opens?: boolean;
 }
 
-/** A source's row and, when opened, its detail. */
-export function SourceRow(
-  { id, s, currency, now, zone, opens = true }: SourceRowProps,
+/**
+ * A source's row and, when opened, its detail; re-rendered only when its
+ * own props change.
+ */
+export const SourceRow = memo(function SourceRow(
+  { id, s: state, periodMinor, currency, now, zone, opens = true }:
+    SourceRowProps,
 ): preact.JSX.Element {
+  const s = periodMinor === undefined
+    ? state
+    : { ...state, amountMinor: periodMinor };
   const [open, setOpen] = useState(false);
   const name = typeof s.label === "string" ? s.label : id;
   const panel = `source-more-${id}`;
@@ -147,7 +161,7 @@ export function SourceRow(
       )}
     </li>
   );
-}
+});
 
 /** A source's status in words: "ok", "stale, kept from the cache", "paused". */
 function statusWords(s: PnlSourceState): string {

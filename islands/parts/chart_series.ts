@@ -62,6 +62,35 @@ export function toSeries(
   return series;
 }
 
+/**
+ * Adds a live point at `t` (seconds) with `values` (net, revenue,
+ * expenses, trading; major units). A point closer than `minGapSeconds` to
+ * the last one (or not after it) replaces the last one's values instead:
+ * a chart `minGapSeconds` per pixel cannot show both, and appending every
+ * delta grew the series (and each redraw's cost) all day on a wall
+ * screen. The window's first point and a gap are never overwritten.
+ *
+ * @returns Whether a point was appended (else the last was updated).
+ */
+export function addLivePoint(
+  series: Series,
+  t: number,
+  values: readonly [number, number, number, number],
+  minGapSeconds: number,
+): boolean {
+  const xs = series[0];
+  const last = xs.length - 1;
+  const replaceable = last >= 1 && series[1][last] !== null;
+  if (replaceable && t - xs[last]! < minGapSeconds) {
+    for (let i = 0; i < 4; i++) series[(i + 1) as 1][last] = values[i]!;
+    return false;
+  }
+  if (last >= 0 && t <= xs[last]!) return false;
+  xs.push(t);
+  for (let i = 0; i < 4; i++) series[(i + 1) as 1].push(values[i]!);
+  return true;
+}
+
 /** `#rrggbb` at `alpha` as `rgba()` (canvas has no `color-mix`). */
 export function withAlpha(color: string, alpha: number): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);

@@ -4,6 +4,7 @@
  * after hydration (the board says which zone it shows). Pure functions,
  * so the server render and the browser agree for the same zone.
  */
+import { dateTimeFormat } from "@/lib/intl_formats.ts";
 
 /**
  * "10:03" for a time today in `zone`, "14 Aug 10:03" on another day, and
@@ -21,20 +22,20 @@ export function clockTime(
   const at = iso ? Date.parse(iso) : NaN;
   if (!Number.isFinite(at)) return "unknown";
   const day = (ms: number, year: boolean) =>
-    new Intl.DateTimeFormat("en-GB", {
+    dateTimeFormat("en-GB", {
       timeZone: zone,
       day: "numeric",
       month: "short",
       ...(year ? { year: "numeric" } : {}),
     }).format(ms);
-  const time = new Intl.DateTimeFormat("en-GB", {
+  const time = dateTimeFormat("en-GB", {
     timeZone: zone,
     hour: "2-digit",
     minute: "2-digit",
     hourCycle: "h23",
   }).format(at);
   const year = (ms: number) =>
-    new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric" })
+    dateTimeFormat("en-GB", { timeZone: zone, year: "numeric" })
       .format(ms);
   if (day(at, true) === day(now, true)) return time;
   return `${day(at, year(at) !== year(now))} ${time}`;

@@ -19,6 +19,7 @@ const BROWSER_SAFE = [
   "lib/resilience/",
   "lib/islands/",
   "lib/money.ts",
+  "lib/intl_formats.ts",
 ];
 /** Packages a browser may load. */
 const BROWSER_PACKAGES = /^(preact|preact\/hooks|@preact\/signals)$/;
