@@ -134,19 +134,24 @@ export function PnlChart(
 
   /**
    * A redraw for live points: at once when the last one is at least
-   * MIN_DRAW_GAP_MS old, else once when it will be (a canvas redraw per
-   * delta was the board's largest cost at 10 updates a second, for steps
-   * a pixel apart). Called in a layout effect, so an immediate redraw
-   * lands in the same frame as the figures, not a frame of its own.
+   * MIN_DRAW_GAP_MS old, else by the next delta after that (a canvas
+   * redraw per delta was the board's largest cost at 10 updates a second,
+   * for steps a pixel apart). Called in a layout effect, so the redraw
+   * lands in the same frame as the figures, not a frame of its own; a
+   * timer draws the last point only when no delta comes to do it.
    */
   const scheduleDraw = () => {
-    if (pendingDraw.current !== undefined) return;
     const wait = lastDrawAt.current + MIN_DRAW_GAP_MS - performance.now();
-    if (wait <= 0) return draw();
+    if (wait <= 0) {
+      clearTimeout(pendingDraw.current);
+      pendingDraw.current = undefined;
+      return draw();
+    }
+    if (pendingDraw.current !== undefined) return;
     pendingDraw.current = setTimeout(() => {
       pendingDraw.current = undefined;
       draw();
-    }, wait);
+    }, wait + MIN_DRAW_GAP_MS);
   };
   useEffect(() => () => clearTimeout(pendingDraw.current), []);
 
