@@ -20,7 +20,17 @@
  * Usage: deno task bench:fanout [--server pulseboard|raw|socketio]
  *        [--transport ws|sse|poll] [--clients 1000] [--rate 10]
  *        [--seconds 10] [--workers N] [--generator auto|native|deno]
- *        [--idle] [--json]
+ *        [--idle] [--json] [--cpu-prof DIR] [--publisher-seconds 5]
+ *
+ * Before any client connects, the server's CPU is read for
+ * `--publisher-seconds` while it publishes to nobody: what producing the
+ * updates costs (Pulseboard's simulator, periods and history; nothing for
+ * the floors). The fan-out's own cost per message is the window's CPU less
+ * that, reported beside the total.
+ *
+ * `--cpu-prof DIR` writes a V8 CPU profile of the server (Pulseboard or the
+ * raw floor) to DIR; `deno task bench:profile DIR` prints where its time
+ * went.
  *
  * Everything runs on 127.0.0.1 and stops by itself.
  *
@@ -42,6 +52,8 @@ const { values } = parseArgs({
     generator: { type: "string", default: "auto" },
     idle: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
+    "publisher-seconds": { type: "string", default: "5" },
   },
 });
 const clients = Number(values.clients);
@@ -135,12 +147,16 @@ async function ensureSocketIo(): Promise<void> {
 }
 
 const effectiveRate = idle ? 1 / 3600 : rate;
+const profile = values["cpu-prof"]
+  ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`]
+  : [];
 let spawn: { command: string; args: string[] };
 if (kind === "pulseboard") {
-  spawn = pin(Deno.execPath(), ["run", "-A", "main.ts"], "0");
+  spawn = pin(Deno.execPath(), ["run", ...profile, "-A", "main.ts"], "0");
 } else if (kind === "raw") {
   spawn = pin(Deno.execPath(), [
     "run",
+    ...profile,
     "-A",
     "bench/raw_server.ts",
     String(effectiveRate),
@@ -216,6 +232,16 @@ function procStats(pid: number): { cpuMs: number; rssKiB: number } {
 const serverPid = server.pid;
 await new Promise((r) => setTimeout(r, 500));
 const before = procStats(serverPid);
+// What publishing costs with nobody listening: measured before any client
+// connects, over a span long enough for the 10 ms tick of /proc to matter
+// little.
+const publisherSeconds = idle ? 0 : Number(values["publisher-seconds"]);
+let publisherCpuMsPerSecond = 0;
+if (publisherSeconds > 0) {
+  await new Promise((r) => setTimeout(r, publisherSeconds * 1000));
+  publisherCpuMsPerSecond = (procStats(serverPid).cpuMs - before.cpuMs) /
+    publisherSeconds;
+}
 
 const generatorCpus = pinned ? `1-${cores - 1}` : "";
 // WebSocket clients come from the native generator where a C compiler
@@ -387,6 +413,15 @@ const result = {
   serverCpuMsPer1000Messages: total
     ? Math.round(((end.cpuMs - startCpu) / total) * 1000 * 100) / 100
     : NaN,
+  /** CPU a second of publishing to nobody (before clients connected). */
+  publisherCpuMsPerSecond: Math.round(publisherCpuMsPerSecond * 10) / 10,
+  /** The window's CPU less the publisher's: the fan-out per message. */
+  fanoutCpuMsPer1000Messages: total
+    ? Math.round(
+      ((end.cpuMs - startCpu - publisherCpuMsPerSecond * seconds) / total) *
+        1000 * 100,
+    ) / 100
+    : NaN,
   serverRssKiBPerConnection:
     Math.round(((connected.rssKiB - before.rssKiB) / received.length) * 10) /
     10,
@@ -408,7 +443,7 @@ if (values.json) {
       `latency ms p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} max ${result.latencyMs.max}; ${result.bytesPerMessage} bytes per message`,
     );
     console.log(
-      `server CPU ${result.serverCpuMsPer1000Messages} ms per 1,000 delivered messages`,
+      `server CPU ${result.serverCpuMsPer1000Messages} ms per 1,000 delivered messages; publishing alone ${result.publisherCpuMsPerSecond} ms/s, so the fan-out ${result.fanoutCpuMsPer1000Messages} ms per 1,000`,
     );
   }
   console.log(

@@ -62,6 +62,8 @@ class SseStream implements SseConnection, FeedOutlet, Beating {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #feed?: TopicFeed;
   #lastSentAt: number;
+  /** Whether a message went out since the last tick (see beat()). */
+  #sentSinceTick = false;
   #ended = false;
   #onClosed!: () => void;
 
@@ -120,7 +122,9 @@ class SseStream implements SseConnection, FeedOutlet, Beating {
 
   /** Writes one hub message's SSE frame (for the feed). */
   write(message: HubMessage): void {
-    this.#enqueue(message.sseFrame);
+    // No clock read per message per client: the next tick notes the time.
+    this.#controller.enqueue(message.sseFrame);
+    this.#sentSinceTick = true;
     this.#options.onSent?.(
       "sse",
       message.envelope.type,
@@ -181,6 +185,13 @@ class SseStream implements SseConnection, FeedOutlet, Beating {
 
   /** Sends a heartbeat comment once the stream has been silent long enough. */
   beat(now: number): void {
+    if (this.#sentSinceTick) {
+      // Silence is counted from the first tick after the last message: a
+      // heartbeat may come one tick (a tenth of its interval) later.
+      this.#sentSinceTick = false;
+      this.#lastSentAt = now;
+      return;
+    }
     if (this.#ended || now - this.#lastSentAt < this.#options.heartbeatMs) {
       return;
     }

@@ -80,6 +80,8 @@ export class WsSession implements FeedOutlet, Beating {
   #feed?: TopicFeed;
   #feeds?: Map<string, TopicFeed>;
   #lastSentAt: number;
+  /** Whether a message went out since the last tick (see beat()). */
+  #sentSinceTick = false;
   #bucket: TokenBucket;
   #ended = false;
 
@@ -232,7 +234,8 @@ export class WsSession implements FeedOutlet, Beating {
   write(message: HubMessage): void {
     this.#peer.send(message.text);
     this.#opts.onSent?.("ws", message.envelope.type, message.text.length);
-    this.#lastSentAt = this.#opts.clock.monotonic();
+    // No clock read per message per client: the next tick notes the time.
+    this.#sentSinceTick = true;
   }
 
   /** Bytes the socket has not written yet (for its feeds). */
@@ -283,6 +286,13 @@ export class WsSession implements FeedOutlet, Beating {
 
   /** Sends a heartbeat once the connection has been silent long enough. */
   beat(now: number): void {
+    if (this.#sentSinceTick) {
+      // Silence is counted from the first tick after the last message: a
+      // heartbeat may come one tick (a tenth of its interval) later.
+      this.#sentSinceTick = false;
+      this.#lastSentAt = now;
+      return;
+    }
     if (now - this.#lastSentAt >= this.#opts.heartbeatMs) {
       this.#send(encodeEnvelope({ type: "heartbeat", ts: isoTime(now) }));
     }
