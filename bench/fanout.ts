@@ -90,20 +90,22 @@ const pin = (command: string, args: string[], cpus: string) =>
     ? { command: "/usr/bin/taskset", args: ["-c", cpus, command, ...args] }
     : { command, args };
 
-/** Where the native WebSocket load generator is built. */
+/** The path the native load generator opens for each protocol it speaks. */
 const NATIVE_PATHS: Record<string, string> = {
   ws: "api/ws?topic=pnl",
   "raw-ws": "",
   socketio: "socket.io/?EIO=4&transport=websocket",
+  poll: "api/poll?topic=pnl",
+  "socketio-poll": "socket.io/?EIO=4&transport=polling",
 };
 
 /**
- * Builds bench/native/ws_sink.c with the system's C compiler into
+ * Builds bench/native/load_sink.c with the system's C compiler into
  * bench/.deps, once per change of the source; undefined without one.
  */
 async function ensureNativeSink(): Promise<string | undefined> {
-  const source = new URL("bench/native/ws_sink.c", root);
-  const binary = new URL("bench/.deps/ws_sink", root);
+  const source = new URL("bench/native/load_sink.c", root);
+  const binary = new URL("bench/.deps/load_sink", root);
   if (
     existsSync(binary) &&
     Deno.statSync(binary).mtime! >= Deno.statSync(source).mtime!
@@ -244,16 +246,16 @@ if (publisherSeconds > 0) {
 }
 
 const generatorCpus = pinned ? `1-${cores - 1}` : "";
-// WebSocket clients come from the native generator where a C compiler
-// exists (a JavaScript client costs about 25 us of CPU per message, enough
-// to saturate a shared generator core at 5,000 clients); SSE and long-poll
-// from bench/load_worker.ts.
+// WebSocket and long-poll clients come from the native generator where a
+// C compiler exists (a JavaScript client costs about 25 us of CPU per
+// message, enough to saturate a shared generator core at 5,000 clients,
+// and a fetch per long-poll answer more); SSE from bench/load_worker.ts.
 const nativeSink = values.generator !== "deno" && protocol in NATIVE_PATHS
   ? await ensureNativeSink()
   : undefined;
 if (values.generator === "native" && !nativeSink) {
   fail(
-    "--generator native needs a C compiler (cc) and a WebSocket protocol",
+    "--generator native needs a C compiler (cc) and a WebSocket or long-poll protocol",
   );
 }
 const generator = nativeSink ? "native" : "deno";
@@ -319,8 +321,15 @@ for (let lead = 500; t0 <= Date.now(); lead *= 2) {
 }
 await new Promise((r) => setTimeout(r, t0 - Date.now()));
 const startCpu = procStats(serverPid).cpuMs;
+const generatorCpu = () =>
+  loaders.reduce((ms, l) => ms + procStats(l.child.pid).cpuMs, 0);
+const generatorStartCpu = generatorCpu();
 await new Promise((r) => setTimeout(r, t1 - Date.now()));
 const end = procStats(serverPid);
+// A generator near a whole core measures itself, not the server.
+const generatorCorePercent = Math.round(
+  (generatorCpu() - generatorStartCpu) / (t1 - t0) * 1000,
+) / 10;
 interface Report {
   clients: number;
   received: number[];
@@ -413,6 +422,8 @@ const result = {
   serverCpuMsPer1000Messages: total
     ? Math.round(((end.cpuMs - startCpu) / total) * 1000 * 100) / 100
     : NaN,
+  /** The load generators' CPU over the window, % of one core. */
+  generatorCorePercent,
   /** CPU a second of publishing to nobody (before clients connected). */
   publisherCpuMsPerSecond: Math.round(publisherCpuMsPerSecond * 10) / 10,
   /** The window's CPU less the publisher's: the fan-out per message. */
@@ -440,7 +451,7 @@ if (values.json) {
       `published ${result.publishedPerSecond}/s; delivered ${delivered} of ${result.expectedMessages} (clients missing messages: ${behind}, gaps: ${gaps}, composed catch-ups: ${composed}); every client had all of them ${drainMs} ms after the window closed`,
     );
     console.log(
-      `latency ms p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} max ${result.latencyMs.max}; ${result.bytesPerMessage} bytes per message`,
+      `latency ms p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} p99 ${result.latencyMs.p99} max ${result.latencyMs.max}; ${result.bytesPerMessage} bytes per message; the load generators used ${generatorCorePercent} % of a core`,
     );
     console.log(
       `server CPU ${result.serverCpuMsPer1000Messages} ms per 1,000 delivered messages; publishing alone ${result.publisherCpuMsPerSecond} ms/s, so the fan-out ${result.fanoutCpuMsPer1000Messages} ms per 1,000`,

@@ -106,7 +106,17 @@ export function createApp(deps: AppDeps): Hono {
     )
   );
   app.onError((error, c) => {
-    if (!isClientError(error)) {
+    // A 503 the server chose (shutting down, a source's breaker open) is
+    // an answer, not a failure: at shutdown every parked poll gets one.
+    const chosen = error instanceof HttpError && error.status === 503;
+    if (chosen) {
+      deps.log.debug("request answered unavailable", {
+        method: c.req.method,
+        path: c.req.path,
+        requestId: c.get("requestId" as never),
+        reason: error.message,
+      });
+    } else if (!isClientError(error)) {
       deps.log.error("request failed", {
         method: c.req.method,
         path: c.req.path,

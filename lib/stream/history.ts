@@ -86,11 +86,21 @@ export class DeltaHistory {
    */
   since(since: number, now: number): HubMessage[] | undefined {
     this.#prune(now);
-    const index = this.#entries.findIndex((e) =>
-      "base" in e.message.envelope && e.message.envelope.base === since
-    );
+    // From the newest back: a client that keeps up (every long-poll, most
+    // resumes) is within the last few entries, not at the oldest.
+    const entries = this.#entries;
+    let index = entries.length - 1;
+    while (index >= 0) {
+      const envelope = entries[index]!.message.envelope;
+      if ("base" in envelope && envelope.base === since) break;
+      index--;
+    }
     if (index < 0) return undefined;
-    return this.#entries.slice(index).map((e) => e.message);
+    const found: HubMessage[] = [];
+    for (let i = index; i < entries.length; i++) {
+      found.push(entries[i]!.message);
+    }
+    return found;
   }
 
   #prune(now: number): void {

@@ -66,6 +66,7 @@ export function pollRoute(
         clock: deps.clock,
         timeoutMs: timeoutS * 1000,
         signal: stop.signal,
+        ticker: deps.stream.heartbeats,
         onEvent: deps.stream.onEvent,
         onSent: deps.stream.onSent,
       });

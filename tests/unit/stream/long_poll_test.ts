@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Hub, longPoll } from "@/lib/stream/mod.ts";
+import { HeartbeatTicker, Hub, longPoll } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 
 Deno.test("longPoll() parks a current client until the next publish", async () => {
@@ -86,4 +86,40 @@ Deno.test("longPoll() counts each answer like the other transports: a subscribe 
   );
   assert.equal(events.length, 2);
   assert.equal(sent.length, 1, "an empty answer sends no batch");
+});
+
+Deno.test("longPoll() on a shared ticker ends at its timeout within one tick, with no timer of its own and no member left behind", async () => {
+  const clock = new FakeClock();
+  using hub = new Hub({ clock, topics: { t: { n: 0 } }, epoch: "poll-epoch" });
+  const ticker = new HeartbeatTicker({ clock, heartbeatMs: 10_000 });
+  let done = false;
+  const parked = Array.from(
+    { length: 50 },
+    () =>
+      longPoll(hub, "t", { since: 1, epoch: "poll-epoch" }, {
+        clock,
+        timeoutMs: 25_000,
+        ticker,
+      }).then((r) => {
+        done = true;
+        return r;
+      }),
+  );
+  assert.equal(ticker.size, 50);
+  assert.equal(clock.pendingTimers, 1, "the ticker's one timer for all");
+  await clock.advance(24_999);
+  assert.equal(done, false, "not before its timeout");
+  await clock.advance(ticker.tickMs + 1);
+  for (const result of await Promise.all(parked)) {
+    assert.equal(
+      result!.body,
+      '{"messages":[],"cursor":{"epoch":"poll-epoch","seq":1}}',
+    );
+  }
+  assert.equal(ticker.size, 0);
+  assert.equal(
+    clock.pendingTimers,
+    0,
+    "the ticker stopped with its last member",
+  );
 });
