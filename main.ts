@@ -68,8 +68,12 @@ import {
   createApp,
   listen,
   ListenError,
+  LOCAL_BUS_VARIABLE,
   openFilesLimit,
   readIslandScript,
+  superviseWorkers,
+  WORKER_INDEX_VARIABLE,
+  workerSlot,
 } from "@/routes/mod.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
@@ -84,13 +88,30 @@ export interface RunningServer {
   finished: Promise<void>;
 }
 
+/** Options for {@linkcode startServer}. */
+export interface StartOptions {
+  /**
+   * Time source.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * The environment, where the sources file's secrets are read.
+   * @default {{}}
+   */
+  env?: Env;
+  /** This process's slot under a `PULSE_WORKERS` supervisor, if any. */
+  workerIndex?: number;
+  /** The supervisor's local bus socket (a worker without Redis). */
+  localBusPath?: string;
+}
+
 /**
  * Builds every part from the configuration and starts serving.
  *
  * @param config The resolved configuration.
  * @param log Where events go.
- * @param clock Time source.
- * @param env The environment, where the sources file's secrets are read.
+ * @param options Clock, environment and worker slot.
  * @returns The running server.
  * @throws {StoreError} When the database cannot be opened.
  * @throws {SourcesFileError} When the sources file cannot be used.
@@ -99,9 +120,9 @@ export interface RunningServer {
 export async function startServer(
   config: Config,
   log: RootLogger,
-  clock: Clock = systemClock,
-  env: Env = {},
+  options: StartOptions = {},
 ): Promise<RunningServer> {
+  const { clock = systemClock, env = {}, workerIndex, localBusPath } = options;
   // Read before anything is opened: a bad file refuses the start at once.
   const sourcesFile = config.sourcesPath
     ? await loadSourcesFile(config.sourcesPath, config.currency)
@@ -113,7 +134,11 @@ export async function startServer(
   const alerting = await alertingOf(sourcesFile, env);
   // A misspelt setting is otherwise silently ignored.
   for (
-    const unknown of unknownVariables(env, referencedVariables(sourcesFile))
+    const unknown of unknownVariables(env, [
+      ...referencedVariables(sourcesFile),
+      WORKER_INDEX_VARIABLE,
+      LOCAL_BUS_VARIABLE,
+    ])
   ) {
     log.warn("unknown variable", { ...unknown });
   }
@@ -145,7 +170,18 @@ export async function startServer(
     clock,
     log: log.child("cluster"),
     redisUrl: config.redisUrl,
-    instanceId: `${config.hostname}/${Deno.pid}/${randomId(4)}`,
+    localBus: localBusPath === undefined
+      ? undefined
+      : () => Deno.connect({ transport: "unix", path: localBusPath }),
+    // The supervisor is gone: nobody would replace this worker or carry
+    // its deltas, so it stops (exit 1) and frees the port.
+    onLocalBusGone: () => {
+      log.error("stopping: the supervisor's local bus is gone");
+      void shutdown().finally(() => Deno.exit(1));
+    },
+    instanceId: `${config.hostname}/${Deno.pid}${
+      workerIndex === undefined ? "" : `/w${workerIndex}`
+    }/${randomId(4)}`,
     leaseMs: config.leaseMs,
     historyCount: config.historyCount,
     states: (topic) => hub.state(topic),
@@ -197,6 +233,8 @@ export async function startServer(
     historyMaxAgeMs: config.historyMaxAgeMs,
     onPublish(topic, message, state, fanout) {
       pulse.onPublish(topic, fanout.ms);
+      // Workers share one database: the leader alone writes the history.
+      if (workerIndex !== undefined && !cluster.leadership.leader) return;
       recorder.recordPublished(
         topic,
         message.envelope,
@@ -298,6 +336,13 @@ export async function startServer(
     readHour: (id) => readStats.summary(id),
     clients: () => connections.clients(clock.now()),
     leaseHolder: () => cluster.leadership.holder,
+    worker: () =>
+      workerIndex === undefined ? undefined : {
+        index: workerIndex,
+        ...(localBusPath !== undefined
+          ? { localBus: { up: cluster.link?.up ?? false } }
+          : {}),
+      },
     clock,
     alerts: () => alerts.adminRows(),
   });
@@ -374,6 +419,7 @@ export async function startServer(
     port: config.port,
     handler: app.fetch,
     log: log.child("http"),
+    reusePort: workerIndex !== undefined,
   });
   const { url } = server;
   await cluster.join();
@@ -448,7 +494,25 @@ if (import.meta.main) {
       areas: config.logLevel.areas,
       format: logFormat,
     });
-    running = await startServer(config, log, systemClock, Deno.env.toObject());
+    const workerIndex = workerSlot(Deno.env.get(WORKER_INDEX_VARIABLE));
+    const workers = config.workers === "auto"
+      ? navigator.hardwareConcurrency
+      : config.workers;
+    if (workerIndex === undefined && workers > 1) {
+      const stop = Promise.withResolvers<void>();
+      Deno.addSignalListener("SIGINT", () => stop.resolve());
+      Deno.addSignalListener("SIGTERM", () => stop.resolve());
+      Deno.exit(
+        await superviseWorkers(config, log, workers, { stop: stop.promise }),
+      );
+    }
+    running = await startServer(config, log, {
+      env: Deno.env.toObject(),
+      workerIndex,
+      localBusPath: workerIndex === undefined
+        ? undefined
+        : Deno.env.get(LOCAL_BUS_VARIABLE),
+    });
   } catch (error) {
     // Every failed start exits 1: the expected ones with their message
     // alone, anything else with its stack.
@@ -467,6 +531,18 @@ if (import.meta.main) {
       log.error(error.message);
     } else log.error("start failed", { error });
     Deno.exit(1);
+  }
+  // A worker whose supervisor died (SIGKILL, OOM) has been handed to
+  // another parent: nobody would replace it, and it would hold the port
+  // against the next supervisor's workers. It stops.
+  if (Deno.env.get(WORKER_INDEX_VARIABLE) !== undefined) {
+    const supervisor = Deno.ppid;
+    const watch = setInterval(() => {
+      if (Deno.ppid === supervisor) return;
+      clearInterval(watch);
+      log.error("stopping: the supervisor is gone");
+      running.shutdown().finally(() => Deno.exit(1));
+    }, 1_000);
   }
   // The listener could not be kept (see routes/listener.ts): exit 1, so a
   // supervisor starts a fresh process.

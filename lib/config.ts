@@ -79,6 +79,8 @@ export interface Config {
   readonly drainMs: number;
   /** How long the leader's lease lasts without renewal (with Redis), ms. */
   readonly leaseMs: number;
+  /** Server processes on the port: a count, or `auto` (one per core). */
+  readonly workers: number | "auto";
   /** Shortest reconnect delay handed to clients, ms. */
   readonly reconnectBaseMs: number;
   /** Random spread added to it, ms. */
@@ -364,6 +366,15 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     fallback: "unset: one instance",
     parse: (env) => redisUrl(env.REDIS_URL),
   },
+  {
+    variable: "PULSE_WORKERS",
+    key: "workers",
+    meaning:
+      "server processes sharing the port (`reusePort`, Linux), started and kept running by a supervisor; they behave as one board, through Redis when `REDIS_URL` is set, else through the supervisor's local bus. Needs `--allow-run`; see [operations.md](operations.md#every-core-pulse_workers)",
+    accepted: "1-64, or `auto` for one per core",
+    fallback: "1: one process",
+    parse: (env) => workers(env.PULSE_WORKERS),
+  },
   int(
     "PULSE_LEASE_MS",
     "leaseMs",
@@ -548,6 +559,22 @@ export function parseConfig(env: Env): Config {
       problems.push(error);
     }
   }
+  // Workers without Redis share the database file: each would have its
+  // own empty one in memory, and a webhook taken by one would be lost to
+  // the leader.
+  if (
+    config.workers !== undefined && config.workers !== 1 &&
+    config.redisUrl === undefined && config.dbPath === ":memory:"
+  ) {
+    problems.push(
+      new ConfigError(
+        "PULSE_WORKERS",
+        `PULSE_WORKERS=${
+          String(config.workers)
+        } without REDIS_URL needs a database file the workers share; PULSE_DB is ":memory:". Set PULSE_DB to a file path, or set REDIS_URL`,
+      ),
+    );
+  }
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) {
     throw new ConfigError(
@@ -655,6 +682,20 @@ function integer(
     );
   }
   return value;
+}
+
+function workers(value: string | undefined): number | "auto" {
+  const raw = nonEmpty(value)?.toLowerCase();
+  if (raw === undefined) return 1;
+  if (raw === "auto") return "auto";
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (n >= 1 && n <= 64) return n;
+  throw new ConfigError(
+    "PULSE_WORKERS",
+    `PULSE_WORKERS must be a whole number from 1 to 64, or "auto" for one per core, received ${
+      JSON.stringify(value)
+    }`,
+  );
 }
 
 function redisUrl(value: string | undefined): string | undefined {

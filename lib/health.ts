@@ -29,6 +29,11 @@ export interface HealthInputs {
   redis: { configured: boolean; up: boolean };
   /** Whether this instance polls upstream and publishes. */
   leader: boolean;
+  /**
+   * Under a `PULSE_WORKERS` supervisor: this worker's slot, and whether
+   * the supervisor's local bus (without Redis) is reachable.
+   */
+  worker?: { index: number; localBus?: { up: boolean } };
   /** Each topic's position. */
   topics: Record<string, { epoch: string; seq: number; subscribers: number }>;
   /**
@@ -83,6 +88,9 @@ export function judgeHealth(inputs: HealthInputs): HealthReport {
   }
   if (inputs.redis.configured && !inputs.redis.up) {
     reasons.push("Redis is unreachable");
+  }
+  if (inputs.worker?.localBus && !inputs.worker.localBus.up) {
+    reasons.push("the supervisor's local bus is unreachable");
   }
   const { openFiles, connections = 0 } = inputs.limits ?? {};
   // Past 80 % the next burst of clients can exhaust the descriptors and

@@ -78,6 +78,8 @@ export type StatusPicture = {
   stopping: boolean;
   /** Whether this instance polls upstream and publishes. */
   leader: boolean;
+  /** Under a `PULSE_WORKERS` supervisor: the slot and the local bus. */
+  worker?: { index: number; localBus?: { up: boolean } };
   /**
    * Redis: configured, reachable, and who holds the leader lease with its
    * fencing token (as last seen).
@@ -124,6 +126,8 @@ export interface StatusParts {
   leader: () => boolean;
   /** Whether Redis is configured. */
   redisConfigured: boolean;
+  /** This worker's slot and local bus, under a supervisor. */
+  worker?: () => { index: number; localBus?: { up: boolean } } | undefined;
   /** Whether every Redis connection is up (asked only when configured). */
   redisUp: () => boolean;
   /** The current P&L state (the hub's `pnl` topic). */
@@ -258,9 +262,11 @@ export class StatusBoard {
     }
     const holder = p.leaseHolder?.();
     const cut = holder?.lastIndexOf(":") ?? -1;
+    const worker = p.worker?.();
     return {
       stopping: p.stopping(),
       leader: p.leader(),
+      ...(worker ? { worker } : {}),
       redis: {
         configured: p.redisConfigured,
         up: p.redisConfigured && p.redisUp(),
@@ -295,6 +301,7 @@ export class StatusBoard {
       cache,
       redis,
       leader,
+      worker,
       topics,
       connections,
       limits,
@@ -316,6 +323,7 @@ export class StatusBoard {
       // Who holds the lease names a host: not for the public report.
       redis: { configured: redis.configured, up: redis.up },
       leader,
+      ...(worker ? { worker } : {}),
       topics: Object.fromEntries(
         Object.entries(topics).map((
           [t, { epoch, seq, subscribers }],

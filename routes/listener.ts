@@ -23,6 +23,12 @@ export interface ListenOptions {
   /** Where failures and recoveries are logged. */
   log: Logger;
   /**
+   * Share the port with other processes (`PULSE_WORKERS`; Linux balances
+   * connections between them).
+   * @default {false}
+   */
+  reusePort?: boolean;
+  /**
    * Wait between attempts to serve the port again, ms.
    * @default {1000}
    */
@@ -79,6 +85,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     server = Deno.serve({
       hostname,
       port,
+      reusePort: options.reusePort ?? false,
       onListen(address) {
         port = address.port;
         const host = address.hostname.includes(":")

@@ -49,6 +49,13 @@ export {
   type ListenOptions,
   openFilesLimit,
 } from "./listener.ts";
+export {
+  LOCAL_BUS_VARIABLE,
+  type SuperviseOptions,
+  superviseWorkers,
+  WORKER_INDEX_VARIABLE,
+  workerSlot,
+} from "./worker_processes.ts";
 
 /**
  * Builds the application over the parts `main.ts` made.

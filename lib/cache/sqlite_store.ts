@@ -152,8 +152,9 @@ export class SqliteStore {
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path);
+      // Waiting first: PULSE_WORKERS siblings open the file at once.
+      db.exec("PRAGMA busy_timeout = 5000");
       if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA busy_timeout = 2000");
       migrate(db);
       return new SqliteStore(db, path, options);
     } catch (cause) {
@@ -226,11 +227,13 @@ function migrate(db: DatabaseSync): void {
   db.exec(
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
   );
-  const row = db.prepare("SELECT MAX(version) AS v FROM schema_version")
-    .get() as
-      | { v: number | null }
-      | undefined;
-  const current = Number(row?.v ?? 0);
+  const version = () =>
+    Number(
+      (db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as
+        | { v: number | null }
+        | undefined)?.v ?? 0,
+    );
+  const current = version();
   if (current > MIGRATIONS.length) {
     throw new Error(
       `schema version ${current} is newer than this server knows (${MIGRATIONS.length}); upgrade Pulseboard`,
@@ -239,6 +242,12 @@ function migrate(db: DatabaseSync): void {
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.exec("BEGIN IMMEDIATE");
     try {
+      // Another process (a PULSE_WORKERS sibling) may have applied it
+      // while this one waited for the lock.
+      if (version() > v) {
+        db.exec("COMMIT");
+        continue;
+      }
       db.exec(MIGRATIONS[v] as string);
       db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(v + 1);
       db.exec("COMMIT");

@@ -1,16 +1,21 @@
 /**
  * This process's place in the cluster, built in one piece: with a Redis
  * URL, one Redis connection, the leader lease and the bus that shares
- * the P&L topic; without, a cluster of one that always leads. Notices
- * between instances ("source shop has a new event") go through Redis, or
- * straight to this process alone. What is worth logging (reachability,
- * leading or following, a new epoch) is logged here.
+ * the P&L topic; as a `PULSE_WORKERS` worker without Redis, the same
+ * lease and bus over the supervisor's local bus; otherwise a cluster of
+ * one that always leads. Notices between instances ("source shop has a
+ * new event") go through the shared place, or straight to this process
+ * alone. What is worth logging (reachability, leading or following, a new
+ * epoch) is logged here.
  *
  * @module
  */
 import type { Logger } from "../log.ts";
 import type { JsonObject } from "../protocol/mod.ts";
 import { RedisConnection } from "../redis/mod.ts";
+import type { LocalBusConnection } from "./local_bus_server.ts";
+import { LocalLink } from "./local_link.ts";
+import type { SharedLink } from "./shared_link.ts";
 import type { SharedPosition } from "../stream/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import { Leadership } from "./leadership.ts";
@@ -24,6 +29,13 @@ export interface ClusterOptions {
   log: Logger;
   /** `redis://` or `rediss://`; without it this process is the whole cluster. */
   redisUrl?: string;
+  /**
+   * Without Redis, a `PULSE_WORKERS` worker's way to its supervisor's
+   * local bus; the lease and the bus then live there.
+   */
+  localBus?: () => Promise<LocalBusConnection>;
+  /** Told when the local bus has been gone too long (the worker should stop). */
+  onLocalBusGone?: () => void;
   /** Names this process in logs and in the lease's value (no secrets). */
   instanceId: string;
   /**
@@ -59,9 +71,12 @@ export interface ClusterOptions {
 export class Cluster {
   /** The Redis connection, when configured. */
   readonly redis?: RedisConnection;
+  /** Where the lease and the bus live: Redis, or the local bus. */
+  readonly link?: SharedLink;
+  #local?: LocalLink;
   /** Who polls upstream. */
   readonly leadership: Leadership;
-  /** The bus the hub publishes through, when Redis is configured. */
+  /** The bus the hub publishes through, with Redis or the local bus. */
   readonly bus?: RedisBus;
   #o: ClusterOptions;
   #epoch?: string;
@@ -81,10 +96,23 @@ export class Cluster {
           ),
       })
       : undefined;
-    const shared = this.redis !== undefined;
+    this.#local = !this.redis && options.localBus
+      ? new LocalLink({
+        connect: options.localBus,
+        clock,
+        onUpChange: (up) =>
+          log[up ? "info" : "warn"](
+            up ? "local bus reachable" : "local bus unreachable",
+          ),
+        onGone: options.onLocalBusGone,
+        onError: (error) => log.warn("local bus", { error }),
+      })
+      : undefined;
+    this.link = this.redis ?? this.#local;
+    const shared = this.link !== undefined;
     this.leadership = new Leadership({
       clock,
-      redis: this.redis,
+      redis: this.link,
       instanceId,
       leaseMs: options.leaseMs,
       onLead: () => {
@@ -99,9 +127,9 @@ export class Cluster {
       },
     });
     const fencing = this.leadership.fencing;
-    this.bus = this.redis && fencing
+    this.bus = this.link && fencing
       ? new RedisBus({
-        redis: this.redis,
+        redis: this.link,
         fencing,
         shared: options.shared ?? ["pnl"],
         states: options.states,
@@ -114,7 +142,8 @@ export class Cluster {
           options.onSync(epoch, topics);
         },
         historyCount: options.historyCount,
-        onError: (error) => log.warn("redis bus", { error }),
+        onError: (error) =>
+          log.warn(this.redis ? "redis bus" : "local bus", { error }),
       })
       : undefined;
   }
@@ -135,6 +164,7 @@ export class Cluster {
    */
   async connect(): Promise<void> {
     await this.redis?.connect();
+    await this.#local?.connect();
   }
 
   /**
@@ -143,7 +173,7 @@ export class Cluster {
    */
   async join(): Promise<void> {
     const { onNotice } = this.#o;
-    if (this.redis && onNotice) this.redis.onNotice(onNotice);
+    if (this.link && onNotice) this.link.onNotice(onNotice);
     await this.bus?.connect();
     this.leadership.start();
   }
@@ -153,7 +183,7 @@ export class Cluster {
    * Redis, this process alone.
    */
   notify(kind: string, payload: string): void {
-    if (this.redis) void this.redis.notify(kind, payload);
+    if (this.link) void this.link.notify(kind, payload);
     else this.#o.onNotice?.(kind, payload);
   }
 
@@ -166,5 +196,6 @@ export class Cluster {
   async close(): Promise<void> {
     await this.bus?.close();
     await this.redis?.close();
+    await this.#local?.close();
   }
 }

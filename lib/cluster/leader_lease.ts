@@ -30,6 +30,11 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])
 `;
 
+/** The lease's scripts by name (the local bus runs their equivalents). */
+export const LEASE_SCRIPTS: Readonly<
+  { acquire: string; renew: string; release: string }
+> = Object.freeze({ acquire: ACQUIRE, renew: RENEW, release: RELEASE });
+
 /** Options for {@linkcode LeaderLease}. */
 export interface LeaderLeaseOptions {
   /** Runs a Lua script in Redis (`RedisConnection.run`). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RedisConnection } from "../redis/mod.ts";
+import type { SharedLink } from "./shared_link.ts";
 import type { Clock } from "../time/mod.ts";
 import { LeaderLease } from "./leader_lease.ts";
 import type { Fencing } from "./redis_bus.ts";
@@ -15,7 +15,7 @@ export interface LeadershipOptions {
   /** Time source for the lease's renewals. */
   clock: Clock;
   /** The Redis connection; without it this process always leads. */
-  redis?: RedisConnection;
+  redis?: SharedLink;
   /** This process's name in the lease's value (no secrets). */
   instanceId: string;
   /**

@@ -1,6 +1,7 @@
 /**
- * Running several instances as one: the Redis bus, the leader lease,
- * leadership (who polls upstream), and the shared log they keep.
+ * Running several instances as one: the bus, the leader lease,
+ * leadership (who polls upstream) and the shared log they keep, in Redis
+ * or in a `PULSE_WORKERS` supervisor's local bus.
  *
  * @module
  */
@@ -14,3 +15,14 @@ export {
 } from "./redis_bus.ts";
 export { readSharedLog, type ReadSharedLogOptions } from "./shared_log.ts";
 export { Cluster, type ClusterOptions } from "./cluster.ts";
+export {
+  type LocalBusConnection,
+  LocalBusServer,
+  type LocalBusServerOptions,
+} from "./local_bus_server.ts";
+export {
+  LocalBusError,
+  LocalLink,
+  type LocalLinkOptions,
+} from "./local_link.ts";
+export type { SharedLink } from "./shared_link.ts";

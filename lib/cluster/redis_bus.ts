@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { RedisConnection } from "../redis/mod.ts";
+import type { SharedLink } from "./shared_link.ts";
 import type { JsonObject } from "../protocol/mod.ts";
 import {
   type BusChange,
@@ -51,8 +51,11 @@ export class BusPublishError extends Error {
 
 /** Options for {@linkcode RedisBus}. */
 export interface RedisBusOptions {
-  /** The process's Redis connection (borrowed: the bus does not close it). */
-  redis: RedisConnection;
+  /**
+   * Where the shared log lives: Redis, or the supervisor's local bus
+   * (borrowed: the bus does not close it).
+   */
+  redis: SharedLink;
   /** Whose changes Redis accepts: the leader lease. */
   fencing: Fencing;
   /** Topics shared through Redis; others stay in this process. */
@@ -83,7 +86,7 @@ export class RedisBus implements HubBus {
   #o: Required<Omit<RedisBusOptions, "onError">> & {
     onError?: (error: unknown) => void;
   };
-  #redis: RedisConnection;
+  #redis: SharedLink;
   #handlers = new Set<(event: BusEvent) => void>();
   #seen = new Map<string, number>();
   #epoch?: string;

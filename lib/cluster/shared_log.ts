@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { RedisConnection } from "../redis/mod.ts";
+import type { SharedLink } from "./shared_link.ts";
 import { type HubMessage, hubMessageFromText } from "../stream/mod.ts";
 
 /** Options for {@linkcode readSharedLog}. */
@@ -22,7 +22,7 @@ export interface ReadSharedLogOptions {
 /**
  * The deltas kept in a topic's Stream, oldest first.
  *
- * @param redis The connection.
+ * @param link Redis, or the local bus.
  * @param key The Stream's key.
  * @param options Which entries.
  * @returns The deltas.
@@ -30,19 +30,16 @@ export interface ReadSharedLogOptions {
  * @throws {TimeoutError} When Redis does not answer in time.
  */
 export async function readSharedLog(
-  redis: RedisConnection,
+  link: SharedLink,
   key: string,
   options: ReadSharedLogOptions = {},
 ): Promise<HubMessage[]> {
   const { after = 0, epoch, onError } = options;
-  const entries = await redis.command(
-    "Redis XRANGE",
-    (c) => c.xRange(key, after > 0 ? `${after + 1}-0` : "-", "+"),
-  );
+  const texts = await link.readLog(key, after);
   const out: HubMessage[] = [];
-  for (const entry of entries ?? []) {
+  for (const text of texts) {
     try {
-      const message = hubMessageFromText(String(entry.message.msg));
+      const message = hubMessageFromText(text);
       if (epoch === undefined || message.envelope.epoch === epoch) {
         out.push(message);
       }

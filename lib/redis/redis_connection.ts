@@ -184,6 +184,18 @@ export class RedisConnection implements AsyncDisposable {
   }
 
   /**
+   * The `msg` field of each entry of Stream `key` whose id is above
+   * `after`-0, oldest first (the bus's kept deltas).
+   */
+  async readLog(key: string, after: number): Promise<string[]> {
+    const entries = await this.command(
+      "Redis XRANGE",
+      (c) => c.xRange(key, after > 0 ? `${after + 1}-0` : "-", "+"),
+    );
+    return (entries ?? []).map((entry) => String(entry.message.msg));
+  }
+
+  /**
    * Listens to a pub/sub channel (a full name: use {@linkcode RedisConnection.key}).
    * Kept across reconnections; before the subscriber is ready, the
    * subscription is made as soon as it is.

@@ -25,6 +25,8 @@ export interface ServerProcessOptions {
 export interface ServerProcess extends AsyncDisposable {
   /** The base URL, such as `http://127.0.0.1:41234/`. */
   url: string;
+  /** The process id (with PULSE_WORKERS, the supervisor's). */
+  pid: number;
   /** Every line the server printed so far. */
   lines: string[];
   /** Sends a signal and waits for the process to exit; returns its code. */
@@ -139,6 +141,7 @@ export async function startServerProcess(
     })();
   return {
     url,
+    pid: child.pid,
     lines,
     stop,
     async [Symbol.asyncDispose]() {

@@ -22,7 +22,14 @@ Deno.test("lib areas import each other without cycles, and only through lib", as
 
 Deno.test("the data path points one way: the browser-safe core imports no server area, and the hub knows no sources, caches or Redis", async () => {
   const imports = await areaImports();
-  const core = ["protocol", "time", "resilience", "client", "money"];
+  const core = [
+    "protocol",
+    "time",
+    "resilience",
+    "client",
+    "money",
+    "intl_formats",
+  ];
   for (const area of core) {
     const server = (imports.get(area) ?? []).filter((t) => !core.includes(t));
     assert.deepEqual(server, [], `${area} imports server areas`);

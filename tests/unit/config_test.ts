@@ -191,3 +191,25 @@ Deno.test("PULSE_LOG_LEVEL takes a level for the whole log and, after commas, on
     /the level of alerts must be one of "debug", "info", "warn", "error", received "loud"/,
   );
 });
+
+Deno.test("parseConfig() reads PULSE_WORKERS as a count or auto, and refuses workers without Redis on an in-memory database", () => {
+  assert.equal(parseConfig({}).workers, 1);
+  assert.equal(parseConfig({ PULSE_WORKERS: "4" }).workers, 4);
+  assert.equal(parseConfig({ PULSE_WORKERS: "auto" }).workers, "auto");
+  assert.throws(
+    () => parseConfig({ PULSE_WORKERS: "0" }),
+    /PULSE_WORKERS must be a whole number from 1 to 64, or "auto" for one per core, received "0"/,
+  );
+  assert.throws(
+    () => parseConfig({ PULSE_WORKERS: "2", PULSE_DB: ":memory:" }),
+    /without REDIS_URL needs a database file the workers share/,
+  );
+  assert.equal(
+    parseConfig({
+      PULSE_WORKERS: "2",
+      PULSE_DB: ":memory:",
+      REDIS_URL: "redis://127.0.0.1:6379",
+    }).workers,
+    2,
+  );
+});

@@ -1,0 +1,158 @@
+/**
+ * `PULSE_WORKERS` on this platform: the supervisor process reserves the
+ * port, starts each worker as a copy of its own command line (same Deno,
+ * same permission flags, same script) with `PULSE_WORKER_INDEX` set, and
+ * keeps them running through `lib/workers`' WorkerSupervisor. Workers
+ * listen with `reusePort`, so Linux spreads connections over them.
+ * Without Redis, the supervisor also serves `lib/cluster`'s local bus on
+ * a Unix socket in a private temporary directory (`PULSE_LOCAL_BUS`).
+ */
+import type { Config } from "@/lib/config.ts";
+import { LocalBusServer } from "@/lib/cluster/mod.ts";
+import type { RootLogger } from "@/lib/log.ts";
+import { randomHex, systemClock } from "@/lib/time/mod.ts";
+import { WorkerSupervisor } from "@/lib/workers/mod.ts";
+
+/** The variable that tells a process it is worker N of a supervisor. */
+export const WORKER_INDEX_VARIABLE = "PULSE_WORKER_INDEX";
+/** The variable that gives a worker the local bus's socket path. */
+export const LOCAL_BUS_VARIABLE = "PULSE_LOCAL_BUS";
+
+/** Options for {@linkcode superviseWorkers}. */
+export interface SuperviseOptions {
+  /** Extra variables every worker gets (the local bus's address). */
+  env?: Record<string, string>;
+  /** Resolves when the supervisor should stop (a signal). */
+  stop: Promise<void>;
+}
+
+/**
+ * This process's worker slot, from `PULSE_WORKER_INDEX`; `undefined` in
+ * a process that was not started by a supervisor.
+ *
+ * @param value The variable's value.
+ * @returns The slot.
+ * @throws {RangeError} When the value is not a slot number.
+ */
+export function workerSlot(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,2}$/.test(value)) {
+    throw new RangeError(
+      `${WORKER_INDEX_VARIABLE} is set by the supervisor to a slot number 0-63, received ${
+        JSON.stringify(value)
+      }; unset it`,
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * Runs `count` workers until `options.stop` resolves or they keep failing.
+ *
+ * @param config The resolved configuration (address, session secret).
+ * @param log Where the supervisor logs.
+ * @param count How many workers.
+ * @param options Extra worker variables and the stop signal.
+ * @returns The exit code for the supervisor: 0 after a stop, 1 when the
+ *   workers kept failing or could not be started.
+ */
+export async function superviseWorkers(
+  config: Config,
+  log: RootLogger,
+  count: number,
+  options: SuperviseOptions,
+): Promise<number> {
+  if (Deno.build.os !== "linux") {
+    log.error(
+      `PULSE_WORKERS needs Linux (reusePort spreads connections only there), this is ${Deno.build.os}; set PULSE_WORKERS=1`,
+    );
+    return 1;
+  }
+  const command = await ownCommandLine();
+  const port = config.port === 0 ? reservePort(config.hostname) : config.port;
+  await using bus = config.redisUrl ? undefined : await serveLocalBus(log);
+  const env: Record<string, string> = {
+    ...options.env,
+    ...(bus ? { [LOCAL_BUS_VARIABLE]: bus.path } : {}),
+    PORT: String(port),
+    // One key for the cookies and tickets every worker signs and checks.
+    PULSE_SESSION_SECRET: config.sessionSecret ?? randomHex(32),
+  };
+  const supervisor = new WorkerSupervisor({
+    count,
+    clock: systemClock,
+    log: log.child("workers"),
+    start: (index) => {
+      const child = new Deno.Command(command[0]!, {
+        args: command.slice(1),
+        env: { ...env, [WORKER_INDEX_VARIABLE]: String(index) },
+        stdin: "null",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+      return {
+        pid: child.pid,
+        exited: child.status.then((s) => s.code),
+        kill: (signal) => child.kill(signal),
+      };
+    },
+  });
+  log.info("supervising workers", {
+    workers: count,
+    url: `http://${
+      config.hostname.includes(":") ? `[${config.hostname}]` : config.hostname
+    }:${port}/`,
+    bus: config.redisUrl ? "redis" : "local",
+  });
+  supervisor.start();
+  void options.stop.then(() => supervisor.stop());
+  return await supervisor.finished;
+}
+
+/**
+ * Serves the local bus on a Unix socket only this user can reach, until
+ * disposed.
+ */
+async function serveLocalBus(
+  log: RootLogger,
+): Promise<{ path: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "pulseboard-bus-" });
+  await Deno.chmod(dir, 0o700);
+  const path = `${dir}/bus.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const busLog = log.child("cluster");
+  const server = new LocalBusServer({
+    clock: systemClock,
+    onError: (error) => busLog.warn("local bus", { error }),
+  });
+  const accepting = (async () => {
+    try {
+      for await (const connection of listener) void server.serve(connection);
+    } catch {
+      // Closed below.
+    }
+  })();
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      server.close();
+      await accepting;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** The command line this process was started with (Linux). */
+async function ownCommandLine(): Promise<string[]> {
+  const raw = await Deno.readTextFile("/proc/self/cmdline");
+  return raw.split("\0").filter((part) => part !== "");
+}
+
+/** A free port for every worker to share: bound, read, let go. */
+function reservePort(hostname: string): number {
+  const probe = Deno.listen({ hostname, port: 0 });
+  const { port } = probe.addr as Deno.NetAddr;
+  probe.close();
+  return port;
+}
