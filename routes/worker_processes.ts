@@ -68,6 +68,12 @@ export async function superviseWorkers(
     );
     return 1;
   }
+  if (Deno.permissions.querySync({ name: "run" }).state !== "granted") {
+    log.error(
+      "PULSE_WORKERS needs permission to start its workers (copies of this command): run with --allow-run, as deno task start does, or set PULSE_WORKERS=1",
+    );
+    return 1;
+  }
   const command = await ownCommandLine();
   const port = config.port === 0 ? reservePort(config.hostname) : config.port;
   await using bus = config.redisUrl ? undefined : await serveLocalBus(log);
