@@ -21,6 +21,11 @@
  *        [--transport ws|sse|poll] [--clients 1000] [--rate 10]
  *        [--seconds 10] [--workers N] [--generator auto|native|deno]
  *        [--idle] [--json] [--cpu-prof DIR] [--publisher-seconds 5]
+ *        [--server-workers N]
+ *
+ * `--server-workers N` runs Pulseboard with PULSE_WORKERS=N (a database
+ * file in a temporary folder): the server's CPU and memory are then its
+ * whole process tree's, and it is pinned to the first N cores.
  *
  * Before any client connects, the server's CPU is read for
  * `--publisher-seconds` while it publishes to nobody: what producing the
@@ -54,6 +59,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
     "publisher-seconds": { type: "string", default: "5" },
+    "server-workers": { type: "string", default: "1" },
   },
 });
 const clients = Number(values.clients);
@@ -86,7 +92,7 @@ const root = new URL("..", import.meta.url);
 const cores = availableParallelism();
 const pinned = cores >= 2 && existsSync("/usr/bin/taskset");
 const pin = (command: string, args: string[], cpus: string) =>
-  pinned
+  pinned && cpus !== ""
     ? { command: "/usr/bin/taskset", args: ["-c", cpus, command, ...args] }
     : { command, args };
 
@@ -149,12 +155,26 @@ async function ensureSocketIo(): Promise<void> {
 }
 
 const effectiveRate = idle ? 1 / 3600 : rate;
+const serverWorkers = Number(values["server-workers"]);
+if (!(serverWorkers >= 1 && serverWorkers <= 64)) {
+  fail("--server-workers must be 1-64");
+}
+if (serverWorkers > 1 && kind !== "pulseboard") {
+  fail("--server-workers is for --server pulseboard");
+}
+const serverCpus = serverWorkers > 1
+  ? `0-${Math.min(serverWorkers, cores) - 1}`
+  : "0";
 const profile = values["cpu-prof"]
   ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`]
   : [];
 let spawn: { command: string; args: string[] };
 if (kind === "pulseboard") {
-  spawn = pin(Deno.execPath(), ["run", ...profile, "-A", "main.ts"], "0");
+  spawn = pin(
+    Deno.execPath(),
+    ["run", ...profile, "-A", "main.ts"],
+    serverCpus,
+  );
 } else if (kind === "raw") {
   spawn = pin(Deno.execPath(), [
     "run",
@@ -176,7 +196,10 @@ const server = new Deno.Command(spawn.command, {
   cwd: root,
   env: {
     PORT: "0",
-    PULSE_DB: ":memory:",
+    PULSE_DB: serverWorkers > 1
+      ? `${Deno.makeTempDirSync({ prefix: "pulse-bench-" })}/bench.db`
+      : ":memory:",
+    PULSE_WORKERS: String(serverWorkers),
     PULSE_SIM_INTERVAL_MS: String(Math.round(1000 / effectiveRate)),
     PULSE_BATCH_MS: "5",
     // Every client comes from 127.0.0.1: lift the per-address limits.
@@ -209,9 +232,13 @@ function lineReader(stream: ReadableStream<Uint8Array<ArrayBuffer>>) {
 
 const serverLines = lineReader(server.stdout);
 let url = "";
-while (!url) {
+// Every worker listening, so the kernel spreads the clients over all.
+for (let listening = 0; listening < serverWorkers;) {
   const match = /"msg":"listening","url":"([^"]+)"/.exec(await serverLines());
-  if (match) url = match[1]!;
+  if (match) {
+    url = match[1]!;
+    listening++;
+  }
 }
 const drainLogs = (async () => {
   try {
@@ -221,14 +248,38 @@ const drainLogs = (async () => {
   }
 })();
 
+/** CPU and memory of a process and every process below it (workers). */
 function procStats(pid: number): { cpuMs: number; rssKiB: number } {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(
-    " ",
-  );
-  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime
-  const rss =
-    /VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`))![1];
-  return { cpuMs: ticks * 10, rssKiB: Number(rss) };
+  let cpuMs = 0;
+  let rssKiB = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${p}/stat`).split(") ")[1]!
+        .split(" ");
+      cpuMs += (Number(stat[11]) + Number(stat[12])) * 10; // utime + stime
+      rssKiB += Number(
+        /VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${p}/status`))![1],
+      );
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return { cpuMs, rssKiB };
+}
+
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const children = Deno.readTextFileSync(
+        `/proc/${pid}/task/${task.name}/children`,
+      ).trim().split(/\s+/).filter(Boolean).map(Number);
+      for (const child of children) out.push(child, ...descendants(child));
+    }
+  } catch {
+    // Gone.
+  }
+  return out;
 }
 /** The server's own process: under taskset, the child of the taskset exec is the same pid. */
 const serverPid = server.pid;
@@ -245,7 +296,11 @@ if (publisherSeconds > 0) {
     publisherSeconds;
 }
 
-const generatorCpus = pinned ? `1-${cores - 1}` : "";
+const generatorCpus = !pinned
+  ? ""
+  : serverWorkers >= cores
+  ? "" // no core of their own left: shared with the workers
+  : `${Math.min(serverWorkers, cores)}-${cores - 1}`;
 // WebSocket and long-poll clients come from the native generator where a
 // C compiler exists (a JavaScript client costs about 25 us of CPU per
 // message, enough to saturate a shared generator core at 5,000 clients,
@@ -443,7 +498,7 @@ if (values.json) {
 } else {
   console.log(
     `${kind}: ${result.clients} ${transport} clients from ${result.workers} ${generator} load generator(s)${
-      pinned ? " (server pinned to core 0)" : ""
+      pinned ? ` (server pinned to core${serverWorkers > 1 ? "s" : ""} ${serverCpus})` : ""
     }, ${idle ? "idle" : `${rate} updates/s for ${seconds} s`}`,
   );
   if (!idle) {
