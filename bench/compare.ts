@@ -14,8 +14,13 @@
  *
  * Prints Markdown tables (docs/benchmarks.md holds a real run's).
  *
+ * - Every core: a saturating WebSocket load (`--saturate CLIENTSxRATE`)
+ *   on PULSE_WORKERS=1 and =2.
+ * - What a user sees: bench/event_to_pixel.ts and bench/browser_cost.ts
+ *   (a headless Chromium; `--no-browser` skips them).
+ *
  * Usage: deno task bench [--clients 1000,5000] [--rate 10] [--seconds 10]
- *        [--idle-clients 10000] [--quick]
+ *        [--idle-clients 10000] [--saturate 3000x50] [--no-browser] [--quick]
  *
  * @module
  */
@@ -32,6 +37,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     "idle-clients": { type: "string", default: "10000" },
     quick: { type: "boolean", default: false },
+    saturate: { type: "string", default: "3000x50" },
+    "no-browser": { type: "boolean", default: false },
   },
 });
 const quick = values.quick;
@@ -53,7 +60,11 @@ interface Result {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   bytesPerMessage: number;
   serverCpuMsPer1000Messages: number;
+  fanoutCpuMsPer1000Messages: number;
+  publisherCpuMsPerSecond: number;
+  generatorCorePercent: number;
   serverRssKiBPerConnection: number;
+  serverRssMiB: number;
 }
 
 async function run(
@@ -118,15 +129,15 @@ for (const n of counts) {
   console.log(
     `WebSocket clients from the ${
       rawWs.generator === "native"
-        ? "native load generator (bench/native/ws_sink.c)"
+        ? "native load generator (bench/native/load_sink.c)"
         : "Deno load generator (bench/load_worker.ts)"
     }, SSE clients from the Deno one.\n`,
   );
   console.log(
-    "| server | transport | published/s | delivered / expected | clients short | gaps | all delivered after close | p50 / p99 ms | bytes/msg | CPU ms per 1k msgs | CPU vs floor | CPU vs Socket.IO | p99 vs Socket.IO | RSS KiB/conn |",
+    "| server | transport | published/s | delivered / expected | clients short | gaps | all delivered after close | p50 / p99 ms | bytes/msg | CPU ms per 1k msgs | CPU vs floor | fan-out ms per 1k (less publishing) | fan-out vs floor | CPU vs Socket.IO | p99 vs floor | p99 vs Socket.IO | RSS KiB/conn | generators, % of a core |",
   );
   console.log(
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   );
   for (
     const [r, floor] of [[rawWs, rawWs], [pbWs, rawWs], [sio, rawWs], [
@@ -141,11 +152,13 @@ for (const n of counts) {
         r.expectedMessages.toLocaleString("en")
       } | ${r.clientsMissingMessages} | ${r.gaps} | ${r.drainMs} ms | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.bytesPerMessage} | ${r.serverCpuMsPer1000Messages} | ${
         ratio(r.serverCpuMsPer1000Messages, floor.serverCpuMsPer1000Messages)
+      } | ${r.fanoutCpuMsPer1000Messages} | ${
+        ratio(r.fanoutCpuMsPer1000Messages, floor.fanoutCpuMsPer1000Messages)
       } | ${
         ratio(r.serverCpuMsPer1000Messages, sio.serverCpuMsPer1000Messages)
-      } | ${
+      } | ${ratio(r.latencyMs.p99, floor.latencyMs.p99)} | ${
         ratio(r.latencyMs.p99, sio.latencyMs.p99)
-      } | ${r.serverRssKiBPerConnection} |`,
+      } | ${r.serverRssKiBPerConnection} | ${r.generatorCorePercent} |`,
     );
   }
   console.log("");
@@ -193,9 +206,9 @@ const sioPoll = await run("socketio", "poll", pollClients);
 const poll = await run("pulseboard", "poll", pollClients);
 console.log("## Long-poll\n");
 console.log(
-  "| server | clients | delivered / expected | gaps | p50 / p99 ms | CPU ms per 1k msgs | CPU vs Socket.IO polling |",
+  "| server | clients | delivered / expected | gaps | p50 / p99 ms | CPU ms per 1k msgs | CPU vs Socket.IO polling | fan-out ms per 1k (less publishing) | fan-out vs Socket.IO polling | generators, % of a core |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of [sioPoll, poll]) {
   console.log(
     `| ${label[r.server]} | ${r.clients} | ${
@@ -204,7 +217,9 @@ for (const r of [sioPoll, poll]) {
       r.expectedMessages.toLocaleString("en")
     } | ${r.gaps} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.serverCpuMsPer1000Messages} | ${
       ratio(r.serverCpuMsPer1000Messages, sioPoll.serverCpuMsPer1000Messages)
-    } |`,
+    } | ${r.fanoutCpuMsPer1000Messages} | ${
+      ratio(r.fanoutCpuMsPer1000Messages, sioPoll.fanoutCpuMsPer1000Messages)
+    } | ${r.generatorCorePercent} |`,
   );
 }
 console.log("");
@@ -226,6 +241,53 @@ for (const transport of ["ws", "sse"]) {
   }
 }
 console.log("");
+
+// Every core: the same saturating load on one worker and on two.
+if (!quick) {
+  const [clients, rate] = values.saturate!.split("x").map(Number);
+  const asked = clients! * rate!;
+  console.log(
+    `## Every core: ${
+      clients!.toLocaleString("en")
+    } WebSocket clients x ${rate}/s (${
+      asked.toLocaleString("en")
+    } messages/s asked)\n`,
+  );
+  console.log(
+    "| PULSE_WORKERS | published/s | delivered/s | clients short | p50 / p99 ms | server CPU ms per 1k msgs | server RSS MiB | generators, % of a core |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const workers of ["1", "2"]) {
+    const r = await run("pulseboard", "ws", clients!, [
+      "--rate",
+      String(rate),
+      "--server-workers",
+      workers,
+    ]);
+    console.log(
+      `| ${workers} | ${r.publishedPerSecond} | ${
+        Math.round(r.deliveredMessages / Number(seconds)).toLocaleString("en")
+      } | ${r.clientsMissingMessages} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.serverCpuMsPer1000Messages} | ${r.serverRssMiB} | ${r.generatorCorePercent} |`,
+    );
+  }
+  console.log("");
+}
+
+// What a user sees: event to pixel, and the browser's own cost.
+if (!quick && !values["no-browser"]) {
+  for (const script of ["bench/event_to_pixel.ts", "bench/browser_cost.ts"]) {
+    console.error(`running ${script}`);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script],
+      cwd: new URL("..", import.meta.url),
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    console.log(`## ${script}\n`);
+    console.log(new TextDecoder().decode(out.stdout).trim());
+    console.log("");
+  }
+}
 
 // Payload efficiency: a 20-source board, one source changes.
 const at = "2026-11-28T12:00:00.000Z";

@@ -296,9 +296,7 @@ if (publisherSeconds > 0) {
     publisherSeconds;
 }
 
-const generatorCpus = !pinned
-  ? ""
-  : serverWorkers >= cores
+const generatorCpus = !pinned ? "" : serverWorkers >= cores
   ? "" // no core of their own left: shared with the workers
   : `${Math.min(serverWorkers, cores)}-${cores - 1}`;
 // WebSocket and long-poll clients come from the native generator where a
@@ -498,7 +496,11 @@ if (values.json) {
 } else {
   console.log(
     `${kind}: ${result.clients} ${transport} clients from ${result.workers} ${generator} load generator(s)${
-      pinned ? ` (server pinned to core${serverWorkers > 1 ? "s" : ""} ${serverCpus})` : ""
+      pinned
+        ? ` (server pinned to core${
+          serverWorkers > 1 ? "s" : ""
+        } ${serverCpus})`
+        : ""
     }, ${idle ? "idle" : `${rate} updates/s for ${seconds} s`}`,
   );
   if (!idle) {
