@@ -3,11 +3,12 @@
  * The composition root: environment -> parseConfig -> build the parts ->
  * serve -> stop. The only place that reads `Deno.env` and writes to the
  * console. What each part does lives in lib/ (docs/architecture.md); the
- * callbacks between parts are the only logic here. About 480 lines, not
+ * callbacks between parts are the only logic here. About 560 lines, not
  * the 150 hoped for, because each of the dozen parts (now with the
- * reporting calendar, the restore across a period boundary, alerting and
- * the console's actions)
- * is built with its options spelled out where a reader looks for them.
+ * reporting calendar, the restore across a period boundary, alerting, the
+ * console's actions and a worker's place under PULSE_WORKERS) is built
+ * with its options spelled out where a reader looks for them; the
+ * supervisor itself is routes/worker_processes.ts and lib/workers.
  *
  * @module
  */
