@@ -77,3 +77,112 @@ export function makeDelta(seq, net) {
     },
   };
 }
+
+/**
+ * The snapshot a client gets on connecting, shaped and sized as
+ * Pulseboard's (about 5.2 KB): the floors send it too, because a runtime
+ * keeps a write buffer per connection as large as the largest message it
+ * sent, so a floor that sends nothing on connect is not comparable.
+ *
+ * @param {number} seq The seq the next delta applies to.
+ * @param {number} net The trading figure, minor units.
+ * @returns {object} The envelope (not serialized).
+ */
+export function makeSnapshot(seq, net) {
+  const now = new Date().toISOString();
+  const ids = ["sim-revenue", "sim-api-costs", "sim-trading"];
+  const periods = {};
+  const sourcePeriods = {};
+  PERIODS.forEach((period, i) => {
+    const scale = 10 ** i;
+    const figures = {
+      revenueMinor: 10_000_000 * scale,
+      expensesMinor: 100_000 * scale,
+      tradingMinor: net * scale,
+      netMinor: (10_000_000 - 100_000 + net) * scale,
+    };
+    periods[period] = {
+      from: "2026-12-01T00:00:00.000Z",
+      to: "2026-12-02T00:00:00.000Z",
+      ...figures,
+      previous: {
+        from: "2026-11-30T00:00:00.000Z",
+        to: now,
+        ...figures,
+      },
+      sources: Object.fromEntries(
+        ids.map((id) => [id, {
+          amountMinor: 1_000_000 * scale,
+          previousMinor: 900_000 * scale,
+        }]),
+      ),
+      unattributed: [],
+      partial: [],
+    };
+    sourcePeriods[period] = {
+      amountMinor: 1_000_000 * scale,
+      previousMinor: 900_000 * scale,
+    };
+  });
+  const source = (id, role, label) => ({
+    kind: "simulator",
+    role,
+    status: "ok",
+    origin: "live",
+    label,
+    everyMs: 1000,
+    nature: "flow",
+    amountMinor: 1_000_000,
+    currency: "USD",
+    asOf: now,
+    periodsAt: now,
+    periods: sourcePeriods,
+  });
+  return {
+    type: "snapshot",
+    topic: "pnl",
+    epoch: "baseline0000",
+    seq,
+    ts: now,
+    data: {
+      currency: "USD",
+      stale: false,
+      timezone: "UTC",
+      totals: periods.today && {
+        revenueMinor: periods.today.revenueMinor,
+        expensesMinor: periods.today.expensesMinor,
+        tradingMinor: periods.today.tradingMinor,
+        netMinor: periods.today.netMinor,
+      },
+      periods,
+      balances: {
+        "sim-balance": {
+          amountMinor: 122_060_081_354,
+          currency: "USD",
+          asOf: now,
+        },
+      },
+      sources: {
+        "sim-revenue": source("sim-revenue", "revenue", "Sales (simulated)"),
+        "sim-api-costs": source(
+          "sim-api-costs",
+          "expense",
+          "API costs (simulated)",
+        ),
+        "sim-trading": source("sim-trading", "trading", "Trading (simulated)"),
+        "sim-balance": {
+          kind: "simulator",
+          role: "trading",
+          status: "ok",
+          origin: "live",
+          label: "Cash (simulated)",
+          everyMs: 1000,
+          nature: "stock",
+          amountMinor: 122_060_081_354,
+          currency: "USD",
+          asOf: now,
+        },
+      },
+    },
+  };
+}

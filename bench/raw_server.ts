@@ -4,12 +4,15 @@
  * `Deno.upgradeWebSocket` broadcast loop (any path) and a minimal
  * Server-Sent Events broadcast (`/sse`), sending a P&L-sized delta at the
  * same rate, serialized once, with no protocol, history or backpressure.
+ * Each client first gets a snapshot of Pulseboard's size, as every real
+ * protocol sends its initial state (and the runtime keeps a write buffer
+ * per connection as large as the largest message sent).
  *
  * Usage (started by bench/fanout.ts): deno run -A bench/raw_server.ts RATE
  *
  * @module
  */
-import { makeDelta } from "./payload.mjs";
+import { makeDelta, makeSnapshot } from "./payload.mjs";
 
 const rate = Number(Deno.args[0] ?? "10");
 const sockets = new Set<WebSocket>();
@@ -43,6 +46,9 @@ Deno.serve({
       start(c) {
         controller = c;
         streams.add(c);
+        c.enqueue(encoder.encode(
+          `id: ${seq}\ndata: ${JSON.stringify(makeSnapshot(seq, net))}\n\n`,
+        ));
       },
       cancel() {
         streams.delete(controller);
@@ -56,7 +62,10 @@ Deno.serve({
     });
   }
   const { socket, response } = Deno.upgradeWebSocket(req);
-  socket.onopen = () => sockets.add(socket);
+  socket.onopen = () => {
+    sockets.add(socket);
+    socket.send(JSON.stringify(makeSnapshot(seq, net)));
+  };
   socket.onclose = () => sockets.delete(socket);
   return response;
 });
