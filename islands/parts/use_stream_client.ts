@@ -2,7 +2,11 @@
  * The one way an island follows a topic: a StreamClient opened once in
  * `useEffect` from the server-rendered snapshot, closed on cleanup, with
  * its state in a signal; tickets fetched when the server needs
- * credentials (and a missing session sends the user to /login).
+ * credentials (and a missing session sends the user to /login). The
+ * signal changes at most once per MIN_RENDER_GAP_MS: a change after a
+ * quiet moment shows at once, a burst shows its latest state at the end
+ * of the gap (a board taking 10 updates a second renders about 6 frames
+ * of figures, not 10; nobody reads a figure faster).
  */
 import { type Signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
@@ -12,6 +16,9 @@ import {
   type TopicView,
   type TransportName,
 } from "@/lib/client/mod.ts";
+
+/** The shortest time between two renders of the client's state, ms. */
+const MIN_RENDER_GAP_MS = 150;
 
 /** Options for {@linkcode useStreamClient}. */
 export interface UseStreamClientOptions {
@@ -45,16 +52,34 @@ export function useStreamClient(
     bytesReceived: 0,
   });
   useEffect(() => {
+    let shownAt = -Infinity;
+    let latest: ClientState | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const show = (state: ClientState) => {
+      shownAt = performance.now();
+      client.value = state;
+    };
     const stream = new StreamClient({
       baseUrl: location.origin,
       topic,
       initial: client.peek().view,
       ...(authRequired ? { getTicket: fetchTicket } : {}),
       ...(forceTransport ? { transports: [forceTransport] } : {}),
-      onChange: (state) => client.value = state,
+      onChange: (state) => {
+        const wait = shownAt + MIN_RENDER_GAP_MS - performance.now();
+        if (timer === undefined && wait <= 0) return show(state);
+        latest = state;
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          show(latest!);
+        }, Math.max(0, wait));
+      },
     });
     stream.start();
-    return () => stream.close();
+    return () => {
+      clearTimeout(timer);
+      stream.close();
+    };
   }, []);
   return client;
 }
