@@ -13,6 +13,7 @@
  * @module
  */
 import type { Clock } from "../time/mod.ts";
+import { jsonLine, readLines } from "./json_lines.ts";
 
 /** A byte stream both ways: a Unix socket connection, say. */
 export interface LocalBusConnection {
@@ -49,8 +50,6 @@ class Peer {
   }
 }
 
-const encoder = new TextEncoder();
-
 /** The supervisor's bus (see the module text). */
 export class LocalBusServer {
   #o: Required<Omit<LocalBusServerOptions, "onError">> & {
@@ -79,22 +78,8 @@ export class LocalBusServer {
   async serve(connection: LocalBusConnection): Promise<void> {
     const peer = new Peer(connection);
     this.#peers.add(peer);
-    let buffered = "";
     try {
-      const reader = connection.readable
-        .pipeThrough(new TextDecoderStream())
-        .getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffered += value;
-        let end: number;
-        while ((end = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, end);
-          buffered = buffered.slice(end + 1);
-          if (line) this.#handle(peer, line);
-        }
-      }
+      await readLines(connection.readable, (line) => this.#handle(peer, line));
     } catch (error) {
       this.#o.onError?.(error);
     } finally {
@@ -290,7 +275,7 @@ export class LocalBusServer {
       this.#drop(peer);
       return;
     }
-    peer.writer.write(encoder.encode(`${JSON.stringify(message)}\n`)).catch(
+    peer.writer.write(jsonLine(message)).catch(
       () => this.#drop(peer),
     );
   }

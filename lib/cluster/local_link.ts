@@ -14,6 +14,7 @@
  */
 import type { Clock, TimerId } from "../time/mod.ts";
 import { JOIN_SCRIPT, PUBLISH_SCRIPT } from "./bus_scripts.ts";
+import { jsonLine, readLines } from "./json_lines.ts";
 import { LEASE_SCRIPTS } from "./leader_lease.ts";
 import type { LocalBusConnection } from "./local_bus_server.ts";
 import type { SharedLink } from "./shared_link.ts";
@@ -66,8 +67,6 @@ export interface LocalLinkOptions {
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-
-const encoder = new TextEncoder();
 
 /** The link (see the module text). */
 export class LocalLink implements SharedLink {
@@ -214,22 +213,8 @@ export class LocalLink implements SharedLink {
   }
 
   async #read(connection: LocalBusConnection): Promise<void> {
-    let buffered = "";
     try {
-      const reader = connection.readable
-        .pipeThrough(new TextDecoderStream())
-        .getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffered += value;
-        let end: number;
-        while ((end = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, end);
-          buffered = buffered.slice(end + 1);
-          if (line) this.#receive(line);
-        }
-      }
+      await readLines(connection.readable, (line) => this.#receive(line));
     } catch {
       // The connection broke: handled below like an end.
     }
@@ -285,7 +270,7 @@ export class LocalLink implements SharedLink {
   }
 
   #send(body: Record<string, unknown>): void {
-    this.#writer?.write(encoder.encode(`${JSON.stringify(body)}\n`)).catch(
+    this.#writer?.write(jsonLine(body)).catch(
       () => {
         // The read side notices the broken connection.
       },

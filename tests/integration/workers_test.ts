@@ -7,6 +7,7 @@
  * clean stop.
  */
 import assert from "node:assert/strict";
+import { eventually } from "../_helpers/eventually.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { serveMock } from "../_helpers/upstreams/mod.ts";
@@ -14,20 +15,6 @@ import { openRecordingSocket } from "../_helpers/ws_client.ts";
 import { signWebhook } from "@/lib/security/mod.ts";
 
 const INTERVAL_MS = 200;
-
-async function eventually<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  ms = 15_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * One HTTP/1.1 request on a connection of its own (`fetch` would reuse a
@@ -152,7 +139,7 @@ async function actAsOneBoard(
     await eventually(async () => {
       const h = await health(base);
       if (h.worker) seen.set(h.worker.index, h.topics.pnl);
-      return seen.size === 2;
+      return seen.size === 2 || undefined;
     }, "answers from both workers");
     const [a, b] = [...seen.values()];
     assert.equal(a!.epoch, b!.epoch, "one epoch");
@@ -164,7 +151,8 @@ async function actAsOneBoard(
         if (h.worker) byWorker.set(h.worker.index, h.topics.pnl.seq);
       }
       const seqs = [...byWorker.values()];
-      return seqs.length === 2 && Math.abs(seqs[0]! - seqs[1]!) <= 2;
+      return (seqs.length === 2 && Math.abs(seqs[0]! - seqs[1]!) <= 2) ||
+        undefined;
     }, "the two workers at the same seq");
   });
 
@@ -204,7 +192,7 @@ async function actAsOneBoard(
         const snap = JSON.parse(
           (await fresh(base, "api/snapshot?topic=pnl")).body,
         );
-        return snap.data.sources.shop?.amountMinor === 4200;
+        return snap.data.sources.shop?.amountMinor === 4200 || undefined;
       }, "the shop's 6 x $7.00 on the board");
     },
   );
@@ -269,13 +257,13 @@ async function actAsOneBoard(
         // The supervisor puts a new worker in the slot; both answer again.
         await eventually(async () => {
           const now = await workerPids(server.pid);
-          return now.size === 2 && now.get(leader) !== victim;
+          return (now.size === 2 && now.get(leader) !== victim) || undefined;
         }, "a new worker in the killed one's slot");
         const seen = new Set<number>();
         await eventually(async () => {
           const h = await health(base);
           if (h.worker) seen.add(h.worker.index);
-          return seen.size === 2;
+          return seen.size === 2 || undefined;
         }, "both workers answering again");
         // Still one poller after the takeover.
         const before2 = hits;
