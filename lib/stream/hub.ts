@@ -272,14 +272,20 @@ export class Hub {
   }
 
   /**
-   * Resolves at the next publish on `topic`, or when `signal` aborts (then
-   * it resolves too: the caller checks why). One resolver per waiter, no
-   * timer: thousands of parked long-polls cost a closure each.
+   * Calls `wake` once, at the next publish on `topic` (at once, in a
+   * microtask, when the hub is closed). One closure per waiter, no timer
+   * and no AbortSignal: thousands of parked long-polls cost a closure
+   * each.
+   *
+   * @returns The function that stops waiting.
    */
-  waitForChange(topic: string, signal?: AbortSignal): Promise<void> {
+  onNextChange(topic: string, wake: () => void): () => void {
     const t = this.#topic(topic);
-    if (this.#closed) return Promise.resolve();
-    return t.waitForChange(signal);
+    if (this.#closed) {
+      queueMicrotask(wake);
+      return () => {};
+    }
+    return t.onNextChange(wake);
   }
 
   /**

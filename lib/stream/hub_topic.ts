@@ -191,18 +191,12 @@ export class HubTopic {
     };
   }
 
-  /** Resolves at the next message, or when `signal` aborts. */
-  waitForChange(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const wake = () => {
-        this.#waiters.delete(wake);
-        signal?.removeEventListener("abort", wake);
-        resolve();
-      };
-      this.#waiters.add(wake);
-      signal?.addEventListener("abort", wake, { once: true });
-    });
+  /** Calls `wake` once at the next message; returns the function that stops it. */
+  onNextChange(wake: () => void): () => void {
+    this.#waiters.add(wake);
+    return () => {
+      this.#waiters.delete(wake);
+    };
   }
 
   /** Hands `message` to every subscriber and wakes every parked long-poll. */
@@ -226,6 +220,9 @@ export class HubTopic {
   }
 
   #wakeAll(): void {
-    for (const wake of [...this.#waiters]) wake();
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
   }
 }

@@ -87,8 +87,9 @@ export async function longPoll(
   // this one otherwise.
   let answer = first instanceof Promise ? await first : first;
   if (answer.messages.length === 0 && timeoutMs > 0) {
-    const wait = new AbortController();
-    const end = () => wait.abort();
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => end = resolve);
+    const unpark = hub.onNextChange(topic, end);
     const { ticker } = options;
     const deadline = ticker
       ? new Deadline(clock.monotonic() + timeoutMs, end)
@@ -96,9 +97,11 @@ export async function longPoll(
     const timer = deadline ? undefined : clock.setTimeout(end, timeoutMs);
     if (deadline) ticker!.add(deadline);
     signal?.addEventListener("abort", end, { once: true });
+    if (signal?.aborted) end();
     try {
-      await hub.waitForChange(topic, wait.signal);
+      await ended;
     } finally {
+      unpark();
       if (deadline) ticker!.delete(deadline);
       else clock.clearTimeout(timer!);
       signal?.removeEventListener("abort", end);
