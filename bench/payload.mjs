@@ -124,7 +124,7 @@ export function makeSnapshot(seq, net) {
       previousMinor: 900_000 * scale,
     };
   });
-  const source = (id, role, label) => ({
+  const source = (role, label) => ({
     kind: "simulator",
     role,
     status: "ok",
@@ -163,13 +163,9 @@ export function makeSnapshot(seq, net) {
         },
       },
       sources: {
-        "sim-revenue": source("sim-revenue", "revenue", "Sales (simulated)"),
-        "sim-api-costs": source(
-          "sim-api-costs",
-          "expense",
-          "API costs (simulated)",
-        ),
-        "sim-trading": source("sim-trading", "trading", "Trading (simulated)"),
+        "sim-revenue": source("revenue", "Sales (simulated)"),
+        "sim-api-costs": source("expense", "API costs (simulated)"),
+        "sim-trading": source("trading", "Trading (simulated)"),
         "sim-balance": {
           kind: "simulator",
           role: "trading",
