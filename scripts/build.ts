@@ -5,7 +5,7 @@
  * server reads. `--if-stale` skips the build when the sources are unchanged.
  *
  * Usage: deno run -A scripts/build.ts [--if-stale]
- * With PULSE_NO_MINIFY=1 the bundle keeps its names, for reading a
+ * With ISLANDS_UNMINIFIED=1 the bundle keeps its names, for reading a
  * browser profile (docs/benchmarks.md).
  *
  * @module
@@ -145,7 +145,7 @@ async function build(sourceHash: string): Promise<Manifest> {
       "--quiet",
       "--platform",
       "browser",
-      ...(Deno.env.get("PULSE_NO_MINIFY") ? [] : ["--minify"]),
+      ...(Deno.env.get("ISLANDS_UNMINIFIED") ? [] : ["--minify"]),
       "--config",
       bundleConfig,
       "--lock=deno.lock",
