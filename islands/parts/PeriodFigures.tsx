@@ -16,6 +16,7 @@ import {
   type PeriodView,
 } from "./period_view.ts";
 import { clockTime } from "./time_words.ts";
+import type { Flash } from "./hooks.ts";
 
 /** Props of {@linkcode PeriodFigures}. */
 export interface PeriodFiguresProps {
@@ -34,7 +35,7 @@ export interface PeriodFiguresProps {
   /** A source's name for the notes. */
   nameOf: (id: string) => string;
   /** The highlight on the net figure (`up`, `down` or none). */
-  flash: "" | "up" | "down";
+  flash: Flash;
   /** Whether the switcher is shown (not on a kiosk screen). */
   controls: boolean;
   /** Called with the period chosen. */

@@ -20,20 +20,22 @@ export function useNow(initial: number, everyMs = 1000): number {
   return now;
 }
 
+/** The flash class a change gets: its direction, and which of two animations. */
+export type Flash = "" | "up" | "down" | "up-again" | "down-again";
+
 /**
- * `"up"` or `"down"` for `ms` after `value` rises or falls, else `""`: at
- * most one highlight per `minGapMs` (a figure changing ten times a second
- * must not blink), and none when the viewer asked for reduced motion.
+ * The class that highlights a change of `value`: `"up"` or `"down"` when
+ * it rises or falls, at most one highlight per `minGapMs` (a figure
+ * changing ten times a second must not blink), none when the viewer
+ * asked for reduced motion. The highlight is a CSS animation that ends by
+ * itself; the next one alternates with an `-again` class (another
+ * animation name, which restarts it), so no timer and no second render
+ * takes it off.
  */
-export function useFlash(
-  value: number,
-  ms = 700,
-  minGapMs = 1_000,
-): "" | "up" | "down" {
+export function useFlash(value: number, minGapMs = 1_000): Flash {
   const previous = useRef(value);
   const lastAt = useRef(-Infinity);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const [flash, setFlash] = useState<"" | "up" | "down">("");
+  const [flash, setFlash] = useState<Flash>("");
   useEffect(() => {
     if (value === previous.current) return;
     const direction = value > previous.current ? "up" : "down";
@@ -41,13 +43,10 @@ export function useFlash(
     const now = Date.now();
     if (now - lastAt.current < minGapMs || prefersReducedMotion()) return;
     lastAt.current = now;
-    setFlash(direction);
-    // Not cleared by the next change: a change within the gap must not
-    // leave the highlight stuck on.
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => setFlash(""), ms);
+    setFlash((last) =>
+      last.endsWith("-again") || last === "" ? direction : `${direction}-again`
+    );
   }, [value]);
-  useEffect(() => () => clearTimeout(timer.current), []);
   return flash;
 }
 
