@@ -7,14 +7,26 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { viewerTimeZone } from "./time_words.ts";
 
 /**
- * The current time, ticking every `everyMs` in the browser. Starts at
- * `initial` (the server's render time) so hydration changes nothing.
+ * The current time to the `everyMs` step, in the browser. Starts at
+ * `initial` (the server's render time) so hydration changes nothing. A
+ * render for another reason (a delta) brings it up to date, so on a live
+ * board the step lands in a frame that is drawn anyway; the timer renders
+ * on its own only when nothing else has for a whole step.
  */
 export function useNow(initial: number, everyMs = 1000): number {
-  const [now, setNow] = useState(initial);
+  const [ticked, setTicked] = useState(initial);
+  const hydrated = useRef(false);
+  const shown = useRef(initial);
+  const step = (ms: number) => Math.floor(ms / everyMs) * everyMs;
+  const now = hydrated.current ? Math.max(ticked, step(Date.now())) : ticked;
+  shown.current = now;
   useEffect(() => {
-    setNow(Date.now());
-    const id = setInterval(() => setNow(Date.now()), everyMs);
+    hydrated.current = true;
+    setTicked(Date.now());
+    const id = setInterval(() => {
+      const due = step(Date.now());
+      if (due > shown.current) setTicked(due);
+    }, everyMs);
     return () => clearInterval(id);
   }, [everyMs]);
   return now;
