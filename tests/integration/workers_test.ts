@@ -300,3 +300,51 @@ Deno.test("workers: two processes on one port act as one board through Redis", a
   await using redis = await startRedis();
   await actAsOneBoard(t, { REDIS_URL: redis.url });
 });
+
+async function orphaned(extraEnv: Record<string, string>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const server = await startServerProcess({
+    env: { PULSE_WORKERS: "2", PULSE_DB: `${dir}/pulse.db`, ...extraEnv },
+  });
+  // Both listening (each watches its supervisor once it listens).
+  const seen = new Set<number>();
+  await eventually(async () => {
+    const h = await health(server.url);
+    if (h.worker) seen.add(h.worker.index);
+    return seen.size === 2 || undefined;
+  }, "answers from both workers");
+  const pids = [...(await workerPids(server.pid)).values()];
+  assert.equal(pids.length, 2);
+  const alive = (pid: number) =>
+    Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+  try {
+    Deno.kill(server.pid, "SIGKILL");
+    const gone = await eventually(
+      async () => {
+        for (const pid of pids) if (await alive(pid)) return undefined;
+        return true;
+      },
+      "both workers gone after their supervisor",
+      10_000,
+    ).catch(() => false);
+    assert.equal(gone, true, "the orphaned workers stopped");
+    // The port is free again: a new server can bind it.
+    const port = Number(new URL(server.url).port);
+    const listener = Deno.listen({ hostname: "127.0.0.1", port });
+    listener.close();
+  } finally {
+    for (const pid of pids) {
+      if (await alive(pid)) Deno.kill(pid, "SIGKILL");
+    }
+    await server.stop("SIGKILL");
+  }
+}
+
+Deno.test("workers: without Redis, a worker whose supervisor is killed stops by itself and frees the port", async () => {
+  await orphaned({});
+});
+
+Deno.test("workers: with Redis, a worker whose supervisor is killed stops by itself and frees the port", async () => {
+  await using redis = await startRedis();
+  await orphaned({ REDIS_URL: redis.url });
+});
