@@ -41,6 +41,24 @@ export interface PeriodWindow extends TimeWindow {
   previousWhole: TimeWindow;
 }
 
+/** One local day's period bounds, for the period() fast path. */
+interface DayFrame {
+  from: number;
+  to: number;
+  periods: Partial<
+    Record<
+      PeriodName,
+      {
+        from: number;
+        to: number;
+        previousFrom: number;
+        /** The same wall-clock point a period back, at this day's start. */
+        sameAtDayStart: number;
+      }
+    >
+  >;
+}
+
 /** A time zone or week start the calendar cannot use. */
 export class CalendarError extends Error {
   /** Creates the error. */
@@ -102,6 +120,8 @@ export class ReportingCalendar {
   readonly timeZone: string;
   /** The day weeks start on. */
   readonly weekStart: WeekStart;
+  /** The current local day's period bounds (see #frameOf). */
+  #day?: DayFrame;
 
   /** Creates a calendar; throws CalendarError for an unknown zone. */
   constructor(options: ReportingCalendarOptions = {}) {
@@ -125,6 +145,26 @@ export class ReportingCalendar {
    * @returns Its bounds and the previous period's.
    */
   period(name: PeriodName, at: number): PeriodWindow {
+    const frame = this.#frameOf(at).periods[name];
+    if (!frame) return this.#exact(name, at);
+    // Within one day whose offset holds (and whose counterpart's does),
+    // the same wall-clock point a period back moves with the instant.
+    const same = frame.sameAtDayStart + (at - this.#day!.from);
+    return {
+      name,
+      at,
+      from: frame.from,
+      to: frame.to,
+      previous: {
+        from: frame.previousFrom,
+        to: Math.min(Math.max(same, frame.previousFrom), frame.from),
+      },
+      previousWhole: { from: frame.previousFrom, to: frame.from },
+    };
+  }
+
+  /** One period at `at`, computed in Temporal from scratch. */
+  #exact(name: PeriodName, at: number): PeriodWindow {
     const now = this.#zoned(at);
     const start = this.#start(name, now);
     const end = this.#next(name, start);
@@ -178,6 +218,47 @@ export class ReportingCalendar {
    */
   nextBoundary(at: number): number {
     return this.period("today", at).to;
+  }
+
+  /**
+   * The periods' bounds for the local day holding `at`, built once per day
+   * (Temporal is slow enough that building them on every read was a tenth
+   * of a busy board's publishing time). A period is left out, and computed
+   * exactly, when today or its counterpart day a period back has a change
+   * of offset (daylight saving), where wall-clock time and elapsed time part.
+   */
+  #frameOf(at: number): DayFrame {
+    const day = this.#day;
+    if (day && at >= day.from && at < day.to) return day;
+    const today = this.#exact("today", at);
+    const frame: DayFrame = { from: today.from, to: today.to, periods: {} };
+    const length = today.to - today.from;
+    const offset = (ms: number) => this.#zoned(ms).offsetNanoseconds;
+    if (offset(today.from) === offset(today.to - 1)) {
+      const dayStart = this.#zoned(today.from).toPlainDateTime();
+      for (const name of PERIOD_NAMES) {
+        const start = this.#start(name, this.#zoned(today.from));
+        const previousStart = this.#previous(name, start);
+        const into = start.toPlainDateTime().until(dayStart, {
+          largestUnit: "months",
+        });
+        const same = previousStart.toPlainDateTime().add(into)
+          .toZonedDateTime(this.timeZone);
+        const sameAtDayStart = same.epochMilliseconds;
+        const linear = same.hour === 0 && same.minute === 0 &&
+          same.second === 0 && same.millisecond === 0 &&
+          offset(sameAtDayStart) === offset(sameAtDayStart + length - 1);
+        if (!linear) continue;
+        frame.periods[name] = {
+          from: start.epochMilliseconds,
+          to: this.#next(name, start).epochMilliseconds,
+          previousFrom: previousStart.epochMilliseconds,
+          sameAtDayStart,
+        };
+      }
+    }
+    this.#day = frame;
+    return frame;
   }
 
   #zoned(at: number): Temporal.ZonedDateTime {
