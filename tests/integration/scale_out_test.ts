@@ -5,6 +5,8 @@
  * stickiness needed for SSE and long-polling.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
+import { counterAndShopSources } from "../_helpers/cluster_sources.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 import {
   type ServerProcess,
@@ -68,30 +70,7 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
   // An upstream whose figure moves on every request, counting requests.
   let hits = 0;
   await using upstream = serveMock(() => Response.json({ total: ++hits }));
-  const dir = await Deno.makeTempDir();
-  const file = `${dir}/sources.json`;
-  await Deno.writeTextFile(
-    file,
-    JSON.stringify({
-      sources: [{
-        id: "counter",
-        kind: "http-json",
-        role: "revenue",
-        url: `${upstream.url}/total`,
-        amountPointer: "/total",
-        unit: "minor",
-        intervalMs: INTERVAL_MS,
-        timeoutMs: 500,
-      }, {
-        id: "shop",
-        kind: "webhook",
-        role: "revenue",
-        mode: "increment",
-        secretEnv: "SHOP_SECRET",
-        intervalMs: 60_000,
-      }],
-    }),
-  );
+  const file = await counterAndShopSources(upstream.url, INTERVAL_MS);
   const env = {
     REDIS_URL: redis.url,
     PULSE_CONFIG: file,
@@ -386,7 +365,7 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
 
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(dirname(file), { recursive: true });
   }
 });
 

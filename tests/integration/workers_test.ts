@@ -7,6 +7,7 @@
  * clean stop.
  */
 import assert from "node:assert/strict";
+import { counterAndShopSources } from "../_helpers/cluster_sources.ts";
 import { eventually } from "../_helpers/eventually.ts";
 import { startRedis } from "../_helpers/redis_server.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
@@ -86,34 +87,6 @@ async function workerPids(supervisor: number): Promise<Map<number, number>> {
   return pids;
 }
 
-async function sourcesFile(upstreamUrl: string): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  const file = `${dir}/sources.json`;
-  await Deno.writeTextFile(
-    file,
-    JSON.stringify({
-      sources: [{
-        id: "counter",
-        kind: "http-json",
-        role: "revenue",
-        url: `${upstreamUrl}/total`,
-        amountPointer: "/total",
-        unit: "minor",
-        intervalMs: INTERVAL_MS,
-        timeoutMs: 500,
-      }, {
-        id: "shop",
-        kind: "webhook",
-        role: "revenue",
-        mode: "increment",
-        secretEnv: "SHOP_SECRET",
-        intervalMs: 60_000,
-      }],
-    }),
-  );
-  return file;
-}
-
 async function actAsOneBoard(
   t: Deno.TestContext,
   extraEnv: Record<string, string>,
@@ -125,7 +98,7 @@ async function actAsOneBoard(
     env: {
       PULSE_WORKERS: "2",
       PULSE_DB: `${dir}/pulse.db`,
-      PULSE_CONFIG: await sourcesFile(upstream.url),
+      PULSE_CONFIG: await counterAndShopSources(upstream.url, INTERVAL_MS),
       PULSE_BATCH_MS: "20",
       PULSE_LEASE_MS: "600",
       SHOP_SECRET: "whsec_workers",
