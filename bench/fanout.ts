@@ -76,12 +76,12 @@ if (
 ) fail("--clients must be 1-20000, --rate 1-100 per second, --seconds 1-600");
 const protocols: Record<string, Record<string, string>> = {
   pulseboard: { ws: "ws", sse: "sse", poll: "poll" },
-  raw: { ws: "raw-ws", sse: "raw-sse" },
+  raw: { ws: "raw-ws", sse: "raw-sse", poll: "poll" },
   socketio: { ws: "socketio", poll: "socketio-poll" },
 };
 const protocol = protocols[kind!]?.[transport!] ??
   fail(
-    `--server pulseboard takes --transport ws, sse or poll; raw takes ws or sse; socketio takes ws or poll (received ${kind} ${transport})`,
+    `--server pulseboard takes --transport ws, sse or poll; raw takes ws, sse or poll; socketio takes ws or poll (received ${kind} ${transport})`,
   );
 const workers = Number(
   values.workers ?? Math.max(1, Math.ceil(clients / 1500)),
@@ -231,6 +231,24 @@ function lineReader(stream: ReadableStream<Uint8Array<ArrayBuffer>>) {
 }
 
 const serverLines = lineReader(server.stdout);
+
+/**
+ * Long-poll answers Pulseboard has sent so far (its own counter), so the
+ * report can say how many requests a message cost; `undefined` elsewhere.
+ */
+async function pollAnswers(): Promise<number | undefined> {
+  if (kind !== "pulseboard" || transport !== "poll") return undefined;
+  const text = await (await fetch(new URL("/metrics", url))).text();
+  let n = 0;
+  for (
+    const m of text.matchAll(
+      /^pulse_subscriptions_total\{[^}]*transport="poll"[^}]*\} (\d+)/gm,
+    )
+  ) {
+    n += Number(m[1]);
+  }
+  return n;
+}
 let url = "";
 // Every worker listening, so the kernel spreads the clients over all.
 for (let listening = 0; listening < serverWorkers;) {
@@ -374,11 +392,13 @@ for (let lead = 500; t0 <= Date.now(); lead *= 2) {
 }
 await new Promise((r) => setTimeout(r, t0 - Date.now()));
 const startCpu = procStats(serverPid).cpuMs;
+const startAnswers = await pollAnswers();
 const generatorCpu = () =>
   loaders.reduce((ms, l) => ms + procStats(l.child.pid).cpuMs, 0);
 const generatorStartCpu = generatorCpu();
 await new Promise((r) => setTimeout(r, t1 - Date.now()));
 const end = procStats(serverPid);
+const endAnswers = await pollAnswers();
 // A generator near a whole core measures itself, not the server.
 const generatorCorePercent = Math.round(
   (generatorCpu() - generatorStartCpu) / (t1 - t0) * 1000,
@@ -486,6 +506,10 @@ const result = {
         1000 * 100,
     ) / 100
     : NaN,
+  /** Long-poll answers per delivered message (Pulseboard only). */
+  pollAnswersPerMessage: startAnswers !== undefined && total
+    ? Math.round(((endAnswers! - startAnswers) / total) * 1000) / 1000
+    : undefined,
   serverRssKiBPerConnection:
     Math.round(((connected.rssKiB - before.rssKiB) / received.length) * 10) /
     10,
@@ -513,6 +537,11 @@ if (values.json) {
     console.log(
       `server CPU ${result.serverCpuMsPer1000Messages} ms per 1,000 delivered messages; publishing alone ${result.publisherCpuMsPerSecond} ms/s, so the fan-out ${result.fanoutCpuMsPer1000Messages} ms per 1,000`,
     );
+    if (result.pollAnswersPerMessage !== undefined) {
+      console.log(
+        `${result.pollAnswersPerMessage} long-poll answers per delivered message`,
+      );
+    }
   }
   console.log(
     `server RSS ${result.serverRssKiBPerConnection} KiB per connection, ${result.serverRssMiB} MiB total`,

@@ -245,14 +245,22 @@ export function createPulseMetrics(status: StatusReader): PulseMetrics {
     string,
     Map<string, [{ inc(by?: number): void }, { inc(by?: number): void }]>
   >();
+  // A long-poll subscribes once per message: bound series, as for sends.
+  const subscribeSeries = new Map<
+    string,
+    { resumed?: { inc(): void }; snapshot?: { inc(): void } }
+  >();
   return {
     metrics: m,
     onEvent(event) {
       if (event.kind === "subscribe") {
-        subscriptions.inc({
+        const how = event.resumed ? "resumed" : "snapshot";
+        let byHow = subscribeSeries.get(event.transport);
+        if (!byHow) subscribeSeries.set(event.transport, byHow = {});
+        (byHow[how] ??= subscriptions.series({
           transport: event.transport,
-          how: event.resumed ? "resumed" : "snapshot",
-        });
+          how,
+        })).inc();
       } else if (event.kind === "catch_up") {
         catchUps.inc({ transport: event.transport });
       } else slowCloses.inc({ transport: event.transport });

@@ -4,7 +4,7 @@
  * `POST /api/ticket`, and the `/login` page that sets the HttpOnly session
  * cookie browsers need.
  */
-import type { Context, Next } from "hono";
+import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
 import {
   type FailureLimiter,
@@ -93,46 +93,48 @@ export function credential(
 }
 
 /**
- * Requires a credential on `/api/*` except `/api/health` and `/api/ticket`.
- * A client that sent too many wrong Bearer tokens gets 429 until its window
- * ends, without its token being checked (signed cookies and tickets cannot
- * be guessed, so only tokens count).
+ * Requires a credential on `/api/*` except `/api/health` and `/api/ticket`
+ * (and on `/metrics`). A client that sent too many wrong Bearer tokens gets
+ * 429 until its window ends, without its token being checked (signed
+ * cookies and tickets cannot be guessed, so only tokens count).
+ *
+ * @returns A check that resolves when the request may go on, with its
+ *   principal stored for {@linkcode principalOf} and {@linkcode credentialEnd}.
+ * @throws {HttpError} 401 without a valid credential, 403 for a viewer on
+ *   an operator's route, 429 while locked out.
  */
-export function requireAuth(
+export function authorizer(
   deps: AppDeps,
   failures: FailureLimiter,
-): (c: Context, next: Next) => Promise<void> {
-  return async function guard(c: Context, next: Next): Promise<void> {
+): (c: Context) => Promise<void> | undefined {
+  return function authorize(c: Context): Promise<void> | undefined {
     const path = c.req.path;
     if (
       !deps.auth.enabled || path === "/api/health" || path === "/api/ticket" ||
       // Webhook deliveries carry their own proof: an HMAC over the body.
       path.startsWith("/api/ingest/") || c.req.method === "OPTIONS"
     ) {
-      return await next();
+      return undefined;
     }
-    const principal = await credential(
-      deps,
-      failures,
-      c,
-      TICKET_ROUTES.has(path),
+    return credential(deps, failures, c, TICKET_ROUTES.has(path)).then(
+      (principal) => {
+        if (!principal) {
+          throw unauthorized(
+            "a valid credential is required: Authorization: Bearer <token>, a session cookie from /login, or ?ticket= from POST /api/ticket",
+          );
+        }
+        // A viewer reads boards: not the metrics, the admin topic or links.
+        if (principal.role === "viewer" && operatorOnly(c)) {
+          throw new HttpError(
+            403,
+            "forbidden",
+            "a viewer link reads the board; this needs an operator's token",
+          );
+        }
+        // Streams end when this credential does (credentialEnd).
+        c.set(PRINCIPAL, principal);
+      },
     );
-    if (!principal) {
-      throw unauthorized(
-        "a valid credential is required: Authorization: Bearer <token>, a session cookie from /login, or ?ticket= from POST /api/ticket",
-      );
-    }
-    // A viewer reads boards: not the metrics, the admin topic or links.
-    if (principal.role === "viewer" && operatorOnly(c)) {
-      throw new HttpError(
-        403,
-        "forbidden",
-        "a viewer link reads the board; this needs an operator's token",
-      );
-    }
-    // Streams end when this credential does (credentialEnd).
-    c.set(PRINCIPAL, principal);
-    await next();
   };
 }
 

@@ -4,7 +4,7 @@
  * long-polls per IP, and request body size. Refusals are the documented
  * 429 (with Retry-After) and 413.
  */
-import type { Context, Next } from "hono";
+import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
 import { KeyedRateLimiter, SlotLimiter } from "@/lib/resilience/mod.ts";
 import { FailureLimiter } from "@/lib/security/mod.ts";
@@ -65,25 +65,19 @@ const FORWARDED_PROTO = "forwardedProto";
  * Behind a trusted proxy (`PULSE_TRUST_PROXY`), reads the client's address
  * from the last `X-Forwarded-For` entry (the one that proxy added; any
  * earlier ones are the client's own claims) and the scheme from
- * `X-Forwarded-Proto`. Without it, both headers are ignored.
+ * `X-Forwarded-Proto` into the context. Without it, both headers are
+ * ignored: call it only when the proxy is trusted.
  */
-export function forwardedHeaders(
-  trustProxy: boolean,
-): (c: Context, next: Next) => Promise<void> {
-  return async function forwarded(c: Context, next: Next): Promise<void> {
-    if (trustProxy) {
-      const last = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
-      if (last && /^[0-9a-fA-F:.]{2,45}$/.test(last)) {
-        c.set(FORWARDED_FOR as never, last as never);
-      }
-      const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim()
-        .toLowerCase();
-      if (proto === "https" || proto === "http") {
-        c.set(FORWARDED_PROTO as never, proto as never);
-      }
-    }
-    await next();
-  };
+export function readForwarded(c: Context): void {
+  const last = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
+  if (last && /^[0-9a-fA-F:.]{2,45}$/.test(last)) {
+    c.set(FORWARDED_FOR as never, last as never);
+  }
+  const proto = c.req.header("x-forwarded-proto")?.split(",")[0]?.trim()
+    .toLowerCase();
+  if (proto === "https" || proto === "http") {
+    c.set(FORWARDED_PROTO as never, proto as never);
+  }
 }
 
 /** Whether the client reached the server over TLS (directly or via a trusted proxy). */
@@ -93,13 +87,14 @@ export function isHttps(c: Context): boolean {
 }
 
 /**
- * Takes a slot for this client or refuses with 429.
+ * Takes a slot for this client's address ({@linkcode clientIp}) or
+ * refuses with 429.
  *
  * @throws {HttpError} 429 `rate_limited` with `Retry-After`.
  */
 export function takeSlot(
   limiter: SlotLimiter,
-  c: Context,
+  address: string,
   what: string,
   total?: SlotLimiter,
 ): () => void {
@@ -113,7 +108,7 @@ export function takeSlot(
       { headers: { "retry-after": "5" } },
     );
   }
-  const release = limiter.acquire(clientIp(c));
+  const release = limiter.acquire(address);
   if (!release) {
     releaseTotal?.();
     throw new HttpError(
@@ -151,45 +146,41 @@ export function connectionCap(
 const STREAMS = new Set(["/api/ws", "/api/sse", "/api/poll"]);
 
 /**
- * Caps the plain requests one address has in progress at once (a flood
- * of slow or heavy requests from one client), 429 past it. Streams and
- * parked polls are counted by their own limits.
+ * Takes one of the plain-request slots of this client's address (a flood
+ * of slow or heavy requests from one client), or refuses with 429. Streams
+ * and parked polls are counted by their own limits and get no slot.
+ *
+ * @returns The release, or `undefined` for a stream.
+ * @throws {HttpError} 429 `rate_limited` with `Retry-After`.
  */
-export function requestSlots(
+export function takeRequestSlot(
   limiter: SlotLimiter,
-): (c: Context, next: Next) => Promise<void> {
-  return async function requestSlot(c: Context, next: Next): Promise<void> {
-    if (STREAMS.has(c.req.path)) return await next();
-    const release = limiter.acquire(clientIp(c));
-    if (!release) {
-      throw new HttpError(
-        429,
-        "rate_limited",
-        `at most ${limiter.max} requests in progress per client address; retry when one is answered`,
-        { headers: { "retry-after": "1" } },
-      );
-    }
-    try {
-      await next();
-    } finally {
-      release();
-    }
-  };
+  c: Context,
+): (() => void) | undefined {
+  if (STREAMS.has(c.req.path)) return undefined;
+  const release = limiter.acquire(clientIp(c));
+  if (release) return release;
+  throw new HttpError(
+    429,
+    "rate_limited",
+    `at most ${limiter.max} requests in progress per client address; retry when one is answered`,
+    { headers: { "retry-after": "1" } },
+  );
 }
 
-/** Refuses request bodies over `maxBytes` with 413, before reading them whole. */
-export function bodyLimit(
-  maxBytes: number,
-): (c: Context, next: Next) => Promise<void> {
-  return async function limitBody(c: Context, next: Next): Promise<void> {
-    const declared = Number(c.req.header("content-length"));
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      throw new HttpError(
-        413,
-        "too_large",
-        `request body over ${maxBytes} bytes`,
-      );
-    }
-    await next();
-  };
+/**
+ * Refuses a declared request body over `maxBytes` with 413, before it is
+ * read.
+ *
+ * @throws {HttpError} 413 `too_large`.
+ */
+export function checkDeclaredBody(maxBytes: number, c: Context): void {
+  const declared = Number(c.req.header("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new HttpError(
+      413,
+      "too_large",
+      `request body over ${maxBytes} bytes`,
+    );
+  }
 }

@@ -2,7 +2,7 @@
  * The HTTP application: every route, and the one error boundary that turns
  * failures into PROTOCOL.md's JSON errors.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import {
   hostPolicy,
   HttpError,
@@ -10,18 +10,13 @@ import {
   originPolicy,
   toResponse,
 } from "@/lib/http/mod.ts";
-import { allowedHosts, cors, requestIds, securityHeaders } from "./security.ts";
+import { routeLimits } from "./limits.ts";
+import { gateway, type Route } from "./gateway.ts";
 import {
-  bodyLimit,
-  forwardedHeaders,
-  requestSlots,
-  routeLimits,
-} from "./limits.ts";
-import {
+  authorizer,
   loginPage,
   loginSubmit,
   logoutSubmit,
-  requireAuth,
   ticketRoute,
 } from "./auth.ts";
 import { viewerLinkRoute, viewRoute } from "./viewer_links.ts";
@@ -68,51 +63,67 @@ export function createApp(deps: AppDeps): Hono {
   const origins = originPolicy(deps.config.allowedOrigins);
   const hosts = deps.hosts ?? hostPolicy([]);
   const limits = routeLimits(deps.config, deps.clock, deps.openFilesLimit);
-  app.use("*", allowedHosts(hosts, deps.onRefused));
-  app.use("*", forwardedHeaders(deps.config.trustProxy));
-  app.use("*", requestSlots(limits.requests));
-  app.use("*", bodyLimit(deps.config.maxBodyBytes));
-  app.use("*", requestIds());
-  app.use("*", securityHeaders());
-  app.use("/api/*", cors(origins));
-  app.use("/api/*", requireAuth(deps, limits.authFailures));
-  app.use("/metrics", requireAuth(deps, limits.authFailures));
-  const serveStatic = staticRoute(deps);
-
-  app.get("/", indexRoute(deps, limits.authFailures));
-  app.get("/admin", adminRoute(deps, limits.authFailures));
-  app.get("/login", loginPage());
-  app.post("/login", loginSubmit(deps, limits.authFailures, origins));
-  app.post("/logout", logoutSubmit(origins));
-  app.post("/api/ticket", ticketRoute(deps, limits.authFailures));
-  app.post("/api/viewer-links", viewerLinkRoute(deps));
-  app.get("/view", viewRoute(deps));
-  app.get("/api/snapshot", snapshotRoute(deps));
-  app.get("/api/ws", wsRoute(deps, origins, limits));
-  app.get("/api/sse", sseRoute(deps, limits));
-  app.get("/api/poll", pollRoute(deps, limits));
-  app.get("/api/history", historyRoute(deps, limits.history));
-  app.get("/api/health", healthRoute(deps, limits.authFailures));
-  app.get("/api/alerts", alertsRoute(deps));
-  app.post("/api/admin/:kind/:id/:action", adminActionRoute(deps, origins));
-  app.post("/api/ingest/:source", ingestRoute(deps));
-  app.get("/metrics", metricsRoute(deps));
-  app.on(["GET", "HEAD"], "/static/*", async (c, next) => {
-    const response = await serveStatic(c);
-    if (response) return response;
-    await next();
+  const answerError = errorAnswer(deps);
+  const gated = gateway({
+    hosts,
+    trustProxy: deps.config.trustProxy,
+    requests: limits.requests,
+    maxBodyBytes: deps.config.maxBodyBytes,
+    origins,
+    authorize: authorizer(deps, limits.authFailures),
+    answerError,
+    onRefused: deps.onRefused,
   });
-
-  app.notFound((c) =>
+  const serveStatic = staticRoute(deps);
+  const notFound: Route = (c) =>
     toResponse(
       new HttpError(
         404,
         "bad_request",
         `no route for ${c.req.method} ${c.req.path}; the endpoints are listed in docs/protocol.md`,
       ),
-    )
+    );
+
+  // Each route is one handler behind the gateway, and no app.use: see
+  // gateway.ts for why.
+  app.get("/", gated(indexRoute(deps, limits.authFailures)));
+  app.get("/admin", gated(adminRoute(deps, limits.authFailures)));
+  app.get("/login", gated(loginPage()));
+  app.post("/login", gated(loginSubmit(deps, limits.authFailures, origins)));
+  app.post("/logout", gated(logoutSubmit(origins)));
+  app.post("/api/ticket", gated(ticketRoute(deps, limits.authFailures)));
+  app.post("/api/viewer-links", gated(viewerLinkRoute(deps)));
+  app.get("/view", gated(viewRoute(deps)));
+  app.get("/api/snapshot", gated(snapshotRoute(deps)));
+  app.get("/api/ws", gated(wsRoute(deps, origins, limits)));
+  app.get("/api/sse", gated(sseRoute(deps, limits)));
+  app.get("/api/poll", gated(pollRoute(deps, limits)));
+  app.get("/api/history", gated(historyRoute(deps, limits.history)));
+  app.get("/api/health", gated(healthRoute(deps, limits.authFailures)));
+  app.get("/api/alerts", gated(alertsRoute(deps)));
+  app.post(
+    "/api/admin/:kind/:id/:action",
+    gated(adminActionRoute(deps, origins)),
   );
-  app.onError((error, c) => {
+  app.post("/api/ingest/:source", gated(ingestRoute(deps)));
+  app.get("/metrics", gated(metricsRoute(deps)));
+  app.on(
+    ["GET", "HEAD"],
+    "/static/*",
+    gated(async (c) => await serveStatic(c) ?? notFound(c)),
+  );
+  // Everything else (a preflight too) meets the gateway on its way to 404.
+  app.notFound(gated(notFound));
+  app.onError(answerError);
+  return app;
+}
+
+/**
+ * The error boundary: an error becomes PROTOCOL.md's JSON error, logged
+ * unless the client caused it.
+ */
+function errorAnswer(deps: AppDeps): (error: unknown, c: Context) => Response {
+  return function answerError(error: unknown, c: Context): Response {
     // A 503 the server chose (shutting down, a source's breaker open) is
     // an answer, not a failure: at shutdown every parked poll gets one.
     const chosen = error instanceof HttpError && error.status === 503;
@@ -132,6 +143,5 @@ export function createApp(deps: AppDeps): Hono {
       });
     }
     return toResponse(error);
-  });
-  return app;
+  };
 }

@@ -64,7 +64,7 @@ export type ClientLine = {
  */
 export class ConnectionRegistry {
   #byTransport = new Map<string, Set<Closable>>();
-  #info = new Map<Closable, ConnectionInfo & { id: string }>();
+  #info = new Map<Closable, { address: string; openedAt: number; n: number }>();
   #next = 1;
   #onEmpty?: () => void;
 
@@ -73,7 +73,13 @@ export class ConnectionRegistry {
     let set = this.#byTransport.get(transport);
     if (!set) this.#byTransport.set(transport, set = new Set());
     set.add(connection);
-    if (info) this.#info.set(connection, { ...info, id: `c${this.#next++}` });
+    if (info) {
+      this.#info.set(connection, {
+        address: info.address,
+        openedAt: info.openedAt,
+        n: this.#next++,
+      });
+    }
   }
 
   /** Forgets a connection that is gone; unknown ones are ignored. */
@@ -97,7 +103,7 @@ export class ConnectionRegistry {
         if (!info) continue;
         const d = connection.describe?.();
         out.push({
-          id: info.id,
+          id: `c${info.n}`,
           transport,
           address: info.address,
           topics: d?.topics.join(", ") ?? "",
@@ -117,7 +123,7 @@ export class ConnectionRegistry {
    */
   close(id: string, code: number, reason: string): boolean {
     for (const [connection, info] of this.#info) {
-      if (info.id !== id) continue;
+      if (`c${info.n}` !== id) continue;
       connection.close(code, reason);
       return true;
     }

@@ -19,13 +19,18 @@ export interface HubMessage<E extends StateEnvelope = StateEnvelope> {
   readonly text: string;
   /** The Server-Sent Events frame (`id:` and `data:` lines), UTF-8. */
   readonly sseFrame: Uint8Array;
+  /**
+   * A long-poll answer carrying this message alone, with the cursor after
+   * it: what a poll parked at the head gets, the same for every client.
+   */
+  readonly pollBody: string;
 }
 
 const encoder = new TextEncoder();
 
 /**
  * Wraps an envelope as a message; the JSON is produced now, the SSE frame
- * on first use, each exactly once.
+ * and the long-poll body on first use, each exactly once.
  *
  * @param envelope A snapshot or delta.
  * @returns The shared message.
@@ -69,6 +74,7 @@ function wrap<E extends StateEnvelope>(
   text: string,
 ): HubMessage<E> {
   let frame: Uint8Array | undefined;
+  let pollBody: string | undefined;
   return Object.freeze({
     envelope,
     text,
@@ -77,6 +83,11 @@ function wrap<E extends StateEnvelope>(
       return frame ??= encoder.encode(
         `id: ${envelope.epoch}:${envelope.seq}\ndata: ${text}\n\n`,
       );
+    },
+    get pollBody(): string {
+      return pollBody ??= `{"messages":[${text}],"cursor":${
+        JSON.stringify({ epoch: envelope.epoch, seq: envelope.seq })
+      }}`;
     },
   });
 }

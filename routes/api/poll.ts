@@ -9,6 +9,7 @@ import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { endAtExpiry, longPoll, pacedDelay } from "@/lib/stream/mod.ts";
 import { credentialEnd } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
+import { respond } from "../gateway.ts";
 import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
 
@@ -21,29 +22,35 @@ export function pollRoute(
   limits: RouteLimits,
 ): (c: Context) => Promise<Response> {
   return async function poll(c: Context): Promise<Response> {
-    const { topic, since, epoch } = positionFromQuery(c, deps.hub);
-    const timeoutS = parseTimeout(c.req.query("timeout"));
+    const query = c.req.query();
+    const { topic, since, epoch } = positionFromQuery(c, deps.hub, query);
+    const timeoutS = parseTimeout(query.timeout);
+    const address = clientIp(c);
     const release = takeSlot(
       limits.polls,
-      c,
+      address,
       "parked long-polls",
       limits.total,
     );
     // Shutdown answers parked polls at once, with a paced retry hint.
-    const stop = new AbortController();
     let stoppedBy: HttpError | undefined;
+    let endWait: (() => void) | undefined;
+    const stop = (error: HttpError) => {
+      stoppedBy = error;
+      endWait?.();
+    };
     const parked = {
       close: (_code: number, reason: string) => {
         const retryAfterMs = pacedDelay(deps.stream.random, deps.stream.pacing);
-        stoppedBy = new HttpError(503, "unavailable", reason, {
-          headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) },
-        });
-        stop.abort();
+        stop(
+          new HttpError(503, "unavailable", reason, {
+            headers: { "retry-after": String(Math.ceil(retryAfterMs / 1000)) },
+          }),
+        );
       },
       // A parked poll lives no longer than the credential that sent it.
       expire: (message: string) => {
-        stoppedBy = new HttpError(401, "unauthorized", message);
-        stop.abort();
+        stop(new HttpError(401, "unauthorized", message));
       },
       // The position is the one asked from (a parked poll sent nothing).
       describe: () => ({
@@ -52,27 +59,28 @@ export function pollRoute(
       }),
     };
     deps.connections.add("poll", parked, {
-      address: clientIp(c),
+      address,
       openedAt: deps.clock.now(),
     });
     const cancelExpiry = endAtExpiry(parked, credentialEnd(c), deps.clock);
-    // request.signal aborts only when the client disconnects (deno.json
-    // opts out of the legacy abort-after-response behaviour).
-    const requestSignal = c.req.raw.signal;
-    const onGone = () => stop.abort();
-    requestSignal.addEventListener("abort", onGone, { once: true });
     try {
       const result = await longPoll(deps.hub, topic, { since, epoch }, {
         clock: deps.clock,
         timeoutMs: timeoutS * 1000,
-        signal: stop.signal,
+        // Aborts only when the client disconnects (deno.json opts out of
+        // the legacy abort-after-response behaviour).
+        signal: c.req.raw.signal,
+        onPark: (end) => {
+          if (stoppedBy) end();
+          else endWait = end;
+        },
         ticker: deps.stream.heartbeats,
         onEvent: deps.stream.onEvent,
         onSent: deps.stream.onSent,
       });
       if (stoppedBy !== undefined) throw stoppedBy;
       if (!result) return new Response(null, { status: 499 }); // the client is gone
-      return new Response(result.body, {
+      return respond(c, result.body, {
         headers: {
           "content-type": "application/json; charset=utf-8",
           "cache-control": "no-store",
@@ -80,7 +88,6 @@ export function pollRoute(
       });
     } finally {
       cancelExpiry();
-      requestSignal.removeEventListener("abort", onGone);
       deps.connections.delete("poll", parked);
       release();
     }

@@ -18,13 +18,18 @@ export interface TopicPosition extends ResumePosition {
 }
 
 /**
- * Reads `topic` (default `pnl`), `since` and `epoch` from the query.
+ * Reads `topic` (default `pnl`), `since` and `epoch` from the query
+ * (parsed once, as `c.req.query()`, when the caller has it already).
  *
  * @throws {ProtocolError} `bad_request` naming the parameter, or
  *   `unknown_topic`.
  */
-export function positionFromQuery(c: Context, hub: Hub): TopicPosition {
-  const topic = parseTopic(c.req.query("topic") ?? "pnl");
+export function positionFromQuery(
+  c: Context,
+  hub: Hub,
+  query: Record<string, string> = c.req.query(),
+): TopicPosition {
+  const topic = parseTopic(query.topic ?? "pnl");
   if (!hub.has(topic)) {
     throw new ProtocolError(
       "unknown_topic",
@@ -33,8 +38,7 @@ export function positionFromQuery(c: Context, hub: Hub): TopicPosition {
       }`,
     );
   }
-  const since = c.req.query("since");
-  const epoch = c.req.query("epoch");
+  const { since, epoch } = query;
   return {
     topic,
     ...(since !== undefined ? { since: parseSince(since) } : {}),

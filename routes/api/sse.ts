@@ -23,9 +23,10 @@ export function sseRoute(
       : query;
     // A client that goes away cancels the body stream, which releases the
     // subscription and timers; request.signal is not needed for that.
+    const address = clientIp(c);
     const release = takeSlot(
       limits.connections,
-      c,
+      address,
       "open connections",
       limits.total,
     );
@@ -36,7 +37,7 @@ export function sseRoute(
       deps.stream,
     );
     deps.connections.add("sse", connection, {
-      address: clientIp(c),
+      address,
       openedAt: deps.clock.now(),
     });
     // A stream lives no longer than the credential that opened it.

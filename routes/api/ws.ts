@@ -50,14 +50,14 @@ export function wsRoute(
     }
     let initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
     const until = credentialEnd(c);
+    // Read before the upgrade: the request is closed after it.
+    const address = clientIp(c);
     const release = takeSlot(
       limits.connections,
-      c,
+      address,
       "open connections",
       limits.total,
     );
-    // Read before the upgrade: the request is closed after it.
-    const address = clientIp(c);
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(req, {

@@ -545,3 +545,52 @@ Deno.test("the page's script is under 40 KB compressed; the chart library is its
   assert.match(res.headers.get("cache-control") ?? "", /immutable/);
   await res.body?.cancel();
 });
+
+Deno.test("gateway: a long-poll answer, a route's answer, a route's error and a credential refusal all carry the request id, security headers and a listed origin's CORS grant", async () => {
+  using t = makeTestApp({
+    config: parseConfig({
+      PULSE_ALLOWED_ORIGINS: "https://ops.example.com",
+      PULSE_TOKENS: "t0k3n-for-the-gateway-test-0123456789",
+    }),
+  });
+  const { epoch, seq } = t.hub.position("pnl");
+  const headers = {
+    origin: "https://ops.example.com",
+    authorization: "Bearer t0k3n-for-the-gateway-test-0123456789",
+    "x-request-id": "gw-1",
+  };
+  const answers = {
+    poll: await t.request(`/api/poll?since=${seq - 1}&epoch=${epoch}`, {
+      headers,
+    }),
+    snapshot: await t.request("/api/snapshot", { headers }),
+    routeError: await t.request("/api/snapshot?topic=nope", { headers }),
+    refused: await t.request("/api/snapshot", {
+      headers: { ...headers, authorization: "Bearer wrong" },
+    }),
+  };
+  assert.equal(answers.poll.status, 200);
+  assert.equal(answers.routeError.status, 404);
+  assert.equal(answers.refused.status, 401);
+  for (const [name, res] of Object.entries(answers)) {
+    assert.equal(res.headers.get("x-request-id"), "gw-1", name);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff", name);
+    assert.equal(res.headers.get("referrer-policy"), "no-referrer", name);
+    assert.equal(
+      res.headers.get("access-control-allow-origin"),
+      "https://ops.example.com",
+      name,
+    );
+    assert.equal(res.headers.get("vary"), "Origin", name);
+    assert.equal(res.headers.get("content-security-policy"), null, name);
+    await res.body?.cancel();
+  }
+  assert.equal(answers.poll.headers.get("cache-control"), "no-store");
+  // Refused at the door (a Host not served): no route ran, no headers.
+  const door = await t.request("/api/snapshot", {
+    headers: { ...headers, host: "evil.example" },
+  });
+  assert.equal(door.status, 421);
+  assert.equal(door.headers.get("x-request-id"), null);
+  await door.body?.cancel();
+});
