@@ -11,6 +11,7 @@
 import type { Clock } from "../time/mod.ts";
 import type { Beating, HeartbeatTicker } from "./heartbeat_ticker.ts";
 import type { Hub, ResumePosition } from "./hub.ts";
+import type { HubMessage } from "./hub_message.ts";
 import type { StreamOptions } from "./stream_options.ts";
 
 /**
@@ -118,18 +119,27 @@ export async function longPoll(
   }
   const { messages, resumed } = answer;
   options.onEvent?.({ kind: "subscribe", transport: "poll", resumed });
-  const last = messages[messages.length - 1]?.envelope;
-  const cursor = last ? { epoch: last.epoch, seq: last.seq } : {
-    epoch: position.epoch ?? hub.epoch,
-    seq: position.since ?? hub.position(topic).seq,
-  };
   // One message (a poll parked at the head) is the same answer for every
   // client: built once per message, not once per client.
   const body = messages.length === 1
     ? messages[0]!.pollBody
     : `{"messages":[${messages.map((m) => m.text).join(",")}],"cursor":${
-      JSON.stringify(cursor)
+      JSON.stringify(cursorAfter(hub, topic, position, messages))
     }}`;
   if (messages.length > 0) options.onSent?.("poll", "batch", body.length);
   return { body, count: messages.length, resumed };
+}
+
+/** Where the client stands after an answer: its last message, or where it asked from. */
+function cursorAfter(
+  hub: Hub,
+  topic: string,
+  position: ResumePosition,
+  messages: readonly HubMessage[],
+): { epoch: string; seq: number } {
+  const last = messages[messages.length - 1]?.envelope;
+  return last ? { epoch: last.epoch, seq: last.seq } : {
+    epoch: position.epoch ?? hub.epoch,
+    seq: position.since ?? hub.position(topic).seq,
+  };
 }

@@ -23,7 +23,8 @@ export function pollRoute(
 ): (c: Context) => Promise<Response> {
   return async function poll(c: Context): Promise<Response> {
     const query = c.req.query();
-    const { topic, since, epoch } = positionFromQuery(c, deps.hub, query);
+    const position = positionFromQuery(c, deps.hub, query);
+    const { topic, since } = position;
     const timeoutS = parseTimeout(query.timeout);
     const address = clientIp(c);
     const release = takeSlot(
@@ -64,7 +65,7 @@ export function pollRoute(
     });
     const cancelExpiry = endAtExpiry(parked, credentialEnd(c), deps.clock);
     try {
-      const result = await longPoll(deps.hub, topic, { since, epoch }, {
+      const result = await longPoll(deps.hub, topic, position, {
         clock: deps.clock,
         timeoutMs: timeoutS * 1000,
         // Aborts only when the client disconnects (deno.json opts out of

@@ -39,11 +39,10 @@ export function positionFromQuery(
     );
   }
   const { since, epoch } = query;
-  return {
-    topic,
-    ...(since !== undefined ? { since: parseSince(since) } : {}),
-    ...(epoch !== undefined ? { epoch: parseEpoch(epoch) } : {}),
-  };
+  const position: TopicPosition = { topic };
+  if (since !== undefined) position.since = parseSince(since);
+  if (epoch !== undefined) position.epoch = parseEpoch(epoch);
+  return position;
 }
 
 /**
