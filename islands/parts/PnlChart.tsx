@@ -58,7 +58,7 @@ export interface PnlChartProps {
 const FALLBACK_SPAN_MS = 3_600_000;
 
 /** The shortest time between two redraws for live points, ms. */
-const MIN_DRAW_GAP_MS = 500;
+const MIN_DRAW_GAP_MS = 1000;
 
 /** The chart; renders an empty frame on the server, draws in the browser. */
 export function PnlChart(
