@@ -6,7 +6,8 @@
  *   Pulseboard over WebSocket and SSE, the raw Deno WebSocket and SSE
  *   broadcast floors, and Socket.IO 4 on Node (installed through npm on
  *   first use), with ratios to each baseline.
- * - Long-poll: Pulseboard's long-poll at 1,000 clients.
+ * - Long-poll at 1,000 clients: Pulseboard, Socket.IO's polling and a raw
+ *   Deno long-poll floor.
  * - Idle capacity: memory per idle connection at 10,000 WebSocket and SSE
  *   connections, against the floors.
  * - Payload efficiency: bytes per update of a merge-patch delta against a
@@ -202,14 +203,17 @@ if (!quick) {
 }
 
 const pollClients = quick ? 200 : 1000;
+const rawPoll = await run("raw", "poll", pollClients);
 const sioPoll = await run("socketio", "poll", pollClients);
 const poll = await run("pulseboard", "poll", pollClients);
 console.log("## Long-poll\n");
 console.log(
-  "| server | clients | delivered / expected | gaps | p50 / p99 ms | CPU ms per 1k msgs | CPU vs Socket.IO polling | fan-out ms per 1k (less publishing) | fan-out vs Socket.IO polling | generators, % of a core |",
+  "| server | clients | delivered / expected | gaps | p50 / p99 ms | CPU ms per 1k msgs | CPU vs Socket.IO polling | fan-out ms per 1k (less publishing) | fan-out vs Socket.IO polling | fan-out vs raw floor | generators, % of a core |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-for (const r of [sioPoll, poll]) {
+console.log(
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+);
+for (const r of [rawPoll, sioPoll, poll]) {
   console.log(
     `| ${label[r.server]} | ${r.clients} | ${
       r.deliveredMessages.toLocaleString("en")
@@ -219,6 +223,8 @@ for (const r of [sioPoll, poll]) {
       ratio(r.serverCpuMsPer1000Messages, sioPoll.serverCpuMsPer1000Messages)
     } | ${r.fanoutCpuMsPer1000Messages} | ${
       ratio(r.fanoutCpuMsPer1000Messages, sioPoll.fanoutCpuMsPer1000Messages)
+    } | ${
+      ratio(r.fanoutCpuMsPer1000Messages, rawPoll.fanoutCpuMsPer1000Messages)
     } | ${r.generatorCorePercent} |`,
   );
 }

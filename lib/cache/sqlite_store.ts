@@ -154,7 +154,7 @@ export class SqliteStore {
       db = new DatabaseSync(path);
       // Waiting first: PULSE_WORKERS siblings open the file at once.
       db.exec("PRAGMA busy_timeout = 5000");
-      if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+      if (path !== ":memory:") switchToWal(db);
       migrate(db);
       return new SqliteStore(db, path, options);
     } catch (cause) {
@@ -223,9 +223,45 @@ export class SqliteStore {
   }
 }
 
+/** How long opening waits for a sibling that holds the file's lock, ms. */
+const LOCK_WAIT_MS = 5_000;
+
+/**
+ * Puts the database in WAL mode. Switching a new file's journal mode takes
+ * its exclusive lock, and SQLite answers "database is locked" at once, not
+ * after busy_timeout, when a sibling (a PULSE_WORKERS worker opening the
+ * same new file at the same instant) holds it: 13 of 20 rounds of four
+ * processes failed so. So this waits and tries again, a few ms at a time,
+ * up to LOCK_WAIT_MS. It blocks: it runs once, while the server starts.
+ */
+function switchToWal(db: DatabaseSync): void {
+  const started = performance.now();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0;; attempt++) {
+    try {
+      db.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      if (!isBusy(error) || performance.now() - started > LOCK_WAIT_MS) {
+        throw error;
+      }
+      Atomics.wait(pause, 0, 0, Math.min(50, 2 + attempt * 5));
+    }
+  }
+}
+
+/** Whether SQLite said the file is locked by another connection. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return code === 5 || code === 6 ||
+    (error instanceof Error && /database is locked/.test(error.message));
+}
+
 function migrate(db: DatabaseSync): void {
+  // Under the write lock from the start (a read that turns into a write
+  // would fail at once if a sibling wrote in between).
   db.exec(
-    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL); COMMIT",
   );
   const version = () =>
     Number(
