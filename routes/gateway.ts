@@ -9,13 +9,13 @@
  * Why not Hono middleware: with one handler per route Hono calls it
  * directly, where eight `app.use` layers cost every request eight async
  * frames, promises and closures, and the garbage they leave. A long-poll is
- * a request per message: the chain was a third of its cost (see
+ * a request per message: the chain was a quarter of its cost (see
  * docs/benchmarks.md).
  *
  * A hot route (the long-poll) builds its response with {@linkcode respond},
  * which puts the gateway's headers in at construction: setting headers on a
  * finished response costs the runtime a headers object and checks per
- * header, a fifth of a long-poll's cost.
+ * header, about a seventh of a long-poll's cost.
  *
  * Refusals keep their old shape: a refusal at the door (421, 429, 413) is
  * answered by the app's error handler without response headers; an error
@@ -29,7 +29,7 @@ import { checkDeclaredBody, readForwarded, takeRequestSlot } from "./limits.ts";
 import {
   addSecurityHeaders,
   checkHost,
-  CONTENT_SECURITY_POLICY,
+  PAGE_HEADERS,
   preflight,
   requestIdOf,
 } from "./security.ts";
@@ -66,8 +66,7 @@ export function respond(
     headers.vary = `${init.headers.vary}, ${vary}`;
   }
   if (headers["content-type"]?.startsWith("text/html")) {
-    headers["content-security-policy"] = CONTENT_SECURITY_POLICY;
-    headers["x-frame-options"] = "DENY";
+    Object.assign(headers, PAGE_HEADERS);
   }
   const response = new Response(body, { status: init.status, headers });
   complete.add(response);

@@ -25,6 +25,12 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join("; ");
 
+/** What a page (an HTML answer) carries besides the headers every answer has. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  "x-frame-options": "DENY",
+});
+
 /** The request-id pattern an incoming `X-Request-Id` must match to be kept. */
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -74,8 +80,9 @@ export function addSecurityHeaders(headers: Headers): void {
   headers.set("x-content-type-options", "nosniff");
   headers.set("referrer-policy", "no-referrer");
   if (headers.get("content-type")?.startsWith("text/html")) {
-    headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
-    headers.set("x-frame-options", "DENY");
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) {
+      headers.set(name, value);
+    }
   }
 }
 
