@@ -79,6 +79,9 @@ import {
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
 
+/** An orphaned worker's time to drain beyond PULSE_DRAIN_MS, ms. */
+const ORPHAN_GRACE_MS = 2_000;
+
 /** A running server and the way to stop it. */
 export interface RunningServer {
   /** The URL it listens on. */
@@ -483,8 +486,10 @@ if (import.meta.main) {
   });
   let running: RunningServer;
   let logFormat: "pretty" | "json" = "json";
+  let drainMs = 0;
   try {
     const config = parseConfig(Deno.env.toObject());
+    drainMs = config.drainMs;
     logFormat = config.logFormat === "auto"
       ? (Deno.stdout.isTerminal() ? "pretty" : "json")
       : config.logFormat;
@@ -542,6 +547,13 @@ if (import.meta.main) {
       if (Deno.ppid === supervisor) return;
       clearInterval(watch);
       log.error("stopping: the supervisor is gone");
+      // Drained if it can be, but gone in any case: nobody is left to stop
+      // an orphan whose shutdown hangs (a Redis call that never answers),
+      // and it would hold the port against the next supervisor's workers.
+      setTimeout(() => {
+        log.error("stopped before the drain finished: the supervisor is gone");
+        Deno.exit(1);
+      }, drainMs + ORPHAN_GRACE_MS);
       running.shutdown().finally(() => Deno.exit(1));
     }, 1_000);
   }

@@ -13,6 +13,11 @@ export interface TestRedis extends AsyncDisposable {
   stop(signal?: Deno.Signal): Promise<void>;
   /** Starts it again on the same port, empty. */
   restart(): Promise<TestRedis>;
+  /**
+   * Freezes it (SIGSTOP) or thaws it (SIGCONT): connections stay open and
+   * nothing answers, as with a Redis that hangs.
+   */
+  freeze(frozen: boolean): void;
 }
 
 function freePort(): number {
@@ -76,6 +81,9 @@ export async function startRedis(port = freePort()): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     stop,
+    freeze(frozen: boolean) {
+      child.kill(frozen ? "SIGSTOP" : "SIGCONT");
+    },
     async restart() {
       await stop();
       return await startRedis(port);

@@ -274,7 +274,10 @@ Deno.test("workers: two processes on one port act as one board through Redis", a
   await actAsOneBoard(t, { REDIS_URL: redis.url });
 });
 
-async function orphaned(extraEnv: Record<string, string>): Promise<void> {
+async function orphaned(
+  extraEnv: Record<string, string>,
+  beforeKill?: () => void,
+): Promise<void> {
   const dir = await Deno.makeTempDir();
   const server = await startServerProcess({
     env: { PULSE_WORKERS: "2", PULSE_DB: `${dir}/pulse.db`, ...extraEnv },
@@ -288,9 +291,15 @@ async function orphaned(extraEnv: Record<string, string>): Promise<void> {
   }, "answers from both workers");
   const pids = [...(await workerPids(server.pid)).values()];
   assert.equal(pids.length, 2);
+  // An exited worker no longer runs, though it stays in /proc as a zombie
+  // until whoever inherited it (PID 1 here) reaps it.
   const alive = (pid: number) =>
-    Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+    Deno.readTextFile(`/proc/${pid}/stat`).then(
+      (stat) => stat.split(") ")[1]?.[0] !== "Z",
+      () => false,
+    );
   try {
+    beforeKill?.();
     Deno.kill(server.pid, "SIGKILL");
     const gone = await eventually(
       async () => {
@@ -320,4 +329,16 @@ Deno.test("workers: without Redis, a worker whose supervisor is killed stops by 
 Deno.test("workers: with Redis, a worker whose supervisor is killed stops by itself and frees the port", async () => {
   await using redis = await startRedis();
   await orphaned({ REDIS_URL: redis.url });
+});
+
+Deno.test("workers: a worker whose supervisor is killed while Redis hangs (SIGSTOP) still stops and frees the port", async () => {
+  await using redis = await startRedis();
+  try {
+    await orphaned(
+      { REDIS_URL: redis.url, PULSE_DRAIN_MS: "1000" },
+      () => redis.freeze(true),
+    );
+  } finally {
+    redis.freeze(false);
+  }
 });
