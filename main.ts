@@ -72,6 +72,7 @@ import {
   LOCAL_BUS_VARIABLE,
   openFilesLimit,
   readIslandScript,
+  stopWhenOrphaned,
   superviseWorkers,
   WORKER_INDEX_VARIABLE,
   workerSlot,
@@ -538,24 +539,12 @@ if (import.meta.main) {
     } else log.error("start failed", { error });
     Deno.exit(1);
   }
-  // A worker whose supervisor died (SIGKILL, OOM) has been handed to
-  // another parent: nobody would replace it, and it would hold the port
-  // against the next supervisor's workers. It stops.
   if (Deno.env.get(WORKER_INDEX_VARIABLE) !== undefined) {
-    const supervisor = Deno.ppid;
-    const watch = setInterval(() => {
-      if (Deno.ppid === supervisor) return;
-      clearInterval(watch);
-      log.error("stopping: the supervisor is gone");
-      // Drained if it can be, but gone in any case: nobody is left to stop
-      // an orphan whose shutdown hangs (a Redis call that never answers),
-      // and it would hold the port against the next supervisor's workers.
-      setTimeout(() => {
-        log.error("stopped before the drain finished: the supervisor is gone");
-        Deno.exit(1);
-      }, drainMs + ORPHAN_GRACE_MS);
-      running.shutdown().finally(() => Deno.exit(1));
-    }, 1_000);
+    stopWhenOrphaned({
+      shutdown: running.shutdown,
+      deadlineMs: drainMs + ORPHAN_GRACE_MS,
+      log,
+    });
   }
   // The listener could not be kept (see routes/listener.ts): exit 1, so a
   // supervisor starts a fresh process.

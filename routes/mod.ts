@@ -46,6 +46,8 @@ export {
 } from "./listener.ts";
 export {
   LOCAL_BUS_VARIABLE,
+  type OrphanOptions,
+  stopWhenOrphaned,
   type SuperviseOptions,
   superviseWorkers,
   WORKER_INDEX_VARIABLE,

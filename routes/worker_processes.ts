@@ -162,3 +162,35 @@ function reservePort(hostname: string): number {
   probe.close();
   return port;
 }
+
+/** Options for {@linkcode stopWhenOrphaned}. */
+export interface OrphanOptions {
+  /** Starts the graceful shutdown. */
+  shutdown: () => Promise<void>;
+  /** How long the graceful shutdown may take before the exit, ms. */
+  deadlineMs: number;
+  /** Where the reason goes. */
+  log: RootLogger;
+}
+
+/**
+ * Stops this worker when its supervisor dies (SIGKILL, OOM): the worker has
+ * been handed to another parent, nobody would replace it, and it would hold
+ * the port against the next supervisor's workers. Drained if it can be
+ * within `deadlineMs`, gone in any case (a shutdown that hangs on a Redis
+ * call that never answers must not keep it). Exits 1.
+ */
+export function stopWhenOrphaned(options: OrphanOptions): void {
+  const { shutdown, deadlineMs, log } = options;
+  const supervisor = Deno.ppid;
+  const watch = setInterval(() => {
+    if (Deno.ppid === supervisor) return;
+    clearInterval(watch);
+    log.error("stopping: the supervisor is gone");
+    setTimeout(() => {
+      log.error("stopped before the drain finished: the supervisor is gone");
+      Deno.exit(1);
+    }, deadlineMs);
+    shutdown().finally(() => Deno.exit(1));
+  }, 1_000);
+}
