@@ -299,11 +299,10 @@ export async function startServer(
     clock,
     random: systemRandom,
     // A `for` ran out between states: the board shows it at once.
+    // Added to the newest state (maybe still in the batch window), never
+    // to the published one: that would put older figures back.
     onBoard: (board) =>
-      hub.publish("pnl", {
-        ...(hub.state("pnl") as Record<string, unknown>),
-        alerts: board,
-      }),
+      hub.update("pnl", (latest) => ({ ...latest, alerts: board })),
     onEvent: (event) => {
       if (event.kind === "error") {
         // The store failed (Redis down): the same transition is made

@@ -143,7 +143,11 @@ export class Hub {
     return { epoch: this.#epoch, seq: this.#topic(topic).seq };
   }
 
-  /** The published state of a topic (do not modify). */
+  /**
+   * The published state of a topic (do not modify). A newer one may be
+   * waiting in the batch window: to add to the state, use
+   * {@linkcode Hub.update}, never `publish({...state(topic), ...})`.
+   */
   state(topic: string): JsonObject {
     return this.#topic(topic).state;
   }
@@ -168,6 +172,33 @@ export class Hub {
   publish(topic: string, state: JsonObject): void {
     if (this.#closed) return;
     this.#entry(topic).window.offer(state);
+  }
+
+  /**
+   * Offers `change(latest)` for `topic`, where `latest` is the newest state
+   * offered so far (waiting in the batch window, with the bus, or
+   * published). A part that adds to a state another part builds (the
+   * alerts on the P&L) uses this, so it cannot put an older state over a
+   * newer one. Published like {@linkcode Hub.publish}.
+   *
+   * @example Alerts added on top of a figure still in the window
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FakeClock } from "@/lib/time/mod.ts";
+   * import { Hub } from "@/lib/stream/hub.ts";
+   * const clock = new FakeClock();
+   * const hub = new Hub({ clock, topics: { pnl: { net: 0 } }, epoch: "demo" });
+   * hub.publish("pnl", { net: 5 });
+   * hub.update("pnl", (latest) => ({ ...latest, alerts: ["low"] }));
+   * await clock.advance(100);
+   * assert.deepEqual(hub.state("pnl"), { net: 5, alerts: ["low"] });
+   * hub.close();
+   * ```
+   */
+  update(topic: string, change: (latest: JsonObject) => JsonObject): void {
+    if (this.#closed) return;
+    const { window } = this.#entry(topic);
+    window.offer(change(window.latest));
   }
 
   /** Publishes whatever is waiting in batch windows now (used on shutdown). */

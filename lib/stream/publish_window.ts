@@ -76,6 +76,8 @@ export class PublishWindow {
   #o: PublishWindowOptions;
   #phase: WindowPhase = "idle";
   #pending?: JsonObject;
+  /** The state with the bus, until it settles (newer than the topic's). */
+  #sending?: JsonObject;
   #pendingSeq: number;
   #timer?: TimerId;
   /** When the last change went out, monotonic ms: its window runs from there. */
@@ -101,6 +103,15 @@ export class PublishWindow {
   /** The change with the bus, until it settles. */
   get inFlight(): Promise<void> | undefined {
     return this.#inFlight;
+  }
+
+  /**
+   * The newest state offered: the one waiting in the window, else the one
+   * with the bus, else the published one. A contribution to the state is
+   * made on this, so it can never put an older state over a newer one.
+   */
+  get latest(): JsonObject {
+    return this.#pending ?? this.#sending ?? this.#topic.state;
   }
 
   /**
@@ -164,6 +175,7 @@ export class PublishWindow {
     }
     if (!(result instanceof Promise)) return;
     this.#phase = "publishing";
+    this.#sending = next;
     this.#inFlight = result.then(
       () => {
         this.#settle();
@@ -193,6 +205,7 @@ export class PublishWindow {
   #settle(): void {
     this.#phase = "idle";
     this.#inFlight = undefined;
+    this.#sending = undefined;
   }
 
   /** Keeps the newest state offered and tries again a little later. */

@@ -221,3 +221,25 @@ Deno.test("Hub.close() publishes the pending window and stops timers", async () 
   await clock.advance(1000);
   assert.equal(got.length, 1);
 });
+
+Deno.test("Hub.update adds to the newest state, so a contribution never puts older figures back over ones still in the batch window", async () => {
+  const clock = new FakeClock();
+  using hub = makeHub(clock);
+  await clock.advance(100);
+  hub.publish("pnl", { n: 1 });
+  await clock.advance(0);
+  assert.deepEqual(hub.state("pnl"), { n: 1 });
+  // A burst of figures inside the next window, then an alert on the last.
+  await clock.advance(10);
+  hub.publish("pnl", { n: 2 });
+  hub.publish("pnl", { n: 3 });
+  hub.update("pnl", (latest) => ({ ...latest, alerts: ["n is 3"] }));
+  assert.deepEqual(hub.state("pnl"), { n: 1 }, "still in the window");
+  await clock.advance(100);
+  assert.deepEqual(hub.state("pnl"), { n: 3, alerts: ["n is 3"] });
+  // Quiet: the update works on the published state.
+  await clock.advance(200);
+  hub.update("pnl", (latest) => ({ ...latest, alerts: [] }));
+  await clock.advance(0);
+  assert.deepEqual(hub.state("pnl"), { n: 3, alerts: [] });
+});

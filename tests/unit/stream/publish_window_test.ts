@@ -87,3 +87,26 @@ Deno.test("PublishWindow: changes that cancel out within a window publish nothin
   assert.equal(s.sent.length, 0);
   assert.equal(s.window.phase, "idle");
 });
+
+Deno.test("PublishWindow: latest is the waiting state, else the one with the bus, else the published one", async () => {
+  const s = setup();
+  await s.clock.advance(100);
+  assert.deepEqual(s.window.latest, { n: 0 }, "nothing offered: published");
+  const bus = Promise.withResolvers<void>();
+  s.answerWith(() => bus.promise);
+  s.window.offer({ n: 1 });
+  assert.deepEqual(s.window.latest, { n: 1 }, "waiting in the window");
+  await Promise.resolve();
+  assert.equal(s.window.phase, "publishing");
+  assert.deepEqual(s.window.latest, { n: 1 }, "with the bus, not published");
+  s.window.offer({ n: 2 });
+  assert.deepEqual(s.window.latest, { n: 2 });
+  s.answerWith(() => {});
+  s.topic.state = { n: 1 };
+  s.topic.seq = 2;
+  bus.resolve();
+  await s.window.inFlight;
+  await s.clock.advance(100);
+  s.topic.state = { n: 2 };
+  assert.deepEqual(s.window.latest, { n: 2 }, "settled: published");
+});
