@@ -186,7 +186,9 @@ export class KalshiSource implements Source {
     this.#sync = new PagedSync({
       source: options.id,
       // Another account or subaccount is another sync.
-      key: JSON.stringify({ baseUrl, keyId, subaccount }),
+      // v2: fills signed by Kalshi's direction table; a sync saved before
+      // holds every fill as a YES buy, so it is read again.
+      key: JSON.stringify({ v: 2, baseUrl, keyId, subaccount }),
       maxPages: options.maxPages,
       upstream: "Kalshi",
       ...(options.pagesPerRead ? { pagesPerRead: options.pagesPerRead } : {}),

@@ -100,23 +100,17 @@ export class KalshiRealized {
     const where = `Kalshi fill ${id}`;
     const r = item as Record<string, unknown>;
     const ticker = field(item, "ticker", "string", where);
-    const outcome = field(item, "outcome_side", "string", where);
-    const book = field(item, "book_side", "string", where);
-    if (!["yes", "no"].includes(outcome) || !["bid", "ask"].includes(book)) {
-      throw new UpstreamDataError(
-        `${where}: outcome_side "${outcome}" and book_side "${book}" should be yes/no and bid/ask`,
-      );
-    }
-    // Hundredths of a contract; buying NO is selling YES, and so on.
+    // Hundredths of a contract, signed: + when the fill made the account
+    // longer YES (bid), - when longer NO (ask).
     const count = micro(r.count_fp, where, "count_fp") / 10_000n;
-    const buysYes = (outcome === "yes") === (book === "bid");
+    const delta = fillDirection(r, where) * count;
     const price = micro(r.yes_price_dollars, where, "yes_price_dollars");
     const fee = micro(r.fee_cost, where, "fee_cost");
     return {
       ref: `f:${id}`,
       at: timeOf(r.created_time ?? r.ts, where, "created_time"),
       amount: Number(-fee),
-      data: `${ticker} ${buysYes ? count : -count} ${price} ${fee}`,
+      data: `${ticker} ${delta} ${price} ${fee}`,
     };
   }
 
@@ -206,6 +200,74 @@ export class KalshiRealized {
       fills: this.#fillCount,
     };
   }
+}
+
+/**
+ * Kalshi's direction table (docs.kalshi.com, "Order direction"): each row
+ * is the legacy `action`/`side` and what it means in `outcome_side` and
+ * `book_side`, the same bit in two vocabularies. `bid` = `yes` = longer
+ * YES; `ask` = `no` = longer NO, whether it opened NO or sold YES.
+ */
+export const KALSHI_DIRECTIONS = [
+  { action: "buy", side: "yes", outcome_side: "yes", book_side: "bid" },
+  { action: "sell", side: "no", outcome_side: "yes", book_side: "bid" },
+  { action: "buy", side: "no", outcome_side: "no", book_side: "ask" },
+  { action: "sell", side: "yes", outcome_side: "no", book_side: "ask" },
+] as const;
+
+/**
+ * Which way a fill moved the YES position: `1n` longer YES, `-1n` longer
+ * NO. Read from `book_side` (or `outcome_side`), or from the legacy
+ * `action` and `side` when only they are sent; every field sent must agree
+ * with Kalshi's table.
+ *
+ * @throws {UpstreamDataError} When no field says, one is not in the
+ *   table, or two disagree.
+ */
+export function fillDirection(
+  fill: Record<string, unknown>,
+  where: string,
+): 1n | -1n {
+  // A field sent as null is a field not sent.
+  const { outcome_side, book_side, action, side } = Object.fromEntries(
+    Object.entries(fill).filter(([, v]) => v !== null),
+  );
+  const says: (1n | -1n)[] = [];
+  const fail = (why: string) =>
+    new UpstreamDataError(
+      `${where}: ${why}; Kalshi sends book_side bid with outcome_side yes (buy yes, sell no) and book_side ask with outcome_side no (buy no, sell yes)`,
+    );
+  if (book_side !== undefined) {
+    if (book_side !== "bid" && book_side !== "ask") {
+      throw fail(`book_side is ${JSON.stringify(book_side)}`);
+    }
+    says.push(book_side === "bid" ? 1n : -1n);
+  }
+  if (outcome_side !== undefined) {
+    if (outcome_side !== "yes" && outcome_side !== "no") {
+      throw fail(`outcome_side is ${JSON.stringify(outcome_side)}`);
+    }
+    says.push(outcome_side === "yes" ? 1n : -1n);
+  }
+  if (action !== undefined || side !== undefined) {
+    const row = KALSHI_DIRECTIONS.find((d) =>
+      d.action === action && d.side === side
+    );
+    if (!row) {
+      throw fail(
+        `action ${JSON.stringify(action)} with side ${JSON.stringify(side)}`,
+      );
+    }
+    says.push(row.book_side === "bid" ? 1n : -1n);
+  }
+  const [first] = says;
+  if (first === undefined) throw fail("it has no book_side or outcome_side");
+  if (says.some((d) => d !== first)) {
+    throw fail(
+      `its direction fields disagree (outcome_side ${outcome_side}, book_side ${book_side}, action ${action}, side ${side})`,
+    );
+  }
+  return first;
 }
 
 /**

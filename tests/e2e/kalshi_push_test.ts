@@ -10,6 +10,7 @@ import { launchBrowser } from "../_helpers/browser.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { kalshiKeys, kalshiMock } from "../_helpers/upstreams/mod.ts";
 import { eventually } from "../_helpers/eventually.ts";
+import { kalshiFill } from "../_helpers/upstreams/kalshi_shapes.ts";
 
 const keys = await kalshiKeys();
 
@@ -60,26 +61,16 @@ Deno.test("in a browser, a Kalshi fill pushed on its WebSocket moves the board w
       // fee 0.012: +1.188 realized today. REST knows it when the push
       // arrives, as Kalshi's does.
       const now = new Date().toISOString();
-      const fill = {
-        fill_id: "f5",
-        trade_id: "f5",
-        order_id: "o-f5",
+      const fill = kalshiFill({
+        id: "f5",
         ticker: "KXEX-26JUN11-A",
-        market_ticker: "KXEX-26JUN11-A",
-        exchange_index: 0,
-        outcome_side: "yes",
-        book_side: "ask",
-        side: "yes",
         action: "sell",
-        count_fp: "3.00",
-        yes_price_dollars: "0.8000",
-        no_price_dollars: "0.2000",
-        is_taker: true,
-        fee_cost: "0.012000",
-        created_time: now,
-        ts: Math.floor(Date.now() / 1000),
-        subaccount_number: 0,
-      };
+        side: "yes",
+        count: "3.00",
+        yes: "0.8000",
+        fee: "0.012000",
+        created: now,
+      });
       kalshi.fixture.fills.push(fill);
       Object.assign(kalshi.fixture.positions[0]!, {
         realized_pnl_dollars: "1.450000",

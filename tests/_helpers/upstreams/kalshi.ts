@@ -12,14 +12,25 @@
  * first. `latencyMs` delays every REST answer, as a real network does.
  */
 import { bucket, type MockServer, serveMock } from "./mock_server.ts";
+import {
+  assertKalshiFill,
+  type Fill,
+  type GetBalanceResponse,
+  kalshiFill,
+  type MarketPosition,
+  type Settlement,
+} from "./kalshi_shapes.ts";
+
+/** A market position as the wire carries it (one undocumented field more). */
+export type WirePosition = MarketPosition & { resting_orders_count?: number };
 
 /** The account the mock serves. */
 export interface KalshiFixture {
-  balance: Record<string, unknown>;
-  positions: Record<string, unknown>[];
-  settlements: Record<string, unknown>[];
-  /** Every fill, live and historical (split by `cutoff`). */
-  fills: Record<string, unknown>[];
+  balance: GetBalanceResponse;
+  positions: WirePosition[];
+  settlements: Settlement[];
+  /** Every fill, live and historical (split by `cutoff`); Kalshi's pairs only. */
+  fills: Fill[];
   /** GET /historical/cutoff. */
   cutoff: Record<string, string>;
 }
@@ -102,7 +113,7 @@ export function kalshiFixture(): KalshiFixture {
   };
 }
 
-/** A fill in Kalshi's shape (YES side). */
+/** A fill of YES contracts: bought (`"bid"`) or sold (`"ask"`). */
 export function fill(
   id: string,
   ticker: string,
@@ -111,30 +122,24 @@ export function fill(
   yes: string,
   fee: string,
   created: string,
-): Record<string, unknown> {
-  return {
-    fill_id: id,
-    trade_id: id,
-    order_id: `o-${id}`,
+): Fill {
+  return kalshiFill({
+    id,
     ticker,
-    market_ticker: ticker,
-    exchange_index: 0,
-    outcome_side: "yes",
-    book_side: bookSide,
-    side: "yes",
     action: bookSide === "bid" ? "buy" : "sell",
-    count_fp: count,
-    yes_price_dollars: yes,
-    no_price_dollars: (1 - Number(yes)).toFixed(4),
-    is_taker: true,
-    fee_cost: fee,
-    created_time: created,
-    ts: Date.parse(created) / 1000,
-    subaccount_number: 0,
-  };
+    side: "yes",
+    count,
+    yes,
+    fee,
+    created,
+  });
 }
 
-function position(ticker: string, realized: string, fees: string) {
+function position(
+  ticker: string,
+  realized: string,
+  fees: string,
+): WirePosition {
   return {
     ticker,
     exchange_index: 0,
@@ -375,6 +380,7 @@ export function kalshiMock(options: KalshiMockOptions): KalshiMock {
         const ticker = url.searchParams.get("ticker");
         const min = Number(url.searchParams.get("min_ts") ?? -Infinity);
         const max = Number(url.searchParams.get("max_ts") ?? Infinity);
+        fixture.fills.forEach(assertKalshiFill);
         // Newest first, as Kalshi lists them.
         const fills = fixture.fills.filter((f) => {
           const at = Date.parse(String(f.created_time));

@@ -5,7 +5,8 @@
  * with their fills. Every price and fee is in whole cents, so the
  * expected total is exact without rounding.
  */
-import type { KalshiFixture } from "./kalshi.ts";
+import type { KalshiFixture, WirePosition } from "./kalshi.ts";
+import { type Fill, kalshiFill, type Settlement } from "./kalshi_shapes.ts";
 
 /** Options for {@linkcode kalshiAccount}. */
 export interface KalshiAccountOptions {
@@ -36,9 +37,9 @@ export function kalshiAccount(options: KalshiAccountOptions): KalshiAccount {
   const { settled, open, tripsPerMarket, now } = options;
   const yearAgo = now - 365 * 24 * HOUR;
   const cutoff = now - 91 * 24 * HOUR;
-  const fills: Record<string, unknown>[] = [];
-  const settlements: Record<string, unknown>[] = [];
-  const positions: Record<string, unknown>[] = [];
+  const fills: Fill[] = [];
+  const settlements: Settlement[] = [];
+  const positions: WirePosition[] = [];
   let realizedCents = 0;
   let n = 0;
   const iso = (ms: number) => new Date(ms).toISOString().replace(".000", "");
@@ -51,26 +52,16 @@ export function kalshiAccount(options: KalshiAccountOptions): KalshiAccount {
     at: number,
   ) => {
     const id = `fill-${String(n++).padStart(6, "0")}`;
-    fills.push({
-      fill_id: id,
-      trade_id: id,
-      order_id: `o-${id}`,
+    fills.push(kalshiFill({
+      id,
       ticker,
-      market_ticker: ticker,
-      exchange_index: 0,
-      outcome_side: "yes",
-      book_side: book,
-      side: "yes",
       action: book === "bid" ? "buy" : "sell",
-      count_fp: `${count}.00`,
-      yes_price_dollars: `0.${String(priceCents).padStart(2, "0")}00`,
-      no_price_dollars: `0.${String(100 - priceCents).padStart(2, "0")}00`,
-      is_taker: true,
-      fee_cost: `0.${String(feeCents).padStart(2, "0")}0000`,
-      created_time: iso(at),
-      ts: at / 1000,
-      subaccount_number: 0,
-    });
+      side: "yes",
+      count: `${count}.00`,
+      yes: `0.${String(priceCents).padStart(2, "0")}00`,
+      fee: `0.${String(feeCents).padStart(2, "0")}0000`,
+      created: iso(at),
+    }));
   };
   const span = now - yearAgo - HOUR;
   for (let m = 0; m < settled; m++) {

@@ -280,3 +280,149 @@ Deno.test("Kalshi: asOf is when the account was read; Kalshi's own updated_ts, h
   assert.equal(reading.asOf, new Date(clock.now()).toISOString());
   assert.equal(reading.detail?.balanceUpdatedAt, "2026-06-11T06:29:08.000Z");
 });
+
+Deno.test("Kalshi: a real-shaped two days of fills (a YES position opened yesterday, partly sold then and closed today; a NO position bought and partly sold today; a settlement) realize per day what a hand computation says", async () => {
+  const { ReportingCalendar } = await import("@/lib/time/mod.ts");
+  const { kalshiFill } = await import(
+    "../../_helpers/upstreams/kalshi_shapes.ts"
+  );
+  const f = (
+    id: string,
+    ticker: string,
+    action: "buy" | "sell",
+    side: "yes" | "no",
+    count: string,
+    yes: string,
+    fee: string,
+    created: string,
+  ) => kalshiFill({ id, ticker, action, side, count, yes, fee, created });
+  await using mock = kalshiMock({
+    keys,
+    fixture: {
+      balance: {
+        balance: 10_000,
+        balance_dollars: "100.0000",
+        portfolio_value: 0,
+        updated_ts: Date.parse("2026-10-14T16:00:00Z") / 1000,
+      },
+      fills: [
+        // A: 10 YES at 0.30, 4 sold at 0.45 the same day (+0.60), the
+        // other 6 sold today at 0.25 (-0.30); fees 0.02, 0.01, 0.01.
+        f(
+          "a1",
+          "KXA",
+          "buy",
+          "yes",
+          "10.00",
+          "0.3000",
+          "0.020000",
+          "2026-10-13T09:00:00Z",
+        ),
+        f(
+          "a2",
+          "KXA",
+          "sell",
+          "yes",
+          "4.00",
+          "0.4500",
+          "0.010000",
+          "2026-10-13T14:00:00Z",
+        ),
+        f(
+          "a3",
+          "KXA",
+          "sell",
+          "yes",
+          "6.00",
+          "0.2500",
+          "0.010000",
+          "2026-10-14T11:00:00Z",
+        ),
+        // B: 5 NO at 0.60 (YES 0.40), 2 sold at 0.70 (YES 0.30): +0.20;
+        // fees 0.03 and 0.01.
+        f(
+          "b1",
+          "KXB",
+          "buy",
+          "no",
+          "5.00",
+          "0.4000",
+          "0.030000",
+          "2026-10-14T08:00:00Z",
+        ),
+        f(
+          "b2",
+          "KXB",
+          "sell",
+          "no",
+          "2.00",
+          "0.3000",
+          "0.010000",
+          "2026-10-14T12:00:00Z",
+        ),
+        // C: 3 YES at 0.55 yesterday, settled YES today: counted in the
+        // settlement (3.00 - 1.65 - 0.02).
+        f(
+          "c1",
+          "KXC",
+          "buy",
+          "yes",
+          "3.00",
+          "0.5500",
+          "0.020000",
+          "2026-10-13T10:00:00Z",
+        ),
+      ],
+      settlements: [{
+        ticker: "KXC",
+        exchange_index: 0,
+        event_ticker: "KXC-E",
+        market_result: "yes",
+        yes_count_fp: "3.00",
+        yes_total_cost_dollars: "1.6500",
+        no_count_fp: "0.00",
+        no_total_cost_dollars: "0.0000",
+        revenue: 300,
+        value: 100,
+        fee_cost: "0.0200",
+        settled_time: "2026-10-14T16:00:00Z",
+      }],
+      positions: [{
+        ticker: "KXA",
+        exchange_index: 0,
+        position_fp: "0.00",
+        total_traded_dollars: "4.300000",
+        market_exposure_dollars: "0.000000",
+        realized_pnl_dollars: "0.300000",
+        fees_paid_dollars: "0.040000",
+        last_updated_ts: "2026-10-14T11:00:00Z",
+      }, {
+        ticker: "KXB",
+        exchange_index: 0,
+        position_fp: "-3.00",
+        total_traded_dollars: "3.600000",
+        market_exposure_dollars: "1.800000",
+        realized_pnl_dollars: "0.200000",
+        fees_paid_dollars: "0.040000",
+        last_updated_ts: "2026-10-14T12:00:00Z",
+      }],
+      cutoff: {
+        market_settled_ts: "2026-01-01T00:00:00Z",
+        trades_created_ts: "2026-01-01T00:00:00Z",
+        orders_updated_ts: "2026-01-01T00:00:00Z",
+      },
+    },
+  });
+  const calendar = new ReportingCalendar();
+  const reading = await (await source(mock.apiUrl)).read(undefined, {
+    periods: calendar.periods(Date.parse("2026-10-14T20:00:00Z")),
+  });
+  // Today: A -0.30 - 0.01; B +0.20 - 0.04; C's settlement +1.33.
+  // Yesterday (to 20:00): A +0.60 - 0.02 - 0.01. A fill read as a YES
+  // buy whatever its side put A's whole +0.30 on today (0.29 and -0.03).
+  assert.deepEqual(reading.periods?.today, {
+    amountMinor: 118,
+    previousMinor: 57,
+  });
+  assert.equal(reading.amountMinor, 118);
+});

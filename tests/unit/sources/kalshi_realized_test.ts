@@ -35,3 +35,48 @@ Deno.test("replay: a short position (NO held) realizes when bought back, and a f
     [[2, 0.1], [3, 0.3], [4, -0.3]],
   );
 });
+
+Deno.test("fillDirection: each row of Kalshi's direction table moves YES the documented way; a pair Kalshi never sends, or fields that disagree, are an error naming the fill", async () => {
+  const { fillDirection } = await import("@/lib/sources/kalshi_realized.ts");
+  const { KALSHI_DOCUMENTED_DIRECTIONS } = await import(
+    "../../_helpers/upstreams/kalshi_shapes.ts"
+  );
+  const { UpstreamDataError } = await import("@/lib/sources/mod.ts");
+  for (const row of KALSHI_DOCUMENTED_DIRECTIONS) {
+    const longer = row.action === "buy"
+      ? row.side // buying X is longer X
+      : row.side === "yes"
+      ? "no"
+      : "yes";
+    const expected = longer === "yes" ? 1n : -1n;
+    assert.equal(fillDirection({ ...row }, "f"), expected, JSON.stringify(row));
+    const { outcome_side, book_side } = row;
+    assert.equal(fillDirection({ outcome_side, book_side }, "f"), expected);
+    assert.equal(fillDirection({ book_side }, "f"), expected);
+    assert.equal(
+      fillDirection({ action: row.action, side: row.side }, "f"),
+      expected,
+      "legacy fields alone",
+    );
+  }
+  for (
+    const bad of [
+      { outcome_side: "yes", book_side: "ask" },
+      { outcome_side: "no", book_side: "bid" },
+      { outcome_side: "no", book_side: "ask", action: "buy", side: "yes" },
+      { book_side: "sell" },
+      {},
+    ]
+  ) {
+    assert.throws(
+      () => fillDirection(bad, "Kalshi fill f9"),
+      (e) => e instanceof UpstreamDataError && /Kalshi fill f9/.test(e.message),
+      JSON.stringify(bad),
+    );
+  }
+  assert.equal(
+    fillDirection({ outcome_side: "no", book_side: "ask", action: null }, "f"),
+    -1n,
+    "a legacy field sent as null is not sent",
+  );
+});
