@@ -13,6 +13,7 @@
  */
 import { isoTime, normalizeTimestamp } from "../time/mod.ts";
 import { fromStripeAmount } from "./stripe_money.ts";
+import { categoryOf, STRIPE_REVENUE_CATEGORIES } from "./stripe_categories.ts";
 import { mapPeriods } from "./period_windows.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
@@ -34,20 +35,17 @@ import {
   UpstreamDataError,
 } from "./upstream_http.ts";
 
-/** Types that move money around rather than earn it; skipped by default. */
-export const STRIPE_NON_REVENUE_TYPES: readonly string[] = Object.freeze([
-  "payout",
-  "payout_cancel",
-  "payout_failure",
-  "payout_minimum_balance_hold",
-  "payout_minimum_balance_release",
-  "topup",
-  "topup_reversal",
-  "transfer",
-  "transfer_cancel",
-  "transfer_failure",
-  "transfer_refund",
-]);
+/**
+ * Balances whose movements are not the account's revenue by default:
+ * Issuing spending and funds Stripe holds in reserve.
+ */
+const NOT_REVENUE_BALANCES = ["issuing", "risk_reserved"];
+
+const categoryName = str({
+  pattern: /^[a-z_]+$/,
+  maxLength: 80,
+  words: 'a reporting category such as "charge"',
+});
 
 const typeName = str({
   pattern: /^[a-z_]+$/,
@@ -75,11 +73,17 @@ const fields = {
     default: "net" as "net" | "amount",
     description: "net (after Stripe's fees) or amount (gross)",
   },
+  categories: {
+    type: listOf(categoryName),
+    optional: true,
+    description:
+      "Only these reporting categories (Stripe's accounting classification); by default charges, refunds, disputes, fees and platform earnings, never payouts, transfers, top-ups, financing, reserves or Issuing",
+  },
   types: {
     type: listOf(typeName),
     optional: true,
     description:
-      "Only these transaction types; by default every type except payouts, top-ups and transfers",
+      "Only these transaction types (instead of categories, which Stripe recommends for accounting)",
   },
   stripeVersion: {
     type: str({ maxLength: 60, words: 'an API version such as "2024-06-20"' }),
@@ -172,7 +176,9 @@ export interface StripeSourceOptions {
   since: string;
   /** Net or gross. */
   amountField: "net" | "amount";
-  /** Included types; undefined = all but {@linkcode STRIPE_NON_REVENUE_TYPES}. */
+  /** Included reporting categories; undefined = {@linkcode STRIPE_REVENUE_CATEGORIES}. */
+  categories?: string[];
+  /** Included types instead of categories. */
   types?: string[];
   /** Stripe-Version header. */
   stripeVersion?: string;
@@ -238,7 +244,10 @@ export class StripeSource implements Source {
     newest: number;
     newestIds: Set<string>;
   };
-  #include: (type: string) => boolean;
+  /** Whether a transaction (its type, category and balance) is counted. */
+  #include: (
+    txn: { type: string; reporting_category?: unknown; balance_type?: unknown },
+  ) => boolean;
 
   /**
    * Takes one of Stripe's event deliveries (present only with a webhook
@@ -261,7 +270,8 @@ export class StripeSource implements Source {
         secrets: options.webhook.secrets,
         store: options.webhook.store,
         clock: options.clock,
-        counts: (type) => this.#include(type),
+        counts: (category) =>
+          this.#include({ type: category, reporting_category: category }),
         latest: () =>
           this.#last ?? {
             source: this.id,
@@ -274,10 +284,14 @@ export class StripeSource implements Source {
       this.ingest = (body, signature) => events.ingest(body, signature);
     }
     this.#watermark = Math.floor(Date.parse(options.since) / 1000);
-    const { types } = options;
+    const { types, categories } = options;
     this.#include = types
-      ? (t) => types.includes(t)
-      : (t) => !STRIPE_NON_REVENUE_TYPES.includes(t);
+      ? (t) => types.includes(t.type)
+      : categories
+      ? (t) => categories.includes(categoryOf(t))
+      : (t) =>
+        STRIPE_REVENUE_CATEGORIES.includes(categoryOf(t)) &&
+        !NOT_REVENUE_BALANCES.includes(String(t.balance_type));
   }
 
   /**
@@ -367,8 +381,17 @@ export class StripeSource implements Source {
 
   /** What identifies the saved sync: a change of these starts it again. */
   get #syncKey(): string {
-    const { since, amountField, types, currency } = this.#o;
-    return JSON.stringify({ since, amountField, types, currency });
+    // v2: counted by reporting category (a sync saved before counted
+    // financing, reserves and Issuing as revenue).
+    const { since, amountField, types, categories, currency } = this.#o;
+    return JSON.stringify({
+      v: 2,
+      since,
+      amountField,
+      types,
+      categories,
+      currency,
+    });
   }
 
   /** Saves the progress and a page's movements (with a sync store). */
@@ -468,7 +491,7 @@ export class StripeSource implements Source {
     }
     if (
       currency.toUpperCase() !== this.#o.currency ||
-      !this.#include(type) ||
+      !this.#include({ ...(txn as Record<string, unknown>), type }) ||
       (created === this.#watermark && this.#atWatermark.has(id))
     ) return undefined;
     return { id, created, amount };

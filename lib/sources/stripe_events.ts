@@ -3,8 +3,10 @@
  * source: `Stripe-Signature` verified over the raw bytes (several secrets
  * while they rotate), every event type answered 2xx once stored (Stripe
  * retries anything else for days), each event id counted once, and an
- * event that moves money (a charge, refund, dispute, `balance.available`,
- * or a payout, transfer or top-up when those are counted) makes the source
+ * event that moves money (a charge, refund, dispute, payment intent,
+ * paid invoice, completed checkout, `balance.available`, or an application
+ * fee, payout, transfer, top-up, Issuing or reserve movement when its
+ * category is counted) makes the source
  * read its balance transactions at once. The transaction list stays the
  * book of record: the event only says "look now".
  *
@@ -24,8 +26,8 @@ export interface StripeEventsOptions {
   store: IngestStore;
   /** Time source for the signature's tolerance. */
   clock: { now(): number };
-  /** Whether a transaction type is counted (payouts are not, by default). */
-  counts: (type: string) => boolean;
+  /** Whether a reporting category is counted (payouts are not, by default). */
+  counts: (category: string) => boolean;
   /** The source's latest reading, for the answer. */
   latest: () => Reading;
   /**
@@ -48,14 +50,64 @@ interface Seen {
   created: number;
 }
 
-/** Event types that move money in the balance, whatever is counted. */
-const MONEY_PREFIXES = ["charge.", "refund.", "balance.available"];
-/** Event types that move money only when those transactions are counted. */
+/**
+ * Event types that move revenue in the balance (a balance transaction of
+ * a counted category follows them): prefixes of Stripe's event types.
+ */
+const MONEY_PREFIXES = [
+  "charge.", // succeeded, captured, refunded, dispute.*
+  "refund.",
+  "balance.available",
+  "payment_intent.succeeded",
+  "invoice.paid",
+  "invoice.payment_succeeded",
+  "invoice_payment.paid",
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+];
+/**
+ * Event types that move money of one reporting category: they make the
+ * source read only when that category is counted.
+ */
 const COUNTED_PREFIXES: Readonly<Record<string, string>> = {
+  "application_fee.": "platform_earning",
   "payout.": "payout",
   "transfer.": "transfer",
   "topup.": "topup",
+  "issuing_authorization.": "issuing_authorization_hold",
+  "issuing_transaction.": "issuing_transaction",
+  "issuing_dispute.": "issuing_dispute",
+  "reserve.": "risk_reserved_funds",
 };
+
+/**
+ * Whether a Stripe event type can move what a source counts, so the
+ * source reads its balance transactions at once.
+ *
+ * @param type The event's `type`, such as `"payment_intent.succeeded"`.
+ * @param counts Whether a reporting category is counted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stripeEventMoves } from "@/lib/sources/stripe_events.ts";
+ * const revenue = (c: string) => c === "charge" || c === "platform_earning";
+ * assert.equal(stripeEventMoves("payment_intent.succeeded", revenue), true);
+ * assert.equal(stripeEventMoves("application_fee.created", revenue), true);
+ * assert.equal(stripeEventMoves("payout.paid", revenue), false);
+ * assert.equal(stripeEventMoves("customer.created", revenue), false);
+ * ```
+ */
+export function stripeEventMoves(
+  type: string,
+  counts: (category: string) => boolean,
+): boolean {
+  if (MONEY_PREFIXES.some((p) => type.startsWith(p))) return true;
+  const counted = Object.entries(COUNTED_PREFIXES).find(([p]) =>
+    type.startsWith(p)
+  );
+  return counted !== undefined && counts(counted[1]);
+}
 
 /** Takes Stripe's deliveries for one source. */
 export class StripeEvents {
@@ -127,11 +179,7 @@ export class StripeEvents {
   }
 
   #moves(type: string): boolean {
-    if (MONEY_PREFIXES.some((p) => type.startsWith(p))) return true;
-    const counted = Object.entries(COUNTED_PREFIXES).find(([p]) =>
-      type.startsWith(p)
-    );
-    return counted !== undefined && this.#o.counts(counted[1]);
+    return stripeEventMoves(type, this.#o.counts);
   }
 }
 

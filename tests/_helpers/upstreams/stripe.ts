@@ -6,16 +6,75 @@
  * currencies, and a rate limit answered with 429 and
  * Stripe-Rate-Limited-Reason.
  */
+import type Stripe from "stripe";
 import { bucket, type MockServer, serveMock } from "./mock_server.ts";
 
-/** One balance transaction, as much as the adapter reads. */
+/** Stripe's reporting categories, as its SDK enumerates them. */
+export type ReportingCategory =
+  Stripe.Reporting.ReportRunCreateParams.Parameters.ReportingCategory;
+
+/**
+ * One balance transaction, as much as a test sets: the type and category
+ * are Stripe's own enumerations (the SDK's types), and a type whose
+ * category is not plain from its name must say its category, as Stripe's
+ * `adjustment` rows do (a dispute, a Capital financing, ...).
+ */
 export interface Txn {
   id: string;
   amount: number;
   fee: number;
   currency: string;
   created: number;
-  type: string;
+  type: Stripe.BalanceTransaction.Type;
+  reporting_category?: ReportingCategory;
+  balance_type?: Stripe.BalanceTransaction.BalanceType;
+}
+
+/** The category Stripe gives the types that name one plainly. */
+const PLAIN_CATEGORY: Readonly<Record<string, ReportingCategory>> = {
+  charge: "charge",
+  payment: "charge",
+  refund: "refund",
+  payment_refund: "refund",
+  payout: "payout",
+  transfer: "transfer",
+  topup: "topup",
+  stripe_fee: "fee",
+  application_fee: "platform_earning",
+  application_fee_refund: "platform_earning_refund",
+  issuing_transaction: "issuing_transaction",
+  issuing_authorization_hold: "issuing_authorization_hold",
+  issuing_authorization_release: "issuing_authorization_release",
+  reserve_hold: "risk_reserved_funds",
+  reserve_release: "risk_reserved_funds",
+};
+
+/** A transaction as Stripe's API sends it (typed by Stripe's SDK). */
+export function wireTransaction(t: Txn): Stripe.BalanceTransaction {
+  const category = t.reporting_category ?? PLAIN_CATEGORY[t.type];
+  if (category === undefined) {
+    throw new Error(
+      `fixture ${t.id}: a "${t.type}" transaction needs its reporting_category (Stripe gives one to every transaction)`,
+    );
+  }
+  return {
+    id: t.id,
+    object: "balance_transaction",
+    amount: t.amount,
+    fee: t.fee,
+    net: t.amount - t.fee,
+    currency: t.currency,
+    created: t.created,
+    available_on: t.created + 172_800,
+    balance_type: t.balance_type ?? "payments",
+    status: "available",
+    type: t.type,
+    reporting_category: category,
+    source: null,
+    exchange_rate: null,
+    description: null,
+    fee_details: [],
+  };
 }
 
 /**
@@ -27,7 +86,7 @@ export function stripeAccount(
   options: { start: number; everyS: number; fee?: boolean },
 ): { transactions: Txn[]; net: number } {
   const { start, everyS, fee = false } = options;
-  const transactions = Array.from({ length: count }, (_, i) => ({
+  const transactions = Array.from({ length: count }, (_, i): Txn => ({
     id: `txn_${String(i).padStart(5, "0")}`,
     amount: 100 + (i % 50),
     fee: fee ? i % 7 : 0,
@@ -145,23 +204,7 @@ export function stripeMock(
       from = i + 1;
     }
     served.push(`${gte}:${after ?? ""}`);
-    const data = rows.slice(from, from + limit).map((t) => ({
-      id: t.id,
-      object: "balance_transaction",
-      amount: t.amount,
-      fee: t.fee,
-      net: t.amount - t.fee,
-      currency: t.currency,
-      created: t.created,
-      available_on: t.created + 172_800,
-      status: "available",
-      type: t.type,
-      reporting_category: t.type,
-      source: null,
-      exchange_rate: null,
-      description: null,
-      fee_details: [],
-    }));
+    const data = rows.slice(from, from + limit).map(wireTransaction);
     return Response.json({
       object: "list",
       url: "/v1/balance_transactions",

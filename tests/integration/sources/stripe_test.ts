@@ -4,6 +4,7 @@ import { StripeSource } from "@/lib/sources/stripe.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import { stripeAccount, stripeMock } from "../../_helpers/upstreams/mod.ts";
 import { stripeTransactions } from "../../_helpers/upstreams/mod.ts";
+import type { Txn } from "../../_helpers/upstreams/stripe.ts";
 
 function source(
   baseUrl: string,
@@ -380,4 +381,138 @@ Deno.test("Stripe: the sync is kept page by page in SQLite: a new process goes o
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("Stripe: revenue is counted by reporting category; Capital financing and repayments, reserve holds and releases, Issuing spending and payouts are not, whatever their type", async () => {
+  const at = 1_770_000_000;
+  const txns: Txn[] = [
+    {
+      id: "txn_ch",
+      amount: 10_000,
+      fee: 0,
+      currency: "usd",
+      created: at,
+      type: "charge",
+    },
+    {
+      id: "txn_re",
+      amount: -2_000,
+      fee: 0,
+      currency: "usd",
+      created: at + 1,
+      type: "refund",
+    },
+    {
+      id: "txn_dp",
+      amount: -1_500,
+      fee: 0,
+      currency: "usd",
+      created: at + 2,
+      type: "adjustment",
+      reporting_category: "dispute",
+    },
+    {
+      id: "txn_sf",
+      amount: -300,
+      fee: 0,
+      currency: "usd",
+      created: at + 3,
+      type: "stripe_fee",
+    },
+    {
+      id: "txn_af",
+      amount: 700,
+      fee: 0,
+      currency: "usd",
+      created: at + 4,
+      type: "application_fee",
+    },
+    // Not revenue: Stripe Capital, a reserve, Issuing, a payout.
+    {
+      id: "txn_fp",
+      amount: 50_000,
+      fee: 0,
+      currency: "usd",
+      created: at + 5,
+      type: "adjustment",
+      reporting_category: "financing_payout",
+    },
+    {
+      id: "txn_fd",
+      amount: -3_000,
+      fee: 0,
+      currency: "usd",
+      created: at + 6,
+      type: "adjustment",
+      reporting_category: "financing_paydown",
+    },
+    {
+      id: "txn_rh",
+      amount: -4_000,
+      fee: 0,
+      currency: "usd",
+      created: at + 7,
+      type: "reserve_hold",
+    },
+    {
+      id: "txn_rr",
+      amount: 1_000,
+      fee: 0,
+      currency: "usd",
+      created: at + 8,
+      type: "reserve_release",
+    },
+    {
+      id: "txn_is",
+      amount: -2_500,
+      fee: 0,
+      currency: "usd",
+      created: at + 9,
+      type: "issuing_transaction",
+      balance_type: "issuing",
+    },
+    {
+      id: "txn_po",
+      amount: -20_000,
+      fee: 0,
+      currency: "usd",
+      created: at + 10,
+      type: "payout",
+    },
+  ];
+  await using mock = stripeMock(txns);
+  // 100.00 - 20.00 - 15.00 - 3.00 + 7.00; counting every type but payouts
+  // (the old rule) made it 519.00.
+  assert.equal((await source(mock.url).read()).amountMinor, 6_900);
+  assert.equal(
+    (await source(mock.url, { categories: ["charge", "financing_payout"] })
+      .read()).amountMinor,
+    60_000,
+    "a source may name its categories",
+  );
+});
+
+Deno.test("Stripe: an account in MGA (zero-decimal at Stripe, two decimals in ISO 4217) totals in ariary, not a hundredth of them", async () => {
+  await using mock = stripeMock([
+    {
+      id: "txn_1",
+      amount: 50_000,
+      fee: 1_500,
+      currency: "mga",
+      created: 1_770_000_000,
+      type: "charge",
+    },
+    {
+      id: "txn_2",
+      amount: 12_000,
+      fee: 0,
+      currency: "mga",
+      created: 1_770_000_060,
+      type: "charge",
+    },
+  ]);
+  const reading = await source(mock.url, { currency: "MGA" }).read();
+  // Ar 60,500 net: 6,050,000 ISO minor units.
+  assert.equal(reading.amountMinor, 6_050_000);
+  assert.equal(reading.currency, "MGA");
 });
