@@ -153,15 +153,27 @@ export async function listen(options: ListenOptions): Promise<Listener> {
 }
 
 /**
- * The process's soft limit of open files, read from `/proc/self/limits`
- * (Linux); `undefined` elsewhere. Every connection holds one descriptor.
+ * The process's soft limit of open files: from `/proc/self/limits` where
+ * Deno lets it be read (`--allow-all`), else from `ulimit -Sn` in a shell
+ * (children inherit the limit; `deno task start` may start processes);
+ * `undefined` when neither can tell. Every connection holds one descriptor.
  */
 export async function openFilesLimit(): Promise<number | undefined> {
+  const fromProc = await Deno.readTextFile("/proc/self/limits").then(
+    (text) => /^Max open files\s+(\d+)/m.exec(text)?.[1],
+    () => undefined,
+  );
+  if (fromProc !== undefined) return Number(fromProc);
   try {
-    const text = await Deno.readTextFile("/proc/self/limits");
-    const soft = /^Max open files\s+(\d+)/m.exec(text)?.[1];
-    return soft === undefined ? undefined : Number(soft);
+    const out = await new Deno.Command("sh", {
+      args: ["-c", "ulimit -Sn"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    return out.success && /^\d+$/.test(text) ? Number(text) : undefined;
   } catch {
-    return undefined;
+    return undefined; // no shell, or no permission to start one
   }
 }

@@ -7,6 +7,7 @@
  * Without Redis, the supervisor also serves `lib/cluster`'s local bus on
  * a Unix socket in a private temporary directory (`PULSE_LOCAL_BUS`).
  */
+import { fileURLToPath } from "node:url";
 import type { Config } from "@/lib/config.ts";
 import { LocalBusServer } from "@/lib/cluster/mod.ts";
 import type { RootLogger } from "@/lib/log.ts";
@@ -149,10 +150,80 @@ async function serveLocalBus(
   };
 }
 
-/** The command line this process was started with (Linux). */
+/**
+ * The command line that starts this program again: `/proc/self/cmdline`
+ * where Deno lets it be read (under `--allow-all` only), else this Deno,
+ * `run`, the permissions this process holds, the script and its
+ * arguments. `deno task start`'s flags are all unscoped, so they carry
+ * over whole; a permission granted only for some paths or hosts cannot be
+ * asked back from Deno and is not carried (the worker then refuses the
+ * same way the supervisor would have).
+ */
 async function ownCommandLine(): Promise<string[]> {
-  const raw = await Deno.readTextFile("/proc/self/cmdline");
-  return raw.split("\0").filter((part) => part !== "");
+  try {
+    const raw = await Deno.readTextFile("/proc/self/cmdline");
+    return raw.split("\0").filter((part) => part !== "");
+  } catch {
+    return [
+      Deno.execPath(),
+      "run",
+      "--no-prompt",
+      ...grantedFlags(),
+      fileURLToPath(Deno.mainModule),
+      ...Deno.args,
+    ];
+  }
+}
+
+/** The permissions Deno can be asked about. */
+const PERMISSIONS = [
+  "read",
+  "write",
+  "net",
+  "env",
+  "run",
+  "ffi",
+  "import",
+] as const;
+
+/** The `sys` kinds a scoped `--allow-sys=...` may hold. */
+const SYS_KINDS = [
+  "hostname",
+  "networkInterfaces",
+  "osRelease",
+  "osUptime",
+  "loadavg",
+  "systemMemoryInfo",
+  "uid",
+  "gid",
+  "cpus",
+  "homedir",
+  "statfs",
+  "getPriority",
+  "setPriority",
+  "username",
+  "ca",
+  "umask",
+] as const;
+
+/** This process's unscoped permissions as `deno run` flags. */
+export function grantedFlags(): string[] {
+  const granted = (descriptor: Deno.PermissionDescriptor) => {
+    try {
+      return Deno.permissions.querySync(descriptor).state === "granted";
+    } catch {
+      return false; // a kind this Deno does not know
+    }
+  };
+  const flags = PERMISSIONS.filter((name) => granted({ name })).map((name) =>
+    `--allow-${name}`
+  );
+  if (granted({ name: "sys" })) flags.push("--allow-sys");
+  else {
+    const kinds = SYS_KINDS.filter((kind) => granted({ name: "sys", kind }));
+    if (kinds.length) flags.push(`--allow-sys=${kinds.join(",")}`);
+  }
+  return flags;
 }
 
 /** A free port for every worker to share: bound, read, let go. */

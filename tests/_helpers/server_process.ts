@@ -7,13 +7,39 @@ import { fileURLToPath } from "node:url";
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
 
+/**
+ * The permission flags a task in deno.json gives `script`: the flags
+ * between `deno run` and the script, in the task's command that runs it.
+ * Tests start the server exactly as `deno task start` does, so a setting
+ * that needs a permission the task lacks fails in the tests too.
+ *
+ * @throws {Error} When no command of the task runs `script`.
+ */
+export function taskFlags(task: string, script: string): string[] {
+  const config = JSON.parse(
+    Deno.readTextFileSync(`${ROOT}/deno.json`),
+  ) as { tasks: Record<string, string> };
+  const line = config.tasks[task] ?? "";
+  for (const command of line.split("&&")) {
+    const words = command.trim().split(/\s+/);
+    const at = words.indexOf(script);
+    if (words[0] === "deno" && words[1] === "run" && at > 1) {
+      return words.slice(2, at);
+    }
+  }
+  throw new Error(`deno.json task "${task}" does not run ${script}: ${line}`);
+}
+
+/** The flags of `deno task start` for `main.ts`. */
+export const START_FLAGS: readonly string[] = taskFlags("start", "main.ts");
+
 /** Options for {@linkcode startServerProcess}. */
 export interface ServerProcessOptions {
   /** Extra environment; `PORT=0` and `PULSE_DB=:memory:` unless given. */
   env?: Record<string, string>;
   /** Folder holding `main.ts`; the repository root by default. */
   cwd?: string;
-  /** Deno permission flags; everything by default. */
+  /** Deno permission flags; `deno task start`'s by default. */
   permissions?: string[];
   /** Milliseconds to wait for the "listening" line. */
   startTimeoutMs?: number;
@@ -44,7 +70,7 @@ export async function startServerProcess(
   const {
     env = {},
     cwd = ROOT,
-    permissions = ["--allow-all"],
+    permissions = [...START_FLAGS],
     startTimeoutMs = 20_000,
     openFilesLimit,
   } = options;

@@ -199,7 +199,7 @@ Deno.test("alerts: SIGKILL between enqueue and delivery: after the restart the n
 });
 
 Deno.test("alerts: `deno task alerts:test RULE` sends a signed test through the rule's channels and exits 0; a receiver that refuses makes it exit 1 with its answer", async () => {
-  const { ROOT } = await import("../_helpers/server_process.ts");
+  const { ROOT, taskFlags } = await import("../_helpers/server_process.ts");
   await using ops = startReceiver();
   await using slack = startReceiver();
   const { dir, env } = await setUp(ops.url, slack.url);
@@ -207,9 +207,7 @@ Deno.test("alerts: `deno task alerts:test RULE` sends a signed test through the 
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--allow-read",
-        "--allow-env",
-        "--allow-net",
+        ...taskFlags("alerts:test", "scripts/test_alert.ts"),
         "scripts/test_alert.ts",
         rule,
       ],
@@ -303,13 +301,6 @@ Deno.test("alerts: email over STARTTLS with a login (certificate checked against
         SHOP_SECRET,
         SMTP_URL: smtp.url,
       },
-      // What `deno task start` grants: email needs nothing more.
-      permissions: [
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-net",
-      ],
     });
     await sell(server, "o1", "150.00");
     await eventually(

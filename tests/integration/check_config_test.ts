@@ -3,14 +3,14 @@
  * server would at start, without starting it; exit 0 or 1.
  */
 import assert from "node:assert/strict";
-import { ROOT } from "../_helpers/server_process.ts";
+import { ROOT, START_FLAGS, taskFlags } from "../_helpers/server_process.ts";
 
 async function check(file: string, env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
+    // Exactly the flags `deno task check-config` gives the script.
     args: [
       "run",
-      "--allow-read",
-      "--allow-env",
+      ...taskFlags("check-config", "scripts/check_config.ts"),
       "scripts/check_config.ts",
       file,
     ],
@@ -114,7 +114,7 @@ Deno.test("the server refused a bad sources file with exit 1 and, with JSON logs
       '{\n  "sources": [\n    {"id": "s", "kind": "simulatr", "role": "revenue"},\n    {"id": "t", "kind": "simulator", "role": "profit"}\n  ]\n}\n',
     );
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "main.ts"],
+      args: ["run", ...START_FLAGS, "main.ts"],
       cwd: ROOT,
       env: {
         PULSE_CONFIG: file,
