@@ -27,7 +27,7 @@ import {
   SqliteStore,
   StoreError,
 } from "@/lib/cache/mod.ts";
-import { alertingOf, AlertService } from "@/lib/alerts/mod.ts";
+import { alertingOf, AlertService, ruleSources } from "@/lib/alerts/mod.ts";
 import { Cluster } from "@/lib/cluster/mod.ts";
 import {
   type Config,
@@ -298,6 +298,11 @@ export async function startServer(
       : store.alerts,
     clock,
     random: systemRandom,
+    // A rule waits for every source it depends on to be read after start.
+    ready: (rule) =>
+      ruleSources(rule, engine.declared.map((d) => d.common)).every((id) =>
+        readStats.hasRead(id)
+      ),
     // A `for` ran out between states: the board shows it at once.
     // Added to the newest state (maybe still in the batch window), never
     // to the published one: that would put older figures back.

@@ -52,14 +52,26 @@ type Minute = {
 export class ReadStats {
   #o: ReadStatsOptions;
   #bySource = new Map<string, Minute[]>();
+  /** Every source read (or failed) since this process started. */
+  #read = new Set<string>();
 
   /** Creates empty statistics. */
   constructor(options: ReadStatsOptions) {
     this.#o = options;
   }
 
+  /**
+   * Whether `source` has been read (or a read of it failed) since this
+   * process started: what it shows is then a fact seen now, not one
+   * restored from before.
+   */
+  hasRead(source: string): boolean {
+    return this.#read.has(source);
+  }
+
   /** Records one read: how long it took and whether it failed. */
   record(source: string, seconds: number, failed: boolean): void {
+    this.#read.add(source);
     const index = this.#minute();
     const minutes = this.#bySource.get(source) ?? [];
     this.#bySource.set(source, minutes);

@@ -51,6 +51,14 @@ export interface AlertServiceOptions {
   onBoard?: (board: AlertsBoard) => void;
   /** Told of each evaluation, event and delivery outcome (metrics, logs). */
   onEvent?: (event: AlertServiceEvent) => void;
+  /**
+   * Whether a rule may be judged yet: false until every source it depends
+   * on has been read (or has failed a read) since this process started,
+   * so a rule never fires on a $0.00 nobody read, or on a status restored
+   * from before a restart. A rule not ready keeps its track as it was.
+   * @default {() => true}
+   */
+  ready?: (rule: AlertRule) => boolean;
 }
 
 /** What the service reports as it runs. */
@@ -304,6 +312,7 @@ export class AlertService {
     let enqueued = false;
     let changed = false;
     for (const rule of this.rules) {
+      if (this.#o.ready && !this.#o.ready(rule)) continue;
       const before = this.#tracks.get(rule.id) ?? newTrack(now);
       const samples = before.samples.length;
       const judged = judge(rule, before, state, now);

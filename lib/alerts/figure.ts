@@ -65,6 +65,40 @@ export function readFigure(
     : undefined;
 }
 
+/** The P&L total each figure adds up, by the roles of the sources in it. */
+const FIGURE_ROLES: Record<string, readonly string[]> = {
+  net: ["revenue", "expense", "trading"],
+  revenue: ["revenue"],
+  expenses: ["expense"],
+  trading: ["trading"],
+};
+
+/**
+ * The sources a rule's judgement depends on: its own source, or every
+ * source whose role feeds the total it watches.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ruleSources } from "@/lib/alerts/figure.ts";
+ * const sources = [
+ *   { id: "shop", role: "revenue" },
+ *   { id: "claude", role: "expense" },
+ * ];
+ * assert.deepEqual(ruleSources({ figure: "revenue" }, sources), ["shop"]);
+ * assert.deepEqual(ruleSources({ figure: "net" }, sources), ["shop", "claude"]);
+ * assert.deepEqual(ruleSources({ source: "claude" }, sources), ["claude"]);
+ * ```
+ */
+export function ruleSources(
+  rule: Pick<AlertRule, "figure" | "source">,
+  sources: readonly { id: string; role: string }[],
+): string[] {
+  if (rule.source !== undefined) return [rule.source];
+  const roles = FIGURE_ROLES[rule.figure ?? ""] ?? [];
+  return sources.filter((s) => roles.includes(s.role)).map((s) => s.id);
+}
+
 /** A source's status in the state, or undefined when it is not there. */
 export function readStatus(state: unknown, source: string): string | undefined {
   const status = (state as State | undefined)?.sources?.[source]?.status;

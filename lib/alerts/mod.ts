@@ -14,6 +14,7 @@ export {
 } from "./alert_service.ts";
 export type { AlertsBoard, FiringAlert, RuleStatus } from "./alert_report.ts";
 export { DeliveryError } from "./channels.ts";
+export { ruleSources } from "./figure.ts";
 export type { AlertNotification } from "./notification.ts";
 export {
   type Alerting,
