@@ -423,6 +423,9 @@ export async function startServer(
     onRefused: (reason) => pulse.onRefused(reason),
   });
 
+  // The shared epoch and state before the first client, so no worker or
+  // instance ever answers from an epoch of its own.
+  await cluster.sync();
   const server = await listen({
     hostname: config.hostname,
     port: config.port,

@@ -102,11 +102,25 @@ export async function createPnlEngine(
     clock,
     random,
     replica: store.ingest,
-    onError: (error) => log.warn("ingest replica", { error }),
+    onError: (error) => log.warn("ingest parts", { error }),
+    // Every instance's part is back: the pushed sources are read again
+    // now, not at their next interval.
+    onSettled: () => {
+      for (const { common } of declared) {
+        if (common.kind === "webhook") polling.refresh(common.id);
+      }
+    },
   });
+  // Every instance puts its parts back when Redis comes back empty (a
+  // restart, a FLUSHALL): at once when it reconnects, else within a second.
+  const watching = ingest?.watch();
   if (redis && ingest) {
-    redis.onReady(() => void ingest.restoreAll());
-    if (redis.up) await ingest.restoreAll();
+    const check = () =>
+      ingest.check().catch((error) =>
+        log.warn("ingest parts not restored yet", { error })
+      );
+    redis.onReady(() => void check());
+    if (redis.up) await check();
   }
   const declared = await createSources(sourcesFile, {
     clock,
@@ -161,6 +175,7 @@ export async function createPnlEngine(
     polling,
     webhooks,
     [Symbol.dispose]() {
+      watching?.[Symbol.dispose]();
       polling.close();
       for (const { source } of declared) source[Symbol.dispose]?.();
     },

@@ -38,6 +38,8 @@ export { RedisAlerts } from "./redis_alerts.ts";
 export { RedisSync, type RedisSyncOptions } from "./redis_sync.ts";
 export {
   IngestConflictError,
+  type IngestMerge,
+  IngestSettlingError,
   RedisIngest,
   type RedisIngestOptions,
 } from "./redis_ingest.ts";

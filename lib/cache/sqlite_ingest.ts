@@ -33,6 +33,39 @@ export const INGEST_REPLICA_MIGRATION = `CREATE TABLE ingest_replica (
      version INTEGER NOT NULL
    ) STRICT`;
 
+/**
+ * With Redis, each instance's share of a pushed figure ("its part": what
+ * the events it acknowledged add up to, kept in `ingest_state`) is named
+ * by a stable replica id; an event stored here but not yet in Redis is
+ * pending, with the part as it was before it, so a crash between the two
+ * is settled at the next start; and the parts of the other instances seen
+ * in Redis are copied, so a Redis emptied while one of them is gone is
+ * still refilled with its part.
+ */
+export const INGEST_PARTS_MIGRATION = `CREATE TABLE ingest_meta (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE ingest_pending (
+     source TEXT PRIMARY KEY,
+     event_id TEXT NOT NULL,
+     previous TEXT
+   ) STRICT;
+   CREATE TABLE ingest_parts (
+     source TEXT NOT NULL,
+     replica TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (source, replica)
+   ) STRICT`;
+
+/** An event stored here whose commit to Redis was not seen to finish. */
+export interface PendingIngest {
+  source: string;
+  eventId: string;
+  /** The part before the event, JSON; null when there was none. */
+  previous: string | null;
+}
+
 /** A source's value as this instance last saw it in Redis. */
 export interface IngestReplica {
   /** The stored value, JSON. */
@@ -171,6 +204,10 @@ export class SqliteIngest {
    * @param eventId The event's id (deliveries are at least once).
    * @param receivedAt Now, epoch ms (for pruning old ids).
    * @param next The new value from the previous one; may throw to refuse.
+   * @param _merge Unused: one instance holds the whole figure (with Redis,
+   *   `RedisIngest` merges the instances' parts).
+   * @param options `pending`: the event is on its way to Redis too (see
+   *   {@linkcode SqliteIngest.confirm} and {@linkcode SqliteIngest.retract}).
    * @returns Whether it was a duplicate, and the stored value.
    */
   apply<T>(
@@ -178,6 +215,8 @@ export class SqliteIngest {
     eventId: string,
     receivedAt: number,
     next: (previous: T | undefined) => T,
+    _merge?: unknown,
+    options: { pending?: boolean } = {},
   ): IngestOutcome<T> {
     this.#db.exec("BEGIN IMMEDIATE");
     try {
@@ -189,8 +228,126 @@ export class SqliteIngest {
       const value = next(previous);
       this.#mark.run(source, eventId, receivedAt);
       this.#put.run(source, JSON.stringify(value));
+      if (options.pending) {
+        this.#db.prepare(
+          `INSERT INTO ingest_pending (source, event_id, previous) VALUES (?, ?, ?)
+           ON CONFLICT (source) DO UPDATE SET event_id = excluded.event_id, previous = excluded.previous`,
+        ).run(
+          source,
+          eventId,
+          previous === undefined ? null : JSON.stringify(previous),
+        );
+      }
       this.#db.exec("COMMIT");
       return { duplicate: false, value };
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /**
+   * This store's replica id: random, made once and kept in the file, so an
+   * instance's part in Redis keeps its name across restarts (and workers
+   * sharing the file share it).
+   */
+  replicaId(): string {
+    const get = () =>
+      (this.#db.prepare(
+        "SELECT value FROM ingest_meta WHERE key = 'replica'",
+      ).get() as { value: string } | undefined)?.value;
+    const known = get();
+    if (known) return known;
+    const id = Array.from(
+      crypto.getRandomValues(new Uint8Array(9)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    this.#db.prepare(
+      "INSERT OR IGNORE INTO ingest_meta (key, value) VALUES ('replica', ?)",
+    ).run(id);
+    return get()!;
+  }
+
+  /** Events stored here whose commit to Redis was not seen to finish. */
+  pending(source?: string): PendingIngest[] {
+    const rows =
+      (source === undefined
+        ? this.#db.prepare("SELECT * FROM ingest_pending").all()
+        : this.#db.prepare("SELECT * FROM ingest_pending WHERE source = ?").all(
+          source,
+        )) as { source: string; event_id: string; previous: string | null }[];
+    return rows.map((r) => ({
+      source: r.source,
+      eventId: r.event_id,
+      previous: r.previous,
+    }));
+  }
+
+  /** The pending event reached Redis: it is an ordinary stored event now. */
+  confirm(source: string): void {
+    this.#db.prepare("DELETE FROM ingest_pending WHERE source = ?").run(source);
+  }
+
+  /**
+   * Takes the pending event back (Redis refused it, or another instance
+   * counted it): the part is what it was before, and the id is forgotten.
+   */
+  retract(source: string): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const [p] = this.pending(source);
+      if (p) {
+        if (p.previous === null) {
+          this.#db.prepare("DELETE FROM ingest_state WHERE source = ?").run(
+            source,
+          );
+        } else this.#put.run(source, p.previous);
+        this.#db.prepare(
+          "DELETE FROM ingest_events WHERE source = ? AND event_id = ?",
+        ).run(source, p.eventId);
+        this.confirm(source);
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** The sources this store holds a part, a copy or a pending event of. */
+  partSources(): string[] {
+    return (this.#db.prepare(
+      `SELECT source FROM ingest_state UNION SELECT source FROM ingest_parts
+       UNION SELECT source FROM ingest_pending UNION SELECT source FROM ingest_replica`,
+    ).all() as { source: string }[]).map((r) => r.source);
+  }
+
+  /** This store's part of a source, JSON, if it has one. */
+  ownPart(source: string): string | undefined {
+    return (this.#get.get(source) as { value: string } | undefined)?.value;
+  }
+
+  /** The other instances' parts of a source as last seen in Redis. */
+  otherParts(source: string): Map<string, string> {
+    return new Map(
+      (this.#db.prepare(
+        "SELECT replica, value FROM ingest_parts WHERE source = ?",
+      ).all(source) as { replica: string; value: string }[]).map((
+        r,
+      ) => [r.replica, r.value]),
+    );
+  }
+
+  /** Keeps copies of the other instances' parts of a source. */
+  keepOtherParts(source: string, parts: ReadonlyMap<string, string>): void {
+    const put = this.#db.prepare(
+      `INSERT INTO ingest_parts (source, replica, value) VALUES (?, ?, ?)
+       ON CONFLICT (source, replica) DO UPDATE SET value = excluded.value`,
+    );
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const [replica, value] of parts) put.run(source, replica, value);
+      this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
       throw error;

@@ -24,6 +24,7 @@ import {
 import { READINGS_MIGRATION, SqliteTier } from "./sqlite_tier.ts";
 import {
   INGEST_MIGRATION,
+  INGEST_PARTS_MIGRATION,
   INGEST_REPLICA_MIGRATION,
   SqliteIngest,
 } from "./sqlite_ingest.ts";
@@ -69,6 +70,7 @@ const MIGRATIONS: readonly string[] = [
   SYNC_MIGRATION,
   SYNC_DATA_MIGRATION,
   ALERTS_MIGRATION,
+  INGEST_PARTS_MIGRATION,
 ];
 
 /**

@@ -80,6 +80,7 @@ export class Cluster {
   readonly bus?: RedisBus;
   #o: ClusterOptions;
   #epoch?: string;
+  #synced?: Promise<void>;
 
   /** Builds the parts; nothing connects before {@linkcode Cluster.connect}. */
   constructor(options: ClusterOptions) {
@@ -172,10 +173,22 @@ export class Cluster {
    * campaigning: the last step of a start, once every part exists.
    */
   async join(): Promise<void> {
-    const { onNotice } = this.#o;
-    if (this.link && onNotice) this.link.onNotice(onNotice);
-    await this.bus?.connect();
+    await this.sync();
     this.leadership.start();
+  }
+
+  /**
+   * Starts taking notices and joins the shared epoch and state, without
+   * leading yet: done before the server listens, so no client is ever
+   * answered from this instance's own epoch. Runs once; {@linkcode join}
+   * runs it too.
+   */
+  sync(): Promise<void> {
+    return this.#synced ??= (async () => {
+      const { onNotice } = this.#o;
+      if (this.link && onNotice) this.link.onNotice(onNotice);
+      await this.bus?.connect();
+    })();
   }
 
   /**

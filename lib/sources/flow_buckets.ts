@@ -64,6 +64,30 @@ export function addToBuckets(
 }
 
 /**
+ * Two bucket lists as one (two instances' shares of a flow): the amounts
+ * of a bucket both have are added.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mergeBuckets } from "@/lib/sources/flow_buckets.ts";
+ * assert.deepEqual(mergeBuckets([[0, 5], [900, 1]], [[900, 2], [1800, 3]]), [
+ *   [0, 5], [900, 3], [1800, 3],
+ * ]);
+ * ```
+ */
+export function mergeBuckets(
+  a: Readonly<FlowBuckets>,
+  b: Readonly<FlowBuckets>,
+): FlowBuckets {
+  const merged = new Map<number, number>();
+  for (const [t, amount] of [...a, ...b]) {
+    merged.set(t, (merged.get(t) ?? 0) + amount);
+  }
+  return [...merged].filter(([, x]) => x !== 0).sort((x, y) => x[0] - y[0]);
+}
+
+/**
  * A ledger over stored buckets, for a read.
  *
  * @param buckets The stored buckets.

@@ -160,6 +160,8 @@ export class StripeEvents {
         event.id,
         now,
         () => event,
+        // Two instances' last events: the later one.
+        (a, b) => (b.created > a.created ? b : a),
       ));
     } catch (error) {
       throw new IngestError(

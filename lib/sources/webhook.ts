@@ -14,6 +14,7 @@ import {
   addToBuckets,
   type FlowBuckets,
   ledgerOf,
+  mergeBuckets,
   readBuckets,
 } from "./flow_buckets.ts";
 import { readAmount, readTimestamp } from "./amount.ts";
@@ -27,14 +28,25 @@ import { UpstreamDataError } from "./upstream_http.ts";
  * share the work.
  */
 export interface IngestStore {
-  /** The value a source's events add up to, if any. */
-  latest<T>(source: string): T | undefined | Promise<T | undefined>;
-  /** Records the event id and stores `next(previous)` atomically. */
+  /**
+   * The value a source's events add up to, if any; with several
+   * instances, their parts combined with `merge`.
+   */
+  latest<T>(
+    source: string,
+    merge: (a: T, b: T) => T,
+  ): T | undefined | Promise<T | undefined>;
+  /**
+   * Records the event id and stores `next(previous)` atomically (with
+   * several instances, `previous` is this instance's part, and the value
+   * answered is the parts combined with `merge`).
+   */
   apply<T>(
     source: string,
     eventId: string,
     receivedAt: number,
     next: (previous: T | undefined) => T,
+    merge: (a: T, b: T) => T,
   ):
     | { duplicate: boolean; value: T }
     | Promise<{ duplicate: boolean; value: T }>;
@@ -254,7 +266,10 @@ export class WebhookSource implements Source {
    * at zero; a `total` source has no figure before its first event.
    */
   async read(_signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
-    const stored = await this.#o.store.latest<Stored>(this.id);
+    const stored = await this.#o.store.latest<Stored>(
+      this.id,
+      (a, b) => this.#merge(a, b),
+    );
     if (stored) {
       this.#hadFigure = true;
       return this.#withPeriods(stored, context);
@@ -341,6 +356,7 @@ export class WebhookSource implements Source {
           if (previous && previous.asOf > event.asOf) return previous;
           return this.#reading(event.amountMinor, event.asOf);
         },
+        (a, b) => this.#merge(a, b),
       );
     } catch (error) {
       if (error instanceof IngestError) throw error;
@@ -374,6 +390,24 @@ export class WebhookSource implements Source {
       amountMinor: periods.today.amountMinor,
       periods,
       periodsAt: isoTime(context.periods.today.at),
+    };
+  }
+
+  /**
+   * Two instances' shares of the figure as one: an increment's amounts
+   * and movements added, a total's newest figure.
+   */
+  #merge(a: Stored, b: Stored): Stored {
+    const later = b.asOf > a.asOf ? b : a;
+    if (this.#o.mode === "total") return later;
+    const ab = readBuckets(a.buckets);
+    const bb = readBuckets(b.buckets);
+    const { buckets: _, ...reading } = later;
+    return {
+      ...reading,
+      amountMinor: a.amountMinor + b.amountMinor,
+      // A share stored by an older version has no movements: whole, then.
+      ...(ab && bb ? { buckets: mergeBuckets(ab, bb) } : {}),
     };
   }
 

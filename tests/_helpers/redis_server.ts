@@ -13,6 +13,8 @@ export interface TestRedis extends AsyncDisposable {
   stop(signal?: Deno.Signal): Promise<void>;
   /** Starts it again on the same port, empty. */
   restart(): Promise<TestRedis>;
+  /** Empties it (`FLUSHALL`) while it runs, as an operator's mistake would. */
+  flushAll(): Promise<void>;
   /**
    * Freezes it (SIGSTOP) or thaws it (SIGCONT): connections stay open and
    * nothing answers, as with a Redis that hangs.
@@ -87,6 +89,18 @@ export async function startRedis(port = freePort()): Promise<TestRedis> {
     async restart() {
       await stop();
       return await startRedis(port);
+    },
+    async flushAll() {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      try {
+        await conn.write(new TextEncoder().encode("FLUSHALL\r\n"));
+        const buf = new Uint8Array(16);
+        const n = await conn.read(buf);
+        const reply = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+        if (!reply.startsWith("+OK")) throw new Error(`FLUSHALL: ${reply}`);
+      } finally {
+        conn.close();
+      }
     },
     [Symbol.asyncDispose]: () => stop(),
   };
