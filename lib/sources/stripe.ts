@@ -13,7 +13,12 @@
  */
 import { isoTime, normalizeTimestamp } from "../time/mod.ts";
 import { fromStripeAmount } from "./stripe_money.ts";
-import { categoryOf, STRIPE_REVENUE_CATEGORIES } from "./stripe_categories.ts";
+import {
+  categoryOf,
+  STRIPE_CATEGORIES,
+  STRIPE_REVENUE_CATEGORIES,
+  type StripeCategoryGroup,
+} from "./stripe_categories.ts";
 import { mapPeriods } from "./period_windows.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
@@ -40,6 +45,19 @@ import {
  * Issuing spending and funds Stripe holds in reserve.
  */
 const NOT_REVENUE_BALANCES = ["issuing", "risk_reserved"];
+
+/**
+ * Where money read but not counted as revenue is shown, by its group: the
+ * source's detail, beside the figure, never in the P&L.
+ */
+const NOT_COUNTED_DETAIL = {
+  movement: "payoutsAndTransfersMinor",
+  financing: "financingMinor",
+  reserve: "reservesMinor",
+  issuing: "issuingMinor",
+  other: "otherNotCountedMinor",
+  revenue: "otherNotCountedMinor",
+} as const satisfies Record<StripeCategoryGroup, string>;
 
 const categoryName = str({
   pattern: /^[a-z_]+$/,
@@ -248,6 +266,8 @@ export class StripeSource implements Source {
   #include: (
     txn: { type: string; reporting_category?: unknown; balance_type?: unknown },
   ) => boolean;
+  /** What was read and not counted, since the start, by group. */
+  #excluded = new Map<keyof typeof NOT_COUNTED_DETAIL, number>();
 
   /**
    * Takes one of Stripe's event deliveries (present only with a webhook
@@ -348,9 +368,12 @@ export class StripeSource implements Source {
         );
       }
       for (const t of fresh) {
-        this.#total += t.amount;
-        this.#count++;
-        this.#ledger.add(t.created * 1000, t.amount);
+        if (t.notCounted) this.#notCounted(t.notCounted, t.amount);
+        else {
+          this.#total += t.amount;
+          this.#count++;
+          this.#ledger.add(t.created * 1000, t.amount);
+        }
         if (t.created > pass.newest) {
           pass.newest = t.created;
           pass.newestIds = new Set();
@@ -359,11 +382,17 @@ export class StripeSource implements Source {
       }
       pass.pages++;
       pass.items += fresh.length;
-      const movements = fresh.map((t) => ({
-        ref: t.id,
-        at: t.created * 1000,
-        amount: t.amount,
-      }));
+      // What is not counted is kept too (marked), for the detail.
+      const movements = fresh.map((t) =>
+        t.notCounted
+          ? {
+            ref: `x:${t.id}`,
+            at: t.created * 1000,
+            amount: t.amount,
+            data: t.notCounted,
+          }
+          : { ref: t.id, at: t.created * 1000, amount: t.amount }
+      );
       if (!more) {
         this.#watermark = pass.newest;
         this.#atWatermark = pass.newestIds;
@@ -446,7 +475,16 @@ export class StripeSource implements Source {
     this.#ledger = new FlowLedger();
     this.#total = 0;
     this.#count = 0;
+    this.#excluded.clear();
     for (const m of saved.movements) {
+      if (m.ref.startsWith("x:")) {
+        const group = m.data as keyof typeof NOT_COUNTED_DETAIL;
+        this.#notCounted(
+          group in NOT_COUNTED_DETAIL ? group : "other",
+          m.amount,
+        );
+        continue;
+      }
       this.#ledger.add(m.at, m.amount);
       this.#total += m.amount;
       this.#count++;
@@ -474,10 +512,21 @@ export class StripeSource implements Source {
     });
   }
 
-  /** A transaction checked, or undefined when it is not counted. */
+  /**
+   * A transaction checked, whether counted or not (then with the group of
+   * its category); undefined when it is in another currency or already
+   * read.
+   */
   #transaction(
     txn: unknown,
-  ): { id: string; created: number; amount: number } | undefined {
+  ):
+    | {
+      id: string;
+      created: number;
+      amount: number;
+      notCounted?: keyof typeof NOT_COUNTED_DETAIL;
+    }
+    | undefined {
     const id = field(txn, "id", "string", "Stripe balance transaction");
     const where = `Stripe balance transaction ${id}`;
     const created = field(txn, "created", "number", where);
@@ -491,10 +540,16 @@ export class StripeSource implements Source {
     }
     if (
       currency.toUpperCase() !== this.#o.currency ||
-      !this.#include({ ...(txn as Record<string, unknown>), type }) ||
       (created === this.#watermark && this.#atWatermark.has(id))
     ) return undefined;
-    return { id, created, amount };
+    const t = { ...(txn as Record<string, unknown>), type };
+    if (this.#include(t)) return { id, created, amount };
+    const group = STRIPE_CATEGORIES[categoryOf(t)] ?? "other";
+    return { id, created, amount, notCounted: group };
+  }
+
+  #notCounted(group: keyof typeof NOT_COUNTED_DETAIL, amount: number): void {
+    this.#excluded.set(group, (this.#excluded.get(group) ?? 0) + amount);
   }
 
   /** The reading from what is counted so far. */
@@ -517,6 +572,12 @@ export class StripeSource implements Source {
       detail: {
         transactions: this.#count,
         sinceStartMinor: minor(this.#total),
+        // Since the start too, never added into the P&L.
+        ...Object.fromEntries(
+          [...this.#excluded].filter(([, sum]) => sum !== 0).map((
+            [group, sum],
+          ) => [NOT_COUNTED_DETAIL[group], minor(sum)]),
+        ),
       },
       ...(syncing ? { syncing } : {}),
     };

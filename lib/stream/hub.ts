@@ -167,7 +167,9 @@ export class Hub {
    * at the end of the current turn (coalesced with anything else offered in
    * it); within a window, it goes out as one delta with the window's other
    * changes when the window closes. A state equal to the latest one changes
-   * nothing.
+   * nothing. For the one part that builds the topic's whole state (the P&L
+   * engine, the admin feed); a part that adds to it uses
+   * {@linkcode Hub.update}, which cannot put an older state back.
    */
   publish(topic: string, state: JsonObject): void {
     if (this.#closed) return;

@@ -42,7 +42,8 @@ Deno.test("Stripe: later reads fetch only what is new, counting a transaction in
   await using mock = stripeMock(txns);
   const s = source(mock.url);
   assert.equal((await s.read()).amountMinor, 5737);
-  const created = txns[3]!.created; // the newest counted, at the watermark
+  // The newest read (a payout, not counted, but read): the watermark.
+  const created = txns[4]!.created;
   txns.push({
     id: "txn_same_second",
     amount: 300,
@@ -483,7 +484,17 @@ Deno.test("Stripe: revenue is counted by reporting category; Capital financing a
   await using mock = stripeMock(txns);
   // 100.00 - 20.00 - 15.00 - 3.00 + 7.00; counting every type but payouts
   // (the old rule) made it 519.00.
-  assert.equal((await source(mock.url).read()).amountMinor, 6_900);
+  const reading = await source(mock.url).read();
+  assert.equal(reading.amountMinor, 6_900);
+  // Shown beside the figure, never in it.
+  assert.deepEqual(reading.detail, {
+    transactions: 5,
+    sinceStartMinor: 6_900,
+    financingMinor: 47_000,
+    reservesMinor: -3_000,
+    issuingMinor: -2_500,
+    payoutsAndTransfersMinor: -20_000,
+  });
   assert.equal(
     (await source(mock.url, { categories: ["charge", "financing_payout"] })
       .read()).amountMinor,
