@@ -35,3 +35,99 @@ Deno.test("PULSE_HOST=0.0.0.0 under deno task start's flags listens on every add
     Number(new TextDecoder().decode(stdout).trim()),
   );
 });
+
+/**
+ * A non-default value for every setting docs/configuration.md lists (the
+ * table is made from `SETTINGS`): a setting added later fails the test
+ * below until it has one here.
+ */
+function everySetting(dir: string, redisUrl: string, file: string) {
+  return {
+    PORT: "0",
+    PULSE_HOST: "0.0.0.0",
+    PULSE_DB: `${dir}/pulse.db`,
+    PULSE_CONFIG: file,
+    PULSE_SIM_INTERVAL_MS: "500",
+    PULSE_CURRENCY: "EUR",
+    PULSE_LOG_LEVEL: "info,cluster=debug",
+    PULSE_LOG_FORMAT: "json",
+    PULSE_TIMEZONE: "America/New_York",
+    PULSE_WEEK_START: "sunday",
+    PULSE_CACHE_TTL_MS: "1000",
+    PULSE_BATCH_MS: "50",
+    PULSE_HISTORY_COUNT: "500",
+    PULSE_HISTORY_MAX_AGE_MS: "60000",
+    PULSE_HEARTBEAT_MS: "5000",
+    PULSE_WS_IDLE_TIMEOUT_S: "30",
+    PULSE_MAX_FRAME_BYTES: "8192",
+    PULSE_SLOW_CLIENT_BYTES: "131072",
+    PULSE_SLOW_CLIENT_MS: "10000",
+    PULSE_RECONNECT_BASE_MS: "500",
+    PULSE_RECONNECT_SPREAD_MS: "2000",
+    PULSE_DRAIN_MS: "500",
+    REDIS_URL: redisUrl,
+    PULSE_WORKERS: "2",
+    PULSE_LEASE_MS: "1000",
+    PULSE_HISTORY_RAW_MS: "86400000",
+    PULSE_HISTORY_KEEP_MS: "864000000",
+    PULSE_ALLOWED_ORIGINS: "https://board.example.com",
+    PULSE_ALLOWED_HOSTS: "board.example.com,127.0.0.1",
+    PULSE_TRUST_PROXY: "true",
+    PULSE_TOKENS: "test-token-aaaaaaaaaaaaaaaa",
+    PULSE_SESSION_SECRET: "0123456789abcdef0123456789abcdef",
+    PULSE_SESSION_TTL_MS: "3600000",
+    PULSE_TICKET_TTL_MS: "30000",
+    PULSE_MAX_CONNECTIONS: "500",
+    PULSE_MAX_CONNECTIONS_PER_IP: "100",
+    PULSE_MAX_PARKED_POLLS_PER_IP: "50",
+    PULSE_MAX_REQUESTS_PER_IP: "32",
+    PULSE_HISTORY_PER_SECOND: "10",
+    PULSE_MAX_AUTH_FAILURES_PER_IP: "20",
+    PULSE_AUTH_FAILURE_WINDOW_MS: "30000",
+    PULSE_WS_MESSAGES_PER_S: "10",
+    PULSE_MAX_SUBSCRIPTIONS: "4",
+    PULSE_MAX_BODY_BYTES: "131072",
+  };
+}
+
+Deno.test("every documented setting at once, at a value other than its default, starts under deno task start's flags and serves", async () => {
+  const { SETTINGS } = await import("@/lib/config.ts");
+  const { startRedis } = await import("../_helpers/redis_server.ts");
+  await using redis = await startRedis();
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/sources.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        sources: [{
+          id: "shop",
+          kind: "webhook",
+          role: "revenue",
+          mode: "increment",
+          secretEnv: "SHOP_SECRET",
+        }],
+      }),
+    );
+    const env = everySetting(dir, redis.url, file);
+    // Deno Deploy is a platform of its own (tests/integration/deploy_test.ts).
+    const documented = SETTINGS.map((s) => s.variable).filter((v) =>
+      v !== "DENO_DEPLOYMENT_ID"
+    );
+    assert.deepEqual(Object.keys(env).sort(), documented.sort());
+    await using server = await startServerProcess({
+      env: { ...env, SHOP_SECRET: "whsec_everything" },
+      startTimeoutMs: 30_000,
+    });
+    const port = new URL(server.url).port;
+    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+    assert.equal(health.status, 200, await health.text());
+    const snapshot = await fetch(`http://127.0.0.1:${port}/api/snapshot`, {
+      headers: { authorization: "Bearer test-token-aaaaaaaaaaaaaaaa" },
+    });
+    assert.equal(snapshot.status, 200);
+    assert.equal((await snapshot.json()).data.currency, "EUR");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -57,3 +57,29 @@ Deno.test("docs/architecture.md shows the area imports as the code has them", as
   const expected = areaTable(await areaImports()).replace(/\s*\|\s*/g, "|");
   assert.equal(documented, expected, "stale: run `deno task docs`");
 });
+
+Deno.test("the vendors' SDKs (stripe, kalshi-typescript) are test-only imports: nothing the server runs loads them", async () => {
+  const root = new URL("../../", import.meta.url);
+  const offenders: string[] = [];
+  const walk = async (dir: URL, rel: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = `${rel}${entry.name}`;
+      if (entry.isDirectory) {
+        if (!entry.name.startsWith(".") && entry.name !== "_islands") {
+          await walk(new URL(`${entry.name}/`, dir), `${path}/`);
+        }
+      } else if (/\.tsx?$/.test(entry.name)) {
+        const text = await Deno.readTextFile(new URL(entry.name, dir));
+        if (/from "(npm:)?(stripe|kalshi-typescript)(@[^"]*)?"/.test(text)) {
+          offenders.push(path);
+        }
+      }
+    }
+  };
+  for (const dir of ["lib", "routes", "islands", "components", "scripts"]) {
+    await walk(new URL(`${dir}/`, root), `${dir}/`);
+  }
+  const main = await Deno.readTextFile(new URL("main.ts", root));
+  if (/from "(stripe|kalshi-typescript)"/.test(main)) offenders.push("main.ts");
+  assert.deepEqual(offenders, []);
+});
