@@ -11,7 +11,7 @@ import {
   type IngestResult,
   type IngestTarget,
   isIngestTarget,
-} from "./webhook.ts";
+} from "./ingest_store.ts";
 
 /** Options for {@linkcode IngestRouter}. */
 export interface IngestRouterOptions {

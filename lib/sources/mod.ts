@@ -51,8 +51,8 @@ export {
   type IngestStore,
   type IngestTarget,
   isIngestTarget,
-  WebhookSource,
-} from "./webhook.ts";
+} from "./ingest_store.ts";
+export { WebhookSource } from "./webhook.ts";
 export { IngestRouter, type IngestRouterOptions } from "./ingest_router.ts";
 export { embeddedSourcesFile } from "./embedded.ts";
 export { UpstreamDataError } from "./upstream_http.ts";

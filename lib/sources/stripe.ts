@@ -30,7 +30,7 @@ import type {
   UpstreamRequest,
 } from "./source.ts";
 import { StripeEvents } from "./stripe_events.ts";
-import type { IngestResult, IngestStore } from "./webhook.ts";
+import type { IngestResult, IngestStore } from "./ingest_store.ts";
 import type { SyncedMovement, SyncStore } from "./sync_store.ts";
 import { envName, httpUrl, int, isoDate, listOf, oneOf, str } from "./spec.ts";
 import {

@@ -14,7 +14,11 @@
  */
 import { verifyWebhook, WebhookSignatureError } from "../security/mod.ts";
 import type { Reading } from "./source.ts";
-import { IngestError, type IngestResult, type IngestStore } from "./webhook.ts";
+import {
+  IngestError,
+  type IngestResult,
+  type IngestStore,
+} from "./ingest_store.ts";
 
 /** Options for {@linkcode StripeEvents}. */
 export interface StripeEventsOptions {

@@ -83,3 +83,46 @@ Deno.test("the vendors' SDKs (stripe, kalshi-typescript) are test-only imports: 
   if (/from "(stripe|kalshi-typescript)"/.test(main)) offenders.push("main.ts");
   assert.deepEqual(offenders, []);
 });
+
+Deno.test("no module of lib imports itself back through others: the file-level import graph has no cycle", async () => {
+  const { dirname, join, relative } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const root = fileURLToPath(new URL("../../lib", import.meta.url));
+  const graph = new Map<string, string[]>();
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) await walk(path);
+      else if (/\.tsx?$/.test(entry.name)) {
+        const text = await Deno.readTextFile(path);
+        graph.set(
+          path,
+          [...text.matchAll(/(?:from|import) "(\.{1,2}\/[^"]+)"/g)].map((m) =>
+            join(dirname(path), m[1]!)
+          ),
+        );
+      }
+    }
+  };
+  await walk(root);
+  const cycles: string[] = [];
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, "open");
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === "open") {
+        cycles.push(
+          [...stack.slice(stack.indexOf(next)), next].map((p) =>
+            relative(root, p)
+          ).join(" -> "),
+        );
+      } else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, "done");
+  };
+  for (const node of graph.keys()) if (!state.has(node)) visit(node);
+  assert.deepEqual(cycles, []);
+});
