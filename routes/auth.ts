@@ -272,9 +272,10 @@ export function crossSite(c: Context, origins: OriginPolicy): boolean {
     const origin = c.req.header("origin") ?? null;
     return !(origin !== null && origins.lists(origin));
   }
+  // "null" is an opaque origin (a sandboxed frame, a data: URL, a
+  // redirect across sites): never this server's own page.
   const origin = c.req.header("origin") ?? null;
-  return origin !== null && origin !== "null" &&
-    !origins.allows(origin, c.req.url);
+  return origin !== null && !origins.allows(origin, c.req.url);
 }
 
 /**

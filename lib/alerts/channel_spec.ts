@@ -103,7 +103,7 @@ export function parseChannel(
   env: Readonly<Record<string, string | undefined>>,
 ): ChannelSpec {
   const kind = (raw as { kind?: unknown })?.kind;
-  if (typeof kind !== "string" || !(kind in CHANNEL_KINDS)) {
+  if (typeof kind !== "string" || !Object.hasOwn(CHANNEL_KINDS, kind)) {
     throw new SpecError(
       `${path}.kind`,
       `${path}.kind: found ${

@@ -25,7 +25,9 @@ export function hydrateIslands(
   let count = 0;
   for (const el of root.querySelectorAll<HTMLElement>("[data-island]")) {
     const name = el.dataset.island ?? "";
-    const component = registry[name];
+    const component = Object.hasOwn(registry, name)
+      ? registry[name]
+      : undefined;
     const propsEl = root.getElementById(el.dataset.islandProps ?? "");
     if (!component || !propsEl) continue;
     hydrate(h(component, JSON.parse(propsEl.textContent ?? "{}")), el);

@@ -172,9 +172,10 @@ function checkEntry(
   seen: Map<string, string>,
 ): SourceEntry {
   const kindName = (raw as { kind?: unknown })?.kind;
-  const kind = typeof kindName === "string"
-    ? SOURCE_KINDS[kindName]
-    : undefined;
+  const kind =
+    typeof kindName === "string" && Object.hasOwn(SOURCE_KINDS, kindName)
+      ? SOURCE_KINDS[kindName]
+      : undefined;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new SpecError(path, `${path}: expected an object`);
   }

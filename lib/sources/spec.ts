@@ -351,7 +351,9 @@ export function parseObject<F extends Fields>(
   // Every problem of the object, not only the first.
   const errors: SpecError[] = [];
   for (const key of Object.keys(record)) {
-    if (!(key in fields) && !ignore.includes(key)) {
+    // Own fields only: "__proto__", "constructor" or "toString" are not
+    // fields because every object inherits them.
+    if (!Object.hasOwn(fields, key) && !ignore.includes(key)) {
       const known = Object.keys(fields).concat(ignore).sort();
       const near = didYouMean(key, known);
       errors.push(

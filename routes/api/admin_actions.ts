@@ -48,7 +48,7 @@ export function adminActionRoute(
           `no open connection has the id "${id}" on this instance`,
         );
       }
-    } else if (kind === "sources" && name in SOURCE_ACTIONS) {
+    } else if (kind === "sources" && Object.hasOwn(SOURCE_ACTIONS, name)) {
       const action = SOURCE_ACTIONS[name as keyof typeof SOURCE_ACTIONS];
       if (!deps.adminAction?.({ action, source: id })) {
         throw new HttpError(404, "bad_request", `no source has the id "${id}"`);

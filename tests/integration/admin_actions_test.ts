@@ -69,6 +69,12 @@ Deno.test("console actions: an operator's read now, reset breaker and disconnect
     (await nonsense.json()).error.message,
     /the actions are sources\/:id\/read, sources\/:id\/reset-breaker and connections\/:id\/disconnect/,
   );
+  // Names every object inherits are not actions.
+  for (const inherited of ["constructor", "toString", "__proto__"]) {
+    const odd = await post(`/api/admin/sources/stripe/${inherited}`, bearer);
+    assert.equal(odd.status, 404, inherited);
+    await odd.body?.cancel();
+  }
   const kicked = await post("/api/admin/connections/c7/disconnect", bearer);
   assert.equal(kicked.status, 202);
   assert.equal((await kicked.json()).connection, "c7");
@@ -94,6 +100,13 @@ Deno.test("console actions: an operator's read now, reset breaker and disconnect
   });
   assert.equal(crossSite.status, 403);
   assert.match((await crossSite.json()).error.message, /cross-site/);
+  // An opaque origin (a sandboxed frame, a data: URL) is another site.
+  const opaque = await post("/api/admin/sources/stripe/read", {
+    cookie,
+    origin: "null",
+  });
+  assert.equal(opaque.status, 403);
+  await opaque.body?.cancel();
   const sameSite = await post("/api/admin/sources/stripe/read", {
     cookie,
     origin: "http://pulse.test",

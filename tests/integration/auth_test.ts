@@ -504,6 +504,10 @@ Deno.test("auth: sign-in and sign-out refuse another site's form (login CSRF); /
     "sec-fetch-site": "cross-site",
   });
   assert.equal(crossSite.status, 403);
+  // A sandboxed frame's form posts with the opaque origin "null".
+  const opaque = await formLogin(t, TOKEN, { origin: "null" });
+  assert.equal(opaque.status, 403);
+  assert.equal(opaque.headers.get("set-cookie"), null);
   const own = await formLogin(t, TOKEN, { origin: "http://pulse.test" });
   assert.equal(own.status, 303);
   const cookie = cookieOf(own);

@@ -273,3 +273,32 @@ Deno.test("sources file: a board title, per-source labels and a reporting time z
     /timezone: found the string "EST5", expected an IANA time zone such as "UTC" or "Europe\/Berlin"/,
   );
 });
+
+Deno.test("sources file: keys every object inherits (__proto__, constructor, toString) are unknown fields and unknown kinds, never accepted", async () => {
+  const { parseAlerting } = await import("@/lib/alerts/mod.ts");
+  // JSON.parse makes "__proto__" an own key, as a file on disk would.
+  for (const key of ["__proto__", "constructor", "toString"]) {
+    refuses(
+      JSON.parse(
+        `{"sources": [{${JSON.stringify(key)}: 1, ${
+          JSON.stringify(stripe).slice(1)
+        }]}`,
+      ),
+      new RegExp(`unknown field "${key}"`),
+    );
+    refuses(
+      { sources: [{ ...stripe, kind: key }] },
+      /sources\[0\]\.kind/,
+    );
+    assert.throws(
+      () =>
+        parseAlerting([], [{ id: "ops", kind: key, url: "https://x.test" }], {
+          currency: "USD",
+          sourceIds: [],
+          env: {},
+        }),
+      (e: Error) => /channels\[0\]\.kind/.test(e.message),
+      key,
+    );
+  }
+});
