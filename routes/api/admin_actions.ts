@@ -5,10 +5,13 @@
  * breaker by hand, carried out by the instance that polls; close one
  * client's connection on this instance). Operators only, refused when
  * cross-site (a page elsewhere cannot make an operator's browser act),
- * and each one written to the log with who asked.
+ * each source action at most once per source every 5 s (a held-down
+ * button cannot hammer an upstream or the log), and each one written to
+ * the log with who asked.
  */
 import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
+import { KeyedRateLimiter } from "@/lib/resilience/mod.ts";
 import type { OriginPolicy } from "@/lib/http/mod.ts";
 import { crossSite, principalOf } from "../auth.ts";
 import { clientIp } from "../limits.ts";
@@ -16,11 +19,21 @@ import type { AppDeps } from "../deps.ts";
 
 const SOURCE_ACTIONS = { read: "read", "reset-breaker": "reset" } as const;
 
+/** How often one action may run on one source, ms. */
+export const SOURCE_ACTION_SPACING_MS = 5_000;
+
 /** Builds the handler. */
 export function adminActionRoute(
   deps: AppDeps,
   origins: OriginPolicy,
 ): (c: Context) => Response {
+  // One token per source and action, refilled every SOURCE_ACTION_SPACING_MS.
+  const spacing = new KeyedRateLimiter({
+    now: () => deps.clock.monotonic(),
+    perSecond: 1000 / SOURCE_ACTION_SPACING_MS,
+    burst: 1,
+    maxKeys: 1_000,
+  });
   return function adminAction(c: Context): Response {
     const principal = principalOf(c);
     if (principal?.role === "viewer") {
@@ -50,6 +63,18 @@ export function adminActionRoute(
       }
     } else if (kind === "sources" && Object.hasOwn(SOURCE_ACTIONS, name)) {
       const action = SOURCE_ACTIONS[name as keyof typeof SOURCE_ACTIONS];
+      const waitMs = spacing.take(`${action} ${id}`);
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000);
+        throw new HttpError(
+          429,
+          "rate_limited",
+          `"${name}" runs at most once every ${
+            SOURCE_ACTION_SPACING_MS / 1000
+          } s per source; it already ran for "${id}", try again in ${seconds} s`,
+          { headers: { "retry-after": String(seconds) } },
+        );
+      }
       if (!deps.adminAction?.({ action, source: id })) {
         throw new HttpError(404, "bad_request", `no source has the id "${id}"`);
       }

@@ -47,6 +47,17 @@ Deno.test("console actions: an operator's read now, reset breaker and disconnect
   assert.equal(reset.status, 202);
   await reset.body?.cancel();
   assert.deepEqual(asked, ["read stripe", "reset stripe"]);
+  // A second "read now" within 5 s is refused and says when; nothing is
+  // asked of the source and nothing more is logged.
+  const again = await post("/api/admin/sources/stripe/read", bearer);
+  assert.equal(again.status, 429);
+  assert.equal(again.headers.get("retry-after"), "5");
+  assert.match(
+    (await again.json()).error.message,
+    /"read" runs at most once every 5 s per source; it already ran for "stripe", try again in 5 s/,
+  );
+  assert.deepEqual(asked, ["read stripe", "reset stripe"]);
+  await t.clock.advance(5_000);
   const audit = t.logs.map((l) => JSON.parse(l)).filter((r) =>
     r.msg === "admin action"
   );
