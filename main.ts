@@ -416,6 +416,7 @@ export async function startServer(
     ingest: webhooks.size === 0
       ? undefined
       : (id, body, signature) => webhooks.deliver(id, body, signature),
+    ingestLimit: (id) => webhooks.maxBodyBytes(id),
     onIngest: (id, outcome) => pulse.onIngest(id, outcome),
     onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
     hosts,

@@ -514,7 +514,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   int(
     "PULSE_MAX_BODY_BYTES",
     "maxBodyBytes",
-    "largest request body (413 past it)",
+    "largest request body (413 past it); a push to `/api/ingest/<id>` has its source's own limit instead (a webhook's `maxBodyBytes`, 256 KiB for Stripe's events)",
     { min: 1_024, max: 67_108_864, fallback: 65_536 },
   ),
   {

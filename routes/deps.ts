@@ -43,6 +43,11 @@ export interface AppDeps {
   adminAction?: (
     request: { action: "read" | "reset"; source: string },
   ) => boolean;
+  /**
+   * The largest delivery a pushed source takes, bytes (its own limit, not
+   * `PULSE_MAX_BODY_BYTES`); undefined for an id that takes none.
+   */
+  ingestLimit?: (source: string) => number | undefined;
   /** Closes one client connection by its id; false when none has it. */
   disconnect?: (id: string) => boolean;
   /** Alert rules, their state and the latest deliveries (`/api/alerts`). */

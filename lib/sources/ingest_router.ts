@@ -55,6 +55,14 @@ export class IngestRouter {
     this.#onStored = options.onStored;
   }
 
+  /**
+   * The largest delivery source `id` takes, bytes; undefined when no
+   * source by that id takes deliveries.
+   */
+  maxBodyBytes(id: string): number | undefined {
+    return this.#targets.get(id)?.maxBodyBytes;
+  }
+
   /** How many webhook sources there are. */
   get size(): number {
     return this.#targets.size;

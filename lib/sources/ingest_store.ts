@@ -72,6 +72,11 @@ export interface IngestResult {
 export interface IngestTarget {
   /** The source's id. */
   readonly id: string;
+  /**
+   * The largest delivery it takes, bytes (Stripe's events reach 256 KiB);
+   * the route reads no more than this.
+   */
+  readonly maxBodyBytes?: number;
   /** Verifies, parses and stores one delivery. */
   ingest(body: Uint8Array, signature: string | null): Promise<IngestResult>;
 }

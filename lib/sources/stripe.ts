@@ -278,6 +278,8 @@ export class StripeSource implements Source {
     signature: string | null,
   ) => Promise<IngestResult>;
   #last?: Reading;
+  /** The largest event delivery taken, bytes (with a webhook secret). */
+  readonly maxBodyBytes?: number;
 
   /** Creates the source. */
   constructor(options: StripeSourceOptions) {
@@ -302,6 +304,7 @@ export class StripeSource implements Source {
           },
       });
       this.ingest = (body, signature) => events.ingest(body, signature);
+      this.maxBodyBytes = events.maxBodyBytes;
     }
     this.#watermark = Math.floor(Date.parse(options.since) / 1000);
     const { types, categories } = options;

@@ -31,9 +31,20 @@ export function ingestRoute(deps: AppDeps): (c: Context) => Promise<Response> {
           `no source "${id}" takes deliveries: declare one with "kind": "webhook", or a "stripe" source with "webhookSecretEnv", in the sources file (PULSE_CONFIG)`,
         );
       }
+      // The source's own limit (Stripe's events reach 256 KiB), checked
+      // here rather than at the door so a refusal is counted per source.
+      const limit = deps.ingestLimit?.(id) ?? deps.config.maxBodyBytes;
       let body: Uint8Array;
       try {
-        body = await readBodyBounded(c.req.raw, deps.config.maxBodyBytes);
+        const declared = Number(c.req.header("content-length"));
+        if (Number.isFinite(declared) && declared > limit) {
+          throw new HttpError(
+            413,
+            "too_large",
+            `the body is ${declared} bytes; source "${id}" accepts at most ${limit}`,
+          );
+        }
+        body = await readBodyBounded(c.req.raw, limit);
       } catch (error) {
         deps.onIngest?.(id, "too_large");
         throw error;
