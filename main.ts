@@ -529,23 +529,26 @@ if (import.meta.main) {
         : Deno.env.get(LOCAL_BUS_VARIABLE),
     });
   } catch (error) {
-    // Every failed start exits 1: the expected ones with their message
-    // alone, anything else with its stack.
-    if (error instanceof SourcesFileError && logFormat === "json") {
-      // One record per problem, each with its line and column.
-      for (const d of locateDiagnostics(error)) {
-        log.error("invalid sources file", { ...d });
-      }
-    } else if (error instanceof SourcesFileError) {
-      // Every problem at once, the way a compiler shows them.
-      console.error(formatDiagnostics(error));
-    } else if (
-      error instanceof ConfigError || error instanceof StoreError ||
-      error instanceof ListenError
-    ) {
-      log.error(error.message);
-    } else log.error("start failed", { error });
-    Deno.exit(1);
+    // Every failed start exits 1 (even when saying why fails too): the
+    // expected ones with their message alone, anything else with its stack.
+    try {
+      if (error instanceof SourcesFileError && logFormat === "json") {
+        // One record per problem, each with its line and column.
+        for (const d of locateDiagnostics(error)) {
+          log.error("invalid sources file", { ...d });
+        }
+      } else if (error instanceof SourcesFileError) {
+        // Every problem at once, the way a compiler shows them.
+        console.error(formatDiagnostics(error));
+      } else if (
+        error instanceof ConfigError || error instanceof StoreError ||
+        error instanceof ListenError
+      ) {
+        log.error(error.message);
+      } else log.error("start failed", { error });
+    } finally {
+      Deno.exit(1);
+    }
   }
   if (Deno.env.get(WORKER_INDEX_VARIABLE) !== undefined) {
     stopWhenOrphaned({

@@ -31,7 +31,10 @@ export interface LocatedDiagnostic extends Diagnostic {
 export function locateDiagnostics(
   error: SourcesFileError,
 ): LocatedDiagnostic[] {
-  const positions = error.text === undefined
+  // The text is walked only when some problem is not placed yet (a file
+  // refused for its nesting is placed already, and must not be walked).
+  const positions = error.text === undefined ||
+      error.diagnostics.every((d) => d.at)
     ? undefined
     : jsonPositions(error.text);
   const located = error.diagnostics.map((d) => {
@@ -47,6 +50,10 @@ export function locateDiagnostics(
     (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)
   );
 }
+
+/** How much of a line is shown before and after the column, characters. */
+const SHOWN_BEFORE = 60;
+const SHOWN_AFTER = 100;
 
 /**
  * The problems as a compiler prints them: a header line each, then the
@@ -77,12 +84,19 @@ export function formatDiagnostics(error: SourcesFileError): string {
     const where = d.line ? `${d.file}:${d.line}:${d.column}` : d.file;
     const head = `${where}: error: ${d.message}`;
     if (!d.line || !d.column) return head;
-    const text = (lines[d.line - 1] ?? "").replace(/\r$/, "");
+    const line = (lines[d.line - 1] ?? "").replace(/\r$/, "");
+    // A long line (a minified file) is shown around the column only.
+    const from = Math.max(0, d.column - 1 - SHOWN_BEFORE);
+    const to = Math.min(line.length, d.column - 1 + SHOWN_AFTER);
+    const text = `${from > 0 ? "..." : ""}${line.slice(from, to)}${
+      to < line.length ? "..." : ""
+    }`;
+    const caret = d.column - 1 - from + (from > 0 ? 3 : 0);
     const gutter = String(d.line).padStart(width);
     return [
       head,
       `${gutter} | ${text}`,
-      `${" ".repeat(width)} | ${" ".repeat(d.column - 1)}^`,
+      `${" ".repeat(width)} | ${" ".repeat(caret)}^`,
     ].join("\n");
   });
   const n = error.diagnostics.length;

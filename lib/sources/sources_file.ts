@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { CommonSettings, SourceDeps, SourceKind } from "./kind.ts";
 import { inReportingCurrency } from "./fixed_rate.ts";
@@ -110,6 +110,52 @@ export interface SourcesFile {
   channels?: readonly unknown[];
 }
 
+/** The largest sources file read, bytes. */
+export const MAX_SOURCES_FILE_BYTES = 1_048_576;
+/** The deepest nesting of objects and arrays in a sources file. */
+export const MAX_SOURCES_FILE_DEPTH = 32;
+
+/**
+ * Where a JSON text first nests deeper than `max` (objects and arrays,
+ * outside strings), found without recursion, so a hostile file cannot
+ * overflow the stack of anything that walks it later.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tooDeep } from "@/lib/sources/sources_file.ts";
+ * assert.equal(tooDeep('{"a": [[1]]}', 3), undefined);
+ * assert.deepEqual(tooDeep('{"a": [[1]]}', 2), { line: 1, column: 8, offset: 7 });
+ * assert.equal(tooDeep('{"a": "[[[[["}', 2), undefined);
+ * ```
+ */
+export function tooDeep(
+  text: string,
+  max: number,
+): { line: number; column: number; offset: number } | undefined {
+  let depth = 0;
+  let line = 1;
+  let column = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    column++;
+    if (ch === "\n") {
+      line++;
+      column = 0;
+    } else if (inString) {
+      if (ch === "\\") {
+        i++;
+        column++;
+      } else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "{" || ch === "[") {
+      if (++depth > max) return { line, column, offset: i };
+    } else if (ch === "}" || ch === "]") depth--;
+  }
+  return undefined;
+}
+
 /**
  * Reads and validates a sources file.
  *
@@ -125,14 +171,32 @@ export async function loadSourcesFile(
   const file = resolve(path);
   let text: string;
   try {
+    const { size } = await stat(file);
+    if (size > MAX_SOURCES_FILE_BYTES) {
+      throw new SourcesFileError(
+        file,
+        `it is ${size} bytes; a sources file may be at most ${MAX_SOURCES_FILE_BYTES} bytes (a board of a hundred sources is about 30 KB): is PULSE_CONFIG the right file?`,
+      );
+    }
     text = await readFile(file, "utf8");
   } catch (cause) {
+    if (cause instanceof SourcesFileError) throw cause;
     throw new SourcesFileError(
       file,
       `cannot read it: ${
         (cause as Error).message
       }; PULSE_CONFIG must name a readable JSON file`,
     );
+  }
+  const deep = tooDeep(text, MAX_SOURCES_FILE_DEPTH);
+  if (deep) {
+    const message =
+      `nested deeper than ${MAX_SOURCES_FILE_DEPTH} levels at line ${deep.line}, column ${deep.column}; a sources file needs a handful`;
+    const error = new SourcesFileError(file, message, {
+      diagnostics: [{ path: "", message, at: deep }],
+    });
+    error.text = text;
+    throw error;
   }
   let json: unknown;
   try {

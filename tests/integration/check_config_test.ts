@@ -140,3 +140,61 @@ Deno.test("the server refused a bad sources file with exit 1 and, with JSON logs
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a hostile sources file (nested 6,000 deep, over 1 MiB, one huge line) is refused by check-config and the server with exit 1 and one located sentence, never a stack", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const deep = `${dir}/deep.json`;
+    await Deno.writeTextFile(
+      deep,
+      `{"sources": [{"id": "s", "kind": "simulator", "role": "revenue", "x": ${
+        "[".repeat(6_000)
+      }${"]".repeat(6_000)}}]}`,
+    );
+    const checked = await check(deep);
+    assert.equal(checked.code, 1);
+    const said = checked.stdout + checked.stderr;
+    assert.match(said, /nested deeper than 32 levels at line 1, column 100/);
+    assert.doesNotMatch(said, /^\s+at /m, "no stack");
+    // The offending line is shown around the place, not whole.
+    assert.ok(
+      said.split("\n").every((line) => line.length < 300),
+      "no line of the report is long",
+    );
+    const server = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...START_FLAGS, "main.ts"],
+      cwd: ROOT,
+      env: {
+        PULSE_CONFIG: deep,
+        PULSE_DB: ":memory:",
+        PORT: "0",
+        PULSE_LOG_FORMAT: "json",
+        NO_COLOR: "1",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(server.code, 1, "a failed start exits 1, never 0");
+    const records = new TextDecoder().decode(server.stderr).trim().split("\n")
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(records.map((r) => [r.msg, r.line, r.column]), [[
+      "invalid sources file",
+      1,
+      100,
+    ]]);
+
+    const huge = `${dir}/huge.json`;
+    await Deno.writeTextFile(
+      huge,
+      `{"sources": [], "title": "${"x".repeat(1_100_000)}"}`,
+    );
+    const big = await check(huge);
+    assert.equal(big.code, 1);
+    assert.match(
+      big.stdout + big.stderr,
+      /a sources file may be at most 1048576 bytes/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
