@@ -12,6 +12,7 @@ import {
   httpUrl,
   listOf,
   parseObject,
+  secretVariableProblem,
   SpecError,
   str,
 } from "../sources/mod.ts";
@@ -114,6 +115,10 @@ export function parseChannel(
     );
   }
   const secret = (name: string, field: string) => {
+    const problem = secretVariableProblem(name);
+    if (problem) {
+      throw new SpecError(`${path}.${field}`, `${path}.${field}: ${problem}`);
+    }
     const value = env[name];
     if (value === undefined || value.trim() === "") {
       throw new SpecError(

@@ -7,7 +7,12 @@
 import type { Clock, ReportingCalendar } from "../time/mod.ts";
 import type { SyncStore } from "./sync_store.ts";
 import type { Source, SourceRole } from "./source.ts";
-import { type Fields, type Parsed, SpecError } from "./spec.ts";
+import {
+  type Fields,
+  type Parsed,
+  secretVariableProblem,
+  SpecError,
+} from "./spec.ts";
 import type { IngestStore } from "./ingest_store.ts";
 
 /** The settings every source has, whatever its kind. */
@@ -136,6 +141,8 @@ export function readSecret(
   name: string,
   path: string,
 ): string {
+  const problem = secretVariableProblem(name);
+  if (problem) throw new SpecError(path, `${path}: ${problem}`);
   const value = deps.env[name];
   if (value === undefined || value.trim() === "") {
     throw new SpecError(

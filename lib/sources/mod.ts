@@ -71,6 +71,7 @@ export {
   oneOf,
   type Parsed,
   parseObject,
+  secretVariableProblem,
   SpecError,
   SpecErrors,
   str,

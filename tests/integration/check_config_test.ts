@@ -198,3 +198,56 @@ Deno.test("a hostile sources file (nested 6,000 deep, over 1 MiB, one huge line)
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a sources file may not hand the server's own settings (PULSE_*) or the system's variables (HOME) on as secrets: refused at check-config, at the field", async () => {
+  const dir = await Deno.makeTempDir();
+  const ads = {
+    id: "ads",
+    kind: "http-json",
+    role: "expense",
+    url: "https://ads.example.com/v1/spend",
+    headers: { authorization: "Bearer ${PULSE_SESSION_SECRET}" },
+    amountPointer: "/spend",
+    unit: "minor",
+  };
+  const shop = { id: "shop", kind: "webhook", role: "revenue" };
+  const cases: [object, RegExp][] = [
+    [
+      { sources: [ads] },
+      /sources\[0\]\.headers\.authorization: PULSE_SESSION_SECRET is one of the server's own settings/,
+    ],
+    [
+      { sources: [{ ...shop, secretEnv: "HOME" }] },
+      /sources\[0\]\.secretEnv: HOME is set by the system/,
+    ],
+    [
+      {
+        sources: [{ ...shop, secretEnv: "SHOP_SECRET" }],
+        alerts: [{ id: "low", figure: "net", below: 0, notify: ["ops"] }],
+        channels: [{
+          id: "ops",
+          kind: "webhook",
+          url: "https://ops.example.com/hook",
+          secretEnv: "PULSE_TOKENS",
+        }],
+      },
+      /channels\[0\]\.secretEnv: PULSE_TOKENS is one of the server's own settings/,
+    ],
+  ];
+  try {
+    for (const [json, said] of cases) {
+      const file = `${dir}/pulse.json`;
+      await Deno.writeTextFile(file, JSON.stringify(json));
+      const out = await check(file, {
+        PULSE_SESSION_SECRET: "s".repeat(32),
+        PULSE_TOKENS: "tok_0123456789abcdef",
+        HOME: "/root",
+        SHOP_SECRET: "whsec_shop",
+      });
+      assert.equal(out.code, 1, out.stdout + out.stderr);
+      assert.match(out.stdout + out.stderr, said);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
