@@ -46,6 +46,8 @@ export interface Principal {
    * viewer link: reads boards, not /admin, /metrics or the admin topic).
    */
   role: "operator" | "viewer";
+  /** A ticket's own id, when it came by ticket (a poll holds it). */
+  ticketId?: string;
 }
 
 /** Checks and issues credentials. */
@@ -153,6 +155,7 @@ export class Authenticator {
             until: p.until ?? 0,
             tokenId: p.tid,
             role: p.role ?? "operator",
+            ...(p.jti ? { ticketId: p.jti } : {}),
           };
         }
         // An expired ticket may travel with a valid session cookie: try that.

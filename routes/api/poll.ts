@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
 import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { endAtExpiry, longPoll, pacedDelay } from "@/lib/stream/mod.ts";
-import { credentialEnd } from "../auth.ts";
+import { credentialEnd, principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { respond } from "../gateway.ts";
 import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
@@ -21,7 +21,19 @@ export function pollRoute(
   deps: AppDeps,
   limits: RouteLimits,
 ): (c: Context) => Promise<Response> {
+  // A ticket serves one long-poll connection: its polls one after another,
+  // never several at once (a leaked ticket cannot park a crowd).
+  const ticketsParked = new Set<string>();
   return async function poll(c: Context): Promise<Response> {
+    const ticket = principalOf(c)?.ticketId;
+    if (ticket !== undefined && ticketsParked.has(ticket)) {
+      throw new HttpError(
+        409,
+        "rate_limited",
+        "this ticket already has a poll waiting; a ticket serves one long-poll connection, its polls one after another (POST /api/ticket for another)",
+        { headers: { "retry-after": "1" } },
+      );
+    }
     const query = c.req.query();
     const position = positionFromQuery(c, deps.hub, query);
     const { topic, since } = position;
@@ -64,6 +76,7 @@ export function pollRoute(
       openedAt: deps.clock.now(),
     });
     const cancelExpiry = endAtExpiry(parked, credentialEnd(c), deps.clock);
+    if (ticket !== undefined) ticketsParked.add(ticket);
     try {
       const result = await longPoll(deps.hub, topic, position, {
         clock: deps.clock,
@@ -88,6 +101,7 @@ export function pollRoute(
         },
       });
     } finally {
+      if (ticket !== undefined) ticketsParked.delete(ticket);
       cancelExpiry();
       deps.connections.delete("poll", parked);
       release();

@@ -671,3 +671,30 @@ Deno.test("auth: a viewer link opens the board read-only: the board and its API,
   assert.equal(relink.status, 401);
   assert.match(await relink.text(), /expired or was revoked/);
 });
+
+Deno.test("auth: a ticket serves one long-poll connection: its polls one after another, never two parked at once", async () => {
+  using t = withAuth();
+  const { ticket } = await (await t.request("/api/ticket", {
+    method: "POST",
+    ...bearer(TOKEN),
+  })).json();
+  const snap = await (await t.request("/api/snapshot", bearer(TOKEN))).json();
+  const parkedUrl =
+    `/api/poll?topic=pnl&since=${snap.seq}&epoch=${snap.epoch}&timeout=5&ticket=${ticket}`;
+  const first = t.request(parkedUrl);
+  await t.clock.advance(0);
+  const second = await t.request(parkedUrl);
+  assert.equal(second.status, 409);
+  assert.match(
+    (await second.json()).error.message,
+    /this ticket already has a poll waiting; a ticket serves one long-poll connection/,
+  );
+  await t.clock.advance(5_000);
+  const answered = await first;
+  assert.equal(answered.status, 200);
+  assert.deepEqual((await answered.json()).messages, []);
+  // The connection's next poll, after the first answered, is its own.
+  const next = t.request(parkedUrl.replace("timeout=5", "timeout=0"));
+  assert.equal((await next).status, 200);
+  await (await next).body?.cancel();
+});
