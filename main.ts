@@ -205,7 +205,8 @@ export async function startServer(
     // makes the leader read the source at once; "reset" closes a breaker
     // wherever the source is polled.
     onNotice: (kind, id) => {
-      if (kind === "ingest" || kind === "read") engine.polling.refresh(id);
+      if (kind === "ingest") engine.delivered(id);
+      else if (kind === "read") engine.polling.refresh(id);
       else if (kind === "reset") {
         engine.guarded.find((s) => s.id === id)?.resetBreaker(
           "reset by an operator",

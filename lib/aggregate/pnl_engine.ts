@@ -78,6 +78,13 @@ export interface PnlEngine extends Disposable {
   readonly polling: PnlPolling;
   /** Webhook deliveries to their source; empty without pushed sources. */
   readonly webhooks: IngestRouter;
+  /**
+   * A delivery to source `id` was stored (on any instance): read it now. A
+   * webhook source's read is of the stored figure, never an upstream, so
+   * an open breaker (its reads failed before the first event) is closed
+   * first instead of keeping the delivery off the board for a cooldown.
+   */
+  delivered(id: string): void;
 }
 
 /**
@@ -168,12 +175,24 @@ export async function createPnlEngine(
     onError: (error) => log.error("poll failed", { error }),
   });
   const webhooks = new IngestRouter(declared, { onStored: options.onStored });
+  const pushedOnly = new Set(
+    declared.filter(({ common }) => common.kind === "webhook").map((
+      { common },
+    ) => common.id),
+  );
   return {
     declared,
     guarded,
     cache,
     polling,
     webhooks,
+    delivered(id) {
+      const source = guarded.find((s) => s.id === id);
+      if (pushedOnly.has(id) && source?.breakerState === "open") {
+        source.resetBreaker("a delivery was stored");
+      }
+      polling.refresh(id);
+    },
     [Symbol.dispose]() {
       watching?.[Symbol.dispose]();
       polling.close();
