@@ -29,12 +29,19 @@ import { clientIp } from "../limits.ts";
 const DEFAULT_SPAN_MS = 3_600_000;
 const DEFAULT_LIMIT = 500;
 const MAX_LIMIT = 5_000;
+/**
+ * History queries answered at once, all clients together: each one is a
+ * SQLite scan in the reader's worker, and a crowd of them from many
+ * addresses (each within its own rate) slowed every stream.
+ */
+export const MAX_CONCURRENT_HISTORY = 4;
 
 /** Builds the history handler. */
 export function historyRoute(
   deps: AppDeps,
   limiter: KeyedRateLimiter,
 ): (c: Context) => Promise<Response> {
+  let running = 0;
   return async function history(c: Context): Promise<Response> {
     const wait = limiter.take(clientIp(c));
     if (wait > 0) {
@@ -98,13 +105,24 @@ export function historyRoute(
       : period !== undefined && period !== "today"
       ? periodHistoryKey(topic, period)
       : topic;
-    const { points, downsampled, previous } = await deps.history.query(
-      key,
-      from,
-      to,
-      limit,
-      { previous: true },
-    );
+    if (running >= MAX_CONCURRENT_HISTORY) {
+      throw new HttpError(
+        503,
+        "unavailable",
+        `${running} history queries are being answered; at most ${MAX_CONCURRENT_HISTORY} run at once, retry in 1 s`,
+        { headers: { "retry-after": "1" } },
+      );
+    }
+    running++;
+    let result;
+    try {
+      result = await deps.history.query(key, from, to, limit, {
+        previous: true,
+      });
+    } finally {
+      running--;
+    }
+    const { points, downsampled, previous } = result;
     // A source's series keeps its amount in the net column.
     const shape = (p: HistoryPoint): Record<string, string | number> =>
       source === undefined

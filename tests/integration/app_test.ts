@@ -594,3 +594,56 @@ Deno.test("gateway: a long-poll answer, a route's answer, a route's error and a 
   assert.equal(door.headers.get("x-request-id"), null);
   await door.body?.cancel();
 });
+
+Deno.test("GET /api/history: at most four queries run at once, all clients together; the fifth is answered 503 with Retry-After at once, and the next after one ends is taken", async () => {
+  const { MAX_CONCURRENT_HISTORY } = await import("@/routes/api/history.ts");
+  const gates: PromiseWithResolvers<void>[] = [];
+  using t = makeTestApp({
+    config: parseConfig({ PULSE_HISTORY_PER_SECOND: "1000" }),
+    history: {
+      async query() {
+        const gate = Promise.withResolvers<void>();
+        gates.push(gate);
+        await gate.promise;
+        return { points: [], downsampled: false };
+      },
+      close() {},
+    },
+  });
+  const running = Array.from(
+    { length: MAX_CONCURRENT_HISTORY },
+    () => t.request("/api/history?topic=pnl"),
+  );
+  while (gates.length < MAX_CONCURRENT_HISTORY) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  // Answered at once, not queued behind the four.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const refused = await Promise.race([
+    t.request("/api/history?topic=pnl"),
+    new Promise<never>((_, fail) => {
+      timer = setTimeout(
+        () => fail(new Error("the fifth query waited")),
+        2_000,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers.get("retry-after"), "1");
+  assert.match(
+    (await refused.json()).error.message,
+    /at most 4 run at once, retry in 1 s/,
+  );
+  gates.shift()!.resolve();
+  assert.equal((await running.shift()!).status, 200);
+  const next = t.request("/api/history?topic=pnl");
+  while (gates.length < MAX_CONCURRENT_HISTORY) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  for (const gate of gates) gate.resolve();
+  for (const res of [...running, next]) {
+    const answered = await res;
+    assert.equal(answered.status, 200);
+    await answered.body?.cancel();
+  }
+});
