@@ -113,6 +113,11 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** API tokens; when any is set, authentication is on. */
   readonly tokens: readonly string[];
+  /**
+   * Serve the board without credentials on a non-loopback address
+   * (`PULSE_OPEN_BOARD`); otherwise that is refused at start.
+   */
+  readonly openBoard: boolean;
   /** How long a browser session lasts, ms. */
   readonly sessionTtlMs: number;
   /** How long a ticket may be used to open a connection, ms. */
@@ -432,6 +437,15 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     parse: (env) => tokens(env.PULSE_TOKENS),
   },
   {
+    variable: "PULSE_OPEN_BOARD",
+    key: "openBoard",
+    meaning:
+      "serve the board with no `PULSE_TOKENS` on an address other machines reach (`PULSE_HOST` not loopback): every machine on that network sees the figures and may use the console. Without it such a start is refused (protected mode, as Redis has)",
+    accepted: "`true` or `false`",
+    fallback: "`false`",
+    parse: (env) => flag("PULSE_OPEN_BOARD", env.PULSE_OPEN_BOARD),
+  },
+  {
     variable: "PULSE_SESSION_SECRET",
     key: "sessionSecret",
     meaning: "key that signs session cookies and tickets (32+ characters)",
@@ -575,6 +589,20 @@ export function parseConfig(env: Env): Config {
       ),
     );
   }
+  // Protected mode: an open board is for this machine alone unless the
+  // operator says otherwise (Deno Deploy's public URL is the platform's).
+  const host = String(config.hostname ?? "");
+  if (
+    (config.tokens as readonly string[] | undefined)?.length === 0 &&
+    !config.openBoard && !config.deploy && !isLoopbackHost(host)
+  ) {
+    problems.push(
+      new ConfigError(
+        "PULSE_HOST",
+        `PULSE_HOST=${host} would show the board to every machine that can reach this one, with no credentials (PULSE_TOKENS is not set). Set PULSE_TOKENS (operators sign in; screens get viewer links), or PULSE_OPEN_BOARD=true if every machine on that network may see the figures and use the console`,
+      ),
+    );
+  }
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) {
     throw new ConfigError(
@@ -637,6 +665,12 @@ export function unknownVariables(
         }; the settings are listed in docs/configuration.md`,
       };
     });
+}
+
+/** Whether a listening address reaches this machine alone. */
+function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 function isDeploy(env: Env): boolean {

@@ -21,7 +21,8 @@ Deno.test("deno task start's flags: no blanket --allow-all, and each one is docu
 
 Deno.test("PULSE_HOST=0.0.0.0 under deno task start's flags listens on every address and answers on loopback, with the open-files limit known", async () => {
   await using server = await startServerProcess({
-    env: { PULSE_HOST: "0.0.0.0" },
+    // An open board on every address is the operator's explicit choice.
+    env: { PULSE_HOST: "0.0.0.0", PULSE_OPEN_BOARD: "true" },
   });
   const port = new URL(server.url).port;
   const res = await fetch(`http://127.0.0.1:${port}/api/health`);
@@ -74,6 +75,7 @@ function everySetting(dir: string, redisUrl: string, file: string) {
     PULSE_ALLOWED_HOSTS: "board.example.com,127.0.0.1",
     PULSE_TRUST_PROXY: "true",
     PULSE_TOKENS: "test-token-aaaaaaaaaaaaaaaa",
+    PULSE_OPEN_BOARD: "true",
     PULSE_SESSION_SECRET: "0123456789abcdef0123456789abcdef",
     PULSE_SESSION_TTL_MS: "3600000",
     PULSE_TICKET_TTL_MS: "30000",

@@ -213,3 +213,33 @@ Deno.test("parseConfig() reads PULSE_WORKERS as a count or auto, and refuses wor
     2,
   );
 });
+
+Deno.test("protected mode: with no PULSE_TOKENS, an address other machines reach is refused unless PULSE_OPEN_BOARD=true; loopback and Deno Deploy are fine", async () => {
+  const { ConfigError } = await import("@/lib/config.ts");
+  for (const host of ["0.0.0.0", "::", "192.168.1.20", "board.lan"]) {
+    assert.throws(
+      () => parseConfig({ PULSE_HOST: host }),
+      (e) =>
+        e instanceof ConfigError && e.variable === "PULSE_HOST" &&
+        /would show the board to every machine that can reach this one, with no credentials \(PULSE_TOKENS is not set\)\. Set PULSE_TOKENS .* or PULSE_OPEN_BOARD=true/
+          .test(e.message),
+      host,
+    );
+    assert.equal(
+      parseConfig({ PULSE_HOST: host, PULSE_OPEN_BOARD: "true" }).openBoard,
+      true,
+    );
+    assert.equal(
+      parseConfig({ PULSE_HOST: host, PULSE_TOKENS: "tok_0123456789abcdef" })
+        .hostname,
+      host,
+    );
+  }
+  for (const host of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"]) {
+    assert.equal(parseConfig({ PULSE_HOST: host }).hostname, host);
+  }
+  assert.equal(
+    parseConfig({ PULSE_HOST: "0.0.0.0", DENO_DEPLOYMENT_ID: "x" }).deploy,
+    true,
+  );
+});
