@@ -67,11 +67,14 @@ import {
 } from "@/lib/time/mod.ts";
 import {
   createApp,
+  HEARTBEAT_TOKEN_VARIABLE,
+  HEARTBEAT_VARIABLE,
   listen,
   ListenError,
   LOCAL_BUS_VARIABLE,
   openFilesLimit,
   readIslandScript,
+  sendHeartbeats,
   stopWhenOrphaned,
   superviseWorkers,
   WORKER_INDEX_VARIABLE,
@@ -143,6 +146,8 @@ export async function startServer(
       ...referencedVariables(sourcesFile),
       WORKER_INDEX_VARIABLE,
       LOCAL_BUS_VARIABLE,
+      HEARTBEAT_VARIABLE,
+      HEARTBEAT_TOKEN_VARIABLE,
     ])
   ) {
     log.warn("unknown variable", { ...unknown });
@@ -551,12 +556,17 @@ if (import.meta.main) {
       Deno.exit(1);
     }
   }
-  if (Deno.env.get(WORKER_INDEX_VARIABLE) !== undefined) {
+  const workerIndex = workerSlot(Deno.env.get(WORKER_INDEX_VARIABLE));
+  if (workerIndex !== undefined) {
     stopWhenOrphaned({
       shutdown: running.shutdown,
       deadlineMs: drainMs + ORPHAN_GRACE_MS,
       log,
     });
+    // The supervisor replaces a worker whose beats stop (hung, stopped).
+    const path = Deno.env.get(HEARTBEAT_VARIABLE);
+    const token = Deno.env.get(HEARTBEAT_TOKEN_VARIABLE);
+    if (path && token) sendHeartbeats({ path, index: workerIndex, token });
   }
   // The listener could not be kept (see routes/listener.ts): exit 1, so a
   // supervisor starts a fresh process.

@@ -53,6 +53,11 @@ export {
   WORKER_INDEX_VARIABLE,
   workerSlot,
 } from "./worker_processes.ts";
+export {
+  HEARTBEAT_TOKEN_VARIABLE,
+  HEARTBEAT_VARIABLE,
+  sendHeartbeats,
+} from "./worker_heartbeats.ts";
 
 /**
  * Builds the application over the parts `main.ts` made.

@@ -13,6 +13,11 @@ import { LocalBusServer } from "@/lib/cluster/mod.ts";
 import type { RootLogger } from "@/lib/log.ts";
 import { randomHex, systemClock } from "@/lib/time/mod.ts";
 import { WorkerSupervisor } from "@/lib/workers/mod.ts";
+import {
+  HEARTBEAT_TOKEN_VARIABLE,
+  HEARTBEAT_VARIABLE,
+  serveHeartbeats,
+} from "./worker_heartbeats.ts";
 
 /** The variable that tells a process it is worker N of a supervisor. */
 export const WORKER_INDEX_VARIABLE = "PULSE_WORKER_INDEX";
@@ -78,6 +83,14 @@ export async function superviseWorkers(
   const command = await ownCommandLine();
   const port = config.port === 0 ? reservePort(config.hostname) : config.port;
   await using bus = config.redisUrl ? undefined : await serveLocalBus(log);
+  // Each start of each worker gets its own heartbeat token.
+  const tokens: string[] = [];
+  let supervisor: WorkerSupervisor | undefined;
+  await using beats = await serveHeartbeats(
+    (index, pid) => supervisor?.heartbeat(index, pid),
+    (index) => tokens[index],
+    log,
+  );
   const env: Record<string, string> = {
     ...options.env,
     ...(bus ? { [LOCAL_BUS_VARIABLE]: bus.path } : {}),
@@ -85,14 +98,20 @@ export async function superviseWorkers(
     // One key for the cookies and tickets every worker signs and checks.
     PULSE_SESSION_SECRET: config.sessionSecret ?? randomHex(32),
   };
-  const supervisor = new WorkerSupervisor({
+  supervisor = new WorkerSupervisor({
     count,
     clock: systemClock,
     log: log.child("workers"),
     start: (index) => {
+      tokens[index] = randomHex(16);
       const child = new Deno.Command(command[0]!, {
         args: command.slice(1),
-        env: { ...env, [WORKER_INDEX_VARIABLE]: String(index) },
+        env: {
+          ...env,
+          [WORKER_INDEX_VARIABLE]: String(index),
+          [HEARTBEAT_VARIABLE]: beats.path,
+          [HEARTBEAT_TOKEN_VARIABLE]: tokens[index],
+        },
         stdin: "null",
         stdout: "inherit",
         stderr: "inherit",

@@ -26,3 +26,4 @@ export {
   type LocalLinkOptions,
 } from "./local_link.ts";
 export type { SharedLink } from "./shared_link.ts";
+export { readLines } from "./json_lines.ts";

@@ -4,8 +4,11 @@
  * (reset once it has run for a while); one that keeps exiting at once (a
  * port taken, a broken database) makes the supervisor give up and stop
  * them all, so its own supervisor (systemd, a container runtime) sees a
- * failed start instead of a loop. Stopping asks every worker to drain
- * (SIGTERM) and kills what is left after a deadline. The processes
+ * failed start instead of a loop. A worker that stops beating
+ * ({@linkcode WorkerSupervisor.heartbeat}) for `hangMs` (stopped, or its
+ * event loop blocked) is killed and so replaced: the kernel would go on
+ * handing it its share of new connections. Stopping asks every worker to
+ * drain (SIGTERM) and kills what is left after a deadline. The processes
  * themselves are the platform's: `start` is injected.
  *
  * @module
@@ -60,6 +63,17 @@ export interface WorkerSupervisorOptions {
    * @default {15000}
    */
   stopTimeoutMs?: number;
+  /**
+   * A worker silent this long after its last heartbeat is hung: killed
+   * and replaced, ms. 0 turns the watch off (no heartbeats are sent).
+   * @default {5000}
+   */
+  hangMs?: number;
+  /**
+   * How long a new worker may take to send its first heartbeat, ms.
+   * @default {30000}
+   */
+  startGraceMs?: number;
 }
 
 /** One slot: the worker in it now and its restart history. */
@@ -67,6 +81,8 @@ interface Slot {
   index: number;
   process?: WorkerProcess;
   startedAt: number;
+  /** When its process last beat (monotonic ms), once it has. */
+  beatAt?: number;
   quickExits: number;
   timer?: TimerId;
 }
@@ -85,6 +101,8 @@ export class WorkerSupervisor {
   #o: Required<WorkerSupervisorOptions>;
   #slots: Slot[] = [];
   #stopping?: Promise<void>;
+  #watch?: TimerId;
+  #hangKills = 0;
   #finish!: (code: number) => void;
   /** Resolves with the exit code the supervisor should end with. */
   readonly finished: Promise<number>;
@@ -97,6 +115,8 @@ export class WorkerSupervisor {
       healthyMs: 10_000,
       maxQuickExits: 5,
       stopTimeoutMs: 15_000,
+      hangMs: 5_000,
+      startGraceMs: 30_000,
       ...options,
     };
     if (!Number.isInteger(o.count) || o.count < 1) {
@@ -113,13 +133,28 @@ export class WorkerSupervisor {
     return this.#slots.map((s) => s.process?.pid);
   }
 
-  /** Starts every worker. */
+  /** How many hung workers were killed so far. */
+  get hangKills(): number {
+    return this.#hangKills;
+  }
+
+  /** Starts every worker, and the watch on their heartbeats. */
   start(): void {
     for (let index = 0; index < this.#o.count; index++) {
       const slot: Slot = { index, startedAt: 0, quickExits: 0 };
       this.#slots.push(slot);
       this.#run(slot);
     }
+    if (this.#o.hangMs > 0) this.#armWatch();
+  }
+
+  /**
+   * Worker `index`'s process `pid` is alive and its event loop turns. A
+   * beat from a process no longer in the slot is ignored.
+   */
+  heartbeat(index: number, pid: number): void {
+    const slot = this.#slots[index];
+    if (slot?.process?.pid === pid) slot.beatAt = this.#o.clock.monotonic();
   }
 
   /** Asks every worker to stop, kills what is left after the deadline. */
@@ -130,6 +165,7 @@ export class WorkerSupervisor {
         if (slot.timer !== undefined) clock.clearTimeout(slot.timer);
         return slot.process ? [slot.process] : [];
       });
+      if (this.#watch !== undefined) clock.clearTimeout(this.#watch);
       for (const p of running) signal(p, "SIGTERM");
       let timer: TimerId | undefined;
       const deadline = new Promise<"late">((resolve) =>
@@ -162,6 +198,7 @@ export class WorkerSupervisor {
     }
     slot.process = process;
     slot.startedAt = clock.monotonic();
+    slot.beatAt = undefined;
     log.info("worker started", { worker: slot.index, pid: process.pid });
     process.exited.then((code) => {
       if (slot.process !== process) return;
@@ -170,6 +207,35 @@ export class WorkerSupervisor {
       log.warn("worker exited", { worker: slot.index, pid: process.pid, code });
       this.#exited(slot, code);
     });
+  }
+
+  /** Looks at every worker's last heartbeat, a few times per `hangMs`. */
+  #armWatch(): void {
+    const { clock, hangMs, startGraceMs, log } = this.#o;
+    this.#watch = clock.setTimeout(() => {
+      this.#watch = undefined;
+      if (this.#stopping) return;
+      const now = clock.monotonic();
+      for (const slot of this.#slots) {
+        const p = slot.process;
+        if (!p) continue;
+        const silentMs = now - (slot.beatAt ?? slot.startedAt);
+        if (silentMs < (slot.beatAt === undefined ? startGraceMs : hangMs)) {
+          continue;
+        }
+        this.#hangKills++;
+        log.error("worker hung: killing it, a new one takes its place", {
+          worker: slot.index,
+          pid: p.pid,
+          silentMs: Math.round(silentMs),
+          hangKills: this.#hangKills,
+        });
+        // Beats again only once a new process is in the slot.
+        slot.beatAt = now;
+        signal(p, "SIGKILL");
+      }
+      this.#armWatch();
+    }, Math.max(50, hangMs / 5));
   }
 
   #exited(slot: Slot, code: number): void {

@@ -342,3 +342,55 @@ Deno.test("workers: a worker whose supervisor is killed while Redis hangs (SIGST
     redis.freeze(false);
   }
 });
+
+Deno.test("workers: a hung worker (SIGSTOP) is killed and replaced within seconds, and then every new connection is answered", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using server = await startServerProcess({
+      env: { PULSE_WORKERS: "2", PULSE_DB: `${dir}/pulse.db` },
+    });
+    const seen = new Set<number>();
+    await eventually(async () => {
+      const h = await health(server.url);
+      if (h.worker) seen.add(h.worker.index);
+      return seen.size === 2 || undefined;
+    }, "answers from both workers");
+    const before = await workerPids(server.pid);
+    const hung = before.get(1)!;
+    Deno.kill(hung, "SIGSTOP");
+    const stopped = performance.now();
+    await eventually(async () => {
+      const now = await workerPids(server.pid);
+      const pid = now.get(1);
+      return pid !== undefined && pid !== hung ? pid : undefined;
+    }, "a new worker in the hung one's slot");
+    const ms = performance.now() - stopped;
+    assert.ok(ms < 12_000, `replaced after ${ms.toFixed(0)} ms`);
+    assert.equal((await workerPids(server.pid)).get(0), before.get(0));
+    assert.ok(
+      server.lines.some((l) => l.includes("worker hung: killing it")),
+      "logged",
+    );
+    // Once the new worker listens, 20 connections of their own all answer.
+    await eventually(async () => {
+      const h = await health(server.url);
+      return h.worker?.index === 1 || undefined;
+    }, "the new worker answering");
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        try {
+          return await Promise.race([
+            fresh(server.url, "api/health").then((r) => r.status),
+            new Promise<number>((r) => timer = setTimeout(() => r(0), 3_000)),
+          ]);
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    assert.deepEqual(answers, Array(20).fill(200));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

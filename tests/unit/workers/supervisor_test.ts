@@ -21,7 +21,7 @@ class FakeProcess implements WorkerProcess {
   }
 }
 
-function harness(options: { stubborn?: boolean } = {}) {
+function harness(options: { stubborn?: boolean; hangMs?: number } = {}) {
   const clock = new FakeClock();
   const lines: string[] = [];
   const log = createLogger({
@@ -40,6 +40,9 @@ function harness(options: { stubborn?: boolean } = {}) {
       return p;
     },
     stopTimeoutMs: 5_000,
+    // The heartbeat watch is off unless a test turns it on.
+    hangMs: options.hangMs ?? 0,
+    startGraceMs: 10_000,
   });
   return { clock, lines, started, supervisor };
 }
@@ -102,4 +105,41 @@ Deno.test("WorkerSupervisor refuses a count below one", () => {
       }),
     /'count' must be a whole number above 0, received 0/,
   );
+});
+
+Deno.test("WorkerSupervisor kills a worker that stops beating for hangMs (stopped, or its loop blocked) and starts another in its slot; a worker that beats is left alone", async () => {
+  const { clock, lines, started, supervisor } = harness({ hangMs: 5_000 });
+  supervisor.start();
+  const [a, b] = started;
+  // Both beat for a while.
+  for (let s = 0; s < 20; s++) {
+    supervisor.heartbeat(0, a!.pid);
+    supervisor.heartbeat(1, b!.pid);
+    await clock.advance(1_000);
+  }
+  assert.deepEqual(a!.signals, []);
+  // Worker 1 goes silent (SIGSTOP); worker 0 beats on.
+  for (let s = 0; s < 6; s++) {
+    supervisor.heartbeat(0, a!.pid);
+    await clock.advance(1_000);
+  }
+  assert.deepEqual(b!.signals, ["SIGKILL"]);
+  assert.deepEqual(a!.signals, []);
+  assert.equal(supervisor.hangKills, 1);
+  assert.equal(started.length, 3, "a new process in slot 1");
+  assert.deepEqual(supervisor.pids, [a!.pid, started[2]!.pid]);
+  const hung = lines.map((l) => JSON.parse(l)).find((r) =>
+    r.msg === "worker hung: killing it, a new one takes its place"
+  );
+  assert.equal(hung.worker, 1);
+  // A beat from the old process no longer counts; the new one has its
+  // start grace, then the same watch.
+  supervisor.heartbeat(1, b!.pid);
+  for (let s = 0; s < 8; s++) {
+    supervisor.heartbeat(0, a!.pid);
+    supervisor.heartbeat(1, started[2]!.pid);
+    await clock.advance(1_000);
+  }
+  assert.equal(supervisor.hangKills, 1);
+  await supervisor.stop();
 });
