@@ -85,9 +85,9 @@ export async function superviseWorkers(
   await using bus = config.redisUrl ? undefined : await serveLocalBus(log);
   // Each start of each worker gets its own heartbeat token.
   const tokens: string[] = [];
-  let supervisor: WorkerSupervisor | undefined;
+  // Beats come only from workers the supervisor below has started.
   await using beats = await serveHeartbeats(
-    (index, pid) => supervisor?.heartbeat(index, pid),
+    (index, pid) => supervisor.heartbeat(index, pid),
     (index) => tokens[index],
     log,
   );
@@ -98,7 +98,7 @@ export async function superviseWorkers(
     // One key for the cookies and tickets every worker signs and checks.
     PULSE_SESSION_SECRET: config.sessionSecret ?? randomHex(32),
   };
-  supervisor = new WorkerSupervisor({
+  const supervisor = new WorkerSupervisor({
     count,
     clock: systemClock,
     log: log.child("workers"),
