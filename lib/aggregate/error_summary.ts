@@ -13,7 +13,7 @@ import {
   TimeoutError,
   UpstreamHttpError,
 } from "../resilience/mod.ts";
-import { UpstreamDataError } from "../sources/mod.ts";
+import { SqlDeadlineError, UpstreamDataError } from "../sources/mod.ts";
 
 /** A failed read in two forms. */
 export interface ErrorSummary {
@@ -69,6 +69,9 @@ function summary(error: unknown): string {
       return `timed out after ${Math.round(e.timeoutMs / 100) / 10} s`;
     }
     if (e instanceof UpstreamHttpError) return httpSummary(e.status);
+    if (e instanceof SqlDeadlineError) {
+      return "the query is still running past the read's deadline";
+    }
     if (e instanceof UpstreamDataError) {
       return "the upstream's answer could not be read";
     }

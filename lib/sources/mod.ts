@@ -56,6 +56,7 @@ export { WebhookSource } from "./webhook.ts";
 export { IngestRouter, type IngestRouterOptions } from "./ingest_router.ts";
 export { embeddedSourcesFile } from "./embedded.ts";
 export { UpstreamDataError } from "./upstream_http.ts";
+export { SqlDeadlineError } from "./sql_runner.ts";
 export { inReportingCurrency } from "./fixed_rate.ts";
 export {
   bool,

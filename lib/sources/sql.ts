@@ -1,7 +1,10 @@
 /**
  * A figure kept in an application's own SQLite database: one read-only
  * `SELECT` that returns a row with an `amount` column and, optionally,
- * an `as_of` column.
+ * an `as_of` column. The query is checked here at start (prepared, its
+ * columns read) and run in a worker of its own (`sql_runner.ts`), so a
+ * slow or endless one is stopped at the read's deadline and never stalls
+ * the server.
  *
  * @module
  */
@@ -19,6 +22,7 @@ import { periodQueries } from "./period_windows.ts";
 import { isoTime, type TimeWindow } from "../time/mod.ts";
 import { oneOf, SpecError, str } from "./spec.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
+import { type SqlRow, SqlRunner } from "./sql_runner.ts";
 
 const fields = {
   database: {
@@ -137,8 +141,9 @@ export const sqlKind = defineKind({
       );
     }
     const columns = statement.columns().map((c) => c.name);
+    // Checked; the reads run in the source's worker.
+    db.close();
     if (!columns.includes("amount")) {
-      db.close();
       throw new SpecError(
         path,
         `${path}: the query returns the columns ${
@@ -151,8 +156,9 @@ export const sqlKind = defineKind({
         id: common.id,
         role: common.role,
         currency: common.currency,
-        db,
-        statement,
+        runner: new SqlRunner(file, settings.query, {
+          now: () => deps.clock.now(),
+        }),
         file,
         unit: settings.unit,
         timestampFormat: settings.timestampFormat,
@@ -172,10 +178,8 @@ export interface SqlSourceOptions {
   role: Reading["role"];
   /** The amount's currency. */
   currency: string;
-  /** The open, read-only database. */
-  db: DatabaseSync;
-  /** The prepared SELECT. */
-  statement: StatementSync;
+  /** Runs the SELECT off the main thread. */
+  runner: SqlRunner;
   /** The file, for messages. */
   file: string;
   /** The amount's unit. */
@@ -209,30 +213,31 @@ export class SqlSource implements Source, Disposable {
     this.#o = options;
   }
 
-  /** Runs the query (synchronously: SQLite reads are local and short). */
-  read(_signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
-    try {
-      return Promise.resolve(this.#read(context));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  #read(context?: ReadContext): Reading {
+  /**
+   * Runs the query in the source's worker; `signal` (the read's deadline)
+   * stops it wherever it is.
+   */
+  async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
     const o = this.#o;
     if (!o.bounded) {
-      const { amountMinor, asOf } = this.#run(undefined);
+      const { amountMinor, asOf } = await this.#run(undefined, signal);
       return this.#reading(amountMinor, asOf);
     }
     if (!context) {
       // No calendar: everything up to now.
-      const { amountMinor, asOf } = this.#run({ from: 0, to: o.clock.now() });
+      const { amountMinor, asOf } = await this.#run(
+        { from: 0, to: o.clock.now() },
+        signal,
+      );
       return this.#reading(amountMinor, asOf);
     }
     const plan = periodQueries(context.periods);
-    const periods = plan.assemble(
-      plan.windows.map((w) => this.#run(w).amountMinor),
-    );
+    const amounts: number[] = [];
+    // One at a time: the worker runs one query at once anyway.
+    for (const w of plan.windows) {
+      amounts.push((await this.#run(w, signal)).amountMinor);
+    }
+    const periods = plan.assemble(amounts);
     const at = isoTime(context.periods.today.at);
     return {
       ...this.#reading(periods.today.amountMinor, at),
@@ -253,22 +258,18 @@ export class SqlSource implements Source, Disposable {
   }
 
   /** Runs the query, with :from and :to bound to a span when given. */
-  #run(span: TimeWindow | undefined): { amountMinor: number; asOf: string } {
+  async #run(
+    span: TimeWindow | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ amountMinor: number; asOf: string }> {
     const o = this.#o;
     const where = `query on ${o.file}`;
-    let row: Record<string, unknown> | undefined;
-    try {
-      row = (span
-        ? o.statement.get({
-          from: this.#bound(span.from),
-          to: this.#bound(span.to),
-        })
-        : o.statement.get()) as Record<string, unknown> | undefined;
-    } catch (cause) {
-      throw new UpstreamDataError(
-        `${where} failed: ${(cause as Error).message}`,
-      );
-    }
+    const row: SqlRow | undefined = await o.runner.run(
+      span
+        ? { from: this.#bound(span.from), to: this.#bound(span.to) }
+        : undefined,
+      signal,
+    );
     if (!row) throw new UpstreamDataError(`${where} returned no row`);
     // SUM over no rows is NULL: nothing moved in that span.
     const amount = row.amount === null && span
@@ -307,8 +308,8 @@ export class SqlSource implements Source, Disposable {
     }
   }
 
-  /** Closes the database. */
+  /** Ends the worker (and with it the database connection). */
   [Symbol.dispose](): void {
-    if (this.#o.db.isOpen) this.#o.db.close();
+    this.#o.runner[Symbol.dispose]();
   }
 }

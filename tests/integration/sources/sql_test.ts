@@ -155,3 +155,78 @@ Deno.test("sql: a flow query with :from and :to runs once per period span, so ea
     balance!.source[Symbol.dispose]?.();
   });
 });
+
+Deno.test("sql: an endless query never stalls the server: it runs in the source's worker, is abandoned at the read's deadline with words that say so and never started twice, health answers all the while, and SIGTERM stops the server at once", async () => {
+  const { startServerProcess } = await import(
+    "../../_helpers/server_process.ts"
+  );
+  await withDb(async (dir) => {
+    const file = `${dir}/sources.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        sources: [{
+          id: "app",
+          kind: "sql",
+          role: "revenue",
+          database: "app.db",
+          unit: "minor",
+          // Counts forever: a recursive CTE with no end.
+          query:
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) AS amount FROM n",
+          timeoutMs: 300,
+          intervalMs: 400,
+          retry: { maxAttempts: 1 },
+          // Reads go on failing (no pause), so each says what happened.
+          breaker: { failureThreshold: 1_000, cooldownMs: 1_000 },
+        }],
+      }),
+    );
+    const server = await startServerProcess({ env: { PULSE_CONFIG: file } });
+    try {
+      // Health answers promptly again and again while queries run.
+      let slowest = 0;
+      const end = Date.now() + 2_500;
+      while (Date.now() < end) {
+        const started = performance.now();
+        const res = await fetch(new URL("/api/health", server.url));
+        await res.body?.cancel();
+        slowest = Math.max(slowest, performance.now() - started);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(slowest < 1_000, `health took ${slowest.toFixed(0)} ms`);
+      const snapshot = await (await fetch(new URL("/api/snapshot", server.url)))
+        .json();
+      assert.ok(
+        ["error", "open"].includes(snapshot.data.sources.app.status),
+        snapshot.data.sources.app.status,
+      );
+      assert.match(
+        snapshot.data.sources.app.error,
+        /timed out after 0\.3 s|the query is still running past the read's deadline/,
+      );
+      // One thread runs the abandoned query on; no read starts another
+      // (a read every 400 ms would otherwise hold both cores by now).
+      const cpu = async () => {
+        const stat = await Deno.readTextFile(`/proc/${server.pid}/stat`);
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return Number(fields[11]) + Number(fields[12]); // utime + stime, ticks
+      };
+      const before = await cpu();
+      await new Promise((r) => setTimeout(r, 1_000));
+      const used = (await cpu()) - before;
+      assert.ok(used < 150, `${used} ticks of CPU in 1 s (100 is a core)`);
+      const later = await (await fetch(new URL("/api/snapshot", server.url)))
+        .json();
+      assert.equal(
+        later.data.sources.app.error,
+        "the query is still running past the read's deadline",
+      );
+      const stopping = performance.now();
+      assert.equal(await server.stop("SIGTERM"), 0);
+      assert.ok(performance.now() - stopping < 5_000, "stopped promptly");
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
+});
