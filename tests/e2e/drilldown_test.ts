@@ -47,6 +47,9 @@ Deno.test("in a browser, a source row opens from the keyboard to its detail, bre
           unit: "minor",
           intervalMs: 1_000,
           timeoutMs: 300,
+          // Its breaker stays closed however slow the machine: this test
+          // reads the words of a failing read, not of a paused source.
+          breaker: { failureThreshold: 1_000, cooldownMs: 30_000 },
         }],
       }),
     );
