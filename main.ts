@@ -25,13 +25,11 @@ import {
   openHistoryReader,
   RedisAlerts,
   SqliteStore,
-  StoreError,
 } from "@/lib/cache/mod.ts";
 import { alertingOf, AlertService, ruleSources } from "@/lib/alerts/mod.ts";
 import { Cluster } from "@/lib/cluster/mod.ts";
 import {
   type Config,
-  ConfigError,
   type Env,
   parseConfig,
   unknownVariables,
@@ -42,11 +40,8 @@ import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
 import {
   embeddedSourcesFile,
-  formatDiagnostics,
   loadSourcesFile,
-  locateDiagnostics,
   referencedVariables,
-  SourcesFileError,
 } from "@/lib/sources/mod.ts";
 import { StatusBoard } from "@/lib/status.ts";
 import { feedAdminTopic } from "@/lib/admin_feed.ts";
@@ -70,12 +65,11 @@ import {
   HEARTBEAT_TOKEN_VARIABLE,
   HEARTBEAT_VARIABLE,
   listen,
-  ListenError,
   LOCAL_BUS_VARIABLE,
   openFilesLimit,
   readIslandScript,
-  sendHeartbeats,
-  stopWhenOrphaned,
+  reportStartFailure,
+  serveAsWorker,
   superviseWorkers,
   WORKER_INDEX_VARIABLE,
   workerSlot,
@@ -535,38 +529,29 @@ if (import.meta.main) {
         : Deno.env.get(LOCAL_BUS_VARIABLE),
     });
   } catch (error) {
-    // Every failed start exits 1 (even when saying why fails too): the
-    // expected ones with their message alone, anything else with its stack.
+    // Every failed start exits 1, even when saying why fails too.
     try {
-      if (error instanceof SourcesFileError && logFormat === "json") {
-        // One record per problem, each with its line and column.
-        for (const d of locateDiagnostics(error)) {
-          log.error("invalid sources file", { ...d });
-        }
-      } else if (error instanceof SourcesFileError) {
-        // Every problem at once, the way a compiler shows them.
-        console.error(formatDiagnostics(error));
-      } else if (
-        error instanceof ConfigError || error instanceof StoreError ||
-        error instanceof ListenError
-      ) {
-        log.error(error.message);
-      } else log.error("start failed", { error });
+      reportStartFailure(error, {
+        log,
+        format: logFormat,
+        writeError: (text) => console.error(text),
+      });
     } finally {
       Deno.exit(1);
     }
   }
   const workerIndex = workerSlot(Deno.env.get(WORKER_INDEX_VARIABLE));
+  const [path, token] = [HEARTBEAT_VARIABLE, HEARTBEAT_TOKEN_VARIABLE].map(
+    (name) => Deno.env.get(name),
+  );
   if (workerIndex !== undefined) {
-    stopWhenOrphaned({
+    serveAsWorker({
+      index: workerIndex,
       shutdown: running.shutdown,
       deadlineMs: drainMs + ORPHAN_GRACE_MS,
       log,
+      ...(path && token ? { heartbeat: { path, token } } : {}),
     });
-    // The supervisor replaces a worker whose beats stop (hung, stopped).
-    const path = Deno.env.get(HEARTBEAT_VARIABLE);
-    const token = Deno.env.get(HEARTBEAT_TOKEN_VARIABLE);
-    if (path && token) sendHeartbeats({ path, index: workerIndex, token });
   }
   // The listener could not be kept (see routes/listener.ts): exit 1, so a
   // supervisor starts a fresh process.

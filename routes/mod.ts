@@ -47,6 +47,7 @@ export {
 export {
   LOCAL_BUS_VARIABLE,
   type OrphanOptions,
+  serveAsWorker,
   stopWhenOrphaned,
   type SuperviseOptions,
   superviseWorkers,
@@ -56,8 +57,8 @@ export {
 export {
   HEARTBEAT_TOKEN_VARIABLE,
   HEARTBEAT_VARIABLE,
-  sendHeartbeats,
 } from "./worker_heartbeats.ts";
+export { reportStartFailure } from "./start_failure.ts";
 
 /**
  * Builds the application over the parts `main.ts` made.

@@ -16,6 +16,7 @@ import { WorkerSupervisor } from "@/lib/workers/mod.ts";
 import {
   HEARTBEAT_TOKEN_VARIABLE,
   HEARTBEAT_VARIABLE,
+  sendHeartbeats,
   serveHeartbeats,
 } from "./worker_heartbeats.ts";
 
@@ -283,4 +284,23 @@ export function stopWhenOrphaned(options: OrphanOptions): void {
     }, deadlineMs);
     shutdown().finally(() => Deno.exit(1));
   }, 1_000);
+}
+
+/** Options for {@linkcode serveAsWorker}. */
+export interface WorkerDutyOptions extends OrphanOptions {
+  /** This worker's slot. */
+  index: number;
+  /** The supervisor's heartbeat socket and this start's token, when given. */
+  heartbeat?: { path: string; token: string };
+}
+
+/**
+ * What a worker owes its supervisor once it serves: to stop when the
+ * supervisor is gone ({@linkcode stopWhenOrphaned}), and to beat, so a
+ * worker that hangs is replaced.
+ */
+export function serveAsWorker(options: WorkerDutyOptions): void {
+  const { index, heartbeat, ...orphan } = options;
+  stopWhenOrphaned(orphan);
+  if (heartbeat) sendHeartbeats({ ...heartbeat, index });
 }
