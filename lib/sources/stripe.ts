@@ -5,19 +5,21 @@
  * first sync pages through everything since the start, each page its own
  * guarded request, saved page by page so it goes on after a failure, a
  * restart or a change of leader; later reads fetch only what is new.
- * Stripe's own event deliveries are taken by `stripe_events.ts`. Over 350
- * lines: the kind's fields, the pass through the list and its saved
- * progress share one state; the saved sync is the seam to split along.
+ * Stripe's own event deliveries are taken by `stripe_events.ts`; what is
+ * counted as revenue, and where the rest is shown, by
+ * `stripe_categories.ts`. Over 350 lines: the kind's fields, the pass
+ * through the list and its saved progress share one state; the saved
+ * sync is the seam to split along.
  *
  * @module
  */
 import { isoTime, normalizeTimestamp } from "../time/mod.ts";
 import { fromStripeAmount } from "./stripe_money.ts";
 import {
-  categoryOf,
-  STRIPE_CATEGORIES,
-  STRIPE_REVENUE_CATEGORIES,
+  type ClassifiedTxn,
+  NotCounted,
   type StripeCategoryGroup,
+  stripeCounts,
 } from "./stripe_categories.ts";
 import { mapPeriods } from "./period_windows.ts";
 import { FlowLedger } from "./flow_ledger.ts";
@@ -39,25 +41,6 @@ import {
   field,
   UpstreamDataError,
 } from "./upstream_http.ts";
-
-/**
- * Balances whose movements are not the account's revenue by default:
- * Issuing spending and funds Stripe holds in reserve.
- */
-const NOT_REVENUE_BALANCES = ["issuing", "risk_reserved"];
-
-/**
- * Where money read but not counted as revenue is shown, by its group: the
- * source's detail, beside the figure, never in the P&L.
- */
-const NOT_COUNTED_DETAIL = {
-  movement: "payoutsAndTransfersMinor",
-  financing: "financingMinor",
-  reserve: "reservesMinor",
-  issuing: "issuingMinor",
-  other: "otherNotCountedMinor",
-  revenue: "otherNotCountedMinor",
-} as const satisfies Record<StripeCategoryGroup, string>;
 
 const categoryName = str({
   pattern: /^[a-z_]+$/,
@@ -263,11 +246,9 @@ export class StripeSource implements Source {
     newestIds: Set<string>;
   };
   /** Whether a transaction (its type, category and balance) is counted. */
-  #include: (
-    txn: { type: string; reporting_category?: unknown; balance_type?: unknown },
-  ) => boolean;
+  #include: (txn: ClassifiedTxn) => boolean;
   /** What was read and not counted, since the start, by group. */
-  #excluded = new Map<keyof typeof NOT_COUNTED_DETAIL, number>();
+  #excluded = new NotCounted();
 
   /**
    * Takes one of Stripe's event deliveries (present only with a webhook
@@ -307,14 +288,7 @@ export class StripeSource implements Source {
       this.maxBodyBytes = events.maxBodyBytes;
     }
     this.#watermark = Math.floor(Date.parse(options.since) / 1000);
-    const { types, categories } = options;
-    this.#include = types
-      ? (t) => types.includes(t.type)
-      : categories
-      ? (t) => categories.includes(categoryOf(t))
-      : (t) =>
-        STRIPE_REVENUE_CATEGORIES.includes(categoryOf(t)) &&
-        !NOT_REVENUE_BALANCES.includes(String(t.balance_type));
+    this.#include = stripeCounts(options);
   }
 
   /**
@@ -371,7 +345,7 @@ export class StripeSource implements Source {
         );
       }
       for (const t of fresh) {
-        if (t.notCounted) this.#notCounted(t.notCounted, t.amount);
+        if (t.notCounted) this.#excluded.add(t.notCounted, t.amount);
         else {
           this.#total += t.amount;
           this.#count++;
@@ -481,11 +455,7 @@ export class StripeSource implements Source {
     this.#excluded.clear();
     for (const m of saved.movements) {
       if (m.ref.startsWith("x:")) {
-        const group = m.data as keyof typeof NOT_COUNTED_DETAIL;
-        this.#notCounted(
-          group in NOT_COUNTED_DETAIL ? group : "other",
-          m.amount,
-        );
+        this.#excluded.add(m.data ?? "other", m.amount);
         continue;
       }
       this.#ledger.add(m.at, m.amount);
@@ -527,7 +497,7 @@ export class StripeSource implements Source {
       id: string;
       created: number;
       amount: number;
-      notCounted?: keyof typeof NOT_COUNTED_DETAIL;
+      notCounted?: StripeCategoryGroup;
     }
     | undefined {
     const id = field(txn, "id", "string", "Stripe balance transaction");
@@ -547,12 +517,7 @@ export class StripeSource implements Source {
     ) return undefined;
     const t = { ...(txn as Record<string, unknown>), type };
     if (this.#include(t)) return { id, created, amount };
-    const group = STRIPE_CATEGORIES[categoryOf(t)] ?? "other";
-    return { id, created, amount, notCounted: group };
-  }
-
-  #notCounted(group: keyof typeof NOT_COUNTED_DETAIL, amount: number): void {
-    this.#excluded.set(group, (this.#excluded.get(group) ?? 0) + amount);
+    return { id, created, amount, notCounted: NotCounted.groupOf(t) };
   }
 
   /** The reading from what is counted so far. */
@@ -576,11 +541,7 @@ export class StripeSource implements Source {
         transactions: this.#count,
         sinceStartMinor: minor(this.#total),
         // Since the start too, never added into the P&L.
-        ...Object.fromEntries(
-          [...this.#excluded].filter(([, sum]) => sum !== 0).map((
-            [group, sum],
-          ) => [NOT_COUNTED_DETAIL[group], minor(sum)]),
-        ),
+        ...this.#excluded.detail(minor),
       },
       ...(syncing ? { syncing } : {}),
     };

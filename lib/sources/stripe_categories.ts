@@ -93,3 +93,94 @@ export function categoryOf(
     ? txn.reporting_category
     : txn.type;
 }
+
+/** A balance transaction as far as classifying it goes. */
+export interface ClassifiedTxn {
+  type: string;
+  reporting_category?: unknown;
+  balance_type?: unknown;
+}
+
+/**
+ * Balances whose movements are not the account's revenue by default:
+ * Issuing spending and funds Stripe holds in reserve.
+ */
+const NOT_REVENUE_BALANCES = ["issuing", "risk_reserved"];
+
+/**
+ * Which transactions a `stripe` source counts: by `type` when it names
+ * types, by category when it names categories, else the revenue
+ * categories outside the Issuing and reserve balances.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stripeCounts } from "@/lib/sources/stripe_categories.ts";
+ * const counts = stripeCounts({});
+ * assert.equal(counts({ type: "charge", reporting_category: "charge" }), true);
+ * assert.equal(counts({ type: "adjustment", reporting_category: "financing_payout" }), false);
+ * assert.equal(counts({ type: "charge", reporting_category: "charge", balance_type: "issuing" }), false);
+ * ```
+ */
+export function stripeCounts(
+  options: { types?: readonly string[]; categories?: readonly string[] },
+): (txn: ClassifiedTxn) => boolean {
+  const { types, categories } = options;
+  if (types) return (t) => types.includes(t.type);
+  if (categories) return (t) => categories.includes(categoryOf(t));
+  return (t) =>
+    STRIPE_REVENUE_CATEGORIES.includes(categoryOf(t)) &&
+    !NOT_REVENUE_BALANCES.includes(String(t.balance_type));
+}
+
+/**
+ * Where money read but not counted as revenue is shown, by its group: the
+ * source's detail, beside the figure, never in the P&L.
+ */
+const NOT_COUNTED_DETAIL = {
+  movement: "payoutsAndTransfersMinor",
+  financing: "financingMinor",
+  reserve: "reservesMinor",
+  issuing: "issuingMinor",
+  other: "otherNotCountedMinor",
+  revenue: "otherNotCountedMinor",
+} as const satisfies Record<StripeCategoryGroup, string>;
+
+/** What a source read and did not count, by group, since its start. */
+export class NotCounted {
+  #sums = new Map<StripeCategoryGroup, number>();
+
+  /** The group a transaction not counted is shown under. */
+  static groupOf(txn: ClassifiedTxn): StripeCategoryGroup {
+    const category = categoryOf(txn);
+    return Object.hasOwn(STRIPE_CATEGORIES, category)
+      ? STRIPE_CATEGORIES[category]!
+      : "other";
+  }
+
+  /** Adds an amount under a group (an unknown name counts as "other"). */
+  add(group: string, amount: number): void {
+    const g = Object.hasOwn(NOT_COUNTED_DETAIL, group)
+      ? group as StripeCategoryGroup
+      : "other";
+    this.#sums.set(g, (this.#sums.get(g) ?? 0) + amount);
+  }
+
+  /** Forgets every sum (a saved sync is taken over). */
+  clear(): void {
+    this.#sums.clear();
+  }
+
+  /**
+   * The detail fields, in minor units via `minor`, each only when not zero.
+   */
+  detail(minor: (amount: number) => number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [group, sum] of this.#sums) {
+      if (sum === 0) continue;
+      const key = NOT_COUNTED_DETAIL[group];
+      out[key] = (out[key] ?? 0) + minor(sum);
+    }
+    return out;
+  }
+}
