@@ -174,13 +174,19 @@ export function takeRequestSlot(
  *
  * @throws {HttpError} 413 `too_large`.
  */
-export function checkDeclaredBody(maxBytes: number, c: Context): void {
+export function checkDeclaredBody(
+  maxBytes: number,
+  c: Context,
+  taker?: string,
+): void {
   const declared = Number(c.req.header("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) {
     throw new HttpError(
       413,
       "too_large",
-      `request body over ${maxBytes} bytes`,
+      taker
+        ? `the body is ${declared} bytes; ${taker} accepts at most ${maxBytes}`
+        : `request body over ${maxBytes} bytes`,
     );
   }
 }

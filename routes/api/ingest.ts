@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { HttpError, readBodyBounded } from "@/lib/http/mod.ts";
 import { IngestError } from "@/lib/sources/mod.ts";
 import type { AppDeps } from "../deps.ts";
+import { checkDeclaredBody } from "../limits.ts";
 
 const CODES = {
   400: "bad_request",
@@ -36,14 +37,7 @@ export function ingestRoute(deps: AppDeps): (c: Context) => Promise<Response> {
       const limit = deps.ingestLimit?.(id) ?? deps.config.maxBodyBytes;
       let body: Uint8Array;
       try {
-        const declared = Number(c.req.header("content-length"));
-        if (Number.isFinite(declared) && declared > limit) {
-          throw new HttpError(
-            413,
-            "too_large",
-            `the body is ${declared} bytes; source "${id}" accepts at most ${limit}`,
-          );
-        }
+        checkDeclaredBody(limit, c, `source "${id}"`);
         body = await readBodyBounded(c.req.raw, limit);
       } catch (error) {
         deps.onIngest?.(id, "too_large");
