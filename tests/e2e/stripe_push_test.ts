@@ -6,27 +6,17 @@
  * acknowledged and change nothing; a redelivery counts once.
  */
 import assert from "node:assert/strict";
-import { signWebhook } from "@/lib/security/mod.ts";
 import { launchBrowser } from "../_helpers/browser.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { stripeMock } from "../_helpers/upstreams/mod.ts";
+import {
+  deliverStripeEvent,
+  stripeEvent,
+} from "../_helpers/upstreams/stripe.ts";
 
 const SECRET = "whsec_test_pulseboard_0123456789";
 
-/** An event as Stripe delivers it (trimmed to what a delivery carries). */
-function event(id: string, type: string, object: Record<string, unknown>) {
-  return JSON.stringify({
-    id,
-    object: "event",
-    api_version: "2024-06-20",
-    created: Math.floor(Date.now() / 1000),
-    data: { object },
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: "req_test", idempotency_key: null },
-    type,
-  });
-}
+const event = stripeEvent;
 
 Deno.test("in a browser, a Stripe charge.succeeded delivery shows on the board within a second; other events change nothing and redeliveries count once", async () => {
   await using stripe = stripeMock([]);
@@ -56,19 +46,7 @@ Deno.test("in a browser, a Stripe charge.succeeded delivery shows on the board w
       },
     });
     const deliver = async (body: string) => {
-      const t = Math.floor(Date.now() / 1000);
-      const res = await fetch(new URL("/api/ingest/stripe", server.url), {
-        method: "POST",
-        headers: {
-          "content-type": "application/json; charset=utf-8",
-          "stripe-signature": await signWebhook(
-            SECRET,
-            t,
-            new TextEncoder().encode(body),
-          ),
-        },
-        body,
-      });
+      const res = await deliverStripeEvent(server.url, "stripe", SECRET, body);
       return { status: res.status, body: await res.json() };
     };
     await using browser = await launchBrowser();

@@ -6,32 +6,22 @@
  * `pulse_ingest_total` like every other refusal.
  */
 import assert from "node:assert/strict";
-import { signWebhook } from "@/lib/security/mod.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { stripeMock } from "../_helpers/upstreams/mod.ts";
+import {
+  deliverStripeEvent,
+  stripeEvent,
+} from "../_helpers/upstreams/stripe.ts";
 
 const SECRET = "whsec_limits_0123456789";
 
 /** A Stripe event padded to about `bytes` (a large invoice's line items). */
-function bigEvent(id: string, bytes: number): string {
-  return JSON.stringify({
-    id,
-    object: "event",
-    api_version: "2024-06-20",
-    created: Math.floor(Date.now() / 1000),
-    data: {
-      object: {
-        id: "in_1",
-        object: "invoice",
-        description: "x".repeat(bytes),
-      },
-    },
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: "req_1", idempotency_key: null },
-    type: "invoice.updated",
+const bigEvent = (id: string, bytes: number) =>
+  stripeEvent(id, "invoice.updated", {
+    id: "in_1",
+    object: "invoice",
+    description: "x".repeat(bytes),
   });
-}
 
 Deno.test("ingest: a 100 KiB signed Stripe event is taken (Stripe's limit is 256 KiB), a 300 KiB one is refused with 413 and counted, and other routes keep the 64 KiB limit", async () => {
   await using stripe = stripeMock([]);
@@ -59,19 +49,8 @@ Deno.test("ingest: a 100 KiB signed Stripe event is taken (Stripe's limit is 256
         STRIPE_WHSEC: SECRET,
       },
     });
-    const deliver = async (body: string) =>
-      await fetch(new URL("/api/ingest/stripe", server.url), {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "stripe-signature": await signWebhook(
-            SECRET,
-            Math.floor(Date.now() / 1000),
-            new TextEncoder().encode(body),
-          ),
-        },
-        body,
-      });
+    const deliver = (body: string) =>
+      deliverStripeEvent(server.url, "stripe", SECRET, body);
     const big = await deliver(bigEvent("evt_big", 100 * 1024));
     assert.equal(big.status, 200, await big.text());
     const huge = await deliver(bigEvent("evt_huge", 300 * 1024));

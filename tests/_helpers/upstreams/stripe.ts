@@ -220,3 +220,44 @@ export function stripeMock(
     served: { value: served },
   }) as StripeMock;
 }
+
+/** An event as Stripe delivers it (trimmed to what a delivery carries). */
+export function stripeEvent(
+  id: string,
+  type: Stripe.Event.Type,
+  object: Record<string, unknown>,
+): string {
+  return JSON.stringify({
+    id,
+    object: "event",
+    api_version: "2024-06-20",
+    created: Math.floor(Date.now() / 1000),
+    data: { object },
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: "req_test", idempotency_key: null },
+    type,
+  });
+}
+
+/** POSTs `body` to a source's ingest URL, signed the way Stripe signs. */
+export async function deliverStripeEvent(
+  baseUrl: string,
+  source: string,
+  secret: string,
+  body: string,
+): Promise<Response> {
+  const { signWebhook } = await import("@/lib/security/mod.ts");
+  return await fetch(new URL(`/api/ingest/${source}`, baseUrl), {
+    method: "POST",
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "stripe-signature": await signWebhook(
+        secret,
+        Math.floor(Date.now() / 1000),
+        new TextEncoder().encode(body),
+      ),
+    },
+    body,
+  });
+}
