@@ -2,11 +2,23 @@
  * The reporting calendar: which instants "today", "this week", "this
  * month", "this quarter" and "this year" span in the board's time zone,
  * and the previous period up to the same point, for comparisons. Zoned
- * arithmetic is Temporal's, so a day that changes to or from daylight
- * saving time is 23 or 25 hours, and every boundary is an exact instant.
+ * arithmetic follows Temporal's rules (see zone.ts), so a day that changes
+ * to or from daylight saving time is 23 or 25 hours, and every boundary is
+ * an exact instant. It needs nothing but `Intl`, so the browser derives
+ * the same bounds from a message's `ts` as the server.
  *
  * @module
  */
+import {
+  addDays,
+  addMonths,
+  dayOfWeek,
+  type PlainDate,
+  plainMs,
+  TimeZone,
+  wallOfPlain,
+  type WallTime,
+} from "./zone.ts";
 
 /** The reporting periods, shortest first. */
 export const PERIOD_NAMES = ["today", "wtd", "mtd", "qtd", "ytd"] as const;
@@ -90,8 +102,12 @@ export interface ReportingCalendarOptions {
  * @throws {CalendarError} When it is not a time zone this runtime knows.
  */
 export function parseTimeZone(value: string): string {
+  return zoneOf(value).id;
+}
+
+function zoneOf(value: string): TimeZone {
   try {
-    return Temporal.Now.zonedDateTimeISO(value).timeZoneId;
+    return new TimeZone(value);
   } catch (cause) {
     throw new CalendarError(
       `unknown time zone ${
@@ -122,6 +138,7 @@ export class ReportingCalendar {
   readonly weekStart: WeekStart;
   /** The current local day's period bounds (see #frameOf). */
   #day?: DayFrame;
+  #zone: TimeZone;
 
   /** Creates a calendar; throws CalendarError for an unknown zone. */
   constructor(options: ReportingCalendarOptions = {}) {
@@ -133,7 +150,8 @@ export class ReportingCalendar {
         }; expected "monday" or "sunday"`,
       );
     }
-    this.timeZone = parseTimeZone(timeZone);
+    this.#zone = zoneOf(timeZone);
+    this.timeZone = this.#zone.id;
     this.weekStart = weekStart;
   }
 
@@ -163,37 +181,53 @@ export class ReportingCalendar {
     };
   }
 
-  /** One period at `at`, computed in Temporal from scratch. */
+  /** One period at `at`, computed from the zone's rules from scratch. */
   #exact(name: PeriodName, at: number): PeriodWindow {
-    const now = this.#zoned(at);
+    const now = this.#zone.wallOf(at);
     const start = this.#start(name, now);
-    const end = this.#next(name, start);
-    const previousStart = this.#previous(name, start);
+    const from = this.#midnight(start);
+    const previousFrom = this.#midnight(this.#shift(name, start, -1));
     // The same wall-clock distance into the previous period, so "yesterday
     // at this time" holds across a daylight-saving change.
-    const into = start.toPlainDateTime().until(now.toPlainDateTime(), {
-      largestUnit: "months",
-    });
-    const same = previousStart.toPlainDateTime().add(into).toZonedDateTime(
-      this.timeZone,
-    ).epochMilliseconds;
+    const same = this.#samePoint(name, start, from, previousFrom, now);
     return {
       name,
       at,
-      from: start.epochMilliseconds,
-      to: end.epochMilliseconds,
+      from,
+      to: this.#midnight(this.#shift(name, start, 1)),
       previous: {
-        from: previousStart.epochMilliseconds,
-        to: Math.min(
-          Math.max(same, previousStart.epochMilliseconds),
-          start.epochMilliseconds,
-        ),
+        from: previousFrom,
+        to: Math.min(Math.max(same, previousFrom), from),
       },
-      previousWhole: {
-        from: previousStart.epochMilliseconds,
-        to: start.epochMilliseconds,
-      },
+      previousWhole: { from: previousFrom, to: from },
     };
+  }
+
+  /**
+   * The instant as far into the previous period (in wall-clock months,
+   * then days and time, as Temporal's `until` with months) as `now` is
+   * into the current one.
+   */
+  #samePoint(
+    name: PeriodName,
+    start: PlainDate,
+    from: number,
+    previousFrom: number,
+    now: WallTime,
+  ): number {
+    const startWall = this.#zone.wallOf(from);
+    const nowMs = plainMs(now);
+    const after = (months: number) =>
+      plainMs({ ...startWall, ...addMonths(startWall, months) });
+    let months = name === "today" || name === "wtd"
+      ? 0
+      : Math.max(0, (now.year - start.year) * 12 + now.month - start.month);
+    while (months > 0 && after(months) > nowMs) months--;
+    const rest = nowMs - after(months);
+    const base = this.#zone.wallOf(previousFrom);
+    return this.#zone.instantOf(
+      wallOfPlain(plainMs({ ...base, ...addMonths(base, months) }) + rest),
+    );
   }
 
   /**
@@ -222,7 +256,7 @@ export class ReportingCalendar {
 
   /**
    * The periods' bounds for the local day holding `at`, built once per day
-   * (Temporal is slow enough that building them on every read was a tenth
+   * (zone arithmetic is slow enough that building them on every read was a tenth
    * of a busy board's publishing time). A period is left out, and computed
    * exactly, when today or its counterpart day a period back has a change
    * of offset (daylight saving), where wall-clock time and elapsed time part.
@@ -233,26 +267,29 @@ export class ReportingCalendar {
     const today = this.#exact("today", at);
     const frame: DayFrame = { from: today.from, to: today.to, periods: {} };
     const length = today.to - today.from;
-    const offset = (ms: number) => this.#zoned(ms).offsetNanoseconds;
+    const offset = (ms: number) => this.#zone.offsetAt(ms);
     if (offset(today.from) === offset(today.to - 1)) {
-      const dayStart = this.#zoned(today.from).toPlainDateTime();
+      const dayStart = this.#zone.wallOf(today.from);
       for (const name of PERIOD_NAMES) {
-        const start = this.#start(name, this.#zoned(today.from));
-        const previousStart = this.#previous(name, start);
-        const into = start.toPlainDateTime().until(dayStart, {
-          largestUnit: "months",
-        });
-        const same = previousStart.toPlainDateTime().add(into)
-          .toZonedDateTime(this.timeZone);
-        const sameAtDayStart = same.epochMilliseconds;
+        const start = this.#start(name, dayStart);
+        const from = this.#midnight(start);
+        const previousFrom = this.#midnight(this.#shift(name, start, -1));
+        const sameAtDayStart = this.#samePoint(
+          name,
+          start,
+          from,
+          previousFrom,
+          dayStart,
+        );
+        const same = this.#zone.wallOf(sameAtDayStart);
         const linear = same.hour === 0 && same.minute === 0 &&
           same.second === 0 && same.millisecond === 0 &&
           offset(sameAtDayStart) === offset(sameAtDayStart + length - 1);
         if (!linear) continue;
         frame.periods[name] = {
-          from: start.epochMilliseconds,
-          to: this.#next(name, start).epochMilliseconds,
-          previousFrom: previousStart.epochMilliseconds,
+          from,
+          to: this.#midnight(this.#shift(name, start, 1)),
+          previousFrom,
           sameAtDayStart,
         };
       }
@@ -261,69 +298,50 @@ export class ReportingCalendar {
     return frame;
   }
 
-  #zoned(at: number): Temporal.ZonedDateTime {
-    return Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(
-      this.timeZone,
-    );
-  }
-
-  #start(
-    name: PeriodName,
-    now: Temporal.ZonedDateTime,
-  ): Temporal.ZonedDateTime {
-    const day = now.toPlainDate();
+  /** The date a period that holds `now` begins on. */
+  #start(name: PeriodName, now: PlainDate): PlainDate {
+    const day = { year: now.year, month: now.month, day: now.day };
     switch (name) {
       case "today":
-        return now.startOfDay();
+        return day;
       case "wtd": {
         // dayOfWeek: Monday 1 ... Sunday 7.
         const back = this.weekStart === "monday"
-          ? day.dayOfWeek - 1
-          : day.dayOfWeek % 7;
-        return this.#midnight(day.subtract({ days: back }));
+          ? dayOfWeek(day) - 1
+          : dayOfWeek(day) % 7;
+        return addDays(day, -back);
       }
       case "mtd":
-        return this.#midnight(day.with({ day: 1 }));
+        return { ...day, day: 1 };
       case "qtd":
-        return this.#midnight(
-          day.with({ month: Math.floor((day.month - 1) / 3) * 3 + 1, day: 1 }),
-        );
+        return {
+          year: day.year,
+          month: Math.floor((day.month - 1) / 3) * 3 + 1,
+          day: 1,
+        };
       case "ytd":
-        return this.#midnight(day.with({ month: 1, day: 1 }));
+        return { year: day.year, month: 1, day: 1 };
     }
   }
 
-  #step(name: PeriodName): Temporal.DurationLike {
+  /** The start of the period `count` periods away from one starting on `start`. */
+  #shift(name: PeriodName, start: PlainDate, count: number): PlainDate {
     switch (name) {
       case "today":
-        return { days: 1 };
+        return addDays(start, count);
       case "wtd":
-        return { weeks: 1 };
+        return addDays(start, 7 * count);
       case "mtd":
-        return { months: 1 };
+        return addMonths(start, count);
       case "qtd":
-        return { months: 3 };
+        return addMonths(start, 3 * count);
       case "ytd":
-        return { years: 1 };
+        return addMonths(start, 12 * count);
     }
-  }
-
-  #next(
-    name: PeriodName,
-    start: Temporal.ZonedDateTime,
-  ): Temporal.ZonedDateTime {
-    return this.#midnight(start.toPlainDate().add(this.#step(name)));
-  }
-
-  #previous(
-    name: PeriodName,
-    start: Temporal.ZonedDateTime,
-  ): Temporal.ZonedDateTime {
-    return this.#midnight(start.toPlainDate().subtract(this.#step(name)));
   }
 
   /** The first instant of a date in the zone (not always 00:00). */
-  #midnight(date: Temporal.PlainDate): Temporal.ZonedDateTime {
-    return date.toZonedDateTime({ timeZone: this.timeZone });
+  #midnight(date: PlainDate): number {
+    return this.#zone.instantOf(date);
   }
 }
