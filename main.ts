@@ -53,7 +53,6 @@ import {
 } from "@/lib/stream/mod.ts";
 import {
   type Clock,
-  isoTime,
   randomHex,
   randomId,
   ReportingCalendar,
@@ -157,10 +156,7 @@ export async function startServer(
   });
   const recorder = new PnlRecorder(store, { clock });
   const restored = recorder.restore();
-  const restoredToday = restored !== undefined &&
-    (restored.state as { periods?: { today?: { from?: string } } }).periods
-        ?.today?.from ===
-      isoTime(calendar.period("today", clock.now()).from);
+  const restoredToday = restored?.state.date === calendar.dateOf(clock.now());
   if (restored) {
     log.info("restored last figures", {
       db: config.dbPath,

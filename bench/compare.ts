@@ -320,7 +320,7 @@ for (let i = 0; i < 20; i++) {
     },
   };
 }
-const before = buildPnlState(reports, "USD");
+const before = buildPnlState(reports, "USD", { at: Date.parse(at) });
 const changed = reports["source-07"]!;
 reports["source-07"] = {
   ...changed,
@@ -330,7 +330,7 @@ reports["source-07"] = {
     asOf: "2026-11-28T12:00:01.000Z",
   },
 };
-const after = buildPnlState(reports, "USD");
+const after = buildPnlState(reports, "USD", { at: Date.parse(at) });
 const snapshotBytes = createHubMessage({
   type: "snapshot",
   topic: "pnl",

@@ -1,8 +1,8 @@
 // deno-lint-ignore-file explicit-module-boundary-types -- plain JavaScript shared with Node; the types are in JSDoc
 /**
  * The delta every baseline server sends: the same shape and size as a
- * Pulseboard P&L delta (two sources, the balance and the totals change, in
- * every period), so the servers compare on equal payloads. Plain JavaScript, so the Node-run
+ * Pulseboard P&L delta (state version 2: two flows and the balance change,
+ * in every period), so the servers compare on equal payloads. Plain JavaScript, so the Node-run
  * Socket.IO baseline and the Deno-run floors share it.
  *
  * @module
@@ -11,35 +11,29 @@
 const PERIODS = ["today", "wtd", "mtd", "qtd", "ytd"];
 
 /**
- * A P&L delta envelope after `seq` steps, shaped as Pulseboard's are since
- * its state carries every calendar period: the totals, each period's
- * totals with its comparison window's moving end and its sources' shares,
- * the balance, and the two sources that changed with their periods.
+ * A P&L delta envelope after `seq` steps, shaped as Pulseboard's (state
+ * version 2): each period's changed totals and the two flows' amounts in
+ * it, each source's new `asOf`, and the balance on its source.
  *
  * @param {number} seq The step.
  * @param {number} net The trading figure, minor units.
  * @returns {object} The envelope (not serialized).
  */
 export function makeDelta(seq, net) {
-  const nowMs = Date.now();
-  const now = new Date(nowMs).toISOString();
+  const now = new Date().toISOString();
   const costs = 100_000 + seq * 7;
   const periods = {};
-  const sourcePeriods = { costs: {}, trading: {} };
   PERIODS.forEach((period, i) => {
     const scale = 10 ** i;
     periods[period] = {
       expensesMinor: costs * scale,
       tradingMinor: net * scale,
       netMinor: (net - costs) * scale + 10_000_000 * scale,
-      previous: { to: new Date(nowMs - 86_400_000 * (i + 1)).toISOString() },
       sources: {
         "sim-api-costs": { amountMinor: costs * scale },
         "sim-trading": { amountMinor: net * scale },
       },
     };
-    sourcePeriods.costs[period] = { amountMinor: costs * scale };
-    sourcePeriods.trading[period] = { amountMinor: net * scale };
   });
   return {
     type: "delta",
@@ -49,29 +43,11 @@ export function makeDelta(seq, net) {
     base: seq,
     ts: now,
     patch: {
-      totals: {
-        expensesMinor: costs,
-        tradingMinor: net,
-        netMinor: net - costs,
-      },
       periods,
-      balances: {
-        "sim-balance": { amountMinor: 122_060_081_354 + net, asOf: now },
-      },
       sources: {
-        "sim-revenue": { asOf: now, periodsAt: now },
-        "sim-api-costs": {
-          amountMinor: costs,
-          asOf: now,
-          periodsAt: now,
-          periods: sourcePeriods.costs,
-        },
-        "sim-trading": {
-          amountMinor: net,
-          asOf: now,
-          periodsAt: now,
-          periods: sourcePeriods.trading,
-        },
+        "sim-revenue": { asOf: now },
+        "sim-api-costs": { asOf: now },
+        "sim-trading": { asOf: now },
         "sim-balance": { amountMinor: 122_060_081_354 + net, asOf: now },
       },
     },
@@ -80,7 +56,7 @@ export function makeDelta(seq, net) {
 
 /**
  * The snapshot a client gets on connecting, shaped and sized as
- * Pulseboard's (about 5.2 KB): the floors send it too, because a runtime
+ * Pulseboard's (about 2.5 KB): the floors send it too, because a runtime
  * keeps a write buffer per connection as large as the largest message it
  * sent, so a floor that sends nothing on connect is not comparable.
  *
@@ -92,7 +68,6 @@ export function makeSnapshot(seq, net) {
   const now = new Date().toISOString();
   const ids = ["sim-revenue", "sim-api-costs", "sim-trading"];
   const periods = {};
-  const sourcePeriods = {};
   PERIODS.forEach((period, i) => {
     const scale = 10 ** i;
     const figures = {
@@ -102,26 +77,14 @@ export function makeSnapshot(seq, net) {
       netMinor: (10_000_000 - 100_000 + net) * scale,
     };
     periods[period] = {
-      from: "2026-12-01T00:00:00.000Z",
-      to: "2026-12-02T00:00:00.000Z",
       ...figures,
-      previous: {
-        from: "2026-11-30T00:00:00.000Z",
-        to: now,
-        ...figures,
-      },
+      previous: figures,
       sources: Object.fromEntries(
         ids.map((id) => [id, {
           amountMinor: 1_000_000 * scale,
           previousMinor: 900_000 * scale,
         }]),
       ),
-      unattributed: [],
-      partial: [],
-    };
-    sourcePeriods[period] = {
-      amountMinor: 1_000_000 * scale,
-      previousMinor: 900_000 * scale,
     };
   });
   const source = (role, label) => ({
@@ -132,11 +95,7 @@ export function makeSnapshot(seq, net) {
     label,
     everyMs: 1000,
     nature: "flow",
-    amountMinor: 1_000_000,
-    currency: "USD",
     asOf: now,
-    periodsAt: now,
-    periods: sourcePeriods,
   });
   return {
     type: "snapshot",
@@ -145,23 +104,13 @@ export function makeSnapshot(seq, net) {
     seq,
     ts: now,
     data: {
+      version: 2,
       currency: "USD",
-      stale: false,
       timezone: "UTC",
-      totals: periods.today && {
-        revenueMinor: periods.today.revenueMinor,
-        expensesMinor: periods.today.expensesMinor,
-        tradingMinor: periods.today.tradingMinor,
-        netMinor: periods.today.netMinor,
-      },
+      weekStart: "monday",
+      date: now.slice(0, 10),
+      stale: false,
       periods,
-      balances: {
-        "sim-balance": {
-          amountMinor: 122_060_081_354,
-          currency: "USD",
-          asOf: now,
-        },
-      },
       sources: {
         "sim-revenue": source("revenue", "Sales (simulated)"),
         "sim-api-costs": source("expense", "API costs (simulated)"),
@@ -171,11 +120,10 @@ export function makeSnapshot(seq, net) {
           role: "trading",
           status: "ok",
           origin: "live",
-          label: "Cash (simulated)",
+          label: "Cash balance (simulated)",
           everyMs: 1000,
           nature: "stock",
           amountMinor: 122_060_081_354,
-          currency: "USD",
           asOf: now,
         },
       },

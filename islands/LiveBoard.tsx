@@ -22,11 +22,11 @@ import { SourceRow } from "./parts/SourceRow.tsx";
 import { AlertBanner } from "./parts/AlertBanner.tsx";
 import { ConnectionBadge } from "./parts/ConnectionBadge.tsx";
 import { clockTime } from "./parts/time_words.ts";
-import type {
-  BalanceState,
-  PnlSourceState,
-  PnlState,
-} from "@/lib/aggregate/mod.ts";
+import {
+  periodWindows,
+  type PnlState,
+  type SourceState,
+} from "@/lib/protocol/mod.ts";
 
 /** Props of {@linkcode LiveBoard}: the snapshot the page was rendered from. */
 export interface LiveBoardProps {
@@ -98,13 +98,22 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
     client.value;
   const view = client.value.view as TopicView;
   const pnl = view.data as PnlState;
-  const sources = Object.entries(pnl.sources) as [string, PnlSourceState][];
+  const sources = Object.entries(pnl.sources);
   const now = useNow(props.renderedAt);
-  const zone = useTimeZone(
-    typeof pnl.timezone === "string" ? pnl.timezone : undefined,
-  );
+  const zone = useTimeZone(pnl.timezone);
   const period = useSignal<PeriodId>(props.period ?? "today");
-  const shown = periodView(pnl, period.value);
+  // The periods' bounds follow from the state's date and zone alone.
+  const windows = useMemo(() => periodWindows(pnl, now), [
+    pnl.timezone,
+    pnl.weekStart,
+    pnl.date,
+  ]);
+  const shown = periodView(pnl, period.value, windows);
+  const balances = useMemo(() => balancesOf(sources), [
+    sources.map(([id, s]) =>
+      s.nature === "stock" ? `${id}:${s.amountMinor}:${s.asOf}` : ""
+    ).join(),
+  ]);
   const flash = useFlash(shown.netMinor);
   const missing = missingFigures(sources);
   // One function for as long as the names stay the same, so the parts
@@ -188,7 +197,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         </p>
       )}
       <AlertBanner
-        alerts={(pnl as { alerts?: unknown }).alerts}
+        alerts={pnl.alerts}
         now={now}
         zone={zone}
       />
@@ -222,7 +231,8 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         controls={!props.kiosk}
       />
       <Balances
-        balances={(pnl.balances ?? {}) as Record<string, BalanceState>}
+        balances={balances}
+        currency={pnl.currency}
         nameOf={nameOf}
         now={now}
         zone={zone}
@@ -235,9 +245,9 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
               key={id}
               id={id}
               s={s}
-              periodMinor={s.nature !== "stock" && id in shown.sources
-                ? shown.sources[id]!
-                : undefined}
+              amountMinor={s.nature === "stock"
+                ? s.amountMinor
+                : shown.sources[id]}
               currency={pnl.currency}
               now={now}
               zone={zone}
@@ -247,17 +257,26 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         </ul>
       </section>
       <p class="board-foot" data-testid="time-zone">
-        Times are in {typeof pnl.timezone === "string"
-          ? `${zone}, the board's time zone`
-          : zone === "UTC"
-          ? "UTC"
-          : `your time zone, ${zone}`}.
+        Times are in {zone}, the board's time zone.
       </p>
     </main>
   );
 }
 
-function latestAsOf(sources: [string, PnlSourceState][]): string | undefined {
+/** Each stock's balance, for the balances section. */
+function balancesOf(
+  sources: [string, SourceState][],
+): Record<string, { amountMinor: number; asOf: string }> {
+  const out: Record<string, { amountMinor: number; asOf: string }> = {};
+  for (const [id, s] of sources) {
+    if (s.nature === "stock" && s.amountMinor !== undefined && s.asOf) {
+      out[id] = { amountMinor: s.amountMinor, asOf: s.asOf };
+    }
+  }
+  return out;
+}
+
+function latestAsOf(sources: [string, SourceState][]): string | undefined {
   let latest: string | undefined;
   for (const [, s] of sources) {
     if (typeof s.asOf === "string" && (!latest || s.asOf > latest)) {

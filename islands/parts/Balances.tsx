@@ -3,14 +3,15 @@
  * value) at its last reading, apart from the P&L, which never adds them.
  */
 import { formatMoney } from "@/lib/money.ts";
-import type { BalanceState } from "@/lib/aggregate/mod.ts";
 import { ago } from "./time_words.ts";
 import { memo } from "./memo.ts";
 
 /** Props of {@linkcode Balances}. */
 export interface BalancesProps {
-  /** Each balance by source id. */
-  balances: Record<string, BalanceState>;
+  /** Each balance by source id: its amount and when it was read. */
+  balances: Record<string, { amountMinor: number; asOf: string }>;
+  /** The board's currency. */
+  currency: string;
   /** A source's name. */
   nameOf: (id: string) => string;
   /** The time now, epoch ms. */
@@ -24,7 +25,7 @@ export interface BalancesProps {
  * when its props change (`nameOf` must keep its identity for that).
  */
 export const Balances = memo(function Balances(
-  { balances, nameOf, now, zone }: BalancesProps,
+  { balances, currency, nameOf, now, zone }: BalancesProps,
 ): preact.JSX.Element | null {
   const entries = Object.entries(balances);
   if (entries.length === 0) return null;
@@ -36,7 +37,7 @@ export const Balances = memo(function Balances(
           <li key={id} class="balance" data-balance={id}>
             <span class="balance-name">{nameOf(id)}</span>
             <span class="balance-amount" data-testid={`balance-${id}`}>
-              {formatMoney(b.amountMinor, b.currency)}
+              {formatMoney(b.amountMinor, currency)}
             </span>
             <span class="balance-age">{ago(b.asOf, now, zone)}</span>
           </li>

@@ -7,7 +7,7 @@
  */
 import { useState } from "preact/hooks";
 import { formatMoney } from "@/lib/money.ts";
-import type { PnlSourceState } from "@/lib/aggregate/mod.ts";
+import type { SourceState } from "@/lib/protocol/mod.ts";
 import { Sparkline } from "./Sparkline.tsx";
 import { memo } from "./memo.ts";
 import { ago, clockTime, duration, failureTimes } from "./time_words.ts";
@@ -17,13 +17,14 @@ export interface SourceRowProps {
   /** The source's id. */
   id: string;
   /** Its state in the `pnl` topic. */
-  s: PnlSourceState;
+  s: SourceState;
   /**
-   * Its amount in the period shown, when that differs from the state's
-   * own (a flow's share of the period). Apart from `s` so that `s` stays
-   * the state's own object and an unchanged row is not re-rendered.
+   * Its figure in the period shown: a flow's amount in the period, a
+   * stock's balance; absent before its first read. Apart from `s` so
+   * that `s` stays the state's own object and an unchanged row is not
+   * re-rendered.
    */
-  periodMinor?: number;
+  amountMinor?: number;
   /** The board's currency (the amount's). */
   currency: string;
   /** The time now, epoch ms. */
@@ -42,12 +43,10 @@ export interface SourceRowProps {
  * own props change.
  */
 export const SourceRow = memo(function SourceRow(
-  { id, s: state, periodMinor, currency, now, zone, opens = true }:
+  { id, s: state, amountMinor, currency, now, zone, opens = true }:
     SourceRowProps,
 ): preact.JSX.Element {
-  const s = periodMinor === undefined
-    ? state
-    : { ...state, amountMinor: periodMinor };
+  const s = amountMinor === undefined ? state : { ...state, amountMinor };
   const [open, setOpen] = useState(false);
   const name = typeof s.label === "string" ? s.label : id;
   const panel = `source-more-${id}`;
@@ -164,7 +163,7 @@ export const SourceRow = memo(function SourceRow(
 });
 
 /** A source's status in words: "ok", "stale, kept from the cache", "paused". */
-function statusWords(s: PnlSourceState): string {
+function statusWords(s: SourceState): string {
   const where = s.origin === "live"
     ? ""
     : s.origin === "L3" || s.origin === "L4"
@@ -192,7 +191,7 @@ function statusWords(s: PnlSourceState): string {
   }
 }
 
-function detailOf(s: PnlSourceState): Record<string, unknown> {
+function detailOf(s: SourceState): Record<string, unknown> {
   const d = s.detail;
   return typeof d === "object" && d !== null && !Array.isArray(d)
     ? d as Record<string, unknown>
@@ -210,7 +209,7 @@ function words(key: string): string {
 function detailValue(
   key: string,
   value: unknown,
-  s: PnlSourceState,
+  s: SourceState,
   currency: string,
 ): string {
   const d = detailOf(s);

@@ -1,39 +1,32 @@
 /**
- * What the board shows for the chosen reporting period: its totals (or,
- * from a server without periods, the plain totals), the comparison with
- * the previous period in words, and the names the switcher uses. Pure
+ * What the board shows for the chosen reporting period: its totals, its
+ * bounds (derived in the board's zone), the comparison with the previous
+ * period in words, and the names the switcher uses. Pure
  * functions over the `pnl` state, shared by the server render and the
  * browser.
  */
-import type { PnlState } from "@/lib/aggregate/mod.ts";
+import {
+  netOf,
+  PERIOD_WORDS,
+  type PeriodId,
+  PERIODS,
+  type PnlState,
+  type RoleFigures,
+} from "@/lib/protocol/mod.ts";
+import type { PeriodWindow } from "@/lib/time/mod.ts";
 
-/** The periods, in switcher order. */
-export const PERIODS = [
-  { id: "today", label: "Today", previous: "yesterday at this time" },
-  { id: "wtd", label: "Week", previous: "last week at this point" },
-  { id: "mtd", label: "Month", previous: "last month at this point" },
-  { id: "qtd", label: "Quarter", previous: "last quarter at this point" },
-  { id: "ytd", label: "Year", previous: "last year at this point" },
-] as const;
-
-/** A period's id: today, wtd, mtd, qtd or ytd. */
-export type PeriodId = (typeof PERIODS)[number]["id"];
+export { type PeriodId, PERIODS };
 
 /** Revenue, expenses, trading and net, minor units. */
-export interface Figures {
-  revenueMinor: number;
-  expensesMinor: number;
-  tradingMinor: number;
-  netMinor: number;
-}
+export type Figures = RoleFigures;
 
 /** One period as the board shows it. */
 export interface PeriodView extends Figures {
-  /** Where it begins and ends, ISO (absent from a server without periods). */
-  from?: string;
-  to?: string;
-  /** The previous period to the same point, when known. */
-  previous?: Figures;
+  /** Where it begins and ends, ISO-8601 UTC. */
+  from: string;
+  to: string;
+  /** The previous period to the same point. */
+  previous: Figures;
   /** Each flow's amount in it, by source id. */
   sources: Record<string, number>;
   /** Flows counted whole (their kind cannot split by period). */
@@ -49,7 +42,7 @@ export interface PeriodView extends Figures {
  * @returns The period, today when absent or unknown.
  */
 export function periodFrom(value: string | null | undefined): PeriodId {
-  return PERIODS.some((p) => p.id === value) ? value as PeriodId : "today";
+  return PERIODS.find((p) => p.id === value)?.id ?? "today";
 }
 
 /**
@@ -57,43 +50,28 @@ export function periodFrom(value: string | null | undefined): PeriodId {
  *
  * @param pnl The state.
  * @param period The period.
+ * @param windows The periods' bounds (`periodWindows(pnl, now)`).
  */
-export function periodView(pnl: PnlState, period: PeriodId): PeriodView {
-  const all = (pnl as Record<string, unknown>).periods as
-    | Record<string, Record<string, unknown>>
-    | undefined;
-  const p = all?.[period];
-  if (!p) {
-    return { ...pnl.totals, sources: {}, unattributed: [], partial: [] };
-  }
-  const num = (o: Record<string, unknown> | undefined, k: string) =>
-    typeof o?.[k] === "number" ? o[k] as number : 0;
-  const figures = (o: Record<string, unknown> | undefined): Figures => ({
-    revenueMinor: num(o, "revenueMinor"),
-    expensesMinor: num(o, "expensesMinor"),
-    tradingMinor: num(o, "tradingMinor"),
-    netMinor: num(o, "netMinor"),
-  });
+export function periodView(
+  pnl: PnlState,
+  period: PeriodId,
+  windows: Record<PeriodId, PeriodWindow>,
+): PeriodView {
+  const p = pnl.periods[period];
+  const w = windows[period];
   const sources: Record<string, number> = {};
-  for (
-    const [id, s] of Object.entries(
-      (p.sources ?? {}) as Record<string, Record<string, unknown>>,
-    )
-  ) {
-    sources[id] = num(s, "amountMinor");
-  }
-  const list = (v: unknown) =>
-    Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+  for (const [id, s] of Object.entries(p.sources)) sources[id] = s.amountMinor;
   return {
-    ...figures(p),
-    from: typeof p.from === "string" ? p.from : undefined,
-    to: typeof p.to === "string" ? p.to : undefined,
-    previous: p.previous
-      ? figures(p.previous as Record<string, unknown>)
-      : undefined,
+    revenueMinor: p.revenueMinor,
+    expensesMinor: p.expensesMinor,
+    tradingMinor: p.tradingMinor,
+    netMinor: p.netMinor,
+    from: new Date(w.from).toISOString(),
+    to: new Date(w.to).toISOString(),
+    previous: { ...p.previous, netMinor: netOf(p.previous) },
     sources,
-    unattributed: list(p.unattributed),
-    partial: list(p.partial),
+    unattributed: p.unattributed ?? [],
+    partial: p.partial ?? [],
   };
 }
 
@@ -110,7 +88,7 @@ export function changeWords(
   previous: number | undefined,
   period: PeriodId,
 ): string {
-  const words = PERIODS.find((p) => p.id === period)!.previous;
+  const words = PERIOD_WORDS[period].previous;
   if (previous === undefined) return "";
   if (previous === 0) {
     return current === 0 ? `the same as ${words}` : `nothing ${words}`;
@@ -124,11 +102,5 @@ export function changeWords(
 
 /** The period's name for a heading: "Today", "Month to date". */
 export function periodTitle(period: PeriodId): string {
-  return {
-    today: "Today",
-    wtd: "Week to date",
-    mtd: "Month to date",
-    qtd: "Quarter to date",
-    ytd: "Year to date",
-  }[period];
+  return PERIOD_WORDS[period].title;
 }

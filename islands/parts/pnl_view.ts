@@ -4,7 +4,7 @@
  * silent zero. Pure functions over the `pnl` state, shared by the server
  * render and the browser.
  */
-import type { PnlSourceState } from "@/lib/aggregate/mod.ts";
+import type { SourceState } from "@/lib/protocol/mod.ts";
 
 /** A source whose figure the totals lack. */
 export interface MissingFigure {
@@ -23,13 +23,12 @@ export interface MissingFigure {
  * @returns Each one lacking an amount.
  */
 export function missingFigures(
-  sources: readonly [string, PnlSourceState][],
+  sources: readonly [string, SourceState][],
 ): MissingFigure[] {
-  // A balance is not part of the totals, so its absence leaves none incomplete.
+  // A source never read (no asOf) leaves the totals its role feeds
+  // incomplete; a balance that was read is not part of them.
   return sources
-    .filter(([, s]) =>
-      typeof s.amountMinor !== "number" && s.nature !== "stock"
-    )
+    .filter(([, s]) => s.asOf === undefined)
     .map(([id, s]) => ({
       id,
       role: s.role,

@@ -10,19 +10,13 @@ export {
   isPnlState,
   markStale,
   PnlError,
-  type PnlSourceState,
   type PnlState,
   type SourceReport,
+  type SourceState,
   type SourceStatus,
 } from "./pnl_state.ts";
 export { reportsOf, rollForward } from "./pnl_restore.ts";
-export {
-  type BalanceState,
-  type PeriodState,
-  type PeriodTotals,
-  periodTotals,
-  type RoleTotals,
-} from "./period_totals.ts";
+export { type PeriodTotals, periodTotals } from "./period_totals.ts";
 export {
   PnlPoller,
   type PnlPollerOptions,

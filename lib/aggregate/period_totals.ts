@@ -8,60 +8,18 @@
  *
  * @module
  */
-import type { JsonObject } from "../protocol/mod.ts";
+import type {
+  PeriodFigures,
+  PeriodId,
+  RoleFigures,
+} from "../protocol/pnl_state.ts";
 import type { Reading, SourceRole } from "../sources/mod.ts";
-import {
-  PERIOD_NAMES,
-  type PeriodName,
-  type ReportingCalendar,
-} from "../time/mod.ts";
-
-/** Revenue, expenses, trading and net, integer minor units. */
-export interface RoleTotals extends JsonObject {
-  revenueMinor: number;
-  expensesMinor: number;
-  tradingMinor: number;
-  netMinor: number;
-}
-
-/** One period in the `pnl` state. */
-export interface PeriodState extends RoleTotals {
-  /** Where the period begins, ISO-8601 UTC. */
-  from: string;
-  /** Where it ends (the next boundary), ISO-8601 UTC. */
-  to: string;
-  /** The previous period up to the same point. */
-  previous: RoleTotals & { from: string; to: string };
-  /** Each flow's amount in it, by source id. */
-  sources: Record<string, { amountMinor: number; previousMinor: number }>;
-  /**
-   * Flows whose kind cannot split its figure by period yet: their whole
-   * figure is counted in every period (and none in the previous one), and
-   * this list says so.
-   */
-  unattributed: string[];
-  /**
-   * Flows whose figures begin after the period's or the comparison's
-   * start (a Stripe source's `since`): counted, but only in part.
-   */
-  partial: string[];
-}
-
-/** A stock's balance in the `pnl` state. */
-export interface BalanceState extends JsonObject {
-  amountMinor: number;
-  currency: string;
-  asOf: string;
-}
+import { PERIOD_NAMES, type ReportingCalendar } from "../time/mod.ts";
 
 /** What {@linkcode periodTotals} gives. */
 export interface PeriodTotals {
   /** Each period, by name. */
-  periods: Record<PeriodName, PeriodState>;
-  /** Each stock's balance, by source id. */
-  balances: Record<string, BalanceState>;
-  /** Each flow's amount today, by source id (its figure on the board). */
-  today: Record<string, number>;
+  periods: Record<PeriodId, PeriodFigures>;
 }
 
 const KEY: Record<
@@ -73,7 +31,7 @@ const KEY: Record<
   trading: "tradingMinor",
 };
 
-function zero(): RoleTotals {
+function zero(): RoleFigures {
   return { revenueMinor: 0, expensesMinor: 0, tradingMinor: 0, netMinor: 0 };
 }
 
@@ -83,7 +41,8 @@ function zero(): RoleTotals {
  * @param readings Each source's latest reading, by id (those with one).
  * @param calendar The board's reporting calendar.
  * @param at The instant the periods stand at, epoch ms.
- * @returns Periods, balances and each flow's amount today.
+ * @returns Each period's figures (stocks are left out: a balance is
+ *   never summed).
  *
  * @example A flow read yesterday has moved nothing today yet
  * ```ts
@@ -108,38 +67,22 @@ export function periodTotals(
   at: number,
 ): PeriodTotals {
   const windows = calendar.periods(at);
-  const periods = {} as Record<PeriodName, PeriodState>;
-  const iso = (ms: number) => new Date(ms).toISOString();
+  const periods = {} as Record<PeriodId, PeriodFigures>;
   for (const name of PERIOD_NAMES) {
-    const w = windows[name];
     periods[name] = {
-      from: iso(w.from),
-      to: iso(w.to),
       ...zero(),
-      previous: {
-        from: iso(w.previous.from),
-        to: iso(w.previous.to),
-        ...zero(),
-      },
+      previous: { revenueMinor: 0, expensesMinor: 0, tradingMinor: 0 },
       sources: {},
-      unattributed: [],
-      partial: [],
     };
   }
-  const balances: Record<string, BalanceState> = {};
-  const today: Record<string, number> = {};
   for (const [id, reading] of Object.entries(readings)) {
-    if (reading.nature === "stock") {
-      balances[id] = {
-        amountMinor: reading.amountMinor,
-        currency: reading.currency,
-        asOf: reading.asOf,
-      };
-      continue;
-    }
+    if (reading.nature === "stock") continue;
     const readAt = reading.periodsAt === undefined
       ? NaN
       : Date.parse(reading.periodsAt);
+    const covered = reading.coverageFrom === undefined
+      ? -Infinity
+      : Date.parse(reading.coverageFrom);
     for (const name of PERIOD_NAMES) {
       const p = periods[name];
       const amounts = reading.periods?.[name];
@@ -153,26 +96,22 @@ export function periodTotals(
         ? amounts.amountMinor
         : 0;
       const previousMinor = current ? amounts.previousMinor : 0;
-      if (amounts === undefined) p.unattributed.push(id);
-      const covered = reading.coverageFrom === undefined
-        ? -Infinity
-        : Date.parse(reading.coverageFrom);
-      if (covered > windows[name].previous.from) p.partial.push(id);
+      if (amounts === undefined) (p.unattributed ??= []).push(id);
+      if (covered > windows[name].previous.from) (p.partial ??= []).push(id);
       p.sources[id] = { amountMinor, previousMinor };
       p[KEY[reading.role]] += amountMinor;
       p.previous[KEY[reading.role]] += previousMinor;
-      if (name === "today") today[id] = amountMinor;
     }
   }
   for (const name of PERIOD_NAMES) {
     const p = periods[name];
     p.netMinor = net(p);
-    p.previous.netMinor = net(p.previous);
+    net(p.previous); // checked, not sent: the client adds it up
   }
-  return { periods, balances, today };
+  return { periods };
 }
 
-function net(t: RoleTotals): number {
+function net(t: Omit<RoleFigures, "netMinor">): number {
   const value = t.revenueMinor + t.tradingMinor - t.expensesMinor;
   if (!Number.isSafeInteger(value)) {
     throw new RangeError(

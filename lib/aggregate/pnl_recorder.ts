@@ -15,7 +15,11 @@
  */
 import type { SqliteStore } from "../cache/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
-import type { JsonObject } from "../protocol/mod.ts";
+import {
+  type JsonObject,
+  sourceAmount,
+  StateCalendar,
+} from "../protocol/mod.ts";
 import { isPnlState, markStale, type PnlState } from "./pnl_state.ts";
 
 /** Options for {@linkcode PnlRecorder}. */
@@ -114,8 +118,12 @@ export class PnlRecorder {
   #lastPruneAt = -Infinity;
   /** The newest P&L state not yet in the history (throttled). */
   #pending?: PnlState;
+  /** When the pending state was published (its periods stand then). */
+  #pendingAt = 0;
   /** The state last written to the history, for keep-alive points. */
   #written?: PnlState;
+  #writtenAt = 0;
+  #calendars = new StateCalendar();
   /** Each source's amount as last written to its series. */
   #sourceAmounts = new Map<string, number>();
   #timer?: TimerId;
@@ -123,7 +131,7 @@ export class PnlRecorder {
   /** When the longer periods last got a point (monotonic ms). */
   #lastPeriodPointAt = -Infinity;
   /** Today's start in the last periods recorded, to see a rollover. */
-  #periodsFrom?: string;
+  #periodsFrom?: number;
   #onError: (error: unknown) => void = () => {};
 
   /** Creates a recorder over an open store. */
@@ -150,10 +158,9 @@ export class PnlRecorder {
     const stored = this.#store.loadSnapshot(this.#topic);
     if (!stored || !isPnlState(stored.state)) return undefined;
     const figures: Record<string, number> = {};
-    for (const [id, s] of Object.entries(stored.state.sources)) {
-      if (Number.isSafeInteger(s.amountMinor)) {
-        figures[id] = s.amountMinor as number;
-      }
+    for (const id of Object.keys(stored.state.sources)) {
+      const amount = sourceAmount(stored.state, id);
+      if (amount !== undefined) figures[id] = amount;
     }
     return {
       state: markStale(stored.state, "L3"),
@@ -205,6 +212,7 @@ export class PnlRecorder {
     this.#store.saveSnapshot(this.#topic, { state, seq, epoch, savedAt: now });
     if (!isPnlState(state)) return;
     this.#pending = state;
+    this.#pendingAt = now;
     // The throttles run on monotonic time: a wall clock set back must not
     // stop the chart for as long as it was set back.
     const dueIn = this.#lastPointAt + this.#pointEveryMs -
@@ -217,11 +225,12 @@ export class PnlRecorder {
   #writePoint(): void {
     const state = this.#pending ?? this.#written;
     if (!state) return;
+    const stateAt = this.#pending ? this.#pendingAt : this.#writtenAt;
     const now = this.#clock.now();
     // A state from before a period boundary is not the value after it:
     // the keep-alive waits for the rolled state instead of repeating it.
-    const today = periodsOf(state)?.today;
-    if (!this.#pending && Date.parse(String(today?.to)) <= now) {
+    const today = this.#calendars.windows(state, stateAt).today;
+    if (!this.#pending && today.to <= now) {
       this.#arm(this.#keepAliveMs);
       return;
     }
@@ -231,11 +240,20 @@ export class PnlRecorder {
     this.#pending = undefined;
     const before = this.#written;
     this.#written = state;
-    this.#store.history.record(this.#topic, { at: now, ...state.totals });
-    for (const [id, s] of Object.entries(state.sources)) {
-      const amount = s.amountMinor;
+    this.#writtenAt = stateAt;
+    const { revenueMinor, expensesMinor, tradingMinor, netMinor } =
+      state.periods.today;
+    this.#store.history.record(this.#topic, {
+      at: now,
+      revenueMinor,
+      expensesMinor,
+      tradingMinor,
+      netMinor,
+    });
+    for (const id of Object.keys(state.sources)) {
+      const amount = sourceAmount(state, id);
       if (
-        !Number.isSafeInteger(amount) ||
+        amount === undefined || !Number.isSafeInteger(amount) ||
         this.#sourceAmounts.get(id) === amount
       ) continue;
       this.#sourceAmounts.set(id, amount as number);
@@ -247,7 +265,7 @@ export class PnlRecorder {
         tradingMinor: 0,
       });
     }
-    this.#recordPeriods(state, before, now, elapsed);
+    this.#recordPeriods(state, today.from, before, now, elapsed);
     this.#arm(this.#keepAliveMs);
     if (elapsed - this.#lastPruneAt < this.#pruneEveryMs) return;
     this.#lastPruneAt = elapsed;
@@ -269,47 +287,33 @@ export class PnlRecorder {
    */
   #recordPeriods(
     state: PnlState,
+    from: number,
     before: PnlState | undefined,
     now: number,
     elapsed: number,
   ): void {
-    const periods = periodsOf(state);
-    if (!periods) return;
-    const from = periods.today?.from as string | undefined;
     const rolled = this.#periodsFrom !== undefined &&
       from !== this.#periodsFrom;
     if (!rolled && elapsed - this.#lastPeriodPointAt < 60_000) {
       return;
     }
     // A period that closed keeps its final figures, just before the boundary.
-    const closed = rolled && before && periodsOf(before);
-    if (closed && from) this.#writePeriods(closed, Date.parse(from) - 1);
+    if (rolled && before) this.#writePeriods(before, from - 1);
     this.#periodsFrom = from;
     this.#lastPeriodPointAt = elapsed;
-    this.#writePeriods(periods, now);
+    this.#writePeriods(state, now);
   }
 
-  #writePeriods(
-    periods: Record<string, Record<string, unknown>>,
-    at: number,
-  ): void {
+  #writePeriods(state: PnlState, at: number): void {
     for (const name of LONG_PERIODS) {
-      const p = periods[name];
-      const totals = [
-        p?.netMinor,
-        p?.revenueMinor,
-        p?.expensesMinor,
-        p?.tradingMinor,
-      ];
-      if (!totals.every((v) => Number.isSafeInteger(v))) continue;
-      const [netMinor, revenueMinor, expensesMinor, tradingMinor] =
-        totals as number[];
+      const { netMinor, revenueMinor, expensesMinor, tradingMinor } =
+        state.periods[name];
       this.#store.history.record(periodHistoryKey(this.#topic, name), {
         at,
-        netMinor: netMinor!,
-        revenueMinor: revenueMinor!,
-        expensesMinor: expensesMinor!,
-        tradingMinor: tradingMinor!,
+        netMinor,
+        revenueMinor,
+        expensesMinor,
+        tradingMinor,
       });
     }
   }
@@ -338,13 +342,4 @@ export class PnlRecorder {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-function periodsOf(
-  state: PnlState,
-): Record<string, Record<string, unknown>> | undefined {
-  const periods = (state as Record<string, unknown>).periods;
-  return typeof periods === "object" && periods !== null
-    ? periods as Record<string, Record<string, unknown>>
-    : undefined;
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Reading } from "../sources/mod.ts";
-import { PERIOD_NAMES, type ReportingCalendar } from "../time/mod.ts";
+import { PERIOD_NAMES, ReportingCalendar } from "../time/mod.ts";
 import {
   buildPnlState,
   type FigureOrigin,
@@ -32,7 +32,7 @@ import {
  * const state = buildPnlState({
  *   r: { kind: "stripe", role: "revenue", status: "ok", origin: "live",
  *     reading: { source: "r", role: "revenue", amountMinor: 1000, currency: "USD", asOf: at } },
- * }, "USD");
+ * }, "USD", { at: Date.parse(at) });
  * assert.equal(reportsOf(state, "L3").r?.status, "stale");
  * assert.equal(reportsOf(state, "L3").r?.reading?.amountMinor, 1000);
  * ```
@@ -42,71 +42,62 @@ export function reportsOf(
   origin: FigureOrigin,
 ): Record<string, SourceReport> {
   const reports: Record<string, SourceReport> = {};
+  // The figures stand for the periods of the state's date.
+  const periodsAt = new Date(
+    new ReportingCalendar({
+      timeZone: state.timezone,
+      weekStart: state.weekStart,
+    }).startOf(state.date),
+  ).toISOString();
   for (const [id, s] of Object.entries(state.sources)) {
-    const {
-      amountMinor,
-      currency,
-      asOf,
-      detail,
-      label,
-      lastSuccessAt,
-      nature,
-      periodsAt,
-    } = s as Record<string, unknown>;
-    const periods = periodsOf(state, id);
-    if (
-      !Number.isSafeInteger(amountMinor) || typeof currency !== "string" ||
-      typeof asOf !== "string"
-    ) continue;
+    const stock = s.nature === "stock";
+    const periods = stock ? undefined : periodsOf(state, id);
+    const amountMinor = stock ? s.amountMinor : periods?.today.amountMinor;
+    if (amountMinor === undefined || s.asOf === undefined) continue;
     reports[id] = {
       kind: s.kind,
       role: s.role,
       status: "stale",
       origin,
-      ...(typeof label === "string" ? { label } : {}),
-      ...(typeof lastSuccessAt === "string" ? { lastSuccessAt } : {}),
+      ...(s.label !== undefined ? { label: s.label } : {}),
+      ...(s.lastSuccessAt !== undefined
+        ? { lastSuccessAt: s.lastSuccessAt }
+        : {}),
       reading: {
         source: id,
         role: s.role,
-        amountMinor: amountMinor as number,
-        currency,
-        asOf,
-        ...(nature === "stock" ? { nature: "stock" as const } : {}),
-        ...(periods && typeof periodsAt === "string"
-          ? { periods, periodsAt }
+        amountMinor,
+        currency: state.currency,
+        asOf: s.asOf,
+        ...(stock ? { nature: "stock" as const } : {}),
+        ...(periods
+          ? unattributed(state, id) ? {} : { periods, periodsAt }
           : {}),
-        ...(typeof detail === "object" && detail !== null
-          ? { detail: detail as Record<string, string | number | boolean> }
-          : {}),
+        ...(s.detail ? { detail: { ...s.detail } } : {}),
       },
     };
   }
   return reports;
 }
 
+/** Whether a flow's kind could not split its figure by period. */
+function unattributed(state: PnlState, id: string): boolean {
+  return state.periods.today.unattributed?.includes(id) ?? false;
+}
+
 /** One flow's amounts per period in a stored state, when it has them all. */
 function periodsOf(
   state: PnlState,
   id: string,
-): Reading["periods"] | undefined {
-  const periods = (state as Record<string, unknown>).periods as
-    | Record<string, { sources?: Record<string, Record<string, unknown>> }>
-    | undefined;
-  if (typeof periods !== "object" || periods === null) return undefined;
+): NonNullable<Reading["periods"]> | undefined {
   const out: Record<string, { amountMinor: number; previousMinor: number }> =
     {};
   for (const name of PERIOD_NAMES) {
-    const p = periods[name]?.sources?.[id];
-    if (
-      !p || !Number.isSafeInteger(p.amountMinor) ||
-      !Number.isSafeInteger(p.previousMinor)
-    ) return undefined;
-    out[name] = {
-      amountMinor: p.amountMinor as number,
-      previousMinor: p.previousMinor as number,
-    };
+    const p = state.periods[name]?.sources[id];
+    if (!p) return undefined;
+    out[name] = { amountMinor: p.amountMinor, previousMinor: p.previousMinor };
   }
-  return out as Reading["periods"];
+  return out as NonNullable<Reading["periods"]>;
 }
 
 /**
@@ -135,7 +126,7 @@ function periodsOf(
  *     periods: { today: flat, wtd: flat, mtd: flat, qtd: flat, ytd: flat } } },
  * }, "USD", { calendar, at }), "L3");
  * const now = rollForward(saved, { calendar, at: Date.parse("2026-12-02T08:00:00Z") });
- * assert.equal(now.totals.revenueMinor, 0);
+ * assert.equal(now.periods.today.revenueMinor, 0);
  * assert.equal(now.sources.shop?.status, "stale");
  * ```
  */
@@ -144,11 +135,7 @@ export function rollForward(
   options: { calendar: ReportingCalendar; at: number },
 ): PnlState {
   const { calendar, at } = options;
-  const periods = (state as Record<string, unknown>).periods as
-    | Record<string, { from?: unknown }>
-    | undefined;
-  const today = new Date(calendar.period("today", at).from).toISOString();
-  if (!periods || periods.today?.from === today) return state;
+  if (state.date === calendar.dateOf(at)) return state;
   const first = Object.values(state.sources)[0];
   const origin = first?.origin ?? "L3";
   const rebuilt = buildPnlState(reportsOf(state, origin), state.currency, {

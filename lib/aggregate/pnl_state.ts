@@ -3,28 +3,19 @@
  *
  * @module
  */
-import type { JsonObject } from "../protocol/mod.ts";
 import {
-  addMoney,
-  type Money,
-  money,
-  MoneyError,
-  subtractMoney,
-} from "../money.ts";
+  type FigureOrigin,
+  PNL_STATE_VERSION,
+  type PnlState,
+  type SourceState,
+  type SourceStatus,
+} from "../protocol/pnl_state.ts";
+import { money, MoneyError } from "../money.ts";
 import type { Reading, SourceRole } from "../sources/mod.ts";
-import type { ReportingCalendar } from "../time/mod.ts";
+import { ReportingCalendar } from "../time/mod.ts";
 import { periodTotals } from "./period_totals.ts";
 
-/**
- * How fresh a source's figure is: `ok` current; `stale` the last good
- * figure after a failed read; `error` no figure yet; `open` its circuit
- * breaker is open (the upstream is failing; reads wait for the cooldown);
- * `syncing` a first sync is under way (the figure is what was read so far).
- */
-export type SourceStatus = "ok" | "stale" | "error" | "open" | "syncing";
-
-/** Where a source's figure came from: a live read, or a cache tier. */
-export type FigureOrigin = "live" | "L1" | "L2" | "L3" | "L4";
+export type { FigureOrigin, PnlState, SourceState, SourceStatus };
 
 /** One source's contribution to the P&L. */
 export interface SourceReport {
@@ -57,52 +48,6 @@ export interface SourceReport {
   sync?: { pages: number; items: number; estimatedPages?: number };
 }
 
-/** The optional fields a report and its state share, copied as they are. */
-const CARRIED = [
-  "error",
-  "label",
-  "lastSuccessAt",
-  "failingSince",
-  "nextReadAt",
-  "everyMs",
-  "sync",
-] as const;
-
-/**
- * The P&L state as published on topic `pnl`. Integers in minor units.
- * With a reporting calendar it also has `timezone`, `periods` (today,
- * wtd, mtd, qtd, ytd) and `balances`, and `totals` are today's.
- */
-export interface PnlState extends JsonObject {
-  currency: string;
-  stale: boolean;
-  // With a calendar, also: timezone (IANA name), periods (PeriodState by
-  // name: today, wtd, mtd, qtd, ytd) and balances (BalanceState by id).
-  totals: {
-    revenueMinor: number;
-    expensesMinor: number;
-    tradingMinor: number;
-    netMinor: number;
-  };
-  sources: Record<string, PnlSourceState>;
-}
-
-/** One source as it appears in {@linkcode PnlState}. */
-export interface PnlSourceState extends JsonObject {
-  kind: string;
-  role: SourceRole;
-  status: SourceStatus;
-  origin: FigureOrigin;
-  // Also, once known: amountMinor (integer), currency, asOf (ISO-8601 UTC),
-  // detail (a few labelled figures behind the amount, such as a Kalshi
-  // balance), label (its display name), everyMs (its poll interval),
-  // nature ("flow" or "stock"), periodsAt (when a flow's periods were
-  // evaluated) and a flow's periods ({amountMinor, previousMinor} by
-  // period name, as in each period's sources); and
-  // while failing: error (words),
-  // lastSuccessAt, failingSince and nextReadAt (ISO-8601 UTC).
-}
-
 /** A P&L that cannot be built, with the reason. */
 export class PnlError extends Error {
   /** The source at fault. */
@@ -118,24 +63,29 @@ export class PnlError extends Error {
 /** Options for {@linkcode buildPnlState}. */
 export interface BuildPnlOptions {
   /**
-   * The board's reporting calendar: with it, the state has periods and
-   * balances, and totals are today's.
+   * The board's reporting calendar.
+   * @default {new ReportingCalendar()} (UTC, weeks from Monday)
    */
   calendar?: ReportingCalendar;
-  /** The instant the periods stand at, epoch ms (required with a calendar). */
+  /**
+   * The instant the periods stand at, epoch ms.
+   * @default {Date.now()}
+   */
   at?: number;
 }
 
 /**
- * Totals every source's latest reading: net = revenue + trading - expenses,
- * all integers in minor units of one reporting currency.
+ * Adds up every source's latest reading per period: net = revenue +
+ * trading - expenses, all integers in minor units of one reporting
+ * currency; a stock's balance stays on its source, never summed.
  *
  * @param reports Each source's report, by source id.
  * @param currency The reporting currency.
+ * @param options The calendar and the instant.
  * @returns The `pnl` state.
  * @throws {PnlError} When a reading is in another currency or not an integer.
  *
- * @example Net P&L
+ * @example Net P&L today
  * ```ts
  * import assert from "node:assert/strict";
  * import { buildPnlState } from "@/lib/aggregate/pnl_state.ts";
@@ -145,8 +95,8 @@ export interface BuildPnlOptions {
  *     reading: { source: "r", role: "revenue", amountMinor: 1000, currency: "USD", asOf: at } },
  *   c: { kind: "simulator", role: "expense", status: "ok", origin: "live",
  *     reading: { source: "c", role: "expense", amountMinor: 300, currency: "USD", asOf: at } },
- * }, "USD");
- * assert.equal(state.totals.netMinor, 700);
+ * }, "USD", { at: Date.parse(at) });
+ * assert.equal(state.periods.today.netMinor, 700);
  * ```
  */
 export function buildPnlState(
@@ -154,110 +104,73 @@ export function buildPnlState(
   currency: string,
   options: BuildPnlOptions = {},
 ): PnlState {
-  const { calendar, at } = options;
-  const zero = money(0, currency);
-  const sums: Record<SourceRole, Money> = {
-    revenue: zero,
-    expense: zero,
-    trading: zero,
-  };
-  const sources: Record<string, PnlSourceState> = {};
+  const { calendar = new ReportingCalendar(), at = Date.now() } = options;
+  const sources: Record<string, SourceState> = {};
   const readings: Record<string, Reading> = {};
   let stale = false;
   for (const [id, report] of Object.entries(reports)) {
     const { reading } = report;
     if (report.status !== "ok") stale = true;
-    const common: PnlSourceState = {
+    const source: SourceState = {
       kind: report.kind,
-      role: report.role,
+      role: reading?.role ?? report.role,
       status: report.status,
       origin: report.origin,
     };
-    for (const key of CARRIED) {
-      const value = report[key];
-      if (value !== undefined && value !== "") common[key] = value;
-    }
-    if (!reading) {
-      sources[id] = common;
-      continue;
-    }
-    try {
-      const amount = money(reading.amountMinor, reading.currency);
-      for (const p of Object.values(reading.periods ?? {})) {
-        money(p.amountMinor, reading.currency);
-        money(p.previousMinor, reading.currency);
-      }
-      if (reading.currency !== currency) {
-        throw new MoneyError(`it reports ${reading.currency}`);
-      }
-      // A balance is never part of the P&L.
-      if (reading.nature !== "stock") {
-        sums[reading.role] = addMoney(sums[reading.role], amount);
-      }
-    } catch (cause) {
-      if (!(cause instanceof MoneyError) && !(cause instanceof RangeError)) {
-        throw cause;
-      }
-      throw new PnlError(
-        id,
-        `source ${id}: ${cause.message}${
-          reading.currency !== currency
-            ? ` (the reporting currency is ${currency})`
-            : ""
-        }`,
-      );
-    }
+    const { error, label, lastSuccessAt, failingSince, nextReadAt } = report;
+    if (error) source.error = error;
+    if (label) source.label = label;
+    if (lastSuccessAt) source.lastSuccessAt = lastSuccessAt;
+    if (failingSince) source.failingSince = failingSince;
+    if (nextReadAt) source.nextReadAt = nextReadAt;
+    if (report.everyMs !== undefined) source.everyMs = report.everyMs;
+    if (report.sync) source.sync = { ...report.sync };
+    sources[id] = source;
+    if (!reading) continue;
+    checkReading(id, reading, currency);
     readings[id] = reading;
-    sources[id] = {
-      ...common,
-      role: reading.role,
-      nature: reading.nature ?? "flow",
-      amountMinor: reading.amountMinor,
-      currency: reading.currency,
-      asOf: reading.asOf,
-      ...(reading.periodsAt ? { periodsAt: reading.periodsAt } : {}),
-      ...(reading.detail ? { detail: { ...reading.detail } } : {}),
-    };
+    source.nature = reading.nature ?? "flow";
+    source.asOf = reading.asOf;
+    // A flow's amounts live in the periods; a stock's balance on it.
+    if (reading.nature === "stock") source.amountMinor = reading.amountMinor;
+    if (reading.detail) source.detail = { ...reading.detail };
   }
-  if (calendar) {
-    const byPeriod = periodTotals(readings, calendar, at ?? Date.now());
-    // A flow's figure on the board is what it moved today; its amounts in
-    // every period are also with the source, for clients that read by it.
-    for (const [id, amountMinor] of Object.entries(byPeriod.today)) {
-      const own: Record<
-        string,
-        { amountMinor: number; previousMinor: number }
-      > = {};
-      for (const [name, p] of Object.entries(byPeriod.periods)) {
-        own[name] = p.sources[id]!;
-      }
-      sources[id]!.amountMinor = amountMinor;
-      sources[id]!.periods = own;
-    }
-    const { revenueMinor, expensesMinor, tradingMinor, netMinor } =
-      byPeriod.periods.today;
-    return {
-      currency,
-      stale,
-      timezone: calendar.timeZone,
-      totals: { revenueMinor, expensesMinor, tradingMinor, netMinor },
-      periods: byPeriod.periods,
-      balances: byPeriod.balances,
-      sources,
-    };
-  }
-  const net = subtractMoney(addMoney(sums.revenue, sums.trading), sums.expense);
   return {
+    version: PNL_STATE_VERSION,
     currency,
+    timezone: calendar.timeZone,
+    weekStart: calendar.weekStart,
+    date: calendar.dateOf(at),
     stale,
-    totals: {
-      revenueMinor: sums.revenue.amountMinor,
-      expensesMinor: sums.expense.amountMinor,
-      tradingMinor: sums.trading.amountMinor,
-      netMinor: net.amountMinor,
-    },
+    periods: periodTotals(readings, calendar, at).periods,
     sources,
   };
+}
+
+/** Refuses a reading that is not whole minor units of the board's currency. */
+function checkReading(id: string, reading: Reading, currency: string): void {
+  try {
+    money(reading.amountMinor, reading.currency);
+    for (const p of Object.values(reading.periods ?? {})) {
+      money(p.amountMinor, reading.currency);
+      money(p.previousMinor, reading.currency);
+    }
+    if (reading.currency !== currency) {
+      throw new MoneyError(`it reports ${reading.currency}`);
+    }
+  } catch (cause) {
+    if (!(cause instanceof MoneyError) && !(cause instanceof RangeError)) {
+      throw cause;
+    }
+    throw new PnlError(
+      id,
+      `source ${id}: ${cause.message}${
+        reading.currency !== currency
+          ? ` (the reporting currency is ${currency})`
+          : ""
+      }`,
+    );
+  }
 }
 
 /**
@@ -269,27 +182,11 @@ export function buildPnlState(
  * @returns A copy marked stale.
  */
 export function markStale(state: PnlState, origin: FigureOrigin): PnlState {
-  const sources: Record<string, PnlSourceState> = {};
+  const sources: Record<string, SourceState> = {};
   for (const [id, s] of Object.entries(state.sources)) {
     sources[id] = { ...s, status: "stale", origin };
   }
   return { ...state, stale: true, sources };
 }
 
-/**
- * Checks that a value read back from storage has the shape of a `pnl` state.
- *
- * @param value The parsed JSON.
- * @returns Whether it can be shown as a P&L.
- */
-export function isPnlState(value: unknown): value is PnlState {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  const t = v.totals as Record<string, unknown> | undefined;
-  return typeof v.currency === "string" && typeof v.stale === "boolean" &&
-    typeof t === "object" && t !== null &&
-    ["revenueMinor", "expensesMinor", "tradingMinor", "netMinor"].every((k) =>
-      Number.isSafeInteger(t[k])
-    ) &&
-    typeof v.sources === "object" && v.sources !== null;
-}
+export { isPnlState } from "../protocol/pnl_state.ts";

@@ -11,6 +11,7 @@
  * @module
  */
 import { formatMoney } from "../money.ts";
+import { StateCalendar } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
 import type { AlertStore, OutboxItem } from "./alert_store.ts";
 import { Deliverer, type DelivererOptions } from "./delivery.ts";
@@ -78,6 +79,7 @@ export type AlertServiceEvent =
 export class AlertService {
   #o: AlertServiceOptions;
   #tracks = new Map<string, AlertTrack>();
+  #calendars = new StateCalendar();
   #deliverer: Deliverer;
   #state?: unknown;
   #timer?: TimerId;
@@ -315,7 +317,7 @@ export class AlertService {
       if (this.#o.ready && !this.#o.ready(rule)) continue;
       const before = this.#tracks.get(rule.id) ?? newTrack(now);
       const samples = before.samples.length;
-      const judged = judge(rule, before, state, now);
+      const judged = judge(rule, before, state, now, this.#calendars);
       const { track, event } = step(rule, before, judged.holds, now);
       const words = judged.status ??
         (judged.valueMinor !== undefined

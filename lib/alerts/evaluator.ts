@@ -13,6 +13,7 @@
  * @module
  */
 import { readFigure, readStatus } from "./figure.ts";
+import { StateCalendar } from "../protocol/mod.ts";
 import type { AlertRule } from "./rule.ts";
 
 /** Where a rule stands. */
@@ -68,6 +69,8 @@ export interface Judgement {
  * @param track Its track (samples are appended and trimmed in place).
  * @param state The P&L state.
  * @param now Epoch ms.
+ * @param calendars Reads periods' starts from states; keep one across
+ *   states (a new one costs about a millisecond).
  * @returns Whether the condition holds, with the figure behind it.
  */
 export function judge(
@@ -75,6 +78,7 @@ export function judge(
   track: AlertTrack,
   state: unknown,
   now: number,
+  calendars: StateCalendar = new StateCalendar(),
 ): Judgement {
   const c = rule.condition;
   if (c.kind === "status") {
@@ -85,7 +89,7 @@ export function judge(
       status,
     };
   }
-  const figure = readFigure(state, rule);
+  const figure = readFigure(state, rule, calendars);
   if (!figure) return { holds: undefined };
   const value = figure.valueMinor;
   if (c.kind === "threshold") {

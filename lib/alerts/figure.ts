@@ -6,6 +6,12 @@
  * @module
  */
 import { formatMoney } from "../money.ts";
+import {
+  isPnlState,
+  PERIOD_WORDS,
+  sourceAmount,
+  type StateCalendar,
+} from "../protocol/mod.ts";
 import type { AlertRule } from "./rule.ts";
 
 /** A figure as it stands, and the period it belongs to. */
@@ -16,53 +22,32 @@ export interface FigureReading {
   periodFrom?: string;
 }
 
-type State = {
-  periods?: Record<string, Record<string, unknown> & { from?: string }>;
-  balances?: Record<string, { amountMinor?: unknown }>;
-  sources?: Record<
-    string,
-    {
-      status?: unknown;
-      nature?: unknown;
-      amountMinor?: unknown;
-      periods?: Record<string, { amountMinor?: unknown }>;
-    }
-  >;
-};
-
 /**
  * Reads the figure a rule watches.
  *
  * @param state The P&L state.
  * @param rule The rule.
+ * @param calendars Reads the period's start from the state (kept by the
+ *   caller across states, since building a calendar is slow).
  * @returns The figure, or undefined when the state has none (no data).
  */
 export function readFigure(
   state: unknown,
   rule: AlertRule,
+  calendars: StateCalendar,
 ): FigureReading | undefined {
-  const s = (state ?? {}) as State;
-  const period = s.periods?.[rule.period];
+  if (!isPnlState(state)) return undefined;
+  const periodFrom = () =>
+    new Date(calendars.start(state, rule.period)).toISOString();
   if (rule.figure) {
-    const value = period?.[`${rule.figure}Minor`];
-    return Number.isSafeInteger(value)
-      ? { valueMinor: value as number, periodFrom: period?.from }
-      : undefined;
+    const value = state.periods[rule.period][`${rule.figure}Minor`];
+    return { valueMinor: value, periodFrom: periodFrom() };
   }
-  const source = s.sources?.[rule.source!];
-  if (!source) return undefined;
-  if (source.nature === "stock") {
-    const value = s.balances?.[rule.source!]?.amountMinor ??
-      source.amountMinor;
-    return Number.isSafeInteger(value)
-      ? { valueMinor: value as number }
-      : undefined;
-  }
-  const value = source.periods?.[rule.period]?.amountMinor ??
-    (rule.period === "today" ? source.amountMinor : undefined);
-  return Number.isSafeInteger(value)
-    ? { valueMinor: value as number, periodFrom: period?.from }
-    : undefined;
+  const value = sourceAmount(state, rule.source!, rule.period);
+  if (value === undefined) return undefined;
+  return state.sources[rule.source!]?.nature === "stock"
+    ? { valueMinor: value }
+    : { valueMinor: value, periodFrom: periodFrom() };
 }
 
 /** The P&L total each figure adds up, by the roles of the sources in it. */
@@ -101,17 +86,8 @@ export function ruleSources(
 
 /** A source's status in the state, or undefined when it is not there. */
 export function readStatus(state: unknown, source: string): string | undefined {
-  const status = (state as State | undefined)?.sources?.[source]?.status;
-  return typeof status === "string" ? status : undefined;
+  return isPnlState(state) ? state.sources[source]?.status : undefined;
 }
-
-const PERIOD_WORDS: Record<string, string> = {
-  today: "today",
-  wtd: "this week",
-  mtd: "this month",
-  qtd: "this quarter",
-  ytd: "this year",
-};
 
 /**
  * Names what a rule watches, for people: "Net today", "claude this month".
@@ -122,7 +98,7 @@ export function figureName(rule: AlertRule): string {
     : rule.source!;
   return rule.condition.kind === "status"
     ? `Source ${what}`
-    : `${what} ${PERIOD_WORDS[rule.period]}`;
+    : `${what} ${PERIOD_WORDS[rule.period].current}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The wire protocol, shared by the server and the browser: JSON types,
- * the envelopes with their parsing and close codes, and JSON merge
- * patches. Runs anywhere: no `Deno.*`, no server code, nothing that is
+ * the envelopes with their parsing and close codes, JSON merge patches,
+ * and the `pnl` state's type with its period table. Runs anywhere: no `Deno.*`, no server code, nothing that is
  * not needed to speak the protocol.
  *
  * @module
@@ -36,3 +36,27 @@ export {
   type UnsubscribeMessage,
 } from "./envelopes.ts";
 export { composeMergePatches } from "./compose_patch.ts";
+export {
+  type AlertsState,
+  type FigureOrigin,
+  type FiringAlert,
+  isPnlState,
+  netOf,
+  PERIOD_IDS,
+  PERIOD_WORDS,
+  type PeriodFigures,
+  type PeriodId,
+  PERIODS,
+  periodWindows,
+  type PeriodWords,
+  PNL_STATE_VERSION,
+  type PnlState,
+  type PreviousFigures,
+  type RoleFigures,
+  sourceAmount,
+  type SourcePeriodFigure,
+  type SourceRole,
+  type SourceState,
+  type SourceStatus,
+  StateCalendar,
+} from "./pnl_state.ts";

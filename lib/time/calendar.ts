@@ -13,6 +13,7 @@ import {
   addDays,
   addMonths,
   dayOfWeek,
+  daysInMonth,
   type PlainDate,
   plainMs,
   TimeZone,
@@ -240,6 +241,42 @@ export class ReportingCalendar {
     return Object.fromEntries(
       PERIOD_NAMES.map((name) => [name, this.period(name, at)]),
     ) as Record<PeriodName, PeriodWindow>;
+  }
+
+  /**
+   * The local date at an instant, `YYYY-MM-DD`: the day whose periods
+   * hold it.
+   *
+   * @param at The instant, epoch ms.
+   * @returns The date in the zone.
+   */
+  dateOf(at: number): string {
+    const { year, month, day } = this.#zone.wallOf(at);
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+  }
+
+  /**
+   * The first instant of a local date (not always 00:00).
+   *
+   * @param date `YYYY-MM-DD`.
+   * @returns The instant, epoch ms.
+   * @throws {CalendarError} When it is not such a date.
+   */
+  startOf(date: string): number {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    const [year, month, day] = m ? m.slice(1).map(Number) : [];
+    if (
+      !m || month! < 1 || month! > 12 || day! < 1 ||
+      day! > daysInMonth(year!, month!)
+    ) {
+      throw new CalendarError(
+        `not a date: ${
+          JSON.stringify(date.slice(0, 32))
+        }; expected YYYY-MM-DD such as "2026-12-07"`,
+      );
+    }
+    return this.#midnight({ year: year!, month: month!, day: day! });
   }
 
   /**

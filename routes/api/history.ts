@@ -7,12 +7,14 @@
  * point before the range: the value the range starts with.
  */
 import type { Context } from "hono";
-import { parseTopic, ProtocolError } from "@/lib/protocol/mod.ts";
 import {
-  periodHistoryKey,
+  isPnlState,
+  parseTopic,
   type PnlState,
-  sourceHistoryKey,
-} from "@/lib/aggregate/mod.ts";
+  ProtocolError,
+  StateCalendar,
+} from "@/lib/protocol/mod.ts";
+import { periodHistoryKey, sourceHistoryKey } from "@/lib/aggregate/mod.ts";
 import type { HistoryPoint } from "@/lib/cache/mod.ts";
 import {
   isoTime,
@@ -42,6 +44,7 @@ export function historyRoute(
   limiter: KeyedRateLimiter,
 ): (c: Context) => Promise<Response> {
   let running = 0;
+  const calendars = new StateCalendar();
   return async function history(c: Context): Promise<Response> {
     const wait = limiter.take(clientIp(c));
     if (wait > 0) {
@@ -77,14 +80,13 @@ export function historyRoute(
     const oldest = now - deps.config.historyKeepMs;
     const to = Math.min(parseTime(c.req.query("to"), "to") ?? now, now);
     // A period's chart starts where the period does, unless asked otherwise.
-    const periodStart = period === undefined ? undefined : Date.parse(String(
-      ((deps.hub.state(topic) as Record<string, unknown>).periods as
-        | Record<string, { from?: unknown }>
-        | undefined)?.[period]?.from,
-    ));
+    const state = deps.hub.state(topic);
+    const periodStart = period !== undefined && isPnlState(state)
+      ? calendars.start(state, period)
+      : undefined;
     const from = Math.max(
       parseTime(c.req.query("from"), "from") ??
-        (Number.isFinite(periodStart) ? periodStart! : to - DEFAULT_SPAN_MS),
+        (periodStart ?? to - DEFAULT_SPAN_MS),
       oldest,
     );
     if (from > to) {

@@ -6,6 +6,7 @@
  * recorded, and a sentence summarises the window for screen readers.
  */
 import assert from "node:assert/strict";
+import { periodWindows } from "@/lib/protocol/mod.ts";
 import { launchBrowser } from "../_helpers/browser.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 
@@ -31,10 +32,15 @@ Deno.test("in a browser, the chart spans the chosen period, reads out hovered va
       // last, as the server counts it in the board's zone.
       const snapshot = await (await fetch(new URL("/api/snapshot", server.url)))
         .json();
-      const periods = snapshot.data.periods as Record<
-        string,
-        { from: string; to: string }
-      >;
+      // The bounds a client derives from the state's zone and date.
+      const periods = Object.fromEntries(
+        Object.entries(periodWindows(snapshot.data, snapshot.ts)).map((
+          [id, w],
+        ) => [id, {
+          from: new Date(w.from).toISOString(),
+          to: new Date(w.to).toISOString(),
+        }]),
+      );
       for (
         const [label, id] of [["Week", "wtd"], ["Month", "mtd"], [
           "Year",

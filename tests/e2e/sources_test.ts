@@ -6,7 +6,10 @@ import { EXPECTED, startUpstreams } from "../_helpers/upstreams/mod.ts";
 interface Snapshot {
   seq: number;
   data: {
-    totals: Record<string, number>;
+    periods: Record<
+      string,
+      { sources: Record<string, { amountMinor: number }> }
+    >;
     sources: Record<string, Record<string, unknown>>;
   };
 }
@@ -139,7 +142,7 @@ Deno.test("a sources file naming Kalshi, Anthropic and Stripe mocks and a webhoo
           "anthropic to leave ok",
         );
         assert.equal(
-          stale.data.sources.anthropic?.amountMinor,
+          stale.data.periods.today?.sources.anthropic?.amountMinor,
           EXPECTED.anthropic,
         );
         assert.match(String(stale.data.sources.anthropic?.error), /./);
@@ -191,8 +194,8 @@ Deno.test("a sources file naming Kalshi, Anthropic and Stripe mocks and a webhoo
   await t.step(
     "bad deliveries are refused with the documented errors and change nothing",
     async () => {
-      const before = (await snapshot(server.url)).data.sources.shop
-        ?.amountMinor;
+      const before = (await snapshot(server.url)).data.periods.today
+        ?.sources.shop?.amountMinor;
       const body = '{"id":"evt_bad","amountMinor":100}';
       const cases: [string, Promise<Response>, number][] = [
         [
@@ -245,7 +248,8 @@ Deno.test("a sources file naming Kalshi, Anthropic and Stripe mocks and a webhoo
       });
       assert.equal(unknown.status, 404);
       await unknown.body?.cancel();
-      const after = (await snapshot(server.url)).data.sources.shop?.amountMinor;
+      const after = (await snapshot(server.url)).data.periods.today
+        ?.sources.shop?.amountMinor;
       assert.equal(after, before);
       const metrics = await (await fetch(new URL("metrics", server.url)))
         .text();

@@ -54,8 +54,8 @@ Deno.test("after SIGKILL, a restart on the same PULSE_DB shows the last figures 
       const restored = await snapshot(second.url);
       assert.equal(restored.data.stale, true);
       assert.ok(
-        restored.data.totals.netMinor !== 0 ||
-          before.data.totals.netMinor === 0,
+        restored.data.periods.today.netMinor !== 0 ||
+          before.data.periods.today.netMinor === 0,
       );
       assert.ok(restored.seq >= 1);
       assert.notEqual(
@@ -69,12 +69,12 @@ Deno.test("after SIGKILL, a restart on the same PULSE_DB shows the last figures 
       }
       // The figures at kill time are at least those of the snapshot read
       // before it (costs only grow), and the restored totals add up.
-      const t = restored.data.totals;
+      const t = restored.data.periods.today;
       assert.equal(
         t.netMinor,
         t.revenueMinor + t.tradingMinor - t.expensesMinor,
       );
-      assert.ok(t.expensesMinor >= before.data.totals.expensesMinor);
+      assert.ok(t.expensesMinor >= before.data.periods.today.expensesMinor);
 
       const page = await (await fetch(second.url)).text();
       assert.match(page, /class="stale-banner"/);
@@ -83,9 +83,15 @@ Deno.test("after SIGKILL, a restart on the same PULSE_DB shows the last figures 
         () => snapshot(second.url),
         (s) => s.data.stale === false,
       );
+      const figures = (p: typeof t) => ({
+        revenueMinor: p.revenueMinor,
+        expensesMinor: p.expensesMinor,
+        tradingMinor: p.tradingMinor,
+        netMinor: p.netMinor,
+      });
       assert.deepEqual(
-        fresh.data.totals,
-        restored.data.totals,
+        figures(fresh.data.periods.today),
+        figures(restored.data.periods.today),
         "the simulator resumes from the restored figures",
       );
       assert.equal(fresh.data.sources["sim-revenue"]?.origin, "live");

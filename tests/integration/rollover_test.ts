@@ -5,6 +5,9 @@
  * delta at that instant, before any source is read again.
  */
 import assert from "node:assert/strict";
+import { periodWindows } from "@/lib/protocol/mod.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
 import { PnlPoller } from "@/lib/aggregate/mod.ts";
 import { FlowLedger, type Source } from "@/lib/sources/mod.ts";
 import { ReportingCalendar } from "@/lib/time/mod.ts";
@@ -47,9 +50,13 @@ Deno.test("rollover: at midnight in the board's zone, a waiting client gets a de
     .json();
   const snapshot = first.messages.at(-1);
   assert.equal(snapshot.data.timezone, "Europe/Berlin");
-  assert.equal(snapshot.data.periods.today.from, "2026-11-29T23:00:00.000Z");
+  assert.equal(snapshot.data.date, "2026-11-30");
+  assert.equal(
+    iso(periodWindows(snapshot.data, snapshot.ts).today.from),
+    "2026-11-29T23:00:00.000Z",
+  );
   assert.equal(snapshot.data.periods.mtd.revenueMinor, 12_500);
-  assert.equal(snapshot.data.totals.revenueMinor, 12_500);
+  assert.equal(snapshot.data.periods.today.revenueMinor, 12_500);
 
   const waiting = t.request(
     `/api/poll?topic=pnl&since=${first.cursor.seq}&epoch=${first.cursor.epoch}&timeout=30`,
@@ -63,11 +70,14 @@ Deno.test("rollover: at midnight in the board's zone, a waiting client gets a de
   );
   assert.ok(delta, "a delta arrived");
   const patch = delta.patch;
-  assert.equal(patch.periods.today.from, "2026-11-30T23:00:00.000Z");
-  assert.equal(patch.periods.today.to, "2026-12-01T23:00:00.000Z");
-  assert.equal(patch.periods.mtd.from, "2026-11-30T23:00:00.000Z");
+  // The new date rolls the periods; their bounds follow from it.
+  assert.equal(patch.date, "2026-12-01");
+  const rolled = periodWindows({ ...snapshot.data, ...patch }, delta.ts);
+  assert.equal(iso(rolled.today.from), "2026-11-30T23:00:00.000Z");
+  assert.equal(iso(rolled.today.to), "2026-12-01T23:00:00.000Z");
+  assert.equal(iso(rolled.mtd.from), "2026-11-30T23:00:00.000Z");
   assert.equal(patch.periods.mtd.revenueMinor, 0);
-  assert.equal(patch.totals.revenueMinor, 0);
+  assert.equal(patch.periods.today.revenueMinor, 0);
   // The year goes on.
   assert.equal(patch.periods.ytd?.revenueMinor, undefined, "unchanged");
   assert.ok(

@@ -161,7 +161,7 @@ Deno.test("scale-out: three instances on one Redis act as one server", async (t)
             const snap =
               await (await fetch(new URL("api/snapshot?topic=pnl", c!.url)))
                 .json();
-            return snap.data.sources.shop?.amountMinor === 4200
+            return snap.data.periods.today.sources.shop?.amountMinor === 4200
               ? true
               : undefined;
           },

@@ -86,7 +86,7 @@ Deno.test("GET /api/snapshot returns a protocol envelope with integer money and 
     const key of ["revenueMinor", "expensesMinor", "tradingMinor", "netMinor"]
   ) {
     assert.ok(
-      Number.isSafeInteger(body.data.totals[key]),
+      Number.isSafeInteger(body.data.periods.today[key]),
       `${key} is an integer`,
     );
   }

@@ -165,7 +165,8 @@ async function actAsOneBoard(
         const snap = JSON.parse(
           (await fresh(base, "api/snapshot?topic=pnl")).body,
         );
-        return snap.data.sources.shop?.amountMinor === 4200 || undefined;
+        return snap.data.periods.today.sources.shop?.amountMinor === 4200 ||
+          undefined;
       }, "the shop's 6 x $7.00 on the board");
     },
   );

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { netOf, periodWindows, sourceAmount } from "@/lib/protocol/mod.ts";
 import { buildPnlState, periodTotals } from "@/lib/aggregate/mod.ts";
 import type { Reading } from "@/lib/sources/mod.ts";
 import { PERIOD_NAMES, ReportingCalendar } from "@/lib/time/mod.ts";
@@ -48,20 +49,14 @@ Deno.test("periods: net = revenue - expenses + trading in every period and its p
   for (const name of PERIOD_NAMES) {
     const p = t.periods[name];
     assert.equal(p.netMinor, 10_000 - 1_500 - 500, name);
-    assert.equal(p.previous.netMinor, 8_000 - 1_000 + 200, name);
+    assert.equal(netOf(p.previous), 8_000 - 1_000 + 200, name);
+    assert.equal("netMinor" in p.previous, false, "derived, not sent");
     assert.deepEqual(p.sources.shop, {
       amountMinor: 10_000,
       previousMinor: 8_000,
     });
     assert.equal(p.sources.cash, undefined, "a balance is in no period");
   }
-  assert.equal(t.periods.today.from, "2026-12-02T00:00:00.000Z");
-  assert.equal(t.periods.today.previous.to, "2026-12-01T12:00:00.000Z");
-  assert.deepEqual(t.balances.cash, {
-    amountMinor: 9_999_999,
-    currency: "USD",
-    asOf: "2026-12-02T11:59:00.000Z",
-  });
 });
 
 Deno.test("periods: a flow that cannot split its figure counts whole in every period and is named as unattributed", () => {
@@ -83,7 +78,7 @@ Deno.test("periods: a flow that cannot split its figure counts whole in every pe
   assert.deepEqual(t.periods.today.unattributed, ["legacy"]);
 });
 
-Deno.test("the pnl state with a calendar: its zone, periods and balances, totals equal to today's, each flow's figure today's", () => {
+Deno.test("the pnl state (version 2): its zone and date, each flow's amounts only in the periods, a stock's balance only on its source, nothing derivable", () => {
   const calendar = new ReportingCalendar({ timeZone: "America/New_York" });
   const report = (reading: Reading) => ({
     kind: "test",
@@ -107,26 +102,42 @@ Deno.test("the pnl state with a calendar: its zone, periods and balances, totals
     "USD",
     { calendar, at: NOW },
   );
+  assert.equal(state.version, 2);
   assert.equal(state.timezone, "America/New_York");
-  const periods = state.periods as Record<string, Record<string, unknown>>;
-  assert.deepEqual(Object.keys(periods), [...PERIOD_NAMES]);
-  assert.equal(periods.today?.from, "2026-12-02T05:00:00.000Z");
-  assert.deepEqual(state.totals, {
+  assert.equal(state.weekStart, "monday");
+  assert.equal(state.date, "2026-12-02");
+  assert.deepEqual(Object.keys(state.periods), [...PERIOD_NAMES]);
+  const { previous: _, sources, ...today } = state.periods.today;
+  assert.deepEqual(today, {
     revenueMinor: 10_000,
     expensesMinor: 0,
     tradingMinor: 0,
     netMinor: 10_000,
+  }, "no bounds, no empty lists: the client derives the bounds");
+  assert.deepEqual(state.periods.mtd.sources.shop, {
+    amountMinor: 10_000,
+    previousMinor: 8_000,
   });
+  assert.deepEqual(Object.keys(sources), ["shop"]);
+  assert.deepEqual(state.sources.shop, {
+    kind: "test",
+    role: "revenue",
+    status: "ok",
+    origin: "live",
+    nature: "flow",
+    asOf: new Date(NOW).toISOString(),
+  }, "a flow's amounts are in the periods alone");
   assert.equal(state.sources.cash?.nature, "stock");
-  // A flow's amounts by period, with the source too.
-  assert.deepEqual(
-    (state.sources.shop?.periods as Record<string, unknown>).mtd,
-    { amountMinor: 10_000, previousMinor: 8_000 },
-  );
-  assert.equal(state.sources.cash?.periods, undefined);
+  assert.equal(state.sources.cash?.amountMinor, 50_000);
+  assert.equal(sourceAmount(state, "cash", "ytd"), 50_000);
+  assert.equal(sourceAmount(state, "shop", "mtd"), 10_000);
   assert.equal(
-    (state.balances as Record<string, { amountMinor: number }>).cash
-      ?.amountMinor,
-    50_000,
+    new Date(periodWindows(state, NOW).today.from).toISOString(),
+    "2026-12-02T05:00:00.000Z",
+    "the bounds follow from the zone and the date",
+  );
+  assert.equal(
+    new Date(periodWindows(state, NOW).today.previous.to).toISOString(),
+    new Date(NOW - 86_400_000).toISOString(),
   );
 });

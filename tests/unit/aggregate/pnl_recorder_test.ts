@@ -96,6 +96,38 @@ Deno.test("PnlRecorder restores the last state as stale from L3, with each sourc
   assert.equal(restored?.savedAt, clock.now());
 });
 
+Deno.test("PnlRecorder leaves a saved state of version 1 (before each fact was sent once) unrestored instead of misreading it", () => {
+  using store = SqliteStore.open(":memory:");
+  store.saveSnapshot("pnl", {
+    state: {
+      currency: "USD",
+      stale: false,
+      totals: {
+        revenueMinor: 5,
+        expensesMinor: 0,
+        tradingMinor: 0,
+        netMinor: 5,
+      },
+      sources: {
+        shop: {
+          kind: "stripe",
+          role: "revenue",
+          status: "ok",
+          origin: "live",
+          amountMinor: 5,
+        },
+      },
+    },
+    seq: 3,
+    epoch: "abcd",
+    savedAt: Date.parse(AT),
+  });
+  assert.equal(
+    new PnlRecorder(store, { clock: new FakeClock() }).restore(),
+    undefined,
+  );
+});
+
 Deno.test("PnlRecorder restores nothing from an empty database", () => {
   using store = SqliteStore.open(":memory:");
   assert.equal(

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { periodWindows, sourceAmount } from "@/lib/protocol/mod.ts";
 import { PnlPoller, type PnlState } from "@/lib/aggregate/mod.ts";
 import type { Reading, Source } from "@/lib/sources/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
@@ -35,7 +36,9 @@ Deno.test("PnlPoller totals net = revenue + trading - expenses in integer minor 
     onState: (s) => states.push(s),
   });
   await poller.tick();
-  assert.deepEqual(states[0]?.totals, {
+  const { revenueMinor, expensesMinor, tradingMinor, netMinor } = states[0]!
+    .periods.today;
+  assert.deepEqual({ revenueMinor, expensesMinor, tradingMinor, netMinor }, {
     revenueMinor: 10_000,
     expensesMinor: 2_501,
     tradingMinor: -499,
@@ -73,9 +76,9 @@ Deno.test("PnlPoller keeps a failing source's last figure, marked stale with the
   // Viewers get the kind of failure; operators the upstream's own words.
   assert.equal(s.sources.c?.error, "the read failed");
   assert.deepEqual(poller.errorDetails(), { c: "upstream said 500" });
-  assert.equal(s.sources.c?.amountMinor, 7);
-  assert.equal(s.sources.r?.amountMinor, 101);
-  assert.equal(s.totals.netMinor, 101 - 7);
+  assert.equal(sourceAmount(s!, "c"), 7);
+  assert.equal(sourceAmount(s!, "r"), 101);
+  assert.equal(s.periods.today.netMinor, 101 - 7);
 });
 
 Deno.test("PnlPoller aborts a hung read at the tick deadline and still reports the others", async () => {
@@ -102,7 +105,7 @@ Deno.test("PnlPoller aborts a hung read at the tick deadline and still reports t
   await tick;
   assert.equal(aborted, true);
   assert.equal(states[0]?.sources.hang?.status, "error");
-  assert.equal(states[0]?.sources.r?.amountMinor, 5);
+  assert.equal(sourceAmount(states[0]!, "r"), 5);
 });
 
 Deno.test("PnlPoller.start() ticks once per interval and close() stops it", async () => {
@@ -192,7 +195,7 @@ Deno.test("PnlPoller shows a guarded source whose breaker opened as open, keepin
     poller.errorDetails().kalshi ?? "",
     /kalshi is unavailable \(circuit open\)/,
   );
-  assert.equal(states[2]?.sources.r?.amountMinor, 10);
+  assert.equal(sourceAmount(states[2]!, "r"), 10);
   assert.equal(failing.breakerState, "open");
 });
 
@@ -229,11 +232,11 @@ Deno.test("PnlPoller shows a restored figure, stale, for a source not read yet, 
   await clock.advance(0);
   assert.equal(states.at(-1)?.sources.slow?.status, "stale");
   assert.equal(states.at(-1)?.sources.slow?.origin, "L3");
-  assert.equal(states.at(-1)?.totals.netMinor, 6);
+  assert.equal(states.at(-1)?.periods.today.netMinor, 6);
   release(7);
   await clock.advance(0);
   assert.equal(states.at(-1)?.sources.slow?.status, "ok");
-  assert.equal(states.at(-1)?.totals.netMinor, 3);
+  assert.equal(states.at(-1)?.periods.today.netMinor, 3);
 });
 
 Deno.test("PnlPoller reads a group of sources together and publishes once per round", async () => {
@@ -350,7 +353,7 @@ Deno.test("PnlPoller with a calendar rolls the periods at midnight in the board'
   await clock.advance(0);
   assert.equal(reads, 1);
   const before = states.at(-1)!.state;
-  assert.equal(before.totals.revenueMinor, 500);
+  assert.equal(before.periods.today.revenueMinor, 500);
   // 23:00 UTC on 30 November is midnight, 1 December, in Berlin.
   await clock.advance(9_999);
   assert.equal(states.length, 1, "nothing before the boundary");
@@ -359,17 +362,16 @@ Deno.test("PnlPoller with a calendar rolls the periods at midnight in the board'
     s.at === Date.parse("2026-11-30T23:00:00Z")
   )!;
   assert.ok(rolled, "a state at the boundary itself");
-  const periods = rolled.state.periods as Record<string, {
-    from: string;
-    revenueMinor: number;
-    previous: { revenueMinor: number };
-  }>;
-  assert.equal(periods.today?.from, "2026-11-30T23:00:00.000Z");
-  assert.equal(periods.today?.revenueMinor, 0);
-  assert.equal(rolled.state.totals.revenueMinor, 0);
-  assert.equal(periods.mtd?.revenueMinor, 0, "a new month in Berlin too");
-  assert.equal(periods.ytd?.revenueMinor, 500);
-  assert.equal(rolled.state.sources.shop?.amountMinor, 0);
+  const periods = rolled.state.periods;
+  assert.equal(rolled.state.date, "2026-12-01", "the new day in Berlin");
+  assert.equal(
+    new Date(periodWindows(rolled.state, rolled.at).today.from).toISOString(),
+    "2026-11-30T23:00:00.000Z",
+  );
+  assert.equal(periods.today.revenueMinor, 0);
+  assert.equal(periods.mtd.revenueMinor, 0, "a new month in Berlin too");
+  assert.equal(periods.ytd.revenueMinor, 500);
+  assert.equal(sourceAmount(rolled.state, "shop"), 0);
   await clock.advance(0);
   assert.equal(reads, 2, "every source read again after the rollover");
 });

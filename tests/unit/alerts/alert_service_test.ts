@@ -3,6 +3,7 @@ import { AlertService, parseAlerting } from "@/lib/alerts/mod.ts";
 import type { AlertStore } from "@/lib/alerts/mod.ts";
 import { SqliteStore } from "@/lib/cache/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
+import { testPnlState } from "../../_helpers/pnl_states.ts";
 
 const alerting = parseAlerting(
   [{ id: "net-low", figure: "net", below: 0, notify: ["ops"] }],
@@ -10,9 +11,8 @@ const alerting = parseAlerting(
   { currency: "USD", sourceIds: [], env: { S: "secret" } },
 );
 
-const state = (netMinor: number) => ({
-  periods: { today: { from: "2026-12-01T00:00:00.000Z", netMinor } },
-});
+const state = (netMinor: number) =>
+  testPnlState({ periods: { today: { netMinor } } });
 
 Deno.test("AlertService: a store that fails (Redis down) loses no transition: the next evaluation makes it again and it is delivered once", async () => {
   using db = SqliteStore.open(":memory:");

@@ -8,6 +8,8 @@ import {
 } from "@/lib/alerts/evaluator.ts";
 import { parseAlerting } from "@/lib/alerts/alerting.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
+import type { SourceStatus } from "@/lib/protocol/mod.ts";
+import { testPnlState } from "../../_helpers/pnl_states.ts";
 
 const MIN = 60_000;
 
@@ -23,20 +25,21 @@ function rule(raw: Record<string, unknown>) {
 /** A P&L state with today's net (and its start), and a source or two. */
 function state(
   netMinor: number,
-  extra: { from?: string; status?: string; claudeMinor?: number } = {},
+  extra: { from?: string; status?: SourceStatus; claudeMinor?: number } = {},
 ) {
-  const from = extra.from ?? "2026-12-01T00:00:00.000Z";
-  return {
-    periods: { today: { from, netMinor, expensesMinor: extra.claudeMinor } },
+  return testPnlState({
+    date: (extra.from ?? "2026-12-01T00:00:00.000Z").slice(0, 10),
+    periods: {
+      today: { netMinor, expensesMinor: extra.claudeMinor ?? 0 },
+    },
     sources: {
-      stripe: { status: extra.status ?? "ok", nature: "flow" },
+      stripe: { status: extra.status ?? "ok" },
       claude: {
-        status: "ok",
-        nature: "flow",
-        periods: { today: { amountMinor: extra.claudeMinor ?? 0 } },
+        role: "expense",
+        amounts: { today: extra.claudeMinor ?? 0 },
       },
     },
-  };
+  });
 }
 
 /**
