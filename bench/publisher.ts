@@ -128,7 +128,9 @@ if (values.json) {
   console.log("| part | ms per state |");
   console.log("| --- | --- |");
   console.log(`| build the state (periods, sources) | ${result.buildMs} |`);
-  console.log(`| publish (merge patch, serialize once) | ${result.publishMs} |`);
+  console.log(
+    `| publish (merge patch, serialize once) | ${result.publishMs} |`,
+  );
   console.log(`| save (last state, history points) | ${result.saveMs} |`);
   console.log(`| **total** (target 0.5) | **${result.totalMs}** |`);
 }
