@@ -1,14 +1,12 @@
 // deno-lint-ignore-file no-console -- a command-line entry point: the terminal is its interface
 /**
- * The composition root: environment -> parseConfig -> build the parts ->
+ * The composition root: the board (lib/board.ts) -> build the parts ->
  * serve -> stop. The only place that reads `Deno.env` and writes to the
- * console. What each part does lives in lib/ (docs/architecture.md); the
- * callbacks between parts are the only logic here. About 560 lines, not
- * the 150 hoped for, because each of the dozen parts (now with the
- * reporting calendar, the restore across a period boundary, alerting, the
- * console's actions and a worker's place under PULSE_WORKERS) is built
- * with its options spelled out where a reader looks for them; the
- * supervisor itself is routes/worker_processes.ts and lib/workers.
+ * console; the command line itself (configuration, supervisor or server,
+ * a failed start, signals) is routes/command_line.ts. What each part does
+ * lives in lib/ (docs/architecture.md); the callbacks between parts are
+ * the only logic here, and nothing is merged into the state here (the
+ * alerts' part joins it in lib/alerts).
  *
  * @module
  */
@@ -26,23 +24,19 @@ import {
   RedisAlerts,
   SqliteStore,
 } from "@/lib/cache/mod.ts";
-import { alertingOf, AlertService, ruleSources } from "@/lib/alerts/mod.ts";
-import { Cluster } from "@/lib/cluster/mod.ts";
 import {
-  type Config,
-  type Env,
-  parseConfig,
-  unknownVariables,
-} from "@/lib/config.ts";
+  alertEventLogger,
+  AlertService,
+  ruleSources,
+  withAlerts,
+} from "@/lib/alerts/mod.ts";
+import { loadBoard } from "@/lib/board.ts";
+import { Cluster } from "@/lib/cluster/mod.ts";
+import type { Config } from "@/lib/config.ts";
 import { hostPolicy, servedHosts } from "@/lib/http/mod.ts";
-import { createLogger, type RootLogger, warnOnChange } from "@/lib/log.ts";
+import { type RootLogger, warnOnChange } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
-import {
-  embeddedSourcesFile,
-  loadSourcesFile,
-  referencedVariables,
-} from "@/lib/sources/mod.ts";
 import { StatusBoard } from "@/lib/status.ts";
 import { feedAdminTopic } from "@/lib/admin_feed.ts";
 import { CLOSE_CODES } from "@/lib/protocol/mod.ts";
@@ -52,10 +46,8 @@ import {
   streamOptionsFrom,
 } from "@/lib/stream/mod.ts";
 import {
-  type Clock,
   randomHex,
   randomId,
-  ReportingCalendar,
   systemClock,
   systemRandom,
 } from "@/lib/time/mod.ts";
@@ -67,45 +59,13 @@ import {
   LOCAL_BUS_VARIABLE,
   openFilesLimit,
   readIslandScript,
-  reportStartFailure,
-  serveAsWorker,
-  superviseWorkers,
+  runCommandLine,
+  type RunningServer,
+  type StartOptions,
   WORKER_INDEX_VARIABLE,
-  workerSlot,
 } from "@/routes/mod.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
-
-/** An orphaned worker's time to drain beyond PULSE_DRAIN_MS, ms. */
-const ORPHAN_GRACE_MS = 2_000;
-
-/** A running server and the way to stop it. */
-export interface RunningServer {
-  /** The URL it listens on. */
-  url: string;
-  /** Stops polling, tells clients to go away, saves, and closes everything. */
-  shutdown(): Promise<void>;
-  /** Resolves when the server has stopped. */
-  finished: Promise<void>;
-}
-
-/** Options for {@linkcode startServer}. */
-export interface StartOptions {
-  /**
-   * Time source.
-   * @default {systemClock}
-   */
-  clock?: Clock;
-  /**
-   * The environment, where the sources file's secrets are read.
-   * @default {{}}
-   */
-  env?: Env;
-  /** This process's slot under a `PULSE_WORKERS` supervisor, if any. */
-  workerIndex?: number;
-  /** The supervisor's local bus socket (a worker without Redis). */
-  localBusPath?: string;
-}
 
 /**
  * Builds every part from the configuration and starts serving.
@@ -125,31 +85,19 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { clock = systemClock, env = {}, workerIndex, localBusPath } = options;
   // Read before anything is opened: a bad file refuses the start at once.
-  const sourcesFile = config.sourcesPath
-    ? await loadSourcesFile(config.sourcesPath, config.currency)
-    : embeddedSourcesFile({
-      intervalMs: config.simIntervalMs,
-      currency: config.currency,
+  const { file: sourcesFile, alerting, calendar, unknownVariables } =
+    await loadBoard(config, {
+      env,
+      ownVariables: [
+        WORKER_INDEX_VARIABLE,
+        LOCAL_BUS_VARIABLE,
+        HEARTBEAT_VARIABLE,
+        HEARTBEAT_TOKEN_VARIABLE,
+      ],
     });
-  // Alert rules and channels are part of the file: wrong ones refuse too.
-  const alerting = await alertingOf(sourcesFile, env);
-  // A misspelt setting is otherwise silently ignored.
-  for (
-    const unknown of unknownVariables(env, [
-      ...referencedVariables(sourcesFile),
-      WORKER_INDEX_VARIABLE,
-      LOCAL_BUS_VARIABLE,
-      HEARTBEAT_VARIABLE,
-      HEARTBEAT_TOKEN_VARIABLE,
-    ])
-  ) {
+  for (const unknown of unknownVariables) {
     log.warn("unknown variable", { ...unknown });
   }
-  // The sources file's zone wins over PULSE_TIMEZONE.
-  const calendar = new ReportingCalendar({
-    timeZone: sourcesFile.timeZone ?? config.timeZone,
-    weekStart: config.weekStart,
-  });
   const store = SqliteStore.open(config.dbPath, {
     rawMs: config.historyRawMs,
     keepMs: config.historyKeepMs,
@@ -267,12 +215,7 @@ export async function startServer(
     // the log says when a source goes bad and recovers.
     onState: (state) => {
       statusLog.observe(state);
-      hub.publish(
-        "pnl",
-        alerting.rules.length
-          ? { ...state, alerts: alerts.observe(state) }
-          : state,
-      );
+      hub.publish("pnl", alerts.annotate(state));
     },
     // Stored: the leader reads the source now instead of at its interval.
     onStored: (id) => cluster.notify("ingest", id),
@@ -283,7 +226,6 @@ export async function startServer(
     },
   });
 
-  const alertLog = log.child("alerts");
   const alerts: AlertService = new AlertService({
     alerting,
     currency: sourcesFile.currency,
@@ -300,29 +242,8 @@ export async function startServer(
         readStats.hasRead(id)
       ),
     // A `for` ran out between states: the board shows it at once.
-    // Added to the newest state (maybe still in the batch window), never
-    // to the published one: that would put older figures back.
-    onBoard: (board) =>
-      hub.update("pnl", (latest) => ({ ...latest, alerts: board })),
-    onEvent: (event) => {
-      if (event.kind === "error") {
-        // The store failed (Redis down): the same transition is made
-        // again at the next evaluation, so nothing is lost.
-        alertLog.warn("alerting paused", { error: event.error });
-        return;
-      }
-      pulse.onAlert(event);
-      if (event.kind === "transition") {
-        alertLog.info("alert", { rule: event.rule, event: event.event });
-      } else if (event.kind === "delivery" && event.outcome !== "delivered") {
-        alertLog.warn("alert delivery failed", {
-          rule: event.rule,
-          channel: event.channel,
-          outcome: event.outcome,
-          error: event.error,
-        });
-      }
-    },
+    onBoard: (board) => hub.update("pnl", (now) => withAlerts(now, board)),
+    onEvent: alertEventLogger(log.child("alerts"), (e) => pulse.onAlert(e)),
   });
   const connections = new ConnectionRegistry();
   const openFiles = await openFilesLimit();
@@ -399,13 +320,7 @@ export async function startServer(
       cluster.notify(action, source);
       return true;
     },
-    // The board's part from the state, the same on every instance.
-    alerts: async () => ({
-      firing: [],
-      recent: [],
-      ...(hub.state("pnl") as { alerts?: object }).alerts,
-      ...(await alerts.status()),
-    }),
+    alerts: () => alerts.report(hub.state("pnl")),
     staticDir: STATIC_DIR,
     ...(sourcesFile.title ? { title: sourcesFile.title } : {}),
     islandScript: await readIslandScript(STATIC_DIR, log),
@@ -480,87 +395,11 @@ export async function startServer(
 }
 
 if (import.meta.main) {
-  const write = (line: string, level: string) =>
-    level === "error" ? console.error(line) : console.log(line);
-  // Until the configuration is read (its own errors need a logger too).
-  let log = createLogger({ now: () => Date.now(), write });
-  // A bug in one request's background work must not take the server down.
-  globalThis.addEventListener("unhandledrejection", (event) => {
-    event.preventDefault();
-    log.error("unhandled rejection", { error: event.reason });
+  await runCommandLine({
+    env: Deno.env.toObject(),
+    write: (line, level) =>
+      level === "error" ? console.error(line) : console.log(line),
+    writeError: (text) => console.error(text),
+    start: startServer,
   });
-  let running: RunningServer;
-  let logFormat: "pretty" | "json" = "json";
-  let drainMs = 0;
-  try {
-    const config = parseConfig(Deno.env.toObject());
-    drainMs = config.drainMs;
-    logFormat = config.logFormat === "auto"
-      ? (Deno.stdout.isTerminal() ? "pretty" : "json")
-      : config.logFormat;
-    log = createLogger({
-      now: () => Date.now(),
-      write,
-      level: config.logLevel.level,
-      areas: config.logLevel.areas,
-      format: logFormat,
-    });
-    const workerIndex = workerSlot(Deno.env.get(WORKER_INDEX_VARIABLE));
-    const workers = config.workers === "auto"
-      ? navigator.hardwareConcurrency
-      : config.workers;
-    if (workerIndex === undefined && workers > 1) {
-      const stop = Promise.withResolvers<void>();
-      Deno.addSignalListener("SIGINT", () => stop.resolve());
-      Deno.addSignalListener("SIGTERM", () => stop.resolve());
-      Deno.exit(
-        await superviseWorkers(config, log, workers, { stop: stop.promise }),
-      );
-    }
-    running = await startServer(config, log, {
-      env: Deno.env.toObject(),
-      workerIndex,
-      localBusPath: workerIndex === undefined
-        ? undefined
-        : Deno.env.get(LOCAL_BUS_VARIABLE),
-    });
-  } catch (error) {
-    // Every failed start exits 1, even when saying why fails too.
-    try {
-      reportStartFailure(error, {
-        log,
-        format: logFormat,
-        writeError: (text) => console.error(text),
-      });
-    } finally {
-      Deno.exit(1);
-    }
-  }
-  const workerIndex = workerSlot(Deno.env.get(WORKER_INDEX_VARIABLE));
-  const [path, token] = [HEARTBEAT_VARIABLE, HEARTBEAT_TOKEN_VARIABLE].map(
-    (name) => Deno.env.get(name),
-  );
-  if (workerIndex !== undefined) {
-    serveAsWorker({
-      index: workerIndex,
-      shutdown: running.shutdown,
-      deadlineMs: drainMs + ORPHAN_GRACE_MS,
-      log,
-      ...(path && token ? { heartbeat: { path, token } } : {}),
-    });
-  }
-  // The listener could not be kept (see routes/listener.ts): exit 1, so a
-  // supervisor starts a fresh process.
-  running.finished.catch((error) => {
-    log.error("stopping: the listener is gone", { error });
-    running.shutdown().finally(() => Deno.exit(1));
-  });
-  const stop = () => {
-    running.shutdown().then(() => Deno.exit(0), (error) => {
-      log.error("shutdown failed", { error });
-      Deno.exit(1);
-    });
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
 }

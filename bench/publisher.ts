@@ -4,14 +4,15 @@
  * client sees it, in-process and part by part, on a board of 10 flows
  * (Stripe-like, each with all five periods) where one source changes per
  * state: building the state, the hub's merge patch and serialization
- * (publish), and saving it (the recorder). Synchronous code, so wall time
- * on one thread is its CPU time. Prints a Markdown table; the target is
- * 0.5 ms per state in all.
+ * (publish), and saving it (the recorder), each timed on the loop (which
+ * includes waiting for the disk), and the process's CPU over the run.
+ * Prints a Markdown table; the target is 0.5 ms of CPU per state.
  *
  * Usage: deno task bench:publisher [--states 3000] [--json]
  *
  * @module
  */
+import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import {
   buildPnlState,
@@ -82,6 +83,8 @@ hub.subscribe("pnl", {}, {
   live: () => published++,
 });
 
+const cpuStart = cpuUsage();
+const wallStart = performance.now();
 let buildMs = 0;
 let publishMs = 0;
 let saveMs = 0;
@@ -106,6 +109,8 @@ for (let k = 1; k <= STATES; k++) {
   recorder.record(state, k, hub.epoch);
   saveMs += performance.now() - t;
 }
+const cpu = cpuUsage(cpuStart);
+const wallMs = performance.now() - wallStart;
 recorder.close();
 hub.close();
 await Deno.remove(dir, { recursive: true });
@@ -118,6 +123,9 @@ const result = {
   publishMs: per(publishMs),
   saveMs: per(saveMs),
   totalMs: per(buildMs + publishMs + saveMs),
+  /** Process CPU (user + system) over the whole loop, per state. */
+  cpuMs: per((cpu.user + cpu.system) / 1000),
+  wallMs: per(wallMs),
 };
 if (values.json) {
   console.log(JSON.stringify(result));
@@ -132,5 +140,6 @@ if (values.json) {
     `| publish (merge patch, serialize once) | ${result.publishMs} |`,
   );
   console.log(`| save (last state, history points) | ${result.saveMs} |`);
-  console.log(`| **total** (target 0.5) | **${result.totalMs}** |`);
+  console.log(`| total, wall time on the loop | ${result.totalMs} |`);
+  console.log(`| **process CPU** (target 0.5) | **${result.cpuMs}** |`);
 }

@@ -153,3 +153,9 @@ function errorAnswer(deps: AppDeps): (error: unknown, c: Context) => Response {
     return toResponse(error);
   };
 }
+export {
+  type CommandLineOptions,
+  runCommandLine,
+  type RunningServer,
+  type StartOptions,
+} from "./command_line.ts";

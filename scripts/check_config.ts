@@ -7,15 +7,12 @@
  * Unknown PULSE_* variables are warnings. Exit code 0 when it would
  * start, 1 when it would not.
  */
-import { ConfigError, parseConfig, unknownVariables } from "@/lib/config.ts";
+import { ConfigError, parseConfig } from "@/lib/config.ts";
 import { SqliteStore } from "@/lib/cache/mod.ts";
-import { alertingOf } from "@/lib/alerts/mod.ts";
+import { loadBoard } from "@/lib/board.ts";
 import {
   createSources,
-  embeddedSourcesFile,
   formatDiagnostics,
-  loadSourcesFile,
-  referencedVariables,
   SourcesFileError,
 } from "@/lib/sources/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
@@ -25,16 +22,10 @@ if (Deno.args[0]) env.PULSE_CONFIG = Deno.args[0];
 
 try {
   const config = parseConfig(env);
-  const file = config.sourcesPath
-    ? await loadSourcesFile(config.sourcesPath, config.currency)
-    : embeddedSourcesFile({
-      intervalMs: config.simIntervalMs,
-      currency: config.currency,
-    });
-  for (const unknown of unknownVariables(env, referencedVariables(file))) {
+  const { file, alerting, unknownVariables } = await loadBoard(config, { env });
+  for (const unknown of unknownVariables) {
     console.warn(`warning: ${unknown.message}`);
   }
-  const alerting = await alertingOf(file, env);
   using store = SqliteStore.open(":memory:");
   const declared = await createSources(file, {
     clock: systemClock,

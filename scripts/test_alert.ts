@@ -5,14 +5,11 @@
  * (or for a bad file or an unknown rule). Nothing is enqueued or saved.
  */
 // deno-lint-ignore-file no-console -- a command-line script
-import { alertingOf, AlertService } from "@/lib/alerts/mod.ts";
+import { AlertService } from "@/lib/alerts/mod.ts";
+import { loadBoard } from "@/lib/board.ts";
 import { SqliteStore } from "@/lib/cache/mod.ts";
 import { ConfigError, parseConfig } from "@/lib/config.ts";
-import {
-  embeddedSourcesFile,
-  loadSourcesFile,
-  SourcesFileError,
-} from "@/lib/sources/mod.ts";
+import { SourcesFileError } from "@/lib/sources/mod.ts";
 import { systemClock, systemRandom } from "@/lib/time/mod.ts";
 
 const [ruleId, path] = Deno.args;
@@ -25,15 +22,10 @@ if (path) env.PULSE_CONFIG = path;
 
 try {
   const config = parseConfig(env);
-  const file = config.sourcesPath
-    ? await loadSourcesFile(config.sourcesPath, config.currency)
-    : embeddedSourcesFile({
-      intervalMs: config.simIntervalMs,
-      currency: config.currency,
-    });
+  const { file, alerting } = await loadBoard(config, { env });
   using store = SqliteStore.open(":memory:");
   const alerts = new AlertService({
-    alerting: await alertingOf(file, env),
+    alerting,
     currency: file.currency,
     board: file.title ?? "Pulseboard",
     store: store.alerts,

@@ -209,7 +209,14 @@ export class PnlRecorder {
   record(state: JsonObject, seq: number, epoch: string): void {
     if (this.#closed) return;
     const now = this.#clock.now();
-    this.#store.saveSnapshot(this.#topic, { state, seq, epoch, savedAt: now });
+    this.#store.relaxed(() =>
+      this.#store.saveSnapshot(this.#topic, {
+        state,
+        seq,
+        epoch,
+        savedAt: now,
+      })
+    );
     if (!isPnlState(state)) return;
     this.#pending = state;
     this.#pendingAt = now;
@@ -221,8 +228,15 @@ export class PnlRecorder {
     else this.#arm(dueIn);
   }
 
-  /** Writes the pending state (or, with none, the last one again) as a point. */
+  /**
+   * Writes the pending state (or, with none, the last one again) as a
+   * point: its series, its sources' and its periods' in one transaction.
+   */
   #writePoint(): void {
+    this.#store.relaxed(() => this.#writePointNow());
+  }
+
+  #writePointNow(): void {
     const state = this.#pending ?? this.#written;
     if (!state) return;
     const stateAt = this.#pending ? this.#pendingAt : this.#writtenAt;

@@ -10,23 +10,16 @@ import type { AlertPhase, AlertTrack } from "./evaluator.ts";
 import { conditionWords, figureName } from "./figure.ts";
 import type { AlertNotification } from "./notification.ts";
 import type { AlertRule } from "./rule.ts";
+import type {
+  AlertsState,
+  FiringAlert as ProtocolFiringAlert,
+} from "../protocol/mod.ts";
 
-/** A firing alert, as the board shows it. */
-export type FiringAlert = {
-  rule: string;
-  severity: AlertRule["severity"];
-  summary: string;
-  /** When it fired, ISO-8601 UTC. */
-  since: string;
-};
+/** A firing alert, as the board shows it (the state's type). */
+export type FiringAlert = ProtocolFiringAlert;
 
-/** What the board shows of alerting (the P&L state's `alerts`). */
-export type AlertsBoard = {
-  /** Firing now, most severe first. */
-  firing: FiringAlert[];
-  /** The latest events (firing, resolved), newest first, at most 5. */
-  recent: { rule: string; status: string; summary: string; at: string }[];
-};
+/** What the board shows of alerting: the P&L state's `alerts`. */
+export type AlertsBoard = AlertsState;
 
 /** One rule's line in `/api/alerts`. */
 export interface RuleStatus {

@@ -11,7 +11,7 @@
  * @module
  */
 import { formatMoney } from "../money.ts";
-import { StateCalendar } from "../protocol/mod.ts";
+import { isPnlState, type PnlState, StateCalendar } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
 import type { AlertStore, OutboxItem } from "./alert_store.ts";
 import { Deliverer, type DelivererOptions } from "./delivery.ts";
@@ -173,6 +173,35 @@ export class AlertService {
   /** What the board shows of alerting. */
   get board(): AlertsBoard {
     return this.#report.board;
+  }
+
+  /**
+   * Takes a new state (see {@linkcode AlertService.observe}) and returns
+   * it as the board shows it: with alerting's part under `alerts` when the
+   * file has rules, unchanged without.
+   *
+   * @param state A new P&L state.
+   * @returns The state to publish.
+   */
+  annotate(state: PnlState): PnlState {
+    if (this.#o.alerting.rules.length === 0) return state;
+    return withAlerts(state, this.observe(state));
+  }
+
+  /**
+   * `/api/alerts`: the board's part as the shown state has it (the same
+   * on every instance) and each rule's status.
+   *
+   * @param shown The P&L state shown now.
+   * @returns The answer.
+   */
+  async report(shown: unknown): Promise<
+    AlertsBoard & Awaited<ReturnType<AlertService["status"]>>
+  > {
+    const board = isPnlState(shown) && shown.alerts
+      ? shown.alerts
+      : { firing: [], recent: [] };
+    return { ...board, ...(await this.status()) };
   }
 
   /**
@@ -389,4 +418,20 @@ function asTrack(value: unknown): AlertTrack | undefined {
       Array.isArray(t.samples)
     ? t
     : undefined;
+}
+
+/**
+ * A state with alerting's part: how `onBoard`'s board joins the newest
+ * state (maybe still in the batch window), never the published one, which
+ * would put older figures back.
+ *
+ * @param state A P&L state.
+ * @param board What the board shows of alerting.
+ * @returns The state with `alerts`.
+ */
+export function withAlerts<S extends object>(
+  state: S,
+  board: AlertsBoard,
+): S & { alerts: AlertsBoard } {
+  return { ...state, alerts: board };
 }

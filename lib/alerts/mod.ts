@@ -11,7 +11,9 @@ export {
   AlertService,
   type AlertServiceEvent,
   type AlertServiceOptions,
+  withAlerts,
 } from "./alert_service.ts";
+export { alertEventLogger } from "./alert_log.ts";
 export type { AlertsBoard, FiringAlert, RuleStatus } from "./alert_report.ts";
 export { DeliveryError } from "./channels.ts";
 export { ruleSources } from "./figure.ts";

@@ -176,7 +176,12 @@ Deno.test("WebSocket: a resume with the current epoch and seq is acknowledged at
 });
 
 Deno.test("GET /metrics and GET /api/health report connections, messages, sources, cache tiers and topics", async () => {
-  await using server = await startServerProcess({ env: FAST });
+  // No reading counts as fresh: every L1 read is a miss that goes
+  // upstream. (With the default, half the interval, a read that took longer
+  // than that on a busy machine made the next poll a hit.)
+  await using server = await startServerProcess({
+    env: { ...FAST, PULSE_CACHE_TTL_MS: "0" },
+  });
   await using ws = await openRecordingSocket(wsUrl(server.url, "?topic=pnl"));
   await ws.waitFor((ms) => ms.filter((m) => m.type === "delta").length >= 2);
   const res = await fetch(new URL("/metrics", server.url));
@@ -191,8 +196,6 @@ Deno.test("GET /metrics and GET /api/health report connections, messages, source
       /^pulse_messages_sent_total\{transport="ws",type="delta"\} [1-9]\d*$/m,
       /^pulse_subscriptions_total\{transport="ws",how="snapshot"\} 1$/m,
       /^pulse_breaker_state\{source="sim-revenue",state="closed"\} 1$/m,
-      // Each poll comes after the reading expired (half the interval):
-      // every L1 read is a miss that goes upstream, none a fresh hit.
       /^pulse_cache_hits_total\{tier="L1"\} 0$/m,
       /^pulse_cache_misses_total\{tier="L1"\} [1-9]\d*$/m,
       /^pulse_source_reads_total\{source="sim-trading",outcome="ok"\} [1-9]\d*$/m,

@@ -68,3 +68,43 @@ Deno.test("SqliteStore refuses a schema newer than it knows", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SqliteStore.relaxed() writes all or nothing, and what it committed is there for the next process", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/p.db`;
+    {
+      using store = SqliteStore.open(path);
+      store.relaxed(() =>
+        store.saveSnapshot("pnl", {
+          state: { n: 1 },
+          seq: 1,
+          epoch: "aaaa",
+          savedAt: 10,
+        })
+      );
+      assert.throws(
+        () =>
+          store.relaxed(() => {
+            store.saveSnapshot("pnl", {
+              state: { n: 2 },
+              seq: 2,
+              epoch: "aaaa",
+              savedAt: 20,
+            });
+            throw new Error("a write after it failed");
+          }),
+        /a write after it failed/,
+      );
+      assert.deepEqual(
+        store.loadSnapshot("pnl")?.state,
+        { n: 1 },
+        "rolled back",
+      );
+    }
+    using again = SqliteStore.open(path);
+    assert.equal(again.loadSnapshot("pnl")?.seq, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,95 @@
+/**
+ * The board a configuration describes, loaded one way for the server and
+ * both scripts (`check-config`, `alerts:test`): the sources file (or the
+ * built-in simulator), its alert rules and channels, its reporting
+ * calendar, and the `PULSE_*` variables that nothing reads (a misspelt
+ * setting is otherwise silently ignored).
+ *
+ * @module
+ */
+import { type Alerting, alertingOf } from "./alerts/mod.ts";
+import {
+  type Config,
+  type Env,
+  type UnknownVariable,
+  unknownVariables,
+} from "./config.ts";
+import {
+  embeddedSourcesFile,
+  loadSourcesFile,
+  referencedVariables,
+  type SourcesFile,
+} from "./sources/mod.ts";
+import { ReportingCalendar } from "./time/mod.ts";
+
+/** What a configuration describes. */
+export interface Board {
+  /** The sources file as parsed (the simulator's without `PULSE_CONFIG`). */
+  file: SourcesFile;
+  /** Its alert rules and channels, their secrets read. */
+  alerting: Alerting;
+  /** Its periods: the file's zone, else `PULSE_TIMEZONE`. */
+  calendar: ReportingCalendar;
+  /** `PULSE_*` variables neither a setting nor used by the file. */
+  unknownVariables: UnknownVariable[];
+}
+
+/** Options for {@linkcode loadBoard}. */
+export interface LoadBoardOptions {
+  /** The environment, where the file's secrets are read. */
+  env: Env;
+  /**
+   * Variables the caller itself reads (a worker's slot, its sockets), not
+   * to be reported as unknown.
+   * @default {[]}
+   */
+  ownVariables?: readonly string[];
+}
+
+/**
+ * Loads the board: a bad file or bad alerting refuses at once, before
+ * anything is opened.
+ *
+ * @param config The resolved configuration.
+ * @param options The environment and the caller's own variables.
+ * @returns The board.
+ * @throws {SourcesFileError} When the sources file, a rule or a channel
+ *   cannot be used.
+ * @throws {CalendarError} When the zone is unknown.
+ *
+ * @example The built-in simulator
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadBoard } from "@/lib/board.ts";
+ * import { parseConfig } from "@/lib/config.ts";
+ * const board = await loadBoard(parseConfig({}), { env: { PULSE_TYPO: "1" } });
+ * assert.equal(board.file.currency, "USD");
+ * assert.equal(board.unknownVariables[0]?.variable, "PULSE_TYPO");
+ * ```
+ */
+export async function loadBoard(
+  config: Config,
+  options: LoadBoardOptions,
+): Promise<Board> {
+  const { env, ownVariables = [] } = options;
+  const file = config.sourcesPath
+    ? await loadSourcesFile(config.sourcesPath, config.currency)
+    : embeddedSourcesFile({
+      intervalMs: config.simIntervalMs,
+      currency: config.currency,
+    });
+  const alerting = await alertingOf(file, env);
+  return {
+    file,
+    alerting,
+    // The sources file's zone wins over PULSE_TIMEZONE.
+    calendar: new ReportingCalendar({
+      timeZone: file.timeZone ?? config.timeZone,
+      weekStart: config.weekStart,
+    }),
+    unknownVariables: unknownVariables(env, [
+      ...referencedVariables(file),
+      ...ownVariables,
+    ]),
+  };
+}
