@@ -12,12 +12,11 @@
  */
 import { fileURLToPath } from "node:url";
 import {
-  buildPnlState,
   createPnlEngine,
   PnlRecorder,
   ReadStats,
-  rollForward,
   SourceStatusLog,
+  startingPnl,
 } from "@/lib/aggregate/mod.ts";
 import {
   openHistoryReader,
@@ -33,18 +32,14 @@ import {
 import { loadBoard } from "@/lib/board.ts";
 import { Cluster } from "@/lib/cluster/mod.ts";
 import type { Config } from "@/lib/config.ts";
-import { hostPolicy, servedHosts } from "@/lib/http/mod.ts";
 import { type RootLogger, warnOnChange } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
-import { Authenticator } from "@/lib/security/mod.ts";
+import { Authenticator, keptSessionKey } from "@/lib/security/mod.ts";
+import { setOnce } from "@/lib/redis/mod.ts";
+import { describeSources } from "@/lib/sources/mod.ts";
 import { StatusBoard } from "@/lib/status.ts";
 import { feedAdminTopic } from "@/lib/admin_feed.ts";
-import { CLOSE_CODES } from "@/lib/protocol/mod.ts";
-import {
-  ConnectionRegistry,
-  Hub,
-  streamOptionsFrom,
-} from "@/lib/stream/mod.ts";
+import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
 import {
   randomHex,
   randomId,
@@ -52,18 +47,19 @@ import {
   systemRandom,
 } from "@/lib/time/mod.ts";
 import {
-  createApp,
   HEARTBEAT_TOKEN_VARIABLE,
   HEARTBEAT_VARIABLE,
   listen,
   LOCAL_BUS_VARIABLE,
   openFilesLimit,
-  readIslandScript,
   runCommandLine,
   type RunningServer,
   type StartOptions,
   WORKER_INDEX_VARIABLE,
+  workerPlace,
 } from "@/routes/mod.ts";
+import { serverApp } from "@/routes/server_app.ts";
+import { shutdownInOrder } from "@/routes/shutdown.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
 
@@ -102,9 +98,19 @@ export async function startServer(
     rawMs: config.historyRawMs,
     keepMs: config.historyKeepMs,
   });
-  const recorder = new PnlRecorder(store, { clock });
+  const recorder = new PnlRecorder(store, {
+    clock,
+    // Workers share one database: the leader alone writes the history.
+    writes: () => workerIndex === undefined || cluster.leadership.leader,
+    onError: (error, topic) =>
+      log.error("saving snapshot failed", { topic, error }),
+  });
   const restored = recorder.restore();
-  const restoredToday = restored?.state.date === calendar.dateOf(clock.now());
+  const start = startingPnl(restored, {
+    calendar,
+    currency: sourcesFile.currency,
+    at: clock.now(),
+  });
   if (restored) {
     log.info("restored last figures", {
       db: config.dbPath,
@@ -144,18 +150,8 @@ export async function startServer(
       engine.polling.stop();
       alerts.stop();
     },
-    // A delivery taken by any instance, or an operator's "read now",
-    // makes the leader read the source at once; "reset" closes a breaker
-    // wherever the source is polled.
-    onNotice: (kind, id) => {
-      if (kind === "ingest") engine.delivered(id);
-      else if (kind === "read") engine.polling.refresh(id);
-      else if (kind === "reset") {
-        engine.guarded.find((s) => s.id === id)?.resetBreaker(
-          "reset by an operator",
-        );
-      }
-    },
+    // A delivery taken by any instance, an operator's "read now" or "reset".
+    onNotice: (kind, id) => engine.notice(kind, id),
   });
   const refused = warnOnChange(log, "publish refused");
   const hub: Hub = new Hub({
@@ -169,12 +165,7 @@ export async function startServer(
         topic,
       }),
     topics: {
-      pnl: (restored &&
-        rollForward(restored.state, { calendar, at: clock.now() })) ??
-        buildPnlState({}, sourcesFile.currency, {
-          calendar,
-          at: clock.now(),
-        }),
+      pnl: start.state,
       admin: {},
     },
     batchMs: config.batchMs,
@@ -182,14 +173,7 @@ export async function startServer(
     historyMaxAgeMs: config.historyMaxAgeMs,
     onPublish(topic, message, state, fanout) {
       pulse.onPublish(topic, fanout.ms);
-      // Workers share one database: the leader alone writes the history.
-      if (workerIndex !== undefined && !cluster.leadership.leader) return;
-      recorder.recordPublished(
-        topic,
-        message.envelope,
-        state,
-        (error) => log.error("saving snapshot failed", { topic, error }),
-      );
+      recorder.recordPublished(topic, message.envelope, state);
     },
     onSinkError: (topic, error) =>
       log.error("subscriber failed", { topic, error }),
@@ -206,9 +190,7 @@ export async function startServer(
     store,
     redis: cluster.redis,
     cacheTtlMs: config.cacheTtlMs,
-    // A flow's figure is today's: carried over a restart only within the
-    // day it belongs to.
-    lastKnown: (id) => restoredToday ? restored?.figures[id] : undefined,
+    lastKnown: start.lastKnown,
     shown: () => hub.state("pnl"),
     shownFrom: cluster.shared ? "L2" : "L3",
     // The rules see each new state first; the board shows what fires;
@@ -263,76 +245,52 @@ export async function startServer(
     clients: () => connections.clients(clock.now()),
     leaseHolder: () => cluster.leadership.holder,
     worker: () =>
-      workerIndex === undefined ? undefined : {
-        index: workerIndex,
-        ...(localBusPath !== undefined
-          ? { localBus: { up: cluster.link?.up ?? false } }
-          : {}),
-      },
+      workerPlace(
+        workerIndex,
+        localBusPath !== undefined && {
+          up: cluster.link?.up ?? false,
+        },
+      ),
     clock,
     alerts: () => alerts.adminRows(),
   });
   const pulse = createPulseMetrics(() => status.picture());
-  // Without PULSE_SESSION_SECRET, sessions and tickets last until a restart.
+  // Without PULSE_SESSION_SECRET, the key is kept (Redis, else a file
+  // beside the database), so sessions and viewer links outlive restarts.
+  const sessionKey = await keptSessionKey({
+    configured: config.sessionSecret,
+    file: store.path === ":memory:" ? undefined : `${store.path}.session-key`,
+    shared: cluster.redis &&
+      ((candidate) => setOnce(cluster.redis!, "pulse:session-key", candidate)),
+    generate: () => randomHex(32),
+    onSharedFailed: (error) =>
+      log.warn("session key: Redis is down; using this machine's", { error }),
+  });
   const auth = new Authenticator({
     tokens: config.tokens,
-    secret: config.sessionSecret ?? randomHex(32),
+    secret: sessionKey.key,
     clock,
     sessionTtlMs: config.sessionTtlMs,
     ticketTtlMs: config.ticketTtlMs,
   });
-  const { webhooks } = engine;
   // Chart reads run beside the event loop, never on it.
   const history = await openHistoryReader(store.path, store.history);
-  const hosts = hostPolicy(servedHosts({
-    configured: config.allowedHosts,
-    bound: config.hostname,
-    origins: config.allowedOrigins,
-    deploy: config.deploy,
-    machine: () => [
-      Deno.hostname(),
-      ...Deno.networkInterfaces().map((i) => i.address),
-    ],
-  }));
-  const app = createApp({
+  const { app, hosts } = await serverApp({
     config,
     hub,
     clock,
-    log: log.child("http"),
+    log,
     connections,
-    stream: streamOptionsFrom(config, {
-      clock,
-      random: systemRandom,
-      onEvent: (event) => {
-        pulse.onEvent(event);
-        status.countStreamEvent(event);
-      },
-      onSent: pulse.onSent,
-    }),
-    history,
+    pulse,
+    status,
     auth,
-    metrics: pulse.metrics,
-    health: () => status.health(),
-    disconnect: (id) =>
-      connections.close(id, CLOSE_CODES.POLICY, "closed by an operator"),
-    adminAction: ({ action, source }) => {
-      if (!engine.guarded.some((s) => s.id === source)) return false;
-      cluster.notify(action, source);
-      return true;
-    },
-    alerts: () => alerts.report(hub.state("pnl")),
+    history,
+    engine,
+    cluster,
+    alerts,
+    title: sourcesFile.title,
     staticDir: STATIC_DIR,
-    ...(sourcesFile.title ? { title: sourcesFile.title } : {}),
-    islandScript: await readIslandScript(STATIC_DIR, log),
-    ingest: webhooks.size === 0
-      ? undefined
-      : (id, body, signature) => webhooks.deliver(id, body, signature),
-    ingestLimit: (id) => webhooks.maxBodyBytes(id),
-    onIngest: (id, outcome) => pulse.onIngest(id, outcome),
-    onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
-    hosts,
     openFilesLimit: openFiles,
-    onRefused: (reason) => pulse.onRefused(reason),
   });
 
   // The shared epoch and state before the first client, so no worker or
@@ -355,42 +313,29 @@ export async function startServer(
     db: config.dbPath,
     epoch: hub.epoch,
     hosts: hosts.names.join(", "),
-    auth: auth.describe(config.sessionSecret !== undefined),
+    auth: auth.describe(sessionKey.source),
   });
   log.info("sources", {
     file: config.sourcesPath
       ? sourcesFile.file
       : "none: the built-in simulator",
-    sources: engine.declared.map(({ common }) =>
-      `${common.id} (${common.kind}, ${common.role}, every ${common.intervalMs} ms)`
-    ).join("; "),
+    sources: describeSources(engine.declared),
   });
 
   const shutdown = () =>
-    stopping ??= (async () => {
-      log.info("shutting down");
-      adminFeed[Symbol.dispose]();
-      engine.polling.close();
-      alerts.stop();
-      statusLog[Symbol.dispose]();
-      // The last batch window goes out before the lease is let go.
-      await hub.drain();
-      await cluster.leave();
-      hub.flush(); // publishes, and so saves, the last batch window
-      await connections.closeAll(
-        CLOSE_CODES.GOING_AWAY,
-        "server shutting down",
-        { clock, drainMs: config.drainMs },
-      );
-      await server.shutdown();
-      hub.close();
-      await cluster.close();
-      engine[Symbol.dispose]();
-      recorder.close();
-      history.close();
-      store.close();
-      log.info("stopped");
-    })();
+    stopping ??= shutdownInOrder({
+      adminFeed,
+      engine,
+      alerts,
+      statusLog,
+      hub,
+      cluster,
+      connections,
+      server,
+      recorder,
+      history,
+      store,
+    }, { log, clock, drainMs: config.drainMs });
   return { url, shutdown, finished: server.finished };
 }
 

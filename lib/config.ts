@@ -448,9 +448,11 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   {
     variable: "PULSE_SESSION_SECRET",
     key: "sessionSecret",
-    meaning: "key that signs session cookies and tickets (32+ characters)",
+    meaning:
+      "key that signs session cookies, tickets and viewer links (32+ characters)",
     accepted: "string",
-    fallback: "random per start, logged as such",
+    fallback:
+      "a generated key kept in Redis (with `REDIS_URL`), else in `PULSE_DB` + `.session-key` (mode 0600); per start only with an in-memory database",
     parse: (env) => secret(env.PULSE_SESSION_SECRET),
   },
   int(

@@ -52,6 +52,7 @@ export {
   type SuperviseOptions,
   superviseWorkers,
   WORKER_INDEX_VARIABLE,
+  workerPlace,
   workerSlot,
 } from "./worker_processes.ts";
 export {

@@ -2,7 +2,7 @@
  * What a failed start says, before the process exits 1: a sources file's
  * problems the way a compiler shows them (or one JSON record per problem,
  * each with its line and column), an expected refusal (configuration,
- * database, address) in its own words, anything else with its stack.
+ * database, address, session key) in its own words, anything else with its stack.
  */
 import { ConfigError } from "@/lib/config.ts";
 import { StoreError } from "@/lib/cache/mod.ts";
@@ -12,6 +12,7 @@ import {
   locateDiagnostics,
   SourcesFileError,
 } from "@/lib/sources/mod.ts";
+import { SessionKeyError } from "@/lib/security/mod.ts";
 import { ListenError } from "./listener.ts";
 
 /** Options for {@linkcode reportStartFailure}. */
@@ -38,7 +39,7 @@ export function reportStartFailure(
     writeError(formatDiagnostics(error));
   } else if (
     error instanceof ConfigError || error instanceof StoreError ||
-    error instanceof ListenError
+    error instanceof ListenError || error instanceof SessionKeyError
   ) {
     log.error(error.message);
   } else log.error("start failed", { error });

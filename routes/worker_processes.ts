@@ -304,3 +304,19 @@ export function serveAsWorker(options: WorkerDutyOptions): void {
   stopWhenOrphaned(orphan);
   if (heartbeat) sendHeartbeats({ ...heartbeat, index });
 }
+
+/**
+ * A worker's place in the status picture: its slot and, when it talks to
+ * its siblings through the supervisor's local bus, whether that is up.
+ *
+ * @param index The worker's slot, if this process is a worker.
+ * @param localBus The local bus link, when it uses one.
+ * @returns Its place, or undefined for a process that is no worker.
+ */
+export function workerPlace(
+  index: number | undefined,
+  localBus: { readonly up: boolean } | false | undefined,
+): { index: number; localBus?: { up: boolean } } | undefined {
+  if (index === undefined) return undefined;
+  return localBus ? { index, localBus: { up: localBus.up } } : { index };
+}

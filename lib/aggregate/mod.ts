@@ -15,7 +15,12 @@ export {
   type SourceState,
   type SourceStatus,
 } from "./pnl_state.ts";
-export { reportsOf, rollForward } from "./pnl_restore.ts";
+export {
+  reportsOf,
+  rollForward,
+  type StartingPnl,
+  startingPnl,
+} from "./pnl_restore.ts";
 export { type PeriodTotals, periodTotals } from "./period_totals.ts";
 export {
   PnlPoller,

@@ -85,6 +85,13 @@ export interface PnlEngine extends Disposable {
    * first instead of keeping the delivery off the board for a cooldown.
    */
   delivered(id: string): void;
+  /**
+   * A notice from any instance about source `id`: `ingest` (a delivery was
+   * stored: see `delivered`), `read` (an operator's "read now": the leader
+   * reads it at once) or `reset` (close its breaker wherever it is polled).
+   * Other kinds are ignored.
+   */
+  notice(kind: string, id: string): void;
 }
 
 /**
@@ -180,18 +187,26 @@ export async function createPnlEngine(
       { common },
     ) => common.id),
   );
+  const delivered = (id: string) => {
+    const source = guarded.find((s) => s.id === id);
+    if (pushedOnly.has(id) && source?.breakerState === "open") {
+      source.resetBreaker("a delivery was stored");
+    }
+    polling.refresh(id);
+  };
   return {
     declared,
     guarded,
     cache,
     polling,
     webhooks,
-    delivered(id) {
-      const source = guarded.find((s) => s.id === id);
-      if (pushedOnly.has(id) && source?.breakerState === "open") {
-        source.resetBreaker("a delivery was stored");
+    delivered,
+    notice(kind, id) {
+      if (kind === "ingest") delivered(id);
+      else if (kind === "read") polling.refresh(id);
+      else if (kind === "reset") {
+        guarded.find((s) => s.id === id)?.resetBreaker("reset by an operator");
       }
-      polling.refresh(id);
     },
     [Symbol.dispose]() {
       watching?.[Symbol.dispose]();

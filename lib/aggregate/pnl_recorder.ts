@@ -51,6 +51,17 @@ export interface PnlRecorderOptions {
    * @default {30 days}
    */
   dedupeMs?: number;
+  /**
+   * Whether this process writes: workers share one database, so only the
+   * leader records what it publishes.
+   * @default {() => true}
+   */
+  writes?: () => boolean;
+  /**
+   * Told when saving a published state failed (the live stream goes on).
+   * @default {() => {}}
+   */
+  onError?: (error: unknown, topic: string) => void;
 }
 
 /** What was restored at start. */
@@ -133,6 +144,8 @@ export class PnlRecorder {
   /** Today's start in the last periods recorded, to see a rollover. */
   #periodsFrom?: number;
   #onError: (error: unknown) => void = () => {};
+  #writes: () => boolean;
+  #reportError: (error: unknown, topic: string) => void;
 
   /** Creates a recorder over an open store. */
   constructor(store: SqliteStore, options: PnlRecorderOptions) {
@@ -143,7 +156,11 @@ export class PnlRecorder {
       pruneEveryMs = 3_600_000,
       keepAliveMs = 60_000,
       dedupeMs = 30 * 86_400_000,
+      writes = () => true,
+      onError = () => {},
     } = options;
+    this.#writes = writes;
+    this.#reportError = onError;
     this.#store = store;
     this.#clock = clock;
     this.#topic = topic;
@@ -177,20 +194,21 @@ export class PnlRecorder {
    * @param topic The topic published.
    * @param position Its seq and epoch.
    * @param state The state after it.
-   * @param onError Told when saving failed.
+   * @param onError Told when saving failed (default: the `onError` option).
    */
   recordPublished(
     topic: string,
     position: { seq: number; epoch: string },
     state: JsonObject,
-    onError: (error: unknown) => void,
+    onError?: (error: unknown) => void,
   ): void {
-    if (topic !== this.#topic) return;
-    this.#onError = onError;
+    if (topic !== this.#topic || !this.#writes()) return;
+    const report = onError ?? ((error) => this.#reportError(error, topic));
+    this.#onError = report;
     try {
       this.record(state, position.seq, position.epoch);
     } catch (error) {
-      onError(error);
+      report(error);
     }
   }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Reading } from "../sources/mod.ts";
+import type { RestoredPnl } from "./pnl_recorder.ts";
 import { PERIOD_NAMES, ReportingCalendar } from "../time/mod.ts";
 import {
   buildPnlState,
@@ -147,4 +148,54 @@ export function rollForward(
     rebuilt.sources[id] ??= s;
   }
   return { ...rebuilt, stale: true };
+}
+
+/** What a start shows first, from what was restored. */
+export interface StartingPnl {
+  /** The state the hub starts from: restored and rolled to now, or empty. */
+  state: PnlState;
+  /**
+   * A source's last figure, to seed a pushed source: only within the day
+   * it belongs to (a flow's figure is today's).
+   */
+  lastKnown: (sourceId: string) => number | undefined;
+}
+
+/**
+ * The state a start shows first: the restored one (stale, from L3), rolled
+ * to the current periods when a boundary passed while the server was
+ * down; else an empty board.
+ *
+ * @param restored What the recorder restored, if anything.
+ * @param options The board's calendar and currency, and the time now.
+ * @returns The first state and each source's last figure.
+ *
+ * @example A first start shows an empty board
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startingPnl } from "@/lib/aggregate/mod.ts";
+ * import { ReportingCalendar } from "@/lib/time/mod.ts";
+ * const start = startingPnl(undefined, {
+ *   calendar: new ReportingCalendar(), currency: "EUR", at: Date.parse("2026-12-07T12:00:00Z"),
+ * });
+ * assert.equal(start.state.currency, "EUR");
+ * assert.equal(start.lastKnown("shop"), undefined);
+ * ```
+ */
+export function startingPnl(
+  restored: RestoredPnl | undefined,
+  options: { calendar: ReportingCalendar; currency: string; at: number },
+): StartingPnl {
+  const { calendar, currency, at } = options;
+  if (!restored) {
+    return {
+      state: buildPnlState({}, currency, { calendar, at }),
+      lastKnown: () => undefined,
+    };
+  }
+  const today = restored.state.date === calendar.dateOf(at);
+  return {
+    state: rollForward(restored.state, { calendar, at }),
+    lastKnown: (id) => today ? restored.figures[id] : undefined,
+  };
 }

@@ -15,3 +15,4 @@ export {
   onRedisEvent,
   type RedisClient,
 } from "./redis_client.ts";
+export { setOnce } from "./set_once.ts";

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { SessionKeySource } from "./session_key.ts";
 import { createHash } from "node:crypto";
 import type { Clock } from "../time/mod.ts";
 import { importKey, sign, verify } from "./signed.ts";
@@ -85,17 +86,20 @@ export class Authenticator {
   /**
    * How the board is protected, for the start-up log (no secrets).
    *
-   * @param secretConfigured Whether the session secret is configured
-   *   (else it is random per start and sessions end on restart).
+   * @param key Where the signing key came from.
    */
-  describe(secretConfigured: boolean): string {
+  describe(key: SessionKeySource): string {
     if (!this.enabled) {
       return "open: no PULSE_TOKENS configured, anyone who can reach this address can read it";
     }
-    return `on: ${this.#tokenCount} API token(s); session secret ${
-      secretConfigured
+    return `on: ${this.#tokenCount} API token(s); session key ${
+      key.kind === "setting"
         ? "from PULSE_SESSION_SECRET"
-        : "random per start (sessions end on restart)"
+        : key.kind === "shared"
+        ? "kept in Redis for the cluster"
+        : key.kind === "file"
+        ? `kept in ${key.path} (sessions outlive restarts)`
+        : `random per start, because ${key.reason} (sessions end on restart)`
     }`;
   }
 

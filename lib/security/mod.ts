@@ -19,3 +19,10 @@ export {
   verifyWebhook,
   WebhookSignatureError,
 } from "./webhook_signature.ts";
+export {
+  keptSessionKey,
+  type SessionKey,
+  SessionKeyError,
+  type SessionKeyOptions,
+  type SessionKeySource,
+} from "./session_key.ts";

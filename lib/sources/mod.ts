@@ -36,6 +36,7 @@ export { SOURCE_KINDS } from "./registry.ts";
 export {
   createSources,
   type DeclaredSource,
+  describeSources,
   type Diagnostic,
   loadSourcesFile,
   parseSourcesFile,

@@ -90,6 +90,19 @@ export interface DeclaredSource {
   kind: SourceKind;
 }
 
+/**
+ * The sources in one line for the start's log: "shop (stripe, revenue,
+ * every 60000 ms); ...".
+ *
+ * @param declared The declared sources.
+ * @returns The line.
+ */
+export function describeSources(declared: readonly DeclaredSource[]): string {
+  return declared.map(({ common }) =>
+    `${common.id} (${common.kind}, ${common.role}, every ${common.intervalMs} ms)`
+  ).join("; ");
+}
+
 /** A validated sources file. */
 export interface SourcesFile {
   /** Absolute path of the file. */
