@@ -5,6 +5,7 @@
  * restarted (or killed), as `deno task start` runs it.
  */
 import assert from "node:assert/strict";
+import { startRedis } from "../_helpers/redis_server.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 
 const TOKEN = "tok_restart_0123456789abcdef";
@@ -69,4 +70,29 @@ Deno.test("without PULSE_SESSION_SECRET, a signed-in browser and a viewer link s
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("with Redis and no PULSE_SESSION_SECRET, instances that share Redis share the key: a browser signed in on one is signed in on the other", async () => {
+  await using redis = await startRedis();
+  // In-memory databases: the key can only come from Redis.
+  const env = { PULSE_TOKENS: TOKEN, REDIS_URL: redis.url };
+  await using a = await startServerProcess({ env });
+  await using b = await startServerProcess({ env });
+  assert.ok(
+    a.lines.some((l) => l.includes("kept in Redis for the cluster")),
+    "the start says where the key is kept",
+  );
+  const login = await fetch(new URL("/login", a.url), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `token=${TOKEN}`,
+    redirect: "manual",
+  });
+  await login.body?.cancel();
+  const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+  const other = await fetch(new URL("/api/snapshot?topic=pnl", b.url), {
+    headers: { cookie },
+  });
+  await other.body?.cancel();
+  assert.equal(other.status, 200);
 });
