@@ -81,23 +81,26 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { clock = systemClock, env = {}, workerIndex, localBusPath } = options;
   // Read before anything is opened: a bad file refuses the start at once.
-  const { file: sourcesFile, alerting, calendar, unknownVariables } =
-    await loadBoard(config, {
-      env,
-      ownVariables: [
-        WORKER_INDEX_VARIABLE,
-        LOCAL_BUS_VARIABLE,
-        HEARTBEAT_VARIABLE,
-        HEARTBEAT_TOKEN_VARIABLE,
-      ],
-    });
-  for (const unknown of unknownVariables) {
+  const board = await loadBoard(config, {
+    env,
+    ownVariables: [
+      WORKER_INDEX_VARIABLE,
+      LOCAL_BUS_VARIABLE,
+      HEARTBEAT_VARIABLE,
+      HEARTBEAT_TOKEN_VARIABLE,
+    ],
+  });
+  const { file: sourcesFile, alerting, calendar } = board;
+  for (const unknown of board.unknownVariables) {
     log.warn("unknown variable", { ...unknown });
   }
   const store = SqliteStore.open(config.dbPath, {
     rawMs: config.historyRawMs,
     keepMs: config.historyKeepMs,
   });
+  // Another board's history and last figures (the demo's) never show here.
+  const { movedAside } = store.adoptBoard("pnl", board.tag, board.owns);
+  if (movedAside) log.info("another board's history set aside", { movedAside });
   const recorder = new PnlRecorder(store, {
     clock,
     // Workers share one database: the leader alone writes the history.

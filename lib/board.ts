@@ -21,6 +21,7 @@ import {
   type SourcesFile,
 } from "./sources/mod.ts";
 import { ReportingCalendar } from "./time/mod.ts";
+import { createHash } from "node:crypto";
 
 /** What a configuration describes. */
 export interface Board {
@@ -32,6 +33,14 @@ export interface Board {
   calendar: ReportingCalendar;
   /** `PULSE_*` variables neither a setting nor used by the file. */
   unknownVariables: UnknownVariable[];
+  /**
+   * What the board is, in 12 hex characters: its currency and each
+   * source's id, kind and role. The history and the last state are kept
+   * per tag, so another board's never show here.
+   */
+  tag: string;
+  /** Whether a saved state (of any version) is this board's. */
+  owns: (state: unknown) => boolean;
 }
 
 /** Options for {@linkcode loadBoard}. */
@@ -79,7 +88,13 @@ export async function loadBoard(
       currency: config.currency,
     });
   const alerting = await alertingOf(file, env);
+  const identity = boardIdentity(
+    file.currency,
+    file.entries.map(({ common: c }) => [c.id, c.kind, c.role]),
+  );
   return {
+    tag: createHash("sha256").update(identity).digest("hex").slice(0, 12),
+    owns: (state) => ownIdentity(state) === identity,
     file,
     alerting,
     // The sources file's zone wins over PULSE_TIMEZONE.
@@ -92,4 +107,34 @@ export async function loadBoard(
       ...ownVariables,
     ]),
   };
+}
+
+/** The board's currency and its sources, sorted, as one string. */
+function boardIdentity(
+  currency: string,
+  sources: readonly (readonly string[])[],
+): string {
+  return JSON.stringify([
+    currency,
+    sources.map((s) => s.join(":")).sort(),
+  ]);
+}
+
+/** The identity a saved state shows, if it has the fields to tell. */
+function ownIdentity(state: unknown): string | undefined {
+  const s = state as {
+    currency?: unknown;
+    sources?: Record<string, { kind?: unknown; role?: unknown }>;
+  } | null;
+  if (typeof s?.currency !== "string" || typeof s.sources !== "object") {
+    return undefined;
+  }
+  return boardIdentity(
+    s.currency,
+    Object.entries(s.sources ?? {}).map(([id, x]) => [
+      id,
+      String(x?.kind),
+      String(x?.role),
+    ]),
+  );
 }

@@ -108,3 +108,46 @@ Deno.test("SqliteStore.relaxed() writes all or nothing, and what it committed is
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SqliteStore.adoptBoard() sets another board's history and last state aside under its tag and brings a board's own back; untagged data is the board's when its state says so", () => {
+  using store = SqliteStore.open(":memory:");
+  const point = (netMinor: number) => ({
+    at: 1_000,
+    netMinor,
+    revenueMinor: netMinor,
+    expensesMinor: 0,
+    tradingMinor: 0,
+  });
+  store.history.record("pnl", point(5));
+  store.history.record("pnl/source/sim", point(5));
+  store.saveSnapshot("pnl", {
+    state: { demo: true },
+    seq: 1,
+    epoch: "aaaa",
+    savedAt: 1,
+  });
+  const isDemo = (s: unknown) => (s as { demo?: boolean }).demo === true;
+  // The data from before tags is the demo's: it stays where it is.
+  assert.deepEqual(store.adoptBoard("pnl", "demo", isDemo), {});
+  assert.equal(store.history.query("pnl", 0, 2_000, 10).points.length, 1);
+  // A real board: nothing of the demo under its keys.
+  assert.deepEqual(store.adoptBoard("pnl", "real", isDemo), {
+    movedAside: "demo",
+  });
+  assert.equal(store.loadSnapshot("pnl"), undefined);
+  assert.equal(store.history.query("pnl", 0, 2_000, 10).points.length, 0);
+  assert.equal(
+    store.history.query("pnl/source/sim", 0, 2_000, 10).points.length,
+    0,
+  );
+  store.history.record("pnl", point(7));
+  // The demo again: its own history back, the real board's set aside.
+  assert.deepEqual(store.adoptBoard("pnl", "demo", isDemo), {
+    movedAside: "real",
+  });
+  assert.deepEqual(store.loadSnapshot("pnl")?.state, { demo: true });
+  assert.deepEqual(
+    store.history.query("pnl", 0, 2_000, 10).points.map((p) => p.netMinor),
+    [5],
+  );
+});
