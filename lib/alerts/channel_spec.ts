@@ -128,53 +128,70 @@ export function parseChannel(
     }
     return value;
   };
-  switch (kind) {
-    case "webhook": {
-      const c = parseObject(raw, CHANNEL_KINDS.webhook, path, ["kind"]);
-      return {
-        id: c.id,
-        kind,
-        url: c.url,
-        secret: secret(c.secretEnv, "secretEnv"),
-      };
-    }
-    case "email": {
-      const c = parseObject(raw, CHANNEL_KINDS.email, path, ["kind"]);
-      const smtpUrl = secret(c.smtpUrlEnv, "smtpUrlEnv");
-      let url: URL | undefined;
-      try {
-        url = new URL(smtpUrl);
-      } catch {
-        url = undefined;
-      }
-      if (
-        !url || !["smtp:", "smtps:"].includes(url.protocol) || !url.hostname
-      ) {
-        throw new SpecError(
-          `${path}.smtpUrlEnv`,
-          `${path}.smtpUrlEnv: ${c.smtpUrlEnv} is not an SMTP URL; expected smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465`,
-        );
-      }
-      if (c.to.length === 0) {
-        throw new SpecError(
-          `${path}.to`,
-          `${path}.to: the list is empty; give at least one recipient`,
-        );
-      }
-      return {
-        id: c.id,
-        kind: "email",
-        smtpUrl,
-        from: c.from,
-        to: c.to,
-        ...(c.caFile ? { caFile: c.caFile } : {}),
-      };
-    }
-    default: {
-      const c = parseObject(raw, CHANNEL_KINDS.slack, path, ["kind"]);
-      const url = secret(c.urlEnv, "urlEnv");
-      httpUrl.parse(url, `${path}.urlEnv (${c.urlEnv})`);
-      return { id: c.id, kind: "slack", url };
-    }
-  }
+  return CHANNEL_PARSERS[kind as ChannelKind](raw, path, secret);
 }
+
+/** A channel kind's name. */
+export type ChannelKind = keyof typeof CHANNEL_KINDS;
+
+/** Reads a secret variable a channel names (see parseChannel). */
+type SecretReader = (name: string, field: string) => string;
+
+/**
+ * Each kind's parser, one per entry of {@linkcode CHANNEL_KINDS}: a kind
+ * declared there without a parser here does not compile, and a kind the
+ * file names that is in neither is refused before any parser runs.
+ */
+const CHANNEL_PARSERS: {
+  [K in ChannelKind]: (
+    raw: unknown,
+    path: string,
+    secret: SecretReader,
+  ) => ChannelSpec;
+} = {
+  webhook(raw, path, secret) {
+    const c = parseObject(raw, CHANNEL_KINDS.webhook, path, ["kind"]);
+    return {
+      id: c.id,
+      kind: "webhook",
+      url: c.url,
+      secret: secret(c.secretEnv, "secretEnv"),
+    };
+  },
+  slack(raw, path, secret) {
+    const c = parseObject(raw, CHANNEL_KINDS.slack, path, ["kind"]);
+    const url = secret(c.urlEnv, "urlEnv");
+    httpUrl.parse(url, `${path}.urlEnv (${c.urlEnv})`);
+    return { id: c.id, kind: "slack", url };
+  },
+  email(raw, path, secret) {
+    const c = parseObject(raw, CHANNEL_KINDS.email, path, ["kind"]);
+    const smtpUrl = secret(c.smtpUrlEnv, "smtpUrlEnv");
+    let url: URL | undefined;
+    try {
+      url = new URL(smtpUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !["smtp:", "smtps:"].includes(url.protocol) || !url.hostname) {
+      throw new SpecError(
+        `${path}.smtpUrlEnv`,
+        `${path}.smtpUrlEnv: ${c.smtpUrlEnv} is not an SMTP URL; expected smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465`,
+      );
+    }
+    if (c.to.length === 0) {
+      throw new SpecError(
+        `${path}.to`,
+        `${path}.to: the list is empty; give at least one recipient`,
+      );
+    }
+    return {
+      id: c.id,
+      kind: "email",
+      smtpUrl,
+      from: c.from,
+      to: c.to,
+      ...(c.caFile ? { caFile: c.caFile } : {}),
+    };
+  },
+};
