@@ -34,32 +34,24 @@ import { Cluster } from "@/lib/cluster/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import { type RootLogger, warnOnChange } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
-import { Authenticator, keptSessionKey } from "@/lib/security/mod.ts";
-import { setOnce } from "@/lib/redis/mod.ts";
+import { Authenticator } from "@/lib/security/mod.ts";
 import { describeSources } from "@/lib/sources/mod.ts";
 import { StatusBoard } from "@/lib/status.ts";
 import { feedAdminTopic } from "@/lib/admin_feed.ts";
 import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
+import { randomId, systemClock, systemRandom } from "@/lib/time/mod.ts";
 import {
-  randomHex,
-  randomId,
-  systemClock,
-  systemRandom,
-} from "@/lib/time/mod.ts";
-import {
-  HEARTBEAT_TOKEN_VARIABLE,
-  HEARTBEAT_VARIABLE,
   listen,
-  LOCAL_BUS_VARIABLE,
   openFilesLimit,
   runCommandLine,
   type RunningServer,
   type StartOptions,
-  WORKER_INDEX_VARIABLE,
+  WORKER_VARIABLES,
   workerPlace,
 } from "@/routes/mod.ts";
 import { serverApp } from "@/routes/server_app.ts";
 import { shutdownInOrder } from "@/routes/shutdown.ts";
+import { sessionKeyOf } from "@/routes/session_secret.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
 
@@ -83,12 +75,7 @@ export async function startServer(
   // Read before anything is opened: a bad file refuses the start at once.
   const board = await loadBoard(config, {
     env,
-    ownVariables: [
-      WORKER_INDEX_VARIABLE,
-      LOCAL_BUS_VARIABLE,
-      HEARTBEAT_VARIABLE,
-      HEARTBEAT_TOKEN_VARIABLE,
-    ],
+    ownVariables: WORKER_VARIABLES,
   });
   const { file: sourcesFile, alerting, calendar } = board;
   for (const unknown of board.unknownVariables) {
@@ -258,17 +245,8 @@ export async function startServer(
     alerts: () => alerts.adminRows(),
   });
   const pulse = createPulseMetrics(() => status.picture());
-  // Without PULSE_SESSION_SECRET, the key is kept (Redis, else a file
-  // beside the database), so sessions and viewer links outlive restarts.
-  const sessionKey = await keptSessionKey({
-    configured: config.sessionSecret,
-    file: store.path === ":memory:" ? undefined : `${store.path}.session-key`,
-    shared: cluster.redis &&
-      ((candidate) => setOnce(cluster.redis!, "pulse:session-key", candidate)),
-    generate: () => randomHex(32),
-    onSharedFailed: (error) =>
-      log.warn("session key: Redis is down; using this machine's", { error }),
-  });
+  // Kept (Redis, else beside the database): sign-ins outlive restarts.
+  const sessionKey = await sessionKeyOf(config, { store, cluster, log });
   const auth = new Authenticator({
     tokens: config.tokens,
     secret: sessionKey.key,

@@ -655,7 +655,9 @@ export function unknownVariables(
     .filter((name) => name.startsWith("PULSE_") && !skip.has(name))
     .sort()
     .map((variable) => {
-      const suggestion = didYouMean(
+      // PULSE_PORT, PULSE_REDIS_URL: the setting has no prefix.
+      const bare = variable.slice("PULSE_".length);
+      const suggestion = known.includes(bare) ? bare : didYouMean(
         variable,
         known.filter((k) => k.startsWith("PULSE_")),
       );

@@ -52,6 +52,7 @@ export {
   type SuperviseOptions,
   superviseWorkers,
   WORKER_INDEX_VARIABLE,
+  WORKER_VARIABLES,
   workerPlace,
   workerSlot,
 } from "./worker_processes.ts";

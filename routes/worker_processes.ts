@@ -25,6 +25,17 @@ export const WORKER_INDEX_VARIABLE = "PULSE_WORKER_INDEX";
 /** The variable that gives a worker the local bus's socket path. */
 export const LOCAL_BUS_VARIABLE = "PULSE_LOCAL_BUS";
 
+/**
+ * The variables a supervisor sets for its workers: never unknown settings
+ * (see `loadBoard`'s `ownVariables`).
+ */
+export const WORKER_VARIABLES: readonly string[] = [
+  WORKER_INDEX_VARIABLE,
+  LOCAL_BUS_VARIABLE,
+  HEARTBEAT_VARIABLE,
+  HEARTBEAT_TOKEN_VARIABLE,
+];
+
 /** Options for {@linkcode superviseWorkers}. */
 export interface SuperviseOptions {
   /** Extra variables every worker gets (the local bus's address). */

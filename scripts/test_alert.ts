@@ -1,5 +1,6 @@
 /**
- * `deno task alerts:test RULE_ID [FILE]`: sends a test notification
+ * `deno task alerts:test RULE_ID [FILE]` (either order; the file alone
+ * lists its rules): sends a test notification
  * through each channel of one alert rule, as the server would send it,
  * and says how each went; exit 0 when every channel took it, 1 otherwise
  * (or for a bad file or an unknown rule). Nothing is enqueued or saved.
@@ -12,9 +13,21 @@ import { ConfigError, parseConfig } from "@/lib/config.ts";
 import { SourcesFileError } from "@/lib/sources/mod.ts";
 import { systemClock, systemRandom } from "@/lib/time/mod.ts";
 
-const [ruleId, path] = Deno.args;
-if (!ruleId) {
-  console.error("usage: deno task alerts:test RULE_ID [SOURCES_FILE]");
+// Either order: an argument that names a file is the sources file (the
+// file alone used to be taken for a rule id).
+const isFile = (arg: string) => {
+  try {
+    return Deno.statSync(arg).isFile;
+  } catch {
+    return false;
+  }
+};
+const path = Deno.args.find(isFile);
+const ruleId = Deno.args.find((arg) => arg !== path);
+if (Deno.args.length > 2 || (Deno.args.length === 2 && !path)) {
+  console.error(
+    "usage: deno task alerts:test RULE_ID [SOURCES_FILE] (the file must exist)",
+  );
   Deno.exit(1);
 }
 const env = Deno.env.toObject();
@@ -23,6 +36,14 @@ if (path) env.PULSE_CONFIG = path;
 try {
   const config = parseConfig(env);
   const { file, alerting } = await loadBoard(config, { env });
+  if (!ruleId) {
+    console.error(
+      `usage: deno task alerts:test RULE_ID [SOURCES_FILE]; the rules${
+        path ? ` in ${path}` : ""
+      } are ${alerting.rules.map((r) => `"${r.id}"`).join(", ") || "none"}`,
+    );
+    Deno.exit(1);
+  }
   using store = SqliteStore.open(":memory:");
   const alerts = new AlertService({
     alerting,

@@ -203,16 +203,18 @@ Deno.test("alerts: `deno task alerts:test RULE` sends a signed test through the 
   await using ops = startReceiver();
   await using slack = startReceiver();
   const { dir, env } = await setUp(ops.url, slack.url);
-  const run = async (rule: string) => {
+  const run = async (...args: string[]) => {
+    const { PULSE_CONFIG: file, ...rest } = env;
+    const withFile = args.includes("FILE");
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         ...taskFlags("alerts:test", "scripts/test_alert.ts"),
         "scripts/test_alert.ts",
-        rule,
+        ...args.map((a) => a === "FILE" ? file! : a),
       ],
       cwd: ROOT,
-      env: { ...env, NO_COLOR: "1" },
+      env: { ...(withFile ? rest : env), NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -252,6 +254,17 @@ Deno.test("alerts: `deno task alerts:test RULE` sends a signed test through the 
       unknown.out,
       /no alert rule has the id "big-sale"; the rules are "big-sales"/,
     );
+    // The file alone lists its rules (it is not taken for a rule id); the
+    // file first and the rule second works too.
+    const fileOnly = await run("FILE");
+    assert.equal(fileOnly.code, 1);
+    assert.match(
+      fileOnly.out,
+      /usage: deno task alerts:test RULE_ID \[SOURCES_FILE\]; the rules in .*sources\.json are "big-sales"/,
+    );
+    slack.script([{ status: 200, body: "ok" }]);
+    const reversed = await run("FILE", "big-sales");
+    assert.equal(reversed.code, 0, reversed.out);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

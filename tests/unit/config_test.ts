@@ -119,6 +119,8 @@ Deno.test("config: an unknown PULSE_* variable is a warning with a did-you-mean;
       PULSE_CURENCY: "EUR",
       PULSE_TIMEZON: "Europe/Berlin",
       PULSE_COLOUR_SCHEME: "dark",
+      PULSE_PORT: "8080",
+      PULSE_REDIS_URL: "redis://127.0.0.1:6379",
       PULSE_CURRENCY: "USD",
       PULSE_STRIPE_KEY: "sk_test_x",
       HOME: "/root",
@@ -130,6 +132,9 @@ Deno.test("config: an unknown PULSE_* variable is a warning with a did-you-mean;
     [
       ["PULSE_COLOUR_SCHEME", undefined],
       ["PULSE_CURENCY", "PULSE_CURRENCY"],
+      // The setting has no prefix: not PULSE_HOST, the nearest spelling.
+      ["PULSE_PORT", "PORT"],
+      ["PULSE_REDIS_URL", "REDIS_URL"],
       ["PULSE_TIMEZON", "PULSE_TIMEZONE"],
     ],
   );
