@@ -270,6 +270,7 @@ export async function startServer(
     cluster,
     alerts,
     title: sourcesFile.title,
+    currency: sourcesFile.currency,
     staticDir: STATIC_DIR,
     openFilesLimit: openFiles,
   });

@@ -2,7 +2,8 @@
  * What `main.ts` hands to the routes: the parts they call, built once.
  */
 import type { HostPolicy } from "@/lib/http/mod.ts";
-import type { HistoryReader } from "@/lib/cache/mod.ts";
+import type { HistoryPoint, HistoryReader } from "@/lib/cache/mod.ts";
+import type { LedgerSpan } from "@/lib/aggregate/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { HealthReport } from "@/lib/health.ts";
 import type { Metrics } from "@/lib/metrics.ts";
@@ -54,6 +55,14 @@ export interface AppDeps {
   alerts?: () => Promise<unknown>;
   /** Stored P&L history for charts, when a store is open. */
   history?: HistoryReader;
+  /**
+   * A chart drawn from the flows' ledgers (the board's totals, or one
+   * source's amount), when every flow keeps one; else undefined and the
+   * stored history answers.
+   */
+  ledgers?: (
+    query: { source?: string } & LedgerSpan,
+  ) => HistoryPoint[] | undefined;
   /** Absolute path of the `static/` folder. */
   staticDir: string;
   /**

@@ -5,7 +5,11 @@
  */
 import type { Hono } from "hono";
 import type { AlertService } from "@/lib/alerts/mod.ts";
-import type { PnlEngine } from "@/lib/aggregate/mod.ts";
+import {
+  ledgerHistory,
+  ledgerSourceHistory,
+  type PnlEngine,
+} from "@/lib/aggregate/mod.ts";
 import type { HistoryReader } from "@/lib/cache/mod.ts";
 import type { Cluster } from "@/lib/cluster/mod.ts";
 import type { Config } from "@/lib/config.ts";
@@ -40,6 +44,8 @@ export interface ServerParts {
   alerts: AlertService;
   /** The board's title (the sources file's `title`), if any. */
   title?: string;
+  /** The board's currency. */
+  currency: string;
   /** Where static files and the island bundle are. */
   staticDir: string;
   /** The process's open-files limit, when known. */
@@ -84,6 +90,13 @@ export async function serverApp(
       onSent: pulse.onSent,
     }),
     history: parts.history,
+    ledgers: ({ source, ...span }) => {
+      const sources = engine.declared.map((d) => d.source);
+      const currency = parts.currency;
+      if (source === undefined) return ledgerHistory(sources, currency, span);
+      const one = sources.find((s) => s.id === source);
+      return one && ledgerSourceHistory(one, currency, span);
+    },
     auth: parts.auth,
     metrics: pulse.metrics,
     health: () => status.health(),

@@ -59,3 +59,8 @@ export {
   type ReadStatsOptions,
   type ReadSummary,
 } from "./read_stats.ts";
+export {
+  ledgerHistory,
+  ledgerSourceHistory,
+  type LedgerSpan,
+} from "./ledger_history.ts";

@@ -19,6 +19,7 @@ import {
 } from "../money.ts";
 import { defineKind, readSecret } from "./kind.ts";
 import type {
+  FlowHistory,
   PeriodAmounts,
   ReadContext,
   Reading,
@@ -171,6 +172,13 @@ export class AnthropicCostsSource implements Source {
   /** Each final UTC day's cost by the day's start (epoch ms), in exact cents. */
   #days = new Map<number, Decimal>();
   #sync?: PagedSync;
+  /** The days kept, by the board's days, as of the last full read. */
+  #flows?: FlowHistory;
+
+  /** Costs by the board's day they count on, once a first sync is done. */
+  flows(): FlowHistory | undefined {
+    return this.#flows;
+  }
 
   /** Creates the source. */
   constructor(options: AnthropicCostsOptions) {
@@ -311,6 +319,9 @@ export class AnthropicCostsSource implements Source {
     for (const d of days.keys()) at.set(d, boardDayStart(d, zone));
     const within = (w: { from: number; to: number }) => (d: number) =>
       at.get(d)! >= w.from && at.get(d)! < w.to;
+    this.#flows = syncing
+      ? undefined
+      : { currency: "USD", sum: (w) => sum(within(w)) };
     const periods = {} as Record<PeriodName, PeriodAmounts>;
     for (const name of PERIOD_NAMES) {
       const p = context.periods[name];

@@ -6,6 +6,7 @@
  */
 import { currencyExponent, parseDecimal, toMinorUnits } from "../money.ts";
 import type { ReadContext, Reading, Source } from "./source.ts";
+import type { TimeWindow } from "../time/mod.ts";
 import { mapPeriods } from "./period_windows.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 
@@ -43,6 +44,28 @@ export function inReportingCurrency(
     [Symbol.dispose]: () => (source as Partial<Disposable>)[Symbol.dispose]?.(),
     ...(source.nature ? { nature: source.nature } : {}),
     ...(source.live ? { live: source.live } : {}),
+    ...(source.flows
+      ? {
+        flows: () => {
+          const flows = source.flows?.();
+          if (!flows || flows.currency === to) return flows;
+          if (!factor) return undefined;
+          const from = flows.currency;
+          return {
+            currency: to,
+            sum: (w: TimeWindow) =>
+              toMinorUnits(
+                {
+                  coefficient: BigInt(flows.sum(w)) * factor.coefficient,
+                  scale: factor.scale + currencyExponent(from),
+                },
+                "major",
+                to,
+              ),
+          };
+        },
+      }
+      : {}),
     async read(signal?: AbortSignal, context?: ReadContext): Promise<Reading> {
       const reading = await source.read(signal, context);
       if (reading.currency === to) return reading;

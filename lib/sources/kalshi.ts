@@ -19,6 +19,7 @@ import { MoneyError, parseDecimal, toMinorUnits } from "../money.ts";
 import { normalizeTimestamp } from "../time/mod.ts";
 import { signKalshiRequest } from "./kalshi_signing.ts";
 import type {
+  FlowHistory,
   LiveFeed,
   ReadContext,
   Reading,
@@ -166,6 +167,8 @@ export class KalshiSource implements Source {
   /** Kalshi's pushes (a fill makes the source read at once), when on. */
   readonly live?: LiveFeed;
   #o: KalshiSourceOptions;
+  /** Realized P&L by when it was realized, as of the last full read. */
+  #flows?: FlowHistory;
   #realized = new KalshiRealized({ micro, cents, timeOf });
   #sync: PagedSync;
   /** The positions last read, and when (monotonic enough: the read's clock). */
@@ -197,6 +200,11 @@ export class KalshiSource implements Source {
   }
 
   /** Reads the configured figure (one signed request per page). */
+  /** Realized P&L by when it was realized (the `realized` figure). */
+  flows(): FlowHistory | undefined {
+    return this.nature === "flow" ? this.#flows : undefined;
+  }
+
   async read(
     signal?: AbortSignal,
     context?: ReadContext,
@@ -268,7 +276,12 @@ export class KalshiSource implements Source {
       detail,
       ...(syncing ? { syncing } : {}),
     };
-    if (this.nature === "stock" || !context) return reading;
+    if (this.nature === "stock") return reading;
+    this.#flows = syncing ? undefined : {
+      currency: "USD",
+      sum: (w) => toCents(BigInt(realized.sum(w))),
+    };
+    if (!context) return reading;
     // Realized P&L by when it was realized, in exact micro-dollars, each
     // period rounded to cents once.
     const periods = mapPeriods(

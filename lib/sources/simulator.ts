@@ -11,7 +11,13 @@
 import type { Clock } from "../time/mod.ts";
 import { isoTime } from "../time/mod.ts";
 import { systemRandom } from "../time/mod.ts";
-import type { ReadContext, Reading, Source, SourceRole } from "./source.ts";
+import type {
+  FlowHistory,
+  ReadContext,
+  Reading,
+  Source,
+  SourceRole,
+} from "./source.ts";
 import { defineKind } from "./kind.ts";
 import { int, oneOf } from "./spec.ts";
 import { FlowLedger } from "./flow_ledger.ts";
@@ -173,11 +179,18 @@ export class Simulator {
         ? "expense"
         : "trading");
     const nature = figure === "balance" ? "stock" : "flow";
+    const flows = (): FlowHistory | undefined => {
+      if (figure === "balance") return undefined;
+      this.#catchUp();
+      const ledger = this.#ledgers[`${figure}Minor`];
+      return { currency: this.#currency, sum: (w) => ledger.sum(w) };
+    };
     return {
       id,
       kind: "simulator",
       role: as,
       nature,
+      ...(figure === "balance" ? {} : { flows }),
       read: (signal?: AbortSignal, context?: ReadContext): Promise<Reading> => {
         if (signal?.aborted) return Promise.reject(signal.reason);
         this.#catchUp();

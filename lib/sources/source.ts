@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { PeriodName, PeriodWindow } from "../time/mod.ts";
+import type { PeriodName, PeriodWindow, TimeWindow } from "../time/mod.ts";
 
 /** How a source's amount enters the P&L. */
 export type SourceRole = "revenue" | "expense" | "trading";
@@ -109,6 +109,22 @@ export interface Reading {
   coverageFrom?: string;
 }
 
+/**
+ * A flow's dated movements, complete from where its figures begin: any
+ * span's amount at once, so a period's chart is drawn from the ledger the
+ * moment the flow is read, not only from what the server recorded.
+ */
+export interface FlowHistory {
+  /** The currency of the sums. */
+  readonly currency: string;
+  /**
+   * What moved in `[from, to)`, integer minor units.
+   *
+   * @param window The span, epoch ms.
+   */
+  sum(window: TimeWindow): number;
+}
+
 /** A place money figures come from. */
 export interface Source {
   /** Unique id, used as the key in the P&L state. */
@@ -126,6 +142,12 @@ export interface Source {
   readonly pagesItself?: boolean;
   /** Pushes from the upstream that say "read now", where it has them. */
   readonly live?: LiveFeed;
+  /**
+   * A flow's movements, once they are complete (after its first read, and
+   * not during a first sync); absent for a kind that keeps none, and
+   * undefined before.
+   */
+  flows?(): FlowHistory | undefined;
   /**
    * Reads the current figure; aborts promptly when `signal` aborts. A
    * flow given a `context` reports each of its periods; a source that

@@ -25,6 +25,7 @@ import { mapPeriods } from "./period_windows.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { defineKind, readSecret } from "./kind.ts";
 import type {
+  FlowHistory,
   ReadContext,
   Reading,
   Source,
@@ -249,6 +250,20 @@ export class StripeSource implements Source {
   #include: (txn: ClassifiedTxn) => boolean;
   /** What was read and not counted, since the start, by group. */
   #excluded = new NotCounted();
+
+  /**
+   * Every transaction counted, by when it was created, once a first read
+   * finished and no pass through the list is under way.
+   */
+  flows(): FlowHistory | undefined {
+    if (!this.#last || this.#pass) return undefined;
+    const { currency } = this.#o;
+    const ledger = this.#ledger;
+    return {
+      currency,
+      sum: (w) => fromStripeAmount(ledger.sum(w), currency),
+    };
+  }
 
   /**
    * Takes one of Stripe's event deliveries (present only with a webhook

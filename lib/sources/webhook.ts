@@ -19,7 +19,13 @@ import {
 } from "./flow_buckets.ts";
 import { readAmount, readTimestamp } from "./amount.ts";
 import { defineKind, readSecret } from "./kind.ts";
-import type { ReadContext, Reading, Source, SourceNature } from "./source.ts";
+import type {
+  FlowHistory,
+  ReadContext,
+  Reading,
+  Source,
+  SourceNature,
+} from "./source.ts";
 import { envName, int, oneOf } from "./spec.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 import {
@@ -172,6 +178,8 @@ export class WebhookSource implements Source {
   #calendar: ReportingCalendar;
   #started: number;
   #hadFigure = false;
+  /** The kept movements as of the last read (an increment's). */
+  #flows?: FlowHistory;
 
   /** Creates the source. */
   constructor(options: WebhookSourceOptions) {
@@ -181,6 +189,11 @@ export class WebhookSource implements Source {
     this.#o = options;
     this.#calendar = options.calendar ?? new ReportingCalendar();
     this.#started = options.clock.now();
+  }
+
+  /** An increment's kept movements, as of its last read. */
+  flows(): FlowHistory | undefined {
+    return this.nature === "flow" ? this.#flows : undefined;
   }
 
   /** Largest accepted body, bytes. */
@@ -309,8 +322,11 @@ export class WebhookSource implements Source {
     const { buckets, ...reading } = stored;
     if (this.nature === "stock") return { ...reading, nature: "stock" };
     const kept = readBuckets(buckets);
-    if (!context || !kept) return { ...reading, nature: "flow" };
-    const periods = ledgerOf(kept).periods(context.periods);
+    if (!kept) return { ...reading, nature: "flow" };
+    const ledger = ledgerOf(kept);
+    this.#flows = { currency: reading.currency, sum: (w) => ledger.sum(w) };
+    if (!context) return { ...reading, nature: "flow" };
+    const periods = ledger.periods(context.periods);
     return {
       ...reading,
       nature: "flow",

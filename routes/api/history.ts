@@ -1,10 +1,13 @@
 /**
  * `GET /api/history?topic=pnl&from=T&to=T&limit=N[&period=P|&source=ID]`:
- * stored P&L totals over time (oldest first) for charts (today's, or a
+ * the P&L totals over time (oldest first) for charts (today's, or a
  * longer period's, from its start by default), or one source's amount for
- * its sparkline, from `lib/cache`'s SqliteHistory, downsampled so each
- * bucket keeps its minimum, maximum and last point. `previous` is the last
- * point before the range: the value the range starts with.
+ * its sparkline. With a period or a source, and every flow keeping a
+ * ledger, drawn from the ledgers (`lib/aggregate`'s ledgerHistory) from
+ * the period's start, however long this server has run; otherwise from
+ * `lib/cache`'s SqliteHistory, downsampled so each bucket keeps its
+ * minimum, maximum and last point. `previous` is the last point before the
+ * range: the value the range starts with.
  */
 import type { Context } from "hono";
 import {
@@ -30,6 +33,8 @@ import { clientIp } from "../limits.ts";
 
 const DEFAULT_SPAN_MS = 3_600_000;
 const DEFAULT_LIMIT = 500;
+/** Most points a ledger-drawn chart has (a chart is about 600 px wide). */
+const LEDGER_POINTS = 600;
 const MAX_LIMIT = 5_000;
 /**
  * History queries answered at once, all clients together: each one is a
@@ -96,6 +101,55 @@ export function historyRoute(
       );
     }
     const limit = parseLimit(c.req.query("limit"));
+    // A source's series is its amount since today's start.
+    const shape = (p: HistoryPoint): Record<string, string | number> =>
+      source === undefined
+        ? { ...p, at: isoTime(p.at) }
+        : { at: isoTime(p.at), amountMinor: p.netMinor };
+    const answer = (
+      span: { from: number; to: number },
+      result: {
+        points: HistoryPoint[];
+        downsampled: boolean;
+        previous?: HistoryPoint;
+      },
+    ) =>
+      Response.json({
+        topic,
+        ...(source === undefined ? {} : { source }),
+        ...(period === undefined ? {} : { period }),
+        from: isoTime(span.from),
+        to: isoTime(span.to),
+        downsampled: result.downsampled,
+        previous: result.previous ? shape(result.previous) : null,
+        points: result.points.map(shape),
+      }, { headers: { "cache-control": "no-store" } });
+    // A period's chart (or a source's) from the flows' own ledgers, whole
+    // from the period's start however long this server has run, when every
+    // flow keeps one; else what was recorded.
+    const start = period !== undefined
+      ? periodStart
+      : source !== undefined && isPnlState(state)
+      ? calendars.start(state, "today")
+      : undefined;
+    if (start !== undefined && deps.ledgers) {
+      const ledgerFrom = Math.max(
+        parseTime(c.req.query("from"), "from") ?? start,
+        start,
+      );
+      const points = ledgerFrom <= to
+        ? deps.ledgers({
+          source,
+          start,
+          from: ledgerFrom,
+          to,
+          points: Math.min(limit, LEDGER_POINTS),
+        })
+        : undefined;
+      if (points) {
+        return answer({ from: ledgerFrom, to }, { points, downsampled: true });
+      }
+    }
     if (!deps.history) {
       throw new ProtocolError(
         "unavailable",
@@ -124,22 +178,7 @@ export function historyRoute(
     } finally {
       running--;
     }
-    const { points, downsampled, previous } = result;
-    // A source's series keeps its amount in the net column.
-    const shape = (p: HistoryPoint): Record<string, string | number> =>
-      source === undefined
-        ? { ...p, at: isoTime(p.at) }
-        : { at: isoTime(p.at), amountMinor: p.netMinor };
-    return Response.json({
-      topic,
-      ...(source === undefined ? {} : { source }),
-      ...(period === undefined ? {} : { period }),
-      from: isoTime(from),
-      to: isoTime(to),
-      downsampled,
-      previous: previous ? shape(previous) : null,
-      points: points.map(shape),
-    }, { headers: { "cache-control": "no-store" } });
+    return answer({ from, to }, result);
   };
 }
 

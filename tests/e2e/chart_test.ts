@@ -156,11 +156,32 @@ Deno.test("in a browser, the chart spans the chosen period, reads out hovered va
   }
 });
 
-Deno.test("in a browser, the chart draws a gap where the server recorded nothing (it was down), and starts a quiet window at the value it had", async () => {
+Deno.test("in a browser, a board whose flow keeps no ledger (a SQL query) charts what the server recorded: a gap where it was down, and a quiet window starts at the value it had", async () => {
   const { SqliteStore } = await import("@/lib/cache/mod.ts");
+  const { DatabaseSync } = await import("node:sqlite");
   const dir = await Deno.makeTempDir();
   try {
     const db = `${dir}/pulse.db`;
+    // A flow read by a query: only its total now, no dated movements, so
+    // its chart is what was recorded (the demo's is drawn from its ledger).
+    const app = new DatabaseSync(`${dir}/app.db`);
+    app.exec(
+      "CREATE TABLE sales (cents INTEGER); INSERT INTO sales VALUES (12345)",
+    );
+    app.close();
+    await Deno.writeTextFile(
+      `${dir}/sources.json`,
+      JSON.stringify({
+        sources: [{
+          id: "sales",
+          kind: "sql",
+          role: "revenue",
+          database: "app.db",
+          query: "SELECT SUM(cents) AS amount FROM sales",
+          unit: "minor",
+        }],
+      }),
+    );
     // An earlier run: a point a minute from 50 to 40 minutes ago, then
     // nothing until this start.
     {
@@ -176,7 +197,9 @@ Deno.test("in a browser, the chart draws a gap where the server recorded nothing
         });
       }
     }
-    await using server = await startServerProcess({ env: { PULSE_DB: db } });
+    await using server = await startServerProcess({
+      env: { PULSE_DB: db, PULSE_CONFIG: `${dir}/sources.json` },
+    });
     await using browser = await launchBrowser();
     const context = await browser.newContext();
     try {
