@@ -228,6 +228,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
         asOf={latestAsOf(sources)}
         minorPerMajor={10 ** currencyExponent(pnl.currency)}
         currency={pnl.currency}
+        zone={pnl.timezone}
         controls={!props.kiosk}
       />
       <Balances

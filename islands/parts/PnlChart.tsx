@@ -48,6 +48,11 @@ export interface PnlChartProps {
   /** The board's currency, for the axis and the readout. */
   currency: string;
   /**
+   * The board's time zone: the axis, its ticks and the hover read in it,
+   * whatever the viewer's own zone.
+   */
+  zone: string;
+  /**
    * Whether the series toggles are shown (not on a kiosk screen).
    * @default {true}
    */
@@ -71,6 +76,7 @@ export function PnlChart(
     asOf,
     minorPerMajor,
     currency,
+    zone,
     controls = true,
   }: PnlChartProps,
 ): preact.JSX.Element {
@@ -189,6 +195,8 @@ export function PnlChart(
           legend: { show: true, live: true },
           cursor: { drag: { x: false, y: false }, focus: { prox: 30 } },
           scales: { x: { time: true } },
+          // Ticks at the board's midnights and hours, not the viewer's.
+          tzDate: (ts) => UPlot.tzDate(new Date(ts * 1000), zone),
           axes: [
             {
               stroke: ink,
@@ -209,7 +217,9 @@ export function PnlChart(
             },
           ],
           series: [
-            { value: (_u, v) => typeof v === "number" ? timeLabel(v) : "" },
+            {
+              value: (_u, v) => typeof v === "number" ? timeLabel(v, zone) : "",
+            },
             {
               label: "Net P&L",
               stroke: line,

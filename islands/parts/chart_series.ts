@@ -99,11 +99,12 @@ export function withAlpha(color: string, alpha: number): string {
   return `rgba(${r},${g},${b},${alpha})`;
 }
 
-/** The viewer's local date and time of a point, for the readout. */
-export function timeLabel(seconds: number): string {
+/** A point's date and time in the board's zone (the viewer's locale), for the readout. */
+export function timeLabel(seconds: number, zone?: string): string {
   return new Date(seconds * 1000).toLocaleString(undefined, {
     dateStyle: "medium",
     timeStyle: "medium",
+    ...(zone ? { timeZone: zone } : {}),
   });
 }
 

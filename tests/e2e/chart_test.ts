@@ -224,3 +224,41 @@ Deno.test("in a browser, a board whose flow keeps no ledger (a SQL query) charts
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("in a browser, a New York board's chart reads in New York time from a UTC browser and from a Tokyo browser alike: the period starts at its midnight there", async () => {
+  await using server = await startServerProcess({
+    env: {
+      PULSE_TIMEZONE: "America/New_York",
+      PULSE_SIM_INTERVAL_MS: "600000",
+    },
+  });
+  await using browser = await launchBrowser();
+  const labels: string[] = [];
+  for (const timezoneId of ["UTC", "Asia/Tokyo"]) {
+    const context = await browser.newContext({
+      timezoneId,
+      locale: "en-US",
+      viewport: { width: 1100, height: 800 },
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.waitForSelector("[data-testid=chart] .u-over", {
+        timeout: 10_000,
+      });
+      await page.waitForTimeout(300); // the redraw after the history read
+      // The first point drawn is the period's first instant.
+      const over = (await page.$("[data-testid=chart] .u-over"))!;
+      const box = (await over.boundingBox())!;
+      await page.mouse.move(box.x + 1, box.y + box.height / 2);
+      const label = await page.textContent(
+        "[data-testid=chart] .u-legend .u-series:first-child .u-value",
+      );
+      labels.push(label ?? "");
+    } finally {
+      await context.close();
+    }
+  }
+  assert.equal(labels[0], labels[1], "the same time from either zone");
+  assert.match(labels[0]!, /12:00:00\s?AM$/, "midnight in New York");
+});
