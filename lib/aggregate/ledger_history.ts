@@ -10,6 +10,7 @@
  * @module
  */
 import type { HistoryPoint } from "../cache/mod.ts";
+import { ROLE_TOTAL } from "../protocol/mod.ts";
 import type { FlowHistory, Source, SourceRole } from "../sources/mod.ts";
 
 /** What a series spans. */
@@ -23,15 +24,6 @@ export interface LedgerSpan {
   /** How many instants, 2 or more. */
   points: number;
 }
-
-const KEY: Record<
-  SourceRole,
-  "revenueMinor" | "expensesMinor" | "tradingMinor"
-> = {
-  revenue: "revenueMinor",
-  expense: "expensesMinor",
-  trading: "tradingMinor",
-};
 
 /**
  * The board's totals over a span, from the flows' ledgers.
@@ -79,7 +71,7 @@ export function ledgerHistory(
     };
     // [start, at]: a movement at the instant drawn counts in it.
     for (const [role, f] of flows) {
-      point[KEY[role]] += f.sum({ from: span.start, to: at + 1 });
+      point[ROLE_TOTAL[role]] += f.sum({ from: span.start, to: at + 1 });
     }
     point.netMinor = point.revenueMinor + point.tradingMinor -
       point.expensesMinor;

@@ -8,12 +8,13 @@
  *
  * @module
  */
-import type {
-  PeriodFigures,
-  PeriodId,
-  RoleFigures,
+import {
+  type PeriodFigures,
+  type PeriodId,
+  ROLE_TOTAL,
+  type RoleFigures,
 } from "../protocol/pnl_state.ts";
-import type { Reading, SourceRole } from "../sources/mod.ts";
+import type { Reading } from "../sources/mod.ts";
 import { PERIOD_NAMES, type ReportingCalendar } from "../time/mod.ts";
 
 /** What {@linkcode periodTotals} gives. */
@@ -21,15 +22,6 @@ export interface PeriodTotals {
   /** Each period, by name. */
   periods: Record<PeriodId, PeriodFigures>;
 }
-
-const KEY: Record<
-  SourceRole,
-  "revenueMinor" | "expensesMinor" | "tradingMinor"
-> = {
-  revenue: "revenueMinor",
-  expense: "expensesMinor",
-  trading: "tradingMinor",
-};
 
 function zero(): RoleFigures {
   return { revenueMinor: 0, expensesMinor: 0, tradingMinor: 0, netMinor: 0 };
@@ -99,8 +91,8 @@ export function periodTotals(
       if (amounts === undefined) (p.unattributed ??= []).push(id);
       if (covered > windows[name].previous.from) (p.partial ??= []).push(id);
       p.sources[id] = { amountMinor, previousMinor };
-      p[KEY[reading.role]] += amountMinor;
-      p.previous[KEY[reading.role]] += previousMinor;
+      p[ROLE_TOTAL[reading.role]] += amountMinor;
+      p.previous[ROLE_TOTAL[reading.role]] += previousMinor;
     }
   }
   for (const name of PERIOD_NAMES) {

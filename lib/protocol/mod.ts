@@ -52,6 +52,7 @@ export {
   PNL_STATE_VERSION,
   type PnlState,
   type PreviousFigures,
+  ROLE_TOTAL,
   type RoleFigures,
   sourceAmount,
   type SourcePeriodFigure,

@@ -103,6 +103,15 @@ export type RoleFigures = {
   netMinor: number;
 };
 
+/** The total each role feeds: revenue, expenses or trading. */
+export const ROLE_TOTAL: Readonly<
+  Record<SourceRole, "revenueMinor" | "expensesMinor" | "tradingMinor">
+> = {
+  revenue: "revenueMinor",
+  expense: "expensesMinor",
+  trading: "tradingMinor",
+};
+
 /** The previous period's figures: net left out, the client adds it up. */
 export type PreviousFigures = Omit<RoleFigures, "netMinor">;
 

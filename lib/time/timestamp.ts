@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { TimeZone } from "./zone.ts";
 
 /**
  * Formats epoch milliseconds as ISO-8601 UTC with milliseconds.
@@ -257,19 +258,9 @@ function zoneOffsetFn(
   input: string,
   timeZone: string,
 ): (instant: number) => number {
-  let format: Intl.DateTimeFormat;
+  let zone: TimeZone;
   try {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-      era: "short",
-    });
+    zone = new TimeZone(timeZone);
   } catch {
     throw new TimestampError(
       input,
@@ -278,20 +269,5 @@ function zoneOffsetFn(
       }; use an IANA name such as "Europe/London"`,
     );
   }
-  return (instant: number) => {
-    const parts: Record<string, string> = {};
-    for (const p of format.formatToParts(instant)) parts[p.type] = p.value;
-    let year = Number(parts.year);
-    if (parts.era === "BC" || parts.era === "B") year = 1 - year;
-    const asUtc = Date.UTC(
-      year,
-      Number(parts.month) - 1,
-      Number(parts.day),
-      Number(parts.hour),
-      Number(parts.minute),
-      Number(parts.second),
-    );
-    const truncated = instant - (((instant % 1000) + 1000) % 1000);
-    return asUtc - truncated;
-  };
+  return (instant: number) => zone.offsetAt(instant);
 }

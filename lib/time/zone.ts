@@ -170,7 +170,7 @@ export class TimeZone {
     }
     const year = Number(parts.year);
     const wall = plainMs({
-      year: parts.era === "BC" ? 1 - year : year,
+      year: parts.era === "BC" || parts.era === "B" ? 1 - year : year,
       month: Number(parts.month),
       day: Number(parts.day),
       hour: Number(parts.hour),
