@@ -30,16 +30,15 @@ import {
   withAlerts,
 } from "@/lib/alerts/mod.ts";
 import { loadBoard } from "@/lib/board.ts";
-import { Cluster } from "@/lib/cluster/mod.ts";
+import type { Cluster } from "@/lib/cluster/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import { type RootLogger, warnOnChange } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
 import { Authenticator } from "@/lib/security/mod.ts";
 import { describeSources } from "@/lib/sources/mod.ts";
-import { StatusBoard } from "@/lib/status.ts";
 import { feedAdminTopic } from "@/lib/admin_feed.ts";
 import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
-import { randomId, systemClock, systemRandom } from "@/lib/time/mod.ts";
+import { systemClock, systemRandom } from "@/lib/time/mod.ts";
 import {
   listen,
   openFilesLimit,
@@ -47,11 +46,12 @@ import {
   type RunningServer,
   type StartOptions,
   WORKER_VARIABLES,
-  workerPlace,
 } from "@/routes/mod.ts";
 import { serverApp } from "@/routes/server_app.ts";
 import { shutdownInOrder } from "@/routes/shutdown.ts";
 import { sessionKeyOf } from "@/routes/session_secret.ts";
+import { serverCluster } from "@/routes/server_cluster.ts";
+import { serverStatus } from "@/routes/server_status.ts";
 
 const STATIC_DIR = fileURLToPath(new URL("./static", import.meta.url));
 
@@ -110,38 +110,17 @@ export async function startServer(
 
   // The parts refer to each other through these callbacks, set below.
   let stopping: Promise<void> | undefined;
-  const cluster: Cluster = new Cluster({
+  const cluster: Cluster = serverCluster({
+    config,
+    log,
     clock,
-    log: log.child("cluster"),
-    redisUrl: config.redisUrl,
-    localBus: localBusPath === undefined
-      ? undefined
-      : () => Deno.connect({ transport: "unix", path: localBusPath }),
-    // The supervisor is gone: nobody would replace this worker or carry
-    // its deltas, so it stops (exit 1) and frees the port.
-    onLocalBusGone: () => {
-      log.error("stopping: the supervisor's local bus is gone");
-      void shutdown().finally(() => Deno.exit(1));
-    },
-    instanceId: `${config.hostname}/${Deno.pid}${
-      workerIndex === undefined ? "" : `/w${workerIndex}`
-    }/${randomId(4)}`,
-    leaseMs: config.leaseMs,
-    historyCount: config.historyCount,
-    states: (topic) => hub.state(topic),
-    newEpoch: () => randomId(12),
-    onSync: (epoch, topics) => hub.sync(epoch, topics),
-    onLead: () => {
-      if (stopping) return;
-      engine.polling.start();
-      alerts.start();
-    },
-    onFollow: () => {
-      engine.polling.stop();
-      alerts.stop();
-    },
-    // A delivery taken by any instance, an operator's "read now" or "reset".
-    onNotice: (kind, id) => engine.notice(kind, id),
+    workerIndex,
+    localBusPath,
+    hub: () => hub,
+    duties: () => [engine.polling, alerts],
+    stopping: () => stopping !== undefined,
+    notice: (kind, id) => engine.notice(kind, id),
+    stop: () => shutdown(),
   });
   const refused = warnOnChange(log, "publish refused");
   const hub: Hub = new Hub({
@@ -219,30 +198,18 @@ export async function startServer(
   });
   const connections = new ConnectionRegistry();
   const openFiles = await openFilesLimit();
-  const status = new StatusBoard({
-    stopping: () => stopping !== undefined,
-    leader: () => cluster.leadership.leader,
-    redisConfigured: cluster.shared,
-    redisUp: () => cluster.up,
-    pnl: () => hub.state("pnl"),
-    sources: () => engine.guarded,
-    tiers: () => engine.cache.tiers,
-    hub,
-    connections: () => connections.counts(),
-    openFilesLimit: openFiles,
-    errorDetails: () => engine.polling.errorDetails(),
-    readHour: (id) => readStats.summary(id),
-    clients: () => connections.clients(clock.now()),
-    leaseHolder: () => cluster.leadership.holder,
-    worker: () =>
-      workerPlace(
-        workerIndex,
-        localBusPath !== undefined && {
-          up: cluster.link?.up ?? false,
-        },
-      ),
+  const status = serverStatus({
     clock,
-    alerts: () => alerts.adminRows(),
+    cluster,
+    hub,
+    engine,
+    connections,
+    readStats,
+    alerts,
+    openFilesLimit: openFiles,
+    stopping: () => stopping !== undefined,
+    workerIndex,
+    localBusPath,
   });
   const pulse = createPulseMetrics(() => status.picture());
   // Kept (Redis, else beside the database): sign-ins outlive restarts.
