@@ -2,8 +2,8 @@
  * What `main.ts` hands to the routes: the parts they call, built once.
  */
 import type { HostPolicy } from "@/lib/http/mod.ts";
-import type { HistoryPoint, HistoryReader } from "@/lib/cache/mod.ts";
-import type { LedgerSpan } from "@/lib/aggregate/mod.ts";
+import type { HistoryReader } from "@/lib/cache/mod.ts";
+import type { LedgerPoint, LedgerSpan } from "@/lib/aggregate/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { HealthReport } from "@/lib/health.ts";
 import type { Metrics } from "@/lib/metrics.ts";
@@ -62,7 +62,7 @@ export interface AppDeps {
    */
   ledgers?: (
     query: { source?: string } & LedgerSpan,
-  ) => HistoryPoint[] | undefined;
+  ) => LedgerPoint[] | undefined;
   /** Absolute path of the `static/` folder. */
   staticDir: string;
   /**

@@ -19,11 +19,14 @@ import {
   gapAfterMs,
   type HistoryPoint,
   PARTS,
+  previousColumn,
   type Series,
   timeLabel,
   toSeries,
+  type Values,
   withAlpha,
 } from "./chart_series.ts";
+import { PERIOD_WORDS, type PeriodId } from "@/lib/protocol/mod.ts";
 
 /** Props of {@linkcode PnlChart}. */
 export interface PnlChartProps {
@@ -83,6 +86,8 @@ export function PnlChart(
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const data = useRef<Series>([[], [], [], [], []]);
+  /** The previous period's net, row for row with data (null past it). */
+  const previous = useRef<Values>([]);
   const [shown, setShown] = useState<boolean[]>([false, false, false]);
   const [error, setError] = useState<string | undefined>();
   const [summary, setSummary] = useState("");
@@ -122,7 +127,11 @@ export function PnlChart(
     let drop = 0;
     while (drop + 1 < xs.length && xs[drop + 1]! < from) drop++;
     if (drop > 0) { for (const column of series) column.splice(0, drop); }
-    p.setData(series, false);
+    const prev = previous.current;
+    if (drop > 0) prev.splice(0, drop);
+    // Live points have no comparison: the dotted line stops where it ends.
+    while (prev.length < xs.length) prev.push(null);
+    p.setData([...series, prev], false);
     p.setScale("x", { min: from, max: to });
     el.dataset.from = new Date(from * 1000).toISOString();
     el.dataset.to = new Date(to * 1000).toISOString();
@@ -176,12 +185,17 @@ export function PnlChart(
         previous: HistoryPoint | null;
         points: HistoryPoint[];
       };
-      data.current = toSeries(
-        // The value the window starts with, even when nothing changed in it.
-        body.previous ? [body.previous, ...body.points] : body.points,
+      // The value the window starts with, even when nothing changed in it.
+      const points = body.previous
+        ? [body.previous, ...body.points]
+        : body.points;
+      data.current = toSeries(points, minorPerMajor, gapAfterMs(span));
+      previous.current = previousColumn(
+        points,
         minorPerMajor,
         gapAfterMs(span),
       );
+      const compared = previous.current.some((v) => v !== null);
       plot.current?.destroy();
       const el = host.current!;
       // Canvas text does not follow CSS: hand it the page's own colours.
@@ -238,9 +252,32 @@ export function PnlChart(
               value: (_u: uPlot, v: number | null) =>
                 typeof v === "number" ? money(v) : "",
             })),
+            // The previous period to the same point, dotted; the readout
+            // says the difference.
+            {
+              label: comparisonLabel(period),
+              stroke: withAlpha(line, 0.6),
+              width: 1.5,
+              dash: [5, 4],
+              show: compared,
+              paths: UPlot.paths.stepped!({ align: 1 }),
+              value: (
+                u: uPlot,
+                v: number | null,
+                _s: number,
+                i: number | null,
+              ) => {
+                const now = i === null ? undefined : u.data[1]?.[i];
+                return typeof v !== "number"
+                  ? ""
+                  : typeof now === "number"
+                  ? `${money(v)} (${money(now - v)} now)`
+                  : money(v);
+              },
+            },
           ],
         },
-        data.current,
+        [...data.current, previous.current],
         el,
       );
       slide();
@@ -322,4 +359,10 @@ export function PnlChart(
       {error && <p class="chart-error">{error}</p>}
     </section>
   );
+}
+
+/** The dotted line's name: "Yesterday at this time", "Last month at this point". */
+function comparisonLabel(period: string): string {
+  const words = PERIOD_WORDS[period as PeriodId]?.previous ?? "previous period";
+  return words[0]!.toUpperCase() + words.slice(1);
 }

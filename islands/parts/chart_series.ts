@@ -23,7 +23,33 @@ export type HistoryPoint = {
   revenueMinor: number;
   expensesMinor: number;
   tradingMinor: number;
+  /** The previous period's net as far into it (ledger-drawn charts). */
+  previousNetMinor?: number;
 };
+
+/**
+ * The previous period's net beside {@linkcode toSeries}'s columns, row for
+ * row (a gap row is null there too); all null when the answer has none.
+ */
+export function previousColumn(
+  points: readonly HistoryPoint[],
+  minorPerMajor: number,
+  gapMs: number,
+): Values {
+  const column: Values = [];
+  let last: number | undefined;
+  for (const p of points) {
+    const at = Date.parse(p.at);
+    if (last !== undefined && at - last > gapMs) column.push(null);
+    last = at;
+    column.push(
+      p.previousNetMinor === undefined
+        ? null
+        : p.previousNetMinor / minorPerMajor,
+    );
+  }
+  return column;
+}
 
 /**
  * The server writes a point at least once a minute while it runs, and a

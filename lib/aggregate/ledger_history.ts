@@ -23,7 +23,16 @@ export interface LedgerSpan {
   to: number;
   /** How many instants, 2 or more. */
   points: number;
+  /**
+   * The previous period, for a comparison line: each instant drawn also
+   * gets the previous period's net as far into it (`previousNetMinor`),
+   * up to the same point `to` (epoch ms).
+   */
+  previous?: { from: number; to: number };
 }
+
+/** A point of the totals, and the previous period's net as far into it. */
+export type LedgerPoint = HistoryPoint & { previousNetMinor?: number };
 
 /**
  * The board's totals over a span, from the flows' ledgers.
@@ -53,7 +62,7 @@ export function ledgerHistory(
   sources: readonly Source[],
   currency: string,
   span: LedgerSpan,
-): HistoryPoint[] | undefined {
+): LedgerPoint[] | undefined {
   const flows: [SourceRole, FlowHistory][] = [];
   for (const source of sources) {
     if (source.nature === "stock") continue;
@@ -61,8 +70,17 @@ export function ledgerHistory(
     if (!f || f.currency !== currency) return undefined;
     flows.push([source.role, f]);
   }
+  const netBetween = (from: number, to: number) => {
+    let net = 0;
+    for (const [role, f] of flows) {
+      const moved = f.sum({ from, to });
+      net += role === "expense" ? -moved : moved;
+    }
+    return net;
+  };
+  const { previous } = span;
   return instants(span).map((at) => {
-    const point: HistoryPoint = {
+    const point: LedgerPoint = {
       at,
       netMinor: 0,
       revenueMinor: 0,
@@ -75,6 +93,11 @@ export function ledgerHistory(
     }
     point.netMinor = point.revenueMinor + point.tradingMinor -
       point.expensesMinor;
+    if (previous) {
+      // As far into the previous period as this instant is into this one.
+      const into = Math.min(previous.from + (at - span.start), previous.to);
+      point.previousNetMinor = netBetween(previous.from, into + 1);
+    }
     return point;
   });
 }

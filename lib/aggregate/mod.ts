@@ -61,6 +61,7 @@ export {
 } from "./read_stats.ts";
 export {
   ledgerHistory,
+  type LedgerPoint,
   ledgerSourceHistory,
   type LedgerSpan,
 } from "./ledger_history.ts";

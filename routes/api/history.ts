@@ -144,6 +144,10 @@ export function historyRoute(
           from: ledgerFrom,
           to,
           points: Math.min(limit, LEDGER_POINTS),
+          // The previous period beside it, as far in (the dotted line).
+          ...(period !== undefined && isPnlState(state)
+            ? { previous: calendars.windows(state, now)[period].previous }
+            : {}),
         })
         : undefined;
       if (points) {

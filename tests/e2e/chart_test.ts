@@ -138,7 +138,8 @@ Deno.test("in a browser, the chart spans the chosen period, reads out hovered va
           const rows = document.querySelectorAll(
             "[data-testid=chart] .u-legend .u-series",
           );
-          return rows.length === 5 && !rows[2]!.classList.contains("u-off") &&
+          // Time, net, the three parts, and the previous period's line.
+          return rows.length === 6 && !rows[2]!.classList.contains("u-off") &&
             rows[3]!.classList.contains("u-off");
         },
         undefined,
@@ -261,4 +262,54 @@ Deno.test("in a browser, a New York board's chart reads in New York time from a 
   }
   assert.equal(labels[0], labels[1], "the same time from either zone");
   assert.match(labels[0]!, /12:00:00\s?AM$/, "midnight in New York");
+});
+
+Deno.test("in a browser, the previous period is drawn dotted beside this one, and hovering reads both values and the difference", async () => {
+  await using server = await startServerProcess({
+    env: { PULSE_SIM_INTERVAL_MS: "600000" },
+  });
+  await using browser = await launchBrowser();
+  const context = await browser.newContext({
+    locale: "en-US",
+    viewport: { width: 1100, height: 800 },
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.waitForSelector("[data-testid=chart] .u-over", {
+      timeout: 10_000,
+    });
+    await page.waitForTimeout(300); // the redraw after the history read
+    const legend = "[data-testid=chart] .u-legend .u-series";
+    assert.deepEqual(
+      await page.$$eval(
+        legend,
+        (rows) => rows.map((r) => r.querySelector(".u-label")?.textContent),
+      ),
+      [
+        "Time",
+        "Net P&L",
+        "Revenue",
+        "Expenses",
+        "Trading",
+        "Yesterday at this time",
+      ],
+    );
+    // Hover a third of the way in: both lines have a value there.
+    const box = (await (await page.$("[data-testid=chart] .u-over"))!
+      .boundingBox())!;
+    await page.mouse.move(box.x + box.width / 3, box.y + box.height / 2);
+    const values = await page.$$eval(
+      legend,
+      (rows) => rows.map((r) => r.querySelector(".u-value")?.textContent ?? ""),
+    );
+    assert.match(values[1]!, /^[+−-]?\$[\d,]+\.\d\d$/, "this period's net");
+    assert.match(
+      values[5]!,
+      /^[+−-]?\$[\d,]+\.\d\d \([+−-]?\$[\d,]+\.\d\d now\)$/,
+      "yesterday's, and the difference",
+    );
+  } finally {
+    await context.close();
+  }
 });

@@ -5,11 +5,16 @@
  * as the sources are read, and it ends on the figure the board shows.
  */
 import assert from "node:assert/strict";
-import { periodWindows } from "@/lib/protocol/mod.ts";
+import { netOf, periodWindows } from "@/lib/protocol/mod.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { startUpstreams } from "../_helpers/upstreams/mod.ts";
 
-type Point = { at: string; revenueMinor: number; netMinor: number };
+type Point = {
+  at: string;
+  revenueMinor: number;
+  netMinor: number;
+  previousNetMinor?: number;
+};
 
 async function json(url: string, path: string) {
   const res = await fetch(new URL(path, url));
@@ -49,6 +54,15 @@ Deno.test("first day: the Year chart of the demo is drawn from 1 January on a fr
   const middle = points[Math.floor(points.length / 2)]!;
   assert.ok(points[0]!.revenueMinor < middle.revenueMinor / 100);
   assert.ok(middle.revenueMinor < points.at(-1)!.revenueMinor);
+  // Last year beside it, as far in: it ends on the board's comparison
+  // (within the second between the read and this request).
+  const lastYear = netOf(snapshot.data.periods.ytd.previous);
+  const drawn = points.at(-1)!.previousNetMinor!;
+  assert.ok(
+    Math.abs(drawn - lastYear) <= Math.abs(lastYear) / 100,
+    `last year's line ends at ${drawn}, the board compares with ${lastYear}`,
+  );
+  assert.ok(points.every((p) => typeof p.previousNetMinor === "number"));
   // Each source's sparkline too, from today's start.
   const sales = await json(
     server.url,
