@@ -11,6 +11,10 @@
  * {@linkcode sourceHistoryKey}, its amount in the net column; a point is
  * written only when the amount changed.
  *
+ * One file for one job (what the P&L leaves on disk and when), kept whole
+ * because the throttle, the keep-alive and the period rollover share one
+ * timer and one notion of "the state last written".
+ *
  * @module
  */
 import type { SqliteStore } from "../cache/mod.ts";

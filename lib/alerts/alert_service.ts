@@ -4,9 +4,11 @@
  * transition and its notifications (one per channel) are saved together,
  * then the deliverer sends them. The firing alerts and the latest events
  * go into the P&L state for the board; `/api/alerts` reads the same.
- * Just over 350 lines: leading (start, stop, the tick), the evaluation
- * queue and the commit of each transition share the tracks; what people
- * see is in `alert_report.ts`, the hand-sent test in `test_send.ts`.
+ * One class of about 440 lines: leading (start, stop, the tick), the
+ * evaluation queue, the commit of each transition and the state's alerts
+ * part share the tracks and the leadership phase; the pure parts live
+ * beside it (`evaluator.ts`, `alert_report.ts`, `alert_log.ts`), the
+ * hand-sent test in `test_send.ts`.
  *
  * @module
  */

@@ -16,6 +16,7 @@ import {
   type SqliteHistoryOptions,
 } from "./sqlite_history.ts";
 import { ALERTS_MIGRATION, SqliteAlerts } from "./sqlite_alerts.ts";
+import { adoptBoard, BOARD_MIGRATION } from "./sqlite_board.ts";
 import {
   SqliteSync,
   SYNC_DATA_MIGRATION,
@@ -71,9 +72,7 @@ const MIGRATIONS: readonly string[] = [
   SYNC_DATA_MIGRATION,
   ALERTS_MIGRATION,
   INGEST_PARTS_MIGRATION,
-  // Which board (sources and currency) a topic's history and last state
-  // belong to (see adoptBoard).
-  `CREATE TABLE board (topic TEXT PRIMARY KEY, tag TEXT NOT NULL) STRICT`,
+  BOARD_MIGRATION,
 ];
 
 /**
@@ -190,12 +189,7 @@ export class SqliteStore {
 
   /**
    * Makes `tag`'s board the one whose history and last state a topic's
-   * keys hold, so a board never draws another board's points or restores
-   * another board's figures (the simulator's demo before a real sources
-   * file, for one). Another board's data is moved aside under its own tag
-   * (`pnl` -> `pnl@<tag>`, `pnl/source/x` -> `pnl@<tag>/source/x`) and
-   * comes back when that board does. Data from before tags existed is
-   * this board's when `owns` says its last state is.
+   * keys hold (see sqlite_board.ts).
    *
    * @param topic The topic, such as `pnl`.
    * @param tag The board's tag (lib/board.ts).
@@ -207,30 +201,10 @@ export class SqliteStore {
     tag: string,
     owns: (state: unknown) => boolean,
   ): { movedAside?: string } {
-    const db = this.#db;
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      const row = db.prepare("SELECT tag FROM board WHERE topic = ?").get(
-        topic,
-      ) as { tag: string } | undefined;
-      let current = row?.tag;
-      if (current === undefined) {
-        const saved = this.loadSnapshot(topic);
-        current = !saved || owns(saved.state) ? tag : "untagged";
-      }
-      if (current !== tag) {
-        moveKeys(db, topic, `${topic}@${current}`);
-        moveKeys(db, `${topic}@${tag}`, topic);
-      }
-      db.prepare(
-        "INSERT INTO board (topic, tag) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET tag = excluded.tag",
-      ).run(topic, tag);
-      db.exec("COMMIT");
-      return current === tag ? {} : { movedAside: current };
-    } catch (error) {
-      db.exec("ROLLBACK");
-      throw error;
-    }
+    return adoptBoard(this.#db, topic, tag, (s) => {
+      const saved = this.loadSnapshot(s);
+      return !saved || owns(saved.state);
+    });
   }
 
   /**
@@ -307,16 +281,6 @@ export class SqliteStore {
   /** Disposes the store. */
   [Symbol.dispose](): void {
     this.close();
-  }
-}
-
-/** Renames a key and its sub-keys (`from/...`) in every keyed table. */
-function moveKeys(db: DatabaseSync, from: string, to: string): void {
-  for (const table of ["history", "history_rollup", "latest_snapshot"]) {
-    db.prepare(
-      `UPDATE OR REPLACE ${table} SET topic = ? || substr(topic, ?)
-       WHERE topic = ? OR substr(topic, 1, ?) = ?`,
-    ).run(to, from.length + 1, from, from.length + 1, `${from}/`);
   }
 }
 

@@ -47,7 +47,6 @@ export {
   type PeriodFigures,
   type PeriodId,
   PERIODS,
-  periodWindows,
   type PeriodWords,
   PNL_STATE_VERSION,
   type PnlState,
@@ -59,5 +58,5 @@ export {
   type SourceRole,
   type SourceState,
   type SourceStatus,
-  StateCalendar,
 } from "./pnl_state.ts";
+export { periodWindows, StateCalendar } from "./state_calendar.ts";

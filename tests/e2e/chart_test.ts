@@ -6,6 +6,7 @@
  * recorded, and a sentence summarises the window for screen readers.
  */
 import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
 import { periodWindows } from "@/lib/protocol/mod.ts";
 import { launchBrowser } from "../_helpers/browser.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
@@ -243,15 +244,8 @@ Deno.test("in a browser, a New York board's chart reads in New York time from a 
     });
     try {
       const page = await context.newPage();
-      await page.goto(server.url);
-      await page.waitForSelector("[data-testid=chart] .u-over", {
-        timeout: 10_000,
-      });
-      await page.waitForTimeout(300); // the redraw after the history read
       // The first point drawn is the period's first instant.
-      const over = (await page.$("[data-testid=chart] .u-over"))!;
-      const box = (await over.boundingBox())!;
-      await page.mouse.move(box.x + 1, box.y + box.height / 2);
+      await hoverChart(page, server.url, 0);
       const label = await page.textContent(
         "[data-testid=chart] .u-legend .u-series:first-child .u-value",
       );
@@ -275,11 +269,8 @@ Deno.test("in a browser, the previous period is drawn dotted beside this one, an
   });
   try {
     const page = await context.newPage();
-    await page.goto(server.url);
-    await page.waitForSelector("[data-testid=chart] .u-over", {
-      timeout: 10_000,
-    });
-    await page.waitForTimeout(300); // the redraw after the history read
+    // A third of the way in: both lines have a value there.
+    await hoverChart(page, server.url, 1 / 3);
     const legend = "[data-testid=chart] .u-legend .u-series";
     assert.deepEqual(
       await page.$$eval(
@@ -295,10 +286,6 @@ Deno.test("in a browser, the previous period is drawn dotted beside this one, an
         "Yesterday at this time",
       ],
     );
-    // Hover a third of the way in: both lines have a value there.
-    const box = (await (await page.$("[data-testid=chart] .u-over"))!
-      .boundingBox())!;
-    await page.mouse.move(box.x + box.width / 3, box.y + box.height / 2);
     const values = await page.$$eval(
       legend,
       (rows) => rows.map((r) => r.querySelector(".u-value")?.textContent ?? ""),
@@ -313,3 +300,25 @@ Deno.test("in a browser, the previous period is drawn dotted beside this one, an
     await context.close();
   }
 });
+
+/**
+ * Opens the board, waits for the chart drawn from its history, and hovers
+ * `fraction` of the way across it (0: its first point).
+ */
+async function hoverChart(
+  page: Page,
+  url: string,
+  fraction: number,
+): Promise<void> {
+  await page.goto(url);
+  await page.waitForSelector("[data-testid=chart] .u-over", {
+    timeout: 10_000,
+  });
+  await page.waitForTimeout(300); // the redraw after the history read
+  const box = (await page.locator("[data-testid=chart] .u-over")
+    .boundingBox())!;
+  await page.mouse.move(
+    box.x + Math.max(1, box.width * fraction),
+    box.y + box.height / 2,
+  );
+}
