@@ -252,6 +252,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
               currency={pnl.currency}
               now={now}
               zone={zone}
+              period={period.value}
               opens={!props.kiosk}
             />
           ))}

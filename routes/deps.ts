@@ -3,7 +3,12 @@
  */
 import type { HostPolicy } from "@/lib/http/mod.ts";
 import type { HistoryReader } from "@/lib/cache/mod.ts";
-import type { LedgerPoint, LedgerSpan } from "@/lib/aggregate/mod.ts";
+import type {
+  FigureMovements,
+  FigureMovementsQuery,
+  LedgerPoint,
+  LedgerSpan,
+} from "@/lib/aggregate/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { HealthReport } from "@/lib/health.ts";
 import type { Metrics } from "@/lib/metrics.ts";
@@ -63,6 +68,11 @@ export interface AppDeps {
   ledgers?: (
     query: { source?: string } & LedgerSpan,
   ) => LedgerPoint[] | undefined;
+  /**
+   * The movements behind a figure (a total or one flow), from the flows'
+   * ledgers (`/api/transactions`); absent: the route answers 503.
+   */
+  movements?: (query: FigureMovementsQuery) => FigureMovements;
   /** Absolute path of the `static/` folder. */
   staticDir: string;
   /**

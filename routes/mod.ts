@@ -25,6 +25,7 @@ import { healthRoute } from "./api/health.ts";
 import { alertsRoute } from "./api/alerts.ts";
 import { adminActionRoute } from "./api/admin_actions.ts";
 import { historyRoute } from "./api/history.ts";
+import { transactionsRoute } from "./api/transactions.ts";
 import { metricsRoute } from "./metrics.ts";
 import { pollRoute } from "./api/poll.ts";
 import { sseRoute } from "./api/sse.ts";
@@ -109,6 +110,10 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/api/sse", gated(sseRoute(deps, limits)));
   app.get("/api/poll", gated(pollRoute(deps, limits)));
   app.get("/api/history", gated(historyRoute(deps, limits.history)));
+  app.get(
+    "/api/transactions",
+    gated(transactionsRoute(deps, limits.history)),
+  );
   app.get("/api/health", gated(healthRoute(deps, limits.authFailures)));
   app.get("/api/alerts", gated(alertsRoute(deps)));
   app.post(

@@ -6,6 +6,7 @@
 import type { Hono } from "hono";
 import type { AlertService } from "@/lib/alerts/mod.ts";
 import {
+  figureMovements,
   ledgerHistory,
   ledgerSourceHistory,
   type PnlEngine,
@@ -97,6 +98,12 @@ export async function serverApp(
       const one = sources.find((s) => s.id === source);
       return one && ledgerSourceHistory(one, currency, span);
     },
+    movements: (query) =>
+      figureMovements(
+        engine.declared.map((d) => d.source),
+        parts.currency,
+        query,
+      ),
     auth: parts.auth,
     metrics: pulse.metrics,
     health: () => status.health(),

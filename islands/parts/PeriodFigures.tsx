@@ -17,6 +17,17 @@ import {
 } from "./period_view.ts";
 import { clockTime } from "./time_words.ts";
 import type { Flash } from "./hooks.ts";
+import { useState } from "preact/hooks";
+import { Transactions } from "./Transactions.tsx";
+
+/** The figures whose transactions can be listed, with their names. */
+const LISTED = [
+  ["net", "Net P&L"],
+  ["revenue", "Revenue"],
+  ["expenses", "Expenses"],
+  ["trading", "Trading P&L"],
+] as const;
+type Listed = (typeof LISTED)[number][0];
 
 /** Props of {@linkcode PeriodFigures}. */
 export interface PeriodFiguresProps {
@@ -52,6 +63,9 @@ export function PeriodFigures(props: PeriodFiguresProps): preact.JSX.Element {
     ? `since ${clockTime(view.from, now, zone)}, ${zone}`
     : "";
   const net = money(view.netMinor, true);
+  const [listed, setListed] = useState<Listed | undefined>();
+  const amountOf = (figure: Listed) =>
+    figure === "net" ? view.netMinor : view[`${figure}Minor`];
   return (
     <>
       {props.controls && (
@@ -137,6 +151,38 @@ export function PeriodFigures(props: PeriodFiguresProps): preact.JSX.Element {
           </div>
         ))}
       </section>
+      {props.controls && (
+        <div class="figure-lists" role="group" aria-label="Transactions behind">
+          <span class="figure-lists-label" aria-hidden="true">
+            Transactions:
+          </span>
+          {LISTED.map(([id, label]) => (
+            <button
+              key={id}
+              type="button"
+              class={listed === id ? "range active" : "range"}
+              aria-pressed={listed === id ? "true" : "false"}
+              aria-label={`Transactions behind ${label}`}
+              data-list={id}
+              onClick={() => setListed(listed === id ? undefined : id)}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+      )}
+      {props.controls && listed && (
+        <Transactions
+          of={{ figure: listed }}
+          label={LISTED.find(([id]) => id === listed)![1]}
+          period={period}
+          currency={currency}
+          zone={zone}
+          now={now}
+          amountMinor={amountOf(listed)}
+          nameOf={props.nameOf}
+        />
+      )}
     </>
   );
 }

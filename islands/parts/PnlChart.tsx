@@ -15,6 +15,7 @@ import type uPlot from "uplot";
 import { formatMoney } from "@/lib/money.ts";
 import {
   addLivePoint,
+  axisLabels,
   describe,
   gapAfterMs,
   type HistoryPoint,
@@ -99,12 +100,18 @@ export function PnlChart(
   const span = fixed
     ? Date.parse(periodTo!) - Date.parse(periodFrom!)
     : FALLBACK_SPAN_MS;
-  /** The window now: the period, or the last hour. */
+  /**
+   * The window now: the period up to now (nothing is drawn past now, so
+   * hovering never reads a future), or the last hour.
+   */
   const windowNow = () => {
     if (fixed) {
+      const from = Date.parse(periodFrom!) / 1000;
+      const end = Date.parse(periodTo!) / 1000;
+      // A minute at least, so the first seconds of a period have a width.
       return {
-        from: Date.parse(periodFrom!) / 1000,
-        to: Date.parse(periodTo!) / 1000,
+        from,
+        to: Math.min(end, Math.max(Date.now() / 1000, from + 60)),
       };
     }
     const to = Date.now() / 1000;
@@ -135,6 +142,7 @@ export function PnlChart(
     p.setScale("x", { min: from, max: to });
     el.dataset.from = new Date(from * 1000).toISOString();
     el.dataset.to = new Date(to * 1000).toISOString();
+    if (fixed) el.dataset.end = periodTo!;
     el.dataset.points = String(xs.length);
     el.dataset.gaps = String(ys.filter((y) => y === null).length);
   };
@@ -216,6 +224,9 @@ export function PnlChart(
               stroke: ink,
               grid: { stroke: "rgba(127,127,127,0.15)" },
               ticks: { stroke: "rgba(127,127,127,0.3)" },
+              // The board's date style, not uPlot's US "12/7".
+              values: (_u, splits, _axis, _space, incr) =>
+                axisLabels(splits, incr, zone),
             },
             {
               stroke: ink,

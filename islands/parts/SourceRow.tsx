@@ -9,6 +9,8 @@ import { useState } from "preact/hooks";
 import { formatMoney } from "@/lib/money.ts";
 import type { SourceState } from "@/lib/protocol/mod.ts";
 import { Sparkline } from "./Sparkline.tsx";
+import { Transactions } from "./Transactions.tsx";
+import type { PeriodId } from "./period_view.ts";
 import { memo } from "./memo.ts";
 import { ago, clockTime, duration, failureTimes } from "./time_words.ts";
 
@@ -32,6 +34,11 @@ export interface SourceRowProps {
   /** The zone times are shown in. */
   zone: string;
   /**
+   * The period shown: an opened flow lists its transactions in it.
+   * @default {"today"}
+   */
+  period?: PeriodId;
+  /**
    * Whether the row opens (not on a kiosk screen, which has no controls).
    * @default {true}
    */
@@ -43,8 +50,16 @@ export interface SourceRowProps {
  * own props change.
  */
 export const SourceRow = memo(function SourceRow(
-  { id, s: state, amountMinor, currency, now, zone, opens = true }:
-    SourceRowProps,
+  {
+    id,
+    s: state,
+    amountMinor,
+    currency,
+    now,
+    zone,
+    period = "today",
+    opens = true,
+  }: SourceRowProps,
 ): preact.JSX.Element {
   const s = amountMinor === undefined ? state : { ...state, amountMinor };
   const [open, setOpen] = useState(false);
@@ -156,6 +171,17 @@ export const SourceRow = memo(function SourceRow(
               : undefined}
             currency={currency}
           />
+          {s.nature !== "stock" && (
+            <Transactions
+              of={{ source: id }}
+              label={name}
+              period={period}
+              currency={currency}
+              zone={zone}
+              now={now}
+              amountMinor={amountMinor}
+            />
+          )}
         </div>
       )}
     </li>

@@ -3,6 +3,7 @@
  * columns with gaps where nothing was recorded, colours for the canvas,
  * the readout's time, and the sentence for screen readers.
  */
+import { dateTimeFormat } from "@/lib/intl_formats.ts";
 
 /** The parts of the net figure that can be drawn beside it. */
 export const PARTS = [
@@ -125,12 +126,54 @@ export function withAlpha(color: string, alpha: number): string {
   return `rgba(${r},${g},${b},${alpha})`;
 }
 
-/** A point's date and time in the board's zone (the viewer's locale), for the readout. */
+/**
+ * A point's date and time in the board's zone, in the board's one date
+ * style ("7 Dec 2026, 14:05"), for the readout.
+ */
 export function timeLabel(seconds: number, zone?: string): string {
-  return new Date(seconds * 1000).toLocaleString(undefined, {
-    dateStyle: "medium",
-    timeStyle: "medium",
+  return dateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
     ...(zone ? { timeZone: zone } : {}),
+  }).format(seconds * 1000);
+}
+
+/**
+ * The time axis's labels in the board's zone and date style: clock times
+ * ("14:00") when ticks are under a day apart, with the date at a
+ * midnight; dates ("7 Dec") when they are days apart; months ("Dec",
+ * "Jan 2027" at a new year) when they are a month or more apart.
+ *
+ * @param splits The ticks, epoch seconds.
+ * @param incrSeconds How far apart they are.
+ * @param zone The board's zone.
+ */
+export function axisLabels(
+  splits: readonly number[],
+  incrSeconds: number,
+  zone: string,
+): string[] {
+  const part = (ms: number, options: Intl.DateTimeFormatOptions) =>
+    dateTimeFormat("en-GB", { timeZone: zone, ...options }).format(ms);
+  return splits.map((s) => {
+    const ms = s * 1000;
+    const time = part(ms, {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    if (incrSeconds < 86_400 && time !== "00:00") return time;
+    if (incrSeconds < 28 * 86_400) {
+      return part(ms, { day: "numeric", month: "short" });
+    }
+    const month = part(ms, { month: "short" });
+    return month === "Jan"
+      ? `${month} ${part(ms, { year: "numeric" })}`
+      : month;
   });
 }
 

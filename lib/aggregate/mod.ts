@@ -65,3 +65,12 @@ export {
   ledgerSourceHistory,
   type LedgerSpan,
 } from "./ledger_history.ts";
+export {
+  FIGURE_NAMES,
+  type FigureMovement,
+  type FigureMovements,
+  figureMovements,
+  type FigureMovementsQuery,
+  type FigureName,
+  MovementCursorError,
+} from "./figure_movements.ts";

@@ -28,6 +28,7 @@ import type {
   UpstreamRequest,
 } from "./source.ts";
 import { PagedSync, type SyncPage } from "./paged_sync.ts";
+import { costDayMovements } from "./anthropic_movements.ts";
 import type { SyncStore } from "./sync_store.ts";
 import { PERIOD_NAMES, type PeriodName } from "../time/mod.ts";
 import { envName, httpUrl, int, oneOf, str } from "./spec.ts";
@@ -319,9 +320,13 @@ export class AnthropicCostsSource implements Source {
     for (const d of days.keys()) at.set(d, boardDayStart(d, zone));
     const within = (w: { from: number; to: number }) => (d: number) =>
       at.get(d)! >= w.from && at.get(d)! < w.to;
-    this.#flows = syncing
-      ? undefined
-      : { currency: "USD", sum: (w) => sum(within(w)) };
+    this.#flows = syncing ? undefined : {
+      currency: "USD",
+      sum: (w) => sum(within(w)),
+      movements: costDayMovements(
+        [...days].map(([d, cents]) => [at.get(d)!, cents, d]),
+      ),
+    };
     const periods = {} as Record<PeriodName, PeriodAmounts>;
     for (const name of PERIOD_NAMES) {
       const p = context.periods[name];

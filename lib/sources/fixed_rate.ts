@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { convertedMovements } from "./ledger_movements.ts";
 import { currencyExponent, parseDecimal, toMinorUnits } from "../money.ts";
 import type { ReadContext, Reading, Source } from "./source.ts";
 import type { TimeWindow } from "../time/mod.ts";
@@ -51,17 +52,20 @@ export function inReportingCurrency(
           if (!flows || flows.currency === to) return flows;
           if (!factor) return undefined;
           const from = flows.currency;
+          const convert = (minor: number) =>
+            toMinorUnits(
+              {
+                coefficient: BigInt(minor) * factor.coefficient,
+                scale: factor.scale + currencyExponent(from),
+              },
+              "major",
+              to,
+            );
+          const list = flows.movements?.bind(flows);
           return {
             currency: to,
-            sum: (w: TimeWindow) =>
-              toMinorUnits(
-                {
-                  coefficient: BigInt(flows.sum(w)) * factor.coefficient,
-                  scale: factor.scale + currencyExponent(from),
-                },
-                "major",
-                to,
-              ),
+            sum: (w: TimeWindow) => convert(flows.sum(w)),
+            ...(list ? { movements: convertedMovements(list, convert) } : {}),
           };
         },
       }

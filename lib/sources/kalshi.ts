@@ -31,7 +31,13 @@ import type {
 import { PagedSync, type SyncList } from "./paged_sync.ts";
 import type { SyncedMovement, SyncStore } from "./sync_store.ts";
 import { FlowLedger } from "./flow_ledger.ts";
-import { KalshiRealized, type Realized } from "./kalshi_realized.ts";
+import { ledgerMovements } from "./ledger_movements.ts";
+import { describeKalshi } from "./kalshi_movements.ts";
+import {
+  type KalshiNote,
+  KalshiRealized,
+  type Realized,
+} from "./kalshi_realized.ts";
 import { mapPeriods } from "./period_windows.ts";
 import {
   arrayField,
@@ -238,7 +244,7 @@ export class KalshiSource implements Source {
         : {}),
     };
     let amountMicro: bigint;
-    let realized = new FlowLedger();
+    let realized = new FlowLedger<KalshiNote>();
     let syncing: SyncProgress | undefined;
     switch (this.#o.figure) {
       case "balance":
@@ -277,9 +283,14 @@ export class KalshiSource implements Source {
       ...(syncing ? { syncing } : {}),
     };
     if (this.nature === "stock") return reading;
+    const microToCents = (micro: number) => toCents(BigInt(micro));
     this.#flows = syncing ? undefined : {
       currency: "USD",
-      sum: (w) => toCents(BigInt(realized.sum(w))),
+      sum: (w) => microToCents(realized.sum(w)),
+      movements: ledgerMovements(realized, {
+        describe: describeKalshi,
+        convert: microToCents,
+      }),
     };
     if (!context) return reading;
     // Realized P&L by when it was realized, in exact micro-dollars, each

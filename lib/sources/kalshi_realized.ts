@@ -18,12 +18,24 @@ import { FlowLedger } from "./flow_ledger.ts";
 import type { SyncedMovement } from "./sync_store.ts";
 import { field, UpstreamDataError } from "./upstream_http.ts";
 
+/** What an amount of realized P&L was, in one market. */
+export interface KalshiNote {
+  /** The market's ticker. */
+  ticker: string;
+  /**
+   * `settled`: the market's P&L at its settlement; `close`: a fill that
+   * closed contracts; `fee`: a fill's fee; `position`: what the fills
+   * listed do not explain, at the position's last change.
+   */
+  kind: "settled" | "close" | "fee" | "position";
+}
+
 /** What realized P&L came to, and when. */
 export interface Realized {
   /** The total, micro-dollars. */
   totalMicro: bigint;
-  /** Each amount realized, micro-dollars, by when. */
-  ledger: FlowLedger;
+  /** Each amount realized, micro-dollars, by when, with its market. */
+  ledger: FlowLedger<KalshiNote>;
   /** Counts for the reading's detail. */
   settlements: number;
   positions: number;
@@ -151,18 +163,18 @@ export class KalshiRealized {
    */
   realized(positions?: readonly unknown[]): Realized {
     const { micro, timeOf } = this.#units;
-    const ledger = new FlowLedger();
+    const ledger = new FlowLedger<KalshiNote>();
     let total = 0n;
-    for (const { at, pnl } of this.#settled.values()) {
+    for (const [ticker, { at, pnl }] of this.#settled) {
       total += pnl;
-      ledger.add(at, Number(pnl));
+      ledger.add(at, Number(pnl), { ticker, kind: "settled" });
     }
     const replayed = (ticker: string) => {
       const fills = this.#fills.get(ticker) ?? [];
       fills.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
       let explained = 0n;
-      for (const [when, amount] of replay(fills)) {
-        ledger.add(when, Number(amount));
+      for (const [when, amount, kind] of replay(fills)) {
+        ledger.add(when, Number(amount), { ticker, kind });
         explained += amount;
       }
       return explained;
@@ -188,6 +200,7 @@ export class KalshiRealized {
           ledger.add(
             timeOf(r.last_updated_ts, at, "last_updated_ts"),
             Number(target - explained),
+            { ticker, kind: "position" },
           );
         }
       }
@@ -274,14 +287,17 @@ export function fillDirection(
  * Replays one market's fills at average cost.
  *
  * @param fills Oldest first.
- * @returns `[when, micro-dollars]` for each realized part and fee.
+ * @returns `[when, micro-dollars, which]` for each realized part
+ *   (`close`) and fee (`fee`).
  */
-export function replay(fills: readonly KalshiFill[]): [number, bigint][] {
-  const out: [number, bigint][] = [];
+export function replay(
+  fills: readonly KalshiFill[],
+): [number, bigint, "fee" | "close"][] {
+  const out: [number, bigint, "fee" | "close"][] = [];
   let position = 0n; // hundredths of a contract, signed (YES > 0)
   let cost = 0n; // micro-dollars x hundredths, same sign as position
   for (const f of fills) {
-    if (f.fee !== 0n) out.push([f.at, -f.fee]);
+    if (f.fee !== 0n) out.push([f.at, -f.fee, "fee"]);
     let delta = f.delta;
     if (position !== 0n && (delta > 0n) !== (position > 0n)) {
       const size = position < 0n ? -position : position;
@@ -290,7 +306,7 @@ export function replay(fills: readonly KalshiFill[]): [number, bigint][] {
       const removed = cost * close / size;
       const sign = position > 0n ? 1n : -1n;
       const realized = sign * close * f.price - removed;
-      if (realized !== 0n) out.push([f.at, realized / 100n]);
+      if (realized !== 0n) out.push([f.at, realized / 100n, "close"]);
       position -= sign * close;
       cost -= removed;
       delta += sign * close;

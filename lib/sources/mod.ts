@@ -7,6 +7,10 @@
 export type {
   FlowHistory,
   LiveFeed,
+  Movement,
+  MovementList,
+  MovementPage,
+  MovementPosition,
   PeriodAmounts,
   ReadContext,
   Reading,

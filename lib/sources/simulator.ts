@@ -21,6 +21,14 @@ import type {
 import { defineKind } from "./kind.ts";
 import { int, oneOf } from "./spec.ts";
 import { FlowLedger } from "./flow_ledger.ts";
+import { ledgerMovements } from "./ledger_movements.ts";
+
+/** What a simulated flow's movements are, in words. */
+const SIMULATED_WORDS = {
+  revenue: "Simulated sales",
+  costs: "Simulated API costs",
+  trading: "Simulated trades",
+} as const;
 import { simulatedHistory } from "./simulated_history.ts";
 
 /** The simulated figures, in integer minor units. */
@@ -183,7 +191,13 @@ export class Simulator {
       if (figure === "balance") return undefined;
       this.#catchUp();
       const ledger = this.#ledgers[`${figure}Minor`];
-      return { currency: this.#currency, sum: (w) => ledger.sum(w) };
+      return {
+        currency: this.#currency,
+        sum: (w) => ledger.sum(w),
+        movements: ledgerMovements(ledger, {
+          describe: () => ({ what: SIMULATED_WORDS[figure] }),
+        }),
+      };
     };
     return {
       id,

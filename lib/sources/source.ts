@@ -123,6 +123,59 @@ export interface FlowHistory {
    * @param window The span, epoch ms.
    */
   sum(window: TimeWindow): number;
+  /**
+   * The movements behind the sums, newest first, paged: they add up to
+   * `sum` over the same window. Absent for a kind that keeps no
+   * movements.
+   *
+   * @param window The span, epoch ms.
+   * @param page How many, and where the previous page ended.
+   */
+  movements?(window: TimeWindow, page: MovementPage): MovementList;
+}
+
+/** A page of a movement listing. */
+export interface MovementPage {
+  /** At most this many movements. */
+  limit: number;
+  /** Start strictly after this place (the previous page's last). */
+  after?: MovementPosition;
+}
+
+/** A place in a flow's newest-first movement listing. */
+export interface MovementPosition {
+  /** The instant, epoch ms. */
+  at: number;
+  /** Which of the instant's movements. */
+  index: number;
+}
+
+/** One movement behind a flow's figure. */
+export interface Movement extends MovementPosition {
+  /** How much, integer minor units of the flow's currency. */
+  amountMinor: number;
+  /**
+   * What moved in the window up to and including this one, integer minor
+   * units: a converted listing rounds each movement as the difference of
+   * two rounded running sums, so the list still adds up to the figure.
+   */
+  runningMinor: number;
+  /** What kind of movement, in words ("Charge", "Refund", "Fill"). */
+  what: string;
+  /** The upstream's own description, where it gave one. */
+  description?: string;
+  /** The upstream's id for it (a Stripe balance transaction, a Kalshi market). */
+  ref?: string;
+  /** The object in the vendor's dashboard, where there is one. */
+  url?: string;
+}
+
+/** A page of movements, and how many the window holds. */
+export interface MovementList {
+  /** Newest first. */
+  items: Movement[];
+  /** How many movements the window holds in all. */
+  count: number;
 }
 
 /** A place money figures come from. */

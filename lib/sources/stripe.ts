@@ -23,6 +23,14 @@ import {
 } from "./stripe_categories.ts";
 import { mapPeriods } from "./period_windows.ts";
 import { FlowLedger } from "./flow_ledger.ts";
+import { ledgerMovements } from "./ledger_movements.ts";
+import {
+  describeStripe,
+  type StripeNote,
+  stripeNote,
+  stripeNoteData,
+  stripeNoteOf,
+} from "./stripe_movements.ts";
 import { defineKind, readSecret } from "./kind.ts";
 import type {
   FlowHistory,
@@ -232,7 +240,7 @@ export class StripeSource implements Source {
   #total = 0;
   #count = 0;
   /** Every transaction counted, by when it was created. */
-  #ledger = new FlowLedger();
+  #ledger = new FlowLedger<StripeNote>();
   /** The saved sync's version this instance holds (see SyncStore). */
   #version = 0;
   /** Newest `created` counted, Unix s, and the ids counted at that second. */
@@ -259,9 +267,15 @@ export class StripeSource implements Source {
     if (!this.#last || this.#pass) return undefined;
     const { currency } = this.#o;
     const ledger = this.#ledger;
+    const convert = (amount: number) => fromStripeAmount(amount, currency);
+    const test = /^[sr]k_test_/.test(this.#o.key);
     return {
       currency,
-      sum: (w) => fromStripeAmount(ledger.sum(w), currency),
+      sum: (w) => convert(ledger.sum(w)),
+      movements: ledgerMovements(ledger, {
+        describe: (note) => describeStripe(note, { test }),
+        convert,
+      }),
     };
   }
 
@@ -364,7 +378,7 @@ export class StripeSource implements Source {
         else {
           this.#total += t.amount;
           this.#count++;
-          this.#ledger.add(t.created * 1000, t.amount);
+          this.#ledger.add(t.created * 1000, t.amount, t.note);
         }
         if (t.created > pass.newest) {
           pass.newest = t.created;
@@ -383,7 +397,12 @@ export class StripeSource implements Source {
             amount: t.amount,
             data: t.notCounted,
           }
-          : { ref: t.id, at: t.created * 1000, amount: t.amount }
+          : {
+            ref: t.id,
+            at: t.created * 1000,
+            amount: t.amount,
+            data: stripeNoteData(t.note),
+          }
       );
       if (!more) {
         this.#watermark = pass.newest;
@@ -464,7 +483,7 @@ export class StripeSource implements Source {
     this.#pass = state.pass
       ? { ...state.pass, newestIds: new Set(state.pass.newestIds) }
       : undefined;
-    this.#ledger = new FlowLedger();
+    this.#ledger = new FlowLedger<StripeNote>();
     this.#total = 0;
     this.#count = 0;
     this.#excluded.clear();
@@ -473,7 +492,7 @@ export class StripeSource implements Source {
         this.#excluded.add(m.data ?? "other", m.amount);
         continue;
       }
-      this.#ledger.add(m.at, m.amount);
+      this.#ledger.add(m.at, m.amount, stripeNoteOf(m.ref, m.data));
       this.#total += m.amount;
       this.#count++;
     }
@@ -512,6 +531,7 @@ export class StripeSource implements Source {
       id: string;
       created: number;
       amount: number;
+      note: StripeNote;
       notCounted?: StripeCategoryGroup;
     }
     | undefined {
@@ -531,8 +551,9 @@ export class StripeSource implements Source {
       (created === this.#watermark && this.#atWatermark.has(id))
     ) return undefined;
     const t = { ...(txn as Record<string, unknown>), type };
-    if (this.#include(t)) return { id, created, amount };
-    return { id, created, amount, notCounted: NotCounted.groupOf(t) };
+    const note = stripeNote(id, t);
+    if (this.#include(t)) return { id, created, amount, note };
+    return { id, created, amount, note, notCounted: NotCounted.groupOf(t) };
   }
 
   /** The reading from what is counted so far. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ledgerMovements } from "./ledger_movements.ts";
 import { verifyWebhook, WebhookSignatureError } from "../security/mod.ts";
 import { isoTime, ReportingCalendar } from "../time/mod.ts";
 import {
@@ -324,7 +325,14 @@ export class WebhookSource implements Source {
     const kept = readBuckets(buckets);
     if (!kept) return { ...reading, nature: "flow" };
     const ledger = ledgerOf(kept);
-    this.#flows = { currency: reading.currency, sum: (w) => ledger.sum(w) };
+    this.#flows = {
+      currency: reading.currency,
+      sum: (w) => ledger.sum(w),
+      // Kept by quarter hour (by day after 35 days): one movement a bucket.
+      movements: ledgerMovements(ledger, {
+        describe: () => ({ what: "Pushed amounts" }),
+      }),
+    };
     if (!context) return { ...reading, nature: "flow" };
     const periods = ledger.periods(context.periods);
     return {

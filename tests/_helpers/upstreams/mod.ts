@@ -52,6 +52,7 @@ export function stripeTransactions(): Txn[] {
       currency: "usd",
       created: Date.parse("2026-01-05T10:00:00Z") / 1000,
       type: "charge",
+      description: "Subscription creation",
     },
     {
       id: "txn_2",
@@ -68,6 +69,7 @@ export function stripeTransactions(): Txn[] {
       currency: "usd",
       created: Date.parse("2026-02-03T10:00:00Z") / 1000,
       type: "refund",
+      description: "REFUND FOR CHARGE (Subscription update)",
     },
     {
       id: "txn_4",

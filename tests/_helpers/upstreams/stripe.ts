@@ -28,7 +28,21 @@ export interface Txn {
   type: Stripe.BalanceTransaction.Type;
   reporting_category?: ReportingCategory;
   balance_type?: Stripe.BalanceTransaction.BalanceType;
+  /** The object behind it; by default one named after the type, as Stripe's are. */
+  source?: string | null;
+  description?: string | null;
 }
+
+/** The id prefix of the object behind each common type (Stripe's own). */
+const SOURCE_PREFIX: Readonly<Record<string, string>> = {
+  charge: "ch_",
+  payment: "py_",
+  refund: "re_",
+  payment_refund: "pyr_",
+  payout: "po_",
+  transfer: "tr_",
+  application_fee: "fee_",
+};
 
 /** The category Stripe gives the types that name one plainly. */
 const PLAIN_CATEGORY: Readonly<Record<string, ReportingCategory>> = {
@@ -70,9 +84,13 @@ export function wireTransaction(t: Txn): Stripe.BalanceTransaction {
     status: "available",
     type: t.type,
     reporting_category: category,
-    source: null,
+    source: t.source !== undefined
+      ? t.source
+      : SOURCE_PREFIX[t.type]
+      ? `${SOURCE_PREFIX[t.type]}${t.id.replace(/^txn_/, "")}`
+      : null,
     exchange_rate: null,
-    description: null,
+    description: t.description ?? null,
     fee_details: [],
   };
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { addLivePoint, type Series } from "@/islands/parts/chart_series.ts";
+import {
+  addLivePoint,
+  axisLabels,
+  type Series,
+  timeLabel,
+} from "@/islands/parts/chart_series.ts";
 
 const empty = (): Series => [[], [], [], [], []];
 
@@ -34,4 +39,46 @@ Deno.test("addLivePoint() ignores a point older than the last when it cannot rep
   const series: Series = [[10], [1], [1], [1], [1]];
   assert.equal(addLivePoint(series, 5, [2, 2, 2, 2], 1), false);
   assert.deepEqual(series[1], [1]);
+});
+
+Deno.test("timeLabel() reads a point in the board's zone and its one date style, whatever the viewer's", () => {
+  const midnightNewYork = Date.parse("2026-12-07T05:00:00Z") / 1000;
+  assert.equal(
+    timeLabel(midnightNewYork, "America/New_York"),
+    "7 Dec 2026, 00:00",
+  );
+  assert.equal(timeLabel(midnightNewYork, "Asia/Tokyo"), "7 Dec 2026, 14:00");
+});
+
+Deno.test("axisLabels() says clock times within a day (the date at midnight), dates across days, and months across a year with the year at January", () => {
+  const zone = "America/New_York";
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  assert.deepEqual(
+    axisLabels(
+      [
+        at("2026-12-07T04:00:00Z"),
+        at("2026-12-07T05:00:00Z"),
+        at("2026-12-07T11:00:00Z"),
+      ],
+      3_600,
+      zone,
+    ),
+    ["23:00", "7 Dec", "06:00"],
+  );
+  assert.deepEqual(
+    axisLabels(
+      [at("2026-12-01T05:00:00Z"), at("2026-12-02T05:00:00Z")],
+      86_400,
+      zone,
+    ),
+    ["1 Dec", "2 Dec"],
+  );
+  assert.deepEqual(
+    axisLabels(
+      [at("2026-12-01T05:00:00Z"), at("2027-01-01T05:00:00Z")],
+      31 * 86_400,
+      zone,
+    ),
+    ["Dec", "Jan 2027"],
+  );
 });

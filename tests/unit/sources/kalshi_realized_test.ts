@@ -10,7 +10,7 @@ const fill = (n: number, contracts: number, price: number, fee = 0) => ({
   price: BigInt(Math.round(price * 1_000_000)),
   fee: BigInt(Math.round(fee * 1_000_000)),
 });
-const dollars = (out: [number, bigint][]) =>
+const dollars = (out: readonly (readonly [number, bigint, ...unknown[]])[]) =>
   out.map(([at, micro]) => [(at - T) / 1000, Number(micro) / 1_000_000]);
 
 Deno.test("replay: closing part of a long position realizes price minus average cost on what it closes, fees at each fill", () => {
