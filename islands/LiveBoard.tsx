@@ -249,6 +249,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
               amountMinor={s.nature === "stock"
                 ? s.amountMinor
                 : shown.sources[id]}
+              todayMinor={pnl.periods.today.sources[id]?.amountMinor}
               currency={pnl.currency}
               now={now}
               zone={zone}

@@ -8,6 +8,7 @@ import type {
   FigureMovementsQuery,
   LedgerPoint,
   LedgerSpan,
+  Projection,
 } from "@/lib/aggregate/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { HealthReport } from "@/lib/health.ts";
@@ -19,7 +20,7 @@ import type {
   Hub,
   StreamOptions,
 } from "@/lib/stream/mod.ts";
-import type { Clock } from "@/lib/time/mod.ts";
+import type { Clock, PeriodWindow } from "@/lib/time/mod.ts";
 import type { IngestResult } from "@/lib/sources/mod.ts";
 
 /** The parts every route may use. */
@@ -73,6 +74,11 @@ export interface AppDeps {
    * ledgers (`/api/transactions`); absent: the route answers 503.
    */
   movements?: (query: FigureMovementsQuery) => FigureMovements;
+  /**
+   * Where a period's totals are on pace to end, from the flows' ledgers
+   * (`/api/projection`); undefined when a flow keeps no ledger.
+   */
+  projection?: (window: PeriodWindow) => Projection | undefined;
   /** Absolute path of the `static/` folder. */
   staticDir: string;
   /**

@@ -26,6 +26,7 @@ import { alertsRoute } from "./api/alerts.ts";
 import { adminActionRoute } from "./api/admin_actions.ts";
 import { historyRoute } from "./api/history.ts";
 import { transactionsRoute } from "./api/transactions.ts";
+import { projectionRoute } from "./api/projection.ts";
 import { metricsRoute } from "./metrics.ts";
 import { pollRoute } from "./api/poll.ts";
 import { sseRoute } from "./api/sse.ts";
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps): Hono {
     "/api/transactions",
     gated(transactionsRoute(deps, limits.history)),
   );
+  app.get("/api/projection", gated(projectionRoute(deps, limits.history)));
   app.get("/api/health", gated(healthRoute(deps, limits.authFailures)));
   app.get("/api/alerts", gated(alertsRoute(deps)));
   app.post(

@@ -10,6 +10,7 @@ import {
   ledgerHistory,
   ledgerSourceHistory,
   type PnlEngine,
+  projectPeriod,
 } from "@/lib/aggregate/mod.ts";
 import type { HistoryReader } from "@/lib/cache/mod.ts";
 import type { Cluster } from "@/lib/cluster/mod.ts";
@@ -103,6 +104,12 @@ export async function serverApp(
         engine.declared.map((d) => d.source),
         parts.currency,
         query,
+      ),
+    projection: (window) =>
+      projectPeriod(
+        engine.declared.map((d) => d.source),
+        parts.currency,
+        window,
       ),
     auth: parts.auth,
     metrics: pulse.metrics,

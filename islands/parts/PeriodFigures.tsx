@@ -19,6 +19,7 @@ import { clockTime } from "./time_words.ts";
 import type { Flash } from "./hooks.ts";
 import { useState } from "preact/hooks";
 import { Transactions } from "./Transactions.tsx";
+import { Projection } from "./Projection.tsx";
 
 /** The figures whose transactions can be listed, with their names. */
 const LISTED = [
@@ -106,6 +107,12 @@ export function PeriodFigures(props: PeriodFiguresProps): preact.JSX.Element {
           {[since, changeWords(view.netMinor, view.previous?.netMinor, period)]
             .filter(Boolean).join(" · ")}
         </p>
+        <Projection
+          period={period}
+          netMinor={view.netMinor}
+          currency={currency}
+          zone={zone}
+        />
         {view.unattributed.length > 0 && (
           <p class="period-note" data-testid="unattributed">
             Counted whole in every period (their figures cannot be split by
@@ -160,7 +167,7 @@ export function PeriodFigures(props: PeriodFiguresProps): preact.JSX.Element {
             <button
               key={id}
               type="button"
-              class={listed === id ? "range active" : "range"}
+              class={listed === id ? "part active" : "part"}
               aria-pressed={listed === id ? "true" : "false"}
               aria-label={`Transactions behind ${label}`}
               data-list={id}

@@ -27,6 +27,11 @@ export interface SourceRowProps {
    * re-rendered.
    */
   amountMinor?: number;
+  /**
+   * A flow's amount today, for its sparkline (whose series is today's,
+   * whatever the period shown); a stock's sparkline runs to `amountMinor`.
+   */
+  todayMinor?: number;
   /** The board's currency (the amount's). */
   currency: string;
   /** The time now, epoch ms. */
@@ -54,6 +59,7 @@ export const SourceRow = memo(function SourceRow(
     id,
     s: state,
     amountMinor,
+    todayMinor,
     currency,
     now,
     zone,
@@ -166,9 +172,9 @@ export const SourceRow = memo(function SourceRow(
           </dl>
           <Sparkline
             source={id}
-            amountMinor={typeof s.amountMinor === "number"
-              ? s.amountMinor
-              : undefined}
+            amountMinor={s.nature === "stock"
+              ? typeof s.amountMinor === "number" ? s.amountMinor : undefined
+              : todayMinor}
             currency={currency}
           />
           {s.nature !== "stock" && (

@@ -74,3 +74,10 @@ export {
   type FigureName,
   MovementCursorError,
 } from "./figure_movements.ts";
+export {
+  PROJECTED_PERIODS,
+  type ProjectedFigure,
+  type Projection,
+  type ProjectionMethod,
+  projectPeriod,
+} from "./projection.ts";

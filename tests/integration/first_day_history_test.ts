@@ -111,3 +111,38 @@ Deno.test("first day: a Stripe account's months of transactions draw the Year ch
     await Deno.remove(file);
   }
 });
+
+Deno.test("first day: the month, quarter and year are projected from the period so far and the previous period's shape, and a day or a week is refused", async () => {
+  await using server = await startServerProcess({
+    env: { PULSE_SIM_INTERVAL_MS: "600000" },
+  });
+  const snapshot = await readSnapshot(server.url);
+  for (const period of ["mtd", "qtd", "ytd"] as const) {
+    const p = await json(server.url, `/api/projection?period=${period}`);
+    const windows = periodWindows(snapshot.data, snapshot.ts);
+    assert.equal(p.projection, true);
+    assert.equal(p.end, new Date(windows[period].to).toISOString());
+    // The demo has two years behind it: last period's shape is the base.
+    assert.equal(p.revenue.method, "previous_shape");
+    assert.equal(
+      p.revenue.soFarMinor,
+      snapshot.data.periods[period].revenueMinor,
+    );
+    assert.ok(p.revenue.projectedMinor >= p.revenue.soFarMinor, period);
+    assert.equal(
+      p.netMinor,
+      p.revenue.projectedMinor - p.expenses.projectedMinor +
+        p.trading.projectedMinor,
+    );
+  }
+  for (const period of ["today", "wtd", "decade"]) {
+    const res = await fetch(
+      new URL(`/api/projection?period=${period}`, server.url),
+    );
+    assert.equal(res.status, 400);
+    assert.match(
+      (await res.json()).error.message,
+      /period must be one of mtd, qtd, ytd/,
+    );
+  }
+});
