@@ -1,5 +1,6 @@
 /**
- * Day one with a real account, in a browser: a fresh database, a Stripe
+ * Day one with a real account, in a browser: a database the demo ran on
+ * first (the README's first command), a Stripe
  * account with eleven months of charges and refunds (realistic
  * descriptions), and the Year chart drawn from 1 January within seconds
  * of the first start; the transactions behind the source and behind the
@@ -66,6 +67,21 @@ Deno.test("in a browser on day one: a Stripe account's year is charted from 1 Ja
         }],
       }),
     );
+    // The README's first command ran first on the same database: the
+    // demo's millions were recorded there.
+    {
+      await using demo = await startServerProcess({
+        env: { PULSE_DB: `${dir}/pulseboard.db`, PULSE_SIM_INTERVAL_MS: "100" },
+      });
+      const end = Date.now() + 10_000;
+      while (
+        (await (await fetch(new URL("/api/snapshot", demo.url))).json()).seq <
+          20
+      ) {
+        if (Date.now() > end) throw new Error("the demo did not run");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     const started = Date.now();
     await using server = await startServerProcess({
       env: {
@@ -98,6 +114,17 @@ Deno.test("in a browser on day one: a Stripe account's year is charted from 1 Ja
         new URL("/api/history?topic=pnl&period=ytd", server.url),
       )).json();
       assert.equal(history.points[0].at, yearStart);
+      // None of the demo: the chart's high is this account's year.
+      const summary = (await page.textContent("[data-testid=chart-summary]"))!;
+      const high = Number(
+        /high \+?\$([\d,.]+)\./.exec(summary)![1]!.replaceAll(",", ""),
+      );
+      const yearNet = transactions.filter((t) => t.type !== "payout")
+        .reduce((a, t) => a + t.amount - t.fee, 0) / 100;
+      assert.ok(
+        high <= yearNet + 0.005,
+        `${summary} (the account's year: ${yearNet})`,
+      );
 
       // Where the year is heading, labelled as a projection: a new
       // account has no last year to take the shape of, so at its pace.
