@@ -17,8 +17,10 @@ import {
 import {
   embeddedSourcesFile,
   loadSourcesFile,
+  mergeFileErrors,
   referencedVariables,
   type SourcesFile,
+  SourcesFileError,
 } from "./sources/mod.ts";
 import { ReportingCalendar } from "./time/mod.ts";
 import { createHash } from "node:crypto";
@@ -81,13 +83,34 @@ export async function loadBoard(
   options: LoadBoardOptions,
 ): Promise<Board> {
   const { env, ownVariables = [] } = options;
-  const file = config.sourcesPath
-    ? await loadSourcesFile(config.sourcesPath, config.currency)
-    : embeddedSourcesFile({
-      intervalMs: config.simIntervalMs,
-      currency: config.currency,
-    });
-  const alerting = await alertingOf(file, env);
+  // Each check runs on what the one before found sound, so a file's
+  // problems (its fields, then its rules and channels) come in one error.
+  const problems: SourcesFileError[] = [];
+  let file: SourcesFile;
+  try {
+    file = config.sourcesPath
+      ? await loadSourcesFile(config.sourcesPath, config.currency)
+      : embeddedSourcesFile({
+        intervalMs: config.simIntervalMs,
+        currency: config.currency,
+      });
+  } catch (error) {
+    if (!(error instanceof SourcesFileError) || !error.partial) throw error;
+    problems.push(error);
+    file = error.partial;
+  }
+  let alerting: Alerting | undefined;
+  try {
+    alerting = await alertingOf(file, env);
+  } catch (error) {
+    if (!(error instanceof SourcesFileError)) throw error;
+    problems.push(error);
+  }
+  if (problems.length > 0) {
+    const error = mergeFileErrors(problems);
+    error.partial = file;
+    throw error;
+  }
   const identity = boardIdentity(
     file.currency,
     file.entries.map(({ common: c }) => [c.id, c.kind, c.role]),
@@ -96,7 +119,7 @@ export async function loadBoard(
     tag: createHash("sha256").update(identity).digest("hex").slice(0, 12),
     owns: (state) => ownIdentity(state) === identity,
     file,
-    alerting,
+    alerting: alerting!,
     // The sources file's zone wins over PULSE_TIMEZONE.
     calendar: new ReportingCalendar({
       timeZone: file.timeZone ?? config.timeZone,

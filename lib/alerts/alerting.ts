@@ -110,7 +110,7 @@ export async function alertingOf(
   try {
     const alerting = parseAlerting(file.alerts, file.channels, {
       currency: file.currency,
-      sourceIds: file.entries.map((e) => e.common.id),
+      sourceIds: file.declaredIds ?? file.entries.map((e) => e.common.id),
       env,
     });
     const channels = await Promise.all(

@@ -7,6 +7,7 @@
  * @module
  */
 import { type SpecError, SpecErrors } from "./spec.ts";
+import type { SourcesFile } from "./sources_file_type.ts";
 
 /** The sources file cannot be used; the message says where and why. */
 export class SourcesFileError extends Error {
@@ -18,6 +19,11 @@ export class SourcesFileError extends Error {
   readonly diagnostics: readonly Diagnostic[];
   /** The file's text, when it was read (for line:column and frames). */
   text?: string;
+  /**
+   * What of the file is sound despite its mistakes (its valid sources,
+   * rules and channels as written), so later checks still run on it.
+   */
+  partial?: SourcesFile;
   /** Creates the error; several problems each become a diagnostic. */
   constructor(
     file: string,
@@ -69,4 +75,34 @@ export function specErrorsToFileError(
     cause: unique.length === 1 ? unique[0] : new SpecErrors(unique),
     diagnostics: unique.map((e) => ({ path: e.path, message: e.message })),
   });
+}
+
+/**
+ * The problems of several checks of one file as one error (the file's
+ * own fields, then its rules and channels, then what only shows when its
+ * sources are built), so every problem is reported in one run.
+ *
+ * @param errors The checks' errors, in the order they ran.
+ * @returns One error holding every diagnostic once.
+ * @throws {RangeError} For an empty list.
+ */
+export function mergeFileErrors(
+  errors: readonly SourcesFileError[],
+): SourcesFileError {
+  const first = errors[0];
+  if (!first) throw new RangeError("mergeFileErrors needs at least one error");
+  if (errors.length === 1) return first;
+  const diagnostics = errors.flatMap((e) => e.diagnostics).filter((d, i, all) =>
+    all.findIndex((o) => o.message === d.message) === i
+  );
+  const merged = new SourcesFileError(
+    first.file,
+    diagnostics[0]?.message ?? first.message,
+    { cause: new AggregateError(errors), diagnostics },
+  );
+  const text = errors.find((e) => e.text !== undefined)?.text;
+  if (text !== undefined) merged.text = text;
+  const partial = errors.find((e) => e.partial)?.partial;
+  if (partial) merged.partial = partial;
+  return merged;
 }

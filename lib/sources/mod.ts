@@ -51,6 +51,7 @@ export {
   sourcesFileSchema,
   specErrorsToFileError,
 } from "./sources_file.ts";
+export { mergeFileErrors } from "./file_error.ts";
 export {
   IngestError,
   type IngestResult,

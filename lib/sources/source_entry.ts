@@ -194,6 +194,19 @@ function checkEntry(
   }
   // Both halves are checked, so each reports its own problems.
   const errors: SpecError[] = [];
+  // A repeated id is said even when either entry has other mistakes.
+  const id = (raw as { id?: unknown }).id;
+  if (typeof id === "string") {
+    const earlier = seen.get(id);
+    if (earlier) {
+      errors.push(
+        new SpecError(
+          `${path}.id`,
+          `${path}.id: "${id}" is already the id of ${earlier}; ids must be unique`,
+        ),
+      );
+    } else seen.set(id, path);
+  }
   const common = collectErrors(
     errors,
     () =>
@@ -241,14 +254,6 @@ function checkEntry(
       `${path}.retry: minDelayMs (${c.retry.minDelayMs}) is above maxDelayMs (${c.retry.maxDelayMs})`,
     );
   }
-  const earlier = seen.get(c.id);
-  if (earlier) {
-    throw new SpecError(
-      `${path}.id`,
-      `${path}.id: "${c.id}" is already the id of ${earlier}; ids must be unique`,
-    );
-  }
-  seen.set(c.id, path);
   return {
     common: {
       ...c,

@@ -27,6 +27,7 @@ import {
 } from "./spec.ts";
 import { jsonSyntaxError } from "./json_positions.ts";
 import { SourcesFileError, specErrorsToFileError } from "./file_error.ts";
+import type { SourcesFile } from "./sources_file_type.ts";
 import { commonFields, parseEntry, type SourceEntry } from "./source_entry.ts";
 
 const TOP_FIELDS = {
@@ -76,6 +77,7 @@ export {
   specErrorsToFileError,
 } from "./file_error.ts";
 export type { SourceEntry } from "./source_entry.ts";
+export type { SourcesFile } from "./sources_file_type.ts";
 
 /** A built source: the one to read, the adapter inside, its settings. */
 export interface DeclaredSource {
@@ -101,26 +103,6 @@ export function describeSources(declared: readonly DeclaredSource[]): string {
   return declared.map(({ common }) =>
     `${common.id} (${common.kind}, ${common.role}, every ${common.intervalMs} ms)`
   ).join("; ");
-}
-
-/** A validated sources file. */
-export interface SourcesFile {
-  /** Absolute path of the file. */
-  file: string;
-  /** Reporting currency. */
-  currency: string;
-  /** The board's title, when the file gives one. */
-  title?: string;
-  /** The time zone of the reporting periods, when the file gives one. */
-  timeZone?: string;
-  /** The sources, in file order. */
-  entries: SourceEntry[];
-  /** The file's text, when read from disk (for line:column in errors). */
-  text?: string;
-  /** The alert rules as written (validated by `lib/alerts`). */
-  alerts?: readonly unknown[];
-  /** The alert channels as written (validated by `lib/alerts`). */
-  channels?: readonly unknown[];
 }
 
 /** The largest sources file read, bytes. */
@@ -229,7 +211,10 @@ export async function loadSourcesFile(
   try {
     return { ...parseSourcesFile(json, file, defaultCurrency), text };
   } catch (error) {
-    if (error instanceof SourcesFileError) error.text = text;
+    if (error instanceof SourcesFileError) {
+      error.text = text;
+      if (error.partial) error.partial = { ...error.partial, text };
+    }
     throw error;
   }
 }
@@ -275,16 +260,44 @@ export function parseSourcesFile(
   const entries = (sources ?? []).map((item, i) =>
     collectErrors(errors, () => parseEntry(item, i, currency, seen))
   );
-  if (errors.length > 0) throw specErrorsToFileError(file, errors);
-  return {
+  // With mistakes, what is sound is still checked on (rules, channels,
+  // secrets), so a file's every problem shows in one run.
+  const field = <K extends keyof typeof TOP_FIELDS>(key: K) =>
+    top ? top[key] : collectErrors(
+      [],
+      () =>
+        TOP_FIELDS[key].type.parse(
+          (raw as Record<string, unknown>)[key],
+          `(top level).${key}`,
+        ) as ReturnType<(typeof TOP_FIELDS)[K]["type"]["parse"]>,
+    );
+  const title = field("title");
+  const timeZone = field("timezone");
+  const alerts = field("alerts");
+  const channels = field("channels");
+  const parsed: SourcesFile = {
     file,
     currency,
-    ...(top!.title !== undefined ? { title: top!.title } : {}),
-    ...(top!.timezone !== undefined ? { timeZone: top!.timezone } : {}),
-    entries: entries as SourceEntry[],
-    ...(top!.alerts ? { alerts: top!.alerts } : {}),
-    ...(top!.channels ? { channels: top!.channels } : {}),
+    ...(title !== undefined ? { title } : {}),
+    ...(timeZone !== undefined ? { timeZone } : {}),
+    entries: entries.filter((e): e is SourceEntry => e !== undefined),
+    ...(alerts ? { alerts } : {}),
+    ...(channels ? { channels } : {}),
   };
+  if (errors.length > 0) {
+    const error = specErrorsToFileError(file, errors);
+    error.partial = {
+      ...parsed,
+      declaredIds: [
+        ...new Set((sources ?? []).flatMap((s) => {
+          const id = (s as { id?: unknown } | null)?.id;
+          return typeof id === "string" ? [id] : [];
+        })),
+      ],
+    };
+    throw error;
+  }
+  return parsed;
 }
 
 /**
@@ -334,7 +347,10 @@ export async function createSources(
       }
     }
     if (errors.length > 0) {
-      throw specErrorsToFileError(sourcesFile.file, errors);
+      const error = specErrorsToFileError(sourcesFile.file, errors);
+      // A missing secret is located at its field, like every problem.
+      if (sourcesFile.text !== undefined) error.text = sourcesFile.text;
+      throw error;
     }
     return built;
   } catch (error) {

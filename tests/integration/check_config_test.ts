@@ -251,3 +251,69 @@ Deno.test("a sources file may not hand the server's own settings (PULSE_*) or th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("check-config: a file with ten mistakes across every stage (its fields, its rules and channels, its secrets) and a bad setting get every problem in one run, each at its line and column", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/ten.json`;
+    // One mistake a line, so each is found at its own line.
+    await Deno.writeTextFile(
+      file,
+      `{
+  "title": "Acme P&L",
+  "currncy": "EUR",
+  "sources": [
+    { "id": "site", "kind": "http-json", "role": "revenue", "url": "https://example.com/total",
+      "amountPointer": "/total", "unit": "minor", "intervalMS": 5000 },
+    { "id": "shop", "kind": "webhook", "role": "income", "secretEnv": "SHOP_SECRET" },
+    { "id": "site", "kind": "webhook", "role": "revenue", "secretEnv": "SHOP_SECRET" },
+    { "id": "stripe", "kind": "stripe", "role": "revenue", "keyEnv": "STRIPE_KEY", "since": "2026-01-01" },
+    { "id": "hook", "kind": "webhook", "role": "revenue", "secretEnv": "HOOK_SECRET" }
+  ],
+  "alerts": [
+    { "id": "net-low", "figure": "net", "below": -500, "notify": ["pager"] },
+    { "id": "gone", "source": "nope", "below": 0 }
+  ],
+  "channels": [
+    { "id": "ops", "kind": "teams", "url": "https://example.com" },
+    { "id": "chat", "kind": "slack", "urlEnv": "SLACK_URL" }
+  ]
+}
+`,
+    );
+    const run = await check(file, {
+      SHOP_SECRET: "whsec_x",
+      PULSE_BATCH_MS: "fast",
+    });
+    assert.equal(run.code, 1, run.stdout);
+    const expected: [RegExp, number][] = [
+      [/PULSE_BATCH_MS must be an integer/, 0],
+      [/unknown field "currncy" \(did you mean "currency"\?\)/, 3],
+      [/unknown field "intervalMS"/, 6],
+      [/role: found the string "income"/, 7],
+      [/"site" is already the id of sources\[0\]/, 8],
+      [/STRIPE_KEY is not set/, 9],
+      [/HOOK_SECRET is not set/, 10],
+      [/no channel has the id "pager"/, 13],
+      [
+        /no source has the id "nope"; the sources are "site", "shop", "stripe", "hook"$/m,
+        14,
+      ],
+      [/channels\[0\]\.kind: found "teams"/, 17],
+      [/SLACK_URL is not set/, 18],
+    ];
+    for (const [words, line] of expected) {
+      const found = run.stderr.split("\n").find((l) => words.test(l));
+      assert.ok(found, `${words} not in:\n${run.stderr}`);
+      if (line > 0) {
+        assert.match(found!, new RegExp(`ten\\.json:${line}:\\d+: error: `));
+      }
+    }
+    assert.match(run.stderr, /^10 problems in .*ten\.json$/m);
+    assert.match(run.stderr, /^11 problems in all$/m);
+    // A rule naming a source whose entry has a mistake is not also unknown.
+    assert.doesNotMatch(run.stderr, /no source has the id "shop"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
