@@ -34,7 +34,6 @@ import type { Cluster } from "@/lib/cluster/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import { type RootLogger, warnOnChange } from "@/lib/log.ts";
 import { createPulseMetrics } from "@/lib/pulse_metrics.ts";
-import { Authenticator } from "@/lib/security/mod.ts";
 import { describeSources } from "@/lib/sources/mod.ts";
 import { feedAdminTopic } from "@/lib/admin_feed.ts";
 import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
@@ -49,7 +48,7 @@ import {
 } from "@/routes/mod.ts";
 import { serverApp } from "@/routes/server_app.ts";
 import { shutdownInOrder } from "@/routes/shutdown.ts";
-import { sessionKeyOf } from "@/routes/session_secret.ts";
+import { accessOf } from "@/routes/session_secret.ts";
 import { serverCluster } from "@/routes/server_cluster.ts";
 import { serverStatus } from "@/routes/server_status.ts";
 
@@ -212,14 +211,12 @@ export async function startServer(
     localBusPath,
   });
   const pulse = createPulseMetrics(() => status.picture());
-  // Kept (Redis, else beside the database): sign-ins outlive restarts.
-  const sessionKey = await sessionKeyOf(config, { store, cluster, log });
-  const auth = new Authenticator({
-    tokens: config.tokens,
-    secret: sessionKey.key,
+  // Kept (Redis, else beside the database): sign-ins and links outlive restarts.
+  const { auth, sessionKey, viewerLinks } = await accessOf(config, {
+    store,
+    cluster,
+    log,
     clock,
-    sessionTtlMs: config.sessionTtlMs,
-    ticketTtlMs: config.ticketTtlMs,
   });
   // Chart reads run beside the event loop, never on it.
   const history = await openHistoryReader(store.path, store.history);
@@ -232,6 +229,7 @@ export async function startServer(
     pulse,
     status,
     auth,
+    viewerLinks,
     history,
     engine,
     cluster,

@@ -2,11 +2,14 @@
  * The operator page at `/admin`: connections, topics, stream counters,
  * sources with their breakers and the actions on them (read now, reset
  * the breaker), cache tiers, alert rules, Redis and leadership, live over
- * the `admin` topic through `lib/client`'s StreamClient.
+ * the `admin` topic through `lib/client`'s StreamClient; and the board's
+ * share links, made, listed and revoked over `/api/viewer-links`.
  */
 import { useSignal } from "@preact/signals";
 import { useStreamClient } from "./parts/use_stream_client.ts";
 import { SourceActions } from "./parts/SourceActions.tsx";
+import { ShareLinks } from "./parts/ShareLinks.tsx";
+import { clockTime } from "./parts/time_words.ts";
 
 /** Props of {@linkcode AdminBoard}: the `admin` snapshot the page was rendered from. */
 export interface AdminBoardProps {
@@ -14,6 +17,11 @@ export interface AdminBoardProps {
   seq: number;
   data: Record<string, unknown>;
   authRequired: boolean;
+  /**
+   * The board's time zone (times on this page read in it).
+   * @default {"UTC"}
+   */
+  zone?: string;
 }
 
 type Table = Record<string, Record<string, unknown>>;
@@ -64,6 +72,10 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
       <Section
         title="Redis and leadership"
         rows={{ now: { ...(d.redis as object), leader: d.leader } }}
+      />
+      <ShareLinks
+        authRequired={props.authRequired}
+        time={(iso) => clockTime(iso, Date.now(), props.zone ?? "UTC")}
       />
     </main>
   );

@@ -9,9 +9,9 @@ import { IslandHost } from "@/components/IslandHost.tsx";
 import { Page } from "@/components/Page.tsx";
 import AdminBoard, { type AdminBoardProps } from "@/islands/AdminBoard.tsx";
 import type { FailureLimiter } from "@/lib/security/mod.ts";
-import { credential, loginUrl } from "./auth.ts";
-import { HttpError } from "@/lib/http/mod.ts";
+import { credential, loginUrl, OPERATORS_ONLY_PAGE } from "./auth.ts";
 import type { AppDeps } from "./deps.ts";
+import { isPnlState, type PnlState } from "@/lib/protocol/mod.ts";
 
 /** Builds the operator page handler. */
 export function adminRoute(
@@ -29,11 +29,7 @@ export function adminRoute(
       });
     }
     if (principal?.role === "viewer") {
-      throw new HttpError(
-        403,
-        "forbidden",
-        "a viewer link reads the board; /admin needs an operator's token",
-      );
+      return c.html(OPERATORS_ONLY_PAGE, 403, { "cache-control": "no-store" });
     }
     const { envelope } = deps.hub.snapshot("admin");
     const props: AdminBoardProps = {
@@ -41,6 +37,9 @@ export function adminRoute(
       seq: envelope.seq,
       data: envelope.data,
       authRequired: deps.auth.enabled,
+      ...(isPnlState(deps.hub.state("pnl"))
+        ? { zone: (deps.hub.state("pnl") as PnlState).timezone }
+        : {}),
     };
     const html = renderToString(
       <Page title="Pulseboard operator" islandScript={deps.islandScript}>

@@ -11,6 +11,7 @@ import {
   type Principal,
   SESSION_COOKIE,
 } from "@/lib/security/mod.ts";
+import { endAtExpiry, type Expirable } from "@/lib/stream/mod.ts";
 import type { AppDeps } from "./deps.ts";
 import { clientIp, isHttps } from "./limits.ts";
 
@@ -195,6 +196,18 @@ export const LOGIN_PAGE = (message: string, next = "/"): string =>
     message ? `<p class="stale-banner" role="alert">${message}</p>` : ""
   }</form></main></body></html>`;
 
+/**
+ * The page a viewer gets at an operator's page: what it is, why not, and
+ * the way back to the board or to signing in with a token.
+ */
+export const OPERATORS_ONLY_PAGE: string =
+  `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+  `<meta name="color-scheme" content="light dark"><title>Pulseboard: operators only</title><link rel="stylesheet" href="/static/styles.css"></head>` +
+  `<body><main class="board login"><h1>Operators only</h1>` +
+  `<p>This is the operator console. You are signed in with a share link, which shows the board and nothing else.</p>` +
+  `<p><a href="/">Back to the board</a> · <a href="/login?next=%2Fadmin">Sign in with an API token</a></p>` +
+  `</main></body></html>`;
+
 /** `GET /login`: the sign-in form. */
 export function loginPage(): (c: Context) => Response {
   return (c) =>
@@ -268,6 +281,8 @@ export function loginSubmit(
  * console's actions use the same test.
  */
 export function crossSite(c: Context, origins: OriginPolicy): boolean {
+  // A browser says so itself, in a header no page can set.
+  if (c.req.header("sec-fetch-site") === "same-origin") return false;
   if (c.req.header("sec-fetch-site") === "cross-site") {
     const origin = c.req.header("origin") ?? null;
     return !(origin !== null && origins.lists(origin));
@@ -314,6 +329,7 @@ const PRINCIPAL = "principal";
 function operatorOnly(c: Context): boolean {
   const path = c.req.path;
   return path === "/metrics" || path === "/api/viewer-links" ||
+    path.startsWith("/api/viewer-links/") ||
     c.req.query("topic") === "admin";
 }
 
@@ -323,6 +339,35 @@ function operatorOnly(c: Context): boolean {
  */
 export function principalOf(c: Context): Principal | undefined {
   return c.get(PRINCIPAL) as Principal | undefined;
+}
+
+/**
+ * Ends a stream when the credential that opened it does: at its expiry,
+ * or at once when the share link it descends from is revoked.
+ *
+ * @param deps The clock and the share links.
+ * @param c The request's context, after the guard.
+ * @param connection The stream.
+ * @returns Stops both watches (call it when the stream ends first).
+ */
+export function endWithCredential(
+  deps: Pick<AppDeps, "clock" | "viewerLinks">,
+  c: Context,
+  connection: Expirable,
+): () => void {
+  const principal = c.get(PRINCIPAL) as Principal | undefined;
+  const cancelExpiry = endAtExpiry(connection, principal?.until, deps.clock);
+  const linkId = principal?.linkId;
+  const unwatch = linkId && deps.viewerLinks
+    ? deps.viewerLinks.watch(
+      linkId,
+      () => connection.expire("share link revoked; ask for a new one"),
+    )
+    : () => {};
+  return function stopWatching() {
+    cancelExpiry();
+    unwatch();
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import type {
 import type { Config } from "@/lib/config.ts";
 import type { HealthReport } from "@/lib/health.ts";
 import type { Metrics } from "@/lib/metrics.ts";
-import type { Authenticator } from "@/lib/security/mod.ts";
+import type { Authenticator, ViewerLinks } from "@/lib/security/mod.ts";
 import type { Logger } from "@/lib/log.ts";
 import type {
   ConnectionRegistry,
@@ -39,6 +39,8 @@ export interface AppDeps {
   connections: ConnectionRegistry;
   /** Checks and issues credentials (open when no tokens are configured). */
   auth: Authenticator;
+  /** The board's share links (made, listed and revoked one by one). */
+  viewerLinks?: ViewerLinks;
   /** The metrics registry served at `/metrics`. */
   metrics: Metrics;
   /** The current health report. */

@@ -178,7 +178,7 @@ export function gateway(options: GatewayOptions): (route: Route) => Route {
         const prepared: Record<string, string> = {
           "x-request-id": id,
           "x-content-type-options": "nosniff",
-          "referrer-policy": "no-referrer",
+          "referrer-policy": "same-origin",
         };
         c.set(GATEWAY_HEADERS as never, prepared as never);
         const path = c.req.path;

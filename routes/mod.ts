@@ -19,7 +19,12 @@ import {
   logoutSubmit,
   ticketRoute,
 } from "./auth.ts";
-import { viewerLinkRoute, viewRoute } from "./viewer_links.ts";
+import {
+  viewerLinkRevokeRoute,
+  viewerLinkRoute,
+  viewerLinksListRoute,
+  viewRoute,
+} from "./viewer_links.ts";
 import { snapshotRoute } from "./api/snapshot.ts";
 import { healthRoute } from "./api/health.ts";
 import { alertsRoute } from "./api/alerts.ts";
@@ -104,7 +109,12 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/login", gated(loginSubmit(deps, limits.authFailures, origins)));
   app.post("/logout", gated(logoutSubmit(origins)));
   app.post("/api/ticket", gated(ticketRoute(deps, limits.authFailures)));
-  app.post("/api/viewer-links", gated(viewerLinkRoute(deps)));
+  app.post("/api/viewer-links", gated(viewerLinkRoute(deps, origins)));
+  app.get("/api/viewer-links", gated(viewerLinksListRoute(deps)));
+  app.delete(
+    "/api/viewer-links/:id",
+    gated(viewerLinkRevokeRoute(deps, origins)),
+  );
   app.get("/view", gated(viewRoute(deps)));
   app.get("/api/snapshot", gated(snapshotRoute(deps)));
   app.get("/api/ws", gated(wsRoute(deps, origins, limits)));

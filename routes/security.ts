@@ -78,7 +78,7 @@ export function checkHost(
  */
 export function addSecurityHeaders(headers: Headers): void {
   headers.set("x-content-type-options", "nosniff");
-  headers.set("referrer-policy", "no-referrer");
+  headers.set("referrer-policy", "same-origin");
   if (headers.get("content-type")?.startsWith("text/html")) {
     for (const [name, value] of Object.entries(PAGE_HEADERS)) {
       headers.set(name, value);

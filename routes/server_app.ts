@@ -19,7 +19,7 @@ import { type HostPolicy, hostPolicy, servedHosts } from "@/lib/http/mod.ts";
 import type { RootLogger } from "@/lib/log.ts";
 import { CLOSE_CODES } from "@/lib/protocol/mod.ts";
 import type { PulseMetrics } from "@/lib/pulse_metrics.ts";
-import type { Authenticator } from "@/lib/security/mod.ts";
+import type { Authenticator, ViewerLinks } from "@/lib/security/mod.ts";
 import type { StatusBoard } from "@/lib/status.ts";
 import {
   type ConnectionRegistry,
@@ -40,6 +40,8 @@ export interface ServerParts {
   pulse: PulseMetrics;
   status: StatusBoard;
   auth: Authenticator;
+  /** The board's share links. */
+  viewerLinks: ViewerLinks;
   history: HistoryReader;
   engine: PnlEngine;
   cluster: Cluster;
@@ -112,6 +114,7 @@ export async function serverApp(
         window,
       ),
     auth: parts.auth,
+    viewerLinks: parts.viewerLinks,
     metrics: pulse.metrics,
     health: () => status.health(),
     disconnect: (id) =>

@@ -3,13 +3,18 @@
  * starts: `PULSE_SESSION_SECRET`, else the cluster's kept in Redis, else
  * the one kept beside the database (`lib/security`'s `keptSessionKey`).
  */
-import type { SqliteStore } from "@/lib/cache/mod.ts";
+import { RedisViewerLinks, type SqliteStore } from "@/lib/cache/mod.ts";
 import type { Cluster } from "@/lib/cluster/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { Logger } from "@/lib/log.ts";
 import { setOnce } from "@/lib/redis/mod.ts";
-import { keptSessionKey, type SessionKey } from "@/lib/security/mod.ts";
-import { randomHex } from "@/lib/time/mod.ts";
+import {
+  Authenticator,
+  keptSessionKey,
+  type SessionKey,
+  ViewerLinks,
+} from "@/lib/security/mod.ts";
+import { type Clock, randomHex } from "@/lib/time/mod.ts";
 
 /** The Redis key the cluster's session key is kept under. */
 export const SESSION_KEY_REDIS_KEY = "pulse:session-key";
@@ -37,4 +42,40 @@ export function sessionKeyOf(
     onSharedFailed: (error) =>
       log.warn("session key: Redis is down; using this machine's", { error }),
   });
+}
+
+/**
+ * Who may read the board, as a server starts: the signing key (above),
+ * the share links (in Redis for a cluster, else beside the database) with
+ * their revocations read once, and the Authenticator over both.
+ *
+ * @param config The configuration (tokens, lifetimes, the secret).
+ * @param parts The store, the cluster, the log and the clock.
+ * @returns The authenticator, where its key came from, and the links.
+ */
+export async function accessOf(
+  config: Config,
+  parts: { store: SqliteStore; cluster: Cluster; log: Logger; clock: Clock },
+): Promise<
+  { auth: Authenticator; sessionKey: SessionKey; viewerLinks: ViewerLinks }
+> {
+  const { store, cluster, clock } = parts;
+  const sessionKey = await sessionKeyOf(config, parts);
+  const viewerLinks = new ViewerLinks({
+    store: cluster.redis
+      ? new RedisViewerLinks(cluster.redis)
+      : store.viewerLinks,
+    clock,
+  });
+  await viewerLinks.refresh();
+  const auth = new Authenticator({
+    tokens: config.tokens,
+    secret: sessionKey.key,
+    clock,
+    sessionTtlMs: config.sessionTtlMs,
+    ticketTtlMs: config.ticketTtlMs,
+    revoked: (id) => viewerLinks.isRevoked(id),
+    onLinkUsed: (id) => viewerLinks.used(id),
+  });
+  return { auth, sessionKey, viewerLinks };
 }

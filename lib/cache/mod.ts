@@ -44,3 +44,5 @@ export {
   type RedisIngestOptions,
 } from "./redis_ingest.ts";
 export { type HistoryReader, openHistoryReader } from "./history_reader.ts";
+export { SqliteViewerLinks } from "./sqlite_viewer_links.ts";
+export { RedisViewerLinks } from "./redis_viewer_links.ts";

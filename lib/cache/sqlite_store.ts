@@ -18,6 +18,10 @@ import {
 import { ALERTS_MIGRATION, SqliteAlerts } from "./sqlite_alerts.ts";
 import { adoptBoard, BOARD_MIGRATION } from "./sqlite_board.ts";
 import {
+  SqliteViewerLinks,
+  VIEWER_LINKS_MIGRATION,
+} from "./sqlite_viewer_links.ts";
+import {
   SqliteSync,
   SYNC_DATA_MIGRATION,
   SYNC_MIGRATION,
@@ -73,6 +77,7 @@ const MIGRATIONS: readonly string[] = [
   ALERTS_MIGRATION,
   INGEST_PARTS_MIGRATION,
   BOARD_MIGRATION,
+  VIEWER_LINKS_MIGRATION,
 ];
 
 /**
@@ -104,6 +109,8 @@ export class SqliteStore {
   readonly sync: SqliteSync;
   /** Alert rules' tracks and the outbox of notifications. */
   readonly alerts: SqliteAlerts;
+  /** The board's share links. */
+  readonly viewerLinks: SqliteViewerLinks;
 
   private constructor(
     db: DatabaseSync,
@@ -120,6 +127,7 @@ export class SqliteStore {
     this.ingest = new SqliteIngest(db);
     this.sync = new SqliteSync(db);
     this.alerts = new SqliteAlerts(db);
+    this.viewerLinks = new SqliteViewerLinks(db);
     this.#save = db.prepare(
       `INSERT INTO latest_snapshot (topic, epoch, seq, state, saved_at)
        VALUES (?, ?, ?, ?, ?)

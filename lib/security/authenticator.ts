@@ -32,7 +32,23 @@ export interface AuthenticatorOptions {
    * @default {43200000} (12 h)
    */
   sessionTtlMs?: number;
+  /**
+   * Whether a share link was revoked (see ViewerLinks): what it signed in
+   * ends with it.
+   * @default {() => false}
+   */
+  revoked?: (linkId: string) => boolean;
+  /**
+   * Told when a share link, or a screen it signed in, is used.
+   * @default {() => {}}
+   */
+  onLinkUsed?: (linkId: string) => void;
 }
+
+/** The longest a viewer session lasts, ms (browsers keep a cookie 400 days). */
+const MAX_VIEWER_SESSION_MS = 400 * 86_400_000;
+/** A link that never ends is signed as valid this long, ms (a century). */
+const NEVER_MS = 100 * 366 * 86_400_000;
 
 /** A request's credential, when valid. */
 export interface Principal {
@@ -49,6 +65,8 @@ export interface Principal {
   role: "operator" | "viewer";
   /** A ticket's own id, when it came by ticket (a poll holds it). */
   ticketId?: string;
+  /** The share link it descends from, for a viewer. */
+  linkId?: string;
 }
 
 /** Checks and issues credentials. */
@@ -62,6 +80,8 @@ export class Authenticator {
   #ticketTtlMs: number;
   #sessionTtlMs: number;
   #tokenCount: number;
+  #revoked: (linkId: string) => boolean;
+  #onLinkUsed: (linkId: string) => void;
   readonly enabled: boolean;
 
   /** Prepares the token digests and the signing key. */
@@ -72,7 +92,11 @@ export class Authenticator {
       clock,
       ticketTtlMs = 60_000,
       sessionTtlMs = 12 * 3_600_000,
+      revoked = () => false,
+      onLinkUsed = () => {},
     } = options;
+    this.#revoked = revoked;
+    this.#onLinkUsed = onLinkUsed;
     this.enabled = tokens.length > 0;
     this.#tokenCount = tokens.length;
     this.#digests = tokens.map(digest);
@@ -151,7 +175,7 @@ export class Authenticator {
         // share theirs until it expires (each poll is a request).
         const stream = !new URL(req.url).pathname.endsWith("/api/poll");
         if (
-          p && this.#current(p.tid) &&
+          p && this.#current(p.tid) && this.#linkStands(p.lid) &&
           (!stream || this.#take(p.jti, p.exp, now))
         ) {
           return {
@@ -160,6 +184,7 @@ export class Authenticator {
             tokenId: p.tid,
             role: p.role ?? "operator",
             ...(p.jti ? { ticketId: p.jti } : {}),
+            ...(p.lid ? { linkId: p.lid } : {}),
           };
         }
         // An expired ticket may travel with a valid session cookie: try that.
@@ -168,12 +193,13 @@ export class Authenticator {
     const session = cookie(req.headers.get("cookie"), SESSION_COOKIE);
     if (session) {
       const p = await verify(session, await this.#key, "session", now);
-      return p && this.#current(p.tid)
+      return p && this.#current(p.tid) && this.#linkStands(p.lid)
         ? {
           via: "session",
           until: p.exp,
           tokenId: p.tid,
           role: p.role ?? "operator",
+          ...(p.lid ? { linkId: p.lid } : {}),
         }
         : undefined;
     }
@@ -189,6 +215,14 @@ export class Authenticator {
     return tid === undefined
       ? this.#tokenIds.size > 0
       : this.#tokenIds.has(tid);
+  }
+
+  /** Whether the share link a credential descends from (if any) stands; notes its use. */
+  #linkStands(lid: string | undefined): boolean {
+    if (lid === undefined) return true;
+    if (this.#revoked(lid)) return false;
+    this.#onLinkUsed(lid);
+    return true;
   }
 
   /**
@@ -220,52 +254,74 @@ export class Authenticator {
       tid: principal.tokenId,
       jti: crypto.randomUUID(),
       ...(principal.role === "viewer" ? { role: "viewer" as const } : {}),
+      ...(principal.linkId ? { lid: principal.linkId } : {}),
     }, await this.#key);
     return { ticket, expiresAt };
   }
 
   /**
    * A read-only viewer link for `principal` (an operator): signed, valid
-   * for `ttlMs`, ended early by removing the minting token or rotating the
-   * secret.
+   * for `ttlMs` (null: it never ends), ended early by revoking it (its
+   * `id`), removing the minting token or rotating the secret.
    *
-   * @throws {RangeError} When `ttlMs` is not 1 minute to 30 days.
+   * @param principal Who makes it.
+   * @param link Its lifetime, id and where it opens.
+   * @throws {RangeError} When `ttlMs` is not 1 minute to 366 days, or null.
    */
   async issueViewerLink(
     principal: Principal,
-    ttlMs: number,
-  ): Promise<{ link: string; expiresAt: number }> {
-    if (!(ttlMs >= 60_000 && ttlMs <= 30 * 86_400_000)) {
+    link: { ttlMs: number | null; id?: string; opens?: string },
+  ): Promise<{ link: string; expiresAt: number | null }> {
+    const { ttlMs } = link;
+    if (ttlMs !== null && !(ttlMs >= 60_000 && ttlMs <= 366 * 86_400_000)) {
       throw new RangeError(
-        `A viewer link lasts from 1 minute to 30 days, received ${ttlMs} ms`,
+        `A viewer link lasts from 1 minute to 366 days, or never ends; received ${ttlMs} ms`,
       );
     }
-    const expiresAt = this.#clock.now() + ttlMs;
-    const link = await sign({
+    const now = this.#clock.now();
+    const signed = await sign({
       kind: "view",
-      exp: expiresAt,
+      exp: now + (ttlMs ?? NEVER_MS),
       tid: principal.tokenId,
       role: "viewer",
+      ...(link.id ? { lid: link.id } : {}),
+      ...(link.opens ? { to: link.opens } : {}),
     }, await this.#key);
-    return { link, expiresAt };
+    return { link: signed, expiresAt: ttlMs === null ? null : now + ttlMs };
   }
 
   /**
    * A viewer session cookie for a valid viewer link, lasting as long as
-   * the link; `undefined` for an expired, tampered or revoked link.
+   * the link (at most 400 days; opening the link again renews it), and
+   * where the link opens; `undefined` for an expired, tampered or revoked
+   * link.
    */
   async redeemViewerLink(
     link: string,
-  ): Promise<{ value: string; maxAgeS: number } | undefined> {
+  ): Promise<
+    | { value: string; maxAgeS: number; opens?: string; linkId?: string }
+    | undefined
+  > {
     const now = this.#clock.now();
     const p = await verify(link, await this.#key, "view", now);
-    if (!p || !this.#current(p.tid)) return undefined;
+    if (!p || !this.#current(p.tid) || !this.#linkStands(p.lid)) {
+      return undefined;
+    }
+    const exp = Math.min(p.exp, now + MAX_VIEWER_SESSION_MS);
     return {
       value: await sign(
-        { kind: "session", exp: p.exp, tid: p.tid, role: "viewer" },
+        {
+          kind: "session",
+          exp,
+          tid: p.tid,
+          role: "viewer",
+          ...(p.lid ? { lid: p.lid } : {}),
+        },
         await this.#key,
       ),
-      maxAgeS: Math.floor((p.exp - now) / 1000),
+      maxAgeS: Math.floor((exp - now) / 1000),
+      ...(p.to ? { opens: p.to } : {}),
+      ...(p.lid ? { linkId: p.lid } : {}),
     };
   }
 

@@ -26,3 +26,12 @@ export {
   type SessionKeyOptions,
   type SessionKeySource,
 } from "./session_key.ts";
+export {
+  MAX_VIEWER_LINK_MS,
+  MAX_VIEWER_LINKS,
+  ViewerLinkError,
+  type ViewerLinkRecord,
+  ViewerLinks,
+  type ViewerLinksOptions,
+  type ViewerLinkStore,
+} from "./viewer_links.ts";

@@ -23,6 +23,13 @@ export interface SignedPayload {
   jti?: string;
   /** `viewer` for read-only credentials; absent for operators. */
   role?: "viewer";
+  /**
+   * The share link it descends from (a viewer link's id), so revoking
+   * that link alone ends it and what it signed in.
+   */
+  lid?: string;
+  /** Where a viewer link opens (a path on the board, such as `/?kiosk`). */
+  to?: string;
 }
 
 const encoder = new TextEncoder();

@@ -13,6 +13,9 @@ import type { Clock } from "../time/mod.ts";
 export const CREDENTIAL_EXPIRED =
   "credential expired; fetch a new ticket and resume";
 
+/** The longest delay a timer takes, ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** A connection that can be ended because its credential ran out. */
 export interface Expirable {
   /** Ends the connection with an `unauthorized` error carrying `message`. */
@@ -48,10 +51,19 @@ export function endAtExpiry(
   clock: Clock,
 ): () => void {
   if (!until) return () => {};
-  const timer = clock.setTimeout(
-    () => connection.expire(CREDENTIAL_EXPIRED),
-    Math.max(0, until - clock.now()),
-  );
+  // Timers take at most 2^31 - 1 ms (24.8 days); a longer wait would fire
+  // at once, ending a month-long viewer session's stream as it opened.
+  let timer: ReturnType<Clock["setTimeout"]>;
+  const arm = () => {
+    const wait = until - clock.now();
+    timer = wait > MAX_TIMER_MS
+      ? clock.setTimeout(arm, MAX_TIMER_MS)
+      : clock.setTimeout(
+        () => connection.expire(CREDENTIAL_EXPIRED),
+        Math.max(0, wait),
+      );
+  };
+  arm();
   return function cancelExpiry() {
     clock.clearTimeout(timer);
   };

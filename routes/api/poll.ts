@@ -6,8 +6,8 @@
 import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
 import { ProtocolError } from "@/lib/protocol/mod.ts";
-import { endAtExpiry, longPoll, pacedDelay } from "@/lib/stream/mod.ts";
-import { credentialEnd, principalOf } from "../auth.ts";
+import { longPoll, pacedDelay } from "@/lib/stream/mod.ts";
+import { endWithCredential, principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { respond } from "../gateway.ts";
 import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
@@ -75,7 +75,7 @@ export function pollRoute(
       address,
       openedAt: deps.clock.now(),
     });
-    const cancelExpiry = endAtExpiry(parked, credentialEnd(c), deps.clock);
+    const cancelExpiry = endWithCredential(deps, c, parked);
     if (ticket !== undefined) ticketsParked.add(ticket);
     try {
       const result = await longPoll(deps.hub, topic, position, {

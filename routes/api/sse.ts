@@ -4,8 +4,8 @@
  * browsers on their own reconnects) takes precedence over the query.
  */
 import type { Context } from "hono";
-import { createSseStream, endAtExpiry } from "@/lib/stream/mod.ts";
-import { credentialEnd } from "../auth.ts";
+import { createSseStream } from "@/lib/stream/mod.ts";
+import { endWithCredential } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromLastEventId, positionFromQuery } from "./position.ts";
@@ -41,7 +41,7 @@ export function sseRoute(
       openedAt: deps.clock.now(),
     });
     // A stream lives no longer than the credential that opened it.
-    const cancelExpiry = endAtExpiry(connection, credentialEnd(c), deps.clock);
+    const cancelExpiry = endWithCredential(deps, c, connection);
     connection.closed.then(() => {
       cancelExpiry();
       deps.connections.delete("sse", connection);

@@ -5,8 +5,8 @@
 import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
 import { ProtocolError } from "@/lib/protocol/mod.ts";
-import { endAtExpiry, WsSession } from "@/lib/stream/mod.ts";
-import { credentialEnd, principalOf } from "../auth.ts";
+import { WsSession } from "@/lib/stream/mod.ts";
+import { endWithCredential, principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
@@ -49,7 +49,6 @@ export function wsRoute(
       );
     }
     let initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
-    const until = credentialEnd(c);
     // Read before the upgrade: the request is closed after it.
     const address = clientIp(c);
     const release = takeSlot(
@@ -92,7 +91,7 @@ export function wsRoute(
     };
     socket.onmessage = (event) => session.handleFrame(event.data);
     // A connection lives no longer than the credential that opened it.
-    const cancelExpiry = endAtExpiry(session, until, deps.clock);
+    const cancelExpiry = endWithCredential(deps, c, session);
     socket.onclose = () => {
       release();
       cancelExpiry();

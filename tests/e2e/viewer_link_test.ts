@@ -24,7 +24,7 @@ Deno.test("in a browser, a viewer link opens a live board, its drill-down and hi
     },
     body: JSON.stringify({ hours: 24 }),
   });
-  assert.equal(minted.status, 200);
+  assert.equal(minted.status, 201);
   const { url } = await minted.json() as { url: string };
   await using browser = await launchBrowser();
   const context = await browser.newContext();
@@ -50,5 +50,84 @@ Deno.test("in a browser, a viewer link opens a live board, its drill-down and hi
     assert.match(await page.textContent("body") ?? "", /viewer|operator/i);
   } finally {
     await context.close();
+  }
+});
+
+Deno.test("in a browser, an operator makes two named share links from the console, a wall screen opens on its kiosk view and period, and revoking that link alone signs the screen out while the other goes on", async () => {
+  await using server = await startServerProcess({
+    env: { PULSE_TOKENS: TOKEN, PULSE_SESSION_SECRET: "s".repeat(32) },
+  });
+  await using browser = await launchBrowser();
+  const operator = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+  });
+  const tv = await browser.newContext({
+    viewport: { width: 1920, height: 1080 },
+  });
+  const investor = await browser.newContext();
+  try {
+    const console = await operator.newPage();
+    await console.goto(new URL("/login?next=%2Fadmin", server.url).href);
+    await console.fill("#token", TOKEN);
+    await console.click("button[type=submit]");
+    await console.waitForURL(/\/admin$/);
+    const make = async (
+      name: string,
+      lasts: string,
+      period: string,
+      kiosk: boolean,
+    ) => {
+      await console.fill(".share-form input[name=name]", name);
+      await console.selectOption(".share-form select[name=hours]", lasts);
+      await console.selectOption(".share-form select[name=period]", period);
+      await console.setChecked(".share-form input[name=kiosk]", kiosk);
+      await console.click(".share-form button[type=submit]");
+      await console.waitForFunction(
+        (n) =>
+          document.querySelector("[data-testid=share-said]")?.textContent ===
+            `Made "${n}".`,
+        name,
+      );
+      return await console.inputValue("[data-testid=share-url]");
+    };
+    const tvUrl = await make("Office TV (lobby)", "never", "mtd", true);
+    const investorUrl = await make("Investors Q4", "8784", "today", false);
+    const rows = console.locator(".share-links tbody tr");
+    assert.equal(await rows.count(), 2);
+    assert.match(
+      (await rows.nth(1).textContent())!,
+      /Office TV \(lobby\)wall screen, Month.*nevernot yetactive/,
+    );
+
+    const screen = await tv.newPage();
+    await screen.goto(tvUrl);
+    const at = new URL(screen.url());
+    assert.equal(at.pathname, "/");
+    assert.ok(at.searchParams.has("kiosk"), "the kiosk view is kept");
+    assert.equal(at.searchParams.get("period"), "mtd", "the period is kept");
+    await screen.waitForSelector("[data-status=live]", { timeout: 10_000 });
+    const other = await investor.newPage();
+    await other.goto(investorUrl);
+    await other.waitForSelector("[data-status=live]", { timeout: 10_000 });
+
+    // Revoked alone, from its row.
+    await console.click('button[aria-label="Revoke Office TV (lobby)"]');
+    await console.waitForSelector(".share-links td[data-status=revoked]");
+    // The wall screen's live stream ends at once; a reload asks to sign in.
+    await screen.waitForFunction(
+      () => document.querySelector("main")?.dataset.status !== "live",
+      undefined,
+      { timeout: 10_000 },
+    );
+    await screen.reload();
+    assert.match(new URL(screen.url()).pathname, /^\/login/);
+    // The other link's screen goes on.
+    await other.reload();
+    await other.waitForSelector("[data-status=live]", { timeout: 10_000 });
+    assert.equal(new URL(other.url()).pathname, "/");
+  } finally {
+    await operator.close();
+    await tv.close();
+    await investor.close();
   }
 });

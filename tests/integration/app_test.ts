@@ -158,7 +158,7 @@ Deno.test("security headers: a strict CSP without inline scripts on pages, nosni
   assert.equal(page.headers.get("x-content-type-options"), "nosniff");
   await page.body?.cancel();
   const api = await t.request("/api/snapshot");
-  assert.equal(api.headers.get("referrer-policy"), "no-referrer");
+  assert.equal(api.headers.get("referrer-policy"), "same-origin");
   assert.equal(api.headers.get("content-security-policy"), null);
   await api.body?.cancel();
 });
@@ -575,7 +575,7 @@ Deno.test("gateway: a long-poll answer, a route's answer, a route's error and a 
   for (const [name, res] of Object.entries(answers)) {
     assert.equal(res.headers.get("x-request-id"), "gw-1", name);
     assert.equal(res.headers.get("x-content-type-options"), "nosniff", name);
-    assert.equal(res.headers.get("referrer-policy"), "no-referrer", name);
+    assert.equal(res.headers.get("referrer-policy"), "same-origin", name);
     assert.equal(
       res.headers.get("access-control-allow-origin"),
       "https://ops.example.com",

@@ -617,7 +617,7 @@ Deno.test("auth: a viewer link opens the board read-only: the board and its API,
     },
     body: JSON.stringify({ hours: 48 }),
   });
-  assert.equal(minted.status, 200);
+  assert.equal(minted.status, 201);
   const { url, expiresAt } = await minted.json();
   assert.match(url, /^\/view\?link=/);
   assert.equal(Date.parse(expiresAt) - t.clock.now(), 48 * 3_600_000);

@@ -40,7 +40,7 @@ Deno.test("without PULSE_SESSION_SECRET, a signed-in browser and a viewer link s
         },
         body: JSON.stringify({ hours: 24 }),
       });
-      assert.equal(minted.status, 200);
+      assert.equal(minted.status, 201);
       link = (await minted.json()).url;
     } finally {
       assert.equal(await first.stop(), 0);
