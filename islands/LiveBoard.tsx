@@ -20,6 +20,7 @@ import {
 } from "./parts/hooks.ts";
 import { SourceRow } from "./parts/SourceRow.tsx";
 import { AlertBanner } from "./parts/AlertBanner.tsx";
+import { KioskStatus } from "./parts/KioskStatus.tsx";
 import { ConnectionBadge } from "./parts/ConnectionBadge.tsx";
 import { clockTime } from "./parts/time_words.ts";
 import {
@@ -169,43 +170,83 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
           operatorLink={props.operator === true && !props.kiosk}
         />
       </header>
-      {pnl.stale && (
-        <p class="stale-banner" role="status">
-          Totals rest on figures that are not current: {sources
-            .filter(([, s]) => s.status !== "ok")
-            .map(([id, s]) =>
-              `${id} (${s.status}${
-                s.asOf ? ` since ${clockTime(text(s.asOf), now, zone)}` : ""
-              }, ${
-                s.origin === "live"
-                  ? "last live value"
-                  : `from cache ${s.origin}`
-              })`
-            )
-            .join("; ")}
-        </p>
-      )}
-      {disconnected && (
-        <p class="disconnected-banner" role="status" data-testid="disconnected">
-          {status === "offline"
-            ? "Offline"
-            : status === "closed"
-            ? "Disconnected"
-            : "Reconnecting"}: the figures are the last ones received{since
-            ? `, at ${clockTime(new Date(since).toISOString(), now, zone)}`
-            : ""}.
-        </p>
-      )}
-      <AlertBanner
-        alerts={pnl.alerts}
-        now={now}
-        zone={zone}
-      />
-      {missing.length > 0 && (
-        <p class="incomplete-banner" role="status" data-testid="incomplete">
-          {describeMissing(missing)}
-        </p>
-      )}
+      {props.kiosk
+        ? (
+          <KioskStatus
+            connection={disconnected
+              ? `${
+                status === "offline"
+                  ? "Offline"
+                  : status === "closed"
+                  ? "Disconnected"
+                  : "Reconnecting"
+              }: figures as of ${
+                since
+                  ? clockTime(new Date(since).toISOString(), now, zone)
+                  : "the last update"
+              }`
+              : undefined}
+            alerts={pnl.alerts}
+            sources={sources}
+            missing={missing}
+            nameOf={nameOf}
+            now={now}
+          />
+        )
+        : (
+          <>
+            {pnl.stale && (
+              <p class="stale-banner" role="status">
+                Totals rest on figures that are not current: {sources
+                  .filter(([, s]) => s.status !== "ok")
+                  .map(([id, s]) =>
+                    `${id} (${s.status}${
+                      s.asOf
+                        ? ` since ${clockTime(text(s.asOf), now, zone)}`
+                        : ""
+                    }, ${
+                      s.origin === "live"
+                        ? "last live value"
+                        : `from cache ${s.origin}`
+                    })`
+                  )
+                  .join("; ")}
+              </p>
+            )}
+            {disconnected && (
+              <p
+                class="disconnected-banner"
+                role="status"
+                data-testid="disconnected"
+              >
+                {status === "offline"
+                  ? "Offline"
+                  : status === "closed"
+                  ? "Disconnected"
+                  : "Reconnecting"}: the figures are the last ones
+                received{since
+                  ? `, at ${
+                    clockTime(new Date(since).toISOString(), now, zone)
+                  }`
+                  : ""}.
+              </p>
+            )}
+            <AlertBanner
+              alerts={pnl.alerts}
+              now={now}
+              zone={zone}
+            />
+            {missing.length > 0 && (
+              <p
+                class="incomplete-banner"
+                role="status"
+                data-testid="incomplete"
+              >
+                {describeMissing(missing)}
+              </p>
+            )}
+          </>
+        )}
       <PeriodFigures
         period={period.value}
         view={shown}

@@ -210,10 +210,16 @@ export function PnlChart(
       const style = getComputedStyle(el);
       const ink = style.color;
       const line = style.getPropertyValue("--pos").trim() || "#2e9e5b";
+      // On a wall screen the axes' text grows with the screen (canvas
+      // text is sized in pixels, not by CSS).
+      const px = el.dataset.fill === "true"
+        ? Math.max(12, Math.round(innerHeight * 0.014))
+        : 12;
+      const font = `${px}px system-ui, sans-serif`;
       plot.current = new UPlot(
         {
           width: el.clientWidth || 600,
-          height: 220,
+          height: heightOf(el),
           legend: { show: true, live: true },
           cursor: { drag: { x: false, y: false }, focus: { prox: 30 } },
           scales: { x: { time: true } },
@@ -224,6 +230,9 @@ export function PnlChart(
               stroke: ink,
               grid: { stroke: "rgba(127,127,127,0.15)" },
               ticks: { stroke: "rgba(127,127,127,0.3)" },
+              font,
+              size: px * 2 + 18,
+              space: px * 5,
               // The board's date style, not uPlot's US "12/7".
               values: (_u, splits, _axis, _space, incr) =>
                 axisLabels(splits, incr, zone),
@@ -232,11 +241,15 @@ export function PnlChart(
               stroke: ink,
               grid: { stroke: "rgba(127,127,127,0.15)" },
               ticks: { stroke: "rgba(127,127,127,0.3)" },
+              font,
+              space: px * 3,
               // As wide as the longest label, so large figures are not cut.
               size: (_u, values) =>
                 Math.max(
                   60,
-                  ...(values ?? []).map((v) => String(v).length * 7 + 18),
+                  ...(values ?? []).map((v) =>
+                    String(v).length * px * 0.6 + 18
+                  ),
                 ),
               values: (_u, splits) => splits.map((v) => money(v)),
             },
@@ -338,7 +351,7 @@ export function PnlChart(
     const el = host.current;
     if (!el || typeof ResizeObserver === "undefined") return;
     const observer = new ResizeObserver(() =>
-      plot.current?.setSize({ width: el.clientWidth, height: 220 })
+      plot.current?.setSize({ width: el.clientWidth, height: heightOf(el) })
     );
     observer.observe(el);
     return () => observer.disconnect();
@@ -365,7 +378,12 @@ export function PnlChart(
           ))}
         </div>
       )}
-      <div ref={host} class="chart-canvas" data-testid="chart" />
+      <div
+        ref={host}
+        class="chart-canvas"
+        data-testid="chart"
+        data-fill={controls ? undefined : "true"}
+      />
       <p class="visually-hidden" data-testid="chart-summary">{summary}</p>
       {error && <p class="chart-error">{error}</p>}
     </section>
@@ -376,4 +394,12 @@ export function PnlChart(
 function comparisonLabel(period: string): string {
   const words = PERIOD_WORDS[period as PeriodId]?.previous ?? "previous period";
   return words[0]!.toUpperCase() + words.slice(1);
+}
+
+/**
+ * The plot's height: 220 px, or on a wall screen (where CSS gives the
+ * canvas's box the rest of the screen) as tall as that box.
+ */
+function heightOf(el: HTMLElement): number {
+  return el.dataset.fill === "true" ? Math.max(120, el.clientHeight) : 220;
 }

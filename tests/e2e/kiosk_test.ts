@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { launchBrowser } from "../_helpers/browser.ts";
-import { startServerProcess } from "../_helpers/server_process.ts";
+import { ROOT, startServerProcess } from "../_helpers/server_process.ts";
 
 Deno.test("in a browser, ?kiosk at 1920 px fills the screen with a big net figure and shows no controls", async () => {
   await using server = await startServerProcess({
@@ -44,5 +44,179 @@ Deno.test("in a browser, ?kiosk at 1920 px fills the screen with a big net figur
     await page.screenshot({ path: "test-results/dashboard-kiosk.png" });
   } finally {
     await context.close();
+  }
+});
+
+Deno.test("in a browser, ?kiosk fits 1280x720, 1920x1080 and 3840x2160 without scrolling, in both colour schemes, with one status line readable across a room and no cursor", async () => {
+  // The demo beside a source that never answers: totals incomplete.
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = closed.addr.port;
+  closed.close();
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/sources.json`;
+    const simulated = (
+      id: string,
+      label: string,
+      role: string,
+      figure?: string,
+    ) => ({
+      id,
+      label,
+      kind: "simulator",
+      role,
+      ...(figure ? { figure } : {}),
+      intervalMs: 500,
+    });
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        title: "Acme Holdings: group P&L",
+        sources: [
+          simulated(
+            "sales",
+            "Stripe revenue: Acme Holdings Europe B.V.",
+            "revenue",
+          ),
+          simulated(
+            "costs",
+            "Anthropic API costs, production workspace",
+            "expense",
+            "costs",
+          ),
+          simulated(
+            "desk",
+            "Kalshi event contracts: macro desk",
+            "trading",
+            "trading",
+          ),
+          simulated(
+            "cash",
+            "Operating cash: checking ••••4821",
+            "trading",
+            "balance",
+          ),
+          {
+            id: "shop",
+            label: "Shopify storefront (EU)",
+            kind: "http-json",
+            role: "revenue",
+            url: `http://127.0.0.1:${deadPort}/total`,
+            amountPointer: "/total",
+            unit: "minor",
+            intervalMs: 1_000,
+            timeoutMs: 300,
+            retry: { maxAttempts: 1 },
+          },
+        ],
+      }),
+    );
+    await using server = await startServerProcess({
+      env: { PULSE_CONFIG: file },
+    });
+    await using browser = await launchBrowser();
+    for (
+      const [width, height] of [[1280, 720], [1920, 1080], [
+        3840,
+        2160,
+      ]] as const
+    ) {
+      for (const colorScheme of ["light", "dark"] as const) {
+        const context = await browser.newContext({
+          viewport: { width, height },
+          colorScheme,
+        });
+        try {
+          const page = await context.newPage();
+          await page.goto(new URL("/?kiosk&period=ytd", server.url).href);
+          await page.waitForSelector("main.kiosk [data-status=live]", {
+            timeout: 10_000,
+          });
+          await page.waitForSelector("[data-testid=status-line]", {
+            timeout: 10_000,
+          });
+          await page.waitForSelector("[data-testid=chart] canvas", {
+            timeout: 10_000,
+          });
+          const look = await page.evaluate(() => {
+            const rect = (s: string) => {
+              const r = document.querySelector(s)!.getBoundingClientRect();
+              return {
+                top: r.top,
+                bottom: r.bottom,
+                left: r.left,
+                right: r.right,
+                height: r.height,
+              };
+            };
+            const status = document.querySelector("[data-testid=status-line]")!;
+            return {
+              scrollHeight: document.documentElement.scrollHeight,
+              scrollWidth: document.documentElement.scrollWidth,
+              net: rect("[data-testid=net]"),
+              trading: rect("[data-testid=trading]"),
+              chart: rect("[data-testid=chart] canvas"),
+              lastSource: rect(".sources li:last-child"),
+              sources: rect(".sources"),
+              status: status.textContent,
+              statusFont: parseFloat(getComputedStyle(status).fontSize),
+              statusLines: document.querySelectorAll(
+                ".stale-banner, .incomplete-banner, .disconnected-banner, [data-testid=alerts]",
+              ).length,
+              cursor:
+                getComputedStyle(document.querySelector("[data-testid=net]")!)
+                  .cursor,
+            };
+          });
+          const at = `${width}x${height} ${colorScheme}`;
+          assert.ok(
+            look.scrollHeight <= height,
+            `${at}: scrolls (${look.scrollHeight})`,
+          );
+          assert.ok(look.scrollWidth <= width, `${at}: scrolls sideways`);
+          for (
+            const name of ["net", "trading", "chart", "lastSource"] as const
+          ) {
+            const r = look[name];
+            assert.ok(
+              r.top >= 0 && r.bottom <= height + 0.5 && r.left >= 0 &&
+                r.right <= width + 0.5,
+              `${at}: ${name} off screen ${JSON.stringify(r)}`,
+            );
+          }
+          assert.ok(
+            look.chart.height >= height * 0.15,
+            `${at}: chart ${look.chart.height}px`,
+          );
+          assert.ok(
+            look.net.height >= height * 0.1,
+            `${at}: net ${look.net.height}px`,
+          );
+          assert.match(
+            look.status!,
+            /No figure yet from Shopify storefront \(EU\)/,
+          );
+          assert.ok(
+            look.statusFont >= height * 0.025,
+            `${at}: status line ${look.statusFont}px, under 2.5 % of ${height}`,
+          );
+          assert.equal(
+            look.statusLines,
+            0,
+            `${at}: one status line, no banners`,
+          );
+          assert.equal(look.cursor, "none");
+          if (width === 1920 && colorScheme === "dark") {
+            await page.screenshot({
+              path: `${ROOT}test-results/dashboard-kiosk.png`,
+            });
+          }
+        } finally {
+          await context.close();
+        }
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -6,6 +6,7 @@
  * and a restart keeps both facts.
  */
 import assert from "node:assert/strict";
+import { startRedis } from "../_helpers/redis_server.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 
 const TOKEN = "tok_share_links_0123456789abcdef";
@@ -170,4 +171,49 @@ Deno.test("share links: made named, with kiosk and period kept and up to a year 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("share links in a cluster: a link made on one instance opens on another, and revoked on one it stops on the other within seconds", async () => {
+  await using redis = await startRedis();
+  const env = { PULSE_TOKENS: TOKEN, REDIS_URL: redis.url };
+  await using a = await startServerProcess({ env });
+  await using b = await startServerProcess({ env });
+  const made = await fetch(new URL("/api/viewer-links", a.url), {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ name: "Office TV", hours: 24, kiosk: true }),
+  });
+  assert.equal(made.status, 201);
+  const link = await made.json();
+  const opened = await fetch(new URL(link.url, b.url), { redirect: "manual" });
+  await opened.body?.cancel();
+  assert.equal(opened.status, 303);
+  const screen = opened.headers.get("set-cookie")!.split(";")[0]!;
+  const listed = await (await fetch(new URL("/api/viewer-links", b.url), {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  })).json();
+  assert.deepEqual(listed.links.map((l: { name: string }) => l.name), [
+    "Office TV",
+  ]);
+  const revoked = await fetch(new URL(`/api/viewer-links/${link.id}`, a.url), {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  assert.equal(revoked.status, 200);
+  await revoked.body?.cancel();
+  // B learns of it at its next refresh (5 s at most).
+  const deadline = Date.now() + 10_000;
+  let status = 200;
+  while (status === 200 && Date.now() < deadline) {
+    const res = await fetch(new URL("/api/snapshot?topic=pnl", b.url), {
+      headers: { cookie: screen },
+    });
+    await res.body?.cancel();
+    status = res.status;
+    if (status === 200) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.equal(status, 401, "the other instance refuses the revoked link");
 });
