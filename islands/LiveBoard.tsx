@@ -22,7 +22,7 @@ import { SourceRow } from "./parts/SourceRow.tsx";
 import { AlertBanner } from "./parts/AlertBanner.tsx";
 import { KioskStatus } from "./parts/KioskStatus.tsx";
 import { ConnectionBadge } from "./parts/ConnectionBadge.tsx";
-import { clockTime } from "./parts/time_words.ts";
+import { clockTime, duration } from "./parts/time_words.ts";
 import {
   periodWindows,
   type PnlState,
@@ -198,17 +198,19 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
             {pnl.stale && (
               <p class="stale-banner" role="status">
                 Totals rest on figures that are not current: {sources
-                  .filter(([, s]) => s.status !== "ok")
+                  .filter(([, s]) =>
+                    s.status !== "ok" && s.status !== "syncing"
+                  )
                   .map(([id, s]) =>
-                    `${id} (${s.status}${
+                    `${nameOf(id)}${
                       s.asOf
-                        ? ` since ${clockTime(text(s.asOf), now, zone)}`
-                        : ""
-                    }, ${
-                      s.origin === "live"
-                        ? "last live value"
-                        : `from cache ${s.origin}`
-                    })`
+                        ? `, its last figure from ${
+                          clockTime(text(s.asOf), now, zone)
+                        } (${
+                          duration(Math.max(0, now - Date.parse(text(s.asOf)!)))
+                        } old)`
+                        : ", no figure yet"
+                    }`
                   )
                   .join("; ")}
               </p>

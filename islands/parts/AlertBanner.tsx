@@ -15,6 +15,11 @@ type Firing = {
 };
 type Recent = { rule: string; status: string; summary: string; at: string };
 
+/** How long an alert has fired: "under a minute", "12 min", "3 h". */
+function sinceWords(ms: number): string {
+  return ms < 60_000 ? "under a minute" : duration(ms);
+}
+
 /** Reads the state's `alerts`, whatever shape an older server sent. */
 function alertsOf(value: unknown): { firing: Firing[]; recent: Recent[] } {
   const a = value as { firing?: unknown; recent?: unknown } | undefined;
@@ -43,7 +48,7 @@ export const AlertBanner = memo(function AlertBanner(
             >
               <strong>{a.severity}</strong> {a.summary}{" "}
               <span class="alert-since">
-                since {clockTime(a.since, now, zone)} ({duration(
+                since {clockTime(a.since, now, zone)} ({sinceWords(
                   Math.max(0, now - Date.parse(a.since)),
                 )})
               </span>

@@ -9,6 +9,7 @@ import { formatMoney } from "@/lib/money.ts";
 import type { MissingFigure } from "./pnl_view.ts";
 import { totalOfRole } from "./pnl_view.ts";
 import {
+  changeTone,
   changeWords,
   type PeriodId,
   PERIODS,
@@ -92,7 +93,12 @@ export function PeriodFigures(props: PeriodFiguresProps): preact.JSX.Element {
         <h2>
           Net P&amp;L ·{" "}
           <span data-testid="period-title">{periodTitle(period)}</span>
-          {missing.length > 0 && <span class="incomplete-tag">incomplete</span>}
+          {missing.length > 0 && (
+            <>
+              {" "}
+              <span class="incomplete-tag">incomplete</span>
+            </>
+          )}
         </h2>
         <p
           class={`net-value ${view.netMinor < 0 ? "neg" : "pos"}${
@@ -104,8 +110,20 @@ export function PeriodFigures(props: PeriodFiguresProps): preact.JSX.Element {
           {net}
         </p>
         <p class="net-context" data-testid="net-context">
-          {[since, changeWords(view.netMinor, view.previous?.netMinor, period)]
-            .filter(Boolean).join(" · ")}
+          {since}
+          {since && view.previous ? " · " : ""}
+          <span
+            class={`change-${
+              changeTone(view.netMinor, view.previous?.netMinor, true)
+            }`}
+          >
+            {changeWords(
+              view.netMinor,
+              view.previous?.netMinor,
+              period,
+              (minor) => money(minor, true),
+            )}
+          </span>
         </p>
         <Projection
           period={period}
@@ -141,9 +159,10 @@ export function PeriodFigures(props: PeriodFiguresProps): preact.JSX.Element {
             <h3>
               {label}
               {lacking.has(id) && (
-                <span class="incomplete-tag">
-                  incomplete
-                </span>
+                <>
+                  {" "}
+                  <span class="incomplete-tag">incomplete</span>
+                </>
               )}
             </h3>
             <p
@@ -152,8 +171,18 @@ export function PeriodFigures(props: PeriodFiguresProps): preact.JSX.Element {
             >
               {money(view[key], signed)}
             </p>
-            <p class="figure-change" data-testid={`${id}-change`}>
-              {changeWords(view[key], view.previous?.[key], period)}
+            <p
+              class={`figure-change change-${
+                changeTone(view[key], view.previous?.[key], id !== "expenses")
+              }`}
+              data-testid={`${id}-change`}
+            >
+              {changeWords(
+                view[key],
+                view.previous?.[key],
+                period,
+                (minor) => money(minor, signed),
+              )}
             </p>
           </div>
         ))}

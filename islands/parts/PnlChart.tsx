@@ -304,6 +304,12 @@ export function PnlChart(
         [...data.current, previous.current],
         el,
       );
+      // The legend is a hover readout drawn as a table with empty cells:
+      // screen readers get the summary sentence instead.
+      plot.current.root.querySelector(".u-legend")?.setAttribute(
+        "aria-hidden",
+        "true",
+      );
       slide();
       setError(undefined);
     })().catch((e) => {

@@ -87,17 +87,40 @@ export function changeWords(
   current: number,
   previous: number | undefined,
   period: PeriodId,
+  amount?: (minor: number) => string,
 ): string {
   const words = PERIOD_WORDS[period].previous;
   if (previous === undefined) return "";
+  // The previous amount beside the percentage: "+12 % vs yesterday at
+  // this time ($1,204.10)", so the reader need not work it out.
+  const was = amount ? ` (${amount(previous)})` : "";
   if (previous === 0) {
     return current === 0 ? `the same as ${words}` : `nothing ${words}`;
   }
   const pct = Math.round((current - previous) / Math.abs(previous) * 100);
   if (Math.abs(pct) > 999) {
-    return `${(current / previous).toFixed(0)}× ${words}`;
+    return `${(current / previous).toFixed(0)}× ${words}${was}`;
   }
-  return `${pct > 0 ? "+" : pct < 0 ? "−" : "±"}${Math.abs(pct)} % vs ${words}`;
+  return `${pct > 0 ? "+" : pct < 0 ? "−" : "±"}${
+    Math.abs(pct)
+  } % vs ${words}${was}`;
+}
+
+/**
+ * Whether a change is good or bad news for that figure: more revenue,
+ * trading P&L or net is good, more expenses is bad; no change is neither.
+ *
+ * @param current The figure now.
+ * @param previous The previous period's to the same point.
+ * @param upIsGood Whether a rise is good (false for expenses).
+ */
+export function changeTone(
+  current: number,
+  previous: number | undefined,
+  upIsGood: boolean,
+): "good" | "bad" | "flat" {
+  if (previous === undefined || current === previous) return "flat";
+  return (current > previous) === upIsGood ? "good" : "bad";
 }
 
 /** The period's name for a heading: "Today", "Month to date". */

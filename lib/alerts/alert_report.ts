@@ -7,7 +7,7 @@
  * @module
  */
 import type { AlertPhase, AlertTrack } from "./evaluator.ts";
-import { conditionWords, figureName } from "./figure.ts";
+import { alertSummary, conditionWords, figureName } from "./figure.ts";
 import type { AlertNotification } from "./notification.ts";
 import type { AlertRule } from "./rule.ts";
 import type {
@@ -112,9 +112,11 @@ export class AlertReport {
         return {
           rule: r.id,
           severity: r.severity,
-          summary: `${figureName(r)} is ${
-            this.#shown.get(r.id) ?? "unknown"
-          }, ${conditionWords(r, this.#currency)}`,
+          summary: alertSummary(
+            r,
+            this.#shown.get(r.id) ?? "unknown",
+            this.#currency,
+          ),
           since: new Date(t.firedAt ?? t.since).toISOString(),
         };
       });

@@ -123,8 +123,54 @@ export function conditionWords(rule: AlertRule, currency: string): string {
       ].filter(Boolean).join(" or ") + ` in ${window}`;
     }
     case "status":
-      return c.statuses.join(" or ");
+      return listWords(c.statuses.map(statusWord));
   }
+}
+
+/**
+ * A source's status as a finance person says it: `open` is "paused after
+ * repeated failures", `error` is "failing".
+ */
+export function statusWord(status: string): string {
+  return ({
+    ok: "ok",
+    stale: "stale",
+    error: "failing",
+    open: "paused after repeated failures",
+    syncing: "syncing",
+  } as Record<string, string>)[status] ?? status;
+}
+
+/**
+ * What a firing rule says on the board and in its notification: "Net
+ * today is -$11.24, below -$500.00"; "Source stripe is stale" (and, once
+ * it recovers while the alert waits to resolve, "Source stripe is ok
+ * again").
+ *
+ * @param rule The rule.
+ * @param shown Its figure or status now, in words.
+ * @param currency The board's currency.
+ */
+export function alertSummary(
+  rule: AlertRule,
+  shown: string,
+  currency: string,
+): string {
+  const name = figureName(rule);
+  const c = rule.condition;
+  if (c.kind !== "status") {
+    return `${name} is ${shown}, ${conditionWords(rule, currency)}`;
+  }
+  return c.statuses.includes(shown as never)
+    ? `${name} is ${statusWord(shown)}`
+    : `${name} is ${statusWord(shown)} again`;
+}
+
+/** `["a", "b", "c"]` as "a, b or c". */
+function listWords(words: readonly string[]): string {
+  return words.length <= 1
+    ? words.join("")
+    : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
 }
 
 /** A duration in the largest whole unit: "90 s", "15 min", "4 h", "2 d". */

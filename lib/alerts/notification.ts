@@ -7,7 +7,7 @@
  */
 import { formatMoney } from "../money.ts";
 import type { AlertEvent, AlertTrack } from "./evaluator.ts";
-import { conditionWords, figureName } from "./figure.ts";
+import { alertSummary, conditionWords, figureName } from "./figure.ts";
 import type { AlertRule } from "./rule.ts";
 
 /** The notification, as a webhook receives it. */
@@ -70,7 +70,7 @@ export function notificationFor(c: EventContext): AlertNotification {
     ? `Test of "${rule.id}": it fires when ${name} is ${condition}`
     : event === "resolved"
     ? `${name} ${verb} ${value}, no longer ${condition}`
-    : `${name} is ${value}, ${condition}`;
+    : alertSummary(rule, value, currency);
   const suffix = event === "reminder" ? `:${track.reminders}` : "";
   return {
     key: `${rule.id}:${track.episode}:${event}${suffix}`,

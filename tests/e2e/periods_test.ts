@@ -61,7 +61,7 @@ Deno.test("in a browser, the period switcher shows each period's figures in the 
       );
       assert.match(
         await page.textContent("[data-testid=revenue-change]") ?? "",
-        /(vs |nothing |the same as |× )(yesterday at this time|last month at this point|last year at this point)$/,
+        /(vs |nothing |the same as |× )(yesterday at this time|last month at this point|last year at this point)( \(\$[\d,]+\.\d\d\))?$/,
       );
     }
     // Balances: their own section, not in any total.
