@@ -172,7 +172,7 @@ export async function startServer(
     onRetry: (id, throttled) => pulse.onRetry(id, throttled),
     onRead: (id, seconds, outcome) => {
       pulse.onSourceRead(id, seconds, outcome);
-      readStats.record(id, seconds, outcome === "error");
+      readStats.record(id, seconds, outcome !== "ok"); // "cached": it failed
     },
   });
 

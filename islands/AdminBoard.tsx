@@ -9,7 +9,9 @@ import { useSignal } from "@preact/signals";
 import { useStreamClient } from "./parts/use_stream_client.ts";
 import { SourceActions } from "./parts/SourceActions.tsx";
 import { ShareLinks } from "./parts/ShareLinks.tsx";
+import { AlertActions } from "./parts/AlertActions.tsx";
 import { clockTime } from "./parts/time_words.ts";
+import { headerOf, valueWords } from "./parts/admin_cells.ts";
 
 /** Props of {@linkcode AdminBoard}: the `admin` snapshot the page was rendered from. */
 export interface AdminBoardProps {
@@ -34,6 +36,7 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
     authRequired: props.authRequired,
   });
   const d = (client.value.view?.data ?? {}) as Record<string, unknown>;
+  const zone = props.zone ?? "UTC";
   return (
     <main
       class="board admin"
@@ -55,19 +58,29 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
       />
       <Section
         title="Clients"
+        zone={zone}
         rows={d.clients as Table}
         action={(id) => <Disconnect id={id} />}
       />
-      <Section title="Topics" rows={d.topics as Table} />
+      <Section title="Topics" rows={d.topics as Table} zone={zone} />
       <Section
         title="Stream"
         rows={{ totals: d.stream as Record<string, unknown> }}
       />
-      <Section title="Sources" rows={d.sources as Table} />
-      <SourceActions sources={Object.keys(d.sources ?? {})} />
-      <Section title="Cache tiers" rows={d.cache as Table} />
+      <Section
+        title="Sources"
+        rows={d.sources as Table}
+        zone={zone}
+        action={(id) => <SourceActions id={id} />}
+      />
+      <Section title="Cache tiers" rows={d.cache as Table} zone={zone} />
       {Object.keys(d.alerts ?? {}).length > 0 && (
-        <Section title="Alert rules" rows={d.alerts as Table} />
+        <Section
+          title="Alert rules"
+          rows={d.alerts as Table}
+          zone={zone}
+          action={(id) => <AlertActions id={id} />}
+        />
       )}
       <Section
         title="Redis and leadership"
@@ -75,68 +88,92 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
       />
       <ShareLinks
         authRequired={props.authRequired}
-        time={(iso) => clockTime(iso, Date.now(), props.zone ?? "UTC")}
+        time={(iso) => clockTime(iso, Date.now(), zone)}
       />
     </main>
   );
 }
 
 function Section(
-  { title, rows, action }: {
+  { title, rows, action, zone = "UTC" }: {
     title: string;
     rows?: Table;
     /** A control at the end of each row (a client's "Disconnect"). */
     action?: (row: string) => preact.JSX.Element;
+    /** The board's zone, for times. */
+    zone?: string;
   },
 ): preact.JSX.Element {
   const entries = Object.entries(rows ?? {});
   const columns = [
     ...new Set(entries.flatMap(([, r]) => Object.keys(r ?? {}))),
   ];
+  const now = Date.now();
   return (
     <section class="admin-section" aria-label={title}>
       <h2>{title}</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col"></th>
-            {columns.map((c) => <th key={c} scope="col">{c}</th>)}
-            {action && <th scope="col"></th>}
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map(([name, r]) => (
-            <tr key={name} data-row={name}>
-              <th scope="row">{name}</th>
-              {columns.map((c) => <td key={c}>{cell((r ?? {})[c])}</td>)}
-              {action && <td>{action(name)}</td>}
+      <div class="table-scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">
+                <span class="visually-hidden">Name</span>
+              </th>
+              {columns.map((c) => (
+                <th key={c} scope="col" data-key={c}>{headerOf(c)}</th>
+              ))}
+              {action && (
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              )}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {entries.map(([name, r]) => (
+              <tr key={name} data-row={name}>
+                <th scope="row">{name}</th>
+                {columns.map((c) => (
+                  <td key={c} data-key={c}>
+                    {cell(c, (r ?? {})[c], zone, now)}
+                  </td>
+                ))}
+                {action && <td class="row-actions">{action(name)}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
 
 /**
  * A value in a cell: a series of numbers (a minute each) as a sparkline,
- * objects (a sync's progress) as "key value" pairs.
+ * objects (a sync's progress) as "key value" pairs, scalars in words.
  */
-function cell(value: unknown): preact.JSX.Element | string {
+function cell(
+  key: string,
+  value: unknown,
+  zone: string,
+  now: number,
+): preact.JSX.Element | string {
   if (value === null || value === undefined) return "";
-  if (typeof value !== "object") return String(value);
+  if (typeof value !== "object") {
+    return valueWords(key, value as string | number | boolean, zone, now);
+  }
   if (Array.isArray(value) && value.every((v) => typeof v === "number")) {
     return <Spark values={value as number[]} />;
   }
-  return Object.entries(value).map(([k, v]) => `${k} ${String(v)}`).join(
-    ", ",
-  );
+  return Object.entries(value).map(([k, v]) =>
+    `${headerOf(k).toLowerCase()} ${String(v)}`
+  ).join(", ");
 }
 
 /** A small line over the last hour, its peak named for screen readers. */
 function Spark(props: { values: number[] }): preact.JSX.Element {
   const { values } = props;
-  const width = 120;
+  const width = 90;
   const height = 24;
   const peak = Math.max(0, ...values);
   const points = values.map((v, i) =>

@@ -59,6 +59,13 @@ export interface AppDeps {
   ingestLimit?: (source: string) => number | undefined;
   /** Closes one client connection by its id; false when none has it. */
   disconnect?: (id: string) => boolean;
+  /**
+   * Sends a test notification through a rule's channels at once; throws
+   * RangeError for an unknown rule.
+   */
+  alertTest?: (
+    rule: string,
+  ) => Promise<{ channel: string; ok: boolean; error?: string }[]>;
   /** Alert rules, their state and the latest deliveries (`/api/alerts`). */
   alerts?: () => Promise<unknown>;
   /** Stored P&L history for charts, when a store is open. */

@@ -125,6 +125,7 @@ export async function serverApp(
       return true;
     },
     alerts: () => alerts.report(hub.state("pnl")),
+    alertTest: (rule) => alerts.sendTest(rule),
     staticDir,
     ...(parts.title ? { title: parts.title } : {}),
     islandScript: await readIslandScript(staticDir, log),

@@ -1,51 +1,49 @@
 /**
- * The console's actions on each source, under the Sources table of
+ * A source's console actions, in its row of the Sources table on
  * `/admin`: "Read now" and "Reset breaker", posted to
  * `/api/admin/sources/:id/...` (same-origin, with the page's session), and
  * what the server answered.
  */
 import { useSignal } from "@preact/signals";
 
-/** The buttons for each source id. */
-export function SourceActions(
-  props: { sources: readonly string[] },
-): preact.JSX.Element | null {
-  const said = useSignal<Record<string, string>>({});
-  if (props.sources.length === 0) return null;
-  const act = async (id: string, action: "read" | "reset-breaker") => {
-    said.value = { ...said.value, [id]: "asking..." };
+/** The buttons for one source. */
+export function SourceActions(props: { id: string }): preact.JSX.Element {
+  const said = useSignal("");
+  const { id } = props;
+  const act = async (action: "read" | "reset-breaker") => {
+    said.value = "asking...";
     try {
       const res = await fetch(
         `/api/admin/sources/${encodeURIComponent(id)}/${action}`,
         { method: "POST" },
       );
       const body = await res.json().catch(() => ({}));
-      said.value = {
-        ...said.value,
-        [id]: res.ok
-          ? `${action === "read" ? "read asked" : "breaker reset"} at ${
-            new Date().toLocaleTimeString()
-          }`
-          : body?.error?.message ?? `refused (${res.status})`,
-      };
+      said.value = res.ok
+        ? `${action === "read" ? "read asked" : "breaker reset"} at ${
+          new Date().toLocaleTimeString("en-GB", { hourCycle: "h23" })
+        }`
+        : body?.error?.message ?? `refused (${res.status})`;
     } catch (error) {
-      said.value = { ...said.value, [id]: (error as Error).message };
+      said.value = (error as Error).message;
     }
   };
   return (
-    <ul class="source-actions" aria-label="Source actions">
-      {props.sources.map((id) => (
-        <li key={id} data-actions={id}>
-          <strong>{id}</strong>{" "}
-          <button type="button" onClick={() => act(id, "read")}>
-            Read now
-          </button>{" "}
-          <button type="button" onClick={() => act(id, "reset-breaker")}>
-            Reset breaker
-          </button>{" "}
-          <output>{said.value[id] ?? ""}</output>
-        </li>
-      ))}
-    </ul>
+    <span class="source-actions" data-actions={id}>
+      <button
+        type="button"
+        aria-label={`Read ${id} now`}
+        onClick={() => act("read")}
+      >
+        Read now
+      </button>{" "}
+      <button
+        type="button"
+        aria-label={`Reset the breaker of ${id}`}
+        onClick={() => act("reset-breaker")}
+      >
+        Reset breaker
+      </button>{" "}
+      <output>{said.value}</output>
+    </span>
   );
 }

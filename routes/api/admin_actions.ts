@@ -26,7 +26,7 @@ export const SOURCE_ACTION_SPACING_MS = 5_000;
 export function adminActionRoute(
   deps: AppDeps,
   origins: OriginPolicy,
-): (c: Context) => Response {
+): (c: Context) => Promise<Response> {
   // One token per source and action, refilled every SOURCE_ACTION_SPACING_MS.
   const spacing = new KeyedRateLimiter({
     now: () => deps.clock.monotonic(),
@@ -34,7 +34,7 @@ export function adminActionRoute(
     burst: 1,
     maxKeys: 1_000,
   });
-  return function adminAction(c: Context): Response {
+  return async function adminAction(c: Context): Promise<Response> {
     const principal = principalOf(c);
     if (principal?.role === "viewer") {
       throw new HttpError(
@@ -53,6 +53,9 @@ export function adminActionRoute(
     const id = c.req.param("id") ?? "";
     const name = c.req.param("action") ?? "";
     const kind = c.req.param("kind");
+    if (kind === "alerts" && name === "test") {
+      return await alertTest(deps, id, spacing, principal, c);
+    }
     if (kind === "connections" && name === "disconnect") {
       if (!deps.disconnect?.(id)) {
         throw new HttpError(
@@ -82,7 +85,7 @@ export function adminActionRoute(
       throw new HttpError(
         404,
         "bad_request",
-        `unknown action "${kind}/${name}"; the actions are sources/:id/read, sources/:id/reset-breaker and connections/:id/disconnect`,
+        `unknown action "${kind}/${name}"; the actions are sources/:id/read, sources/:id/reset-breaker, connections/:id/disconnect and alerts/:id/test`,
       );
     }
     deps.log.info("admin action", {
@@ -102,4 +105,53 @@ export function adminActionRoute(
       headers: { "cache-control": "no-store" },
     });
   };
+}
+
+/**
+ * `POST /api/admin/alerts/:id/test`: a test notification through the
+ * rule's channels at once, answered with how each channel took it; at most
+ * once every 5 s per rule, audited like the other actions.
+ */
+async function alertTest(
+  deps: AppDeps,
+  id: string,
+  spacing: KeyedRateLimiter,
+  principal: ReturnType<typeof principalOf>,
+  c: Context,
+): Promise<Response> {
+  if (!deps.alertTest) {
+    throw new HttpError(404, "bad_request", "this board has no alert rules");
+  }
+  const waitMs = spacing.take(`test ${id}`);
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    throw new HttpError(
+      429,
+      "rate_limited",
+      `a test runs at most once every ${
+        SOURCE_ACTION_SPACING_MS / 1000
+      } s per rule; try again in ${seconds} s`,
+      { headers: { "retry-after": String(seconds) } },
+    );
+  }
+  let results;
+  try {
+    results = await deps.alertTest(id);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new HttpError(404, "bad_request", error.message);
+    }
+    throw error;
+  }
+  deps.log.info("admin action", {
+    action: "test",
+    rule: id,
+    by: principal?.tokenId
+      ? `token ${principal.tokenId}`
+      : principal?.via ?? "open",
+    from: clientIp(c),
+  });
+  return Response.json({ rule: id, results }, {
+    headers: { "cache-control": "no-store" },
+  });
 }

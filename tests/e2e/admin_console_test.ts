@@ -30,9 +30,30 @@ Deno.test("in a browser, /admin shows each source's last hour with sparklines, t
         th.textContent
       );
       const cells = [...document.querySelector(selector)!.children];
-      return cells[heads.indexOf("p95Ms")]?.textContent;
+      return cells[heads.indexOf("p95 latency")]?.textContent;
     }, row);
-    assert.ok(Number(p95) >= 0, `p95Ms cell: ${p95}`);
+    assert.match(p95 ?? "", /^\d+(\.\d)? (ms|s)$/, `p95 latency cell: ${p95}`);
+    // Headers an operator reads, not the JSON's camelCase; nothing wider
+    // than a 1280 px screen.
+    const look = await page.evaluate(() => ({
+      heads: [...document.querySelectorAll("main.admin thead th")].map((th) =>
+        th.textContent ?? ""
+      ),
+      scrollWidth: document.documentElement.scrollWidth,
+      scrolled: [...document.querySelectorAll(".table-scroll")].filter((el) =>
+        el.scrollWidth > el.clientWidth + 1
+      ).map((el) => el.closest("section")?.getAttribute("aria-label")),
+    }));
+    assert.deepEqual(
+      look.heads.filter((h) => /^[a-z]+[A-Z]|Ms$|1h$/.test(h)),
+      [],
+      "camelCase headers",
+    );
+    assert.ok(look.heads.includes("Errors (1 h)"));
+    assert.ok(
+      look.scrollWidth <= 1280,
+      `the console is ${look.scrollWidth}px wide`,
+    );
     await page.waitForFunction(
       () => {
         const table = document.querySelector("[aria-label=Topics] table");
@@ -41,7 +62,7 @@ Deno.test("in a browser, /admin shows each source's last hour with sparklines, t
           th.textContent
         );
         const cell = table.querySelector("tr[data-row=pnl]")
-          ?.children[heads.indexOf("perSecond")];
+          ?.children[heads.indexOf("Updates a second")];
         return Number(cell?.textContent) > 0;
       },
       undefined,

@@ -347,3 +347,40 @@ Deno.test("alerts: email over STARTTLS with a login (certificate checked against
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("alerts: the console's Send test sends a signed test through the rule's channels and answers how each took it; an unknown rule is a 404, a held-down button is spaced", async () => {
+  await using ops = startReceiver();
+  await using slack = startReceiver();
+  const { dir, env } = await setUp(ops.url, slack.url);
+  try {
+    await using server = await startServerProcess({ env });
+    const test = (rule: string) =>
+      fetch(new URL(`/api/admin/alerts/${rule}/test`, server.url), {
+        method: "POST",
+      });
+    const sent = await test("big-sales");
+    assert.equal(sent.status, 200);
+    assert.deepEqual((await sent.json()).results, [
+      { channel: "ops", ok: true },
+      { channel: "chat", ok: true },
+    ]);
+    assert.equal(JSON.parse(ops.received[0]!.body).status, "test");
+    const again = await test("big-sales");
+    assert.equal(again.status, 429, "at most once every 5 s per rule");
+    await again.body?.cancel();
+    const unknown = await test("big-sale");
+    assert.equal(unknown.status, 404);
+    assert.match(
+      (await unknown.json()).error.message,
+      /no alert rule has the id "big-sale"/,
+    );
+    assert.ok(
+      server.lines.some((l) =>
+        l.includes('"action":"test"') && l.includes('"rule":"big-sales"')
+      ),
+      "audited",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
