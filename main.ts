@@ -24,6 +24,7 @@ import {
   SqliteStore,
 } from "@/lib/cache/mod.ts";
 import {
+  ALERT_NOTICE,
   alertEventLogger,
   AlertService,
   ruleSources,
@@ -118,7 +119,8 @@ export async function startServer(
     hub: () => hub,
     duties: () => [engine.polling, alerts],
     stopping: () => stopping !== undefined,
-    notice: (kind, id) => engine.notice(kind, id),
+    notice: (kind, id) =>
+      kind === ALERT_NOTICE ? alerts.notice(id) : engine.notice(kind, id),
     stop: () => shutdown(),
   });
   const refused = warnOnChange(log, "publish refused");

@@ -2,6 +2,7 @@
  * What `main.ts` hands to the routes: the parts they call, built once.
  */
 import type { HostPolicy } from "@/lib/http/mod.ts";
+import type { AlertChange } from "@/lib/alerts/mod.ts";
 import type { HistoryReader } from "@/lib/cache/mod.ts";
 import type {
   FigureMovements,
@@ -66,6 +67,11 @@ export interface AppDeps {
   alertTest?: (
     rule: string,
   ) => Promise<{ channel: string; ok: boolean; error?: string }[]>;
+  /**
+   * Asks the leading instance to silence or acknowledge a rule; false
+   * for an unknown rule.
+   */
+  alertChange?: (rule: string, change: AlertChange) => boolean;
   /** Alert rules, their state and the latest deliveries (`/api/alerts`). */
   alerts?: () => Promise<unknown>;
   /** Stored P&L history for charts, when a store is open. */

@@ -4,7 +4,11 @@
  * status and metrics (see `createApp` and `AppDeps`).
  */
 import type { Hono } from "hono";
-import type { AlertService } from "@/lib/alerts/mod.ts";
+import {
+  ALERT_NOTICE,
+  alertNotice,
+  type AlertService,
+} from "@/lib/alerts/mod.ts";
 import {
   figureMovements,
   ledgerHistory,
@@ -126,6 +130,11 @@ export async function serverApp(
     },
     alerts: () => alerts.report(hub.state("pnl")),
     alertTest: (rule) => alerts.sendTest(rule),
+    alertChange: (rule, change) => {
+      if (!alerts.rules.some((r) => r.id === rule)) return false;
+      cluster.notify(ALERT_NOTICE, alertNotice(rule, change));
+      return true;
+    },
     staticDir,
     ...(parts.title ? { title: parts.title } : {}),
     islandScript: await readIslandScript(staticDir, log),

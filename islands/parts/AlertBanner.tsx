@@ -12,6 +12,8 @@ type Firing = {
   severity: string;
   summary: string;
   since: string;
+  acknowledgedAt?: string;
+  silencedUntil?: string;
 };
 type Recent = { rule: string; status: string; summary: string; at: string };
 
@@ -51,6 +53,12 @@ export const AlertBanner = memo(function AlertBanner(
                 since {clockTime(a.since, now, zone)} ({sinceWords(
                   Math.max(0, now - Date.parse(a.since)),
                 )})
+                {a.acknowledgedAt ? " · acknowledged" : ""}
+                {a.silencedUntil && Date.parse(a.silencedUntil) > now
+                  ? ` · notifications silenced until ${
+                    clockTime(a.silencedUntil, now, zone)
+                  }`
+                  : ""}
               </span>
             </li>
           ))}

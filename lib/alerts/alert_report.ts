@@ -118,6 +118,12 @@ export class AlertReport {
             this.#currency,
           ),
           since: new Date(t.firedAt ?? t.since).toISOString(),
+          ...(t.acknowledgedAt !== undefined
+            ? { acknowledgedAt: new Date(t.acknowledgedAt).toISOString() }
+            : {}),
+          ...(t.silencedUntil !== undefined
+            ? { silencedUntil: new Date(t.silencedUntil).toISOString() }
+            : {}),
         };
       });
     this.#board = { ...this.#board, firing };

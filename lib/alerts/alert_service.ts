@@ -17,7 +17,14 @@ import { isPnlState, type PnlState, StateCalendar } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
 import type { AlertStore, OutboxItem } from "./alert_store.ts";
 import { Deliverer, type DelivererOptions } from "./delivery.ts";
-import { type AlertTrack, judge, newTrack, step } from "./evaluator.ts";
+import { readAlertNotice } from "./alert_notice.ts";
+import {
+  type AlertTrack,
+  judge,
+  newTrack,
+  notifies,
+  step,
+} from "./evaluator.ts";
 import { notificationFor } from "./notification.ts";
 import {
   AlertReport,
@@ -249,6 +256,8 @@ export class AlertService {
           ? `${r.lastDelivery.outcome} (${r.lastDelivery.channel}, ${r.lastDelivery.at})`
           : "",
         failures: r.failures,
+        silencedUntil: silenceOf(this.#tracks.get(r.id), this.#o.clock.now()),
+        acknowledgedAt: iso(this.#tracks.get(r.id)?.acknowledgedAt),
       }]),
     );
   }
@@ -287,6 +296,55 @@ export class AlertService {
       board: this.#o.board,
       ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
     });
+  }
+
+  /**
+   * Takes a notice from {@linkcode alertNotice} (sent to every instance):
+   * the one that leads carries it out.
+   *
+   * @param payload The notice's text.
+   */
+  notice(payload: string): void {
+    const read = readAlertNotice(payload);
+    if (!read) return;
+    this.mark(read.rule, read.change).catch((error) => this.#failed(error));
+  }
+
+  /**
+   * Carries out an operator's silence or acknowledgement on the instance
+   * that leads (the others ignore it): `silence` with `untilMs` (0 lifts
+   * it), `acknowledge` for the episode firing now. Saved with the track,
+   * so a restart or a new leader keeps it.
+   *
+   * @returns False when this instance does not lead or has no such rule,
+   *   or an acknowledgement finds nothing firing.
+   */
+  async mark(
+    ruleId: string,
+    change: { silenceUntilMs: number } | { acknowledge: true },
+  ): Promise<boolean> {
+    if (!this.#leading || !this.rules.some((r) => r.id === ruleId)) {
+      return false;
+    }
+    const now = this.#o.clock.now();
+    const before = this.#tracks.get(ruleId) ?? newTrack(now);
+    let track: AlertTrack;
+    if ("silenceUntilMs" in change) {
+      const { silencedUntil: _s, ...rest } = before;
+      track = change.silenceUntilMs > now
+        ? { ...rest, silencedUntil: change.silenceUntilMs }
+        : rest;
+    } else {
+      if (before.phase !== "firing" && before.phase !== "recovering") {
+        return false;
+      }
+      track = { ...before, acknowledgedAt: now };
+    }
+    await this.#o.store.commit(ruleId, track, []);
+    this.#tracks.set(ruleId, track);
+    this.#report.refresh((id) => this.#tracks.get(id));
+    this.#o.onBoard?.(this.#report.board);
+    return true;
   }
 
   /** Resolves when nothing is under way (for tests). */
@@ -378,7 +436,10 @@ export class AlertService {
           : {}),
         ...(judged.status ? { status: judged.status } : {}),
       });
-      for (const channel of note ? rule.notify : []) {
+      // Silenced, or a reminder of an acknowledged episode: recorded and
+      // shown, not sent.
+      const sends = note !== undefined && notifies(track, event!, now);
+      for (const channel of sends ? rule.notify : []) {
         items.push({
           key: `${note!.key}>${channel}`,
           channel,
@@ -436,4 +497,16 @@ export function withAlerts<S extends object>(
   board: AlertsBoard,
 ): S & { alerts: AlertsBoard } {
   return { ...state, alerts: board };
+}
+
+/** A silence still in force, as ISO-8601, else "". */
+function silenceOf(track: AlertTrack | undefined, now: number): string {
+  const until = track?.silencedUntil;
+  return until !== undefined && until > now
+    ? new Date(until).toISOString()
+    : "";
+}
+
+function iso(at: number | undefined): string {
+  return at === undefined ? "" : new Date(at).toISOString();
 }

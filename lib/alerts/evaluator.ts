@@ -42,6 +42,16 @@ export interface AlertTrack {
    * periodFrom]`, oldest first, about 120 a window.
    */
   samples: [number, number, string | null][];
+  /**
+   * No notification goes out until then, epoch ms (an operator's
+   * silence; the board still shows the alert). Kept across episodes.
+   */
+  silencedUntil?: number;
+  /**
+   * When an operator acknowledged this episode, epoch ms: no reminders
+   * until it resolves; a new episode clears it.
+   */
+  acknowledgedAt?: number;
 }
 
 /** A new track: normal since `now`. */
@@ -168,9 +178,10 @@ export function step(
   if (holds === undefined) return { track };
   // A clock stepped back counts as no time passed.
   const elapsed = Math.max(0, now - track.since);
+  const { acknowledgedAt: _acknowledged, ...unacknowledged } = track;
   const fire = (): { track: AlertTrack; event: AlertEvent } => ({
     track: {
-      ...track,
+      ...unacknowledged,
       phase: "firing",
       since: now,
       episode: track.episode + 1,
@@ -217,4 +228,23 @@ export function step(
       }
       return elapsed >= rule.forMs ? resolve() : { track };
   }
+}
+
+/**
+ * Whether an event's notifications go out: not while the rule is
+ * silenced, and no reminders once its episode is acknowledged.
+ *
+ * @param track The track after the step.
+ * @param event The event.
+ * @param now Epoch ms.
+ */
+export function notifies(
+  track: AlertTrack,
+  event: AlertEvent,
+  now: number,
+): boolean {
+  if (track.silencedUntil !== undefined && now < track.silencedUntil) {
+    return false;
+  }
+  return !(event === "reminder" && track.acknowledgedAt !== undefined);
 }

@@ -26,3 +26,9 @@ export {
 } from "./alerting.ts";
 export type { AlertRule } from "./rule.ts";
 export type { ChannelSpec } from "./channel_spec.ts";
+export {
+  ALERT_NOTICE,
+  type AlertChange,
+  alertNotice,
+  readAlertNotice,
+} from "./alert_notice.ts";

@@ -180,6 +180,10 @@ export type FiringAlert = {
   summary: string;
   /** When it fired, ISO-8601 UTC. */
   since: string;
+  /** When an operator acknowledged it (this episode), ISO-8601 UTC. */
+  acknowledgedAt?: string;
+  /** Its notifications are silenced until then, ISO-8601 UTC. */
+  silencedUntil?: string;
 };
 
 /** What the board shows of alerting. */

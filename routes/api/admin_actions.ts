@@ -16,6 +16,7 @@ import type { OriginPolicy } from "@/lib/http/mod.ts";
 import { crossSite, principalOf } from "../auth.ts";
 import { clientIp } from "../limits.ts";
 import type { AppDeps } from "../deps.ts";
+import type { AlertChange } from "@/lib/alerts/mod.ts";
 
 const SOURCE_ACTIONS = { read: "read", "reset-breaker": "reset" } as const;
 
@@ -56,6 +57,9 @@ export function adminActionRoute(
     if (kind === "alerts" && name === "test") {
       return await alertTest(deps, id, spacing, principal, c);
     }
+    if (kind === "alerts" && (name === "silence" || name === "acknowledge")) {
+      return await alertChange(deps, id, name, principal, c);
+    }
     if (kind === "connections" && name === "disconnect") {
       if (!deps.disconnect?.(id)) {
         throw new HttpError(
@@ -85,7 +89,7 @@ export function adminActionRoute(
       throw new HttpError(
         404,
         "bad_request",
-        `unknown action "${kind}/${name}"; the actions are sources/:id/read, sources/:id/reset-breaker, connections/:id/disconnect and alerts/:id/test`,
+        `unknown action "${kind}/${name}"; the actions are sources/:id/read, sources/:id/reset-breaker, connections/:id/disconnect, alerts/:id/test, alerts/:id/silence and alerts/:id/acknowledge`,
       );
     }
     deps.log.info("admin action", {
@@ -152,6 +156,61 @@ async function alertTest(
     from: clientIp(c),
   });
   return Response.json({ rule: id, results }, {
+    headers: { "cache-control": "no-store" },
+  });
+}
+
+/** The longest silence, minutes (a week). */
+const MAX_SILENCE_MINUTES = 7 * 24 * 60;
+
+/**
+ * `POST /api/admin/alerts/:id/silence` (`{"minutes": 60}`; 0 lifts it)
+ * and `.../acknowledge`: carried out by the instance that leads, kept
+ * with the rule's track, audited.
+ */
+async function alertChange(
+  deps: AppDeps,
+  id: string,
+  action: "silence" | "acknowledge",
+  principal: ReturnType<typeof principalOf>,
+  c: Context,
+): Promise<Response> {
+  let change: AlertChange = { acknowledge: true };
+  if (action === "silence") {
+    const body = await c.req.json().catch(() => ({})) as { minutes?: unknown };
+    const minutes = body.minutes;
+    if (
+      typeof minutes !== "number" || !Number.isInteger(minutes) ||
+      minutes < 0 || minutes > MAX_SILENCE_MINUTES
+    ) {
+      throw new HttpError(
+        400,
+        "bad_request",
+        `minutes must be a whole number from 0 (lift the silence) to ${MAX_SILENCE_MINUTES} (a week), received ${
+          JSON.stringify(minutes)?.slice(0, 40)
+        }`,
+      );
+    }
+    change = {
+      silenceUntilMs: minutes === 0 ? 0 : deps.clock.now() + minutes * 60_000,
+    };
+  }
+  if (!deps.alertChange?.(id, change)) {
+    throw new HttpError(404, "bad_request", `no alert rule has the id "${id}"`);
+  }
+  deps.log.info("admin action", {
+    action,
+    rule: id,
+    ...("silenceUntilMs" in change
+      ? { until: new Date(change.silenceUntilMs).toISOString() }
+      : {}),
+    by: principal?.tokenId
+      ? `token ${principal.tokenId}`
+      : principal?.via ?? "open",
+    from: clientIp(c),
+  });
+  return Response.json({ accepted: true, action, rule: id }, {
+    status: 202,
     headers: { "cache-control": "no-store" },
   });
 }

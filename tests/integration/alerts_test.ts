@@ -384,3 +384,71 @@ Deno.test("alerts: the console's Send test sends a signed test through the rule'
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("alerts: a silenced rule fires on the board but sends nothing until the silence is lifted, which survives a restart; an acknowledged alert says so on the board", async () => {
+  await using ops = startReceiver();
+  await using slack = startReceiver();
+  const { dir, env } = await setUp(ops.url, slack.url);
+  try {
+    const console = (server: ServerProcess, action: string, body = {}) =>
+      fetch(new URL(`/api/admin/alerts/big-sales/${action}`, server.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const firing = async (server: ServerProcess) =>
+      (await (await fetch(new URL("/api/snapshot", server.url))).json()).data
+        .alerts?.firing?.[0];
+    {
+      await using server = await startServerProcess({ env });
+      const silenced = await console(server, "silence", { minutes: 60 });
+      assert.equal(silenced.status, 202);
+      await silenced.body?.cancel();
+      for (const minutes of [-1, 1.5, 100_000, "1"]) {
+        const bad = await console(server, "silence", { minutes });
+        assert.equal(bad.status, 400, JSON.stringify(minutes));
+        await bad.body?.cancel();
+      }
+      const unknown = await fetch(
+        new URL("/api/admin/alerts/nope/acknowledge", server.url),
+        { method: "POST" },
+      );
+      assert.equal(unknown.status, 404);
+      await unknown.body?.cancel();
+      await settle(300);
+      await sell(server, "o1", "150.00");
+      const shown = await eventually(() => firing(server), "the board's alert");
+      assert.ok(shown.silencedUntil, "the board says it is silenced");
+      await settle(1_200);
+      assert.equal(ops.received.length, 0, "silenced: nothing sent");
+      assert.equal(slack.received.length, 0);
+      const acked = await console(server, "acknowledge");
+      assert.equal(acked.status, 202);
+      await acked.body?.cancel();
+      await eventually(
+        async () => (await firing(server))?.acknowledgedAt ? true : undefined,
+        "the acknowledgement on the board",
+      );
+    }
+    // After a restart the silence and the acknowledgement stand.
+    await using again = await startServerProcess({ env });
+    const kept = await eventually(() => firing(again), "the alert again");
+    assert.ok(kept.silencedUntil && kept.acknowledgedAt, JSON.stringify(kept));
+    const lifted = await console(again, "silence", { minutes: 0 });
+    assert.equal(lifted.status, 202);
+    await lifted.body?.cancel();
+    await eventually(
+      async () => (await firing(again))?.silencedUntil ? undefined : true,
+      "the silence lifted",
+    );
+    // Lifted: the resolve goes out.
+    await sell(again, "r1", "-100.00");
+    await eventually(
+      () => ops.delivered.length === 1 ? true : undefined,
+      "the resolve",
+    );
+    assert.equal(JSON.parse(ops.received[0]!.body).status, "resolved");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

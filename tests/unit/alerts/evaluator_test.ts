@@ -4,6 +4,7 @@ import {
   type AlertTrack,
   judge,
   newTrack,
+  notifies,
   step,
 } from "@/lib/alerts/evaluator.ts";
 import { parseAlerting } from "@/lib/alerts/alerting.ts";
@@ -216,4 +217,35 @@ Deno.test("alert rule: a clock stepped back delays a transition and never repeat
   assert.equal(out.event, "firing");
   out = step(r, out.track, true, START - 60 * MIN);
   assert.equal(out.event, undefined);
+});
+
+Deno.test("alert rule: a silence holds back every notification until it ends; an acknowledgement holds back reminders of its episode, and a new episode clears it", () => {
+  const now = START;
+  const firing: AlertTrack = {
+    ...newTrack(now),
+    phase: "firing",
+    episode: 1,
+    silencedUntil: now + 60 * MIN,
+  };
+  for (const event of ["firing", "reminder", "resolved"] as const) {
+    assert.equal(notifies(firing, event, now), false, event);
+    assert.equal(notifies(firing, event, now + 60 * MIN), true, event);
+  }
+  const acked: AlertTrack = {
+    ...newTrack(now),
+    phase: "firing",
+    episode: 1,
+    acknowledgedAt: now,
+  };
+  assert.equal(notifies(acked, "reminder", now), false);
+  assert.equal(notifies(acked, "resolved", now), true);
+  // The next episode starts unacknowledged; a silence stays until it ends.
+  const r = rule({ figure: "net", below: 0 });
+  const resolved =
+    step(r, { ...acked, silencedUntil: now + MIN }, false, now).track;
+  const again = step(r, resolved, true, now + 1);
+  assert.equal(again.event, "firing");
+  assert.equal(again.track.episode, 2);
+  assert.equal(again.track.acknowledgedAt, undefined);
+  assert.equal(again.track.silencedUntil, now + MIN);
 });
