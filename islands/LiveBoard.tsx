@@ -9,7 +9,12 @@ import { currencyExponent, formatMoney } from "@/lib/money.ts";
 import { PnlChart } from "./parts/PnlChart.tsx";
 import { useStreamClient } from "./parts/use_stream_client.ts";
 import { describeMissing, missingFigures } from "./parts/pnl_view.ts";
-import { type PeriodId, periodTitle, periodView } from "./parts/period_view.ts";
+import {
+  type PeriodId,
+  PERIODS,
+  periodTitle,
+  periodView,
+} from "./parts/period_view.ts";
 import { PeriodFigures } from "./parts/PeriodFigures.tsx";
 import { Balances } from "./parts/Balances.tsx";
 import {
@@ -65,6 +70,11 @@ export interface LiveBoardProps {
    * trims old points, so it can run for days.
    */
   kiosk?: boolean;
+  /**
+   * A wall screen's rotation (`?rotate=S`): the next period every S
+   * seconds, Today to Year and round again.
+   */
+  rotateS?: number;
 }
 
 /** The live P&L board. */
@@ -141,6 +151,15 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
       formatMoney(shown.netMinor, pnl.currency, { signed: true })
     }`,
   );
+  // A wall screen may step through the periods by itself.
+  useEffect(() => {
+    if (!props.rotateS) return;
+    const id = setInterval(() => {
+      const at = PERIODS.findIndex((p) => p.id === period.value);
+      period.value = PERIODS[(at + 1) % PERIODS.length]!.id;
+    }, props.rotateS * 1000);
+    return () => clearInterval(id);
+  }, [props.rotateS]);
   /** Shows another period and keeps it in the URL (reloads keep it). */
   const choose = (next: PeriodId) => {
     period.value = next;

@@ -36,6 +36,9 @@ export function indexRoute(
     const forced = c.req.query("transport");
     const props: LiveBoardProps = {
       ...(c.req.query("kiosk") !== undefined ? { kiosk: true } : {}),
+      ...(rotateSeconds(c.req.query("rotate")) !== undefined
+        ? { rotateS: rotateSeconds(c.req.query("rotate"))! }
+        : {}),
       // Operators get a link to /admin; a viewer link's holder does not.
       ...(principal?.role === "operator" ? { operator: true } : {}),
       ...(forced === "ws" || forced === "sse" || forced === "poll"
@@ -64,4 +67,14 @@ export function indexRoute(
       "cache-control": "no-store",
     });
   };
+}
+
+/**
+ * `?rotate=S`: a wall screen steps through the periods every S seconds
+ * (10 to 3600); anything else is no rotation.
+ */
+function rotateSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const s = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
+  return s >= 10 && s <= 3600 ? s : undefined;
 }

@@ -220,3 +220,30 @@ Deno.test("in a browser, ?kiosk fits 1280x720, 1920x1080 and 3840x2160 without s
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("in a browser, ?kiosk&rotate=S steps a wall screen through the periods every S seconds, and a rotation outside 10 to 3600 s is none", async () => {
+  await using server = await startServerProcess({});
+  await using browser = await launchBrowser();
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 720 },
+  });
+  try {
+    const page = await context.newPage();
+    // The page's clock runs on command: no waiting out real minutes.
+    await page.clock.install();
+    await page.goto(new URL("/?kiosk&rotate=30", server.url).href);
+    await page.waitForSelector("main.kiosk [data-testid=period-title]");
+    const title = () => page.textContent("[data-testid=period-title]");
+    assert.equal(await title(), "Today");
+    await page.clock.runFor(30_000);
+    assert.equal(await title(), "Week to date");
+    for (let i = 0; i < 4; i++) await page.clock.runFor(30_000);
+    assert.equal(await title(), "Today", "round again after the year");
+    await page.goto(new URL("/?kiosk&rotate=5", server.url).href);
+    await page.waitForSelector("main.kiosk [data-testid=period-title]");
+    await page.clock.runFor(60_000);
+    assert.equal(await title(), "Today", "5 s is too fast: no rotation");
+  } finally {
+    await context.close();
+  }
+});

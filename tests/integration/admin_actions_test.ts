@@ -78,7 +78,7 @@ Deno.test("console actions: an operator's read now, reset breaker and disconnect
   assert.equal(nonsense.status, 404);
   assert.match(
     (await nonsense.json()).error.message,
-    /the actions are sources\/:id\/read, sources\/:id\/reset-breaker and connections\/:id\/disconnect/,
+    /the actions are sources\/:id\/read, sources\/:id\/reset-breaker, connections\/:id\/disconnect, alerts\/:id\/test, alerts\/:id\/silence and alerts\/:id\/acknowledge/,
   );
   // Names every object inherits are not actions.
   for (const inherited of ["constructor", "toString", "__proto__"]) {
