@@ -30,6 +30,7 @@ import { HttpError } from "@/lib/http/mod.ts";
 import type { KeyedRateLimiter } from "@/lib/resilience/mod.ts";
 import type { AppDeps } from "../deps.ts";
 import { clientIp } from "../limits.ts";
+import { parseLimit } from "./pnl_query.ts";
 
 const DEFAULT_SPAN_MS = 3_600_000;
 const DEFAULT_LIMIT = 500;
@@ -100,7 +101,7 @@ export function historyRoute(
         `from must not be after to (from ${isoTime(from)}, to ${isoTime(to)})`,
       );
     }
-    const limit = parseLimit(c.req.query("limit"));
+    const limit = parseLimit(c.req.query("limit"), MAX_LIMIT, DEFAULT_LIMIT);
     // A source's series is its amount since today's start.
     const shape = (p: HistoryPoint): Record<string, string | number> =>
       source === undefined
@@ -242,18 +243,4 @@ function sourceOf(
     );
   }
   return value;
-}
-
-function parseLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LIMIT;
-  const n = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= MAX_LIMIT)) {
-    throw new ProtocolError(
-      "bad_request",
-      `limit must be an integer from 1 to ${MAX_LIMIT}, received ${
-        JSON.stringify(value.slice(0, 40))
-      }`,
-    );
-  }
-  return n;
 }

@@ -5,18 +5,12 @@
  * `lib/aggregate`'s projectPeriod over the flows' ledgers.
  */
 import type { Context } from "hono";
-import {
-  isPnlState,
-  parseTopic,
-  ProtocolError,
-  StateCalendar,
-} from "@/lib/protocol/mod.ts";
+import { ProtocolError, StateCalendar } from "@/lib/protocol/mod.ts";
 import { PROJECTED_PERIODS } from "@/lib/aggregate/mod.ts";
 import { isoTime, type PeriodName } from "@/lib/time/mod.ts";
-import { HttpError } from "@/lib/http/mod.ts";
 import type { KeyedRateLimiter } from "@/lib/resilience/mod.ts";
 import type { AppDeps } from "../deps.ts";
-import { clientIp } from "../limits.ts";
+import { pnlStateOf, takeQuery } from "./pnl_query.ts";
 
 /** Builds the projection handler (rate-limited with history's limiter). */
 export function projectionRoute(
@@ -25,24 +19,9 @@ export function projectionRoute(
 ): (c: Context) => Response {
   const calendars = new StateCalendar();
   return function projection(c: Context): Response {
-    const wait = limiter.take(clientIp(c));
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      throw new HttpError(
-        429,
-        "rate_limited",
-        `at most ${deps.config.historyPerSecond} history, transaction and projection queries a second per client address; retry in ${seconds} s`,
-        { headers: { "retry-after": String(seconds) } },
-      );
-    }
-    const topic = parseTopic(c.req.query("topic") ?? "pnl");
-    const state = deps.hub.has(topic) ? deps.hub.state(topic) : undefined;
-    if (topic !== "pnl" || !isPnlState(state)) {
-      throw new ProtocolError(
-        "unknown_topic",
-        `no projection for topic ${JSON.stringify(topic)}; it is made for pnl`,
-      );
-    }
+    takeQuery(deps, limiter, c);
+    const state = pnlStateOf(deps, c, "projection");
+    const topic = "pnl";
     const asked = c.req.query("period") ?? "";
     if (!(PROJECTED_PERIODS as readonly string[]).includes(asked)) {
       throw new ProtocolError(

@@ -6,18 +6,13 @@
  * and a link to the vendor's page where there is one.
  */
 import type { Context } from "hono";
-import {
-  isPnlState,
-  parseTopic,
-  ProtocolError,
-  StateCalendar,
-} from "@/lib/protocol/mod.ts";
+import { ProtocolError, StateCalendar } from "@/lib/protocol/mod.ts";
 import { FIGURE_NAMES, MovementCursorError } from "@/lib/aggregate/mod.ts";
 import { isoTime, PERIOD_NAMES } from "@/lib/time/mod.ts";
 import { HttpError } from "@/lib/http/mod.ts";
 import type { KeyedRateLimiter } from "@/lib/resilience/mod.ts";
 import type { AppDeps } from "../deps.ts";
-import { clientIp } from "../limits.ts";
+import { parseLimit, pnlStateOf, takeQuery } from "./pnl_query.ts";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
@@ -29,26 +24,9 @@ export function transactionsRoute(
 ): (c: Context) => Response {
   const calendars = new StateCalendar();
   return function transactions(c: Context): Response {
-    const wait = limiter.take(clientIp(c));
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      throw new HttpError(
-        429,
-        "rate_limited",
-        `at most ${deps.config.historyPerSecond} history and transaction queries a second per client address; retry in ${seconds} s`,
-        { headers: { "retry-after": String(seconds) } },
-      );
-    }
-    const topic = parseTopic(c.req.query("topic") ?? "pnl");
-    const state = deps.hub.has(topic) ? deps.hub.state(topic) : undefined;
-    if (topic !== "pnl" || !isPnlState(state)) {
-      throw new ProtocolError(
-        "unknown_topic",
-        `no transactions for topic ${
-          JSON.stringify(topic)
-        }; they are listed for pnl`,
-      );
-    }
+    takeQuery(deps, limiter, c);
+    const state = pnlStateOf(deps, c, "transactions");
+    const topic = "pnl";
     const period = oneOf(c.req.query("period"), PERIOD_NAMES, "period") ??
       "today";
     const source = c.req.query("source");
@@ -75,7 +53,7 @@ export function transactionsRoute(
         );
       }
     }
-    const limit = parseLimit(c.req.query("limit"));
+    const limit = parseLimit(c.req.query("limit"), MAX_LIMIT, DEFAULT_LIMIT);
     if (!deps.movements) {
       throw new ProtocolError(
         "unavailable",
@@ -133,18 +111,4 @@ function oneOf<T extends string>(
     );
   }
   return value as T;
-}
-
-function parseLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LIMIT;
-  const n = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= MAX_LIMIT)) {
-    throw new ProtocolError(
-      "bad_request",
-      `limit must be an integer from 1 to ${MAX_LIMIT}, received ${
-        JSON.stringify(value.slice(0, 40))
-      }`,
-    );
-  }
-  return n;
 }
