@@ -7,7 +7,8 @@
 import { clockTime, duration } from "./time_words.ts";
 import { memo } from "./memo.ts";
 
-type Firing = {
+/** A firing alert as the state carries it. */
+export type Firing = {
   rule: string;
   severity: string;
   summary: string;
@@ -23,7 +24,9 @@ function sinceWords(ms: number): string {
 }
 
 /** Reads the state's `alerts`, whatever shape an older server sent. */
-function alertsOf(value: unknown): { firing: Firing[]; recent: Recent[] } {
+export function alertsOf(
+  value: unknown,
+): { firing: Firing[]; recent: Recent[] } {
   const a = value as { firing?: unknown; recent?: unknown } | undefined;
   return {
     firing: Array.isArray(a?.firing) ? a.firing as Firing[] : [],

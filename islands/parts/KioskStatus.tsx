@@ -7,6 +7,7 @@
 import { duration } from "./time_words.ts";
 import type { SourceState } from "@/lib/protocol/mod.ts";
 import type { MissingFigure } from "./pnl_view.ts";
+import { alertsOf } from "./AlertBanner.tsx";
 
 type Firing = {
   rule: string;
@@ -51,7 +52,7 @@ export function KioskStatus(
     parts.push(props.connection);
     worse("warn");
   }
-  const firing = firingOf(props.alerts).sort((a, b) =>
+  const firing = [...alertsOf(props.alerts).firing].sort((a, b) =>
     (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0)
   );
   const worst = firing[0];
@@ -99,9 +100,4 @@ export function KioskStatus(
       {parts.join(" · ")}
     </p>
   );
-}
-
-function firingOf(value: unknown): Firing[] {
-  const f = (value as { firing?: unknown } | undefined)?.firing;
-  return Array.isArray(f) ? [...f as Firing[]] : [];
 }

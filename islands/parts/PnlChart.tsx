@@ -1,10 +1,9 @@
 /**
  * The net P&L chart inside the LiveBoard island: the chosen reporting
  * period's net from `/api/history?period=` drawn with uPlot, live points
- * appended as the board's state changes. The x-axis is the whole period
- * (today from midnight to midnight, the month from its first to its last
- * day; the last hour, sliding, from a server without periods), so the
- * line shows how far into the period it is; the line is stepped (a figure
+ * appended as the board's state changes. The x-axis runs from the
+ * period's first instant up to now, never past it (the last hour, sliding,
+ * from a server without periods); the line is stepped (a figure
  * holds until it changes) with gaps where the server recorded nothing;
  * hovering or focusing shows the time and the value; the axis speaks the
  * board's currency in the page's colours (dark mode too); and a sentence

@@ -6,6 +6,7 @@
  * Revoke button that ends that link alone; over `/api/viewer-links`.
  */
 import { useEffect, useState } from "preact/hooks";
+import { PERIODS } from "./period_view.ts";
 
 interface Link {
   id: string;
@@ -24,14 +25,6 @@ const LIFETIMES = [
   ["2160", "90 days"],
   ["8784", "1 year"],
   ["never", "Never ends"],
-] as const;
-
-const PERIODS = [
-  ["today", "Today"],
-  ["wtd", "Week"],
-  ["mtd", "Month"],
-  ["qtd", "Quarter"],
-  ["ytd", "Year"],
 ] as const;
 
 /** Props of {@linkcode ShareLinks}. */
@@ -121,8 +114,8 @@ export function ShareLinks(props: ShareLinksProps): preact.JSX.Element {
         <label>
           Opens on{" "}
           <select name="period">
-            {PERIODS.map(([v, words]) => (
-              <option key={v} value={v}>{words}</option>
+            {PERIODS.map((p) => (
+              <option key={p.id} value={p.id}>{p.label}</option>
             ))}
           </select>
         </label>
@@ -201,6 +194,7 @@ export function ShareLinks(props: ShareLinksProps): preact.JSX.Element {
 /** `/?kiosk&period=mtd` as "wall screen, Month". */
 function opensWords(opens: string): string {
   const q = new URLSearchParams(opens.split("?")[1] ?? "");
-  const period = PERIODS.find(([v]) => v === (q.get("period") ?? "today"))?.[1];
+  const period = PERIODS.find((p) => p.id === (q.get("period") ?? "today"))
+    ?.label;
   return `${q.has("kiosk") ? "wall screen, " : "board, "}${period ?? "Today"}`;
 }

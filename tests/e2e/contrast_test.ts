@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { launchBrowser } from "../_helpers/browser.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
+import { longNameBoard, writeBoard } from "../_helpers/boards.ts";
 
 /** Each matching element's text contrast against its effective background. */
 const CONTRASTS = (selectors: string[]) => {
@@ -52,47 +53,11 @@ const CONTRASTS = (selectors: string[]) => {
 };
 
 Deno.test("in a browser, every figure, comparison and status reads at WCAG AA contrast in both colour schemes, an incomplete total included", async () => {
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const deadPort = closed.addr.port;
-  closed.close();
-  const dir = await Deno.makeTempDir();
-  try {
-    const file = `${dir}/sources.json`;
-    await Deno.writeTextFile(
-      file,
-      JSON.stringify({
-        sources: [
-          { id: "sales", kind: "simulator", role: "revenue", intervalMs: 500 },
-          {
-            id: "costs",
-            kind: "simulator",
-            role: "expense",
-            figure: "costs",
-            intervalMs: 500,
-          },
-          {
-            id: "desk",
-            kind: "simulator",
-            role: "trading",
-            figure: "trading",
-            intervalMs: 500,
-          },
-          {
-            id: "shop",
-            kind: "http-json",
-            role: "revenue",
-            url: `http://127.0.0.1:${deadPort}/total`,
-            amountPointer: "/total",
-            unit: "minor",
-            intervalMs: 1_000,
-            timeoutMs: 300,
-            retry: { maxAttempts: 1 },
-          },
-        ],
-      }),
-    );
+  // Long names beside a source that never answers: totals incomplete.
+  await using board = await writeBoard(longNameBoard());
+  {
     await using server = await startServerProcess({
-      env: { PULSE_CONFIG: file },
+      env: { PULSE_CONFIG: board.file },
     });
     await using browser = await launchBrowser();
     for (const colorScheme of ["light", "dark"] as const) {
@@ -134,7 +99,5 @@ Deno.test("in a browser, every figure, comparison and status reads at WCAG AA co
         }
       }
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
 });

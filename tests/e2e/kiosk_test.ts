@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { launchBrowser } from "../_helpers/browser.ts";
 import { ROOT, startServerProcess } from "../_helpers/server_process.ts";
+import { longNameBoard, writeBoard } from "../_helpers/boards.ts";
 
 Deno.test("in a browser, ?kiosk at 1920 px fills the screen with a big net figure and shows no controls", async () => {
   await using server = await startServerProcess({
@@ -48,71 +49,11 @@ Deno.test("in a browser, ?kiosk at 1920 px fills the screen with a big net figur
 });
 
 Deno.test("in a browser, ?kiosk fits 1280x720, 1920x1080 and 3840x2160 without scrolling, in both colour schemes, with one status line readable across a room and no cursor", async () => {
-  // The demo beside a source that never answers: totals incomplete.
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const deadPort = closed.addr.port;
-  closed.close();
-  const dir = await Deno.makeTempDir();
-  try {
-    const file = `${dir}/sources.json`;
-    const simulated = (
-      id: string,
-      label: string,
-      role: string,
-      figure?: string,
-    ) => ({
-      id,
-      label,
-      kind: "simulator",
-      role,
-      ...(figure ? { figure } : {}),
-      intervalMs: 500,
-    });
-    await Deno.writeTextFile(
-      file,
-      JSON.stringify({
-        title: "Acme Holdings: group P&L",
-        sources: [
-          simulated(
-            "sales",
-            "Stripe revenue: Acme Holdings Europe B.V.",
-            "revenue",
-          ),
-          simulated(
-            "costs",
-            "Anthropic API costs, production workspace",
-            "expense",
-            "costs",
-          ),
-          simulated(
-            "desk",
-            "Kalshi event contracts: macro desk",
-            "trading",
-            "trading",
-          ),
-          simulated(
-            "cash",
-            "Operating cash: checking ••••4821",
-            "trading",
-            "balance",
-          ),
-          {
-            id: "shop",
-            label: "Shopify storefront (EU)",
-            kind: "http-json",
-            role: "revenue",
-            url: `http://127.0.0.1:${deadPort}/total`,
-            amountPointer: "/total",
-            unit: "minor",
-            intervalMs: 1_000,
-            timeoutMs: 300,
-            retry: { maxAttempts: 1 },
-          },
-        ],
-      }),
-    );
+  // Long names beside a source that never answers: totals incomplete.
+  await using board = await writeBoard(longNameBoard());
+  {
     await using server = await startServerProcess({
-      env: { PULSE_CONFIG: file },
+      env: { PULSE_CONFIG: board.file },
     });
     await using browser = await launchBrowser();
     for (
@@ -216,8 +157,6 @@ Deno.test("in a browser, ?kiosk fits 1280x720, 1920x1080 and 3840x2160 without s
         }
       }
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
