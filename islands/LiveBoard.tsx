@@ -8,7 +8,7 @@ import type { TopicView, TransportName } from "@/lib/client/mod.ts";
 import { currencyExponent, formatMoney } from "@/lib/money.ts";
 import { PnlChart } from "./parts/PnlChart.tsx";
 import { useStreamClient } from "./parts/use_stream_client.ts";
-import { describeMissing, missingFigures } from "./parts/pnl_view.ts";
+import { missingFigures } from "./parts/pnl_view.ts";
 import {
   type PeriodId,
   PERIODS,
@@ -24,10 +24,8 @@ import {
   useTimeZone,
 } from "./parts/hooks.ts";
 import { SourceRow } from "./parts/SourceRow.tsx";
-import { AlertBanner } from "./parts/AlertBanner.tsx";
-import { KioskStatus } from "./parts/KioskStatus.tsx";
+import { BoardBanners } from "./parts/BoardBanners.tsx";
 import { ConnectionBadge } from "./parts/ConnectionBadge.tsx";
-import { clockTime, duration } from "./parts/time_words.ts";
 import {
   periodWindows,
   type PnlState,
@@ -189,85 +187,18 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
           operatorLink={props.operator === true && !props.kiosk}
         />
       </header>
-      {props.kiosk
-        ? (
-          <KioskStatus
-            connection={disconnected
-              ? `${
-                status === "offline"
-                  ? "Offline"
-                  : status === "closed"
-                  ? "Disconnected"
-                  : "Reconnecting"
-              }: figures as of ${
-                since
-                  ? clockTime(new Date(since).toISOString(), now, zone)
-                  : "the last update"
-              }`
-              : undefined}
-            alerts={pnl.alerts}
-            sources={sources}
-            missing={missing}
-            nameOf={nameOf}
-            now={now}
-          />
-        )
-        : (
-          <>
-            {pnl.stale && (
-              <p class="stale-banner" role="status">
-                Totals rest on figures that are not current: {sources
-                  .filter(([, s]) =>
-                    s.status !== "ok" && s.status !== "syncing"
-                  )
-                  .map(([id, s]) =>
-                    `${nameOf(id)}${
-                      s.asOf
-                        ? `, its last figure from ${
-                          clockTime(text(s.asOf), now, zone)
-                        } (${
-                          duration(Math.max(0, now - Date.parse(text(s.asOf)!)))
-                        } old)`
-                        : ", no figure yet"
-                    }`
-                  )
-                  .join("; ")}
-              </p>
-            )}
-            {disconnected && (
-              <p
-                class="disconnected-banner"
-                role="status"
-                data-testid="disconnected"
-              >
-                {status === "offline"
-                  ? "Offline"
-                  : status === "closed"
-                  ? "Disconnected"
-                  : "Reconnecting"}: the figures are the last ones
-                received{since
-                  ? `, at ${
-                    clockTime(new Date(since).toISOString(), now, zone)
-                  }`
-                  : ""}.
-              </p>
-            )}
-            <AlertBanner
-              alerts={pnl.alerts}
-              now={now}
-              zone={zone}
-            />
-            {missing.length > 0 && (
-              <p
-                class="incomplete-banner"
-                role="status"
-                data-testid="incomplete"
-              >
-                {describeMissing(missing)}
-              </p>
-            )}
-          </>
-        )}
+      <BoardBanners
+        kiosk={props.kiosk === true}
+        connection={disconnected ? status : undefined}
+        lastMessageAt={since}
+        stale={pnl.stale}
+        alerts={pnl.alerts}
+        sources={sources}
+        missing={missing}
+        nameOf={nameOf}
+        now={now}
+        zone={zone}
+      />
       <PeriodFigures
         period={period.value}
         view={shown}
@@ -349,8 +280,4 @@ function latestAsOf(sources: [string, SourceState][]): string | undefined {
     }
   }
   return latest;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
 }

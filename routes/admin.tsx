@@ -9,7 +9,8 @@ import { IslandHost } from "@/components/IslandHost.tsx";
 import { Page } from "@/components/Page.tsx";
 import AdminBoard, { type AdminBoardProps } from "@/islands/AdminBoard.tsx";
 import type { FailureLimiter } from "@/lib/security/mod.ts";
-import { credential, loginUrl, OPERATORS_ONLY_PAGE } from "./auth.ts";
+import { credential, loginUrl } from "./auth.ts";
+import { OPERATORS_ONLY_PAGE } from "./auth_pages.ts";
 import type { AppDeps } from "./deps.ts";
 import { isPnlState, type PnlState } from "@/lib/protocol/mod.ts";
 

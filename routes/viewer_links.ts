@@ -14,7 +14,8 @@ import {
   type ViewerLinkRecord,
 } from "@/lib/security/mod.ts";
 import { isoTime, PERIOD_NAMES } from "@/lib/time/mod.ts";
-import { crossSite, LOGIN_PAGE, principalOf } from "./auth.ts";
+import { crossSite, principalOf } from "./auth.ts";
+import { LOGIN_PAGE } from "./auth_pages.ts";
 import type { AppDeps } from "./deps.ts";
 import { isHttps } from "./limits.ts";
 

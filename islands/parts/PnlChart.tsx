@@ -8,6 +8,10 @@
  * hovering or focusing shows the time and the value; the axis speaks the
  * board's currency in the page's colours (dark mode too); and a sentence
  * summarises the period for screen readers.
+ *
+ * Over 300 lines, kept whole: the uPlot instance, its history load, the
+ * live points and the redraw pacing share one plot and one window; the
+ * data work is already apart in `chart_series.ts`.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";

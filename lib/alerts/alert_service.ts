@@ -4,11 +4,12 @@
  * transition and its notifications (one per channel) are saved together,
  * then the deliverer sends them. The firing alerts and the latest events
  * go into the P&L state for the board; `/api/alerts` reads the same.
- * One class of about 440 lines: leading (start, stop, the tick), the
- * evaluation queue, the commit of each transition and the state's alerts
- * part share the tracks and the leadership phase; the pure parts live
- * beside it (`evaluator.ts`, `alert_report.ts`, `alert_log.ts`), the
- * hand-sent test in `test_send.ts`.
+ * One class of about 500 lines: leading (start, stop, the tick), the
+ * evaluation queue, the commit of each transition, an operator's silence
+ * or acknowledgement and the state's alerts part share the tracks and the
+ * leadership phase; the pure parts live beside it (`evaluator.ts`, with
+ * `marked` and `notifies`; `alert_report.ts`, `alert_log.ts`,
+ * `alert_notice.ts`), the hand-sent test in `test_send.ts`.
  *
  * @module
  */
@@ -17,10 +18,11 @@ import { isPnlState, type PnlState, StateCalendar } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
 import type { AlertStore, OutboxItem } from "./alert_store.ts";
 import { Deliverer, type DelivererOptions } from "./delivery.ts";
-import { readAlertNotice } from "./alert_notice.ts";
+import { type AlertChange, readAlertNotice } from "./alert_notice.ts";
 import {
   type AlertTrack,
   judge,
+  marked,
   newTrack,
   notifies,
   step,
@@ -321,25 +323,18 @@ export class AlertService {
    */
   async mark(
     ruleId: string,
-    change: { silenceUntilMs: number } | { acknowledge: true },
+    change: AlertChange,
   ): Promise<boolean> {
     if (!this.#leading || !this.rules.some((r) => r.id === ruleId)) {
       return false;
     }
     const now = this.#o.clock.now();
-    const before = this.#tracks.get(ruleId) ?? newTrack(now);
-    let track: AlertTrack;
-    if ("silenceUntilMs" in change) {
-      const { silencedUntil: _s, ...rest } = before;
-      track = change.silenceUntilMs > now
-        ? { ...rest, silencedUntil: change.silenceUntilMs }
-        : rest;
-    } else {
-      if (before.phase !== "firing" && before.phase !== "recovering") {
-        return false;
-      }
-      track = { ...before, acknowledgedAt: now };
-    }
+    const track = marked(
+      this.#tracks.get(ruleId) ?? newTrack(now),
+      change,
+      now,
+    );
+    if (!track) return false;
     await this.#o.store.commit(ruleId, track, []);
     this.#tracks.set(ruleId, track);
     this.#report.refresh((id) => this.#tracks.get(id));

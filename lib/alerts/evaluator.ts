@@ -248,3 +248,30 @@ export function notifies(
   }
   return !(event === "reminder" && track.acknowledgedAt !== undefined);
 }
+
+/**
+ * A track with an operator's change: a silence until a time (0, or a time
+ * passed, lifts it), or an acknowledgement of the episode firing now.
+ *
+ * @param track The track before.
+ * @param change What was asked.
+ * @param now Epoch ms.
+ * @returns The track after; undefined for an acknowledgement when
+ *   nothing fires.
+ */
+export function marked(
+  track: AlertTrack,
+  change: { silenceUntilMs: number } | { acknowledge: true },
+  now: number,
+): AlertTrack | undefined {
+  if ("silenceUntilMs" in change) {
+    const { silencedUntil: _lifted, ...rest } = track;
+    return change.silenceUntilMs > now
+      ? { ...rest, silencedUntil: change.silenceUntilMs }
+      : rest;
+  }
+  if (track.phase !== "firing" && track.phase !== "recovering") {
+    return undefined;
+  }
+  return { ...track, acknowledgedAt: now };
+}

@@ -2,6 +2,9 @@
  * SQLite storage (the L3 tier): the latest published state of each topic,
  * so a restarted server shows the last figures at once. Uses `node:sqlite`,
  * built into Deno: no native library to download.
+ * Over 300 lines, kept whole: it owns the one connection and its
+ * migrations; each domain's tables live in their own file beside it
+ * (`sqlite_history.ts`, `sqlite_ingest.ts`, `sqlite_viewer_links.ts`, ...).
  *
  * @module
  */

@@ -3,6 +3,9 @@
  * SHA-256 digests in constant time and kept only hashed), HttpOnly session
  * cookies for browsers, and short-lived signed tickets for WebSocket and
  * SSE, which browsers cannot give headers.
+ * Over 300 lines, kept whole: every credential (token, session, ticket,
+ * viewer link) is signed with one key and checked against the same
+ * revocations (its token, its share link), so they stay in one class.
  *
  * @module
  */

@@ -5,6 +5,9 @@
  * ledger by when it happened, so every reporting period adds up), with two
  * years of simulated history behind them when asked; its balance is a
  * stock: a starting balance plus everything that moved.
+ * Over 300 lines, kept whole: the figures, their ledgers and the synthetic
+ * history share one random walk; the history's shape is apart in
+ * `simulated_history.ts`.
  *
  * @module
  */

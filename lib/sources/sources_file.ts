@@ -4,6 +4,9 @@
  * was found and what is accepted, and turned into guarded-ready sources.
  * Each entry's fields are in `source_entry.ts`, the error it is refused
  * with in `file_error.ts`, its diagnostics' places in `diagnostics.ts`.
+ * Over 300 lines: reading, checking and building a file are one pass
+ * (each stage goes on with what the last found sound); the entry's
+ * checks, the shape and the errors are already apart.
  *
  * @module
  */
