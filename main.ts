@@ -193,6 +193,10 @@ export async function startServer(
       ruleSources(rule, engine.declared.map((d) => d.common)).every((id) =>
         readStats.hasRead(id)
       ),
+    // Digests: spans from the ledgers, once every source was read.
+    calendar,
+    sources: () => engine.declared.map((d) => d.source),
+    hasRead: (id) => readStats.hasRead(id),
     // A `for` ran out between states: the board shows it at once.
     onBoard: (board) => hub.update("pnl", (now) => withAlerts(now, board)),
     onEvent: alertEventLogger(log.child("alerts"), (e) => pulse.onAlert(e)),

@@ -101,7 +101,7 @@ export async function loadBoard(
   }
   let alerting: Alerting | undefined;
   try {
-    alerting = await alertingOf(file, env);
+    alerting = await alertingOf(file, env, config.weekStart);
   } catch (error) {
     if (!(error instanceof SourcesFileError)) throw error;
     problems.push(error);

@@ -32,17 +32,21 @@ export const ALERT_FIELDS_BEGIN =
 /** Where it ends. */
 export const ALERT_FIELDS_END = "<!-- end of generated alert reference -->";
 
-/** The alert reference: a rule's fields, then each channel kind's. */
+/** The alert reference: a rule's fields, a digest's, then each channel kind's. */
 export function alertFieldsMarkdown(): string {
-  const { alerts, channels } = alertingSchemas() as Record<string, Schema>;
+  const { alerts, channels, digests } = alertingSchemas() as Record<
+    string,
+    Schema
+  >;
   const rule = fieldTable("### Rule fields", alerts!.items as Schema);
+  const digest = fieldTable("### Digest fields", digests!.items as Schema);
   const kinds = ((channels!.items as Schema).oneOf as Schema[]).map((v) => {
     const kind = String(
       ((v.properties as Record<string, Schema>).kind as Schema).const,
     );
     return fieldTable(`### \`${kind}\` channel fields`, v);
   });
-  return [rule, ...kinds].join("\n\n");
+  return [rule, digest, ...kinds].join("\n\n");
 }
 
 /** One object's fields as a table under a title. */

@@ -15,7 +15,8 @@
  */
 import { formatMoney } from "../money.ts";
 import { isPnlState, type PnlState, StateCalendar } from "../protocol/mod.ts";
-import type { Clock, TimerId } from "../time/mod.ts";
+import type { Source } from "../sources/mod.ts";
+import { type Clock, ReportingCalendar, type TimerId } from "../time/mod.ts";
 import type { AlertStore, OutboxItem } from "./alert_store.ts";
 import { Deliverer, type DelivererOptions } from "./delivery.ts";
 import { type AlertChange, readAlertNotice } from "./alert_notice.ts";
@@ -36,6 +37,8 @@ import {
 import { sendTestNotification, type TestResult } from "./test_send.ts";
 import type { Alerting } from "./alerting.ts";
 import type { AlertRule } from "./rule.ts";
+import { DigestRunner } from "./digest_runner.ts";
+import type { DigestNotification } from "./digest.ts";
 
 /** Options for {@linkcode AlertService}. */
 export interface AlertServiceOptions {
@@ -71,6 +74,22 @@ export interface AlertServiceOptions {
    * @default {() => true}
    */
   ready?: (rule: AlertRule) => boolean;
+  /**
+   * The board's calendar: when a digest is due, and the spans it covers.
+   * @default {new ReportingCalendar()} (UTC, weeks from Monday)
+   */
+  calendar?: ReportingCalendar;
+  /**
+   * The board's sources, whose ledgers give a digest's figures.
+   * @default {() => []}
+   */
+  sources?: () => readonly Source[];
+  /**
+   * Whether a source has been read (or has failed a read) since this
+   * process started: a digest due waits for every source.
+   * @default {() => true}
+   */
+  hasRead?: (id: string) => boolean;
 }
 
 /** What the service reports as it runs. */
@@ -102,10 +121,24 @@ export class AlertService {
   #leading = false;
   #evaluatedAt?: number;
   #report: AlertReport;
+  #digests: DigestRunner;
 
   /** Creates the service (idle until {@linkcode start}). */
   constructor(options: AlertServiceOptions) {
     this.#o = options;
+    this.#digests = new DigestRunner({
+      digests: options.alerting.digests ?? [],
+      calendar: options.calendar ?? new ReportingCalendar(),
+      store: options.store,
+      clock: options.clock,
+      sources: options.sources ?? (() => []),
+      ready: () =>
+        (options.sources?.() ?? []).every((s) =>
+          options.hasRead?.(s.id) ?? true
+        ),
+      currency: options.currency,
+      board: options.board,
+    });
     this.#report = new AlertReport(options.alerting.rules, options.currency);
     this.#deliverer = new Deliverer({
       store: options.store,
@@ -144,10 +177,13 @@ export class AlertService {
    * on where the last leader left it.
    */
   start(): void {
-    if (this.#leading || this.rules.length === 0) return;
+    if (this.#leading || (this.rules.length === 0 && this.#digests.empty)) {
+      return;
+    }
     this.#leading = true;
     this.#ready = (async () => {
       const saved = await this.#o.store.tracks();
+      this.#digests.load(saved);
       const now = this.#o.clock.now();
       this.#tracks = new Map(
         this.rules.map((r) => [r.id, asTrack(saved[r.id]) ?? newTrack(now)]),
@@ -195,7 +231,11 @@ export class AlertService {
    * @returns The state to publish.
    */
   annotate(state: PnlState): PnlState {
-    if (this.#o.alerting.rules.length === 0) return state;
+    if (this.#o.alerting.rules.length === 0) {
+      // Digests read the newest state; the board has no alerts part.
+      if (!this.#digests.empty) this.observe(state);
+      return state;
+    }
     return withAlerts(state, this.observe(state));
   }
 
@@ -301,6 +341,21 @@ export class AlertService {
   }
 
   /**
+   * A digest as it would go out now for its latest occurrence, neither
+   * sent nor saved (the console's preview).
+   *
+   * @param id The digest's id.
+   * @returns The digest.
+   * @throws {RangeError} For an unknown digest id.
+   */
+  async previewDigest(id: string): Promise<DigestNotification> {
+    return await this.#digests.preview(
+      id,
+      isPnlState(this.#state) ? this.#state : undefined,
+    );
+  }
+
+  /**
    * Takes a notice from {@linkcode alertNotice} (sent to every instance):
    * the one that leads carries it out.
    *
@@ -370,6 +425,11 @@ export class AlertService {
           if (await this.#evaluate(state)) {
             this.#o.onBoard?.(this.#report.board);
           }
+          const digested = await this.#digests.run(
+            isPnlState(state) ? state : undefined,
+            () => this.#leading,
+          );
+          if (digested) this.#deliverer.kick();
         }
       } catch (error) {
         this.#failed(error);
@@ -392,6 +452,7 @@ export class AlertService {
    * store fails, the next evaluation makes the same transition again.
    */
   async #evaluate(state: unknown): Promise<boolean> {
+    if (this.rules.length === 0) return false;
     const { clock, store, currency, board } = this.#o;
     const now = clock.now();
     this.#evaluatedAt = now;

@@ -23,20 +23,29 @@ import {
   parseChannel,
 } from "./channel_spec.ts";
 import { type AlertRule, parseRule, RULE_FIELDS } from "./rule.ts";
+import {
+  DIGEST_FIELDS,
+  type DigestSpec,
+  parseDigest,
+  type Weekday,
+} from "./digest_spec.ts";
 
-/** Rules and channels, ready to run. */
+/** Rules, digests and channels, ready to run. */
 export interface Alerting {
   rules: AlertRule[];
   channels: ChannelSpec[];
+  /** Scheduled summaries. @default {[]} */
+  digests?: DigestSpec[];
 }
 
 /**
- * Validates the `alerts` and `channels` of a sources file.
+ * Validates the `alerts` and `channels` (and `digests`) of a sources file.
  *
  * @param alerts The file's `alerts` (absent: none).
  * @param channels The file's `channels` (absent: none).
- * @param options The board's currency, the declared source ids, and the
- *   environment where channel secrets are read.
+ * @param options The board's currency, the declared source ids, the
+ *   environment where channel secrets are read, the file's `digests` and
+ *   the board's first day of the week.
  * @returns The rules and channels.
  * @throws {SpecError} For a problem, or {@linkcode SpecErrors} for each
  *   of several, located precisely.
@@ -48,6 +57,8 @@ export function parseAlerting(
     currency: string;
     sourceIds: readonly string[];
     env: Readonly<Record<string, string | undefined>>;
+    digests?: readonly unknown[];
+    weekStart?: Weekday;
   },
 ): Alerting {
   // Every problem at once; a channel with a mistake still counts as
@@ -74,10 +85,28 @@ export function parseAlerting(
       (alerts ?? []).map((raw) => String((raw as { id?: unknown })?.id)),
       "alerts",
     ));
+  const digests = (options.digests ?? []).map((raw, i) =>
+    collectErrors(
+      errors,
+      () =>
+        parseDigest(raw, `digests[${i}]`, {
+          channelIds,
+          ...(options.weekStart ? { weekStart: options.weekStart } : {}),
+        }),
+    )
+  );
+  collectErrors(errors, () =>
+    unique(
+      (options.digests ?? []).map((raw) =>
+        String((raw as { id?: unknown })?.id)
+      ),
+      "digests",
+    ));
   throwCollected(errors);
   return {
     rules: rules as AlertRule[],
     channels: parsedChannels as ChannelSpec[],
+    digests: digests as DigestSpec[],
   };
 }
 
@@ -100,18 +129,23 @@ function unique(ids: string[], list: string): void {
  *
  * @param file The validated sources file.
  * @param env Where channel secrets are read.
- * @returns The rules and channels (none when the file has no `alerts`).
+ * @param weekStart The board's first day of the week (a weekly digest's
+ *   day when it names none).
+ * @returns The rules, digests and channels (none when the file has none).
  * @throws {SourcesFileError} Naming the rule or channel and the field.
  */
 export async function alertingOf(
   file: SourcesFile,
   env: Readonly<Record<string, string | undefined>>,
+  weekStart?: Weekday,
 ): Promise<Alerting> {
   try {
     const alerting = parseAlerting(file.alerts, file.channels, {
       currency: file.currency,
       sourceIds: file.declaredIds ?? file.entries.map((e) => e.common.id),
       env,
+      ...(file.digests ? { digests: file.digests } : {}),
+      ...(weekStart ? { weekStart } : {}),
     });
     const channels = await Promise.all(
       alerting.channels.map(async (c, i) => {
@@ -143,12 +177,23 @@ export async function alertingOf(
   }
 }
 
-/** The JSON Schemas of `alerts` and `channels`, for the sources file's schema. */
+/**
+ * The JSON Schemas of `alerts`, `channels` and `digests`, for the sources
+ * file's schema.
+ */
 export function alertingSchemas(): {
   alerts: JsonSchema;
   channels: JsonSchema;
+  digests: JsonSchema;
 } {
   return {
+    digests: {
+      description:
+        "Scheduled summaries of the board (daily or weekly), sent over channels",
+      type: "array",
+      maxItems: 20,
+      items: objectSchema(DIGEST_FIELDS),
+    },
     alerts: {
       description:
         "Alert rules: a figure or source status, a condition, for how long, whom to notify",

@@ -8,7 +8,7 @@
  */
 import { readBounded, retryAfterMs } from "../resilience/mod.ts";
 import { signWebhook } from "../security/mod.ts";
-import { type AlertNotification, slackMessage } from "./notification.ts";
+import { type Notice, slackMessage } from "./notification.ts";
 import type { ChannelSpec } from "./channel_spec.ts";
 import { sendEmail } from "./email.ts";
 
@@ -50,7 +50,7 @@ export interface SendOptions {
  */
 export async function sendNotification(
   channel: ChannelSpec,
-  notification: AlertNotification,
+  notification: Notice,
   options: SendOptions,
 ): Promise<void> {
   const { fetch: doFetch = fetch, signal, now } = options;

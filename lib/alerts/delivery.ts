@@ -12,7 +12,7 @@ import { backoffDelay } from "../resilience/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
 import type { AlertStore, OutboxItem } from "./alert_store.ts";
 import { DeliveryError, sendNotification } from "./channels.ts";
-import type { AlertNotification } from "./notification.ts";
+import type { Notice } from "./notification.ts";
 import type { ChannelSpec } from "./channel_spec.ts";
 
 /** Options for {@linkcode Deliverer}. */
@@ -156,7 +156,7 @@ export class Deliverer {
     try {
       await sendNotification(
         channel,
-        JSON.parse(item.body) as AlertNotification,
+        JSON.parse(item.body) as Notice,
         { fetch: this.#o.fetch, signal: timeout, now: clock.now() },
       );
     } catch (cause) {

@@ -10,7 +10,8 @@
  */
 // @ts-types="npm:@types/nodemailer@8.0.2"
 import nodemailer from "nodemailer";
-import type { AlertNotification } from "./notification.ts";
+import type { Notice } from "./notification.ts";
+import { digestText } from "./digest_words.ts";
 
 /** An email channel, as `rule.ts` validated it. */
 export interface EmailChannel {
@@ -37,8 +38,18 @@ export function messageId(key: string): string {
 /** The message: subject, threading headers and a plain-text body. */
 export function emailMessage(
   channel: EmailChannel,
-  n: AlertNotification,
+  n: Notice,
 ): nodemailer.SendMailOptions {
+  if (n.status === "digest") {
+    return {
+      from: channel.from,
+      to: channel.to,
+      subject: `${n.title}: ${n.summary}`,
+      messageId: messageId(n.key),
+      headers: { "X-Pulseboard-Key": n.key },
+      text: digestText(n),
+    };
+  }
   const first = messageId(`${n.rule}:${n.key.split(":")[1]}:firing`);
   const threaded = n.status === "reminder" || n.status === "resolved";
   const lines = [
@@ -70,7 +81,7 @@ export function emailMessage(
  */
 export async function sendEmail(
   channel: EmailChannel,
-  notification: AlertNotification,
+  notification: Notice,
   signal?: AbortSignal,
 ): Promise<EmailFailure | undefined> {
   const url = new URL(channel.smtpUrl);

@@ -17,7 +17,9 @@ export { alertEventLogger } from "./alert_log.ts";
 export type { AlertsBoard, FiringAlert, RuleStatus } from "./alert_report.ts";
 export { DeliveryError } from "./channels.ts";
 export { ruleSources } from "./figure.ts";
-export type { AlertNotification } from "./notification.ts";
+export type { AlertNotification, Notice } from "./notification.ts";
+export type { DigestNotification } from "./digest.ts";
+export type { DigestSpec } from "./digest_spec.ts";
 export {
   type Alerting,
   alertingOf,

@@ -9,6 +9,8 @@ import { formatMoney } from "../money.ts";
 import type { AlertEvent, AlertTrack } from "./evaluator.ts";
 import { alertSummary, conditionWords, figureName } from "./figure.ts";
 import type { AlertRule } from "./rule.ts";
+import type { DigestNotification } from "./digest.ts";
+import { digestSlackMessage } from "./digest_words.ts";
 
 /** The notification, as a webhook receives it. */
 export interface AlertNotification {
@@ -43,6 +45,9 @@ export interface AlertNotification {
   /** The rule's description, when it has one. */
   description?: string;
 }
+
+/** What the outbox carries: an alert's notification or a digest. */
+export type Notice = AlertNotification | DigestNotification;
 
 /** What the evaluator knew when the event happened. */
 export interface EventContext {
@@ -104,9 +109,11 @@ const ICONS: Record<string, string> = {
 
 /**
  * A Slack incoming-webhook message: `text` (the phone's notification and
- * the fallback) and blocks (a header, the summary, the context).
+ * the fallback) and blocks (a header, the summary, the context; a
+ * digest's sections).
  */
-export function slackMessage(n: AlertNotification): unknown {
+export function slackMessage(n: Notice): unknown {
+  if (n.status === "digest") return digestSlackMessage(n, escapeSlack);
   const title = `${
     ICONS[n.status]
   } ${n.status.toUpperCase()}: ${n.rule} (${n.severity})`;

@@ -72,6 +72,12 @@ const TOP_FIELDS = {
     optional: true,
     description: "Where alerts are delivered (docs/alerts.md)",
   },
+  digests: {
+    type: listOf({ parse: (v: unknown) => v, schema: () => ({}) }, 20),
+    optional: true,
+    description:
+      "Daily or weekly summaries sent over channels (docs/alerts.md)",
+  },
 } satisfies Fields;
 
 export {
@@ -278,6 +284,7 @@ export function parseSourcesFile(
   const timeZone = field("timezone");
   const alerts = field("alerts");
   const channels = field("channels");
+  const digests = field("digests");
   const parsed: SourcesFile = {
     file,
     currency,
@@ -286,6 +293,7 @@ export function parseSourcesFile(
     entries: entries.filter((e): e is SourceEntry => e !== undefined),
     ...(alerts ? { alerts } : {}),
     ...(channels ? { channels } : {}),
+    ...(digests ? { digests } : {}),
   };
   if (errors.length > 0) {
     const error = specErrorsToFileError(file, errors);

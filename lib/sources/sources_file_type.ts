@@ -25,6 +25,8 @@ export interface SourcesFile {
   alerts?: readonly unknown[];
   /** The alert channels as written (validated by `lib/alerts`). */
   channels?: readonly unknown[];
+  /** The digests as written (validated by `lib/alerts`). */
+  digests?: readonly unknown[];
   /**
    * Every id the file declares, its invalid entries' too: set on the part
    * of a file with mistakes that is checked on (a rule naming a source

@@ -24,3 +24,8 @@ export {
   type TimeWindow,
   type WeekStart,
 } from "./calendar.ts";
+export {
+  type LocalTime,
+  LocalTimeSchedule,
+  type Occurrence,
+} from "./local_time.ts";
