@@ -40,7 +40,13 @@ try {
     console.error(
       `usage: deno task alerts:test RULE_ID [SOURCES_FILE]; the rules${
         path ? ` in ${path}` : ""
-      } are ${alerting.rules.map((r) => `"${r.id}"`).join(", ") || "none"}`,
+      } are ${alerting.rules.map((r) => `"${r.id}"`).join(", ") || "none"}${
+        alerting.digests?.length
+          ? `, the digests ${
+            alerting.digests.map((d) => `"${d.id}"`).join(", ")
+          }`
+          : ""
+      }`,
     );
     Deno.exit(1);
   }

@@ -34,7 +34,11 @@ import {
   type AlertsBoard,
   type RuleStatus,
 } from "./alert_report.ts";
-import { sendTestNotification, type TestResult } from "./test_send.ts";
+import {
+  sendTestNotification,
+  sendTestThrough,
+  type TestResult,
+} from "./test_send.ts";
 import type { Alerting } from "./alerting.ts";
 import type { AlertRule } from "./rule.ts";
 import { DigestRunner } from "./digest_runner.ts";
@@ -314,18 +318,40 @@ export class AlertService {
 
   /**
    * Sends a test notification through a rule's channels at once (not
-   * through the outbox), and says how each went.
+   * through the outbox), and says how each went; for a digest's id, the
+   * digest as it would go out now (its key and title marked as a test).
    *
-   * @throws {RangeError} For an unknown rule id.
+   * @throws {RangeError} For an id that is no rule's or digest's.
    */
   async sendTest(
     ruleId: string,
   ): Promise<TestResult[]> {
     const rule = this.rules.find((r) => r.id === ruleId);
+    const digest = this.#o.alerting.digests?.find((d) => d.id === ruleId);
+    if (!rule && digest) {
+      const note = await this.previewDigest(ruleId);
+      const now = this.#o.clock.now();
+      return await sendTestThrough(digest.notify, {
+        ...note,
+        key: `${note.key}:test:${now}`,
+        title: `Test: ${note.title}`,
+      }, {
+        channels: this.#o.alerting.channels,
+        clock: this.#o.clock,
+        ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
+      });
+    }
     if (!rule) {
+      const digests = this.#o.alerting.digests ?? [];
       throw new RangeError(
-        `no alert rule has the id "${ruleId}"; the rules are ${
+        `no alert rule${
+          digests.length ? " or digest" : ""
+        } has the id "${ruleId}"; the rules are ${
           this.rules.map((r) => `"${r.id}"`).join(", ") || "none"
+        }${
+          digests.length
+            ? `, the digests ${digests.map((d) => `"${d.id}"`).join(", ")}`
+            : ""
         }`,
       );
     }

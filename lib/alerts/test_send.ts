@@ -10,7 +10,7 @@ import type { Clock } from "../time/mod.ts";
 import { sendNotification } from "./channels.ts";
 import type { ChannelSpec } from "./channel_spec.ts";
 import { type AlertTrack, judge, newTrack } from "./evaluator.ts";
-import { notificationFor } from "./notification.ts";
+import { type Notice, notificationFor } from "./notification.ts";
 import type { AlertRule } from "./rule.ts";
 
 /** How one channel took the test. */
@@ -48,8 +48,7 @@ export async function sendTestNotification(
   rule: AlertRule,
   options: TestSendOptions,
 ): Promise<TestResult[]> {
-  const { clock, timeoutMs = 10_000 } = options;
-  const now = clock.now();
+  const now = options.clock.now();
   const track = options.track ?? newTrack(now);
   const judged = judge(rule, structuredClone(track), options.state, now);
   const note = notificationFor({
@@ -64,8 +63,31 @@ export async function sendTestNotification(
       : {}),
     ...(judged.status ? { status: judged.status } : {}),
   });
+  // Its own key: a receiver that drops repeats must not drop a test.
+  return await sendTestThrough(rule.notify, {
+    ...note,
+    key: `${note.key}:${now}`,
+  }, options);
+}
+
+/**
+ * Sends a notice made by hand through channels at once (not through the
+ * outbox), each within its time limit.
+ *
+ * @param ids The channels' ids, each declared.
+ * @param note What to send (with a key of its own, never a real one).
+ * @param options The channels, clock, fetch and time limit.
+ * @returns One result per channel, in order.
+ */
+export async function sendTestThrough(
+  ids: readonly string[],
+  note: Notice,
+  options: Pick<TestSendOptions, "channels" | "clock" | "fetch" | "timeoutMs">,
+): Promise<TestResult[]> {
+  const { clock, timeoutMs = 10_000 } = options;
+  const now = clock.now();
   const out: TestResult[] = [];
-  for (const id of rule.notify) {
+  for (const id of ids) {
     const channel = options.channels.find((c) => c.id === id)!;
     const limit = new AbortController();
     const timer = clock.setTimeout(
@@ -73,8 +95,7 @@ export async function sendTestNotification(
       timeoutMs,
     );
     try {
-      // Its own key: a receiver that drops repeats must not drop a test.
-      await sendNotification(channel, { ...note, key: `${note.key}:${now}` }, {
+      await sendNotification(channel, note, {
         now,
         ...(options.fetch ? { fetch: options.fetch } : {}),
         signal: limit.signal,

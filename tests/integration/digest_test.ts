@@ -122,5 +122,32 @@ Deno.test("digests: sent once at their local time through a restart; one missed 
       );
     },
   );
+  await t.step(
+    "a test of the digest goes out at once with a key of its own, and moves nothing",
+    async () => {
+      using db = SqliteStore.open(`${dir}/pulse.db`);
+      const service = new AlertService({
+        alerting,
+        currency: "USD",
+        board: "Acme P&L",
+        store: db.alerts,
+        clock,
+        random: () => 0.5,
+        calendar,
+        sources: () => sources,
+      });
+      const results = await service.sendTest("daily");
+      assert.deepEqual(results, [{ channel: "ops", ok: true }]);
+      const sent = JSON.parse(ops.received[2]!.body);
+      assert.match(sent.key, /^digest:daily:2026-12-08:test:\d+$/);
+      assert.equal(sent.title, "Test: Daily digest for Monday 7 Dec 2026");
+      assert.equal(sent.figures.revenueMinor, 70_000);
+      assert.equal(db.alerts.recent(10).length, 2, "nothing enqueued");
+      await assert.rejects(
+        () => service.sendTest("weekly"),
+        /no alert rule or digest has the id "weekly"; the rules are none, the digests "daily"/,
+      );
+    },
+  );
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { parseAlerting } from "@/lib/alerts/mod.ts";
+import { AlertService, parseAlerting } from "@/lib/alerts/mod.ts";
+import { SqliteStore } from "@/lib/cache/mod.ts";
 import { buildDigest, digestSpans } from "@/lib/alerts/digest.ts";
 import { digestText } from "@/lib/alerts/digest_words.ts";
 import { slackMessage } from "@/lib/alerts/notification.ts";
 import { emailMessage } from "@/lib/alerts/email.ts";
 import { FlowLedger, type Source } from "@/lib/sources/mod.ts";
-import { ReportingCalendar } from "@/lib/time/mod.ts";
+import { FakeClock, ReportingCalendar } from "@/lib/time/mod.ts";
 import { testPnlState } from "../../_helpers/pnl_states.ts";
 
 const CHANNELS = [
@@ -201,4 +202,52 @@ Deno.test("buildDigest(): yesterday's totals and movers come from the ledgers wh
   assert.equal(slack.text, `${d.title}: ${d.summary}`);
   assert.equal(slack.blocks[0]!.type, "header");
   assert.ok(slack.blocks.length >= 6);
+});
+
+Deno.test("AlertService: a digest due waits until every source has been read since the start, then goes out once", async () => {
+  using db = SqliteStore.open(":memory:");
+  const clock = new FakeClock({ start: Date.parse("2026-12-07T06:59:00Z") });
+  // Known from before this start: the digest is not new in the file.
+  db.alerts.commit("digest:daily", {
+    at: Date.parse("2026-12-06T07:00:00Z"),
+    date: "2026-12-06",
+  }, []);
+  let read = false;
+  const sent: string[] = [];
+  const service = new AlertService({
+    alerting: parseAlerting([], CHANNELS, {
+      currency: "USD",
+      sourceIds: ["shop"],
+      env: { S: "secret" },
+      digests: [{ id: "daily", notify: ["ops"] }],
+    }),
+    currency: "USD",
+    board: "Test",
+    store: db.alerts,
+    clock,
+    random: () => 0.5,
+    calendar: berlin,
+    sources: () => [flow("shop", "revenue", [])],
+    hasRead: () => read,
+    fetch: (_url, init) => {
+      sent.push(
+        JSON.parse(new TextDecoder().decode(init?.body as Uint8Array)).key,
+      );
+      return Promise.resolve(new Response("ok"));
+    },
+  });
+  service.start();
+  service.annotate(testPnlState({ timezone: "Europe/Berlin" }));
+  for (let i = 0; i < 120; i++) {
+    await clock.advance(1_000);
+    await service.idle();
+  }
+  assert.deepEqual(sent, [], "08:00 passed, but the shop was not read yet");
+  read = true;
+  for (let i = 0; i < 5; i++) {
+    await clock.advance(1_000);
+    await service.idle();
+  }
+  assert.deepEqual(sent, ["digest:daily:2026-12-07"]);
+  service.stop();
 });
