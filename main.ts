@@ -27,7 +27,6 @@ import {
   ALERT_NOTICE,
   alertEventLogger,
   AlertService,
-  ruleSources,
   withAlerts,
 } from "@/lib/alerts/mod.ts";
 import { loadBoard } from "@/lib/board.ts";
@@ -41,7 +40,7 @@ import { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
 import { systemClock, systemRandom } from "@/lib/time/mod.ts";
 import {
   listen,
-  openFilesLimit,
+  processLimits,
   runCommandLine,
   type RunningServer,
   type StartOptions,
@@ -188,12 +187,8 @@ export async function startServer(
       : store.alerts,
     clock,
     random: systemRandom,
-    // A rule waits for every source it depends on to be read after start.
-    ready: (rule) =>
-      ruleSources(rule, engine.declared.map((d) => d.common)).every((id) =>
-        readStats.hasRead(id)
-      ),
-    // Digests: spans from the ledgers, once every source was read.
+    // Rules and digests wait for their sources to be read after start;
+    // a digest's figures come from the ledgers.
     calendar,
     sources: () => engine.declared.map((d) => d.source),
     hasRead: (id) => readStats.hasRead(id),
@@ -202,7 +197,7 @@ export async function startServer(
     onEvent: alertEventLogger(log.child("alerts"), (e) => pulse.onAlert(e)),
   });
   const connections = new ConnectionRegistry();
-  const openFiles = await openFilesLimit();
+  const limits = await processLimits(config, clock, log.child("http"));
   const status = serverStatus({
     clock,
     cluster,
@@ -211,7 +206,7 @@ export async function startServer(
     connections,
     readStats,
     alerts,
-    openFilesLimit: openFiles,
+    limits,
     stopping: () => stopping !== undefined,
     workerIndex,
     localBusPath,
@@ -243,7 +238,7 @@ export async function startServer(
     title: sourcesFile.title,
     currency: sourcesFile.currency,
     staticDir: STATIC_DIR,
-    openFilesLimit: openFiles,
+    limits,
   });
 
   // The shared epoch and state before the first client, so no worker or

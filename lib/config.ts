@@ -100,6 +100,10 @@ export interface Config {
   readonly maxConnections: number;
   /** Long-polls parked at once per client IP. */
   readonly maxParkedPollsPerIp: number;
+  /** Streams (WebSocket, SSE, parked polls) per API token or viewer link. */
+  readonly maxStreamsPerCredential: number;
+  /** Resident memory, MiB, past which new streams are refused (0: off). */
+  readonly memoryBudgetMb: number;
   /** Plain requests in progress at once per client address. */
   readonly maxRequestsPerIp: number;
   /** History queries allowed per second per client address. */
@@ -493,6 +497,18 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     "maxParkedPollsPerIp",
     "long-polls held at once per client address (429 past it)",
     { min: 1, max: 1_000_000, fallback: 200 },
+  ),
+  int(
+    "PULSE_MAX_STREAMS_PER_CREDENTIAL",
+    "maxStreamsPerCredential",
+    "open WebSocket, SSE and parked long-poll connections per credential: one API token (with the sessions and tickets signed in with it) or one viewer link, from however many addresses (429 past it); an open board has no credentials and only the per-address limits",
+    { min: 1, max: 1_000_000, fallback: 64 },
+  ),
+  int(
+    "PULSE_MEMORY_BUDGET_MB",
+    "memoryBudgetMb",
+    "resident memory of the process, MiB, past which new WebSocket, SSE and long-poll connections are refused (503 with `Retry-After`; open ones go on), logged and shown in `/api/health`; `0` turns it off",
+    { min: 0, max: 1_048_576, fallback: 1_024 },
   ),
   int(
     "PULSE_MAX_REQUESTS_PER_IP",

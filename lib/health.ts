@@ -40,7 +40,15 @@ export interface HealthInputs {
    * The soft limit of open files (`null`: unknown) and the streaming
    * connections open now; each holds a descriptor.
    */
-  limits?: { openFiles: number | null; connections: number };
+  limits?: {
+    openFiles: number | null;
+    connections: number;
+    /**
+     * Resident memory and its budget, MiB (`budgetMb` 0: off), and
+     * whether new streams are refused for it.
+     */
+    memory?: { rssMb: number; budgetMb: number; over: boolean };
+  };
 }
 
 /** The report served by `GET /api/health`. */
@@ -98,6 +106,12 @@ export function judgeHealth(inputs: HealthInputs): HealthReport {
   if (openFiles && connections > openFiles * 0.8) {
     reasons.push(
       `${connections} connections near the open-files limit of ${openFiles}; raise ulimit -n`,
+    );
+  }
+  const memory = inputs.limits?.memory;
+  if (memory?.over) {
+    reasons.push(
+      `${memory.rssMb} MiB resident, over the memory budget of ${memory.budgetMb} MiB: new connections are refused (PULSE_MEMORY_BUDGET_MB)`,
     );
   }
   const status: HealthStatus = inputs.stopping

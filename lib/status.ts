@@ -110,8 +110,14 @@ export type StatusPicture = {
   connections: { ws: number; sse: number; poll: number };
   /** Stream events counted since the start. */
   stream: StreamTotals;
-  /** The process's soft limit of open files (`null`: unknown). */
-  limits: { openFiles: number | null };
+  /**
+   * The process's soft limit of open files (`null`: unknown), and its
+   * memory against the budget, when one is set.
+   */
+  limits: {
+    openFiles: number | null;
+    memory?: { rssMb: number; budgetMb: number; over: boolean };
+  };
   /** Each alert rule's state (phase, since, episode), by rule id. */
   alerts: Record<string, Record<string, string | number>>;
   /** This instance's open connections by id (at most 50, oldest first). */
@@ -147,6 +153,8 @@ export interface StatusParts {
   connections: () => Record<string, number>;
   /** The soft limit of open files, when the platform tells it. */
   openFilesLimit?: number;
+  /** The memory budget that refuses new streams, when one is set. */
+  memory?: () => { rssMb: number; budgetMb: number; over: boolean } | undefined;
   /**
    * The full error text of each failing source (operators only; the P&L
    * state carries a summary).
@@ -261,6 +269,7 @@ export class StatusBoard {
       };
     }
     const holder = p.leaseHolder?.();
+    const memory = p.memory?.();
     const cut = holder?.lastIndexOf(":") ?? -1;
     const worker = p.worker?.();
     return {
@@ -282,7 +291,10 @@ export class StatusBoard {
       topics,
       connections: { ws: 0, sse: 0, poll: 0, ...p.connections() },
       stream: { ...this.#stream },
-      limits: { openFiles: p.openFilesLimit ?? null },
+      limits: {
+        openFiles: p.openFilesLimit ?? null,
+        ...(memory ? { memory } : {}),
+      },
       alerts: p.alerts?.() ?? {},
       clients: Object.fromEntries(
         (p.clients?.() ?? []).map(({ id, ...line }) => [id, line]),
@@ -310,6 +322,7 @@ export class StatusBoard {
       limits: {
         openFiles: limits.openFiles,
         connections: connections.ws + connections.sse + connections.poll,
+        ...(limits.memory ? { memory: limits.memory } : {}),
       },
       stopping,
       sources: Object.fromEntries(

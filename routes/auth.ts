@@ -317,6 +317,24 @@ export function principalOf(c: Context): Principal | undefined {
 }
 
 /**
+ * The key a stream counts under for the per-credential limit: the share
+ * link, else the API token, that the request's credential (a token, a
+ * session or ticket signed in with it) descends from; none on an open
+ * board.
+ *
+ * @param c The request's context, after the guard.
+ * @returns `link:<id>`, `token:<id>`, or undefined.
+ */
+export function credentialKey(c: Context): string | undefined {
+  const p = principalOf(c);
+  return p?.linkId !== undefined
+    ? `link:${p.linkId}`
+    : p?.tokenId !== undefined
+    ? `token:${p.tokenId}`
+    : undefined;
+}
+
+/**
  * Ends a stream when the credential that opened it does: at its expiry,
  * or at once when the share link it descends from is revoked.
  *

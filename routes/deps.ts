@@ -16,6 +16,7 @@ import type { HealthReport } from "@/lib/health.ts";
 import type { Metrics } from "@/lib/metrics.ts";
 import type { Authenticator, ViewerLinks } from "@/lib/security/mod.ts";
 import type { Logger } from "@/lib/log.ts";
+import type { MemoryBudget } from "@/lib/resilience/mod.ts";
 import type {
   ConnectionRegistry,
   Hub,
@@ -124,6 +125,8 @@ export interface AppDeps {
   hosts?: HostPolicy;
   /** The process's soft limit of open files, when known (sizes the connection cap). */
   openFilesLimit?: number;
+  /** The process memory budget; past it new streams are refused. */
+  memory?: MemoryBudget;
   /** Counts a request refused before routing, by reason (`host`). */
   onRefused?: (reason: "host") => void;
 }

@@ -1,12 +1,19 @@
 /**
  * Per-client limits at the HTTP boundary, over `lib/resilience`'s
  * SlotLimiter: open WebSocket and SSE connections per IP, parked
- * long-polls per IP, and request body size. Refusals are the documented
- * 429 (with Retry-After) and 413.
+ * long-polls per IP, streams per credential, the process's memory budget
+ * and request body size. Refusals are the documented 429 or 503 (with
+ * Retry-After) and 413.
  */
 import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
-import { KeyedRateLimiter, SlotLimiter } from "@/lib/resilience/mod.ts";
+import {
+  KeyedRateLimiter,
+  MemoryBudget,
+  SlotLimiter,
+} from "@/lib/resilience/mod.ts";
+import type { Logger } from "@/lib/log.ts";
+import { openFilesLimit } from "./listener.ts";
 import { FailureLimiter } from "@/lib/security/mod.ts";
 import type { Clock } from "@/lib/time/mod.ts";
 import type { Config } from "@/lib/config.ts";
@@ -19,6 +26,10 @@ export interface RouteLimits {
   total: SlotLimiter;
   /** Parked long-polls per IP. */
   polls: SlotLimiter;
+  /** WebSocket, SSE and parked long-polls per credential. */
+  perCredential: SlotLimiter;
+  /** New streams are refused while the process is over it. */
+  memory?: MemoryBudget;
   /** Failed API tokens per IP (a Bearer header or the /login form). */
   authFailures: FailureLimiter;
   /** History queries per IP. */
@@ -32,8 +43,11 @@ export function routeLimits(
   config: Config,
   clock: Clock,
   openFiles?: number,
+  memory?: MemoryBudget,
 ): RouteLimits {
   return {
+    ...(memory ? { memory } : {}),
+    perCredential: new SlotLimiter(config.maxStreamsPerCredential),
     connections: new SlotLimiter(config.maxConnectionsPerIp),
     total: new SlotLimiter(connectionCap(config.maxConnections, openFiles)),
     polls: new SlotLimiter(config.maxParkedPollsPerIp),
@@ -87,40 +101,143 @@ export function isHttps(c: Context): boolean {
 }
 
 /**
- * Takes a slot for this client's address ({@linkcode clientIp}) or
- * refuses with 429.
+ * The process memory budget of `PULSE_MEMORY_BUDGET_MB` over the
+ * runtime's resident-memory figure, logged when crossed either way.
  *
- * @throws {HttpError} 429 `rate_limited` with `Retry-After`.
+ * @param config The budget.
+ * @param clock Its monotonic time spaces the readings.
+ * @param log Where the crossings are said.
+ * @returns The budget (off at 0).
  */
-export function takeSlot(
-  limiter: SlotLimiter,
-  address: string,
-  what: string,
-  total?: SlotLimiter,
+export function processMemoryBudget(
+  config: Pick<Config, "memoryBudgetMb">,
+  clock: Clock,
+  log: Logger,
+): MemoryBudget {
+  return new MemoryBudget({
+    limitBytes: config.memoryBudgetMb * 1_048_576,
+    read: () => Deno.memoryUsage().rss,
+    now: () => clock.monotonic(),
+    onChange: (over, rss) =>
+      log[over ? "warn" : "info"](
+        over
+          ? "memory budget reached: new connections are refused"
+          : "back under the memory budget: new connections are taken",
+        {
+          rssMb: Math.round(rss / 1_048_576),
+          budgetMb: config.memoryBudgetMb,
+        },
+      ),
+  });
+}
+
+/** What bounds this process: descriptors and memory. */
+export interface ProcessLimits {
+  /** The soft limit of open files, when known. */
+  openFiles?: number;
+  /** The memory budget new streams are refused past. */
+  memory: MemoryBudget;
+}
+
+/**
+ * This process's limits: its open-files limit and its memory budget.
+ *
+ * @param config The memory budget.
+ * @param clock Spaces the memory readings.
+ * @param log Where crossing the budget is said.
+ * @returns The limits.
+ */
+export async function processLimits(
+  config: Pick<Config, "memoryBudgetMb">,
+  clock: Clock,
+  log: Logger,
+): Promise<ProcessLimits> {
+  const openFiles = await openFilesLimit();
+  return {
+    ...(openFiles !== undefined ? { openFiles } : {}),
+    memory: processMemoryBudget(config, clock, log),
+  };
+}
+
+/** Who opens a stream: the address, and the credential when there is one. */
+export interface StreamOpener {
+  /** The client's address ({@linkcode clientIp}). */
+  address: string;
+  /** The credential's key (a token's or a viewer link's), when auth is on. */
+  credential?: string;
+}
+
+/**
+ * Takes the slots a new stream needs, in order: room under the memory
+ * budget and the server's total (503, whoever asks), then the
+ * credential's and the address's own (429); or refuses, holding none.
+ *
+ * @param limits The app's limiters.
+ * @param kind Open connections (WebSocket, SSE) or parked long-polls.
+ * @param who The address and credential.
+ * @returns The release of every slot taken.
+ * @throws {HttpError} 503 `unavailable` or 429 `rate_limited`, with
+ *   `Retry-After`.
+ */
+export function takeStreamSlot(
+  limits: RouteLimits,
+  kind: "connections" | "polls",
+  who: StreamOpener,
 ): () => void {
-  // The server's own cap first: past it nobody gets in, whoever asks.
-  const releaseTotal = total?.acquire("*");
-  if (total && !releaseTotal) {
+  if (limits.memory?.over()) {
     throw new HttpError(
       503,
       "unavailable",
-      `this server holds its maximum of ${total.max} open connections; retry shortly (or another instance)`,
+      `this server is over its memory budget of ${
+        Math.round(limits.memory.limitBytes / 1_048_576)
+      } MiB and takes no new connections for now; retry shortly (or another instance)`,
       { headers: { "retry-after": "5" } },
     );
   }
-  const release = limiter.acquire(address);
-  if (!release) {
-    releaseTotal?.();
-    throw new HttpError(
+  const releases: (() => void)[] = [];
+  const releaseAll = () => releases.forEach((release) => release());
+  const take = (
+    limiter: SlotLimiter,
+    key: string,
+    refuse: () => HttpError,
+  ) => {
+    const release = limiter.acquire(key);
+    if (!release) {
+      releaseAll();
+      throw refuse();
+    }
+    releases.push(release);
+  };
+  // The server's own cap first: past it nobody gets in, whoever asks.
+  take(limits.total, "*", () =>
+    new HttpError(
+      503,
+      "unavailable",
+      `this server holds its maximum of ${limits.total.max} open connections; retry shortly (or another instance)`,
+      { headers: { "retry-after": "5" } },
+    ));
+  if (who.credential !== undefined) {
+    take(limits.perCredential, who.credential, () =>
+      new HttpError(
+        429,
+        "rate_limited",
+        `at most ${limits.perCredential.max} open connections per credential (this token or share link, from every address together); close one and retry, or give each screen its own link`,
+        { headers: { "retry-after": "5" } },
+      ));
+  }
+  const what = kind === "polls" ? "parked long-polls" : "open connections";
+  take(limits[kind], who.address, () =>
+    new HttpError(
       429,
       "rate_limited",
-      `at most ${limiter.max} ${what} per client address; close one and retry`,
+      `at most ${
+        limits[kind].max
+      } ${what} per client address; close one and retry`,
       { headers: { "retry-after": "5" } },
-    );
-  }
+    ));
   return function releaseSlots() {
-    release();
-    releaseTotal?.();
+    releaseAll();
+    releases.length = 0;
   };
 }
 

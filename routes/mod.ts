@@ -44,6 +44,7 @@ import { staticRoute } from "./static.ts";
 
 export type { AppDeps } from "./deps.ts";
 export { readIslandScript } from "./island_script.ts";
+export { type ProcessLimits, processLimits } from "./limits.ts";
 export {
   listen,
   type Listener,
@@ -79,7 +80,12 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const origins = originPolicy(deps.config.allowedOrigins);
   const hosts = deps.hosts ?? hostPolicy([]);
-  const limits = routeLimits(deps.config, deps.clock, deps.openFilesLimit);
+  const limits = routeLimits(
+    deps.config,
+    deps.clock,
+    deps.openFilesLimit,
+    deps.memory,
+  );
   const answerError = errorAnswer(deps);
   const gated = gateway({
     hosts,

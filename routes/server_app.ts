@@ -33,6 +33,7 @@ import {
 import { type Clock, systemRandom } from "@/lib/time/mod.ts";
 import { createApp } from "./mod.ts";
 import { readIslandScript } from "./island_script.ts";
+import type { ProcessLimits } from "./limits.ts";
 
 /** The parts the routes call. */
 export interface ServerParts {
@@ -56,8 +57,8 @@ export interface ServerParts {
   currency: string;
   /** Where static files and the island bundle are. */
   staticDir: string;
-  /** The process's open-files limit, when known. */
-  openFilesLimit?: number;
+  /** The process's open files limit and memory budget. */
+  limits?: ProcessLimits;
 }
 
 /**
@@ -145,7 +146,8 @@ export async function serverApp(
     onIngest: (id, outcome) => pulse.onIngest(id, outcome),
     onAuthFailure: (outcome) => pulse.onAuthFailure(outcome),
     hosts,
-    openFilesLimit: parts.openFilesLimit,
+    openFilesLimit: parts.limits?.openFiles,
+    ...(parts.limits ? { memory: parts.limits.memory } : {}),
     onRefused: (reason) => pulse.onRefused(reason),
   });
   return { app, hosts };

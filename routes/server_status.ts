@@ -11,6 +11,7 @@ import { StatusBoard } from "@/lib/status.ts";
 import type { ConnectionRegistry, Hub } from "@/lib/stream/mod.ts";
 import type { Clock } from "@/lib/time/mod.ts";
 import { workerPlace } from "./worker_processes.ts";
+import type { ProcessLimits } from "./limits.ts";
 
 /** The parts the picture reads. */
 export interface StatusWiring {
@@ -21,8 +22,8 @@ export interface StatusWiring {
   connections: ConnectionRegistry;
   readStats: ReadStats;
   alerts: AlertService;
-  /** The process's open-files limit, when known. */
-  openFilesLimit?: number;
+  /** The process's open files limit and memory budget. */
+  limits?: ProcessLimits;
   /** Whether the server is stopping. */
   stopping: () => boolean;
   /** This process's slot under `PULSE_WORKERS`, if any. */
@@ -49,7 +50,17 @@ export function serverStatus(w: StatusWiring): StatusBoard {
     tiers: () => engine.cache.tiers,
     hub,
     connections: () => connections.counts(),
-    openFilesLimit: w.openFilesLimit,
+    openFilesLimit: w.limits?.openFiles,
+    memory: () => {
+      const budget = w.limits?.memory;
+      if (!budget?.limitBytes) return undefined;
+      const over = budget.over();
+      return {
+        rssMb: Math.round(budget.rssBytes / 1_048_576),
+        budgetMb: Math.round(budget.limitBytes / 1_048_576),
+        over,
+      };
+    },
     errorDetails: () => engine.polling.errorDetails(),
     readHour: (id) => readStats.summary(id),
     clients: () => connections.clients(clock.now()),

@@ -29,6 +29,7 @@ import {
   step,
 } from "./evaluator.ts";
 import { notificationFor } from "./notification.ts";
+import { ruleSources } from "./figure.ts";
 import {
   AlertReport,
   type AlertsBoard,
@@ -75,7 +76,7 @@ export interface AlertServiceOptions {
    * on has been read (or has failed a read) since this process started,
    * so a rule never fires on a $0.00 nobody read, or on a status restored
    * from before a restart. A rule not ready keeps its track as it was.
-   * @default {() => true}
+   * @default {every source of the rule `hasRead`}
    */
   ready?: (rule: AlertRule) => boolean;
   /**
@@ -90,7 +91,8 @@ export interface AlertServiceOptions {
   sources?: () => readonly Source[];
   /**
    * Whether a source has been read (or has failed a read) since this
-   * process started: a digest due waits for every source.
+   * process started: a rule waits for the sources it depends on (when no
+   * `ready` is given), a digest due for every source.
    * @default {() => true}
    */
   hasRead?: (id: string) => boolean;
@@ -465,6 +467,17 @@ export class AlertService {
     })();
   }
 
+  /**
+   * Whether a rule may be judged: `ready` when given, else whether every
+   * source it depends on has been read since the start.
+   */
+  #ruleReady(rule: AlertRule): boolean {
+    const { ready, hasRead, sources } = this.#o;
+    if (ready) return ready(rule);
+    if (!hasRead) return true;
+    return ruleSources(rule, sources?.() ?? []).every((id) => hasRead(id));
+  }
+
   #failed(error: unknown): void {
     this.#o.onEvent?.({
       kind: "error",
@@ -485,7 +498,7 @@ export class AlertService {
     let enqueued = false;
     let changed = false;
     for (const rule of this.rules) {
-      if (this.#o.ready && !this.#o.ready(rule)) continue;
+      if (!this.#ruleReady(rule)) continue;
       const before = this.#tracks.get(rule.id) ?? newTrack(now);
       const samples = before.samples.length;
       const judged = judge(rule, before, state, now, this.#calendars);

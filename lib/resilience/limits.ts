@@ -219,3 +219,81 @@ export async function readBounded(
   }
   return out;
 }
+
+/** Options for {@linkcode MemoryBudget}. */
+export interface MemoryBudgetOptions {
+  /** The budget, bytes of resident memory; 0 turns it off. */
+  limitBytes: number;
+  /** Reads the process's resident memory, bytes (`Deno.memoryUsage().rss`). */
+  read: () => number;
+  /** A monotonic clock, ms. */
+  now: () => number;
+  /**
+   * How long a reading is reused, ms: reading the figure costs a system
+   * call, and a burst of upgrades needs only one.
+   * @default {1000}
+   */
+  everyMs?: number;
+  /** Told when the process goes over the budget, and when back under. */
+  onChange?: (over: boolean, rssBytes: number) => void;
+}
+
+/**
+ * A process memory budget: past it, new connections are refused (the
+ * open ones go on), so a flood of sockets or frames the runtime buffers
+ * cannot take the whole machine; under it again, they are taken.
+ *
+ * @example Over, then under
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MemoryBudget } from "@/lib/resilience/limits.ts";
+ * let rss = 900, t = 0;
+ * const budget = new MemoryBudget({ limitBytes: 1000, read: () => rss, now: () => t });
+ * assert.equal(budget.over(), false);
+ * rss = 1200; t += 1000;
+ * assert.equal(budget.over(), true);
+ * ```
+ */
+export class MemoryBudget {
+  #o: MemoryBudgetOptions;
+  #readAt = -Infinity;
+  #rss = 0;
+  #over = false;
+
+  /** Creates the budget. */
+  constructor(options: MemoryBudgetOptions) {
+    if (!Number.isSafeInteger(options.limitBytes) || options.limitBytes < 0) {
+      throw new RangeError(
+        `Cannot create memory budget: 'limitBytes' must be a non-negative integer, received ${options.limitBytes}`,
+      );
+    }
+    this.#o = options;
+  }
+
+  /** The budget, bytes (0: off). */
+  get limitBytes(): number {
+    return this.#o.limitBytes;
+  }
+
+  /** The latest reading, bytes. */
+  get rssBytes(): number {
+    return this.#rss;
+  }
+
+  /** Whether the process is over its budget now (always false when off). */
+  over(): boolean {
+    const { limitBytes, everyMs = 1_000 } = this.#o;
+    if (limitBytes === 0) return false;
+    const now = this.#o.now();
+    if (now - this.#readAt >= everyMs) {
+      this.#readAt = now;
+      this.#rss = this.#o.read();
+      const over = this.#rss >= limitBytes;
+      if (over !== this.#over) {
+        this.#over = over;
+        this.#o.onChange?.(over, this.#rss);
+      }
+    }
+    return this.#over;
+  }
+}

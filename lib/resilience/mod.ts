@@ -30,6 +30,8 @@ export {
 export {
   KeyedRateLimiter,
   type KeyedRateLimiterOptions,
+  MemoryBudget,
+  type MemoryBudgetOptions,
   readBounded,
   SlotLimiter,
   TokenBucket,

@@ -7,10 +7,10 @@ import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
 import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { longPoll, pacedDelay } from "@/lib/stream/mod.ts";
-import { endWithCredential, principalOf } from "../auth.ts";
+import { credentialKey, endWithCredential, principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { respond } from "../gateway.ts";
-import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
+import { clientIp, type RouteLimits, takeStreamSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
 
 const DEFAULT_TIMEOUT_S = 25;
@@ -39,12 +39,10 @@ export function pollRoute(
     const { topic, since } = position;
     const timeoutS = parseTimeout(query.timeout);
     const address = clientIp(c);
-    const release = takeSlot(
-      limits.polls,
+    const release = takeStreamSlot(limits, "polls", {
       address,
-      "parked long-polls",
-      limits.total,
-    );
+      credential: credentialKey(c),
+    });
     // Shutdown answers parked polls at once, with a paced retry hint.
     let stoppedBy: HttpError | undefined;
     let endWait: (() => void) | undefined;

@@ -5,9 +5,9 @@
  */
 import type { Context } from "hono";
 import { createSseStream } from "@/lib/stream/mod.ts";
-import { endWithCredential } from "../auth.ts";
+import { credentialKey, endWithCredential } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
-import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
+import { clientIp, type RouteLimits, takeStreamSlot } from "../limits.ts";
 import { positionFromLastEventId, positionFromQuery } from "./position.ts";
 
 /** Builds the SSE handler. */
@@ -24,12 +24,10 @@ export function sseRoute(
     // A client that goes away cancels the body stream, which releases the
     // subscription and timers; request.signal is not needed for that.
     const address = clientIp(c);
-    const release = takeSlot(
-      limits.connections,
+    const release = takeStreamSlot(limits, "connections", {
       address,
-      "open connections",
-      limits.total,
-    );
+      credential: credentialKey(c),
+    });
     const connection = createSseStream(
       deps.hub,
       query.topic,

@@ -6,9 +6,9 @@ import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
 import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { WsSession } from "@/lib/stream/mod.ts";
-import { endWithCredential, principalOf } from "../auth.ts";
+import { credentialKey, endWithCredential, principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
-import { clientIp, type RouteLimits, takeSlot } from "../limits.ts";
+import { clientIp, type RouteLimits, takeStreamSlot } from "../limits.ts";
 import { positionFromQuery } from "./position.ts";
 
 /** Builds the WebSocket handler. */
@@ -51,12 +51,10 @@ export function wsRoute(
     let initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
     // Read before the upgrade: the request is closed after it.
     const address = clientIp(c);
-    const release = takeSlot(
-      limits.connections,
+    const release = takeStreamSlot(limits, "connections", {
       address,
-      "open connections",
-      limits.total,
-    );
+      credential: credentialKey(c),
+    });
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(req, {
