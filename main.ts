@@ -70,7 +70,7 @@ export async function startServer(
   log: RootLogger,
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const { clock = systemClock, env = {}, workerIndex, localBusPath } = options;
+  const { clock = systemClock, env = {}, workerIndex, localBus } = options;
   // Read before anything is opened: a bad file refuses the start at once.
   const board = await loadBoard(config, {
     env,
@@ -114,7 +114,7 @@ export async function startServer(
     log,
     clock,
     workerIndex,
-    localBusPath,
+    localBus,
     hub: () => hub,
     duties: () => [engine.polling, alerts],
     stopping: () => stopping !== undefined,
@@ -209,7 +209,7 @@ export async function startServer(
     limits,
     stopping: () => stopping !== undefined,
     workerIndex,
-    localBusPath,
+    localBus,
   });
   const pulse = createPulseMetrics(() => status.picture());
   // Kept (Redis, else beside the database): sign-ins and links outlive restarts.

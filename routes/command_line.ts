@@ -49,8 +49,11 @@ export interface StartOptions {
   env?: Env;
   /** This process's slot under a `PULSE_WORKERS` supervisor, if any. */
   workerIndex?: number;
-  /** The supervisor's local bus socket (a worker without Redis). */
-  localBusPath?: string;
+  /**
+   * The supervisor's local bus socket and this worker start's token (a
+   * worker without Redis).
+   */
+  localBus?: { path: string; token: string };
 }
 
 /** What {@linkcode runCommandLine} needs from main.ts. */
@@ -116,9 +119,7 @@ export async function runCommandLine(
     running = await start(config, log, {
       env: env,
       workerIndex,
-      localBusPath: workerIndex === undefined
-        ? undefined
-        : env[LOCAL_BUS_VARIABLE],
+      ...localBusOf(workerIndex, env),
     });
   } catch (error) {
     // Every failed start exits 1, even when saying why fails too.
@@ -160,4 +161,16 @@ export async function runCommandLine(
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+}
+
+/** A worker's local bus (its path and this start's token), when it has one. */
+function localBusOf(
+  workerIndex: number | undefined,
+  env: Env,
+): { localBus?: { path: string; token: string } } {
+  const path = env[LOCAL_BUS_VARIABLE];
+  const token = env[HEARTBEAT_TOKEN_VARIABLE];
+  return workerIndex !== undefined && path && token
+    ? { localBus: { path, token } }
+    : {};
 }

@@ -23,8 +23,8 @@ export interface ClusterWiring {
   clock: Clock;
   /** This process's slot under `PULSE_WORKERS`, if any. */
   workerIndex?: number;
-  /** The supervisor's local bus socket (a worker without Redis). */
-  localBusPath?: string;
+  /** The supervisor's local bus socket and this start's token. */
+  localBus?: { path: string; token: string };
   /** The hub (built after the cluster, which it publishes through). */
   hub: () => Hub;
   /** What this instance does while it leads. */
@@ -44,14 +44,14 @@ export interface ClusterWiring {
  * @returns The cluster, not yet connected.
  */
 export function serverCluster(w: ClusterWiring): Cluster {
-  const { config, log, workerIndex, localBusPath } = w;
+  const { config, log, workerIndex, localBus } = w;
   return new Cluster({
     clock: w.clock,
     log: log.child("cluster"),
     redisUrl: config.redisUrl,
-    localBus: localBusPath === undefined
-      ? undefined
-      : () => Deno.connect({ transport: "unix", path: localBusPath }),
+    localBus: localBus &&
+      (() => Deno.connect({ transport: "unix", path: localBus.path })),
+    localBusToken: localBus?.token,
     // The supervisor is gone: nobody would replace this worker or carry
     // its deltas, so it stops (exit 1) and frees the port.
     onLocalBusGone: () => {

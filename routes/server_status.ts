@@ -28,8 +28,8 @@ export interface StatusWiring {
   stopping: () => boolean;
   /** This process's slot under `PULSE_WORKERS`, if any. */
   workerIndex?: number;
-  /** The supervisor's local bus socket, when this worker uses one. */
-  localBusPath?: string;
+  /** The supervisor's local bus, when this worker uses one. */
+  localBus?: { path: string };
 }
 
 /**
@@ -68,7 +68,7 @@ export function serverStatus(w: StatusWiring): StatusBoard {
     worker: () =>
       workerPlace(
         w.workerIndex,
-        w.localBusPath !== undefined && { up: cluster.link?.up ?? false },
+        w.localBus !== undefined && { up: cluster.link?.up ?? false },
       ),
     clock,
     alerts: () => w.alerts.adminRows(),

@@ -94,9 +94,12 @@ export async function superviseWorkers(
   }
   const command = await ownCommandLine();
   const port = config.port === 0 ? reservePort(config.hostname) : config.port;
-  await using bus = config.redisUrl ? undefined : await serveLocalBus(log);
-  // Each start of each worker gets its own heartbeat token.
+  // Each start of each worker gets its own token: for its heartbeats and
+  // to be let onto the local bus.
   const tokens: string[] = [];
+  await using bus = config.redisUrl
+    ? undefined
+    : await serveLocalBus(log, (token) => tokens.includes(token));
   // Beats come only from workers the supervisor below has started.
   await using beats = await serveHeartbeats(
     (index, pid) => supervisor.heartbeat(index, pid),
@@ -148,11 +151,13 @@ export async function superviseWorkers(
 }
 
 /**
- * Serves the local bus on a Unix socket only this user can reach, until
- * disposed.
+ * Serves the local bus on a Unix socket only this user can reach, and
+ * only to the workers it started (each says its start's token first),
+ * until disposed.
  */
 async function serveLocalBus(
   log: RootLogger,
+  admits: (token: string) => boolean,
 ): Promise<{ path: string } & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "pulseboard-bus-" });
   await Deno.chmod(dir, 0o700);
@@ -161,6 +166,7 @@ async function serveLocalBus(
   const busLog = log.child("cluster");
   const server = new LocalBusServer({
     clock: systemClock,
+    admits,
     onError: (error) => busLog.warn("local bus", { error }),
   });
   const accepting = (async () => {

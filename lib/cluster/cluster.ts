@@ -34,6 +34,8 @@ export interface ClusterOptions {
    * local bus; the lease and the bus then live there.
    */
   localBus?: () => Promise<LocalBusConnection>;
+  /** This worker start's token, said first to the local bus. */
+  localBusToken?: string;
   /** Told when the local bus has been gone too long (the worker should stop). */
   onLocalBusGone?: () => void;
   /** Names this process in logs and in the lease's value (no secrets). */
@@ -100,6 +102,9 @@ export class Cluster {
     this.#local = !this.redis && options.localBus
       ? new LocalLink({
         connect: options.localBus,
+        ...(options.localBusToken !== undefined
+          ? { token: options.localBusToken }
+          : {}),
         clock,
         onUpChange: (up) =>
           log[up ? "info" : "warn"](

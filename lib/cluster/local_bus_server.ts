@@ -8,7 +8,10 @@
  * Redis do. A worker that goes away gives up its lease at once, so
  * another leads without waiting for the lease to run out. Connections
  * are the platform's (a Unix socket), passed to {@linkcode serve}; each
- * carries JSON lines (see local_link.ts).
+ * carries JSON lines (see local_link.ts). With `admits`, a connection's
+ * first line must be `{"op":"hello","token":...}` with a token the
+ * supervisor gave one of its workers, or it is cut off unheard: another
+ * process of the same user cannot publish, take the lease or listen.
  *
  * @module
  */
@@ -34,6 +37,20 @@ export interface LocalBusServerOptions {
   maxQueuedLines?: number;
   /** Told about malformed lines and dropped workers. */
   onError?: (error: unknown) => void;
+  /**
+   * Whether a hello's token is a worker's; absent, every connection is
+   * taken as one (tests, a bus nobody else can reach).
+   */
+  admits?: (token: string) => boolean;
+}
+
+/** A connection that did not say a worker's token first. */
+export class LocalBusRefusedError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "LocalBusRefusedError";
+  }
 }
 
 type Value = { value: string; expiresAt?: number };
@@ -45,6 +62,8 @@ class Peer {
   readonly channels = new Set<string>();
   /** Lease keys and the values this worker won them with. */
   readonly leases = new Map<string, string>();
+  /** Whether it said a worker's token (or none is asked). */
+  admitted = false;
   constructor(readonly connection: LocalBusConnection) {
     this.writer = connection.writable.getWriter();
   }
@@ -52,8 +71,9 @@ class Peer {
 
 /** The supervisor's bus (see the module text). */
 export class LocalBusServer {
-  #o: Required<Omit<LocalBusServerOptions, "onError">> & {
+  #o: Required<Omit<LocalBusServerOptions, "onError" | "admits">> & {
     onError?: (error: unknown) => void;
+    admits?: (token: string) => boolean;
   };
   #values = new Map<string, Value>();
   #logs = new Map<string, Entry[]>();
@@ -77,6 +97,7 @@ export class LocalBusServer {
    */
   async serve(connection: LocalBusConnection): Promise<void> {
     const peer = new Peer(connection);
+    peer.admitted = this.#o.admits === undefined;
     this.#peers.add(peer);
     try {
       await readLines(connection.readable, (line) => this.#handle(peer, line));
@@ -93,6 +114,8 @@ export class LocalBusServer {
   }
 
   #handle(peer: Peer, line: string): void {
+    // Lines that arrived with a refused one are not heard either.
+    if (!this.#peers.has(peer)) return;
     let request: {
       n?: number;
       op?: string;
@@ -111,7 +134,24 @@ export class LocalBusServer {
       return;
     }
     const { n, op } = request;
+    if (!peer.admitted) {
+      const token = (request as { token?: unknown }).token;
+      if (
+        op === "hello" && typeof token === "string" && this.#o.admits!(token)
+      ) {
+        peer.admitted = true;
+        return;
+      }
+      this.#o.onError?.(
+        new LocalBusRefusedError(
+          "refused a local bus connection that did not open with a worker's token (another process of this user?)",
+        ),
+      );
+      this.#drop(peer);
+      return;
+    }
     try {
+      if (op === "hello") return;
       if (op === "subscribe") {
         const channel = String(request.channel);
         peer.channels.add(channel);

@@ -41,6 +41,11 @@ export class LocalBusError extends Error {
 export interface LocalLinkOptions {
   /** Opens a connection to the supervisor's bus. */
   connect: () => Promise<LocalBusConnection>;
+  /**
+   * The token this worker start was given, said first on each connection
+   * (the bus admits only its workers).
+   */
+  token?: string;
   /** Time source for reconnects. */
   clock: Clock;
   /**
@@ -190,6 +195,9 @@ export class LocalLink implements SharedLink {
     this.#connection = connection;
     this.#writer = connection.writable.getWriter();
     this.#downSince = undefined;
+    if (this.#o.token !== undefined) {
+      this.#send({ op: "hello", token: this.#o.token });
+    }
     for (const channel of this.#channels.keys()) {
       this.#send({ op: "subscribe", channel });
     }

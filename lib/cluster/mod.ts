@@ -17,6 +17,7 @@ export { readSharedLog, type ReadSharedLogOptions } from "./shared_log.ts";
 export { Cluster, type ClusterOptions } from "./cluster.ts";
 export {
   type LocalBusConnection,
+  LocalBusRefusedError,
   LocalBusServer,
   type LocalBusServerOptions,
 } from "./local_bus_server.ts";

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   BusPublishError,
   LeaderLease,
+  LocalBusRefusedError,
   LocalBusServer,
   LocalLink,
   RedisBus,
@@ -10,11 +11,18 @@ import type { BusEvent } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 
 /** The supervisor's bus on a real Unix socket in a temporary folder. */
-async function localBus(clock: FakeClock) {
+async function localBus(
+  clock: FakeClock,
+  options: { admits?: (token: string) => boolean; errors?: unknown[] } = {},
+) {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/bus.sock`;
   const listener = Deno.listen({ transport: "unix", path });
-  const server = new LocalBusServer({ clock });
+  const server = new LocalBusServer({
+    clock,
+    ...(options.admits ? { admits: options.admits } : {}),
+    onError: (error) => options.errors?.push(error),
+  });
   const accepting = (async () => {
     try {
       for await (const connection of listener) void server.serve(connection);
@@ -24,10 +32,12 @@ async function localBus(clock: FakeClock) {
   })();
   return {
     server,
-    link: () =>
+    path,
+    link: (token?: string) =>
       new LocalLink({
         connect: () => Deno.connect({ transport: "unix", path }),
         clock,
+        ...(token !== undefined ? { token } : {}),
       }),
     async [Symbol.asyncDispose]() {
       listener.close();
@@ -166,4 +176,50 @@ Deno.test("a local link refuses scripts that are not the cluster's own", async (
   } finally {
     await link.close();
   }
+});
+
+Deno.test("the local bus hears only its workers: a connection that does not open with a worker's token is cut off unheard, and cannot publish, subscribe or lead", async () => {
+  const FORGED = JSON.stringify({
+    op: "publish",
+    channel: "pulse:notice",
+    text: JSON.stringify({ kind: "ingest", payload: "forged" }),
+  });
+  const clock = new FakeClock();
+  const errors: unknown[] = [];
+  await using bus = await localBus(clock, {
+    admits: (token) => token === "worker-token",
+    errors,
+  });
+  const worker = bus.link("worker-token");
+  await worker.connect();
+  const heard: string[] = [];
+  worker.onNotice((kind, payload) => heard.push(`${kind} ${payload}`));
+
+  // Another process of the same user: no hello, then a wrong token.
+  for (
+    const first of [
+      FORGED,
+      '{"op":"hello","token":"guess"}',
+    ]
+  ) {
+    const conn = await Deno.connect({ transport: "unix", path: bus.path });
+    const lines = `${first}\n${FORGED}\n`;
+    await conn.write(new TextEncoder().encode(lines));
+    // The bus closes it: reading ends.
+    const buffer = new Uint8Array(64);
+    assert.equal(await conn.read(buffer), null);
+    conn.close();
+  }
+  assert.equal(bus.server.connections, 1, "only the worker stays");
+  // A line through the worker's own link still arrives, and the forged ones never did.
+  await worker.notify("ingest", "real");
+  for (let i = 0; i < 50 && heard.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.deepEqual(heard, ["ingest real"]);
+  assert.equal(
+    errors.filter((e) => e instanceof LocalBusRefusedError).length,
+    2,
+  );
+  await worker.close();
 });
