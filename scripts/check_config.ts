@@ -18,6 +18,7 @@ import {
   formatDiagnostics,
   mergeFileErrors,
   SourcesFileError,
+  unboundedQueryWarning,
 } from "@/lib/sources/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 
@@ -58,6 +59,15 @@ try {
 }
 for (const unknown of board?.unknownVariables ?? []) {
   console.warn(`warning: ${unknown.message}`);
+}
+for (const { common, settings } of file?.entries ?? []) {
+  const query = (settings as { query?: unknown }).query;
+  const warning = common.kind === "sql" && typeof query === "string"
+    ? unboundedQueryWarning(query)
+    : undefined;
+  if (warning) {
+    console.warn(`warning: ${common.path}.query: the query ${warning}`);
+  }
 }
 let declared: Awaited<ReturnType<typeof createSources>> = [];
 if (file) {

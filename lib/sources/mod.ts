@@ -64,6 +64,7 @@ export { IngestRouter, type IngestRouterOptions } from "./ingest_router.ts";
 export { embeddedSourcesFile } from "./embedded.ts";
 export { UpstreamDataError } from "./upstream_http.ts";
 export { SqlDeadlineError } from "./sql_runner.ts";
+export { unboundedQueryWarning } from "./sql.ts";
 export { secretVariableProblem } from "./secret_variables.ts";
 export { inReportingCurrency } from "./fixed_rate.ts";
 export {

@@ -90,6 +90,32 @@ export function checkSelect(query: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Says when a query may run without end, where its text shows it: a
+ * recursive CTE with no LIMIT anywhere. SQLite cannot interrupt a query
+ * from outside, so such a query that never ends keeps its worker busy
+ * and the source failing (see sql_runner.ts); a LIMIT bounds it.
+ *
+ * @param query The SQL.
+ * @returns A warning, or `undefined` when nothing shows.
+ *
+ * @example A recursive query with no LIMIT
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unboundedQueryWarning } from "@/lib/sources/sql.ts";
+ * const endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) AS amount FROM n";
+ * assert.match(unboundedQueryWarning(endless) ?? "", /no LIMIT/);
+ * assert.equal(unboundedQueryWarning(endless.replace("FROM n)", "FROM n LIMIT 1000)")), undefined);
+ * ```
+ */
+export function unboundedQueryWarning(query: string): string | undefined {
+  const bare = blanked(query);
+  if (!/\bwith\s+recursive\b/i.test(bare) || /\blimit\b/i.test(bare)) {
+    return undefined;
+  }
+  return "is recursive with no LIMIT: if its recursion never ends, each read runs to its deadline and the source fails until the query finishes (SQLite cannot stop it); add a LIMIT to the recursive part";
+}
+
 /** The `sql` source kind. */
 export const sqlKind = defineKind({
   kind: "sql",

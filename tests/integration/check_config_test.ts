@@ -317,3 +317,47 @@ Deno.test("check-config: a file with ten mistakes across every stage (its fields
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("check-config warns at the field on a SQL query that may never end (recursive, no LIMIT), and still passes; a bounded one gets no warning", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { DatabaseSync } = await import("node:sqlite");
+    new DatabaseSync(`${dir}/app.db`).close();
+    const endless =
+      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) AS amount FROM n";
+    const file = `${dir}/sources.json`;
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        sources: [
+          {
+            id: "endless",
+            kind: "sql",
+            role: "revenue",
+            database: "app.db",
+            unit: "minor",
+            query: endless,
+          },
+          {
+            id: "bounded",
+            kind: "sql",
+            role: "revenue",
+            database: "app.db",
+            unit: "minor",
+            query: endless.replace("FROM n)", "FROM n LIMIT 100)"),
+          },
+        ],
+      }),
+    );
+    const { code, stderr } = await check(file);
+    assert.equal(code, 0, stderr);
+    const warnings = stderr.split("\n").filter((l) => l.startsWith("warning:"));
+    assert.deepEqual(warnings.length, 1, stderr);
+    assert.match(
+      warnings[0]!,
+      /^warning: sources\[0\]\.query: the query is recursive with no LIMIT: .*add a LIMIT/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
