@@ -40,6 +40,22 @@ export interface RootLogger extends Logger {
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
+/**
+ * The longest text a field (or an error's message) keeps in a line: an
+ * upstream's 200 MB error page or a hostile value must not become a
+ * 200 MB log line.
+ */
+export const MAX_FIELD_CHARS = 2_000;
+
+/** `text` cut to {@linkcode MAX_FIELD_CHARS}, saying how much was left out. */
+function cut(text: string): string {
+  return text.length <= MAX_FIELD_CHARS
+    ? text
+    : `${text.slice(0, MAX_FIELD_CHARS)}… (${
+      text.length - MAX_FIELD_CHARS
+    } more characters)`;
+}
+
 /** Options for {@linkcode createLogger}. */
 export interface LoggerOptions {
   /** Receives each formatted line. */
@@ -89,11 +105,15 @@ export function createLogger(options: LoggerOptions): RootLogger {
       const record: Record<string, unknown> = {
         ts: new Date(now()).toISOString(),
         level: lvl,
-        msg,
+        msg: cut(msg),
         ...(area ? { area } : {}),
       };
       for (const [key, value] of Object.entries(fields)) {
-        record[key] = value instanceof Error ? errorRecord(value) : value;
+        record[key] = value instanceof Error
+          ? errorRecord(value)
+          : typeof value === "string"
+          ? cut(value)
+          : value;
       }
       write(
         format === "pretty" ? pretty(record) : JSON.stringify(record),
@@ -119,12 +139,12 @@ function errorRecord(error: Error, depth = 0): Record<string, unknown> {
   const code = (error as { code?: unknown }).code;
   return {
     name: error.name,
-    message: error.message,
+    message: cut(error.message),
     ...(typeof code === "string" ? { code } : {}),
     ...(cause instanceof Error && depth < 5
       ? { cause: errorRecord(cause, depth + 1) }
       : cause !== undefined && depth < 5
-      ? { cause: String(cause) }
+      ? { cause: cut(String(cause)) }
       : {}),
   };
 }

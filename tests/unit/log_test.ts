@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "@/lib/log.ts";
+import { createLogger, MAX_FIELD_CHARS } from "@/lib/log.ts";
 
 const refused = () =>
   new TypeError("fetch failed", {
@@ -58,4 +58,30 @@ Deno.test("an area's logger writes its area on each line and follows that area's
     ["alerts", "evaluated"],
     ["sources", "source failing"],
   ]);
+});
+
+Deno.test("log: a huge field, message or error text is cut in the line, saying how much was left out", () => {
+  const lines: string[] = [];
+  const log = createLogger({ write: (l) => lines.push(l), now: () => 0 });
+  const huge = "x".repeat(5_000_000);
+  log.warn(huge, {
+    body: huge,
+    error: new Error(huge, { cause: huge }),
+    count: 3,
+  });
+  assert.ok(
+    lines[0]!.length < 4 * MAX_FIELD_CHARS + 1_000,
+    `${lines[0]!.length}`,
+  );
+  const record = JSON.parse(lines[0]!);
+  assert.equal(
+    record.body,
+    `${"x".repeat(MAX_FIELD_CHARS)}… (${
+      5_000_000 - MAX_FIELD_CHARS
+    } more characters)`,
+  );
+  assert.equal(record.msg.length, record.body.length);
+  assert.equal(record.error.message, record.body);
+  assert.equal(record.error.cause, record.body);
+  assert.equal(record.count, 3);
 });
