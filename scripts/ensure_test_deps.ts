@@ -1,8 +1,8 @@
 // deno-lint-ignore-file no-console -- a command-line entry point: the terminal is its interface
 /**
  * Makes sure the programs the test suite drives are installed:
- * `redis-server` (real Redis for cache and scale-out tests) and Debian's
- * `chromium` (browser end-to-end tests). On Debian as root it installs
+ * `redis-server` (real Redis for cache and scale-out tests), Debian's
+ * `chromium` (browser end-to-end tests) and `nginx` (the front-door test). On Debian as root it installs
  * what is missing with apt-get; otherwise it stops with the exact command.
  *
  * @module
@@ -11,6 +11,8 @@
 const NEEDS = [
   { program: "redis-server", path: undefined, pkg: "redis-server" },
   { program: "chromium", path: "/usr/bin/chromium", pkg: "chromium" },
+  // The front-door test runs Debian's nginx in front of the server.
+  { program: "nginx", path: "/usr/sbin/nginx", pkg: "nginx-light" },
 ] as const;
 
 async function onPath(program: string): Promise<boolean> {
