@@ -108,3 +108,59 @@ Deno.test("memory budget: over PULSE_MEMORY_BUDGET_MB, new streams get 503 with 
   );
   assert.equal(warned.length, 1);
 });
+
+Deno.test("stream limits: WebSockets opened with tickets of one token count under that token on the real server; past the limit the upgrade is refused with 429", async () => {
+  await using server = await startServerProcess({
+    env: { PULSE_TOKENS: TOKEN, PULSE_MAX_STREAMS_PER_CREDENTIAL: "2" },
+  });
+  const ticket = async () => {
+    const res = await fetch(new URL("/api/ticket", server.url), {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    return (await res.json()).ticket as string;
+  };
+  const wsUrl = async () =>
+    `${
+      server.url.replace("http", "ws")
+    }api/ws?topic=pnl&ticket=${await ticket()}`;
+  const open: WebSocket[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const ws = new WebSocket(await wsUrl());
+      await new Promise((resolve, reject) => {
+        ws.onmessage = resolve;
+        ws.onerror = () =>
+          reject(new Error("a socket within the limit failed"));
+      });
+      open.push(ws);
+    }
+    // The third upgrade is answered with 429 before any socket exists
+    // (sent by hand: fetch drops the upgrade headers).
+    const url = new URL(await wsUrl());
+    const conn = await Deno.connect({
+      hostname: url.hostname,
+      port: Number(url.port),
+    });
+    await conn.write(
+      new TextEncoder().encode(
+        `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+          "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+          "Sec-WebSocket-Version: 13\r\n\r\n",
+      ),
+    );
+    const buffer = new Uint8Array(4096);
+    const n = await conn.read(buffer);
+    conn.close();
+    const head = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+    assert.match(head, /^HTTP\/1\.1 429 /);
+    assert.match(head, /at most 2 open connections per credential/);
+  } finally {
+    for (const ws of open) {
+      const closed = new Promise((r) => ws.onclose = r);
+      ws.close();
+      await closed;
+    }
+  }
+});
