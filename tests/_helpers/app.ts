@@ -21,6 +21,8 @@ export interface TestApp extends Disposable {
   hub: Hub;
   app: Hono;
   logs: string[];
+  /** The open streaming connections. */
+  connections: ConnectionRegistry;
   request(path: string, init?: RequestInit): Response | Promise<Response>;
 }
 
@@ -44,12 +46,13 @@ export function makeTestApp(
     topics: { pnl: buildPnlState({}, "USD") },
   });
   const logs: string[] = [];
+  const connections = new ConnectionRegistry();
   const app = createApp({
     config,
     hub,
     clock,
     log: createLogger({ write: (l) => logs.push(l), now: () => clock.now() }),
-    connections: new ConnectionRegistry(),
+    connections,
     stream: testStreamOptions(clock),
     ...testParts(config, clock),
     staticDir: `${ROOT}static`,
@@ -66,6 +69,7 @@ export function makeTestApp(
     hub,
     app,
     logs,
+    connections,
     request,
     [Symbol.dispose]: () => hub.close(),
   };

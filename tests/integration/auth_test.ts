@@ -682,7 +682,13 @@ Deno.test("auth: a ticket serves one long-poll connection: its polls one after a
   const parkedUrl =
     `/api/poll?topic=pnl&since=${snap.seq}&epoch=${snap.epoch}&timeout=5&ticket=${ticket}`;
   const first = t.request(parkedUrl);
-  await t.clock.advance(0);
+  // Parked once it listens to the hub (the ticket's check is real crypto,
+  // so that takes real time, longer on a busy machine).
+  const parked = () => t.connections.counts().poll ?? 0;
+  for (let i = 0; i < 500 && parked() === 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(parked(), 1, "the first poll is parked");
   const second = await t.request(parkedUrl);
   assert.equal(second.status, 409);
   assert.match(
