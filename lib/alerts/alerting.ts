@@ -7,16 +7,15 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { type SourcesFile, specErrorsToFileError } from "../sources/mod.ts";
 import {
   collectErrors,
   type JsonSchema,
   objectSchema,
-  type SourcesFile,
   SpecError,
   SpecErrors,
-  specErrorsToFileError,
   throwCollected,
-} from "../sources/mod.ts";
+} from "../spec/mod.ts";
 import {
   CHANNEL_KINDS,
   type ChannelSpec,

@@ -6,16 +6,16 @@
  *
  * @module
  */
+import { secretVariableProblem } from "../sources/mod.ts";
 import {
   envName,
   type Fields,
   httpUrl,
   listOf,
   parseObject,
-  secretVariableProblem,
   SpecError,
   str,
-} from "../sources/mod.ts";
+} from "../spec/mod.ts";
 import { RULE_FIELDS } from "./rule.ts";
 
 /** One validated channel. */

@@ -14,7 +14,7 @@ import {
   parseObject,
   SpecError,
   str,
-} from "../sources/mod.ts";
+} from "../spec/mod.ts";
 
 /** The days of the week, Monday first (as `dayOfWeek` counts, 1-7). */
 export const WEEKDAYS = [

@@ -25,7 +25,7 @@ import {
   parseObject,
   SpecError,
   str,
-} from "../sources/mod.ts";
+} from "../spec/mod.ts";
 import { PERIOD_NAMES, type PeriodName } from "../time/mod.ts";
 
 /** The P&L totals a rule can watch. */

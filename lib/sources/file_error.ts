@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type SpecError, SpecErrors } from "./spec.ts";
+import { type SpecError, SpecErrors } from "../spec/mod.ts";
 import type { SourcesFile } from "./sources_file_type.ts";
 
 /** The sources file cannot be used; the message says where and why. */

@@ -23,7 +23,7 @@ import {
   SpecError,
   str,
   stringMap,
-} from "./spec.ts";
+} from "../spec/mod.ts";
 import { describeUrl, fetchJson, UpstreamDataError } from "./upstream_http.ts";
 
 const fields = {

@@ -7,7 +7,7 @@
 import type { Clock, ReportingCalendar } from "../time/mod.ts";
 import type { SyncStore } from "./sync_store.ts";
 import type { Source, SourceRole } from "./source.ts";
-import { type Fields, type Parsed, SpecError } from "./spec.ts";
+import { type Fields, type Parsed, SpecError } from "../spec/mod.ts";
 import { secretVariableProblem } from "./secret_variables.ts";
 import type { IngestStore } from "./ingest_store.ts";
 

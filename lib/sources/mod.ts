@@ -23,7 +23,10 @@ export type {
 export { FlowLedger } from "./flow_ledger.ts";
 export type { SavedSync, SyncedMovement, SyncStore } from "./sync_store.ts";
 export { referencedVariables } from "./referenced_variables.ts";
-export { StripeEvents, type StripeEventsOptions } from "./stripe_events.ts";
+export {
+  StripeEvents,
+  type StripeEventsOptions,
+} from "./stripe/stripe_events.ts";
 export {
   Simulator,
   type SimulatorFigures,
@@ -67,25 +70,6 @@ export { SqlDeadlineError } from "./sql_runner.ts";
 export { unboundedQueryWarning } from "./sql.ts";
 export { secretVariableProblem } from "./secret_variables.ts";
 export { inReportingCurrency } from "./fixed_rate.ts";
-export {
-  bool,
-  collectErrors,
-  envName,
-  type Fields,
-  httpUrl,
-  int,
-  type JsonSchema,
-  listOf,
-  nested,
-  objectSchema,
-  oneOf,
-  type Parsed,
-  parseObject,
-  SpecError,
-  SpecErrors,
-  str,
-  throwCollected,
-} from "./spec.ts";
 export {
   formatDiagnostics,
   type LocatedDiagnostic,

@@ -3,13 +3,13 @@
  *
  * @module
  */
-import { anthropicCostsKind } from "./anthropic_costs.ts";
+import { anthropicCostsKind } from "./anthropic/anthropic_costs.ts";
 import { httpJsonKind } from "./http_json.ts";
-import { kalshiKind } from "./kalshi_kind.ts";
+import { kalshiKind } from "./kalshi/kalshi_kind.ts";
 import type { SourceKind } from "./kind.ts";
 import { simulatorKind } from "./simulator.ts";
 import { sqlKind } from "./sql.ts";
-import { stripeKind } from "./stripe.ts";
+import { stripeKind } from "./stripe/stripe.ts";
 import { webhookKind } from "./webhook.ts";
 
 /** The kinds, by their `kind` value. */

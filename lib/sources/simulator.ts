@@ -22,7 +22,7 @@ import type {
   SourceRole,
 } from "./source.ts";
 import { defineKind } from "./kind.ts";
-import { int, oneOf } from "./spec.ts";
+import { int, oneOf } from "../spec/mod.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { ledgerMovements } from "./ledger_movements.ts";
 

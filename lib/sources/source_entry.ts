@@ -22,7 +22,7 @@ import {
   SpecError,
   str,
   throwCollected,
-} from "./spec.ts";
+} from "../spec/mod.ts";
 
 const RETRY_FIELDS = {
   maxAttempts: {

@@ -27,7 +27,7 @@ import {
   SpecError,
   str,
   timeZoneName,
-} from "./spec.ts";
+} from "../spec/mod.ts";
 import { jsonSyntaxError } from "./json_positions.ts";
 import { SourcesFileError, specErrorsToFileError } from "./file_error.ts";
 import type { SourcesFile } from "./sources_file_type.ts";

@@ -20,7 +20,7 @@ import { defineKind } from "./kind.ts";
 import type { ReadContext, Reading, Source, SourceNature } from "./source.ts";
 import { periodQueries } from "./period_windows.ts";
 import { isoTime, type TimeWindow } from "../time/mod.ts";
-import { oneOf, SpecError, str } from "./spec.ts";
+import { oneOf, SpecError, str } from "../spec/mod.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 import { type SqlRow, SqlRunner } from "./sql_runner.ts";
 

@@ -27,7 +27,7 @@ import type {
   Source,
   SourceNature,
 } from "./source.ts";
-import { envName, int, oneOf } from "./spec.ts";
+import { envName, int, oneOf } from "../spec/mod.ts";
 import { UpstreamDataError } from "./upstream_http.ts";
 import {
   IngestError,

@@ -16,8 +16,8 @@ import {
   parseDecimal,
   sumDecimals,
   toMinorUnits,
-} from "../money.ts";
-import { defineKind, readSecret } from "./kind.ts";
+} from "../../money.ts";
+import { defineKind, readSecret } from "../kind.ts";
 import type {
   FlowHistory,
   PeriodAmounts,
@@ -26,18 +26,18 @@ import type {
   Source,
   SyncProgress,
   UpstreamRequest,
-} from "./source.ts";
-import { PagedSync, type SyncPage } from "./paged_sync.ts";
+} from "../source.ts";
+import { PagedSync, type SyncPage } from "../paged_sync.ts";
 import { costDayMovements } from "./anthropic_movements.ts";
-import type { SyncStore } from "./sync_store.ts";
-import { PERIOD_NAMES, type PeriodName } from "../time/mod.ts";
-import { envName, httpUrl, int, oneOf, str } from "./spec.ts";
+import type { SyncStore } from "../sync_store.ts";
+import { PERIOD_NAMES, type PeriodName } from "../../time/mod.ts";
+import { envName, httpUrl, int, oneOf, str } from "../../spec/mod.ts";
 import {
   arrayField,
   fetchJson,
   field,
   UpstreamDataError,
-} from "./upstream_http.ts";
+} from "../upstream_http.ts";
 
 const fields = {
   keyEnv: {

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { type Decimal, sumDecimals, toMinorUnits } from "../money.ts";
-import type { TimeWindow } from "../time/mod.ts";
-import type { Movement, MovementList, MovementPage } from "./source.ts";
+import { type Decimal, sumDecimals, toMinorUnits } from "../../money.ts";
+import type { TimeWindow } from "../../time/mod.ts";
+import type { Movement, MovementList, MovementPage } from "../source.ts";
 
 /** One day's cost: where it counts, epoch ms; the exact cents; its UTC date. */
 export type CostDay = readonly [at: number, cents: Decimal, day: number];
@@ -24,7 +24,7 @@ export type CostDay = readonly [at: number, cents: Decimal, day: number];
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseDecimal } from "@/lib/money.ts";
- * import { costDayMovements } from "@/lib/sources/anthropic_movements.ts";
+ * import { costDayMovements } from "@/lib/sources/anthropic/anthropic_movements.ts";
  * const day = 86_400_000;
  * const list = costDayMovements([0, 1, 2].map((i) => [i * day, parseDecimal("0.5"), i * day]));
  * const { items, count } = list({ from: 0, to: 3 * day }, { limit: 10 });

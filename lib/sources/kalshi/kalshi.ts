@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { MoneyError, parseDecimal, toMinorUnits } from "../money.ts";
-import { normalizeTimestamp } from "../time/mod.ts";
+import { MoneyError, parseDecimal, toMinorUnits } from "../../money.ts";
+import { normalizeTimestamp } from "../../time/mod.ts";
 import { signKalshiRequest } from "./kalshi_signing.ts";
 import type {
   FlowHistory,
@@ -27,25 +27,25 @@ import type {
   SourceNature,
   SyncProgress,
   UpstreamRequest,
-} from "./source.ts";
-import { PagedSync, type SyncList } from "./paged_sync.ts";
-import type { SyncedMovement, SyncStore } from "./sync_store.ts";
-import { FlowLedger } from "./flow_ledger.ts";
-import { ledgerMovements } from "./ledger_movements.ts";
+} from "../source.ts";
+import { PagedSync, type SyncList } from "../paged_sync.ts";
+import type { SyncedMovement, SyncStore } from "../sync_store.ts";
+import { FlowLedger } from "../flow_ledger.ts";
+import { ledgerMovements } from "../ledger_movements.ts";
 import { describeKalshi } from "./kalshi_movements.ts";
 import {
   type KalshiNote,
   KalshiRealized,
   type Realized,
 } from "./kalshi_realized.ts";
-import { mapPeriods } from "./period_windows.ts";
+import { mapPeriods } from "../period_windows.ts";
 import {
   arrayField,
   fetchJson,
   field,
   genericErrorText,
   UpstreamDataError,
-} from "./upstream_http.ts";
+} from "../upstream_http.ts";
 
 /** Which figure becomes the reading's amount. */
 export type KalshiFigure =

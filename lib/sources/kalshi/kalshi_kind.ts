@@ -8,13 +8,21 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { systemRandom } from "../time/mod.ts";
-import { defineKind, readSecret, type SourceDeps } from "./kind.ts";
+import { systemRandom } from "../../time/mod.ts";
+import { defineKind, readSecret, type SourceDeps } from "../kind.ts";
 import { importKalshiKey, KeyFormatError } from "./kalshi_signing.ts";
 import { KalshiLive } from "./kalshi_live.ts";
 import { type KalshiFigure, KalshiSource } from "./kalshi.ts";
-import type { Source } from "./source.ts";
-import { bool, envName, httpUrl, int, oneOf, SpecError, str } from "./spec.ts";
+import type { Source } from "../source.ts";
+import {
+  bool,
+  envName,
+  httpUrl,
+  int,
+  oneOf,
+  SpecError,
+  str,
+} from "../../spec/mod.ts";
 
 /** The documented hosts; keys are per environment. */
 export const KALSHI_BASE_URLS = Object.freeze({

@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { backoffDelay } from "../resilience/mod.ts";
-import type { Clock, TimerId } from "../time/mod.ts";
+import { backoffDelay } from "../../resilience/mod.ts";
+import type { Clock, TimerId } from "../../time/mod.ts";
 import { signKalshiRequest } from "./kalshi_signing.ts";
-import type { LiveFeed } from "./source.ts";
+import type { LiveFeed } from "../source.ts";
 
 /** Options for {@linkcode KalshiLive}. */
 export interface KalshiLiveOptions {

@@ -7,7 +7,7 @@
  * @module
  */
 import type { KalshiNote } from "./kalshi_realized.ts";
-import type { MovementWords } from "./ledger_movements.ts";
+import type { MovementWords } from "../ledger_movements.ts";
 
 const WORDS: Readonly<Record<KalshiNote["kind"], string>> = {
   settled: "Settlement",
@@ -25,7 +25,7 @@ const WORDS: Readonly<Record<KalshiNote["kind"], string>> = {
  * @example A settlement links to its series
  * ```ts
  * import assert from "node:assert/strict";
- * import { describeKalshi } from "@/lib/sources/kalshi_movements.ts";
+ * import { describeKalshi } from "@/lib/sources/kalshi/kalshi_movements.ts";
  * const words = describeKalshi({ ticker: "KXHIGHNY-26DEC07-B45", kind: "settled" });
  * assert.equal(words.what, "Settlement");
  * assert.equal(words.url, "https://kalshi.com/markets/kxhighny");

@@ -14,9 +14,9 @@
  *
  * @module
  */
-import { FlowLedger } from "./flow_ledger.ts";
-import type { SyncedMovement } from "./sync_store.ts";
-import { field, UpstreamDataError } from "./upstream_http.ts";
+import { FlowLedger } from "../flow_ledger.ts";
+import type { SyncedMovement } from "../sync_store.ts";
+import { field, UpstreamDataError } from "../upstream_http.ts";
 
 /** What an amount of realized P&L was, in one market. */
 export interface KalshiNote {

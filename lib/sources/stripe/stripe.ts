@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { isoTime, normalizeTimestamp } from "../time/mod.ts";
+import { isoTime, normalizeTimestamp } from "../../time/mod.ts";
 import { fromStripeAmount } from "./stripe_money.ts";
 import {
   type ClassifiedTxn,
@@ -21,9 +21,9 @@ import {
   type StripeCategoryGroup,
   stripeCounts,
 } from "./stripe_categories.ts";
-import { mapPeriods } from "./period_windows.ts";
-import { FlowLedger } from "./flow_ledger.ts";
-import { ledgerMovements } from "./ledger_movements.ts";
+import { mapPeriods } from "../period_windows.ts";
+import { FlowLedger } from "../flow_ledger.ts";
+import { ledgerMovements } from "../ledger_movements.ts";
 import {
   describeStripe,
   type StripeNote,
@@ -31,7 +31,7 @@ import {
   stripeNoteData,
   stripeNoteOf,
 } from "./stripe_movements.ts";
-import { defineKind, readSecret } from "./kind.ts";
+import { defineKind, readSecret } from "../kind.ts";
 import type {
   FlowHistory,
   ReadContext,
@@ -39,17 +39,25 @@ import type {
   Source,
   SyncProgress,
   UpstreamRequest,
-} from "./source.ts";
+} from "../source.ts";
 import { StripeEvents } from "./stripe_events.ts";
-import type { IngestResult, IngestStore } from "./ingest_store.ts";
-import type { SyncedMovement, SyncStore } from "./sync_store.ts";
-import { envName, httpUrl, int, isoDate, listOf, oneOf, str } from "./spec.ts";
+import type { IngestResult, IngestStore } from "../ingest_store.ts";
+import type { SyncedMovement, SyncStore } from "../sync_store.ts";
+import {
+  envName,
+  httpUrl,
+  int,
+  isoDate,
+  listOf,
+  oneOf,
+  str,
+} from "../../spec/mod.ts";
 import {
   arrayField,
   fetchJson,
   field,
   UpstreamDataError,
-} from "./upstream_http.ts";
+} from "../upstream_http.ts";
 
 const categoryName = str({
   pattern: /^[a-z_]+$/,

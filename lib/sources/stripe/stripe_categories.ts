@@ -80,7 +80,7 @@ export const STRIPE_REVENUE_CATEGORIES: readonly string[] = Object.freeze(
  * @example Classified by category, not by type
  * ```ts
  * import assert from "node:assert/strict";
- * import { categoryOf, STRIPE_REVENUE_CATEGORIES } from "@/lib/sources/stripe_categories.ts";
+ * import { categoryOf, STRIPE_REVENUE_CATEGORIES } from "@/lib/sources/stripe/stripe_categories.ts";
  * const capital = { type: "adjustment", reporting_category: "financing_payout" };
  * assert.equal(categoryOf(capital), "financing_payout");
  * assert.equal(STRIPE_REVENUE_CATEGORIES.includes(categoryOf(capital)), false);
@@ -115,7 +115,7 @@ const NOT_REVENUE_BALANCES = ["issuing", "risk_reserved"];
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { stripeCounts } from "@/lib/sources/stripe_categories.ts";
+ * import { stripeCounts } from "@/lib/sources/stripe/stripe_categories.ts";
  * const counts = stripeCounts({});
  * assert.equal(counts({ type: "charge", reporting_category: "charge" }), true);
  * assert.equal(counts({ type: "adjustment", reporting_category: "financing_payout" }), false);

@@ -12,13 +12,13 @@
  *
  * @module
  */
-import { verifyWebhook, WebhookSignatureError } from "../security/mod.ts";
-import type { Reading } from "./source.ts";
+import { verifyWebhook, WebhookSignatureError } from "../../security/mod.ts";
+import type { Reading } from "../source.ts";
 import {
   IngestError,
   type IngestResult,
   type IngestStore,
-} from "./ingest_store.ts";
+} from "../ingest_store.ts";
 
 /** Options for {@linkcode StripeEvents}. */
 export interface StripeEventsOptions {
@@ -94,7 +94,7 @@ const COUNTED_PREFIXES: Readonly<Record<string, string>> = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { stripeEventMoves } from "@/lib/sources/stripe_events.ts";
+ * import { stripeEventMoves } from "@/lib/sources/stripe/stripe_events.ts";
  * const revenue = (c: string) => c === "charge" || c === "platform_earning";
  * assert.equal(stripeEventMoves("payment_intent.succeeded", revenue), true);
  * assert.equal(stripeEventMoves("application_fee.created", revenue), true);

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { currencyExponent, toMinorUnits } from "../money.ts";
+import { currencyExponent, toMinorUnits } from "../../money.ts";
 
 /**
  * Stripe's decimals per currency where they are not 2, from Stripe's
@@ -66,7 +66,7 @@ export function stripeDecimals(currency: string): number {
  * @example ISK has two decimals in the API, MGA none
  * ```ts
  * import assert from "node:assert/strict";
- * import { fromStripeAmount } from "@/lib/sources/stripe_money.ts";
+ * import { fromStripeAmount } from "@/lib/sources/stripe/stripe_money.ts";
  * assert.equal(fromStripeAmount(50_000, "ISK"), 500);
  * assert.equal(fromStripeAmount(500, "MGA"), 50_000);
  * assert.equal(fromStripeAmount(1_999, "USD"), 1_999);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { MovementWords } from "./ledger_movements.ts";
+import type { MovementWords } from "../ledger_movements.ts";
 
 /** A counted balance transaction, as its movement listing needs it. */
 export interface StripeNote {
@@ -103,7 +103,7 @@ export function stripeNoteOf(
  * @example A charge links to its payment
  * ```ts
  * import assert from "node:assert/strict";
- * import { describeStripe } from "@/lib/sources/stripe_movements.ts";
+ * import { describeStripe } from "@/lib/sources/stripe/stripe_movements.ts";
  * const words = describeStripe({ id: "txn_1", type: "charge", source: "ch_1" }, { test: false });
  * assert.equal(words.what, "Charge");
  * assert.equal(words.url, "https://dashboard.stripe.com/payments/ch_1");

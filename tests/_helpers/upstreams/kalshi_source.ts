@@ -3,8 +3,8 @@
  * P&L, subaccount 0, pages of 100, the real clock (the mock checks the
  * signed timestamp against it); anything else by `overrides`.
  */
-import { KalshiSource } from "@/lib/sources/kalshi.ts";
-import { importKalshiKey } from "@/lib/sources/kalshi_signing.ts";
+import { KalshiSource } from "@/lib/sources/kalshi/kalshi.ts";
+import { importKalshiKey } from "@/lib/sources/kalshi/kalshi_signing.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import type { KalshiKeys } from "./kalshi.ts";
 

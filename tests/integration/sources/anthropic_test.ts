@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { UpstreamHttpError } from "@/lib/resilience/mod.ts";
 import { guardSource, UpstreamDataError } from "@/lib/sources/mod.ts";
-import { AnthropicCostsSource } from "@/lib/sources/anthropic_costs.ts";
+import { AnthropicCostsSource } from "@/lib/sources/anthropic/anthropic_costs.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import { anthropicMock } from "../../_helpers/upstreams/mod.ts";
 

@@ -4,7 +4,7 @@ import { guardSource, UpstreamDataError } from "@/lib/sources/mod.ts";
 import {
   importKalshiKey,
   signKalshiRequest,
-} from "@/lib/sources/kalshi_signing.ts";
+} from "@/lib/sources/kalshi/kalshi_signing.ts";
 import { FakeClock, systemClock } from "@/lib/time/mod.ts";
 import {
   kalshiKeys,

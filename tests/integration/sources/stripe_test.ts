@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { guardSource } from "@/lib/sources/mod.ts";
-import { StripeSource } from "@/lib/sources/stripe.ts";
+import { StripeSource } from "@/lib/sources/stripe/stripe.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import { stripeAccount, stripeMock } from "../../_helpers/upstreams/mod.ts";
 import { stripeTransactions } from "../../_helpers/upstreams/mod.ts";

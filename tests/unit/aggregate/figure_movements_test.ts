@@ -5,9 +5,9 @@ import {
   convertedMovements,
   ledgerMovements,
 } from "@/lib/sources/ledger_movements.ts";
-import { describeStripe } from "@/lib/sources/stripe_movements.ts";
-import { describeKalshi } from "@/lib/sources/kalshi_movements.ts";
-import { costDayMovements } from "@/lib/sources/anthropic_movements.ts";
+import { describeStripe } from "@/lib/sources/stripe/stripe_movements.ts";
+import { describeKalshi } from "@/lib/sources/kalshi/kalshi_movements.ts";
+import { costDayMovements } from "@/lib/sources/anthropic/anthropic_movements.ts";
 import { parseDecimal } from "@/lib/money.ts";
 
 /** A flow source over a ledger of `[at, amount]` movements, noted by index. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseAlerting } from "@/lib/alerts/alerting.ts";
-import { SpecError } from "@/lib/sources/mod.ts";
+import { SpecError } from "@/lib/spec/mod.ts";
 
 const options = {
   currency: "USD",

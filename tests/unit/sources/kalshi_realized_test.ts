@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { replay } from "@/lib/sources/kalshi_realized.ts";
+import { replay } from "@/lib/sources/kalshi/kalshi_realized.ts";
 
 const T = Date.parse("2026-06-01T00:00:00Z");
 /** A fill: contracts (signed, YES bought > 0), YES price in dollars. */
@@ -37,7 +37,9 @@ Deno.test("replay: a short position (NO held) realizes when bought back, and a f
 });
 
 Deno.test("fillDirection: each row of Kalshi's direction table moves YES the documented way; a pair Kalshi never sends, or fields that disagree, are an error naming the fill", async () => {
-  const { fillDirection } = await import("@/lib/sources/kalshi_realized.ts");
+  const { fillDirection } = await import(
+    "@/lib/sources/kalshi/kalshi_realized.ts"
+  );
   const { KALSHI_DOCUMENTED_DIRECTIONS } = await import(
     "../../_helpers/upstreams/kalshi_shapes.ts"
   );

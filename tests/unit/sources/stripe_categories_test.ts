@@ -3,8 +3,8 @@ import type Stripe from "stripe";
 import {
   STRIPE_CATEGORIES,
   STRIPE_REVENUE_CATEGORIES,
-} from "@/lib/sources/stripe_categories.ts";
-import { stripeEventMoves } from "@/lib/sources/stripe_events.ts";
+} from "@/lib/sources/stripe/stripe_categories.ts";
+import { stripeEventMoves } from "@/lib/sources/stripe/stripe_events.ts";
 import type { ReportingCategory } from "../../_helpers/upstreams/stripe.ts";
 
 /** The literal members of a union that also admits any string. */

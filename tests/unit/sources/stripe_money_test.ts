@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { currencyExponent } from "@/lib/money.ts";
-import { fromStripeAmount } from "@/lib/sources/stripe_money.ts";
+import { fromStripeAmount } from "@/lib/sources/stripe/stripe_money.ts";
 import {
   pageDecimals,
   STRIPE_PRESENTMENT_CURRENCIES,
