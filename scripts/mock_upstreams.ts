@@ -8,6 +8,7 @@
  * watch one source go stale while the others go on. Stops on Ctrl-C or at
  * the end of input.
  */
+import { textLines } from "@/lib/protocol/mod.ts";
 import { startUpstreams } from "../tests/_helpers/upstreams/mod.ts";
 
 const upstreams = await startUpstreams();
@@ -67,36 +68,29 @@ Deno.addSignalListener("SIGINT", async () => {
   await upstreams[Symbol.asyncDispose]();
   Deno.exit(0);
 });
-const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream());
-let buffer = "";
-for await (const chunk of lines) {
-  buffer += chunk;
-  let nl: number;
-  while ((nl = buffer.indexOf("\n")) >= 0) {
-    const [verb, name] = buffer.slice(0, nl).trim().split(/\s+/);
-    buffer = buffer.slice(nl + 1);
-    const mock = mocks[name as keyof typeof mocks];
-    if (verb === "status") {
-      for (const n of Object.keys(mocks)) {
-        console.log(`${n}: ${down.has(n) ? "stopped" : "running"}`);
-      }
-    } else if ((verb === "stop" || verb === "start") && mock) {
-      if (verb === "stop") {
-        await mock.stop();
-        down.add(name!);
-        console.log(
-          `${name} stopped: its source goes stale, then its breaker opens`,
-        );
-      } else {
-        if (down.has(name!)) mock.start();
-        down.delete(name!);
-        console.log(`${name} running again at ${mock.url}`);
-      }
-    } else if (verb) {
-      console.log(
-        `unknown command; try "stop <mock>", "start <mock>" or "status" (mocks: ${names})`,
-      );
+for await (const line of textLines(Deno.stdin.readable)) {
+  const [verb, name] = line.trim().split(/\s+/);
+  const mock = mocks[name as keyof typeof mocks];
+  if (verb === "status") {
+    for (const n of Object.keys(mocks)) {
+      console.log(`${n}: ${down.has(n) ? "stopped" : "running"}`);
     }
+  } else if ((verb === "stop" || verb === "start") && mock) {
+    if (verb === "stop") {
+      await mock.stop();
+      down.add(name!);
+      console.log(
+        `${name} stopped: its source goes stale, then its breaker opens`,
+      );
+    } else {
+      if (down.has(name!)) mock.start();
+      down.delete(name!);
+      console.log(`${name} running again at ${mock.url}`);
+    }
+  } else if (verb) {
+    console.log(
+      `unknown command; try "stop <mock>", "start <mock>" or "status" (mocks: ${names})`,
+    );
   }
 }
 await upstreams[Symbol.asyncDispose]();

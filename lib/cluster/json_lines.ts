@@ -4,6 +4,8 @@
  * @module
  */
 
+import { textLines } from "../protocol/mod.ts";
+
 const encoder = new TextEncoder();
 
 /**
@@ -17,19 +19,7 @@ export async function readLines(
   readable: ReadableStream<Uint8Array<ArrayBuffer>>,
   onLine: (line: string) => void,
 ): Promise<void> {
-  const reader = readable.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffered += value;
-    let end: number;
-    while ((end = buffered.indexOf("\n")) >= 0) {
-      const line = buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-      if (line) onLine(line);
-    }
-  }
+  for await (const line of textLines(readable)) if (line) onLine(line);
 }
 
 /** `message` as one line of JSON, encoded. */

@@ -60,3 +60,4 @@ export {
   type SourceStatus,
 } from "./pnl_state.ts";
 export { periodWindows, StateCalendar } from "./state_calendar.ts";
+export { textLines } from "./text_lines.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { parseServerEnvelope } from "../../protocol/mod.ts";
+import { parseServerEnvelope, textLines } from "../../protocol/mod.ts";
 import {
   streamUrl,
   type TransportConnection,
@@ -51,30 +51,23 @@ export function sseTransport(
         throw new Error(`SSE answered ${res.status}`);
       }
       handlers.onOpen();
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
       let data: string[] = [];
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        handlers.onBytes?.(value.length);
-        buffer += value;
-        let nl: number;
-        while ((nl = buffer.indexOf("\n")) >= 0) {
-          const line = buffer.slice(0, nl).replace(/\r$/, "");
-          buffer = buffer.slice(nl + 1);
-          if (line === "") {
-            if (data.length > 0) dispatch(data.join("\n"));
-            data = [];
-          } else if (line.startsWith(":")) {
-            handlers.onActivity();
-          } else if (line.startsWith("data:")) {
-            data.push(line.slice(5).replace(/^ /, ""));
-          } else if (line.startsWith("retry:")) {
-            // The server's pacing hint for the next reconnect.
-            const ms = Number(line.slice(6).trim());
-            if (Number.isSafeInteger(ms) && ms >= 0) retryAfterMs = ms;
-          }
+      const lines = textLines(
+        res.body,
+        (text) => handlers.onBytes?.(text.length),
+      );
+      for await (const line of lines) {
+        if (line === "") {
+          if (data.length > 0) dispatch(data.join("\n"));
+          data = [];
+        } else if (line.startsWith(":")) {
+          handlers.onActivity();
+        } else if (line.startsWith("data:")) {
+          data.push(line.slice(5).replace(/^ /, ""));
+        } else if (line.startsWith("retry:")) {
+          // The server's pacing hint for the next reconnect.
+          const ms = Number(line.slice(6).trim());
+          if (Number.isSafeInteger(ms) && ms >= 0) retryAfterMs = ms;
         }
       }
       end("SSE stream ended");
