@@ -22,7 +22,7 @@ import {
   openHistoryReader,
   RedisAlerts,
   SqliteStore,
-} from "@/lib/cache/mod.ts";
+} from "@/lib/store/mod.ts";
 import {
   ALERT_NOTICE,
   alertEventLogger,

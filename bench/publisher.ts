@@ -19,7 +19,7 @@ import {
   PnlRecorder,
   type SourceReport,
 } from "@/lib/aggregate/mod.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import type { Reading } from "@/lib/sources/mod.ts";
 import { Hub } from "@/lib/stream/mod.ts";
 import { FakeClock, PERIOD_NAMES, ReportingCalendar } from "@/lib/time/mod.ts";

@@ -3,7 +3,7 @@
  */
 import type { HostPolicy } from "@/lib/http/mod.ts";
 import type { AlertChange } from "@/lib/alerts/mod.ts";
-import type { HistoryReader } from "@/lib/cache/mod.ts";
+import type { HistoryReader } from "@/lib/store/mod.ts";
 import type {
   FigureMovements,
   FigureMovementsQuery,

@@ -16,7 +16,7 @@ import {
   type PnlEngine,
   projectPeriod,
 } from "@/lib/aggregate/mod.ts";
-import type { HistoryReader } from "@/lib/cache/mod.ts";
+import type { HistoryReader } from "@/lib/store/mod.ts";
 import type { Cluster } from "@/lib/cluster/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import { type HostPolicy, hostPolicy, servedHosts } from "@/lib/http/mod.ts";

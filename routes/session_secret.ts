@@ -3,7 +3,7 @@
  * starts: `PULSE_SESSION_SECRET`, else the cluster's kept in Redis, else
  * the one kept beside the database (`lib/security`'s `keptSessionKey`).
  */
-import { RedisViewerLinks, type SqliteStore } from "@/lib/cache/mod.ts";
+import { RedisViewerLinks, type SqliteStore } from "@/lib/store/mod.ts";
 import type { Cluster } from "@/lib/cluster/mod.ts";
 import type { Config } from "@/lib/config.ts";
 import type { Logger } from "@/lib/log.ts";

@@ -11,7 +11,7 @@ import type {
   PnlRecorder,
   SourceStatusLog,
 } from "@/lib/aggregate/mod.ts";
-import type { HistoryReader, SqliteStore } from "@/lib/cache/mod.ts";
+import type { HistoryReader, SqliteStore } from "@/lib/store/mod.ts";
 import type { Cluster } from "@/lib/cluster/mod.ts";
 import type { Logger } from "@/lib/log.ts";
 import { CLOSE_CODES } from "@/lib/protocol/mod.ts";

@@ -5,7 +5,7 @@
  * database, address, session key) in its own words, anything else with its stack.
  */
 import { ConfigError } from "@/lib/config.ts";
-import { StoreError } from "@/lib/cache/mod.ts";
+import { StoreError } from "@/lib/store/mod.ts";
 import type { RootLogger } from "@/lib/log.ts";
 import {
   formatDiagnostics,

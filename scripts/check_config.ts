@@ -11,7 +11,7 @@
  * when it would not.
  */
 import { type Config, ConfigError, parseConfig } from "@/lib/config.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { loadBoard } from "@/lib/board.ts";
 import {
   createSources,

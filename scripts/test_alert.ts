@@ -8,7 +8,7 @@
 // deno-lint-ignore-file no-console -- a command-line script
 import { AlertService } from "@/lib/alerts/mod.ts";
 import { loadBoard } from "@/lib/board.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { ConfigError, parseConfig } from "@/lib/config.ts";
 import { SourcesFileError } from "@/lib/sources/mod.ts";
 import { systemClock, systemRandom } from "@/lib/time/mod.ts";

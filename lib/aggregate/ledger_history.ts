@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { HistoryPoint } from "../cache/mod.ts";
+import type { HistoryPoint } from "../store/mod.ts";
 import { ROLE_TOTAL } from "../protocol/mod.ts";
 import type { FlowHistory, Source, SourceRole } from "../sources/mod.ts";
 

@@ -7,14 +7,8 @@
  *
  * @module
  */
-import {
-  openReadingCache,
-  RedisIngest,
-  RedisSync,
-  RedisTier,
-  type SqliteStore,
-  type TieredCache,
-} from "../cache/mod.ts";
+import { openReadingCache, RedisTier, type TieredCache } from "../cache/mod.ts";
+import { RedisIngest, RedisSync, type SqliteStore } from "../store/mod.ts";
 import type { Logger } from "../log.ts";
 import type { RedisConnection } from "../redis/mod.ts";
 import {

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { SqliteStore } from "../cache/mod.ts";
+import type { SqliteStore } from "../store/mod.ts";
 import type { Clock, TimerId } from "../time/mod.ts";
 import {
   type JsonObject,
@@ -111,7 +111,7 @@ const LONG_PERIODS = ["wtd", "mtd", "qtd", "ytd"] as const;
  * @example Save, then restore as stale
  * ```ts
  * import assert from "node:assert/strict";
- * import { SqliteStore } from "@/lib/cache/mod.ts";
+ * import { SqliteStore } from "@/lib/store/mod.ts";
  * import { FakeClock } from "@/lib/time/mod.ts";
  * import { buildPnlState, PnlRecorder } from "@/lib/aggregate/mod.ts";
  * using store = SqliteStore.open(":memory:");

@@ -7,8 +7,17 @@
  */
 import type { Clock } from "../time/mod.ts";
 import { MemoryTier } from "./memory_tier.ts";
-import type { SqliteStore } from "./sqlite_store.ts";
 import type { CacheEntry, CacheTier } from "./tier.ts";
+
+/**
+ * Where the last good readings are kept (the L3 tier, listed to seed L4):
+ * the SQLite store (`lib/store`), which the cache knows only by this.
+ */
+export interface ReadingsStore {
+  readonly readings: CacheTier<unknown> & {
+    entries(): [string, CacheEntry<unknown>][];
+  };
+}
 import { TieredCache } from "./tiered_cache.ts";
 
 /** Options for {@linkcode openReadingCache}. */
@@ -16,7 +25,7 @@ export interface ReadingCacheOptions<T> {
   /** Time source for freshness. */
   clock: Clock;
   /** The SQLite store: its readings are L3 and seed L4. */
-  store: SqliteStore;
+  store: ReadingsStore;
   /** The Redis tier, when Redis is configured (already connecting). */
   l2?: CacheTier<T>;
 }
@@ -30,7 +39,8 @@ export interface ReadingCacheOptions<T> {
  * @example Last known values survive a restart
  * ```ts
  * import assert from "node:assert/strict";
- * import { openReadingCache, SqliteStore } from "@/lib/cache/mod.ts";
+ * import { openReadingCache } from "@/lib/cache/mod.ts";
+ * import { SqliteStore } from "@/lib/store/mod.ts";
  * import { FakeClock } from "@/lib/time/mod.ts";
  * using store = SqliteStore.open(":memory:");
  * const clock = new FakeClock();

@@ -153,7 +153,7 @@ type Stored = Reading & { buckets?: FlowBuckets };
  * @example An increment, signed and stored
  * ```ts
  * import assert from "node:assert/strict";
- * import { SqliteStore } from "@/lib/cache/mod.ts";
+ * import { SqliteStore } from "@/lib/store/mod.ts";
  * import { signWebhook } from "@/lib/security/mod.ts";
  * import { WebhookSource } from "@/lib/sources/webhook.ts";
  * using store = SqliteStore.open(":memory:");

@@ -18,7 +18,7 @@ import {
   StateCalendar,
 } from "@/lib/protocol/mod.ts";
 import { periodHistoryKey, sourceHistoryKey } from "@/lib/aggregate/mod.ts";
-import type { HistoryPoint } from "@/lib/cache/mod.ts";
+import type { HistoryPoint } from "@/lib/store/mod.ts";
 import {
   isoTime,
   normalizeTimestamp,

@@ -3,7 +3,7 @@
  * route tests that need no network.
  */
 import { buildPnlState } from "@/lib/aggregate/mod.ts";
-import type { HistoryReader } from "@/lib/cache/mod.ts";
+import type { HistoryReader } from "@/lib/store/mod.ts";
 import { type Config, parseConfig } from "@/lib/config.ts";
 import { hostPolicy } from "@/lib/http/mod.ts";
 import { createLogger } from "@/lib/log.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 
 const [path, at] = Deno.args;
 // A spin, not a timer: every sibling starts its open in the same instant.

@@ -162,7 +162,7 @@ Deno.test("in a browser, the chart spans the chosen period, reads out hovered va
 });
 
 Deno.test("in a browser, a board whose flow keeps no ledger (a SQL query) charts what the server recorded: a gap where it was down, and a quiet window starts at the value it had", async () => {
-  const { SqliteStore } = await import("@/lib/cache/mod.ts");
+  const { SqliteStore } = await import("@/lib/store/mod.ts");
   const { DatabaseSync } = await import("node:sqlite");
   const dir = await Deno.makeTempDir();
   try {

@@ -276,7 +276,7 @@ Deno.test("every response carries a request id, keeping a well-formed incoming o
 });
 
 Deno.test("GET /api/history: a range past now or the keep window is cut to them, and each address gets a few queries a second", async () => {
-  const { SqliteStore, openHistoryReader } = await import("@/lib/cache/mod.ts");
+  const { SqliteStore, openHistoryReader } = await import("@/lib/store/mod.ts");
   using store = SqliteStore.open(":memory:");
   const reader = await openHistoryReader(":memory:", store.history);
   using t = makeTestApp({
@@ -322,7 +322,7 @@ Deno.test("GET /api/history: a range past now or the keep window is cut to them,
 });
 
 Deno.test("GET /api/history?source=ID: one source's amount over time with the value the range starts with; an unknown source is a 404 naming the board's sources", async () => {
-  const { SqliteStore, openHistoryReader } = await import("@/lib/cache/mod.ts");
+  const { SqliteStore, openHistoryReader } = await import("@/lib/store/mod.ts");
   const { PnlRecorder, buildPnlState } = await import("@/lib/aggregate/mod.ts");
   using store = SqliteStore.open(":memory:");
   const reader = await openHistoryReader(":memory:", store.history);
@@ -372,7 +372,7 @@ Deno.test("GET /api/history?source=ID: one source's amount over time with the va
 });
 
 Deno.test("GET /api/history?period=mtd: the month's totals from the month's start, a point a minute, with the closed period's final figures kept at its boundary", async () => {
-  const { SqliteStore, openHistoryReader } = await import("@/lib/cache/mod.ts");
+  const { SqliteStore, openHistoryReader } = await import("@/lib/store/mod.ts");
   const { PnlRecorder, buildPnlState } = await import("@/lib/aggregate/mod.ts");
   const { ReportingCalendar, PERIOD_NAMES } = await import("@/lib/time/mod.ts");
   using store = SqliteStore.open(":memory:");

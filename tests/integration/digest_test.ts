@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { AlertService, parseAlerting } from "@/lib/alerts/mod.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { verifyWebhook } from "@/lib/security/mod.ts";
 import { FlowLedger, type Source } from "@/lib/sources/mod.ts";
 import { FakeClock, ReportingCalendar } from "@/lib/time/mod.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "@/lib/config.ts";
 import { seededRandom } from "@/lib/time/mod.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { signWebhook } from "@/lib/security/mod.ts";
 import {
   IngestError,

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { openRecordingSocket } from "../_helpers/ws_client.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 

@@ -5,7 +5,7 @@
  * copies, so figures are not zeroed and redeliveries are not counted twice.
  */
 import assert from "node:assert/strict";
-import { RedisIngest, SqliteStore } from "@/lib/cache/mod.ts";
+import { RedisIngest, SqliteStore } from "@/lib/store/mod.ts";
 import { RedisConnection } from "@/lib/redis/mod.ts";
 import { systemClock } from "@/lib/time/mod.ts";
 import { startRedis } from "../_helpers/redis_server.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { SnapshotEnvelope } from "@/lib/protocol/mod.ts";
 import type { PnlState } from "@/lib/aggregate/mod.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { openRecordingSocket } from "../_helpers/ws_client.ts";
 

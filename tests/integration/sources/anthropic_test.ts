@@ -201,7 +201,7 @@ Deno.test("Anthropic: day buckets count on the board's day of the same date, in 
 
 Deno.test("Anthropic: the first sync of two years of days goes page by page with an estimate of the pages, is kept in SQLite, and a restarted process then reads only the last three days", async () => {
   const { ReportingCalendar } = await import("@/lib/time/mod.ts");
-  const { SqliteStore } = await import("@/lib/cache/mod.ts");
+  const { SqliteStore } = await import("@/lib/store/mod.ts");
   const days = new Map<string, string[]>();
   for (
     let d = Date.parse("2025-01-01T00:00:00Z");

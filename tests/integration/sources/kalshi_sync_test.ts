@@ -93,7 +93,7 @@ Deno.test("Kalshi: a first sync of 4,000 fills and 1,000 settlements pages at th
 });
 
 Deno.test("Kalshi: the sync is kept page by page in SQLite: a new process goes on from the page the last one reached and counts nothing twice", async () => {
-  const { SqliteStore } = await import("@/lib/cache/mod.ts");
+  const { SqliteStore } = await import("@/lib/store/mod.ts");
   const account = kalshiAccount({
     settled: 300,
     open: 20,

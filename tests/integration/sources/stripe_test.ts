@@ -335,7 +335,7 @@ Deno.test("Stripe: a first sync of 20,000 transactions pages at the source's rat
 });
 
 Deno.test("Stripe: the sync is kept page by page in SQLite: a new process goes on from the page the last one reached and counts nothing twice; other settings start afresh", async () => {
-  const { SqliteStore } = await import("@/lib/cache/mod.ts");
+  const { SqliteStore } = await import("@/lib/store/mod.ts");
   const start = Date.parse("2026-01-01T00:00:00Z") / 1000;
   const txns = Array.from({ length: 2_000 }, (_, i) => ({
     id: `txn_${String(i).padStart(5, "0")}`,

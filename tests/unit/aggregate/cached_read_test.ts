@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cachedRead } from "@/lib/aggregate/mod.ts";
-import { openReadingCache, SqliteStore } from "@/lib/cache/mod.ts";
+import { openReadingCache } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import type { Reading, Source } from "@/lib/sources/mod.ts";
 import { FakeClock, ReportingCalendar } from "@/lib/time/mod.ts";
 

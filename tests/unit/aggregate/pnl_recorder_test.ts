@@ -4,7 +4,7 @@ import {
   PnlRecorder,
   sourceHistoryKey,
 } from "@/lib/aggregate/mod.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 
 const AT = "2026-11-28T13:00:00.000Z";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { pollPlans } from "@/lib/aggregate/mod.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import {
   createSources,
   embeddedSourcesFile,

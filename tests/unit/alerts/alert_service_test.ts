@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AlertService, parseAlerting } from "@/lib/alerts/mod.ts";
 import type { AlertStore } from "@/lib/alerts/mod.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 import { testPnlState } from "../../_helpers/pnl_states.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AlertService, parseAlerting } from "@/lib/alerts/mod.ts";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { buildDigest, digestSpans } from "@/lib/alerts/digest.ts";
 import { digestText } from "@/lib/alerts/digest_words.ts";
 import { slackMessage } from "@/lib/alerts/notification.ts";

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type CacheEntry,
-  MemoryTier,
-  SqliteStore,
-  TieredCache,
-} from "@/lib/cache/mod.ts";
+import { type CacheEntry, MemoryTier, TieredCache } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
 
 function setup() {

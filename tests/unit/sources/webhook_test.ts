@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { signWebhook, verifyWebhook } from "@/lib/security/mod.ts";
 import { IngestError, WebhookSource } from "@/lib/sources/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";

@@ -88,7 +88,7 @@ export interface IngestOutcome<T> {
  * @example A redelivered event changes nothing
  * ```ts
  * import assert from "node:assert/strict";
- * import { SqliteStore } from "@/lib/cache/sqlite_store.ts";
+ * import { SqliteStore } from "@/lib/store/sqlite_store.ts";
  * using store = SqliteStore.open(":memory:");
  * const add = (prev: number | undefined) => (prev ?? 0) + 5;
  * assert.equal(store.ingest.apply("shop", "evt_1", 0, add).value, 5);

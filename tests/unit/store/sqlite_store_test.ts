@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SqliteStore, StoreError } from "@/lib/cache/mod.ts";
+import { SqliteStore, StoreError } from "@/lib/store/mod.ts";
 
 Deno.test("SqliteStore keeps the latest state per topic across reopen", async () => {
   const dir = await Deno.makeTempDir();

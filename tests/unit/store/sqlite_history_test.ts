@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SqliteStore } from "@/lib/cache/mod.ts";
+import { SqliteStore } from "@/lib/store/mod.ts";
 import { seededRandom } from "@/lib/time/mod.ts";
 
 const point = (at: number, net: number) => ({
@@ -139,7 +139,7 @@ Deno.test("the history reader answers from a worker over the database file, exac
     for (let i = 0; i < 3_000; i++) {
       store.history.record("pnl", point(i * 1000, Math.round(random() * 100)));
     }
-    const { openHistoryReader } = await import("@/lib/cache/mod.ts");
+    const { openHistoryReader } = await import("@/lib/store/mod.ts");
     const reader = await openHistoryReader(path, store.history);
     try {
       for (

@@ -89,7 +89,7 @@ const MIGRATIONS: readonly string[] = [
  * @example Save and load a state
  * ```ts
  * import assert from "node:assert/strict";
- * import { SqliteStore } from "@/lib/cache/sqlite_store.ts";
+ * import { SqliteStore } from "@/lib/store/sqlite_store.ts";
  * using store = SqliteStore.open(":memory:");
  * store.saveSnapshot("pnl", { state: { net: 1 }, seq: 3, epoch: "abcd", savedAt: 0 });
  * assert.deepEqual(store.loadSnapshot("pnl")?.state, { net: 1 });

@@ -12,7 +12,7 @@ import {
   newStats,
   type TierName,
   type TierStats,
-} from "./tier.ts";
+} from "../cache/tier.ts";
 
 /** The readings table's migration (applied by the store). */
 export const READINGS_MIGRATION = `CREATE TABLE readings (

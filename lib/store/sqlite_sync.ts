@@ -51,7 +51,7 @@ interface SavedSync {
  * @example A page and its progress, together
  * ```ts
  * import assert from "node:assert/strict";
- * import { SqliteStore } from "@/lib/cache/mod.ts";
+ * import { SqliteStore } from "@/lib/store/mod.ts";
  * using store = SqliteStore.open(":memory:");
  * store.sync.savePage("stripe", { after: "txn_2" }, [{ ref: "txn_1", at: 1000, amount: 500 }]);
  * assert.deepEqual(store.sync.load("stripe")?.state, { after: "txn_2" });

@@ -66,7 +66,7 @@ const KEEP_MS = 7 * 86_400_000;
  * @example A transition and its notification, together
  * ```ts
  * import assert from "node:assert/strict";
- * import { SqliteStore } from "@/lib/cache/mod.ts";
+ * import { SqliteStore } from "@/lib/store/mod.ts";
  * using store = SqliteStore.open(":memory:");
  * const note = { key: "r:1:firing>ops", channel: "ops", rule: "r", body: "{}", createdAt: 0, attempts: 0, nextAt: 0 };
  * store.alerts.commit("r", { phase: "firing" }, [note]);
