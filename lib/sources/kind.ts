@@ -9,7 +9,7 @@ import type { SyncStore } from "./sync_store.ts";
 import type { Source, SourceRole } from "./source.ts";
 import { type Fields, type Parsed, SpecError } from "../spec/mod.ts";
 import { secretVariableProblem } from "./secret_variables.ts";
-import type { IngestStore } from "./ingest_store.ts";
+import type { IngestStore } from "./ingest/ingest_store.ts";
 
 /** The settings every source has, whatever its kind. */
 export interface CommonSettings {

@@ -61,9 +61,12 @@ export {
   type IngestStore,
   type IngestTarget,
   isIngestTarget,
-} from "./ingest_store.ts";
+} from "./ingest/ingest_store.ts";
 export { WebhookSource } from "./webhook.ts";
-export { IngestRouter, type IngestRouterOptions } from "./ingest_router.ts";
+export {
+  IngestRouter,
+  type IngestRouterOptions,
+} from "./ingest/ingest_router.ts";
 export { embeddedSourcesFile } from "./embedded.ts";
 export { UpstreamDataError } from "./upstream_http.ts";
 export { SqlDeadlineError } from "./sql_runner.ts";

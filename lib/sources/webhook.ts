@@ -9,7 +9,7 @@
  * @module
  */
 import { ledgerMovements } from "./ledger_movements.ts";
-import { verifyWebhook, WebhookSignatureError } from "../security/mod.ts";
+import { acceptDelivery } from "./ingest/accept_delivery.ts";
 import { isoTime, ReportingCalendar } from "../time/mod.ts";
 import {
   addToBuckets,
@@ -33,7 +33,7 @@ import {
   IngestError,
   type IngestResult,
   type IngestStore,
-} from "./ingest_store.ts";
+} from "./ingest/ingest_store.ts";
 
 /** How far an event's `asOf` may be ahead of this server's clock, ms. */
 export const FUTURE_SKEW_MS = 300_000;
@@ -147,6 +147,9 @@ export interface WebhookSourceOptions {
 /** What is stored for a webhook source: its reading, and an increment's movements. */
 type Stored = Reading & { buckets?: FlowBuckets };
 
+/** One delivery, as the body said it. */
+type Delivery = { id: string; amountMinor: number; asOf: string };
+
 /**
  * A source whose figure is pushed to it.
  *
@@ -246,72 +249,58 @@ export class WebhookSource implements Source {
     signature: string | null,
   ): Promise<IngestResult> {
     const o = this.#o;
-    if (body.byteLength > o.maxBodyBytes) {
-      throw new IngestError(
-        413,
-        "too_large",
-        `the body is ${body.byteLength} bytes; source "${this.id}" accepts at most ${o.maxBodyBytes}`,
-      );
-    }
-    const now = o.clock.now();
-    try {
-      await verifyWebhook(signature, body, o.secrets, now, o.toleranceS);
-    } catch (error) {
-      if (!(error instanceof WebhookSignatureError)) throw error;
-      throw new IngestError(401, `signature_${error.reason}`, error.message);
-    }
-    const event = this.#parse(body);
-    let outcome: { duplicate: boolean; value: Stored };
-    try {
-      outcome = await o.store.apply<Stored>(
-        this.id,
-        event.id,
-        now,
-        (previous) => {
-          if (o.mode === "increment") {
-            const amountMinor = (previous?.amountMinor ?? 0) +
-              event.amountMinor;
-            if (!Number.isSafeInteger(amountMinor)) {
-              throw new IngestError(
-                400,
-                "invalid",
-                "the running total would leave the safe integer range",
-              );
-            }
-            const asOf = previous && previous.asOf > event.asOf
-              ? previous.asOf
-              : event.asOf;
-            // Counted in the period of the event's own time, not of its
-            // arrival (a late delivery lands where it belongs).
-            return {
-              ...this.#reading(amountMinor, asOf),
-              buckets: addToBuckets(
-                readBuckets(previous?.buckets) ?? [],
-                Date.parse(event.asOf),
-                event.amountMinor,
-                { calendar: this.#calendar, now },
-              ),
-            };
-          }
-          // Deliveries may arrive out of order: the newest figure wins.
-          if (previous && previous.asOf > event.asOf) return previous;
-          return this.#reading(event.amountMinor, event.asOf);
-        },
-        (a, b) => this.#merge(a, b),
-      );
-    } catch (error) {
-      if (error instanceof IngestError) throw error;
-      // Storage is unreachable (Redis down): refuse, so the sender retries.
-      throw new IngestError(
-        503,
-        "store_unavailable",
-        `the event could not be stored now (${
-          error instanceof Error ? error.message : String(error)
-        }); nothing was recorded, deliver it again later`,
-      );
-    }
+    const outcome = await acceptDelivery<Delivery, Stored>(
+      {
+        source: this.id,
+        secrets: o.secrets,
+        clock: o.clock,
+        toleranceS: o.toleranceS,
+        maxBodyBytes: o.maxBodyBytes,
+        store: o.store,
+        noun: "the body",
+        redelivery: "deliver it again later",
+        parse: (bytes) => this.#parse(bytes),
+        apply: (previous, event, now) => this.#apply(previous, event, now),
+        merge: (a, b) => this.#merge(a, b),
+      },
+      body,
+      signature,
+    );
+    const { event } = outcome;
     const { buckets: _, ...reading } = outcome.value;
     return { id: event.id, duplicate: outcome.duplicate, reading };
+  }
+
+  /** The stored figure after a new delivery. */
+  #apply(previous: Stored | undefined, event: Delivery, now: number): Stored {
+    const o = this.#o;
+    if (o.mode === "increment") {
+      const amountMinor = (previous?.amountMinor ?? 0) + event.amountMinor;
+      if (!Number.isSafeInteger(amountMinor)) {
+        throw new IngestError(
+          400,
+          "invalid",
+          "the running total would leave the safe integer range",
+        );
+      }
+      const asOf = previous && previous.asOf > event.asOf
+        ? previous.asOf
+        : event.asOf;
+      // Counted in the period of the event's own time, not of its
+      // arrival (a late delivery lands where it belongs).
+      return {
+        ...this.#reading(amountMinor, asOf),
+        buckets: addToBuckets(
+          readBuckets(previous?.buckets) ?? [],
+          Date.parse(event.asOf),
+          event.amountMinor,
+          { calendar: this.#calendar, now },
+        ),
+      };
+    }
+    // Deliveries may arrive out of order: the newest figure wins.
+    if (previous && previous.asOf > event.asOf) return previous;
+    return this.#reading(event.amountMinor, event.asOf);
   }
 
   /**
@@ -372,7 +361,7 @@ export class WebhookSource implements Source {
     };
   }
 
-  #parse(body: Uint8Array): { id: string; amountMinor: number; asOf: string } {
+  #parse(body: Uint8Array): Delivery {
     const bad = (message: string) => new IngestError(400, "invalid", message);
     let event: unknown;
     try {

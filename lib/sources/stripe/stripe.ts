@@ -41,7 +41,7 @@ import type {
   UpstreamRequest,
 } from "../source.ts";
 import { StripeEvents } from "./stripe_events.ts";
-import type { IngestResult, IngestStore } from "../ingest_store.ts";
+import type { IngestResult, IngestStore } from "../ingest/ingest_store.ts";
 import type { SyncedMovement, SyncStore } from "../sync_store.ts";
 import {
   envName,

@@ -12,13 +12,13 @@
  *
  * @module
  */
-import { verifyWebhook, WebhookSignatureError } from "../../security/mod.ts";
 import type { Reading } from "../source.ts";
+import { acceptDelivery } from "../ingest/accept_delivery.ts";
 import {
   IngestError,
   type IngestResult,
   type IngestStore,
-} from "../ingest_store.ts";
+} from "../ingest/ingest_store.ts";
 
 /** Options for {@linkcode StripeEvents}. */
 export interface StripeEventsOptions {
@@ -142,40 +142,24 @@ export class StripeEvents {
     signature: string | null,
   ): Promise<IngestResult> {
     const o = this.#o;
-    if (body.byteLength > this.maxBodyBytes) {
-      throw new IngestError(
-        413,
-        "too_large",
-        `the event is ${body.byteLength} bytes; source "${o.id}" accepts at most ${this.maxBodyBytes}`,
-      );
-    }
-    const now = o.clock.now();
-    try {
-      await verifyWebhook(signature, body, o.secrets, now, o.toleranceS ?? 300);
-    } catch (error) {
-      if (!(error instanceof WebhookSignatureError)) throw error;
-      throw new IngestError(401, `signature_${error.reason}`, error.message);
-    }
-    const event = parseEvent(body);
-    let duplicate: boolean;
-    try {
-      ({ duplicate } = await o.store.apply<Seen>(
-        o.id,
-        event.id,
-        now,
-        () => event,
+    const { event, duplicate } = await acceptDelivery<Seen, Seen>(
+      {
+        source: o.id,
+        secrets: o.secrets,
+        clock: o.clock,
+        toleranceS: o.toleranceS ?? 300,
+        maxBodyBytes: this.maxBodyBytes,
+        store: o.store,
+        noun: "the event",
+        redelivery: "Stripe will deliver it again",
+        parse: parseEvent,
+        apply: (_previous, event) => event,
         // Two instances' last events: the later one.
-        (a, b) => (b.created > a.created ? b : a),
-      ));
-    } catch (error) {
-      throw new IngestError(
-        503,
-        "store_unavailable",
-        `the event could not be recorded now (${
-          error instanceof Error ? error.message : String(error)
-        }); nothing was recorded, Stripe will deliver it again`,
-      );
-    }
+        merge: (a, b) => (b.created > a.created ? b : a),
+      },
+      body,
+      signature,
+    );
     return {
       id: event.id,
       duplicate,

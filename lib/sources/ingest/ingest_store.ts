@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Reading } from "./source.ts";
+import type { Reading } from "../source.ts";
 
 /**
  * Where pushed events are kept: SQLite on one instance, Redis when several

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DeclaredSource } from "./sources_file.ts";
+import type { DeclaredSource } from "../sources_file.ts";
 import {
   IngestError,
   type IngestResult,
