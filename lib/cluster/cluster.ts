@@ -19,7 +19,7 @@ import type { SharedLink } from "./shared_link.ts";
 import type { SharedPosition } from "../stream/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import { Leadership } from "./leadership.ts";
-import { RedisBus } from "./redis_bus.ts";
+import { SharedBus } from "./shared_bus.ts";
 
 /** Options for {@linkcode Cluster}. */
 export interface ClusterOptions {
@@ -79,7 +79,7 @@ export class Cluster {
   /** Who polls upstream. */
   readonly leadership: Leadership;
   /** The bus the hub publishes through, with Redis or the local bus. */
-  readonly bus?: RedisBus;
+  readonly bus?: SharedBus;
   #o: ClusterOptions;
   #epoch?: string;
   #synced?: Promise<void>;
@@ -134,7 +134,7 @@ export class Cluster {
     });
     const fencing = this.leadership.fencing;
     this.bus = this.link && fencing
-      ? new RedisBus({
+      ? new SharedBus({
         redis: this.link,
         fencing,
         shared: options.shared ?? ["pnl"],

@@ -8,7 +8,7 @@
 import type { SharedLink } from "./shared_link.ts";
 import type { Clock } from "../time/mod.ts";
 import { LeaderLease } from "./leader_lease.ts";
-import type { Fencing } from "./redis_bus.ts";
+import type { Fencing } from "./shared_bus.ts";
 
 /** Options for {@linkcode Leadership}. */
 export interface LeadershipOptions {

@@ -4,7 +4,7 @@
  * the cluster's own scripts (the bus's join and publish, the lease's
  * acquire, renew and release) as plain functions with the same keys,
  * arguments and answers as their Lua in Redis, one at a time, so every
- * worker runs the same RedisBus and LeaderLease code as instances on
+ * worker runs the same SharedBus and LeaderLease code as instances on
  * Redis do. A worker that goes away gives up its lease at once, so
  * another leads without waiting for the lease to run out. Connections
  * are the platform's (a Unix socket), passed to {@linkcode serve}; each

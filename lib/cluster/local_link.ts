@@ -1,7 +1,7 @@
 /**
  * A worker's side of the supervisor's local bus (local_bus_server.ts): a
  * {@linkcode SharedLink} over one connection carrying JSON lines, so the
- * RedisBus and LeaderLease of a worker without Redis run unchanged.
+ * SharedBus and LeaderLease of a worker without Redis run unchanged.
  * Requests (`run` a script, read a `log`) are answered in order by `n`;
  * `subscribe` and `publish` are one-way; the bus pushes `message`s. The
  * connection is kept: lost, it is made again every `retryMs`, and every

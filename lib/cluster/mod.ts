@@ -10,9 +10,9 @@ export { Leadership, type LeadershipOptions } from "./leadership.ts";
 export {
   BusPublishError,
   type Fencing,
-  RedisBus,
-  type RedisBusOptions,
-} from "./redis_bus.ts";
+  SharedBus,
+  type SharedBusOptions,
+} from "./shared_bus.ts";
 export { readSharedLog, type ReadSharedLogOptions } from "./shared_log.ts";
 export { Cluster, type ClusterOptions } from "./cluster.ts";
 export {

@@ -1,5 +1,7 @@
 /**
- * The Redis bus: several instances behave as one server. Publishing a
+ * The shared bus: several instances (or workers) behave as one server,
+ * over a SharedLink: Redis, or the workers' local bus, which runs the
+ * same scripts. Publishing a
  * change runs one Lua script that checks the epoch and the leader's
  * fencing value, assigns the next seq, stores the state, appends the delta
  * to a Redis Stream (trimmed by count) and publishes it, atomically. Every
@@ -49,8 +51,8 @@ export class BusPublishError extends Error {
   }
 }
 
-/** Options for {@linkcode RedisBus}. */
-export interface RedisBusOptions {
+/** Options for {@linkcode SharedBus}. */
+export interface SharedBusOptions {
   /**
    * Where the shared log lives: Redis, or the supervisor's local bus
    * (borrowed: the bus does not close it).
@@ -79,11 +81,11 @@ export interface RedisBusOptions {
  * A {@linkcode HubBus} over Redis (see the module text).
  *
  * A shared change is accepted only with the leader's current fencing
- * value (from {@linkcode RedisBusOptions.fencing}), so an instance that
+ * value (from {@linkcode SharedBusOptions.fencing}), so an instance that
  * lost its lease cannot write over the new leader's figures.
  */
-export class RedisBus implements HubBus {
-  #o: Required<Omit<RedisBusOptions, "onError">> & {
+export class SharedBus implements HubBus {
+  #o: Required<Omit<SharedBusOptions, "onError">> & {
     onError?: (error: unknown) => void;
   };
   #redis: SharedLink;
@@ -94,8 +96,8 @@ export class RedisBus implements HubBus {
   #closed = false;
   #stop: (() => void)[] = [];
 
-  /** Creates the bus; call {@linkcode RedisBus.connect}. */
-  constructor(options: RedisBusOptions) {
+  /** Creates the bus; call {@linkcode SharedBus.connect}. */
+  constructor(options: SharedBusOptions) {
     this.#o = { historyCount: 1000, ...options };
     this.#redis = options.redis;
   }

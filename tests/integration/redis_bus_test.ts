@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LeaderLease, RedisBus } from "@/lib/cluster/mod.ts";
+import { LeaderLease, SharedBus } from "@/lib/cluster/mod.ts";
 import { RedisConnection } from "@/lib/redis/mod.ts";
 import { type JsonObject } from "@/lib/protocol/mod.ts";
 import { Hub, type HubMessage } from "@/lib/stream/mod.ts";
@@ -24,7 +24,7 @@ function instance(url: string, name: string, historyMaxAgeMs = 300_000) {
     leaseMs: 600,
     onChange: () => {},
   });
-  const bus: RedisBus = new RedisBus({
+  const bus: SharedBus = new SharedBus({
     redis,
     fencing: lease,
     shared: ["pnl"],

@@ -5,7 +5,7 @@ import {
   LocalBusRefusedError,
   LocalBusServer,
   LocalLink,
-  RedisBus,
+  SharedBus,
 } from "@/lib/cluster/mod.ts";
 import type { BusEvent } from "@/lib/stream/mod.ts";
 import { FakeClock } from "@/lib/time/mod.ts";
@@ -71,7 +71,7 @@ Deno.test("the local bus runs the cluster's scripts: one epoch, one lease, one s
     fencing: LeaderLease,
     epoch: string,
   ) =>
-    new RedisBus({
+    new SharedBus({
       redis: link,
       fencing,
       shared: ["t"],
