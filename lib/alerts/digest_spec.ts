@@ -15,6 +15,7 @@ import {
   SpecError,
   str,
 } from "../spec/mod.ts";
+import { checkNotify } from "./rule.ts";
 
 /** The days of the week, Monday first (as `dayOfWeek` counts, 1-7). */
 export const WEEKDAYS = [
@@ -110,20 +111,7 @@ export function parseDigest(
       `${at}.notify: the list is empty; name at least one channel to send the digest to`,
     );
   }
-  for (const [i, channel] of d.notify.entries()) {
-    if (!options.channelIds.includes(channel)) {
-      throw new SpecError(
-        `${path}.notify[${i}]`,
-        `${at}.notify[${i}]: no channel has the id "${channel}"; ${
-          options.channelIds.length
-            ? `the channels are ${
-              options.channelIds.map((c) => `"${c}"`).join(", ")
-            }`
-            : "declare it under channels"
-        }`,
-      );
-    }
-  }
+  checkNotify(d.notify, path, at, options.channelIds);
   if (d.on !== undefined && d.every !== "week") {
     throw new SpecError(
       `${path}.on`,

@@ -236,20 +236,7 @@ export function parseRule(
       }`,
     );
   }
-  for (const [i, channel] of r.notify.entries()) {
-    if (!options.channelIds.includes(channel)) {
-      throw new SpecError(
-        `${path}.notify[${i}]`,
-        `${at}.notify[${i}]: no channel has the id "${channel}"; ${
-          options.channelIds.length
-            ? `the channels are ${
-              options.channelIds.map((c) => `"${c}"`).join(", ")
-            }`
-            : "declare it under channels"
-        }`,
-      );
-    }
-  }
+  checkNotify(r.notify, path, at, options.channelIds);
   const kinds = [
     r.above !== undefined || r.below !== undefined ? "above/below" : "",
     r.change ? "change" : "",
@@ -332,6 +319,35 @@ export function parseRule(
     notify: r.notify,
     ...(r.description ? { description: r.description } : {}),
   };
+}
+
+/**
+ * Checks that every channel a rule or digest notifies is declared.
+ *
+ * @param notify The channel ids it names.
+ * @param path Where it is (`alerts[2]`).
+ * @param at How messages name it (`alerts[2] ("net-low")`).
+ * @param channelIds The declared channels.
+ * @throws {SpecError} At the first unknown id, listing the channels.
+ */
+export function checkNotify(
+  notify: readonly string[],
+  path: string,
+  at: string,
+  channelIds: readonly string[],
+): void {
+  for (const [i, channel] of notify.entries()) {
+    if (!channelIds.includes(channel)) {
+      throw new SpecError(
+        `${path}.notify[${i}]`,
+        `${at}.notify[${i}]: no channel has the id "${channel}"; ${
+          channelIds.length
+            ? `the channels are ${channelIds.map((c) => `"${c}"`).join(", ")}`
+            : "declare it under channels"
+        }`,
+      );
+    }
+  }
 }
 
 /** A rule's parsed fields (for tests of the declarations). */

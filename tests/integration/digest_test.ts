@@ -52,10 +52,9 @@ Deno.test("digests: sent once at their local time through a restart; one missed 
     sources: { shop: { label: "Web shop" } },
   });
 
-  /** One server's life: start leading, run `minutes` of simulated time. */
-  async function run(minutes: number) {
-    using db = SqliteStore.open(`${dir}/pulse.db`);
-    const service = new AlertService({
+  /** The alert service of one "process" over the database file. */
+  const serviceOn = (db: SqliteStore) =>
+    new AlertService({
       alerting,
       currency: "USD",
       board: "Acme P&L",
@@ -65,6 +64,11 @@ Deno.test("digests: sent once at their local time through a restart; one missed 
       calendar,
       sources: () => sources,
     });
+
+  /** One server's life: start leading, run `minutes` of simulated time. */
+  async function run(minutes: number) {
+    using db = SqliteStore.open(`${dir}/pulse.db`);
+    const service = serviceOn(db);
     service.start();
     service.annotate(state);
     // What the start sends goes out before simulated time moves: a real
@@ -130,16 +134,7 @@ Deno.test("digests: sent once at their local time through a restart; one missed 
     "a test of the digest goes out at once with a key of its own, and moves nothing",
     async () => {
       using db = SqliteStore.open(`${dir}/pulse.db`);
-      const service = new AlertService({
-        alerting,
-        currency: "USD",
-        board: "Acme P&L",
-        store: db.alerts,
-        clock,
-        random: () => 0.5,
-        calendar,
-        sources: () => sources,
-      });
+      const service = serviceOn(db);
       const results = await service.sendTest("daily");
       assert.deepEqual(results, [{ channel: "ops", ok: true }]);
       const sent = JSON.parse(ops.received[2]!.body);
