@@ -67,6 +67,8 @@ export class DigestRunner {
   #o: DigestRunnerOptions;
   #schedules: Map<string, LocalTimeSchedule>;
   #tracks = new Map<string, DigestTrack>();
+  /** When each digest is next due (nothing to do before). */
+  #nextAt = new Map<string, number>();
 
   /** Creates the runner. */
   constructor(options: DigestRunnerOptions) {
@@ -95,6 +97,7 @@ export class DigestRunner {
    */
   load(saved: Record<string, unknown>): void {
     this.#tracks = new Map();
+    this.#nextAt = new Map();
     for (const d of this.#o.digests) {
       const t = saved[digestTrackKey(d.id)] as DigestTrack | undefined;
       if (t && Number.isFinite(t.at) && typeof t.date === "string") {
@@ -119,9 +122,15 @@ export class DigestRunner {
     const now = clock.now();
     let enqueued = false;
     for (const spec of this.#o.digests) {
-      const slot = this.#schedules.get(spec.id)!.last(now);
       const track = this.#tracks.get(spec.id);
-      if (track && slot.at <= track.at) continue;
+      // Runs on every state: the zone's arithmetic waits for the next time.
+      if (now < (this.#nextAt.get(spec.id) ?? -Infinity)) continue;
+      const schedule = this.#schedules.get(spec.id)!;
+      const slot = schedule.last(now);
+      if (track && slot.at <= track.at) {
+        this.#nextAt.set(spec.id, schedule.next(now).at);
+        continue;
+      }
       const next: DigestTrack = { at: slot.at, date: slot.date };
       if (!track) {
         // New in the file: nothing was missed; it starts with its next time.

@@ -96,6 +96,33 @@ export class LocalTimeSchedule {
     }
     throw new Error("unreachable: a local time happens within eight days");
   }
+
+  /**
+   * The first occurrence after an instant.
+   *
+   * @param at The instant, epoch ms.
+   * @returns The occurrence.
+   */
+  next(at: number): Occurrence {
+    const wall = this.#zone.wallOf(at);
+    const today: PlainDate = {
+      year: wall.year,
+      month: wall.month,
+      day: wall.day,
+    };
+    for (let ahead = 0; ahead <= 8; ahead++) {
+      const date = addDays(today, ahead);
+      const { weekday } = this.#time;
+      if (weekday !== undefined && dayOfWeek(date) !== weekday) continue;
+      const instant = this.#zone.instantOf({
+        ...date,
+        hour: this.#time.hour,
+        minute: this.#time.minute,
+      });
+      if (instant > at) return { at: instant, date: isoDate(date) };
+    }
+    throw new Error("unreachable: a local time happens within eight days");
+  }
 }
 
 function isoDate(d: PlainDate): string {

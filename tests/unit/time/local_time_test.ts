@@ -70,3 +70,32 @@ Deno.test("LocalTimeSchedule refuses an hour, minute or weekday out of range", (
     RangeError,
   );
 });
+
+Deno.test("LocalTimeSchedule.next(): the first occurrence strictly after an instant, across a week and a skipped hour", () => {
+  const eight = new LocalTimeSchedule("Europe/Berlin", { hour: 8, minute: 0 });
+  assert.equal(
+    iso(eight.next(Date.parse("2026-12-07T07:00:00Z")).at),
+    "2026-12-08T07:00:00.000Z",
+  );
+  assert.equal(
+    iso(eight.next(Date.parse("2026-12-07T06:59:59Z")).at),
+    "2026-12-07T07:00:00.000Z",
+  );
+  const friday = new LocalTimeSchedule("UTC", {
+    hour: 17,
+    minute: 0,
+    weekday: 5,
+  });
+  assert.deepEqual(friday.next(Date.parse("2026-12-11T17:00:00Z")), {
+    at: Date.parse("2026-12-18T17:00:00Z"),
+    date: "2026-12-18",
+  });
+  const half = new LocalTimeSchedule("America/New_York", {
+    hour: 2,
+    minute: 30,
+  });
+  assert.equal(
+    iso(half.next(Date.parse("2026-03-08T06:00:00Z")).at),
+    "2026-03-08T07:30:00.000Z",
+  );
+});
