@@ -43,6 +43,8 @@ export interface PulseMetrics {
   onAuthFailure(outcome: string): void;
   /** Counts a request refused before routing, by reason (`host`). */
   onRefused(reason: string): void;
+  /** Counts a new stream refused by a limit, by reason. */
+  onStreamRefused(reason: string): void;
   /** One alerting event: an evaluation, a transition, a delivery outcome. */
   onAlert(event: AlertMetricEvent): void;
 }
@@ -148,6 +150,10 @@ export function createPulseMetrics(status: StatusReader): PulseMetrics {
   const refused = m.counter(
     "pulse_http_refused_total",
     "Requests refused before any route, by reason: host (a Host header not served, 421).",
+  );
+  const streamsRefused = m.counter(
+    "pulse_streams_refused_total",
+    "New WebSocket, SSE and long-poll streams refused by a limit, by reason: memory (over PULSE_MEMORY_BUDGET_MB, 503), capacity (PULSE_MAX_CONNECTIONS, 503), credential (PULSE_MAX_STREAMS_PER_CREDENTIAL, 429), address (per client address, 429).",
   );
   const alertEvaluations = m.counter(
     "pulse_alert_evaluations_total",
@@ -297,6 +303,9 @@ export function createPulseMetrics(status: StatusReader): PulseMetrics {
     },
     onRefused(reason) {
       refused.inc({ reason });
+    },
+    onStreamRefused(reason) {
+      streamsRefused.inc({ reason });
     },
     onAlert(event) {
       if (event.kind === "evaluated") alertEvaluations.inc({}, event.rules);

@@ -129,4 +129,9 @@ export interface AppDeps {
   memory?: MemoryBudget;
   /** Counts a request refused before routing, by reason (`host`). */
   onRefused?: (reason: "host") => void;
+  /**
+   * Counts a new stream refused by a limit: `memory`, `capacity` (the
+   * server's total), `credential` or `address`.
+   */
+  onStreamRefused?: (reason: string) => void;
 }

@@ -36,17 +36,33 @@ export interface RouteLimits {
   history: KeyedRateLimiter;
   /** Plain requests in progress per IP. */
   requests: SlotLimiter;
+  /** Told of each stream refused, by reason (metrics). */
+  onStreamRefused?: (reason: StreamRefusal) => void;
+}
+
+/** Why a new stream was refused. */
+export type StreamRefusal = "memory" | "capacity" | "credential" | "address";
+
+/** What the limiters are sized and told by, besides the configuration. */
+export interface RouteLimitsOptions {
+  /** The process's soft limit of open files, when known. */
+  openFiles?: number;
+  /** The memory budget new streams are refused past. */
+  memory?: MemoryBudget;
+  /** Told of each stream refused, by reason. */
+  onStreamRefused?: (reason: StreamRefusal) => void;
 }
 
 /** Builds the limiters from the configuration. */
 export function routeLimits(
   config: Config,
   clock: Clock,
-  openFiles?: number,
-  memory?: MemoryBudget,
+  options: RouteLimitsOptions = {},
 ): RouteLimits {
+  const { openFiles, memory, onStreamRefused } = options;
   return {
     ...(memory ? { memory } : {}),
+    ...(onStreamRefused ? { onStreamRefused } : {}),
     perCredential: new SlotLimiter(config.maxStreamsPerCredential),
     connections: new SlotLimiter(config.maxConnectionsPerIp),
     total: new SlotLimiter(connectionCap(config.maxConnections, openFiles)),
@@ -185,6 +201,7 @@ export function takeStreamSlot(
   who: StreamOpener,
 ): () => void {
   if (limits.memory?.over()) {
+    limits.onStreamRefused?.("memory");
     throw new HttpError(
       503,
       "unavailable",
@@ -199,17 +216,19 @@ export function takeStreamSlot(
   const take = (
     limiter: SlotLimiter,
     key: string,
+    reason: StreamRefusal,
     refuse: () => HttpError,
   ) => {
     const release = limiter.acquire(key);
     if (!release) {
       releaseAll();
+      limits.onStreamRefused?.(reason);
       throw refuse();
     }
     releases.push(release);
   };
   // The server's own cap first: past it nobody gets in, whoever asks.
-  take(limits.total, "*", () =>
+  take(limits.total, "*", "capacity", () =>
     new HttpError(
       503,
       "unavailable",
@@ -217,16 +236,21 @@ export function takeStreamSlot(
       { headers: { "retry-after": "5" } },
     ));
   if (who.credential !== undefined) {
-    take(limits.perCredential, who.credential, () =>
-      new HttpError(
-        429,
-        "rate_limited",
-        `at most ${limits.perCredential.max} open connections per credential (this token or share link, from every address together); close one and retry, or give each screen its own link`,
-        { headers: { "retry-after": "5" } },
-      ));
+    take(
+      limits.perCredential,
+      who.credential,
+      "credential",
+      () =>
+        new HttpError(
+          429,
+          "rate_limited",
+          `at most ${limits.perCredential.max} open connections per credential (this token or share link, from every address together); close one and retry, or give each screen its own link`,
+          { headers: { "retry-after": "5" } },
+        ),
+    );
   }
   const what = kind === "polls" ? "parked long-polls" : "open connections";
-  take(limits[kind], who.address, () =>
+  take(limits[kind], who.address, "address", () =>
     new HttpError(
       429,
       "rate_limited",

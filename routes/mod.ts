@@ -80,12 +80,13 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const origins = originPolicy(deps.config.allowedOrigins);
   const hosts = deps.hosts ?? hostPolicy([]);
-  const limits = routeLimits(
-    deps.config,
-    deps.clock,
-    deps.openFilesLimit,
-    deps.memory,
-  );
+  const limits = routeLimits(deps.config, deps.clock, {
+    ...(deps.openFilesLimit !== undefined
+      ? { openFiles: deps.openFilesLimit }
+      : {}),
+    ...(deps.memory ? { memory: deps.memory } : {}),
+    ...(deps.onStreamRefused ? { onStreamRefused: deps.onStreamRefused } : {}),
+  });
   const answerError = errorAnswer(deps);
   const gated = gateway({
     hosts,

@@ -149,6 +149,7 @@ export async function serverApp(
     openFilesLimit: parts.limits?.openFiles,
     ...(parts.limits ? { memory: parts.limits.memory } : {}),
     onRefused: (reason) => pulse.onRefused(reason),
+    onStreamRefused: (reason) => pulse.onStreamRefused(reason),
   });
   return { app, hosts };
 }

@@ -152,11 +152,12 @@ export class DigestRunner {
         board: this.#o.board,
         now,
       });
+      const body = JSON.stringify(digest);
       const items = spec.notify.map((channel): OutboxItem => ({
         key: `${digest.key}>${channel}`,
         channel,
         rule: digest.rule,
-        body: JSON.stringify(digest),
+        body,
         createdAt: now,
         attempts: 0,
         nextAt: now,

@@ -103,6 +103,12 @@ Deno.test("memory budget: over PULSE_MEMORY_BUDGET_MB, new streams get 503 with 
       /over the memory budget of 1 MiB: new connections are refused/.test(r)
     ),
   );
+  const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+  assert.match(
+    metrics,
+    /^pulse_streams_refused_total\{reason="memory"\} 2$/m,
+    "the SSE and the poll, counted",
+  );
   const warned = server.lines.filter((l) =>
     l.includes("memory budget reached")
   );
@@ -156,6 +162,13 @@ Deno.test("stream limits: WebSockets opened with tickets of one token count unde
     const head = new TextDecoder().decode(buffer.subarray(0, n ?? 0));
     assert.match(head, /^HTTP\/1\.1 429 /);
     assert.match(head, /at most 2 open connections per credential/);
+    const metrics = await (await fetch(new URL("/metrics", server.url), {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })).text();
+    assert.match(
+      metrics,
+      /^pulse_streams_refused_total\{reason="credential"\} 1$/m,
+    );
   } finally {
     for (const ws of open) {
       const closed = new Promise((r) => ws.onclose = r);
