@@ -7,10 +7,11 @@ import type { Context } from "hono";
 import { HttpError } from "@/lib/http/mod.ts";
 import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { longPoll, pacedDelay } from "@/lib/stream/mod.ts";
-import { credentialKey, endWithCredential, principalOf } from "../auth.ts";
+import { principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
 import { respond } from "../gateway.ts";
-import { clientIp, type RouteLimits, takeStreamSlot } from "../limits.ts";
+import type { RouteLimits } from "../limits.ts";
+import { admitStream } from "../stream_admission.ts";
 import { positionFromQuery } from "./position.ts";
 
 const DEFAULT_TIMEOUT_S = 25;
@@ -38,11 +39,7 @@ export function pollRoute(
     const position = positionFromQuery(c, deps.hub, query);
     const { topic, since } = position;
     const timeoutS = parseTimeout(query.timeout);
-    const address = clientIp(c);
-    const release = takeStreamSlot(limits, "polls", {
-      address,
-      credential: credentialKey(c),
-    });
+    const admitted = admitStream(deps, limits, c, "poll");
     // Shutdown answers parked polls at once, with a paced retry hint.
     let stoppedBy: HttpError | undefined;
     let endWait: (() => void) | undefined;
@@ -69,11 +66,8 @@ export function pollRoute(
         ...(since !== undefined ? { seq: since } : {}),
       }),
     };
-    deps.connections.add("poll", parked, {
-      address,
-      openedAt: deps.clock.now(),
-    });
-    const cancelExpiry = endWithCredential(deps, c, parked);
+    // Registered, and ended when the credential that sent it ends.
+    admitted.open(parked);
     if (ticket !== undefined) ticketsParked.add(ticket);
     try {
       const result = await longPoll(deps.hub, topic, position, {
@@ -100,9 +94,7 @@ export function pollRoute(
       });
     } finally {
       if (ticket !== undefined) ticketsParked.delete(ticket);
-      cancelExpiry();
-      deps.connections.delete("poll", parked);
-      release();
+      admitted.close();
     }
   };
 }

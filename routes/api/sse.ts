@@ -5,9 +5,9 @@
  */
 import type { Context } from "hono";
 import { createSseStream } from "@/lib/stream/mod.ts";
-import { credentialKey, endWithCredential } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
-import { clientIp, type RouteLimits, takeStreamSlot } from "../limits.ts";
+import type { RouteLimits } from "../limits.ts";
+import { admitStream } from "../stream_admission.ts";
 import { positionFromLastEventId, positionFromQuery } from "./position.ts";
 
 /** Builds the SSE handler. */
@@ -23,28 +23,16 @@ export function sseRoute(
       : query;
     // A client that goes away cancels the body stream, which releases the
     // subscription and timers; request.signal is not needed for that.
-    const address = clientIp(c);
-    const release = takeStreamSlot(limits, "connections", {
-      address,
-      credential: credentialKey(c),
-    });
+    const admitted = admitStream(deps, limits, c, "sse");
     const connection = createSseStream(
       deps.hub,
       query.topic,
       position,
       deps.stream,
     );
-    deps.connections.add("sse", connection, {
-      address,
-      openedAt: deps.clock.now(),
-    });
-    // A stream lives no longer than the credential that opened it.
-    const cancelExpiry = endWithCredential(deps, c, connection);
-    connection.closed.then(() => {
-      cancelExpiry();
-      deps.connections.delete("sse", connection);
-      release();
-    });
+    // Registered, and ended when the credential that opened it ends.
+    admitted.open(connection);
+    connection.closed.then(() => admitted.close());
     return new Response(connection.stream, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",

@@ -6,9 +6,10 @@ import type { Context } from "hono";
 import { HttpError, type OriginPolicy } from "@/lib/http/mod.ts";
 import { ProtocolError } from "@/lib/protocol/mod.ts";
 import { WsSession } from "@/lib/stream/mod.ts";
-import { credentialKey, endWithCredential, principalOf } from "../auth.ts";
+import { principalOf } from "../auth.ts";
 import type { AppDeps } from "../deps.ts";
-import { clientIp, type RouteLimits, takeStreamSlot } from "../limits.ts";
+import type { RouteLimits } from "../limits.ts";
+import { admitStream } from "../stream_admission.ts";
 import { positionFromQuery } from "./position.ts";
 
 /** Builds the WebSocket handler. */
@@ -49,19 +50,15 @@ export function wsRoute(
       );
     }
     let initial = hasTopic ? positionFromQuery(c, deps.hub) : undefined;
-    // Read before the upgrade: the request is closed after it.
-    const address = clientIp(c);
-    const release = takeStreamSlot(limits, "connections", {
-      address,
-      credential: credentialKey(c),
-    });
+    // Let in before the upgrade: the request is closed after it.
+    const admitted = admitStream(deps, limits, c, "ws");
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(req, {
         idleTimeout: deps.stream.wsIdleTimeoutS,
       });
     } catch (error) {
-      release();
+      admitted.close();
       throw new HttpError(
         400,
         "bad_request",
@@ -80,22 +77,16 @@ export function wsRoute(
         : deps.stream,
     );
     socket.onopen = () => {
-      deps.connections.add("ws", session, {
-        address,
-        openedAt: deps.clock.now(),
-      });
+      // Registered, and ended when its credential ends.
+      admitted.open(session);
       if (initial) session.subscribe({ type: "subscribe", ...initial });
       initial = undefined;
     };
     socket.onmessage = (event) => session.handleFrame(event.data);
-    // A connection lives no longer than the credential that opened it.
-    const cancelExpiry = endWithCredential(deps, c, session);
     socket.onclose = () => {
-      release();
-      cancelExpiry();
       session.end();
       // Gone once the close handshake is over: shutdown waits for this.
-      deps.connections.delete("ws", session);
+      admitted.close();
     };
     // No onerror: a WebSocket error is always followed by close, handled above.
     return response;
