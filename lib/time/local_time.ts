@@ -75,26 +75,7 @@ export class LocalTimeSchedule {
    * @returns The occurrence.
    */
   last(at: number): Occurrence {
-    const wall = this.#zone.wallOf(at);
-    const today: PlainDate = {
-      year: wall.year,
-      month: wall.month,
-      day: wall.day,
-    };
-    // Eight days back always holds one: a weekly time whose occurrence
-    // today is still ahead happened a week ago.
-    for (let back = 0; back <= 8; back++) {
-      const date = addDays(today, -back);
-      const { weekday } = this.#time;
-      if (weekday !== undefined && dayOfWeek(date) !== weekday) continue;
-      const instant = this.#zone.instantOf({
-        ...date,
-        hour: this.#time.hour,
-        minute: this.#time.minute,
-      });
-      if (instant <= at) return { at: instant, date: isoDate(date) };
-    }
-    throw new Error("unreachable: a local time happens within eight days");
+    return this.#find(at, -1, (instant) => instant <= at);
   }
 
   /**
@@ -104,22 +85,26 @@ export class LocalTimeSchedule {
    * @returns The occurrence.
    */
   next(at: number): Occurrence {
-    const wall = this.#zone.wallOf(at);
-    const today: PlainDate = {
-      year: wall.year,
-      month: wall.month,
-      day: wall.day,
-    };
-    for (let ahead = 0; ahead <= 8; ahead++) {
-      const date = addDays(today, ahead);
-      const { weekday } = this.#time;
+    return this.#find(at, 1, (instant) => instant > at);
+  }
+
+  /**
+   * The first occurrence that `fits`, looking day by day from the local
+   * date of `at` in `direction`: eight days always hold one (a weekly
+   * time whose occurrence today is on the wrong side is a week away).
+   */
+  #find(
+    at: number,
+    direction: 1 | -1,
+    fits: (instant: number) => boolean,
+  ): Occurrence {
+    const { year, month, day } = this.#zone.wallOf(at);
+    const { hour, minute, weekday } = this.#time;
+    for (let step = 0; step <= 8; step++) {
+      const date = addDays({ year, month, day }, direction * step);
       if (weekday !== undefined && dayOfWeek(date) !== weekday) continue;
-      const instant = this.#zone.instantOf({
-        ...date,
-        hour: this.#time.hour,
-        minute: this.#time.minute,
-      });
-      if (instant > at) return { at: instant, date: isoDate(date) };
+      const instant = this.#zone.instantOf({ ...date, hour, minute });
+      if (fits(instant)) return { at: instant, date: isoDate(date) };
     }
     throw new Error("unreachable: a local time happens within eight days");
   }
