@@ -162,3 +162,48 @@ export class AlertReport {
     });
   }
 }
+
+/**
+ * Each rule's state in words, a row per rule (the `/admin` table).
+ *
+ * @param rules Each rule's status.
+ * @param track A rule's track, for its silence and acknowledgement.
+ * @param now The time, epoch ms (a silence that ended shows as none).
+ * @returns The rows by rule id.
+ */
+export function adminRows(
+  rules: readonly RuleStatus[],
+  track: (id: string) => AlertTrack | undefined,
+  now: number,
+): Record<string, Record<string, string | number>> {
+  return Object.fromEntries(
+    rules.map((r) => [r.id, {
+      watches: r.watches,
+      condition: r.condition,
+      severity: r.severity,
+      phase: r.phase,
+      since: r.since,
+      episode: r.episode,
+      notify: r.notify.join(", "),
+      lastEvaluatedAt: r.lastEvaluatedAt ?? "",
+      lastDelivery: r.lastDelivery
+        ? `${r.lastDelivery.outcome} (${r.lastDelivery.channel}, ${r.lastDelivery.at})`
+        : "",
+      failures: r.failures,
+      silencedUntil: silenceOf(track(r.id), now),
+      acknowledgedAt: iso(track(r.id)?.acknowledgedAt),
+    }]),
+  );
+}
+
+/** A silence still in force, as ISO-8601, else "". */
+function silenceOf(track: AlertTrack | undefined, now: number): string {
+  const until = track?.silencedUntil;
+  return until !== undefined && until > now
+    ? new Date(until).toISOString()
+    : "";
+}
+
+function iso(at: number | undefined): string {
+  return at === undefined ? "" : new Date(at).toISOString();
+}

@@ -4,12 +4,15 @@
  * transition and its notifications (one per channel) are saved together,
  * then the deliverer sends them. The firing alerts and the latest events
  * go into the P&L state for the board; `/api/alerts` reads the same.
- * One class of about 500 lines: leading (start, stop, the tick), the
- * evaluation queue, the commit of each transition, an operator's silence
- * or acknowledgement and the state's alerts part share the tracks and the
- * leadership phase; the pure parts live beside it (`evaluator.ts`, with
- * `marked` and `notifies`; `alert_report.ts`, `alert_log.ts`,
- * `alert_notice.ts`), the hand-sent test in `test_send.ts`.
+ * One class of about 550 lines (a fifth of it the options' docs):
+ * leading (start, stop, the tick), the evaluation queue, the commit of
+ * each transition, an operator's silence or acknowledgement and the
+ * state's alerts part share the tracks and the leadership phase; the
+ * pure parts live beside it (`evaluator.ts`, with `marked` and
+ * `notifies`; `alert_report.ts` with the console's rows, `alert_log.ts`,
+ * `alert_notice.ts`), the hand-sent test in `test_send.ts`, and the
+ * digests in `digest_runner.ts`, which shares the leadership, the store
+ * and the deliverer.
  *
  * @module
  */
@@ -31,19 +34,15 @@ import {
 import { notificationFor } from "./notification.ts";
 import { ruleSources } from "./figure.ts";
 import {
+  adminRows,
   AlertReport,
   type AlertsBoard,
   type RuleStatus,
 } from "./alert_report.ts";
-import {
-  sendTestNotification,
-  sendTestThrough,
-  type TestResult,
-} from "./test_send.ts";
+import { sendTestNotification, type TestResult } from "./test_send.ts";
 import type { Alerting } from "./alerting.ts";
 import type { AlertRule } from "./rule.ts";
 import { DigestRunner } from "./digest_runner.ts";
-import type { DigestNotification } from "./digest.ts";
 
 /** Options for {@linkcode AlertService}. */
 export interface AlertServiceOptions {
@@ -290,24 +289,8 @@ export class AlertService {
 
   /** Each rule's state in words, a row per rule (the `/admin` table). */
   adminRows(): Record<string, Record<string, string | number>> {
-    return Object.fromEntries(
-      this.rulesNow().map((r) => [r.id, {
-        watches: r.watches,
-        condition: r.condition,
-        severity: r.severity,
-        phase: r.phase,
-        since: r.since,
-        episode: r.episode,
-        notify: r.notify.join(", "),
-        lastEvaluatedAt: r.lastEvaluatedAt ?? "",
-        lastDelivery: r.lastDelivery
-          ? `${r.lastDelivery.outcome} (${r.lastDelivery.channel}, ${r.lastDelivery.at})`
-          : "",
-        failures: r.failures,
-        silencedUntil: silenceOf(this.#tracks.get(r.id), this.#o.clock.now()),
-        acknowledgedAt: iso(this.#tracks.get(r.id)?.acknowledgedAt),
-      }]),
-    );
+    const track = (id: string) => this.#tracks.get(id);
+    return adminRows(this.rulesNow(), track, this.#o.clock.now());
   }
 
   #rulesFrom(track: (id: string) => AlertTrack | undefined): RuleStatus[] {
@@ -329,17 +312,9 @@ export class AlertService {
     ruleId: string,
   ): Promise<TestResult[]> {
     const rule = this.rules.find((r) => r.id === ruleId);
-    const digest = this.#o.alerting.digests?.find((d) => d.id === ruleId);
-    if (!rule && digest) {
-      const note = await this.previewDigest(ruleId);
-      const now = this.#o.clock.now();
-      return await sendTestThrough(digest.notify, {
-        ...note,
-        key: `${note.key}:test:${now}`,
-        title: `Test: ${note.title}`,
-      }, {
+    if (!rule && this.#digests.has(ruleId)) {
+      return await this.#digests.sendTest(ruleId, this.#shownState(), {
         channels: this.#o.alerting.channels,
-        clock: this.#o.clock,
         ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
       });
     }
@@ -366,21 +341,6 @@ export class AlertService {
       board: this.#o.board,
       ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
     });
-  }
-
-  /**
-   * A digest as it would go out now for its latest occurrence, neither
-   * sent nor saved (the console's preview).
-   *
-   * @param id The digest's id.
-   * @returns The digest.
-   * @throws {RangeError} For an unknown digest id.
-   */
-  async previewDigest(id: string): Promise<DigestNotification> {
-    return await this.#digests.preview(
-      id,
-      isPnlState(this.#state) ? this.#state : undefined,
-    );
   }
 
   /**
@@ -476,6 +436,11 @@ export class AlertService {
     if (ready) return ready(rule);
     if (!hasRead) return true;
     return ruleSources(rule, sources?.() ?? []).every((id) => hasRead(id));
+  }
+
+  /** The newest state, when it is a P&L state. */
+  #shownState(): PnlState | undefined {
+    return isPnlState(this.#state) ? this.#state : undefined;
   }
 
   #failed(error: unknown): void {
@@ -592,16 +557,4 @@ export function withAlerts<S extends object>(
   board: AlertsBoard,
 ): S & { alerts: AlertsBoard } {
   return { ...state, alerts: board };
-}
-
-/** A silence still in force, as ISO-8601, else "". */
-function silenceOf(track: AlertTrack | undefined, now: number): string {
-  const until = track?.silencedUntil;
-  return until !== undefined && until > now
-    ? new Date(until).toISOString()
-    : "";
-}
-
-function iso(at: number | undefined): string {
-  return at === undefined ? "" : new Date(at).toISOString();
 }

@@ -27,6 +27,8 @@ import {
 } from "./digest.ts";
 import { type DigestSpec, WEEKDAYS } from "./digest_spec.ts";
 import type { Notice } from "./notification.ts";
+import type { ChannelSpec } from "./channel_spec.ts";
+import { sendTestThrough, type TestResult } from "./test_send.ts";
 
 /** A digest's saved place: the occurrence last handled. */
 interface DigestTrack {
@@ -83,6 +85,37 @@ export class DigestRunner {
         }),
       ]),
     );
+  }
+
+  /** Whether a digest has this id. */
+  has(id: string): boolean {
+    return this.#schedules.has(id);
+  }
+
+  /**
+   * Sends a digest as it would go out now through its channels at once
+   * (not through the outbox, nothing saved), with `Test: ` before its
+   * title and a key of its own, so a receiver that drops repeats still
+   * takes the real one.
+   *
+   * @param id The digest's id.
+   * @param state The newest P&L state.
+   * @param options The channels, and the fetch to use.
+   * @returns How each channel took it.
+   * @throws {RangeError} For an unknown digest id.
+   */
+  async sendTest(
+    id: string,
+    state: PnlState | undefined,
+    options: { channels: readonly ChannelSpec[]; fetch?: typeof fetch },
+  ): Promise<TestResult[]> {
+    const note = await this.preview(id, state);
+    const spec = this.#o.digests.find((d) => d.id === id)!;
+    return await sendTestThrough(spec.notify, {
+      ...note,
+      key: `${note.key}:test:${this.#o.clock.now()}`,
+      title: `Test: ${note.title}`,
+    }, { ...options, clock: this.#o.clock });
   }
 
   /** Whether there is anything to run. */
