@@ -4,6 +4,10 @@
  * validated with the same field machinery as sources (every error names
  * its place, what was found and what is accepted). Thresholds are in
  * major units of the board's currency and kept as exact minor units.
+ * About 350 lines, kept whole: most of it is the fields' declarations
+ * (which docs/alerts.md's reference is generated from) and the one
+ * parser that reads them; `checkNotify` is here because a digest's
+ * channels are checked the same way.
  *
  * @module
  */

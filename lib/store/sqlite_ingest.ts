@@ -2,7 +2,10 @@
  * Durable storage of pushed (webhook) events: which event ids each source
  * has seen, and the reading they add up to, changed together in one
  * transaction so a retried delivery is counted once and a crash loses
- * nothing that was acknowledged.
+ * nothing that was acknowledged. About 370 lines, kept whole: a third is
+ * the migrations' SQL, and the rest is one class whose statements share
+ * the transaction that makes "counted once" true (the replica kept for a
+ * Redis that comes back empty included).
  *
  * @module
  */
