@@ -20,6 +20,11 @@ export interface AdminBoardProps {
   data: Record<string, unknown>;
   authRequired: boolean;
   /**
+   * The server's heartbeat interval (`PULSE_HEARTBEAT_MS`), ms.
+   * @default {15000}
+   */
+  heartbeatMs?: number;
+  /**
    * The board's time zone (times on this page read in it).
    * @default {"UTC"}
    */
@@ -34,6 +39,7 @@ export default function AdminBoard(props: AdminBoardProps): preact.JSX.Element {
     topic: "admin",
     initial: { epoch: props.epoch, seq: props.seq, data: props.data as never },
     authRequired: props.authRequired,
+    ...(props.heartbeatMs ? { heartbeatMs: props.heartbeatMs } : {}),
   });
   const d = (client.value.view?.data ?? {}) as Record<string, unknown>;
   const zone = props.zone ?? "UTC";

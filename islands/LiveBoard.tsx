@@ -51,6 +51,11 @@ export interface LiveBoardProps {
   health: { status: string; reasons: string[] };
   /** Whether connections need a ticket from `POST /api/ticket`. */
   authRequired: boolean;
+  /**
+   * The server's heartbeat interval (`PULSE_HEARTBEAT_MS`), ms.
+   * @default {15000}
+   */
+  heartbeatMs?: number;
   /** The server's time when it rendered the page, epoch ms. */
   renderedAt: number;
   /** Whether the viewer is an operator (the badge links to /admin). */
@@ -82,6 +87,7 @@ export default function LiveBoard(props: LiveBoardProps): preact.JSX.Element {
     initial: { epoch: props.epoch, seq: props.seq, data: props.data },
     authRequired: props.authRequired,
     forceTransport: props.forceTransport,
+    ...(props.heartbeatMs ? { heartbeatMs: props.heartbeatMs } : {}),
   });
 
   const health = useSignal(props.health);

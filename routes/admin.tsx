@@ -38,6 +38,7 @@ export function adminRoute(
       seq: envelope.seq,
       data: envelope.data,
       authRequired: deps.auth.enabled,
+      heartbeatMs: deps.stream.heartbeatMs,
       ...(isPnlState(deps.hub.state("pnl"))
         ? { zone: (deps.hub.state("pnl") as PnlState).timezone }
         : {}),

@@ -51,6 +51,7 @@ export function indexRoute(
       ...(deps.title ? { title: deps.title } : {}),
       renderedAt: deps.clock.now(),
       authRequired: deps.auth.enabled,
+      heartbeatMs: deps.stream.heartbeatMs,
       health: (({ status, reasons }) => ({ status, reasons }))(deps.health()),
       epoch: envelope.epoch,
       seq: envelope.seq,

@@ -12,6 +12,7 @@ import { type Signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import {
   type ClientState,
+  livenessForHeartbeat,
   StreamClient,
   type TopicView,
   type TransportName,
@@ -30,6 +31,11 @@ export interface UseStreamClientOptions {
   authRequired: boolean;
   /** A transport forced by `?transport=` (debugging), else automatic. */
   forceTransport?: TransportName;
+  /**
+   * The server's heartbeat interval, ms: silence is judged against it.
+   * @default {15000}
+   */
+  heartbeatMs?: number;
 }
 
 /**
@@ -41,7 +47,8 @@ export interface UseStreamClientOptions {
 export function useStreamClient(
   options: UseStreamClientOptions,
 ): Signal<ClientState> {
-  const { topic, initial, authRequired, forceTransport } = options;
+  const { topic, initial, authRequired, forceTransport, heartbeatMs = 15_000 } =
+    options;
   const client = useSignal<ClientState>({
     status: "connecting",
     transport: forceTransport ?? "ws",
@@ -63,6 +70,7 @@ export function useStreamClient(
       baseUrl: location.origin,
       topic,
       initial: client.peek().view,
+      livenessMs: livenessForHeartbeat(heartbeatMs),
       ...(authRequired ? { getTicket: fetchTicket } : {}),
       ...(forceTransport ? { transports: [forceTransport] } : {}),
       onChange: (state) => {

@@ -85,7 +85,9 @@ export interface StreamClientOptions extends PolicyOptions {
   connectTimeoutMs?: number;
   /**
    * Silence after which a connection is declared dead, ms (about two
-   * server heartbeat intervals, so seconds, not minutes).
+   * server heartbeat intervals, so seconds, not minutes): a server with a
+   * heartbeat other than the default 15 s needs
+   * {@linkcode livenessForHeartbeat} of its interval.
    * @default {35000}
    */
   livenessMs?: number;
@@ -105,4 +107,31 @@ export interface StreamClientOptions extends PolicyOptions {
   onChange?: (state: ClientState) => void;
   /** Called for `error` envelopes and transport failures; never throws. */
   onError?: (error: { code: string; message: string }) => void;
+}
+
+/**
+ * The silence after which a client of a server heartbeating every
+ * `heartbeatMs` declares its connection dead: two intervals and 5 s more,
+ * since the server checks for silence in steps of up to a second and a
+ * busy network delays a beat. A longer `PULSE_HEARTBEAT_MS` than the
+ * default would otherwise end quiet connections that are healthy.
+ *
+ * @param heartbeatMs The server's heartbeat interval, ms.
+ * @returns The client's `livenessMs`.
+ * @throws {RangeError} When the interval is not a positive number.
+ *
+ * @example The default interval gives the default liveness
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { livenessForHeartbeat } from "@/lib/client/mod.ts";
+ * assert.equal(livenessForHeartbeat(15_000), 35_000);
+ * ```
+ */
+export function livenessForHeartbeat(heartbeatMs: number): number {
+  if (!(heartbeatMs > 0) || !Number.isFinite(heartbeatMs)) {
+    throw new RangeError(
+      `Cannot derive liveness: 'heartbeatMs' must be a positive number of ms, received ${heartbeatMs}`,
+    );
+  }
+  return 2 * heartbeatMs + 5_000;
 }

@@ -31,6 +31,7 @@ export {
   listenToEnvironment,
 } from "./environment.ts";
 export { withTicket } from "./tickets.ts";
+export { livenessForHeartbeat } from "./client_options.ts";
 export {
   type Attempt,
   type ConnectionEvent,
