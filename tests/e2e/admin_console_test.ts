@@ -74,7 +74,8 @@ Deno.test("in a browser, /admin shows each source's last hour with sparklines, t
         document.querySelector("[data-actions=sim-revenue] output")
           ?.textContent?.startsWith("read asked"),
       undefined,
-      { timeout: 5_000 },
+      // The read's answer waits for the read; a busy machine is slower.
+      { timeout: 15_000 },
     );
     assert.ok(
       server.lines.some((l) =>

@@ -93,6 +93,10 @@ Deno.test("in a browser, an operator makes two named share links from the consol
     const tvUrl = await make("Office TV (lobby)", "never", "mtd", true);
     const investorUrl = await make("Investors Q4", "8784", "today", false);
     const rows = console.locator(".share-links tbody tr");
+    // The list is fetched again after each one is made.
+    await console.waitForFunction(
+      () => document.querySelectorAll(".share-links tbody tr").length === 2,
+    );
     assert.equal(await rows.count(), 2);
     assert.match(
       (await rows.nth(1).textContent())!,
