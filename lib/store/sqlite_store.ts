@@ -126,7 +126,7 @@ export class SqliteStore {
       journal_mode?: string;
     } | undefined)?.journal_mode === "wal";
     this.history = new SqliteHistory(db, options);
-    this.readings = new SqliteTier(db);
+    this.readings = new SqliteTier(db, (writes) => this.relaxed(writes));
     this.ingest = new SqliteIngest(db);
     this.sync = new SqliteSync(db);
     this.alerts = new SqliteAlerts(db);
@@ -220,7 +220,7 @@ export class SqliteStore {
 
   /**
    * Runs writes that a power loss may take back but a killed process never
-   * does (the last state shown, the chart's points) as one transaction
+   * does (the last state shown, the chart's points, the L3 readings) as one transaction
    * committed without waiting for the disk: SQLite's `synchronous =
    * NORMAL` in WAL mode. Waiting for the disk on each of them blocked the
    * event loop about a millisecond per published state. Everything else
@@ -233,6 +233,8 @@ export class SqliteStore {
    * @throws {Error} What a write throws; the transaction is rolled back.
    */
   relaxed<T>(writes: () => T): T {
+    // Inside a transaction already: its own commit decides.
+    if (this.#db.isTransaction) return writes();
     const wal = this.#wal;
     if (wal) this.#db.exec("PRAGMA synchronous = NORMAL");
     try {
