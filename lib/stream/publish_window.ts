@@ -10,6 +10,7 @@ import {
   createMergePatch,
   isJsonObject,
   type JsonObject,
+  type JsonValue,
 } from "../protocol/mod.ts";
 import { type Clock, isoTime, type TimerId } from "../time/mod.ts";
 import type { BusChange } from "./bus.ts";
@@ -76,6 +77,12 @@ export class PublishWindow {
   #o: PublishWindowOptions;
   #phase: WindowPhase = "idle";
   #pending?: JsonObject;
+  /**
+   * The patch `offer` found from the topic's state to the pending one, kept
+   * while that state is still the topic's: a sparse change then costs one
+   * diff, not two (diffing the P&L state was a seventh of publishing).
+   */
+  #pendingPatch?: { base: JsonObject; patch: JsonValue };
   /** The state with the bus, until it settles (newer than the topic's). */
   #sending?: JsonObject;
   #pendingSeq: number;
@@ -121,10 +128,13 @@ export class PublishWindow {
    */
   offer(state: JsonObject): void {
     if (this.#closed) return;
-    if (
-      createMergePatch(this.#pending ?? this.#topic.state, state) === undefined
-    ) return;
+    const base = this.#pending ?? this.#topic.state;
+    const patch = createMergePatch(base, state);
+    if (patch === undefined) return;
     this.#pending = state;
+    this.#pendingPatch = base === this.#topic.state
+      ? { base, patch }
+      : undefined;
     this.#pendingSeq += 1;
     if (this.#phase !== "idle") return;
     const wait = this.#flushedAt + this.#o.batchMs - this.#o.clock.monotonic();
@@ -151,7 +161,11 @@ export class PublishWindow {
     const next = this.#pending;
     if (!next) return;
     this.#pending = undefined;
-    const patch = createMergePatch(this.#topic.state, next);
+    const known = this.#pendingPatch;
+    this.#pendingPatch = undefined;
+    const patch = known?.base === this.#topic.state
+      ? known.patch
+      : createMergePatch(this.#topic.state, next);
     if (!isJsonObject(patch)) {
       this.#pendingSeq = this.#topic.seq; // the window's changes cancelled out
       return;
