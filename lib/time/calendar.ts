@@ -60,6 +60,8 @@ export interface PeriodWindow extends TimeWindow {
 interface DayFrame {
   from: number;
   to: number;
+  /** The local date, `YYYY-MM-DD`. */
+  date: string;
   periods: Partial<
     Record<
       PeriodName,
@@ -253,9 +255,9 @@ export class ReportingCalendar {
    * @returns The date in the zone.
    */
   dateOf(at: number): string {
-    const { year, month, day } = this.#zone.wallOf(at);
-    const pad = (n: number, width: number) => String(n).padStart(width, "0");
-    return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+    // From the day's frame: asking the zone on every state was a twelfth
+    // of the default board's publishing time.
+    return this.#frameOf(at).date;
   }
 
   /**
@@ -304,7 +306,14 @@ export class ReportingCalendar {
     const day = this.#day;
     if (day && at >= day.from && at < day.to) return day;
     const today = this.#exact("today", at);
-    const frame: DayFrame = { from: today.from, to: today.to, periods: {} };
+    const { year, month, day: dayOfMonth } = this.#zone.wallOf(today.from);
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    const frame: DayFrame = {
+      from: today.from,
+      to: today.to,
+      date: `${pad(year, 4)}-${pad(month, 2)}-${pad(dayOfMonth, 2)}`,
+      periods: {},
+    };
     const length = today.to - today.from;
     const offset = (ms: number) => this.#zone.offsetAt(ms);
     if (offset(today.from) === offset(today.to - 1)) {

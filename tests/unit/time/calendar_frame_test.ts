@@ -76,7 +76,7 @@ const ZONES = [
   "Pacific/Chatham",
 ];
 
-Deno.test("ReportingCalendar (Intl only, as in the browser) and its per-day shortcut agree with the periods' definition in Temporal at random instants and through every daylight-saving change of 2025-2027", () => {
+Deno.test("ReportingCalendar (Intl only, as in the browser) and its per-day shortcut agree with the periods' definition and the local date in Temporal at random instants and through every daylight-saving change of 2025-2027", () => {
   const random = seededRandom(2026);
   const from = Date.UTC(2025, 0, 1);
   const to = Date.UTC(2028, 0, 1);
@@ -106,6 +106,12 @@ Deno.test("ReportingCalendar (Intl only, as in the browser) and its per-day shor
       }
       instants.sort((a, b) => a - b);
       for (const at of instants) {
+        assert.equal(
+          calendar.dateOf(at),
+          Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(zone)
+            .toPlainDate().toString(),
+          `${zone} date at ${new Date(at).toISOString()}`,
+        );
         for (const name of PERIOD_NAMES) {
           const got = calendar.period(name, at);
           const want = oracle(zone, weekStart, name, at);
