@@ -98,9 +98,16 @@ export class ConnectionRegistry {
   clients(now: number, limit = 50): ClientLine[] {
     const out: ClientLine[] = [];
     for (const [transport, set] of this.#byTransport) {
+      // A set keeps the order connections were added in, oldest first, so
+      // only the first `limit` of each can be among the oldest: the console
+      // asks every second, and describing and sorting every connection
+      // grew with their number.
+      let taken = 0;
       for (const connection of set) {
+        if (taken === limit) break;
         const info = this.#info.get(connection);
         if (!info) continue;
+        taken++;
         const d = connection.describe?.();
         out.push({
           id: `c${info.n}`,

@@ -106,3 +106,31 @@ Deno.test("ConnectionRegistry lists registered clients (address, transport, topi
   assert.equal(registry.close("c9", 1008, "x"), false);
   assert.equal(registry.size, 2);
 });
+
+Deno.test("ConnectionRegistry.clients lists the oldest `limit` across transports, oldest first, without describing the rest", () => {
+  const registry = new ConnectionRegistry();
+  let described = 0;
+  const connection = () => ({
+    close: () => {},
+    describe: () => {
+      described++;
+      return { topics: ["pnl"] };
+    },
+  });
+  // Opened a second apart, alternating between two transports.
+  for (let i = 0; i < 200; i++) {
+    registry.add(i % 2 ? "sse" : "ws", connection(), {
+      address: "10.0.0.1",
+      openedAt: i * 1_000,
+    });
+  }
+  const lines = registry.clients(1_000_000, 5);
+  assert.deepEqual(lines.map((c) => [c.transport, c.ageS]), [
+    ["ws", 1_000],
+    ["sse", 999],
+    ["ws", 998],
+    ["sse", 997],
+    ["ws", 996],
+  ]);
+  assert.ok(described <= 10, `${described} described for 5 lines`);
+});
