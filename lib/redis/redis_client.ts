@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createClient } from "redis";
+import type { createClient as nodeRedisCreateClient } from "redis";
 import { withTimeout } from "../resilience/mod.ts";
 import type { Clock } from "../time/mod.ts";
 
@@ -14,16 +14,20 @@ import type { Clock } from "../time/mod.ts";
 export type RedisClient = ReturnType<typeof makeClient>;
 
 /**
- * Makes a client for `url` (not connected yet).
+ * Makes a client for `url` (not connected yet). node-redis is loaded on
+ * the first call, not with this module: loading it takes about a quarter
+ * of a second of CPU, which every start without Redis (and every worker)
+ * paid for nothing.
  *
  * @param url `redis://` or `rediss://`.
  * @returns The client.
  */
-export function createRedisClient(url: string): RedisClient {
-  return makeClient(url);
+export async function createRedisClient(url: string): Promise<RedisClient> {
+  const { createClient } = await import("redis");
+  return makeClient(createClient, url);
 }
 
-function makeClient(url: string) {
+function makeClient(createClient: typeof nodeRedisCreateClient, url: string) {
   return createClient({
     url,
     disableOfflineQueue: true,

@@ -71,8 +71,10 @@ type Listener = (text: string) => void;
  * ```
  */
 export class RedisConnection implements AsyncDisposable {
-  #client: RedisClient;
-  #subscriber: RedisClient;
+  #url: string;
+  /** Both clients, made by connect(). */
+  #clients?: { client: RedisClient; subscriber: RedisClient };
+  #closed = false;
   #clock: Clock;
   #prefix: string;
   #timeoutMs: number;
@@ -84,7 +86,7 @@ export class RedisConnection implements AsyncDisposable {
   #wasUp = false;
   #connected = false;
 
-  /** Creates both clients; nothing is sent before {@linkcode RedisConnection.connect}. */
+  /** Checks the options; the clients are made and connected by {@linkcode RedisConnection.connect}. */
   constructor(options: RedisConnectionOptions) {
     const { url, clock, prefix = "pulse:", commandTimeoutMs = 1000 } = options;
     if (!(commandTimeoutMs > 0)) {
@@ -97,23 +99,14 @@ export class RedisConnection implements AsyncDisposable {
     this.#timeoutMs = commandTimeoutMs;
     this.#onError = options.onError;
     this.#onUpChange = options.onUpChange;
-    this.#client = createRedisClient(url);
-    this.#subscriber = createRedisClient(url);
-    for (const c of [this.#client, this.#subscriber]) {
-      onRedisEvent(c, "error", (error) => this.#onError?.(error));
-      onRedisEvent(c, "end", () => this.#upChanged());
-      onRedisEvent(c, "reconnecting", () => this.#upChanged());
-    }
-    onRedisEvent(this.#client, "ready", () => this.#upChanged());
-    onRedisEvent(this.#subscriber, "ready", () => {
-      this.#upChanged();
-      void this.#subscribePending();
-    });
+    this.#url = url;
   }
 
   /** Whether both clients are connected and ready. */
   get up(): boolean {
-    return this.#client.isReady && this.#subscriber.isReady;
+    const clients = this.#clients;
+    return clients !== undefined && clients.client.isReady &&
+      clients.subscriber.isReady;
   }
 
   /** `parts` joined with `:` after the prefix. */
@@ -142,9 +135,23 @@ export class RedisConnection implements AsyncDisposable {
   async connect(): Promise<void> {
     if (this.#connected) return;
     this.#connected = true;
-    await Promise.all(
-      [this.#client, this.#subscriber].map((client) => firstAttempt(client)),
-    );
+    const [client, subscriber] = await Promise.all([
+      createRedisClient(this.#url),
+      createRedisClient(this.#url),
+    ]);
+    if (this.#closed) return; // closed while node-redis loaded
+    for (const c of [client, subscriber]) {
+      onRedisEvent(c, "error", (error) => this.#onError?.(error));
+      onRedisEvent(c, "end", () => this.#upChanged());
+      onRedisEvent(c, "reconnecting", () => this.#upChanged());
+    }
+    onRedisEvent(client, "ready", () => this.#upChanged());
+    onRedisEvent(subscriber, "ready", () => {
+      this.#upChanged();
+      void this.#subscribePending();
+    });
+    this.#clients = { client, subscriber };
+    await Promise.all([client, subscriber].map((c) => firstAttempt(c)));
   }
 
   /**
@@ -162,10 +169,11 @@ export class RedisConnection implements AsyncDisposable {
     send: (client: RedisClient) => Promise<T>,
     timeoutMs: number = this.#timeoutMs,
   ): Promise<T> {
-    if (!this.#client.isReady) {
+    const client = this.#clients?.client;
+    if (!client?.isReady) {
       return Promise.reject(new RedisDownError(operation));
     }
-    return withTimeout(() => send(this.#client), timeoutMs, {
+    return withTimeout(() => send(client), timeoutMs, {
       clock: this.#clock,
       operation,
     });
@@ -213,12 +221,13 @@ export class RedisConnection implements AsyncDisposable {
   }
 
   async #subscribePending(): Promise<void> {
-    if (!this.#subscriber.isReady) return;
+    const subscriber = this.#clients?.subscriber;
+    if (!subscriber?.isReady) return;
     for (const channel of this.#channels.keys()) {
       if (this.#subscribed.has(channel)) continue;
       this.#subscribed.add(channel);
       try {
-        await this.#subscriber.subscribe(channel, (text: string) => {
+        await subscriber.subscribe(channel, (text: string) => {
           for (const listener of this.#channels.get(channel) ?? []) {
             listener(text);
           }
@@ -286,9 +295,12 @@ export class RedisConnection implements AsyncDisposable {
 
   /** Closes both clients (a polite QUIT when Redis answers, bounded). */
   async close(): Promise<void> {
+    this.#closed = true;
     this.#readyListeners.clear();
+    const clients = this.#clients;
+    if (!clients) return;
     await Promise.all(
-      [this.#subscriber, this.#client].map((c) =>
+      [clients.subscriber, clients.client].map((c) =>
         closeRedisClient(c, this.#clock)
       ),
     );

@@ -395,7 +395,7 @@ Deno.test("scale-out: an instance started while Redis is down serves at once, th
   ws.send('{"type":"subscribe","topic":"pnl"}');
   await ws.waitFor((ms) => ms.some((m) => m.type === "delta"), 10_000);
   const epoch = (ws.messages as unknown as Envelope[])[0]!.epoch;
-  const client = createRedisClient(again.url);
+  const client = await createRedisClient(again.url);
   await client.connect();
   try {
     assert.equal(await client.get("pulse:epoch"), epoch);
