@@ -9,7 +9,7 @@
  * @module
  */
 // @ts-types="npm:@types/nodemailer@8.0.2"
-import nodemailer from "nodemailer";
+import type nodemailer from "nodemailer";
 import type { Notice } from "./notification.ts";
 import { digestText } from "./digest_words.ts";
 
@@ -87,7 +87,10 @@ export async function sendEmail(
   const url = new URL(channel.smtpUrl);
   const implicit = url.protocol === "smtps:";
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  const transport = nodemailer.createTransport({
+  // Loaded when an email is sent, not with the server: a board without
+  // email channels should not pay for it at every start.
+  const mailer = (await import("nodemailer")).default as typeof nodemailer;
+  const transport = mailer.createTransport({
     host,
     port: url.port ? Number(url.port) : implicit ? 465 : 587,
     secure: implicit,
