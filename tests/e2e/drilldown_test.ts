@@ -47,8 +47,9 @@ Deno.test("in a browser, a source row opens from the keyboard to its detail, bre
           unit: "minor",
           intervalMs: 1_000,
           timeoutMs: 300,
-          // Its breaker stays closed however slow the machine: this test
-          // reads the words of a failing read, not of a paused source.
+          // No opening on a count of failures in a row: this test reads the
+          // words of a failing read, not of a paused source (the failure-
+          // rate rule needs ten reads, more than the test waits for).
           breaker: { failureThreshold: 1_000, cooldownMs: 30_000 },
         }],
       }),
