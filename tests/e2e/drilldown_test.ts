@@ -45,11 +45,12 @@ Deno.test("in a browser, a source row opens from the keyboard to its detail, bre
           url: `http://127.0.0.1:${deadPort}/costs`,
           amountPointer: "/total",
           unit: "minor",
-          intervalMs: 1_000,
+          intervalMs: 2_000,
           timeoutMs: 300,
           // No opening on a count of failures in a row: this test reads the
           // words of a failing read, not of a paused source (the failure-
-          // rate rule needs ten reads, more than the test waits for).
+          // rate rule needs ten reads, 20 s here, twice what the test takes
+          // on a busy machine).
           breaker: { failureThreshold: 1_000, cooldownMs: 30_000 },
         }],
       }),
