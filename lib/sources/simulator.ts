@@ -25,6 +25,7 @@ import { defineKind } from "./kind.ts";
 import { int, oneOf } from "../spec/mod.ts";
 import { FlowLedger } from "./flow_ledger.ts";
 import { ledgerMovements } from "./ledger_movements.ts";
+import { simulatedHistory } from "./simulated_history.ts";
 
 /** What a simulated flow's movements are, in words. */
 const SIMULATED_WORDS = {
@@ -32,7 +33,6 @@ const SIMULATED_WORDS = {
   costs: "Simulated API costs",
   trading: "Simulated trades",
 } as const;
-import { simulatedHistory } from "./simulated_history.ts";
 
 /** The simulated figures, in integer minor units. */
 export interface SimulatorFigures {
