@@ -29,7 +29,8 @@ export async function counterAndShopSources(
         amountPointer: "/total",
         unit: "minor",
         intervalMs,
-        timeoutMs: 500,
+        // Healthy: time enough for a busy machine (files run in parallel).
+        timeoutMs: 2_000,
       }, {
         id: "shop",
         kind: "webhook",

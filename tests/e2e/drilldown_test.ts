@@ -35,7 +35,9 @@ Deno.test("in a browser, a source row opens from the keyboard to its detail, bre
           currency: "EUR",
           fxRate: "1.10",
           intervalMs: 500,
-          timeoutMs: 300,
+          // A healthy source: time enough that a busy machine (the suite
+          // runs files in parallel) does not make a read time out.
+          timeoutMs: 5_000,
           retry: { maxAttempts: 1 },
         }, {
           id: "api-costs",
