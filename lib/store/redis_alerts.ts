@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { OutboxItem, Settlement } from "./alert_rows.ts";
+import type { OutboxItem, Settlement } from "../alerts/mod.ts";
 import type { RedisConnection } from "../redis/mod.ts";
 
 /** Items kept for the history shown (settled ones past it are dropped). */

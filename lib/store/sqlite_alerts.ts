@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { OutboxItem, Settlement } from "./alert_rows.ts";
+import type { OutboxItem, Settlement } from "../alerts/mod.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 
 /** The alert tables' migration (applied by the store). */
